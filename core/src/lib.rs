@@ -1,0 +1,21 @@
+//! Clyra core: the pure library behind every Clyra host.
+//!
+//! It implements RFC 8785 canonical JSON ([`jcs`]), RFC 9162 Merkle trees ([`merkle`]),
+//! signatures ([`crypto`]) and DSSE envelopes over in-toto Statements ([`dsse`]).
+//! The core performs no I/O of its own: no network, no clock, no environment, no global state.
+//! Time, randomness and keys are inputs; every parser is bounded by [`Limits`].
+#![warn(missing_docs)]
+
+pub mod crypto;
+pub mod digest;
+pub mod dsse;
+pub mod error;
+pub mod jcs;
+pub mod limits;
+pub mod merkle;
+
+#[doc(hidden)]
+pub mod internal;
+
+pub use error::Coded;
+pub use limits::Limits;
