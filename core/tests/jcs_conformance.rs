@@ -1,5 +1,10 @@
 //! RFC 8785 conformance, read in place from `../shared/conformance` (never copied).
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 mod common;
 
@@ -10,7 +15,10 @@ use clyra_core::{Coded, Limits};
 use sha2::{Digest, Sha256};
 
 fn files_in(dir: &Path) -> Vec<std::path::PathBuf> {
-    let mut files: Vec<_> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).collect();
+    let mut files: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
     files.sort();
     files
 }
@@ -40,8 +48,10 @@ fn check_io_set(root: &str, strip_one_lf: bool) -> usize {
             .join(name.replace(".json", ".txt"));
         if outhex.exists() {
             let hex = std::fs::read_to_string(&outhex).unwrap();
-            let bytes: Vec<u8> =
-                hex.split_whitespace().map(|h| u8::from_str_radix(h, 16).unwrap()).collect();
+            let bytes: Vec<u8> = hex
+                .split_whitespace()
+                .map(|h| u8::from_str_radix(h, 16).unwrap())
+                .collect();
             assert_eq!(got, bytes, "{root}/outhex/{name}");
         }
         count += 1;
@@ -51,7 +61,10 @@ fn check_io_set(root: &str, strip_one_lf: bool) -> usize {
 
 #[test]
 fn cyberphone_reference_vectors() {
-    assert_eq!(check_io_set("cyberphone-json-canonicalization/testdata", false), 6);
+    assert_eq!(
+        check_io_set("cyberphone-json-canonicalization/testdata", false),
+        6
+    );
 }
 
 #[test]
@@ -67,7 +80,9 @@ fn erdtman_variant_vectors() {
 
 #[test]
 fn es6_number_formatting_first_100000_lines() {
-    let text = common::read("cyberphone-json-canonicalization/generated/es6testfile100m-first-100000-lines.txt");
+    let text = common::read(
+        "cyberphone-json-canonicalization/generated/es6testfile100m-first-100000-lines.txt",
+    );
     let text = String::from_utf8(text).unwrap();
     let mut lines = 0;
     let mut out = Vec::new();
@@ -76,7 +91,12 @@ fn es6_number_formatting_first_100000_lines() {
         let value = f64::from_bits(u64::from_str_radix(hex, 16).unwrap());
         out.clear();
         format_number(Number::from_f64(value).unwrap(), &mut out);
-        assert_eq!(std::str::from_utf8(&out).unwrap(), expected, "line {} ({hex})", lines + 1);
+        assert_eq!(
+            std::str::from_utf8(&out).unwrap(),
+            expected,
+            "line {} ({hex})",
+            lines + 1
+        );
         // The parser must read the printed form back to the same double.
         let back = jcs::parse(expected.as_bytes(), &Limits::default());
         let back = match back {
@@ -91,7 +111,11 @@ fn es6_number_formatting_first_100000_lines() {
             }
             Err(e) => panic!("line {}: {expected}: {e}", lines + 1),
         };
-        assert_eq!(back.to_bits(), if value == 0.0 { 0 } else { value.to_bits() }, "{expected}");
+        assert_eq!(
+            back.to_bits(),
+            if value == 0.0 { 0 } else { value.to_bits() },
+            "{expected}"
+        );
         lines += 1;
     }
     assert_eq!(lines, 100_000);
@@ -103,7 +127,9 @@ fn es6_number_formatting_first_100000_lines() {
 #[test]
 #[ignore = "regenerates 1,000,000 lines (~40 MB); run with `cargo test -- --ignored`"]
 fn es6_number_formatting_one_million_generated_lines() {
-    let stored = common::read("cyberphone-json-canonicalization/generated/es6testfile100m-first-100000-lines.txt");
+    let stored = common::read(
+        "cyberphone-json-canonicalization/generated/es6testfile100m-first-100000-lines.txt",
+    );
     let stored = String::from_utf8(stored).unwrap();
     let fixed: Vec<u64> = stored
         .lines()
@@ -163,7 +189,10 @@ fn jsonchecker_pass_and_fail_files() {
         }
         let result = jcs::parse(&std::fs::read(&path).unwrap(), &Limits::default());
         if name.contains("_EXCLUDE") {
-            assert!(result.is_ok(), "{name} is legal JSON and must parse: {result:?}");
+            assert!(
+                result.is_ok(),
+                "{name} is legal JSON and must parse: {result:?}"
+            );
             excluded += 1;
         } else if name.starts_with("pass") {
             assert!(result.is_ok(), "{name}: {result:?}");
@@ -203,16 +232,18 @@ fn agrees_with_serde_jcs_on_benchmark_corpus() {
     let twitter = common::read("json-benchmark/data/twitter.json");
     let err = jcs::canonicalize(&twitter, &Limits::default()).unwrap_err();
     assert_eq!(err.code(), "jcs.integer_out_of_range");
-    assert!(twitter[err.offset()..].starts_with(b"50"), "offset {}", err.offset());
+    assert!(
+        twitter[err.offset()..].starts_with(b"50"),
+        "offset {}",
+        err.offset()
+    );
 }
 
 fn normalize(v: &serde_json::Value) -> serde_json::Value {
     match v {
         serde_json::Value::Number(n) => serde_json::json!(n.as_f64().unwrap()),
         serde_json::Value::Array(a) => a.iter().map(normalize).collect(),
-        serde_json::Value::Object(m) => {
-            m.iter().map(|(k, v)| (k.clone(), normalize(v))).collect()
-        }
+        serde_json::Value::Object(m) => m.iter().map(|(k, v)| (k.clone(), normalize(v))).collect(),
         other => other.clone(),
     }
 }
@@ -228,7 +259,13 @@ fn roundtrip_files() {
         let name = path.file_name().unwrap().to_str().unwrap().to_owned();
         let bytes = std::fs::read(&path).unwrap();
         let lossy = jcs::canonicalize_with(&bytes, &Limits::default(), IntegerMode::Lossy).unwrap();
-        assert_eq!(jcs::canonicalize(&lossy, &Limits::default()).ok().as_ref().unwrap_or(&lossy), &lossy);
+        assert_eq!(
+            jcs::canonicalize(&lossy, &Limits::default())
+                .ok()
+                .as_ref()
+                .unwrap_or(&lossy),
+            &lossy
+        );
         match jcs::canonicalize(&bytes, &Limits::default()) {
             Ok(c) => assert_eq!(c, lossy, "{name}"),
             Err(e) => {
@@ -241,6 +278,11 @@ fn roundtrip_files() {
     assert_eq!(count, 27);
     assert_eq!(
         rejected,
-        ["roundtrip13.json", "roundtrip14.json", "roundtrip18.json", "roundtrip19.json"]
+        [
+            "roundtrip13.json",
+            "roundtrip14.json",
+            "roundtrip18.json",
+            "roundtrip19.json"
+        ]
     );
 }

@@ -8,6 +8,8 @@
 mod error;
 mod number;
 mod parse;
+mod stream;
+mod tree;
 mod value;
 mod write;
 
@@ -31,12 +33,14 @@ pub enum IntegerMode {
 
 /// Parses one JSON document strictly (integer literals limited to ±(2^53−1)).
 pub fn parse(bytes: &[u8], limits: &Limits) -> Result<Value, JcsError> {
-    parse::parse(bytes, limits, IntegerMode::Strict)
+    parse_with(bytes, limits, IntegerMode::Strict)
 }
 
 /// Parses one JSON document, choosing how out-of-range integer literals are treated.
 pub fn parse_with(bytes: &[u8], limits: &Limits, mode: IntegerMode) -> Result<Value, JcsError> {
-    parse::parse(bytes, limits, mode)
+    let mut sink = tree::TreeSink::default();
+    parse::parse_into(bytes, limits, mode, &mut sink)?;
+    Ok(sink.finish())
 }
 
 /// Parses `bytes` strictly and returns their canonical form.
@@ -50,10 +54,9 @@ pub fn canonicalize_with(
     limits: &Limits,
     mode: IntegerMode,
 ) -> Result<Vec<u8>, JcsError> {
-    let value = parse::parse(bytes, limits, mode)?;
-    let mut out = Vec::with_capacity(bytes.len());
-    write_value(&value, &mut out);
-    Ok(out)
+    let mut sink = stream::CanonicalSink::with_capacity(bytes.len());
+    parse::parse_into(bytes, limits, mode, &mut sink)?;
+    Ok(sink.finish())
 }
 
 /// Parses `bytes` strictly and requires them to be canonical already.
@@ -62,7 +65,7 @@ pub fn canonicalize_with(
 /// payloads): the bytes that were signed must be the bytes every implementation would write.
 /// On mismatch the error (`jcs.not_canonical`) names the first differing byte.
 pub fn parse_canonical(bytes: &[u8], limits: &Limits) -> Result<Value, JcsError> {
-    let value = parse::parse(bytes, limits, IntegerMode::Strict)?;
+    let value = parse(bytes, limits)?;
     let mut out = Vec::with_capacity(bytes.len());
     write_value(&value, &mut out);
     if out != bytes {

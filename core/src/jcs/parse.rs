@@ -1,29 +1,63 @@
 //! A strict, iterative I-JSON parser: no recursion, so depth is bounded by `Limits`, not the stack.
 //!
-//! spec: primitives.md §2.2 (accepted grammar) and §2.3 (rejections).
+//! spec: primitives.md §2.2 (accepted grammar) and §2.3 (rejections). The parser checks the
+//! grammar and decodes tokens; a [`Sink`] decides what to build from them — a value tree
+//! ([`super::tree`]) or canonical bytes written as the parser goes ([`super::stream`]).
 
 use super::error::{JcsError, JcsErrorKind as Kind};
 use super::number::{Number, MAX_SAFE_INTEGER};
-use super::value::{cmp_utf16, Map, Value};
 use super::IntegerMode;
 use crate::limits::Limits;
 
-/// A container being filled while the parser walks down into its children.
-enum Frame {
-    Array(Vec<Value>),
-    Object {
-        // Members with the byte offset of their key, so a duplicate can be located.
-        members: Vec<(String, Value, usize)>,
-        key: String,
-        key_offset: usize,
-    },
+/// A number token as read: its value, and whether its literal text is already canonical.
+#[derive(Clone, Copy)]
+pub(super) struct NumberToken<'a> {
+    pub value: Number,
+    /// `Some(text)` when the literal is an integer within ±(2^53−1), other than `-0`, written
+    /// without leading zeros: such a literal is its own ES6 form.
+    pub canonical_text: Option<&'a [u8]>,
 }
 
-pub(super) fn parse(bytes: &[u8], limits: &Limits, mode: IntegerMode) -> Result<Value, JcsError> {
+/// Receives the parser's events in document order.
+pub(super) trait Sink {
+    fn begin_array(&mut self);
+    fn end_array(&mut self);
+    fn begin_object(&mut self);
+    /// A member key (decoded), before its value; `offset` locates it in the input.
+    fn key(&mut self, key: &str, offset: usize);
+    /// Closes the innermost object; rejects duplicate keys.
+    fn end_object(&mut self) -> Result<(), JcsError>;
+    fn null(&mut self);
+    fn bool(&mut self, value: bool);
+    fn number(&mut self, token: NumberToken<'_>);
+    /// A decoded string; `raw` is true when its input text had no escapes.
+    fn string(&mut self, value: &str, raw: bool);
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Container {
+    Array,
+    Object,
+}
+
+/// Parses one document, feeding `sink`.
+pub(super) fn parse_into<S: Sink>(
+    bytes: &[u8],
+    limits: &Limits,
+    mode: IntegerMode,
+    sink: &mut S,
+) -> Result<(), JcsError> {
     if bytes.len() > limits.json_max_bytes {
         return Err(JcsError::new(Kind::TooLarge, limits.json_max_bytes));
     }
-    Parser { bytes, pos: 0, limits, mode }.document()
+    Parser {
+        bytes,
+        pos: 0,
+        limits,
+        mode,
+        scratch: String::new(),
+    }
+    .document(sink)
 }
 
 struct Parser<'a> {
@@ -31,9 +65,11 @@ struct Parser<'a> {
     pos: usize,
     limits: &'a Limits,
     mode: IntegerMode,
+    /// Reused buffer for strings that contain escapes.
+    scratch: String,
 }
 
-impl Parser<'_> {
+impl<'a> Parser<'a> {
     fn err<T>(&self, kind: Kind, offset: usize) -> Result<T, JcsError> {
         Err(JcsError::new(kind, offset))
     }
@@ -63,8 +99,122 @@ impl Parser<'_> {
         }
     }
 
-    fn expect(&mut self, byte: u8) -> Result<(), JcsError> {
-        if self.peek() == Some(byte) {
+    fn document<S: Sink>(mut self, sink: &mut S) -> Result<(), JcsError> {
+        // One entry per open container: its kind and how many entries it has so far.
+        let mut stack: Vec<(Container, usize)> = Vec::new();
+        'value: loop {
+            self.skip_whitespace();
+            match self.peek() {
+                Some(b'{') => {
+                    self.enter(&stack)?;
+                    self.pos += 1;
+                    sink.begin_object();
+                    self.skip_whitespace();
+                    if self.peek() == Some(b'}') {
+                        self.pos += 1;
+                        sink.end_object()?;
+                    } else {
+                        self.member_key(sink)?;
+                        stack.push((Container::Object, 0));
+                        continue 'value;
+                    }
+                }
+                Some(b'[') => {
+                    self.enter(&stack)?;
+                    self.pos += 1;
+                    sink.begin_array();
+                    self.skip_whitespace();
+                    if self.peek() == Some(b']') {
+                        self.pos += 1;
+                        sink.end_array();
+                    } else {
+                        stack.push((Container::Array, 0));
+                        continue 'value;
+                    }
+                }
+                Some(b'"') => {
+                    let raw = self.string()?;
+                    match raw {
+                        Some(text) => sink.string(text, true),
+                        None => sink.string(&self.scratch, false),
+                    }
+                }
+                Some(b't') => {
+                    self.literal(b"true")?;
+                    sink.bool(true);
+                }
+                Some(b'f') => {
+                    self.literal(b"false")?;
+                    sink.bool(false);
+                }
+                Some(b'n') => {
+                    self.literal(b"null")?;
+                    sink.null();
+                }
+                Some(b'-' | b'0'..=b'9') => sink.number(self.number()?),
+                Some(b'N' | b'I') => return self.non_finite_or_unexpected(),
+                _ => return self.unexpected(),
+            }
+            // A value is complete: continue its container, closing containers as they end.
+            loop {
+                let Some((container, entries)) = stack.last_mut() else {
+                    self.skip_whitespace();
+                    if self.pos < self.bytes.len() {
+                        return self.err(Kind::TrailingCharacters, self.pos);
+                    }
+                    return Ok(());
+                };
+                *entries += 1;
+                if *entries > self.limits.json_max_entries {
+                    return self.err(Kind::TooManyEntries, self.pos);
+                }
+                self.skip_whitespace();
+                match (self.peek(), *container) {
+                    (Some(b','), Container::Array) => {
+                        self.pos += 1;
+                        continue 'value;
+                    }
+                    (Some(b','), Container::Object) => {
+                        self.pos += 1;
+                        self.skip_whitespace();
+                        self.member_key(sink)?;
+                        continue 'value;
+                    }
+                    (Some(b']'), Container::Array) => {
+                        self.pos += 1;
+                        sink.end_array();
+                    }
+                    (Some(b'}'), Container::Object) => {
+                        self.pos += 1;
+                        sink.end_object()?;
+                    }
+                    _ => return self.unexpected(),
+                }
+                stack.pop();
+            }
+        }
+    }
+
+    /// Checks that one more level of nesting stays within the depth limit.
+    fn enter(&self, stack: &[(Container, usize)]) -> Result<(), JcsError> {
+        if stack.len() >= self.limits.json_max_depth {
+            return self.err(Kind::TooDeep, self.pos);
+        }
+        Ok(())
+    }
+
+    /// Reads `"key"` and the `:` after it, handing the key to the sink.
+    fn member_key<S: Sink>(&mut self, sink: &mut S) -> Result<(), JcsError> {
+        let offset = self.pos;
+        if self.peek() != Some(b'"') {
+            return self.unexpected();
+        }
+        match self.string()? {
+            Some(text) => sink.key(text, offset),
+            None => sink.key(&self.scratch, offset),
+        }
+        self.skip_whitespace();
+        if self.peek() == Some(b':') {
             self.pos += 1;
             Ok(())
         } else {
@@ -72,124 +222,11 @@ impl Parser<'_> {
         }
     }
 
-    fn document(mut self) -> Result<Value, JcsError> {
-        let mut stack: Vec<Frame> = Vec::new();
-        'value: loop {
-            self.skip_whitespace();
-            let mut value = match self.peek() {
-                Some(b'{') => {
-                    self.enter(&stack)?;
-                    self.pos += 1;
-                    self.skip_whitespace();
-                    if self.peek() == Some(b'}') {
-                        self.pos += 1;
-                        Value::Object(Map::new())
-                    } else {
-                        let (key, key_offset) = self.member_key()?;
-                        stack.push(Frame::Object { members: Vec::new(), key, key_offset });
-                        continue 'value;
-                    }
-                }
-                Some(b'[') => {
-                    self.enter(&stack)?;
-                    self.pos += 1;
-                    self.skip_whitespace();
-                    if self.peek() == Some(b']') {
-                        self.pos += 1;
-                        Value::Array(Vec::new())
-                    } else {
-                        stack.push(Frame::Array(Vec::new()));
-                        continue 'value;
-                    }
-                }
-                Some(b'"') => Value::String(self.string()?),
-                Some(b't') => self.literal(b"true", Value::Bool(true))?,
-                Some(b'f') => self.literal(b"false", Value::Bool(false))?,
-                Some(b'n') => self.literal(b"null", Value::Null)?,
-                Some(b'-' | b'0'..=b'9') => Value::Number(self.number()?),
-                Some(b'N' | b'I') => return self.non_finite_or_unexpected(),
-                _ => return self.unexpected(),
-            };
-            // `value` is complete: hand it to its container, closing containers as they end.
-            loop {
-                let Some(frame) = stack.last_mut() else {
-                    self.skip_whitespace();
-                    if self.pos < self.bytes.len() {
-                        return self.err(Kind::TrailingCharacters, self.pos);
-                    }
-                    return Ok(value);
-                };
-                match frame {
-                    Frame::Array(items) => {
-                        if items.len() >= self.limits.json_max_entries {
-                            return self.err(Kind::TooManyEntries, self.pos);
-                        }
-                        items.push(value);
-                        self.skip_whitespace();
-                        match self.peek() {
-                            Some(b',') => {
-                                self.pos += 1;
-                                continue 'value;
-                            }
-                            Some(b']') => self.pos += 1,
-                            _ => return self.unexpected(),
-                        }
-                    }
-                    Frame::Object { members, key, key_offset } => {
-                        if members.len() >= self.limits.json_max_entries {
-                            return self.err(Kind::TooManyEntries, *key_offset);
-                        }
-                        members.push((std::mem::take(key), value, *key_offset));
-                        self.skip_whitespace();
-                        match self.peek() {
-                            Some(b',') => {
-                                self.pos += 1;
-                                self.skip_whitespace();
-                                let (next_key, next_offset) = self.member_key()?;
-                                *key = next_key;
-                                *key_offset = next_offset;
-                                continue 'value;
-                            }
-                            Some(b'}') => self.pos += 1,
-                            _ => return self.unexpected(),
-                        }
-                    }
-                }
-                // The container just closed.
-                value = match stack.pop() {
-                    Some(Frame::Array(items)) => Value::Array(items),
-                    Some(Frame::Object { members, .. }) => Value::Object(close_object(members)?),
-                    None => return self.unexpected(),
-                };
-            }
-        }
-    }
-
-    /// Checks that one more level of nesting stays within the depth limit.
-    fn enter(&self, stack: &[Frame]) -> Result<(), JcsError> {
-        if stack.len() >= self.limits.json_max_depth {
-            return self.err(Kind::TooDeep, self.pos);
-        }
-        Ok(())
-    }
-
-    /// Reads `"key"` and the `:` after it; returns the key and its offset.
-    fn member_key(&mut self) -> Result<(String, usize), JcsError> {
-        let offset = self.pos;
-        if self.peek() != Some(b'"') {
-            return self.unexpected();
-        }
-        let key = self.string()?;
-        self.skip_whitespace();
-        self.expect(b':')?;
-        Ok((key, offset))
-    }
-
-    fn literal(&mut self, word: &[u8], value: Value) -> Result<Value, JcsError> {
+    fn literal(&mut self, word: &[u8]) -> Result<(), JcsError> {
         let end = self.pos + word.len();
         if self.bytes.get(self.pos..end) == Some(word) {
             self.pos = end;
-            Ok(value)
+            Ok(())
         } else if word.starts_with(self.bytes.get(self.pos..).unwrap_or_default()) {
             self.err(Kind::UnexpectedEnd, self.bytes.len())
         } else {
@@ -207,50 +244,63 @@ impl Parser<'_> {
     }
 
     /// Reads a string token starting at its opening quote.
-    fn string(&mut self) -> Result<String, JcsError> {
-        self.pos += 1; // opening quote
-        let mut out = String::new();
+    ///
+    /// Returns the text borrowed from the input when it has no escapes; otherwise decodes it
+    /// into `self.scratch` and returns `None`.
+    fn string(&mut self) -> Result<Option<&'a str>, JcsError> {
+        let bytes: &'a [u8] = self.bytes;
+        let open = self.pos;
+        self.pos += 1;
+        let mut decoding = false;
         loop {
             let start = self.pos;
-            // Copy a run of plain bytes.
-            let rest = self.bytes.get(start..).unwrap_or_default();
-            let run = rest.iter().position(|&c| c == b'"' || c == b'\\' || c < 0x20);
-            let Some(run) = run else {
+            let rest = bytes.get(start..).unwrap_or_default();
+            let Some(run) = rest
+                .iter()
+                .position(|&c| c == b'"' || c == b'\\' || c < 0x20)
+            else {
                 // Unterminated: report invalid UTF-8 in the tail first, if any.
-                self.push_utf8(&mut out, rest, start)?;
-                return self.err(Kind::UnexpectedEnd, self.bytes.len());
+                self.utf8(rest, start)?;
+                return self.err(Kind::UnexpectedEnd, bytes.len());
             };
-            self.push_utf8(&mut out, rest.get(..run).unwrap_or_default(), start)?;
+            let text = self.utf8(rest.get(..run).unwrap_or_default(), start)?;
             self.pos = start + run;
+            if decoding {
+                self.scratch.push_str(text);
+            }
+            let len = if decoding {
+                self.scratch.len()
+            } else {
+                self.pos - open - 1
+            };
+            if len > self.limits.json_max_string_bytes {
+                return self.err(Kind::StringTooLong, open);
+            }
             match self.peek() {
                 Some(b'"') => {
                     self.pos += 1;
-                    return Ok(out);
+                    return Ok((!decoding).then_some(text));
                 }
-                Some(b'\\') => self.escape(&mut out)?,
+                Some(b'\\') => {
+                    if !decoding {
+                        decoding = true;
+                        self.scratch.clear();
+                        self.scratch.push_str(text);
+                    }
+                    self.escape()?;
+                }
                 _ => return self.err(Kind::ControlCharacter, self.pos),
             }
-            if out.len() > self.limits.json_max_string_bytes {
-                return self.err(Kind::StringTooLong, self.pos);
-            }
         }
     }
 
-    fn push_utf8(&self, out: &mut String, run: &[u8], offset: usize) -> Result<(), JcsError> {
-        match std::str::from_utf8(run) {
-            Ok(text) => {
-                if out.len() + text.len() > self.limits.json_max_string_bytes {
-                    return self.err(Kind::StringTooLong, offset);
-                }
-                out.push_str(text);
-                Ok(())
-            }
-            Err(e) => self.err(Kind::InvalidUtf8, offset + e.valid_up_to()),
-        }
+    fn utf8(&self, run: &'a [u8], offset: usize) -> Result<&'a str, JcsError> {
+        std::str::from_utf8(run)
+            .map_err(|e| JcsError::new(Kind::InvalidUtf8, offset + e.valid_up_to()))
     }
 
-    /// Decodes one escape sequence starting at its backslash.
-    fn escape(&mut self, out: &mut String) -> Result<(), JcsError> {
+    /// Decodes one escape sequence starting at its backslash into `self.scratch`.
+    fn escape(&mut self) -> Result<(), JcsError> {
         let at = self.pos;
         let Some(&kind) = self.bytes.get(at + 1) else {
             return self.err(Kind::UnexpectedEnd, self.bytes.len());
@@ -288,7 +338,7 @@ impl Parser<'_> {
             }
             _ => return self.err(Kind::InvalidEscape, at),
         };
-        out.push(c);
+        self.scratch.push(c);
         Ok(())
     }
 
@@ -312,9 +362,11 @@ impl Parser<'_> {
     }
 
     /// Reads a number token: `-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?`.
-    fn number(&mut self) -> Result<Number, JcsError> {
+    fn number(&mut self) -> Result<NumberToken<'a>, JcsError> {
+        let bytes: &'a [u8] = self.bytes;
         let start = self.pos;
-        if self.peek() == Some(b'-') {
+        let negative = self.peek() == Some(b'-');
+        if negative {
             self.pos += 1;
             if matches!(self.peek(), Some(b'N' | b'I')) {
                 self.pos = start;
@@ -334,7 +386,7 @@ impl Parser<'_> {
             }
             _ => return self.err(Kind::InvalidNumber, start),
         }
-        let int_digits = self.pos - int_start;
+        let int_end = self.pos;
         let mut integer = true;
         if self.peek() == Some(b'.') {
             integer = false;
@@ -353,22 +405,44 @@ impl Parser<'_> {
                 return self.err(Kind::InvalidNumber, start);
             }
         }
-        let token = self.bytes.get(start..self.pos).unwrap_or_default();
-        let text = std::str::from_utf8(token).map_err(|_| JcsError::new(Kind::InvalidNumber, start))?;
-        let value: f64 = text.parse().map_err(|_| JcsError::new(Kind::InvalidNumber, start))?;
-        if value.is_infinite() {
-            return self.err(Kind::NumberOverflow, start);
-        }
-        if integer && self.mode == IntegerMode::Strict {
-            // An integer literal must be exactly representable: |n| ≤ 2^53 − 1.
-            let digits = self.bytes.get(int_start..int_start + int_digits).unwrap_or_default();
-            let magnitude = (digits.len() <= 16)
-                .then(|| digits.iter().fold(0u64, |acc, d| acc * 10 + u64::from(d - b'0')));
-            if magnitude.is_none_or(|m| m > MAX_SAFE_INTEGER) {
+        let token = bytes.get(start..self.pos).unwrap_or_default();
+        if integer {
+            // Fast path: an integer literal within ±(2^53−1) is exact and is its own ES6 form
+            // (except `-0`, which prints as `0`).
+            let digits = bytes.get(int_start..int_end).unwrap_or_default();
+            if digits.len() <= 16 {
+                let magnitude = digits
+                    .iter()
+                    .fold(0u64, |acc, d| acc * 10 + u64::from(d - b'0'));
+                if magnitude <= MAX_SAFE_INTEGER {
+                    #[expect(clippy::cast_precision_loss, reason = "exact below 2^53")]
+                    let value = if negative {
+                        -(magnitude as f64)
+                    } else {
+                        magnitude as f64
+                    };
+                    let canonical = !(negative && magnitude == 0);
+                    return Ok(NumberToken {
+                        value: Number::from_f64(value)
+                            .ok_or(JcsError::new(Kind::InvalidNumber, start))?,
+                        canonical_text: canonical.then_some(token),
+                    });
+                }
+            }
+            if self.mode == IntegerMode::Strict {
                 return self.err(Kind::IntegerOutOfRange, start);
             }
         }
-        Number::from_f64(value).ok_or(JcsError::new(Kind::NumberOverflow, start))
+        let text =
+            std::str::from_utf8(token).map_err(|_| JcsError::new(Kind::InvalidNumber, start))?;
+        let value: f64 = text
+            .parse()
+            .map_err(|_| JcsError::new(Kind::InvalidNumber, start))?;
+        let value = Number::from_f64(value).ok_or(JcsError::new(Kind::NumberOverflow, start))?;
+        Ok(NumberToken {
+            value,
+            canonical_text: None,
+        })
     }
 
     /// Skips ASCII digits; true if there was at least one.
@@ -379,22 +453,4 @@ impl Parser<'_> {
         }
         self.pos > start
     }
-}
-
-/// Sorts an object's members into canonical order and rejects duplicate keys.
-fn close_object(mut members: Vec<(String, Value, usize)>) -> Result<Map, JcsError> {
-    let sorted = members
-        .windows(2)
-        .all(|w| matches!(w, [a, b] if cmp_utf16(&a.0, &b.0).is_lt()));
-    if !sorted {
-        // Stable: of two equal keys, the later one (the duplicate) stays second.
-        members.sort_by(|a, b| cmp_utf16(&a.0, &b.0));
-        if let Some(dup) = members.windows(2).find_map(|w| match w {
-            [a, b] if a.0 == b.0 => Some(b.2),
-            _ => None,
-        }) {
-            return Err(JcsError::new(Kind::DuplicateKey, dup));
-        }
-    }
-    Ok(Map::from_sorted(members.into_iter().map(|(k, v, _)| (k, v)).collect()))
 }

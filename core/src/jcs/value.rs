@@ -125,7 +125,9 @@ pub struct Map {
 impl Map {
     /// An empty object.
     pub const fn new() -> Self {
-        Self { entries: Vec::new() }
+        Self {
+            entries: Vec::new(),
+        }
     }
 
     /// Wraps entries already sorted by [`cmp_utf16`] with unique keys (the parser's output).
@@ -140,7 +142,10 @@ impl Map {
     pub fn insert(&mut self, key: impl Into<String>, value: Value) -> Option<Value> {
         let key = key.into();
         match self.entries.binary_search_by(|(k, _)| cmp_utf16(k, &key)) {
-            Ok(i) => self.entries.get_mut(i).map(|slot| std::mem::replace(&mut slot.1, value)),
+            Ok(i) => self
+                .entries
+                .get_mut(i)
+                .map(|slot| std::mem::replace(&mut slot.1, value)),
             Err(i) => {
                 self.entries.insert(i, (key, value));
                 None
@@ -150,13 +155,19 @@ impl Map {
 
     /// The value of `key`, if present.
     pub fn get(&self, key: &str) -> Option<&Value> {
-        let i = self.entries.binary_search_by(|(k, _)| cmp_utf16(k, key)).ok()?;
+        let i = self
+            .entries
+            .binary_search_by(|(k, _)| cmp_utf16(k, key))
+            .ok()?;
         self.entries.get(i).map(|(_, v)| v)
     }
 
     /// Removes `key`, returning its value if it was present.
     pub fn remove(&mut self, key: &str) -> Option<Value> {
-        let i = self.entries.binary_search_by(|(k, _)| cmp_utf16(k, key)).ok()?;
+        let i = self
+            .entries
+            .binary_search_by(|(k, _)| cmp_utf16(k, key))
+            .ok()?;
         Some(self.entries.remove(i).1)
     }
 
@@ -226,9 +237,28 @@ mod tests {
     #[test]
     fn utf16_comparison_matches_reference_on_tricky_pairs() {
         let samples = [
-            "", "a", "ab", "b", "\u{7f}", "\u{80}", "\u{d7ff}", "\u{e000}", "\u{fb33}", "\u{ffff}",
-            "\u{10000}", "\u{1f602}", "a\u{1f602}", "a\u{e000}", "a\u{ffff}x", "a\u{10ffff}",
-            "\u{e000}\u{1f602}", "\u{1f602}\u{e000}", "\u{100}", "\u{800}", "é", "e\u{301}",
+            "",
+            "a",
+            "ab",
+            "b",
+            "\u{7f}",
+            "\u{80}",
+            "\u{d7ff}",
+            "\u{e000}",
+            "\u{fb33}",
+            "\u{ffff}",
+            "\u{10000}",
+            "\u{1f602}",
+            "a\u{1f602}",
+            "a\u{e000}",
+            "a\u{ffff}x",
+            "a\u{10ffff}",
+            "\u{e000}\u{1f602}",
+            "\u{1f602}\u{e000}",
+            "\u{100}",
+            "\u{800}",
+            "é",
+            "e\u{301}",
         ];
         for a in samples {
             for b in samples {

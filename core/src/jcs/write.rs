@@ -47,7 +47,7 @@ pub fn write_value(value: &Value, out: &mut Vec<u8>) {
 
 /// Writes a string per RFC 8785 §3.2.2.2: only `"`, `\` and U+0000..U+001F are escaped,
 /// with the two-character forms where JSON has them and lowercase `\u00xx` otherwise.
-fn write_string(s: &str, out: &mut Vec<u8>) {
+pub(super) fn write_string(s: &str, out: &mut Vec<u8>) {
     const HEX: &[u8; 16] = b"0123456789abcdef";
     out.reserve(s.len() + 2);
     out.push(b'"');

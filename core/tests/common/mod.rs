@@ -23,7 +23,11 @@ pub fn shared_dir() -> PathBuf {
 /// A path inside `shared/conformance/`, which must exist.
 pub fn conformance(relative: &str) -> PathBuf {
     let path = shared_dir().join("conformance").join(relative);
-    assert!(path.exists(), "missing conformance data: {}", path.display());
+    assert!(
+        path.exists(),
+        "missing conformance data: {}",
+        path.display()
+    );
     path
 }
 
