@@ -302,3 +302,35 @@ fn the_library_entry_point_runs_on_in_memory_streams() {
     assert_eq!(exit, clyra_cli::Exit::Ok);
     assert_eq!(text(&stdout), "{}\n", "a terminal gets a final newline");
 }
+
+/// Runs every `$ echo 'INPUT' | clyra ARGS` example in `doc` and compares the next line with the
+/// output. Returns how many examples were checked.
+fn check_examples(doc: &str) -> usize {
+    let lines: Vec<&str> = doc.lines().map(str::trim).collect();
+    let mut checked = 0;
+    for (i, line) in lines.iter().enumerate() {
+        let Some(rest) = line.strip_prefix("$ echo '") else {
+            continue;
+        };
+        let (input, args) = rest.split_once("' | clyra ").unwrap();
+        let args: Vec<&str> = args.split_whitespace().collect();
+        let out = clyra(&args, format!("{input}\n").as_bytes());
+        assert_eq!(out.status.code(), Some(0), "{line}: {}", text(&out.stderr));
+        assert_eq!(text(&out.stdout), lines[i + 1], "{line}");
+        checked += 1;
+    }
+    checked
+}
+
+#[test]
+fn readme_and_help_examples_hold() {
+    let readme = concat!(env!("CARGO_MANIFEST_DIR"), "/../../README.md");
+    let readme = std::fs::read_to_string(readme).unwrap();
+    assert!(check_examples(&readme) >= 2, "README examples not found");
+
+    let help = clyra(&["canon", "--help"], b"");
+    assert!(
+        check_examples(text(&help.stdout)) >= 2,
+        "help examples not found"
+    );
+}
