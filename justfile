@@ -34,6 +34,7 @@ bench:
 
 # Fuzz each target in core/fuzz for SECONDS seconds (default 60); installs cargo-fuzz if missing
 fuzz SECONDS="60":
+    [ -d core/fuzz ] || { echo "error: core/fuzz not found: no fuzz targets yet" >&2; exit 4; }
     command -v cargo-fuzz >/dev/null || cargo install --locked cargo-fuzz
     for target in {{fuzz_targets}}; do \
         RUSTC_BOOTSTRAP=1 bash .ci/stage "fuzz-$target" -- cargo fuzz run --fuzz-dir core/fuzz "$target" -- -max_total_time={{SECONDS}}; \

@@ -55,7 +55,7 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Print the canonical form (RFC 8785, JCS) of a JSON document
+    /// Print a JSON document as canonical JSON (RFC 8785), the form Clyra signs and hashes
     #[command(long_about = CANON_LONG_ABOUT, after_help = CANON_EXAMPLES)]
     Canon(commands::canon::CanonArgs),
     // Next: Keygen (commands/keygen.rs) and Demo (commands/demo.rs), added once they work.
@@ -113,6 +113,7 @@ impl Context<'_> {
         })();
         match written {
             Ok(()) => Exit::Ok,
+            // The reader went away (`clyra canon big.json | head`): not an error of ours.
             Err(err) if err.kind() == io::ErrorKind::BrokenPipe => Exit::Ok,
             Err(err) => {
                 // stdout is broken, so the error goes to stderr whatever the format.

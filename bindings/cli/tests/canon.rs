@@ -259,6 +259,7 @@ fn help_and_version_exit_0() {
     let help = text(&top.stdout);
     assert!(help.contains("verify offline"), "{help}");
     assert!(help.contains("canon"), "{help}");
+    assert!(help.contains("canonical JSON"), "{help}");
 
     let canon = clyra(&["canon", "--help"], b"");
     assert_eq!(canon.status.code(), Some(0));
