@@ -1,1 +1,219 @@
+//! The `clyra` command line, as a library.
+//!
+//! [`run`] parses arguments and runs one command against the streams it is given, so the binary
+//! (`src/main.rs`), the Python package and the tests all share one entry point. Commands live in
+//! [`commands`], one file each; exit codes in [`exit`]; error and result formats in [`output`].
 
+use std::ffi::OsString;
+use std::io::{self, Read, Write};
+
+use clap::error::ErrorKind;
+use clap::{Parser, Subcommand};
+
+pub mod commands;
+pub mod exit;
+pub mod output;
+
+pub use exit::Exit;
+pub use output::Format;
+
+use output::{Problem, CODE_IO};
+
+const AFTER_HELP: &str = "\
+Output:
+  --format human (default) prints errors as one line on stderr:
+      error: FILE: byte OFFSET: MESSAGE (CODE)
+  --format json prints errors as one JSON line on stdout:
+      {\"errors\":[{\"code\":\"jcs.duplicate_key\",\"message\":\"...\",\"offset\":12,\"path\":\"FILE\"}]}
+  Codes are stable and listed in spec/verdicts.md; messages may change.
+
+Exit codes:
+  0  success (verification: VALID)
+  1  INVALID
+  2  VALID with warnings, or VALID_UNTRUSTED
+  3  INDETERMINATE
+  4  could not run: usage error, unreadable path, bad input file";
+
+// The top-level command: global options and one subcommand.
+#[derive(Debug, Parser)]
+#[command(
+    name = "clyra",
+    version,
+    about = "Clyra makes signed evidence bundles of data changes and AI-agent actions that anyone can verify offline.",
+    after_help = AFTER_HELP,
+    arg_required_else_help = true,
+    propagate_version = true
+)]
+struct Cli {
+    /// Output format: `human` for people, `json` for programs (errors as JSON on stdout)
+    #[arg(long, global = true, value_enum, default_value_t = Format::Human)]
+    format: Format,
+
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Print a JSON document as canonical JSON (RFC 8785), the form Clyra signs and hashes
+    #[command(long_about = CANON_LONG_ABOUT, after_help = CANON_EXAMPLES)]
+    Canon(commands::canon::CanonArgs),
+    // Next: Keygen (commands/keygen.rs) and Demo (commands/demo.rs), added once they work.
+}
+
+const CANON_LONG_ABOUT: &str = "\
+Print the canonical form (RFC 8785, JSON Canonicalization Scheme) of a JSON document.
+
+Canonical JSON is the one byte form Clyra signs and hashes: object keys sorted by UTF-16 code \
+units, no insignificant whitespace, numbers written as JavaScript writes them, strings with \
+minimal escapes. The parser is strict: duplicate keys, lone surrogates, invalid UTF-8, NaN or \
+Infinity, and integers beyond ±(2^53−1) are rejected with a code and a byte offset (exit 4).
+
+The canonical bytes are printed exactly, without a trailing newline (one is added only when \
+stdout is a terminal), in both output formats.";
+
+const CANON_EXAMPLES: &str = "\
+Examples:
+  $ echo '{\"b\": 1e3, \"a\": [true, 0.50]}' | clyra canon
+  {\"a\":[true,0.5],\"b\":1000}
+  $ clyra canon statement.json > statement.canonical.json
+  $ echo '9007199254740993' | clyra canon --lossy
+  9007199254740992";
+
+/// The streams a command runs against, and what the host knows about them.
+pub struct Context<'a> {
+    /// Input for commands that read standard input.
+    pub stdin: &'a mut dyn Read,
+    /// Results, and errors in `--format json`.
+    pub stdout: &'a mut dyn Write,
+    /// Errors in `--format human`.
+    pub stderr: &'a mut dyn Write,
+    /// Whether stdout is a terminal (adds a final newline to raw output, allows colours).
+    pub stdout_is_terminal: bool,
+    /// The `--format` chosen on the command line.
+    pub format: Format,
+}
+
+impl Context<'_> {
+    /// Reports `problem` in the chosen format and returns exit code 4.
+    pub fn fail(&mut self, problem: &Problem) -> Exit {
+        // A failure to print the error leaves nothing better to do than exit 4 anyway.
+        let _ = output::report(self.format, problem, self.stdout, self.stderr);
+        Exit::Usage
+    }
+
+    /// Writes raw result bytes to stdout (plus a newline on a terminal) and returns exit code 0.
+    pub fn emit(&mut self, bytes: &[u8]) -> Exit {
+        let written = (|| {
+            self.stdout.write_all(bytes)?;
+            if self.stdout_is_terminal {
+                self.stdout.write_all(b"\n")?;
+            }
+            self.stdout.flush()
+        })();
+        match written {
+            Ok(()) => Exit::Ok,
+            // The reader went away (`clyra canon big.json | head`): not an error of ours.
+            Err(err) if err.kind() == io::ErrorKind::BrokenPipe => Exit::Ok,
+            Err(err) => {
+                // stdout is broken, so the error goes to stderr whatever the format.
+                let message = err.to_string().to_lowercase();
+                let _ = writeln!(
+                    self.stderr,
+                    "error: <stdout>: cannot write: {message} ({CODE_IO})"
+                );
+                Exit::Usage
+            }
+        }
+    }
+}
+
+/// Runs `clyra` with `args` (the first item is the program name) against the given streams.
+///
+/// stdout is treated as not a terminal: output bytes are written exactly. Use [`run_with`]
+/// from a host that knows better.
+pub fn run<I, T>(
+    args: I,
+    stdin: &mut dyn Read,
+    stdout: &mut dyn Write,
+    stderr: &mut dyn Write,
+) -> Exit
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
+    run_with(args, stdin, stdout, stderr, false)
+}
+
+/// Like [`run`], saying whether stdout is a terminal (`std::io::IsTerminal`).
+pub fn run_with<I, T>(
+    args: I,
+    stdin: &mut dyn Read,
+    stdout: &mut dyn Write,
+    stderr: &mut dyn Write,
+    stdout_is_terminal: bool,
+) -> Exit
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
+    let args: Vec<OsString> = args.into_iter().map(Into::into).collect();
+    let cli = match Cli::try_parse_from(&args) {
+        Ok(cli) => cli,
+        Err(err) => return usage_error(&err, requested_format(&args), stdout, stderr),
+    };
+    let mut cx = Context {
+        stdin,
+        stdout,
+        stderr,
+        stdout_is_terminal,
+        format: cli.format,
+    };
+    match &cli.command {
+        Command::Canon(args) => commands::canon::run(args, &mut cx),
+    }
+}
+
+/// Help and version go to stdout with exit 0; every other clap error is a usage error (exit 4,
+/// not clap's own 2, which `clyra` reserves for warnings).
+fn usage_error(
+    err: &clap::Error,
+    format: Format,
+    stdout: &mut dyn Write,
+    stderr: &mut dyn Write,
+) -> Exit {
+    let rendered = err.render().to_string();
+    match err.kind() {
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
+            let _ = stdout
+                .write_all(rendered.as_bytes())
+                .and_then(|()| stdout.flush());
+            Exit::Ok
+        }
+        ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+            let _ = stderr
+                .write_all(rendered.as_bytes())
+                .and_then(|()| stderr.flush());
+            Exit::Usage
+        }
+        _ => {
+            let _ = output::report_usage(format, &rendered, stdout, stderr);
+            Exit::Usage
+        }
+    }
+}
+
+/// The `--format` asked for, found without clap (used when clap itself rejected the arguments).
+fn requested_format(args: &[OsString]) -> Format {
+    let mut args = args.iter().filter_map(|arg| arg.to_str());
+    while let Some(arg) = args.next() {
+        let value = match arg {
+            "--format" => args.next(),
+            _ => arg.strip_prefix("--format="),
+        };
+        if value == Some("json") {
+            return Format::Json;
+        }
+    }
+    Format::Human
+}

@@ -167,7 +167,7 @@ fn write_es6(digits: &[u8], n: i32, out: &mut Vec<u8>) {
             out.extend_from_slice(rest);
         }
         out.push(b'e');
-        out.push(if n - 1 >= 0 { b'+' } else { b'-' });
+        out.push(if n > 0 { b'+' } else { b'-' });
         let e = (n - 1).unsigned_abs();
         let mut started = false;
         for divisor in [100, 10, 1] {

@@ -1,0 +1,189 @@
+//! How `clyra` reports results and errors: `--format human` (default) or `--format json`.
+//!
+//! Human errors are one line each on stderr:
+//! `error: <source>: byte <offset>: <message> (<code>)`.
+//! JSON errors are one line on **stdout**, the shape every Clyra host emits (STYLE rule 2):
+//! `{"errors":[{"code":"jcs.duplicate_key","message":"duplicate object key","offset":7,"path":"in.json"}]}`;
+//! `offset` and `path` appear only when known. Codes are stable (`spec/verdicts.md`); messages are not.
+
+use std::io::{self, Write};
+
+use clap::ValueEnum;
+use serde_json::{json, Map, Value};
+
+/// Code of a command-line usage error (unknown flag, missing value, ...).
+pub const CODE_USAGE: &str = "cli.usage";
+/// Code of a path that cannot be read, or an output that cannot be written.
+pub const CODE_IO: &str = "cli.io";
+
+/// The output format chosen with `--format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
+pub enum Format {
+    /// Plain text for people; errors on stderr.
+    #[default]
+    Human,
+    /// One JSON document per line for programs; errors as `{"errors":[...]}` on stdout.
+    Json,
+}
+
+/// One error to report, with its stable code.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    code: &'static str,
+    message: String,
+    offset: Option<usize>,
+    path: Option<String>,
+}
+
+impl Problem {
+    /// A problem with a stable `code` and a lowercase `message` (no trailing period).
+    pub fn new(code: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            code,
+            message: message.into(),
+            offset: None,
+            path: None,
+        }
+    }
+
+    /// Adds the byte offset into the input where the problem was found.
+    #[must_use]
+    pub fn at_offset(mut self, offset: usize) -> Self {
+        self.offset = Some(offset);
+        self
+    }
+
+    /// Adds the input the problem is about (a file path; `None` for stdin).
+    #[must_use]
+    pub fn in_source(mut self, source: &Source) -> Self {
+        self.path = source.path().map(str::to_owned);
+        self
+    }
+
+    /// The stable code, e.g. `jcs.duplicate_key`.
+    pub fn code(&self) -> &'static str {
+        self.code
+    }
+
+    /// The one-line human form, without the leading `error: `.
+    fn human(&self) -> String {
+        let mut line = String::new();
+        line.push_str(self.path.as_deref().unwrap_or("<stdin>"));
+        line.push_str(": ");
+        if let Some(offset) = self.offset {
+            line.push_str(&format!("byte {offset}: "));
+        }
+        line.push_str(&self.message);
+        line.push_str(&format!(" ({})", self.code));
+        line
+    }
+
+    fn json(&self) -> Value {
+        let mut error = Map::new();
+        error.insert("code".into(), json!(self.code));
+        error.insert("message".into(), json!(self.message));
+        if let Some(offset) = self.offset {
+            error.insert("offset".into(), json!(offset));
+        }
+        if let Some(path) = &self.path {
+            error.insert("path".into(), json!(path));
+        }
+        Value::Object(error)
+    }
+}
+
+/// Where a command reads its input from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Source {
+    /// Standard input (`-` or no argument).
+    Stdin,
+    /// A file, named as the user wrote it.
+    File(String),
+}
+
+impl Source {
+    /// The path as given, or `None` for stdin.
+    pub fn path(&self) -> Option<&str> {
+        match self {
+            Self::Stdin => None,
+            Self::File(path) => Some(path),
+        }
+    }
+}
+
+/// Writes `problem` in the chosen format: human to `stderr`, JSON to `stdout`.
+pub fn report(
+    format: Format,
+    problem: &Problem,
+    stdout: &mut dyn Write,
+    stderr: &mut dyn Write,
+) -> io::Result<()> {
+    match format {
+        Format::Human => {
+            let line = problem.human();
+            writeln!(stderr, "error: {line}")?;
+            stderr.flush()
+        }
+        Format::Json => {
+            let line = json!({ "errors": [problem.json()] });
+            writeln!(stdout, "{line}")?;
+            stdout.flush()
+        }
+    }
+}
+
+/// Writes a usage error that has no source (clap's message), in the chosen format.
+///
+/// Human: clap's full text (message, usage line, hint) to `stderr`. JSON: its first line only.
+pub fn report_usage(
+    format: Format,
+    rendered: &str,
+    stdout: &mut dyn Write,
+    stderr: &mut dyn Write,
+) -> io::Result<()> {
+    match format {
+        Format::Human => {
+            stderr.write_all(rendered.as_bytes())?;
+            stderr.flush()
+        }
+        Format::Json => {
+            let first = rendered.lines().next().unwrap_or_default();
+            let message = first.strip_prefix("error: ").unwrap_or(first);
+            let error = json!({ "code": CODE_USAGE, "message": message });
+            writeln!(stdout, "{}", json!({ "errors": [error] }))?;
+            stdout.flush()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn human_line_names_source_offset_and_code() {
+        let problem = Problem::new("jcs.duplicate_key", "duplicate object key")
+            .at_offset(12)
+            .in_source(&Source::File("in.json".into()));
+        let (mut out, mut err) = (Vec::new(), Vec::new());
+        report(Format::Human, &problem, &mut out, &mut err).unwrap();
+        assert!(out.is_empty());
+        assert_eq!(
+            String::from_utf8(err).unwrap(),
+            "error: in.json: byte 12: duplicate object key (jcs.duplicate_key)\n"
+        );
+    }
+
+    #[test]
+    fn json_line_goes_to_stdout_and_omits_unknown_fields() {
+        let problem = Problem::new(CODE_IO, "no such file").in_source(&Source::Stdin);
+        let (mut out, mut err) = (Vec::new(), Vec::new());
+        report(Format::Json, &problem, &mut out, &mut err).unwrap();
+        assert!(err.is_empty());
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "{\"errors\":[{\"code\":\"cli.io\",\"message\":\"no such file\"}]}\n"
+        );
+    }
+}

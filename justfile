@@ -1,0 +1,41 @@
+# Clyra's tasks. Run `bash .ci/just` (or `just`) to list them; `bash .ci/just RECIPE` to run one.
+
+set shell := ["bash", "-euo", "pipefail", "-c"]
+
+# cargo-fuzz targets in core/fuzz, each run by `just fuzz`
+fuzz_targets := "jcs_parse dsse_decode"
+
+# List the recipes with their descriptions
+default:
+    @{{just_executable()}} --justfile {{quote(justfile())}} --list --unsorted
+
+# Build and run `clyra demo`: make a key, sign a small in-toto statement, verify it, print the verdict
+demo:
+    cargo run --release --locked -p clyra-cli -- demo
+
+# Run every test: interop venv, cargo test, clippy, rustfmt (each stage prints its time; needs ../shared)
+test:
+    if [ -f tests/interop/requirements.txt ]; then \
+        bash .ci/stage interop-venv -- bash -c 'python3 -m venv tests/interop/.venv && tests/interop/.venv/bin/pip install -q --disable-pip-version-check -r tests/interop/requirements.txt'; \
+    else \
+        echo "stage interop-venv: skipped (no tests/interop/requirements.txt yet)"; \
+    fi
+    bash .ci/stage cargo-test -- cargo test --workspace --locked
+    bash .ci/stage clippy -- cargo clippy --workspace --all-targets --locked -- -D warnings
+    bash .ci/stage fmt -- cargo fmt --all --check
+
+# Exactly what `.ci/run` (and so GitHub CI) runs: the full test suite
+ci: test
+
+# Run the criterion benches against their named peers, then print the ratio report (never run by CI)
+bench:
+    cargo bench --locked -p clyra-benches
+    python3 benches/report.py
+
+# Fuzz each target in core/fuzz for SECONDS seconds (default 60); installs cargo-fuzz if missing
+fuzz SECONDS="60":
+    [ -d core/fuzz ] || { echo "error: core/fuzz not found: no fuzz targets yet" >&2; exit 4; }
+    command -v cargo-fuzz >/dev/null || cargo install --locked cargo-fuzz
+    for target in {{fuzz_targets}}; do \
+        RUSTC_BOOTSTRAP=1 bash .ci/stage "fuzz-$target" -- cargo fuzz run --fuzz-dir core/fuzz "$target" -- -max_total_time={{SECONDS}}; \
+    done
