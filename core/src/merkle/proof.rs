@@ -339,3 +339,170 @@ fn to_hashes<P: AsRef<[u8]>>(proof: &[P]) -> Result<Vec<[u8; HASH_LEN]>, MerkleE
         .map(|(i, p)| to_hash(p.as_ref(), HashRole::Proof(i)))
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+
+    use super::*;
+    use crate::error::Coded;
+    use crate::merkle::{leaf_hash, node_hash};
+
+    /// The seven-leaf tree of RFC 9162 §2.1.5, with its node names.
+    struct Rfc {
+        leaves: Vec<[u8; 32]>,
+        nodes: std::collections::HashMap<char, [u8; 32]>,
+    }
+
+    fn rfc_tree() -> Rfc {
+        let leaves: Vec<[u8; 32]> = (0u8..7).map(|i| leaf_hash(&[i])).collect();
+        let mut n = std::collections::HashMap::new();
+        for (name, leaf) in "abcdefj".chars().zip(&leaves) {
+            n.insert(name, *leaf);
+        }
+        n.insert('g', node_hash(&n[&'a'], &n[&'b']));
+        n.insert('h', node_hash(&n[&'c'], &n[&'d']));
+        n.insert('i', node_hash(&n[&'e'], &n[&'f']));
+        n.insert('k', node_hash(&n[&'g'], &n[&'h']));
+        n.insert('l', node_hash(&n[&'i'], &n[&'j']));
+        Rfc { leaves, nodes: n }
+    }
+
+    fn named(rfc: &Rfc, names: &str) -> Vec<[u8; 32]> {
+        names.chars().map(|c| rfc.nodes[&c]).collect()
+    }
+
+    #[test]
+    fn rfc_9162_section_2_1_5_examples() {
+        let rfc = rfc_tree();
+        let root = node_hash(&rfc.nodes[&'k'], &rfc.nodes[&'l']);
+        assert_eq!(root_from_leaf_hashes(&rfc.leaves), root);
+        let limits = Limits::default();
+        for (index, path) in [(0, "bhl"), (3, "cgl"), (4, "fjk"), (6, "ik")] {
+            let proof = inclusion_proof(&rfc.leaves, index).unwrap();
+            assert_eq!(proof, named(&rfc, path), "d{index}");
+            let leaf = rfc.leaves[index as usize];
+            verify_inclusion(&leaf, index, 7, &proof, &root, &limits).unwrap();
+        }
+        let hash0 = node_hash(&rfc.nodes[&'g'], &rfc.nodes[&'c']);
+        let hash1 = rfc.nodes[&'k'];
+        let hash2 = node_hash(&rfc.nodes[&'k'], &rfc.nodes[&'i']);
+        for (size, old_root, path) in [(3, hash0, "cdgl"), (4, hash1, "l"), (6, hash2, "ijk")] {
+            let proof = consistency_proof(&rfc.leaves, size).unwrap();
+            assert_eq!(proof, named(&rfc, path), "size {size}");
+            verify_consistency(size, 7, &proof, &old_root, &root, &limits).unwrap();
+        }
+    }
+
+    fn code(result: Result<impl Sized, MerkleError>) -> &'static str {
+        match result {
+            Ok(_) => "ok",
+            Err(e) => e.code(),
+        }
+    }
+
+    #[test]
+    fn builders_reject_bad_arguments() {
+        let leaves: Vec<[u8; 32]> = (0u8..5).map(|i| leaf_hash(&[i])).collect();
+        assert_eq!(code(inclusion_proof(&leaves, 5)), "merkle.index_out_of_range");
+        assert_eq!(code(inclusion_proof(&[], 0)), "merkle.index_out_of_range");
+        assert_eq!(code(inclusion_proof(&leaves, u64::MAX)), "merkle.index_out_of_range");
+        assert_eq!(code(consistency_proof(&leaves, 6)), "merkle.size_order");
+        assert_eq!(code(consistency_proof(&leaves, u64::MAX)), "merkle.size_order");
+        assert_eq!(code(consistency_proof(&leaves, 0)), "merkle.empty_old_tree");
+        assert_eq!(code(consistency_proof(&[], 0)), "merkle.empty_old_tree");
+        assert_eq!(consistency_proof(&leaves, 5).unwrap(), Vec::<[u8; 32]>::new());
+        assert_eq!(inclusion_proof(&leaves[..1], 0).unwrap(), Vec::<[u8; 32]>::new());
+    }
+
+    #[test]
+    fn every_error_is_reachable_from_the_verifiers_in_the_specified_order() {
+        let rfc = rfc_tree();
+        let root = root_from_leaf_hashes(&rfc.leaves);
+        let leaf = rfc.leaves[3];
+        let proof = inclusion_proof(&rfc.leaves, 3).unwrap();
+        let limits = Limits::default();
+        let incl = |leaf: &[u8], index, size, proof: &[Vec<u8>], root: &[u8], limits: &Limits| {
+            code(verify_inclusion(leaf, index, size, proof, root, limits))
+        };
+        let p: Vec<Vec<u8>> = proof.iter().map(|h| h.to_vec()).collect();
+        assert_eq!(incl(&leaf, 3, 7, &p, &root, &limits), "ok");
+        // merkle.proof_too_long comes first, even with short hashes and a bad index.
+        let mut tight = Limits::default();
+        tight.merkle_max_proof_hashes = 2;
+        assert_eq!(incl(&[], 9, 7, &p, &[], &tight), "merkle.proof_too_long");
+        let long = vec![vec![0u8; 1]; 65];
+        assert_eq!(incl(&leaf, 3, 7, &long, &root, &limits), "merkle.proof_too_long");
+        // then merkle.bad_hash_length: leaf, root, each proof hash.
+        assert_eq!(incl(&leaf[..31], 9, 7, &p, &root, &limits), "merkle.bad_hash_length");
+        assert_eq!(incl(&leaf, 9, 7, &p, &[0; 33], &limits), "merkle.bad_hash_length");
+        let mut short = p.clone();
+        short[2].pop();
+        let e = verify_inclusion(&leaf, 9, 7, &short, &root, &limits).unwrap_err();
+        assert_eq!(e, BadHashLengthError { role: HashRole::Proof(2), len: 31 }.into());
+        // then merkle.index_out_of_range.
+        assert_eq!(incl(&leaf, 7, 7, &p, &root, &limits), "merkle.index_out_of_range");
+        assert_eq!(incl(&leaf, 0, 0, &[], &root, &limits), "merkle.index_out_of_range");
+        // then merkle.proof_length: missing or extra hashes.
+        assert_eq!(incl(&leaf, 3, 7, &p[..2], &root, &limits), "merkle.proof_length");
+        let mut extra = p.clone();
+        extra.push(root.to_vec());
+        assert_eq!(incl(&leaf, 3, 7, &extra, &root, &limits), "merkle.proof_length");
+        // last merkle.root_mismatch.
+        assert_eq!(incl(&leaf, 2, 7, &p, &root, &limits), "merkle.root_mismatch");
+        let computed = root_from_inclusion_proof(&leaf, 3, 7, &proof, &limits).unwrap();
+        assert_eq!(computed, root);
+        assert_eq!(
+            code(root_from_inclusion_proof(&leaf, 3, 7, &long, &limits)),
+            "merkle.proof_too_long"
+        );
+
+        let old = root_from_leaf_hashes(&rfc.leaves[..3]);
+        let cons = consistency_proof(&rfc.leaves, 3).unwrap();
+        let c = |s1, s2, proof: &[[u8; 32]], r1: &[u8], r2: &[u8]| {
+            code(verify_consistency(s1, s2, proof, r1, r2, &limits))
+        };
+        assert_eq!(c(3, 7, &cons, &old, &root), "ok");
+        assert_eq!(c(3, 7, &[[0; 32]; 65], &old, &root), "merkle.proof_too_long");
+        assert_eq!(c(3, 7, &cons, &old[..0], &root), "merkle.bad_hash_length");
+        assert_eq!(c(3, 7, &cons, &old, &[0; 64]), "merkle.bad_hash_length");
+        assert_eq!(c(8, 7, &cons, &old, &root), "merkle.size_order");
+        assert_eq!(c(0, 7, &cons, &old, &root), "merkle.empty_old_tree");
+        assert_eq!(c(0, 0, &[], &root, &root), "merkle.empty_old_tree");
+        assert_eq!(c(7, 7, &[], &root, &root), "ok");
+        assert_eq!(c(7, 7, &cons[..1], &root, &root), "merkle.proof_length");
+        assert_eq!(c(7, 7, &[], &old, &root), "merkle.root_mismatch");
+        assert_eq!(c(3, 7, &cons[..3], &old, &root), "merkle.proof_length");
+        assert_eq!(c(3, 7, &[], &old, &root), "merkle.proof_length");
+        assert_eq!(c(3, 7, &cons, &root, &root), "merkle.root_mismatch");
+        assert_eq!(c(3, 7, &cons, &old, &old), "merkle.root_mismatch");
+        let e = verify_consistency(3, 7, &cons, &root, &old, &limits).unwrap_err();
+        assert_eq!(e, RootMismatchError { role: HashRole::OldRoot }.into());
+    }
+
+    #[test]
+    fn proof_lengths_match_the_builders_and_fit_the_default_limit() {
+        let leaves: Vec<[u8; 32]> = (0u16..70).map(|i| leaf_hash(&i.to_be_bytes())).collect();
+        for n in 1..=leaves.len() {
+            for m in 0..n {
+                let len = inclusion_proof(&leaves[..n], m as u64).unwrap().len();
+                assert_eq!(inclusion_proof_len(m as u64, n as u64), len, "({m}, {n})");
+            }
+            for m in 1..n {
+                let len = consistency_proof(&leaves[..n], m as u64).unwrap().len();
+                assert_eq!(consistency_proof_len(m as u64, n as u64), len, "({m}, {n})");
+            }
+        }
+        let max = Limits::default().merkle_max_proof_hashes;
+        for (a, b) in [(0, u64::MAX), (u64::MAX - 1, u64::MAX), (1 << 63, u64::MAX)] {
+            assert!(inclusion_proof_len(a, b) <= max);
+        }
+        // spec: merkle.md §5 — the default limit admits every proof of a tree below 2^63 leaves;
+        // beyond that a consistency proof can need 65 hashes.
+        let below = (1u64 << 63) - 1;
+        for (a, b) in [(1, below), (below - 1, below), ((1 << 62) - 1, below)] {
+            assert!(consistency_proof_len(a, b) <= max, "({a}, {b})");
+        }
+        assert_eq!(consistency_proof_len((1 << 63) - 1, u64::MAX), 65);
+    }
+}
