@@ -257,7 +257,12 @@ impl RootMismatchError {
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+    #![allow(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::indexing_slicing
+    )]
 
     use super::*;
 
@@ -281,13 +286,32 @@ mod tests {
     #[test]
     fn messages_are_lowercase_without_period() {
         let errors: Vec<MerkleError> = vec![
-            BadHashLengthError { role: HashRole::Proof(2), len: 31 }.into(),
-            IndexOutOfRangeError { index: 3, tree_size: 3 }.into(),
-            SizeOrderError { old_size: 4, new_size: 3 }.into(),
+            BadHashLengthError {
+                role: HashRole::Proof(2),
+                len: 31,
+            }
+            .into(),
+            IndexOutOfRangeError {
+                index: 3,
+                tree_size: 3,
+            }
+            .into(),
+            SizeOrderError {
+                old_size: 4,
+                new_size: 3,
+            }
+            .into(),
             EmptyOldTreeError.into(),
-            ProofLengthError { expected: 3, actual: 4 }.into(),
+            ProofLengthError {
+                expected: 3,
+                actual: 4,
+            }
+            .into(),
             ProofTooLongError { len: 65, max: 64 }.into(),
-            RootMismatchError { role: HashRole::OldRoot }.into(),
+            RootMismatchError {
+                role: HashRole::OldRoot,
+            }
+            .into(),
         ];
         let mut codes = std::collections::BTreeSet::new();
         for e in &errors {

@@ -117,7 +117,10 @@ pub fn verify_inclusion<P: AsRef<[u8]>>(
     if inclusion_root(leaf, index, tree_size, &path)? == root {
         Ok(())
     } else {
-        Err(RootMismatchError { role: HashRole::Root }.into())
+        Err(RootMismatchError {
+            role: HashRole::Root,
+        }
+        .into())
     }
 }
 
@@ -168,17 +171,27 @@ pub fn verify_consistency<P: AsRef<[u8]>>(
         // spec: merkle.md §4.2 — not covered by RFC 9162 (which needs first < second): the empty
         // proof shows a tree consistent with itself.
         if !path.is_empty() {
-            return Err(ProofLengthError { expected: 0, actual: path.len() }.into());
+            return Err(ProofLengthError {
+                expected: 0,
+                actual: path.len(),
+            }
+            .into());
         }
         if first_hash != second_hash {
-            return Err(RootMismatchError { role: HashRole::NewRoot }.into());
+            return Err(RootMismatchError {
+                role: HashRole::NewRoot,
+            }
+            .into());
         }
         return Ok(());
     }
     // INVARIANT from here: 0 < first < second.
     let (first, second) = (old_size, new_size);
     let expected = consistency_proof_len(first, second);
-    let mismatch = || ProofLengthError { expected, actual: path.len() };
+    let mismatch = || ProofLengthError {
+        expected,
+        actual: path.len(),
+    };
     if path.len() != expected {
         return Err(mismatch().into());
     }
@@ -231,10 +244,16 @@ pub fn verify_consistency<P: AsRef<[u8]>>(
         return Err(mismatch().into());
     }
     if fr != first_hash {
-        return Err(RootMismatchError { role: HashRole::OldRoot }.into());
+        return Err(RootMismatchError {
+            role: HashRole::OldRoot,
+        }
+        .into());
     }
     if sr != second_hash {
-        return Err(RootMismatchError { role: HashRole::NewRoot }.into());
+        return Err(RootMismatchError {
+            role: HashRole::NewRoot,
+        }
+        .into());
     }
     Ok(())
 }
@@ -248,11 +267,18 @@ fn inclusion_root(
 ) -> Result<[u8; HASH_LEN], MerkleError> {
     // 1. Compare leaf_index against tree_size. If leaf_index >= tree_size, then fail.
     if leaf_index >= tree_size {
-        return Err(IndexOutOfRangeError { index: leaf_index, tree_size }.into());
+        return Err(IndexOutOfRangeError {
+            index: leaf_index,
+            tree_size,
+        }
+        .into());
     }
     // spec: merkle.md §5 — the proof length must be exactly the one the sizes require.
     let expected = inclusion_proof_len(leaf_index, tree_size);
-    let mismatch = || ProofLengthError { expected, actual: inclusion_path.len() };
+    let mismatch = || ProofLengthError {
+        expected,
+        actual: inclusion_path.len(),
+    };
     if inclusion_path.len() != expected {
         return Err(mismatch().into());
     }
@@ -320,15 +346,24 @@ fn consistency_proof_len(first: u64, second: u64) -> usize {
 /// spec: merkle.md §5 — a proof longer than the limit is rejected before anything else.
 fn check_proof_count(len: usize, limits: &Limits) -> Result<(), MerkleError> {
     if len > limits.merkle_max_proof_hashes {
-        return Err(ProofTooLongError { len, max: limits.merkle_max_proof_hashes }.into());
+        return Err(ProofTooLongError {
+            len,
+            max: limits.merkle_max_proof_hashes,
+        }
+        .into());
     }
     Ok(())
 }
 
 /// spec: merkle.md §5 — every hash is exactly 32 bytes.
 fn to_hash(bytes: &[u8], role: HashRole) -> Result<[u8; HASH_LEN], MerkleError> {
-    <[u8; HASH_LEN]>::try_from(bytes)
-        .map_err(|_| BadHashLengthError { role, len: bytes.len() }.into())
+    <[u8; HASH_LEN]>::try_from(bytes).map_err(|_| {
+        BadHashLengthError {
+            role,
+            len: bytes.len(),
+        }
+        .into()
+    })
 }
 
 /// Every proof hash as a 32-byte array, in order; the first one of another length is an error.
@@ -342,7 +377,12 @@ fn to_hashes<P: AsRef<[u8]>>(proof: &[P]) -> Result<Vec<[u8; HASH_LEN]>, MerkleE
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+    #![allow(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::indexing_slicing
+    )]
 
     use super::*;
     use crate::error::Coded;
@@ -404,15 +444,30 @@ mod tests {
     #[test]
     fn builders_reject_bad_arguments() {
         let leaves: Vec<[u8; 32]> = (0u8..5).map(|i| leaf_hash(&[i])).collect();
-        assert_eq!(code(inclusion_proof(&leaves, 5)), "merkle.index_out_of_range");
+        assert_eq!(
+            code(inclusion_proof(&leaves, 5)),
+            "merkle.index_out_of_range"
+        );
         assert_eq!(code(inclusion_proof(&[], 0)), "merkle.index_out_of_range");
-        assert_eq!(code(inclusion_proof(&leaves, u64::MAX)), "merkle.index_out_of_range");
+        assert_eq!(
+            code(inclusion_proof(&leaves, u64::MAX)),
+            "merkle.index_out_of_range"
+        );
         assert_eq!(code(consistency_proof(&leaves, 6)), "merkle.size_order");
-        assert_eq!(code(consistency_proof(&leaves, u64::MAX)), "merkle.size_order");
+        assert_eq!(
+            code(consistency_proof(&leaves, u64::MAX)),
+            "merkle.size_order"
+        );
         assert_eq!(code(consistency_proof(&leaves, 0)), "merkle.empty_old_tree");
         assert_eq!(code(consistency_proof(&[], 0)), "merkle.empty_old_tree");
-        assert_eq!(consistency_proof(&leaves, 5).unwrap(), Vec::<[u8; 32]>::new());
-        assert_eq!(inclusion_proof(&leaves[..1], 0).unwrap(), Vec::<[u8; 32]>::new());
+        assert_eq!(
+            consistency_proof(&leaves, 5).unwrap(),
+            Vec::<[u8; 32]>::new()
+        );
+        assert_eq!(
+            inclusion_proof(&leaves[..1], 0).unwrap(),
+            Vec::<[u8; 32]>::new()
+        );
     }
 
     #[test]
@@ -428,28 +483,61 @@ mod tests {
         let p: Vec<Vec<u8>> = proof.iter().map(|h| h.to_vec()).collect();
         assert_eq!(incl(&leaf, 3, 7, &p, &root, &limits), "ok");
         // merkle.proof_too_long comes first, even with short hashes and a bad index.
-        let mut tight = Limits::default();
-        tight.merkle_max_proof_hashes = 2;
+        let tight = Limits {
+            merkle_max_proof_hashes: 2,
+            ..Limits::default()
+        };
         assert_eq!(incl(&[], 9, 7, &p, &[], &tight), "merkle.proof_too_long");
         let long = vec![vec![0u8; 1]; 65];
-        assert_eq!(incl(&leaf, 3, 7, &long, &root, &limits), "merkle.proof_too_long");
+        assert_eq!(
+            incl(&leaf, 3, 7, &long, &root, &limits),
+            "merkle.proof_too_long"
+        );
         // then merkle.bad_hash_length: leaf, root, each proof hash.
-        assert_eq!(incl(&leaf[..31], 9, 7, &p, &root, &limits), "merkle.bad_hash_length");
-        assert_eq!(incl(&leaf, 9, 7, &p, &[0; 33], &limits), "merkle.bad_hash_length");
+        assert_eq!(
+            incl(&leaf[..31], 9, 7, &p, &root, &limits),
+            "merkle.bad_hash_length"
+        );
+        assert_eq!(
+            incl(&leaf, 9, 7, &p, &[0; 33], &limits),
+            "merkle.bad_hash_length"
+        );
         let mut short = p.clone();
         short[2].pop();
         let e = verify_inclusion(&leaf, 9, 7, &short, &root, &limits).unwrap_err();
-        assert_eq!(e, BadHashLengthError { role: HashRole::Proof(2), len: 31 }.into());
+        assert_eq!(
+            e,
+            BadHashLengthError {
+                role: HashRole::Proof(2),
+                len: 31
+            }
+            .into()
+        );
         // then merkle.index_out_of_range.
-        assert_eq!(incl(&leaf, 7, 7, &p, &root, &limits), "merkle.index_out_of_range");
-        assert_eq!(incl(&leaf, 0, 0, &[], &root, &limits), "merkle.index_out_of_range");
+        assert_eq!(
+            incl(&leaf, 7, 7, &p, &root, &limits),
+            "merkle.index_out_of_range"
+        );
+        assert_eq!(
+            incl(&leaf, 0, 0, &[], &root, &limits),
+            "merkle.index_out_of_range"
+        );
         // then merkle.proof_length: missing or extra hashes.
-        assert_eq!(incl(&leaf, 3, 7, &p[..2], &root, &limits), "merkle.proof_length");
+        assert_eq!(
+            incl(&leaf, 3, 7, &p[..2], &root, &limits),
+            "merkle.proof_length"
+        );
         let mut extra = p.clone();
         extra.push(root.to_vec());
-        assert_eq!(incl(&leaf, 3, 7, &extra, &root, &limits), "merkle.proof_length");
+        assert_eq!(
+            incl(&leaf, 3, 7, &extra, &root, &limits),
+            "merkle.proof_length"
+        );
         // last merkle.root_mismatch.
-        assert_eq!(incl(&leaf, 2, 7, &p, &root, &limits), "merkle.root_mismatch");
+        assert_eq!(
+            incl(&leaf, 2, 7, &p, &root, &limits),
+            "merkle.root_mismatch"
+        );
         let computed = root_from_inclusion_proof(&leaf, 3, 7, &proof, &limits).unwrap();
         assert_eq!(computed, root);
         assert_eq!(
@@ -463,7 +551,10 @@ mod tests {
             code(verify_consistency(s1, s2, proof, r1, r2, &limits))
         };
         assert_eq!(c(3, 7, &cons, &old, &root), "ok");
-        assert_eq!(c(3, 7, &[[0; 32]; 65], &old, &root), "merkle.proof_too_long");
+        assert_eq!(
+            c(3, 7, &[[0; 32]; 65], &old, &root),
+            "merkle.proof_too_long"
+        );
         assert_eq!(c(3, 7, &cons, &old[..0], &root), "merkle.bad_hash_length");
         assert_eq!(c(3, 7, &cons, &old, &[0; 64]), "merkle.bad_hash_length");
         assert_eq!(c(8, 7, &cons, &old, &root), "merkle.size_order");
@@ -477,7 +568,13 @@ mod tests {
         assert_eq!(c(3, 7, &cons, &root, &root), "merkle.root_mismatch");
         assert_eq!(c(3, 7, &cons, &old, &old), "merkle.root_mismatch");
         let e = verify_consistency(3, 7, &cons, &root, &old, &limits).unwrap_err();
-        assert_eq!(e, RootMismatchError { role: HashRole::OldRoot }.into());
+        assert_eq!(
+            e,
+            RootMismatchError {
+                role: HashRole::OldRoot
+            }
+            .into()
+        );
     }
 
     #[test]

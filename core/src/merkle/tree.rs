@@ -92,7 +92,12 @@ pub(super) fn split_point(n: usize) -> usize {
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+    #![allow(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::indexing_slicing
+    )]
 
     use super::*;
 
@@ -113,7 +118,17 @@ mod tests {
 
     #[test]
     fn split_point_is_the_largest_power_of_two_below_n() {
-        let cases = [(0, 0), (1, 0), (2, 1), (3, 2), (4, 2), (5, 4), (8, 4), (9, 8), (1025, 1024)];
+        let cases = [
+            (0, 0),
+            (1, 0),
+            (2, 1),
+            (3, 2),
+            (4, 2),
+            (5, 4),
+            (8, 4),
+            (9, 8),
+            (1025, 1024),
+        ];
         for (n, k) in cases {
             assert_eq!(split_point(n), k, "n = {n}");
         }
