@@ -46,8 +46,7 @@ pub fn leaf_hash(data: &[u8]) -> [u8; HASH_LEN] {
     // Short leaves (hashes, small records) go through one stack buffer and one call, which is
     // faster than streaming them (see benches/benches/merkle.rs); longer ones are streamed.
     let mut block = [LEAF_PREFIX; 1 + 2 * HASH_LEN];
-    if let Some((input, tail)) = block.split_at_mut_checked(1 + data.len()) {
-        let _ = tail;
+    if let Some((input, _)) = block.split_at_mut_checked(1 + data.len()) {
         if let Some((_, slot)) = input.split_first_mut() {
             slot.copy_from_slice(data);
             return Sha256::digest(input).into();
