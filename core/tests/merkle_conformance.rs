@@ -365,7 +365,7 @@ fn random_trees_accept_generated_proofs_and_reject_mutations() {
                 assert_ne!(verify(&leaf, other, n, &proof), "ok", "{ctx} at {other}");
             }
             // No tree-size mutation here: a proof can verify for several sizes with the same
-            // root (merkle.md §3.2), e.g. PATH(1111, 1140) also for size 1141.
+            // root (merkle.md §3.3), e.g. PATH(1111, 1140) also for size 1141.
 
             // Consistency: the generated proof verifies; each mutation fails.
             let m = rng.range(1, n);

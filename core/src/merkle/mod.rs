@@ -33,14 +33,14 @@ const NODE_PREFIX: u8 = 0x01;
 
 /// The hash of the empty tree, `SHA-256("")`.
 ///
-/// spec: merkle.md §2 (RFC 9162 §2.1.1: MTH({}) = HASH()).
+/// spec: merkle.md §1.3 (RFC 9162 §2.1.1: MTH({}) = HASH()).
 pub fn empty_root() -> [u8; HASH_LEN] {
     Sha256::digest([]).into()
 }
 
 /// The hash of a leaf, `SHA-256(0x00 ‖ data)`.
 ///
-/// spec: merkle.md §1 (RFC 9162 §2.1.1: MTH({d(0)}) = HASH(0x00 || d(0))). The prefix keeps a
+/// spec: merkle.md §1.1 (RFC 9162 §2.1.1: MTH({d(0)}) = HASH(0x00 || d(0))). The prefix keeps a
 /// leaf from ever being read as an interior node (second-preimage resistance).
 pub fn leaf_hash(data: &[u8]) -> [u8; HASH_LEN] {
     // Short leaves (hashes, small records) go through one stack buffer and one call, which is
@@ -61,7 +61,7 @@ pub fn leaf_hash(data: &[u8]) -> [u8; HASH_LEN] {
 
 /// The hash of an interior node, `SHA-256(0x01 ‖ left ‖ right)`.
 ///
-/// spec: merkle.md §1 (RFC 9162 §2.1.1: HASH(0x01 || MTH(D[0:k]) || MTH(D[k:n]))).
+/// spec: merkle.md §1.2 (RFC 9162 §2.1.1: HASH(0x01 || MTH(D[0:k]) || MTH(D[k:n]))).
 pub fn node_hash(left: &[u8; HASH_LEN], right: &[u8; HASH_LEN]) -> [u8; HASH_LEN] {
     // One 65-byte stack buffer hashed in a single call: no allocation, and measurably faster
     // than three `chain_update` calls (see benches/benches/merkle.rs).
