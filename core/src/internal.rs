@@ -9,7 +9,10 @@ pub mod fuzzing {
     ///
     /// The tree path and the streaming path must agree, and canonical output must be a fixed
     /// point that `parse_canonical` accepts.
-    #[expect(clippy::panic, reason = "a broken invariant is what the fuzzer looks for")]
+    #[expect(
+        clippy::panic,
+        reason = "a broken invariant is what the fuzzer looks for"
+    )]
     pub fn jcs_parse(data: &[u8]) {
         let limits = Limits::default();
         let tree = jcs::parse(data, &limits);

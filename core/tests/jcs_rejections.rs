@@ -123,15 +123,22 @@ fn integer_literals_beyond_2_pow_53_need_lossy_mode() {
         "jcs.integer_out_of_range",
         0,
     );
-    // Not integer literals: the writer's output is the value's ES6 form.
+    // Values in [2^53, 10^21) print as integer literals beyond the safe range: also refused,
+    // so canonical output always parses again (found by the differential test).
+    rejects(b"9007199254740993.0", "jcs.integer_out_of_range", 0);
+    rejects(b"[-9e18]", "jcs.integer_out_of_range", 1);
+    rejects(b"1e20", "jcs.integer_out_of_range", 0);
     assert_eq!(
-        jcs::canonicalize(b"9007199254740993.0", &limits).unwrap(),
-        b"9007199254740992"
+        jcs::canonicalize(b"9007199254740991.0", &limits).unwrap(),
+        b"9007199254740991"
     );
+    assert_eq!(jcs::canonicalize(b"1e21", &limits).unwrap(), b"1e+21");
     assert_eq!(
-        jcs::canonicalize(b"1e20", &limits).unwrap(),
-        b"100000000000000000000"
+        jcs::canonicalize(b"-1.5e300", &limits).unwrap(),
+        b"-1.5e+300"
     );
+    let lossy = jcs::canonicalize_with(b"1e20", &limits, IntegerMode::Lossy).unwrap();
+    assert_eq!(lossy, b"100000000000000000000");
     let lossy = jcs::canonicalize_with(b"9007199254740993", &limits, IntegerMode::Lossy).unwrap();
     assert_eq!(lossy, b"9007199254740992");
 }

@@ -439,6 +439,12 @@ impl<'a> Parser<'a> {
             .parse()
             .map_err(|_| JcsError::new(Kind::InvalidNumber, start))?;
         let value = Number::from_f64(value).ok_or(JcsError::new(Kind::NumberOverflow, start))?;
+        // spec: primitives.md §2.2.7 — a value in [2^53, 10^21) would be written as an integer
+        // literal beyond ±(2^53−1), which strict parsing rejects: refuse it here too, so that
+        // every canonical output parses again.
+        if self.mode == IntegerMode::Strict && prints_as_unsafe_integer(value.as_f64()) {
+            return self.err(Kind::IntegerOutOfRange, start);
+        }
         Ok(NumberToken {
             value,
             canonical_text: None,
@@ -453,4 +459,11 @@ impl<'a> Parser<'a> {
         }
         self.pos > start
     }
+}
+
+/// True when ES6 prints `value` as an integer literal outside ±(2^53−1).
+fn prints_as_unsafe_integer(value: f64) -> bool {
+    #[expect(clippy::cast_precision_loss, reason = "2^53 - 1 converts exactly")]
+    let limit = MAX_SAFE_INTEGER as f64;
+    value.abs() > limit && value.abs() < 1e21
 }
