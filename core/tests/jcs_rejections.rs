@@ -1,0 +1,207 @@
+//! Every way the strict parser refuses input: a typed error, a stable code and the byte offset.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+
+use clyra_core::jcs::{self, IntegerMode, JcsErrorKind, Map, Number, Value};
+use clyra_core::{Coded, Limits};
+
+fn rejects(input: &[u8], code: &str, offset: usize) {
+    let err = jcs::canonicalize(input, &Limits::default())
+        .expect_err(&format!("{} must be rejected", String::from_utf8_lossy(input)));
+    assert_eq!((err.code(), err.offset()), (code, offset), "{}", String::from_utf8_lossy(input));
+}
+
+#[test]
+fn duplicate_keys_are_rejected_at_the_second_key() {
+    rejects(br#"{"a":1,"a":2}"#, "jcs.duplicate_key", 7);
+    rejects(br#"{"b":1,"a":2,"b":3}"#, "jcs.duplicate_key", 13);
+    // Escapes are decoded before comparing: "\u0061" is "a".
+    rejects(br#"{"a":1,"\u0061":2}"#, "jcs.duplicate_key", 7);
+    rejects(br#"[{"x":{"k":1,"k":1}}]"#, "jcs.duplicate_key", 13);
+}
+
+#[test]
+fn lone_surrogates_are_rejected() {
+    rejects(br#""\ud800""#, "jcs.lone_surrogate", 1);
+    rejects(br#""\udc00""#, "jcs.lone_surrogate", 1);
+    rejects(br#""\ud800\u0041""#, "jcs.lone_surrogate", 1);
+    rejects(br#""\ud800x""#, "jcs.lone_surrogate", 1);
+    rejects(br#"["ok","\uDBFF"]"#, "jcs.lone_surrogate", 7);
+    // A proper pair is fine and prints as the character itself.
+    assert_eq!(jcs::canonicalize(br#""\ud83d\ude02""#, &Limits::default()).unwrap(), "\"😂\"".as_bytes());
+}
+
+#[test]
+fn invalid_utf8_is_rejected() {
+    rejects(b"\"ab\xff\"", "jcs.invalid_utf8", 3);
+    rejects(b"\"\xc3\x28\"", "jcs.invalid_utf8", 1);
+    rejects(b"\"\xed\xa0\x80\"", "jcs.invalid_utf8", 1); // UTF-8-encoded surrogate
+    rejects(b"\"\xe2\x82\"", "jcs.invalid_utf8", 1); // truncated sequence
+    rejects(b"\xff", "jcs.invalid_utf8", 0);
+    rejects(b"[1,\xc0\x80]", "jcs.invalid_utf8", 3);
+    rejects(b"\"abc\xe2", "jcs.invalid_utf8", 4);
+}
+
+#[test]
+fn invalid_escapes_are_rejected() {
+    rejects(br#""\x41""#, "jcs.invalid_escape", 1);
+    rejects(br#""\u12""#, "jcs.invalid_escape", 1);
+    rejects(br#""\u12G4""#, "jcs.invalid_escape", 1);
+    rejects(br#""\'""#, "jcs.invalid_escape", 1);
+    rejects(b"\"\\", "jcs.unexpected_end", 2);
+}
+
+#[test]
+fn raw_control_characters_are_rejected() {
+    rejects(b"\"a\tb\"", "jcs.control_character", 2);
+    rejects(b"\"\x00\"", "jcs.control_character", 1);
+    rejects(b"{\"k\n\":1}", "jcs.control_character", 3);
+    // DEL (0x7f) is not a control character for JSON and stays literal.
+    assert_eq!(jcs::canonicalize(b"\"\x7f\"", &Limits::default()).unwrap(), b"\"\x7f\"");
+}
+
+#[test]
+fn non_finite_numbers_are_rejected() {
+    rejects(b"NaN", "jcs.non_finite", 0);
+    rejects(b"[Infinity]", "jcs.non_finite", 1);
+    rejects(b"{\"x\":-Infinity}", "jcs.non_finite", 5);
+    rejects(b"-NaN", "jcs.non_finite", 0);
+    assert!(Number::from_f64(f64::NAN).is_none());
+    assert!(Number::from_f64(f64::INFINITY).is_none());
+}
+
+#[test]
+fn overflow_to_infinity_is_rejected_and_underflow_is_zero() {
+    rejects(b"1e309", "jcs.number_overflow", 0);
+    rejects(b"[-1.8e308]", "jcs.number_overflow", 1);
+    assert_eq!(jcs::canonicalize(b"1e-400", &Limits::default()).unwrap(), b"0");
+    assert_eq!(jcs::canonicalize(b"-1e-400", &Limits::default()).unwrap(), b"0");
+    assert_eq!(jcs::canonicalize(b"1.7976931348623157e308", &Limits::default()).unwrap(), b"1.7976931348623157e+308");
+}
+
+#[test]
+fn integer_literals_beyond_2_pow_53_need_lossy_mode() {
+    let limits = Limits::default();
+    assert_eq!(jcs::canonicalize(b"9007199254740991", &limits).unwrap(), b"9007199254740991");
+    assert_eq!(jcs::canonicalize(b"-9007199254740991", &limits).unwrap(), b"-9007199254740991");
+    rejects(b"9007199254740992", "jcs.integer_out_of_range", 0);
+    rejects(b"[-9007199254740992]", "jcs.integer_out_of_range", 1);
+    rejects(b"123456789012345678901234567890", "jcs.integer_out_of_range", 0);
+    // Not integer literals: the writer's output is the value's ES6 form.
+    assert_eq!(jcs::canonicalize(b"9007199254740993.0", &limits).unwrap(), b"9007199254740992");
+    assert_eq!(jcs::canonicalize(b"1e20", &limits).unwrap(), b"100000000000000000000");
+    let lossy = jcs::canonicalize_with(b"9007199254740993", &limits, IntegerMode::Lossy).unwrap();
+    assert_eq!(lossy, b"9007199254740992");
+}
+
+#[test]
+fn grammar_errors_are_rejected() {
+    rejects(b"", "jcs.unexpected_end", 0);
+    rejects(b"   ", "jcs.unexpected_end", 3);
+    rejects(b"[1,]", "jcs.unexpected_character", 3);
+    rejects(b"{\"a\":1,}", "jcs.unexpected_character", 7);
+    rejects(b"{\"a\" 1}", "jcs.unexpected_character", 5);
+    rejects(b"{a:1}", "jcs.unexpected_character", 1);
+    rejects(b"[1 2]", "jcs.unexpected_character", 3);
+    rejects(b"01", "jcs.invalid_number", 0);
+    rejects(b"-", "jcs.invalid_number", 0);
+    rejects(b"1.", "jcs.invalid_number", 0);
+    rejects(b"1e", "jcs.invalid_number", 0);
+    rejects(b".5", "jcs.unexpected_character", 0);
+    rejects(b"+1", "jcs.unexpected_character", 0);
+    rejects(b"tru", "jcs.unexpected_end", 3);
+    rejects(b"nul1", "jcs.unexpected_character", 0);
+    rejects(b"1 2", "jcs.trailing_characters", 2);
+    rejects(b"{} x", "jcs.trailing_characters", 3);
+    rejects(b"\xef\xbb\xbf{}", "jcs.unexpected_character", 0); // byte order mark
+    rejects(b"\"abc", "jcs.unexpected_end", 4);
+    rejects(b"[", "jcs.unexpected_end", 1);
+    rejects(b"{\"a\":", "jcs.unexpected_end", 5);
+    rejects(b"\x0c1", "jcs.unexpected_character", 0); // form feed is not JSON whitespace
+}
+
+#[test]
+fn depth_is_limited_without_exhausting_the_stack() {
+    let limits = Limits::default();
+    let ok = format!("{}{}", "[".repeat(128), "]".repeat(128));
+    assert!(jcs::canonicalize(ok.as_bytes(), &limits).is_ok());
+    rejects(format!("{}{}", "[".repeat(129), "]".repeat(129)).as_bytes(), "jcs.too_deep", 128);
+    // 100,000 levels: rejected at the limit, no recursion anywhere.
+    let deep_arrays = "[".repeat(100_000);
+    rejects(deep_arrays.as_bytes(), "jcs.too_deep", 128);
+    let deep_objects = "{\"a\":".repeat(100_000);
+    rejects(deep_objects.as_bytes(), "jcs.too_deep", 128 * 5);
+    let mut tight = Limits::default();
+    tight.json_max_depth = 2;
+    assert!(jcs::parse(b"[[1]]", &tight).is_ok());
+    assert_eq!(jcs::parse(b"[[[1]]]", &tight).unwrap_err().kind(), JcsErrorKind::TooDeep);
+}
+
+#[test]
+fn sizes_and_counts_are_limited() {
+    let mut limits = Limits::default();
+    limits.json_max_bytes = 8;
+    assert_eq!(jcs::parse(b"[1,2,3,4]", &limits).unwrap_err().code(), "jcs.too_large");
+    let mut limits = Limits::default();
+    limits.json_max_string_bytes = 4;
+    assert!(jcs::parse(b"\"abcd\"", &limits).is_ok());
+    assert_eq!(jcs::parse(b"\"abcde\"", &limits).unwrap_err().code(), "jcs.string_too_long");
+    assert_eq!(jcs::parse(b"\"ab\\ncd\"", &limits).unwrap_err().code(), "jcs.string_too_long");
+    let mut limits = Limits::default();
+    limits.json_max_entries = 3;
+    assert!(jcs::parse(b"[1,2,3]", &limits).is_ok());
+    assert_eq!(jcs::parse(b"[1,2,3,4]", &limits).unwrap_err().code(), "jcs.too_many_entries");
+    assert_eq!(
+        jcs::parse(br#"{"a":1,"b":2,"c":3,"d":4}"#, &limits).unwrap_err().code(),
+        "jcs.too_many_entries"
+    );
+}
+
+#[test]
+fn parse_canonical_accepts_only_canonical_bytes() {
+    let limits = Limits::default();
+    assert!(jcs::parse_canonical(br#"{"a":[1,"x"],"b":null}"#, &limits).is_ok());
+    let err = jcs::parse_canonical(br#"{"b":null,"a":1}"#, &limits).unwrap_err();
+    assert_eq!((err.code(), err.offset()), ("jcs.not_canonical", 2));
+    let err = jcs::parse_canonical(b"{\"a\":1.0}", &limits).unwrap_err();
+    assert_eq!((err.code(), err.offset()), ("jcs.not_canonical", 6));
+    let err = jcs::parse_canonical(b"{\"a\":1} ", &limits).unwrap_err();
+    assert_eq!((err.code(), err.offset()), ("jcs.not_canonical", 7));
+    let err = jcs::parse_canonical(b"\"\\u0041\"", &limits).unwrap_err();
+    assert_eq!(err.code(), "jcs.not_canonical");
+}
+
+#[test]
+fn writer_escapes_exactly_what_rfc8785_requires() {
+    let s: String = (0u8..0x20).map(char::from).chain("\"\\/\u{7f}\u{2028}é😂".chars()).collect();
+    let out = jcs::to_vec(&Value::String(s));
+    let expected = concat!(
+        r#""\u0000\u0001\u0002\u0003\u0004\u0005\u0006\u0007\b\t\n\u000b\f\r\u000e\u000f"#,
+        r#"\u0010\u0011\u0012\u0013\u0014\u0015\u0016\u0017\u0018\u0019\u001a\u001b\u001c\u001d"#,
+        r#"\u001e\u001f\"\\/"#,
+        "\u{7f}\u{2028}é😂\""
+    );
+    assert_eq!(String::from_utf8(out).unwrap(), expected);
+}
+
+#[test]
+fn built_values_serialize_canonically() {
+    let mut inner = Map::new();
+    inner.insert("z", Value::Null);
+    inner.insert("a", Value::from(vec![Value::from(true), Value::from(1u32), Value::from("x")]));
+    let mut outer: Map = [("b", Value::from(inner)), ("a", Value::Number(Number::from_f64(-0.0).unwrap()))]
+        .into_iter()
+        .collect();
+    outer.insert("€", Value::from(Number::from_f64(1e21).unwrap()));
+    assert_eq!(
+        jcs::to_vec(&Value::from(outer)),
+        r#"{"a":0,"b":{"a":[true,1,"x"],"z":null},"€":1e+21}"#.as_bytes()
+    );
+}
+
+#[test]
+fn every_error_code_is_registered_in_the_spec() {
+    let registry = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../spec/verdicts.md")).unwrap();
+    for kind in JcsErrorKind::ALL {
+        assert!(registry.contains(&format!("`{}`", kind.code())), "{} missing from spec/verdicts.md", kind.code());
+    }
+}
