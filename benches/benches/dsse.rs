@@ -32,7 +32,11 @@ fn statement_bytes() -> Vec<u8> {
     predicate.insert("role", Value::from("producer"));
     predicate.insert("scheme", Value::from("ed25519"));
     let notes: Vec<Value> = (0..12)
-        .map(|i| Value::from(format!("model.analytics.orders_{i:02} materialized as table")))
+        .map(|i| {
+            Value::from(format!(
+                "model.analytics.orders_{i:02} materialized as table"
+            ))
+        })
         .collect();
     predicate.insert("notes", Value::from(notes));
     let statement = Statement {
@@ -92,8 +96,8 @@ fn bench(c: &mut Criterion) {
                 Box::new(move || vk.verify(black_box(&m), &s).unwrap())
             }
             _ => {
-                let vk = p256::ecdsa::VerifyingKey::from_sec1_bytes(&public.spki_der()[26..])
-                    .unwrap();
+                let vk =
+                    p256::ecdsa::VerifyingKey::from_sec1_bytes(&public.spki_der()[26..]).unwrap();
                 let s = p256::ecdsa::Signature::from_der(&sig).unwrap();
                 let m = pae_bytes.clone();
                 Box::new(move || vk.verify(black_box(&m), &s).unwrap())

@@ -1,5 +1,10 @@
 //! Key parsing strictness, keyids, and sign/verify round trips (spec: signatures.md).
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use clyra_core::crypto::{verify, KeyAlgorithm, PublicKey, Scheme, SigningKey};
 use clyra_core::{Coded, Limits};
@@ -58,7 +63,9 @@ fn limits() -> Limits {
 }
 
 fn pem_err(text: &str) -> &'static str {
-    PublicKey::from_pem(text.as_bytes(), &limits()).unwrap_err().code()
+    PublicKey::from_pem(text.as_bytes(), &limits())
+        .unwrap_err()
+        .code()
 }
 
 fn der_err(der: &[u8]) -> &'static str {
@@ -88,8 +95,16 @@ fn keyid_of_the_rfc8032_key_is_known() {
 #[test]
 fn openssl_public_keys_parse_with_known_keyids_and_round_trip() {
     for (pem, keyid, alg) in [
-        (OPENSSL_P256_PUBLIC, OPENSSL_P256_KEYID, KeyAlgorithm::EcdsaP256),
-        (OPENSSL_ED25519_PUBLIC, OPENSSL_ED25519_KEYID, KeyAlgorithm::Ed25519),
+        (
+            OPENSSL_P256_PUBLIC,
+            OPENSSL_P256_KEYID,
+            KeyAlgorithm::EcdsaP256,
+        ),
+        (
+            OPENSSL_ED25519_PUBLIC,
+            OPENSSL_ED25519_KEYID,
+            KeyAlgorithm::Ed25519,
+        ),
         (OPENSSL_RSA_PUBLIC, OPENSSL_RSA_KEYID, KeyAlgorithm::Rsa),
     ] {
         let key = PublicKey::from_pem(pem.as_bytes(), &limits()).unwrap();
@@ -100,7 +115,10 @@ fn openssl_public_keys_parse_with_known_keyids_and_round_trip() {
         assert_eq!(again, key);
         // Without the trailing LF is accepted too.
         let trimmed = pem.strip_suffix('\n').unwrap();
-        assert_eq!(PublicKey::from_pem(trimmed.as_bytes(), &limits()).unwrap(), key);
+        assert_eq!(
+            PublicKey::from_pem(trimmed.as_bytes(), &limits()).unwrap(),
+            key
+        );
     }
 }
 
@@ -139,7 +157,10 @@ fn scheme_allowed_follows_the_key_algorithm() {
 
 #[test]
 fn pem_with_crlf_is_rejected() {
-    assert_eq!(pem_err(&OPENSSL_P256_PUBLIC.replace('\n', "\r\n")), "key.pem_malformed");
+    assert_eq!(
+        pem_err(&OPENSSL_P256_PUBLIC.replace('\n', "\r\n")),
+        "key.pem_malformed"
+    );
 }
 
 #[test]
@@ -174,10 +195,10 @@ fn pem_base64_must_be_strict() {
         body.replace("50Q==", "50R=="),       // non-zero pad bits
         body.replace("MFkwEwYH", "MFkw EwY"), // inner space
         body.replace("MFkwEwYH", "MFkw\tEwY"),
-        body.replace('+', "-"),                // URL-safe alphabet
-        body.replace("\nz4l8", "\n\nz4l8"),    // empty line
-        body.replacen('\n', "", 1),            // one 124-char line
-        body.replace("Q==\n", "Q==\n\n"),      // blank line before END
+        body.replace('+', "-"),             // URL-safe alphabet
+        body.replace("\nz4l8", "\n\nz4l8"), // empty line
+        body.replacen('\n', "", 1),         // one 124-char line
+        body.replace("Q==\n", "Q==\n\n"),   // blank line before END
         body.replace("MFkwEwYHKoZIzj0CAQYI", "MFkwEwYHKoZIzj0CAQY\n"), // short inner line
     ] {
         assert_eq!(pem_err(&wrap(&bad)), "key.pem_malformed", "{bad:?}");
@@ -243,10 +264,8 @@ fn rsa_spki(bits: usize, e: u32) -> Vec<u8> {
     // primality, so any odd value of the right size exercises the size and exponent rules.
     let mut n = vec![0xC5u8; bits / 8];
     n[bits / 8 - 1] |= 1;
-    let key = rsa::RsaPublicKey::new_unchecked(
-        rsa::BigUint::from_bytes_be(&n),
-        rsa::BigUint::from(e),
-    );
+    let key =
+        rsa::RsaPublicKey::new_unchecked(rsa::BigUint::from_bytes_be(&n), rsa::BigUint::from(e));
     key.to_public_key_der().unwrap().as_bytes().to_vec()
 }
 
@@ -313,7 +332,10 @@ fn wrong_algorithm_for_scheme_is_a_scheme_mismatch() {
 #[test]
 fn ed25519_generation_and_signing_match_rfc8032() {
     let key = SigningKey::generate(Scheme::Ed25519, arr32(RFC8032_SECRET)).unwrap();
-    assert_eq!(key.public_key(), &PublicKey::ed25519_from_raw(&arr32(RFC8032_PUBLIC)).unwrap());
+    assert_eq!(
+        key.public_key(),
+        &PublicKey::ed25519_from_raw(&arr32(RFC8032_PUBLIC)).unwrap()
+    );
     assert_eq!(hex::encode(key.sign(b"")), RFC8032_SIG);
 }
 
@@ -328,7 +350,10 @@ fn p256_generation_is_deterministic_and_signing_is_rfc6979() {
     assert_eq!(a.sign(b"x")[0], 0x30, "DER SEQUENCE");
     assert_eq!(
         a.public_key().keyid(),
-        SigningKey::from_pkcs8_pem(&a.to_pkcs8_pem().unwrap()).unwrap().public_key().keyid()
+        SigningKey::from_pkcs8_pem(&a.to_pkcs8_pem().unwrap())
+            .unwrap()
+            .public_key()
+            .keyid()
     );
     // Pin the derivation (spec: signatures.md §5); the value was computed independently with
     // Python `cryptography` from SHA-256("clyra p256 keygen v1" || seed || 00000000).
@@ -359,7 +384,10 @@ fn round_trips_verify_and_tampering_fails() {
 
             let mut bad_msg = msg.clone();
             bad_msg[0] ^= 1;
-            assert_eq!(verify(pk, scheme, &bad_msg, &sig).unwrap_err().code(), "sig.invalid");
+            assert_eq!(
+                verify(pk, scheme, &bad_msg, &sig).unwrap_err().code(),
+                "sig.invalid"
+            );
             assert!(verify(pk, scheme, b"", &sig).is_err());
 
             let mut bad_sig = sig.clone();
@@ -368,12 +396,20 @@ fn round_trips_verify_and_tampering_fails() {
             assert!(verify(pk, scheme, &msg, &bad_sig).is_err());
             let mut long_sig = sig.clone();
             long_sig.push(0);
-            assert_eq!(verify(pk, scheme, &msg, &long_sig).unwrap_err().code(), "sig.malformed");
-            assert_eq!(verify(pk, scheme, &msg, &[]).unwrap_err().code(), "sig.malformed");
+            assert_eq!(
+                verify(pk, scheme, &msg, &long_sig).unwrap_err().code(),
+                "sig.malformed"
+            );
+            assert_eq!(
+                verify(pk, scheme, &msg, &[]).unwrap_err().code(),
+                "sig.malformed"
+            );
 
             let other = SigningKey::generate(scheme, [9; 32]).unwrap();
             assert_eq!(
-                verify(other.public_key(), scheme, &msg, &sig).unwrap_err().code(),
+                verify(other.public_key(), scheme, &msg, &sig)
+                    .unwrap_err()
+                    .code(),
                 "sig.invalid"
             );
         }

@@ -1,5 +1,10 @@
 //! DSSE envelopes and in-toto Statements (spec: dsse.md).
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use clyra_core::crypto::{PublicKey, Scheme, SigningKey};
 use clyra_core::digest::Sha256Digest;
@@ -97,7 +102,9 @@ fn tampering_is_rejected() {
         let env = signed(&key);
 
         let mut t = env.clone();
-        t.payload = statement().to_canonical_bytes().replace_last(b"producer", b"approver");
+        t.payload = statement()
+            .to_canonical_bytes()
+            .replace_last(b"producer", b"approver");
         assert_eq!(verify_code(&t, &key), "sig.invalid", "payload");
 
         let mut t = env.clone();
@@ -118,7 +125,11 @@ fn tampering_is_rejected() {
         assert_eq!(verify_code(&t, &key), "dsse.keyid_mismatch", "keyid");
 
         let other = SigningKey::generate(key.scheme(), [4; 32]).unwrap();
-        assert_eq!(verify_code(&env, &other), "dsse.keyid_mismatch", "other key");
+        assert_eq!(
+            verify_code(&env, &other),
+            "dsse.keyid_mismatch",
+            "other key"
+        );
 
         // Right keyid, wrong scheme for the key.
         let wrong = if key.scheme() == Scheme::Ed25519 {
@@ -159,11 +170,18 @@ fn non_canonical_json_payloads_are_rejected_after_the_signature() {
         (IN_TOTO_PAYLOAD_TYPE, b"not json".to_vec()),
         (IN_TOTO_PAYLOAD_TYPE, reordered),
         ("application/json", br#"{ "a":1}"#.to_vec()),
-        ("application/vnd.clyra.approval+json", br#"{"a":"\u0041"}"#.to_vec()),
+        (
+            "application/vnd.clyra.approval+json",
+            br#"{"a":"\u0041"}"#.to_vec(),
+        ),
     ] {
         let env = dsse::sign(payload_type, &payload, key);
         let err = dsse::verify(&env, key.public_key(), key.scheme(), &limits()).unwrap_err();
-        assert_eq!(err.code(), "dsse.payload_not_canonical", "{payload_type} {payload:?}");
+        assert_eq!(
+            err.code(),
+            "dsse.payload_not_canonical",
+            "{payload_type} {payload:?}"
+        );
         // The signature itself is fine.
         dsse::verify_signature(&env, key.public_key(), key.scheme()).unwrap();
     }
@@ -176,37 +194,98 @@ fn decode_code(text: &str) -> &'static str {
     code(Envelope::decode(text.as_bytes(), &limits()).unwrap_err())
 }
 
-const GOOD: &str = r#"{"payload":"aGk=","payloadType":"t","signatures":[{"keyid":"k","sig":"//4="}]}"#;
+const GOOD: &str =
+    r#"{"payload":"aGk=","payloadType":"t","signatures":[{"keyid":"k","sig":"//4="}]}"#;
 
 #[test]
 fn malformed_envelopes_are_rejected_with_their_codes() {
     assert!(Envelope::decode(GOOD.as_bytes(), &limits()).is_ok());
     let cases: &[(&str, &str)] = &[
         // strict JSON
-        (r#"{"payload":"aGk=","payload":"aGk=","payloadType":"t","signatures":[{"keyid":"k","sig":"//4="}]}"#, "jcs.duplicate_key"),
-        (r#"{"payload":"aGk=","payloadType":"t","signatures":[{"keyid":"k","keyid":"k","sig":"//4="}]}"#, "jcs.duplicate_key"),
-        (r#"{"payload":"aGk=","payloadType":"t","signatures":[]"#, "jcs.unexpected_end"),
+        (
+            r#"{"payload":"aGk=","payload":"aGk=","payloadType":"t","signatures":[{"keyid":"k","sig":"//4="}]}"#,
+            "jcs.duplicate_key",
+        ),
+        (
+            r#"{"payload":"aGk=","payloadType":"t","signatures":[{"keyid":"k","keyid":"k","sig":"//4="}]}"#,
+            "jcs.duplicate_key",
+        ),
+        (
+            r#"{"payload":"aGk=","payloadType":"t","signatures":[]"#,
+            "jcs.unexpected_end",
+        ),
         (&format!("{GOOD}x"), "jcs.trailing_characters"),
         ("[]", "dsse.wrong_type"),
         // exact fields
-        (r#"{"payload":"aGk=","payloadType":"t","signatures":[{"keyid":"k","sig":"//4="}],"x":1}"#, "dsse.unknown_field"),
-        (r#"{"payload":"aGk=","payloadType":"t","signatures":[{"keyid":"k","sig":"//4=","cert":""}]}"#, "dsse.unknown_field"),
-        (r#"{"payloadType":"t","signatures":[{"keyid":"k","sig":"//4="}]}"#, "dsse.missing_field"),
-        (r#"{"payload":"aGk=","payloadType":"t","signatures":[{"sig":"//4="}]}"#, "dsse.missing_field"),
-        (r#"{"payload":"aGk=","payloadType":1,"signatures":[{"keyid":"k","sig":"//4="}]}"#, "dsse.wrong_type"),
-        (r#"{"payload":"aGk=","payloadType":"t","signatures":{}}"#, "dsse.wrong_type"),
-        (r#"{"payload":"aGk=","payloadType":"t","signatures":[{"keyid":null,"sig":"//4="}]}"#, "dsse.wrong_type"),
-        (r#"{"payload":"aGk=","payloadType":"t","signatures":[]}"#, "dsse.no_signatures"),
+        (
+            r#"{"payload":"aGk=","payloadType":"t","signatures":[{"keyid":"k","sig":"//4="}],"x":1}"#,
+            "dsse.unknown_field",
+        ),
+        (
+            r#"{"payload":"aGk=","payloadType":"t","signatures":[{"keyid":"k","sig":"//4=","cert":""}]}"#,
+            "dsse.unknown_field",
+        ),
+        (
+            r#"{"payloadType":"t","signatures":[{"keyid":"k","sig":"//4="}]}"#,
+            "dsse.missing_field",
+        ),
+        (
+            r#"{"payload":"aGk=","payloadType":"t","signatures":[{"sig":"//4="}]}"#,
+            "dsse.missing_field",
+        ),
+        (
+            r#"{"payload":"aGk=","payloadType":1,"signatures":[{"keyid":"k","sig":"//4="}]}"#,
+            "dsse.wrong_type",
+        ),
+        (
+            r#"{"payload":"aGk=","payloadType":"t","signatures":{}}"#,
+            "dsse.wrong_type",
+        ),
+        (
+            r#"{"payload":"aGk=","payloadType":"t","signatures":[{"keyid":null,"sig":"//4="}]}"#,
+            "dsse.wrong_type",
+        ),
+        (
+            r#"{"payload":"aGk=","payloadType":"t","signatures":[]}"#,
+            "dsse.no_signatures",
+        ),
         // base64
-        (r#"{"payload":"aGk","payloadType":"t","signatures":[{"keyid":"k","sig":"//4="}]}"#, "dsse.bad_base64"),
-        (r#"{"payload":"aGl=","payloadType":"t","signatures":[{"keyid":"k","sig":"//4="}]}"#, "dsse.bad_base64"),
-        (r#"{"payload":"aG k=","payloadType":"t","signatures":[{"keyid":"k","sig":"//4="}]}"#, "dsse.bad_base64"),
-        (r#"{"payload":"aGk=\n","payloadType":"t","signatures":[{"keyid":"k","sig":"//4="}]}"#, "dsse.bad_base64"),
-        (r#"{"payload":"aGk=\r\n","payloadType":"t","signatures":[{"keyid":"k","sig":"//4="}]}"#, "dsse.bad_base64"),
-        (r#"{"payload":"aGk=","payloadType":"t","signatures":[{"keyid":"k","sig":"__4="}]}"#, "dsse.bad_base64"),
-        (r#"{"payload":"aGk=","payloadType":"t","signatures":[{"keyid":"k","sig":"//4"}]}"#, "dsse.bad_base64"),
-        (r#"{"payload":"aGk=","payloadType":"t","signatures":[{"keyid":"k","sig":"//4=="}]}"#, "dsse.bad_base64"),
-        (r#"{"payload":"aGk=","payloadType":"t","signatures":[{"keyid":"k","sig":"//5="}]}"#, "dsse.bad_base64"),
+        (
+            r#"{"payload":"aGk","payloadType":"t","signatures":[{"keyid":"k","sig":"//4="}]}"#,
+            "dsse.bad_base64",
+        ),
+        (
+            r#"{"payload":"aGl=","payloadType":"t","signatures":[{"keyid":"k","sig":"//4="}]}"#,
+            "dsse.bad_base64",
+        ),
+        (
+            r#"{"payload":"aG k=","payloadType":"t","signatures":[{"keyid":"k","sig":"//4="}]}"#,
+            "dsse.bad_base64",
+        ),
+        (
+            r#"{"payload":"aGk=\n","payloadType":"t","signatures":[{"keyid":"k","sig":"//4="}]}"#,
+            "dsse.bad_base64",
+        ),
+        (
+            r#"{"payload":"aGk=\r\n","payloadType":"t","signatures":[{"keyid":"k","sig":"//4="}]}"#,
+            "dsse.bad_base64",
+        ),
+        (
+            r#"{"payload":"aGk=","payloadType":"t","signatures":[{"keyid":"k","sig":"__4="}]}"#,
+            "dsse.bad_base64",
+        ),
+        (
+            r#"{"payload":"aGk=","payloadType":"t","signatures":[{"keyid":"k","sig":"//4"}]}"#,
+            "dsse.bad_base64",
+        ),
+        (
+            r#"{"payload":"aGk=","payloadType":"t","signatures":[{"keyid":"k","sig":"//4=="}]}"#,
+            "dsse.bad_base64",
+        ),
+        (
+            r#"{"payload":"aGk=","payloadType":"t","signatures":[{"keyid":"k","sig":"//5="}]}"#,
+            "dsse.bad_base64",
+        ),
     ];
     for (text, expected) in cases {
         assert_eq!(decode_code(text), *expected, "{text}");
@@ -261,7 +340,10 @@ fn statement_is_canonical_and_parses_strictly() {
     let text = String::from_utf8(bytes.clone()).unwrap();
     assert!(text.starts_with(&format!(r#"{{"_type":"{STATEMENT_TYPE}","predicate":{{"#)));
     assert!(text.contains(r#""subject":[{"digest":{"sha256":"44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a"},"name":"manifest.json"}]"#));
-    assert_eq!(clyra_core::jcs::canonicalize(&bytes, &limits()).unwrap(), bytes);
+    assert_eq!(
+        clyra_core::jcs::canonicalize(&bytes, &limits()).unwrap(),
+        bytes
+    );
 
     let good = text.clone();
     let cases = [
@@ -284,12 +366,24 @@ fn statement_is_canonical_and_parses_strictly() {
         assert_eq!(err.code(), expected, "{text}");
     }
     let no_subject = r#"{"_type":"https://in-toto.io/Statement/v1","predicate":{},"predicateType":"p","subject":[]}"#;
-    assert_eq!(Statement::parse(no_subject.as_bytes(), &limits()).unwrap_err().code(), "dsse.no_subject");
+    assert_eq!(
+        Statement::parse(no_subject.as_bytes(), &limits())
+            .unwrap_err()
+            .code(),
+        "dsse.no_subject"
+    );
 }
 
 #[test]
 fn fuzz_shim_survives_hostile_input() {
-    for input in [&b""[..], b"{", b"\xff", b"[[[[[[[[[[", GOOD.as_bytes(), &[0u8; 100]] {
+    for input in [
+        &b""[..],
+        b"{",
+        b"\xff",
+        b"[[[[[[[[[[",
+        GOOD.as_bytes(),
+        &[0u8; 100],
+    ] {
         clyra_core::internal::fuzzing::dsse_decode(input);
     }
 }

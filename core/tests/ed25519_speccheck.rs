@@ -3,7 +3,12 @@
 //! spec: signatures.md §4.2 — Clyra verifies Ed25519 cofactorlessly with ed25519-dalek `verify()`,
 //! which gives the same accept/reject pattern as Go's `crypto/ed25519.Verify`. The pattern is
 //! pinned here; the Go verifier pins the same one.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 mod common;
 
@@ -12,18 +17,45 @@ use clyra_core::crypto::{verify, PublicKey, Scheme};
 /// Expected outcome per case, `true` = accept (V), `false` = reject (X).
 /// Reasons follow the upstream README's condition table (A = public key, R = signature point).
 const EXPECTED: [(bool, &str); 12] = [
-    (true, "0: S = 0, small-order A and small-order R; the equation holds"),
-    (true, "1: 0 < S < L, small-order A, mixed-order R; holds cofactorless"),
-    (true, "2: 0 < S < L, mixed-order A, small-order R; holds cofactorless"),
-    (true, "3: 0 < S < L, mixed-order A and R; holds both cofactored and cofactorless"),
-    (false, "4: mixed-order A and R; holds only in the cofactored equation"),
-    (false, "5: mixed-order A, order-L R; holds only cofactored (with a pre-reduced hash)"),
+    (
+        true,
+        "0: S = 0, small-order A and small-order R; the equation holds",
+    ),
+    (
+        true,
+        "1: 0 < S < L, small-order A, mixed-order R; holds cofactorless",
+    ),
+    (
+        true,
+        "2: 0 < S < L, mixed-order A, small-order R; holds cofactorless",
+    ),
+    (
+        true,
+        "3: 0 < S < L, mixed-order A and R; holds both cofactored and cofactorless",
+    ),
+    (
+        false,
+        "4: mixed-order A and R; holds only in the cofactored equation",
+    ),
+    (
+        false,
+        "5: mixed-order A, order-L R; holds only cofactored (with a pre-reduced hash)",
+    ),
     (false, "6: S > L (non-canonical scalar) is rejected"),
     (false, "7: S >> L (top bits set) is rejected"),
-    (false, "8: non-canonical encoding of R; the hash uses R's bytes, so it does not match"),
+    (
+        false,
+        "8: non-canonical encoding of R; the hash uses R's bytes, so it does not match",
+    ),
     (false, "9: non-canonical encoding of R (other variant)"),
-    (false, "10: non-canonical encoding of A; the hash over A's bytes does not match"),
-    (true, "11: non-canonical encoding of A that the hash was computed over; accepted like Go"),
+    (
+        false,
+        "10: non-canonical encoding of A; the hash over A's bytes does not match",
+    ),
+    (
+        true,
+        "11: non-canonical encoding of A that the hash was computed over; accepted like Go",
+    ),
 ];
 
 #[test]

@@ -4,7 +4,12 @@
 //! Needs `tests/interop/.venv`; create it with
 //! `python3 -m venv tests/interop/.venv && tests/interop/.venv/bin/pip install -r tests/interop/requirements.txt`.
 //! Without it the test fails when `CI` is set and otherwise prints how to create it and returns.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -31,7 +36,10 @@ fn python() -> Option<PathBuf> {
         "securesystemslib venv missing at {}; create it with: {how}",
         python.display()
     );
-    println!("SKIPPED securesystemslib interop: no venv at {}; create it with: {how}", python.display());
+    println!(
+        "SKIPPED securesystemslib interop: no venv at {}; create it with: {how}",
+        python.display()
+    );
     None
 }
 
@@ -84,19 +92,35 @@ fn securesystemslib_verifies_clyra_envelopes_and_rejects_tampered_ones() {
     let dir = temp_dir("sslib");
     for scheme in [Scheme::Ed25519, Scheme::EcdsaP256Sha256] {
         let key = SigningKey::generate(scheme, [0x5a; 32]).unwrap();
-        let env = dsse::sign(IN_TOTO_PAYLOAD_TYPE, &statement().to_canonical_bytes(), &key);
-        assert_eq!(sslib_verify(&python, &dir, &env, &key), 0, "{scheme}: valid envelope");
+        let env = dsse::sign(
+            IN_TOTO_PAYLOAD_TYPE,
+            &statement().to_canonical_bytes(),
+            &key,
+        );
+        assert_eq!(
+            sslib_verify(&python, &dir, &env, &key),
+            0,
+            "{scheme}: valid envelope"
+        );
 
         let mut tampered = env.clone();
         tampered.payload = String::from_utf8(tampered.payload)
             .unwrap()
             .replace("interop-1", "interop-2")
             .into_bytes();
-        assert_eq!(sslib_verify(&python, &dir, &tampered, &key), 1, "{scheme}: tampered payload");
+        assert_eq!(
+            sslib_verify(&python, &dir, &tampered, &key),
+            1,
+            "{scheme}: tampered payload"
+        );
 
         let mut retyped = env.clone();
         retyped.payload_type = "application/json".to_owned();
-        assert_eq!(sslib_verify(&python, &dir, &retyped, &key), 1, "{scheme}: tampered type");
+        assert_eq!(
+            sslib_verify(&python, &dir, &retyped, &key),
+            1,
+            "{scheme}: tampered type"
+        );
     }
     std::fs::remove_dir_all(&dir).unwrap();
 }

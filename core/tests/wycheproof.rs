@@ -11,7 +11,12 @@
 //!   `PSSOptions{SaltLength: 0}` means auto-detect, so no verifier could require a zero salt).
 //! - groups of `rsa_pss_misc_test.json` with another hash, MGF hash or salt length than
 //!   SHA-256 / MGF1-SHA-256 / 32: those are not Clyra schemes.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 mod common;
 
@@ -58,13 +63,17 @@ fn run(
                 "valid" => {
                     tally.valid += 1;
                     if !verified {
-                        tally.failures.push(format!("{file} tcId {id} {flags}: valid test rejected"));
+                        tally
+                            .failures
+                            .push(format!("{file} tcId {id} {flags}: valid test rejected"));
                     }
                 }
                 "invalid" => {
                     tally.invalid += 1;
                     if verified {
-                        tally.failures.push(format!("{file} tcId {id} {flags}: invalid test accepted"));
+                        tally
+                            .failures
+                            .push(format!("{file} tcId {id} {flags}: invalid test accepted"));
                     }
                 }
                 "acceptable" => {
@@ -95,11 +104,12 @@ fn hex_field(group: &Value, field: &str) -> Vec<u8> {
 
 /// Verifies with a key from the group's `publicKeyDer` through the strict parser.
 fn strict_check(scheme: Scheme) -> impl Fn(&Value, &[u8], &[u8]) -> bool {
-    move |group, msg, sig| {
-        match PublicKey::from_spki_der(&hex_field(group, "publicKeyDer"), &Limits::default()) {
-            Ok(key) => verify(&key, scheme, msg, sig).is_ok(),
-            Err(_) => false,
-        }
+    move |group, msg, sig| match PublicKey::from_spki_der(
+        &hex_field(group, "publicKeyDer"),
+        &Limits::default(),
+    ) {
+        Ok(key) => verify(&key, scheme, msg, sig).is_ok(),
+        Err(_) => false,
     }
 }
 
@@ -129,7 +139,11 @@ fn ed25519() {
 #[test]
 fn ecdsa_p256_sha256_der() {
     let file = "ecdsa_secp256r1_sha256_test.json";
-    let tally = run(file, |g| g["sha"] == "SHA-256", strict_check(Scheme::EcdsaP256Sha256));
+    let tally = run(
+        file,
+        |g| g["sha"] == "SHA-256",
+        strict_check(Scheme::EcdsaP256Sha256),
+    );
     assert_eq!(tally.skipped, 0);
     assert_tally(&tally, 484, 174, 310, 0);
 }

@@ -20,13 +20,13 @@ pub(crate) fn decode_public_key(text: &[u8]) -> Result<Vec<u8>, KeyError> {
     if text.contains(&b'\r') {
         return Err(bad("line endings must be LF, not CR LF"));
     }
-    let body = text
-        .strip_prefix(BEGIN)
-        .ok_or(bad("text must start with the `-----BEGIN PUBLIC KEY-----` line"))?;
+    let body = text.strip_prefix(BEGIN).ok_or(bad(
+        "text must start with the `-----BEGIN PUBLIC KEY-----` line",
+    ))?;
     let body = body.strip_suffix(b"\n").unwrap_or(body);
-    let body = body
-        .strip_suffix(END)
-        .ok_or(bad("text must end with the `-----END PUBLIC KEY-----` line"))?;
+    let body = body.strip_suffix(END).ok_or(bad(
+        "text must end with the `-----END PUBLIC KEY-----` line",
+    ))?;
     // The base64 lines, each terminated by LF.
     let body = body
         .strip_suffix(b"\n")
@@ -42,9 +42,14 @@ pub(crate) fn decode_public_key(text: &[u8]) -> Result<Vec<u8>, KeyError> {
             return Err(bad("more than one PEM block"));
         }
         if line.is_empty() || line.len() > LINE || (i < last && line.len() != LINE) {
-            return Err(bad("base64 lines must hold 64 characters, the last 1 to 64"));
+            return Err(bad(
+                "base64 lines must hold 64 characters, the last 1 to 64",
+            ));
         }
-        if !line.iter().all(|&b| b.is_ascii_alphanumeric() || b"+/=".contains(&b)) {
+        if !line
+            .iter()
+            .all(|&b| b.is_ascii_alphanumeric() || b"+/=".contains(&b))
+        {
             return Err(bad("PEM body holds characters outside the base64 alphabet"));
         }
         base64.extend_from_slice(line);

@@ -2,8 +2,8 @@
 
 use std::fmt;
 
-use spki::der::{Decode as _, Encode as _};
 use rsa::traits::PublicKeyParts as _;
+use spki::der::{Decode as _, Encode as _};
 use spki::{ObjectIdentifier, SubjectPublicKeyInfoRef};
 
 use super::{pem, KeyError, Scheme};

@@ -75,7 +75,13 @@ mod tests {
 
     #[test]
     fn unknown_names_are_typed_errors() {
-        for name in ["", "ED25519", "ecdsa-p256", "rsa-pss-sha256 ", "hmac-sha256"] {
+        for name in [
+            "",
+            "ED25519",
+            "ecdsa-p256",
+            "rsa-pss-sha256 ",
+            "hmac-sha256",
+        ] {
             let err = name.parse::<Scheme>().unwrap_err();
             assert_eq!(err.code(), "key.unknown_scheme", "{name}");
         }

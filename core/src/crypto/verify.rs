@@ -19,7 +19,12 @@ const PSS_SALT_LEN: usize = 32;
 ///
 /// Fails with `sig.scheme_mismatch` when the key cannot use the scheme, `sig.malformed` when the
 /// signature bytes cannot be a signature of this scheme and key, and `sig.invalid` otherwise.
-pub fn verify(key: &PublicKey, scheme: Scheme, msg: &[u8], sig: &[u8]) -> Result<(), SignatureError> {
+pub fn verify(
+    key: &PublicKey,
+    scheme: Scheme,
+    msg: &[u8],
+    sig: &[u8],
+) -> Result<(), SignatureError> {
     // spec: signatures.md §4.1 — the key's algorithm must allow the scheme.
     if !key.scheme_allowed(scheme) {
         return Err(SignatureError::SchemeMismatch {

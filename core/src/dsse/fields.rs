@@ -15,7 +15,11 @@ pub(super) fn join(parent: &str, name: &str) -> String {
 /// The value as an object, or `dsse.wrong_type` naming `path`.
 pub(super) fn object<'v>(value: &'v Value, path: &str) -> Result<&'v Map, DsseError> {
     value.as_object().ok_or_else(|| DsseError::WrongType {
-        field: if path.is_empty() { "(top level)".to_owned() } else { path.to_owned() },
+        field: if path.is_empty() {
+            "(top level)".to_owned()
+        } else {
+            path.to_owned()
+        },
         expected: "an object",
     })
 }
