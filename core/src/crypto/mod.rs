@@ -18,5 +18,5 @@ pub use scheme::Scheme;
 pub use signing_key::SigningKey;
 pub use verify::verify;
 
-#[doc(hidden)]
+// Test-only path for Wycheproof keys outside the key rules (see `internal::conformance`).
 pub(crate) use verify::verify_rsa_spki_unchecked;
