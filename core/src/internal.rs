@@ -2,6 +2,7 @@
 
 /// Shims that fuzz targets call; each must never panic, whatever the input.
 pub mod fuzzing {
+    use crate::dsse::Envelope;
     use crate::jcs;
     use crate::Limits;
 
@@ -29,5 +30,36 @@ pub mod fuzzing {
             (Err(a), Err(b)) if a == b => {}
             (a, b) => panic!("tree and stream disagree: {:?} vs {:?}", a.err(), b.err()),
         }
+    }
+
+    /// Decodes `data` as a DSSE envelope; a decoded envelope must survive encode + decode.
+    #[expect(
+        clippy::panic,
+        reason = "a broken invariant is what the fuzzer looks for"
+    )]
+    pub fn dsse_decode(data: &[u8]) {
+        let limits = Limits::default();
+        if let Ok(envelope) = Envelope::decode(data, &limits) {
+            match Envelope::decode(&envelope.encode(), &limits) {
+                Ok(again) if again == envelope => {}
+                other => panic!("envelope does not round-trip: {:?}", other.err()),
+            }
+        }
+    }
+}
+
+/// Lower-level paths that conformance tests need and production code must not use.
+pub mod conformance {
+    use crate::crypto::{Scheme, SignatureError};
+
+    /// Verifies an RSA signature with a key from any SPKI the `rsa` crate accepts, skipping
+    /// Clyra's key rules (2048–4096 bits, e = 65537); for Wycheproof groups with e = 3.
+    pub fn rsa_verify_unchecked_key(
+        spki_der: &[u8],
+        scheme: Scheme,
+        msg: &[u8],
+        sig: &[u8],
+    ) -> Result<(), SignatureError> {
+        crate::crypto::verify_rsa_spki_unchecked(spki_der, scheme, msg, sig)
     }
 }
