@@ -10,6 +10,7 @@ use std::io::{self, Read, Write};
 use clap::error::ErrorKind;
 use clap::{Parser, Subcommand};
 
+mod atomic;
 pub mod commands;
 pub mod exit;
 pub mod output;
@@ -58,8 +59,37 @@ enum Command {
     /// Print a JSON document as canonical JSON (RFC 8785), the form Clyra signs and hashes
     #[command(long_about = CANON_LONG_ABOUT, after_help = CANON_EXAMPLES)]
     Canon(commands::canon::CanonArgs),
-    // Next: Keygen (commands/keygen.rs) and Demo (commands/demo.rs), added once they work.
+    /// Create a signing key pair (Ed25519 or ECDSA P-256) for producing evidence
+    #[command(long_about = KEYGEN_LONG_ABOUT, after_help = KEYGEN_EXAMPLES)]
+    Keygen(commands::keygen::KeygenArgs),
+    /// Sign a small example of evidence, verify it, and show that tampering is caught
+    #[command(long_about = DEMO_LONG_ABOUT)]
+    Demo(commands::demo::DemoArgs),
 }
+
+const KEYGEN_LONG_ABOUT: &str = "\
+Create a signing key pair for producing evidence.
+
+Writes DIR/clyra.key (the private key, PKCS#8 PEM, readable only by you: mode 0600) and \
+DIR/clyra.pub (the public key, SPKI PEM, to give to verifiers), then prints the keyid: \
+`sha256:` and the SHA-256 of the public key's DER encoding, the name verifiers know the key by. \
+Existing files are never replaced unless you pass --force.";
+
+const KEYGEN_EXAMPLES: &str = "\
+Examples:
+  $ clyra keygen --out .clyra/keys
+  $ clyra keygen --alg p256 --out keys/ci --format json";
+
+const DEMO_LONG_ABOUT: &str = "\
+Show what Clyra does, in one command, with nothing to set up.
+
+Makes a fresh Ed25519 key, records a three-event journal of a dbt schema change, hashes it into \
+a Merkle tree (RFC 9162), describes it in a canonical JSON manifest (RFC 8785), signs an in-toto \
+Statement over the manifest as a DSSE envelope, then verifies it all back from the encoded bytes \
+and prints the verdict with each check in plain words. Finally it changes one digit of the signed \
+payload and shows the verification fail. Exit 0 when both behave as they should.
+
+With --out DIR the journal, manifest, envelope and public key are written there to inspect.";
 
 const CANON_LONG_ABOUT: &str = "\
 Print the canonical form (RFC 8785, JSON Canonicalization Scheme) of a JSON document.
@@ -104,17 +134,27 @@ impl Context<'_> {
 
     /// Writes raw result bytes to stdout (plus a newline on a terminal) and returns exit code 0.
     pub fn emit(&mut self, bytes: &[u8]) -> Exit {
+        let newline = self.stdout_is_terminal;
+        self.write_out(bytes, newline, Exit::Ok)
+    }
+
+    /// Writes a text report (already ending in a newline) to stdout and returns `exit`.
+    pub fn print(&mut self, text: &str, exit: Exit) -> Exit {
+        self.write_out(text.as_bytes(), false, exit)
+    }
+
+    fn write_out(&mut self, bytes: &[u8], newline: bool, exit: Exit) -> Exit {
         let written = (|| {
             self.stdout.write_all(bytes)?;
-            if self.stdout_is_terminal {
+            if newline {
                 self.stdout.write_all(b"\n")?;
             }
             self.stdout.flush()
         })();
         match written {
-            Ok(()) => Exit::Ok,
+            Ok(()) => exit,
             // The reader went away (`clyra canon big.json | head`): not an error of ours.
-            Err(err) if err.kind() == io::ErrorKind::BrokenPipe => Exit::Ok,
+            Err(err) if err.kind() == io::ErrorKind::BrokenPipe => exit,
             Err(err) => {
                 // stdout is broken, so the error goes to stderr whatever the format.
                 let message = err.to_string().to_lowercase();
@@ -171,6 +211,8 @@ where
     };
     match &cli.command {
         Command::Canon(args) => commands::canon::run(args, &mut cx),
+        Command::Keygen(args) => commands::keygen::run(args, &mut cx),
+        Command::Demo(args) => commands::demo::run(args, &mut cx),
     }
 }
 

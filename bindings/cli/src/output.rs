@@ -15,6 +15,8 @@ use serde_json::{json, Map, Value};
 pub const CODE_USAGE: &str = "cli.usage";
 /// Code of a path that cannot be read, or an output that cannot be written.
 pub const CODE_IO: &str = "cli.io";
+/// Code of an output file that exists and would be overwritten without `--force`.
+pub const CODE_EXISTS: &str = "cli.exists";
 
 /// The output format chosen with `--format`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
@@ -33,6 +35,7 @@ pub struct Problem {
     message: String,
     offset: Option<usize>,
     path: Option<String>,
+    from_stdin: bool,
 }
 
 impl Problem {
@@ -43,6 +46,7 @@ impl Problem {
             message: message.into(),
             offset: None,
             path: None,
+            from_stdin: false,
         }
     }
 
@@ -57,6 +61,7 @@ impl Problem {
     #[must_use]
     pub fn in_source(mut self, source: &Source) -> Self {
         self.path = source.path().map(str::to_owned);
+        self.from_stdin = matches!(source, Source::Stdin);
         self
     }
 
@@ -68,8 +73,14 @@ impl Problem {
     /// The one-line human form, without the leading `error: `.
     fn human(&self) -> String {
         let mut line = String::new();
-        line.push_str(self.path.as_deref().unwrap_or("<stdin>"));
-        line.push_str(": ");
+        if let Some(source) = self
+            .path
+            .as_deref()
+            .or(self.from_stdin.then_some("<stdin>"))
+        {
+            line.push_str(source);
+            line.push_str(": ");
+        }
         if let Some(offset) = self.offset {
             line.push_str(&format!("byte {offset}: "));
         }

@@ -128,7 +128,10 @@ fn numbers_print_in_their_es6_form() {
     let strict = clyra(&["canon"], b"[1e20]");
     assert_one_error_line(&strict, "<stdin>", Some(1), "jcs.integer_out_of_range");
     let lossy = clyra(&["canon", "--lossy"], b"[1e20, 1.2345678901234568e20]");
-    assert_eq!(text(&lossy.stdout), "[100000000000000000000,123456789012345680000]");
+    assert_eq!(
+        text(&lossy.stdout),
+        "[100000000000000000000,123456789012345680000]"
+    );
 }
 
 #[test]

@@ -2,8 +2,12 @@
 //!
 //! Commands, in the order `clyra --help` lists them:
 //! - `canon`: print the RFC 8785 canonical form of a JSON document.
+//! - `keygen`: create a signing key pair.
+//! - `demo`: sign a small example of evidence and verify it.
 //!
-//! Next (added by their owners, only once they work — DESIGN §11): `keygen` (`keygen.rs`) and
-//! `demo` (`demo.rs`). Register a new command here, in `Command` in `lib.rs`, and in `README.md`.
+//! A command exists only once it works (DESIGN §11). Register a new one here, in `Command` in
+//! `lib.rs`, and in `README.md`.
 
 pub mod canon;
+pub mod demo;
+pub mod keygen;

@@ -1,0 +1,132 @@
+//! `clyra keygen`: create a signing key pair for producing evidence.
+//!
+//! The core takes randomness as input; this host draws the 32-byte seed from the operating
+//! system. The private key is written as PKCS#8 PEM with mode 0600, the public key as SPKI PEM.
+
+use std::path::{Path, PathBuf};
+
+use clap::{Args, ValueEnum};
+use clyra_core::crypto::{Scheme, SigningKey};
+use clyra_core::Coded;
+use serde_json::json;
+
+use crate::exit::Exit;
+use crate::output::{Format, Problem, CODE_EXISTS, CODE_IO};
+use crate::{atomic, Context};
+
+/// Private key file name inside `--out`.
+pub const PRIVATE_KEY_FILE: &str = "clyra.key";
+/// Public key file name inside `--out`.
+pub const PUBLIC_KEY_FILE: &str = "clyra.pub";
+
+/// Signature algorithms a key can be generated for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Algorithm {
+    /// Ed25519 (the default; fast, small signatures)
+    Ed25519,
+    /// ECDSA on NIST P-256 with SHA-256 (for FIPS-minded environments)
+    P256,
+}
+
+impl Algorithm {
+    fn scheme(self) -> Scheme {
+        match self {
+            Self::Ed25519 => Scheme::Ed25519,
+            Self::P256 => Scheme::EcdsaP256Sha256,
+        }
+    }
+}
+
+/// Arguments of `clyra keygen`.
+#[derive(Debug, Args)]
+pub struct KeygenArgs {
+    /// Signature algorithm of the new key
+    #[arg(long, value_enum, default_value_t = Algorithm::Ed25519)]
+    pub alg: Algorithm,
+
+    /// Folder to write `clyra.key` (private, mode 0600) and `clyra.pub` into; created if missing
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+
+    /// Replace existing key files instead of refusing
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// Runs `clyra keygen`.
+pub fn run(args: &KeygenArgs, cx: &mut Context<'_>) -> Exit {
+    let mut seed = [0u8; 32];
+    if let Err(err) = getrandom::getrandom(&mut seed) {
+        return cx.fail(&Problem::new(
+            CODE_IO,
+            format!("no randomness from the system: {err}"),
+        ));
+    }
+    let key = match SigningKey::generate(args.alg.scheme(), seed) {
+        Ok(key) => key,
+        Err(err) => return cx.fail(&Problem::new(err.code(), err.to_string())),
+    };
+    seed.fill(0);
+    let private_pem = match key.to_pkcs8_pem() {
+        Ok(pem) => pem,
+        Err(err) => return cx.fail(&Problem::new(err.code(), err.to_string())),
+    };
+    let public_pem = key.public_key().to_pem();
+    let private_path = args.out.join(PRIVATE_KEY_FILE);
+    let public_path = args.out.join(PUBLIC_KEY_FILE);
+    if !args.force {
+        for path in [&private_path, &public_path] {
+            if path.symlink_metadata().is_ok() {
+                let message = format!("`{}` exists; pass --force to replace it", path.display());
+                return cx.fail(&Problem::new(CODE_EXISTS, message));
+            }
+        }
+    }
+    if let Err(err) = std::fs::create_dir_all(&args.out) {
+        return cx.fail(&io_problem(&args.out, &err));
+    }
+    // Private key first: a public key without its private key would be useless.
+    for (path, bytes, mode) in [
+        (&private_path, private_pem.as_bytes(), 0o600),
+        (&public_path, public_pem.as_bytes(), 0o644),
+    ] {
+        if let Err(err) = atomic::write(path, bytes, mode, args.force) {
+            return cx.fail(&io_problem(path, &err));
+        }
+    }
+    let keyid = key.public_key().keyid();
+    let scheme = key.scheme().as_str();
+    let report = match cx.format {
+        Format::Human => format!(
+            "{keyid}\n  scheme       {scheme}\n  private key  {} (keep secret)\n  public key   {}\n",
+            private_path.display(),
+            public_path.display()
+        ),
+        Format::Json => format!(
+            "{}\n",
+            json!({
+                "keyid": keyid,
+                "scheme": scheme,
+                "private_key": private_path.display().to_string(),
+                "public_key": public_path.display().to_string(),
+            })
+        ),
+    };
+    cx.print(&report, Exit::Ok)
+}
+
+fn io_problem(path: &Path, err: &std::io::Error) -> Problem {
+    let code = if err.kind() == std::io::ErrorKind::AlreadyExists {
+        CODE_EXISTS
+    } else {
+        CODE_IO
+    };
+    Problem::new(
+        code,
+        format!(
+            "cannot write `{}`: {}",
+            path.display(),
+            err.to_string().to_lowercase()
+        ),
+    )
+}

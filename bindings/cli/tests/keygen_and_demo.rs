@@ -1,0 +1,191 @@
+//! `clyra keygen` and `clyra demo` end to end, through the built binary.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::PathBuf;
+use std::process::{Command, Output};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use clyra_core::crypto::{PublicKey, Scheme, SigningKey};
+use clyra_core::dsse::{self, Envelope, Statement};
+use clyra_core::{digest::Sha256Digest, Limits};
+
+/// A fresh, unique temporary directory (removed when dropped).
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new() -> Self {
+        static NEXT: AtomicUsize = AtomicUsize::new(0);
+        let n = NEXT.fetch_add(1, Ordering::Relaxed);
+        let dir = std::env::temp_dir().join(format!("clyra-cli-kd-{}-{n}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        Self(dir)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn clyra(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_clyra"))
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8(bytes.to_vec()).unwrap()
+}
+
+#[test]
+fn keygen_writes_a_private_and_a_public_key_and_prints_the_keyid() {
+    for (alg, scheme) in [
+        ("ed25519", Scheme::Ed25519),
+        ("p256", Scheme::EcdsaP256Sha256),
+    ] {
+        let dir = TempDir::new();
+        let out = clyra(&[
+            "keygen",
+            "--alg",
+            alg,
+            "--out",
+            dir.0.to_str().unwrap(),
+            "--format",
+            "json",
+        ]);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let private = std::fs::read_to_string(dir.0.join("clyra.key")).unwrap();
+        let public = std::fs::read(dir.0.join("clyra.pub")).unwrap();
+        let mode = |name: &str| {
+            std::fs::metadata(dir.0.join(name))
+                .unwrap()
+                .permissions()
+                .mode()
+                & 0o777
+        };
+        assert_eq!((mode("clyra.key"), mode("clyra.pub")), (0o600, 0o644));
+        let key = SigningKey::from_pkcs8_pem(&private).unwrap();
+        let public = PublicKey::from_pem(&public, &Limits::default()).unwrap();
+        assert_eq!(key.scheme(), scheme);
+        assert_eq!(key.public_key(), &public);
+        assert_eq!(report["keyid"], public.keyid());
+        assert_eq!(report["scheme"], scheme.as_str());
+        // The keyid is sha256 of the SPKI DER.
+        assert_eq!(
+            public.keyid(),
+            Sha256Digest::of(public.spki_der()).to_prefixed()
+        );
+    }
+}
+
+#[test]
+fn keygen_refuses_to_overwrite_without_force() {
+    let dir = TempDir::new();
+    let path = dir.0.to_str().unwrap();
+    assert_eq!(clyra(&["keygen", "--out", path]).status.code(), Some(0));
+    let before = std::fs::read(dir.0.join("clyra.key")).unwrap();
+    let again = clyra(&["keygen", "--out", path]);
+    assert_eq!(again.status.code(), Some(4));
+    let stderr = text(&again.stderr);
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.contains("--force") && stderr.contains("(cli.exists)"),
+        "{stderr}"
+    );
+    assert_eq!(
+        std::fs::read(dir.0.join("clyra.key")).unwrap(),
+        before,
+        "key was modified"
+    );
+    assert_eq!(
+        clyra(&["keygen", "--out", path, "--force"]).status.code(),
+        Some(0)
+    );
+    assert_ne!(
+        std::fs::read(dir.0.join("clyra.key")).unwrap(),
+        before,
+        "--force did not replace"
+    );
+    // No temporary files are left behind.
+    let mut names: Vec<_> = std::fs::read_dir(&dir.0)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["clyra.key", "clyra.pub"]);
+}
+
+#[test]
+fn keygen_rejects_an_unknown_algorithm_as_a_usage_error() {
+    let dir = TempDir::new();
+    let out = clyra(&["keygen", "--alg", "rsa", "--out", dir.0.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(4));
+    assert!(!dir.0.exists());
+}
+
+#[test]
+fn demo_verifies_its_evidence_and_catches_tampering() {
+    let out = clyra(&["demo"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains("Verdict: VALID (ok)"), "{stdout}");
+    assert!(
+        stdout.contains("Verdict: INVALID (sig.invalid)"),
+        "{stdout}"
+    );
+
+    let out = clyra(&["demo", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(0));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        (report["outcome"].as_str(), report["primary"].as_str()),
+        (Some("VALID"), Some("ok"))
+    );
+    assert_eq!(report["checks"].as_array().unwrap().len(), 5);
+    assert_eq!(report["tampered"]["outcome"], "INVALID");
+    assert_eq!(report["tampered"]["primary"], "sig.invalid");
+}
+
+#[test]
+fn demo_files_verify_independently_of_the_cli() {
+    let dir = TempDir::new();
+    let out = clyra(&["demo", "--out", dir.0.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0));
+    let limits = Limits::default();
+    let key =
+        PublicKey::from_pem(&std::fs::read(dir.0.join("clyra.pub")).unwrap(), &limits).unwrap();
+    let envelope = Envelope::decode(
+        &std::fs::read(dir.0.join("statement.dsse.json")).unwrap(),
+        &limits,
+    )
+    .unwrap();
+    let payload = dsse::verify(&envelope, &key, Scheme::Ed25519, &limits).unwrap();
+    let statement = Statement::parse(payload, &limits).unwrap();
+    let manifest = std::fs::read(dir.0.join("manifest.json")).unwrap();
+    assert!(clyra_core::jcs::parse_canonical(&manifest, &limits).is_ok());
+    assert_eq!(statement.subject[0].name, "manifest.json");
+    assert_eq!(statement.subject[0].sha256, Sha256Digest::of(&manifest));
+    let journal = std::fs::read(dir.0.join("journal.ndjson")).unwrap();
+    assert!(journal.ends_with(b"\n"));
+    let mut tree = clyra_core::merkle::TreeBuilder::new();
+    for line in journal.split(|&b| b == b'\n').filter(|l| !l.is_empty()) {
+        tree.push_leaf(line);
+    }
+    let root = Sha256Digest::from_bytes(tree.root()).to_prefixed();
+    assert_eq!(
+        statement
+            .predicate
+            .get("merkle_root")
+            .and_then(|v| v.as_str()),
+        Some(root.as_str())
+    );
+}
