@@ -5,7 +5,6 @@
     clippy::panic,
     clippy::indexing_slicing
 )]
-
 use clyra_core::crypto::{verify, KeyAlgorithm, PublicKey, Scheme, SigningKey};
 use clyra_core::{Coded, Limits};
 use rsa::pkcs8::EncodePublicKey as _;

@@ -5,7 +5,6 @@
     clippy::panic,
     clippy::indexing_slicing
 )]
-
 use clyra_core::crypto::{PublicKey, Scheme, SigningKey};
 use clyra_core::digest::Sha256Digest;
 use clyra_core::dsse::{

@@ -9,7 +9,6 @@
     clippy::panic,
     clippy::indexing_slicing
 )]
-
 mod common;
 
 use clyra_core::crypto::{verify, PublicKey, Scheme};

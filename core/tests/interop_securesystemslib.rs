@@ -10,7 +10,6 @@
     clippy::panic,
     clippy::indexing_slicing
 )]
-
 use std::path::{Path, PathBuf};
 use std::process::Command;
 

@@ -5,7 +5,6 @@
     clippy::panic,
     clippy::indexing_slicing
 )]
-
 mod common;
 
 use std::path::Path;

@@ -6,7 +6,6 @@
     clippy::panic,
     clippy::indexing_slicing
 )]
-
 use clyra_core::jcs;
 use clyra_core::{Coded, Limits};
 

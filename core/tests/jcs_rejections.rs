@@ -5,7 +5,6 @@
     clippy::panic,
     clippy::indexing_slicing
 )]
-
 use clyra_core::jcs::{self, IntegerMode, JcsErrorKind, Map, Number, Value};
 use clyra_core::{Coded, Limits};
 

@@ -169,7 +169,6 @@ pub fn report_usage(
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used)]
     use super::*;
 
     #[test]

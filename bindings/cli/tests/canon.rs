@@ -6,7 +6,6 @@
     clippy::panic,
     clippy::indexing_slicing
 )]
-
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};

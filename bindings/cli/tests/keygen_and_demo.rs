@@ -5,7 +5,6 @@
     clippy::panic,
     clippy::indexing_slicing
 )]
-
 use std::os::unix::fs::PermissionsExt;
 use std::path::PathBuf;
 use std::process::{Command, Output};

@@ -62,7 +62,6 @@ impl fmt::Display for Scheme {
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used)]
     use super::*;
     use crate::Coded;
 

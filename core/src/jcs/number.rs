@@ -182,7 +182,6 @@ fn write_es6(digits: &[u8], n: i32, out: &mut Vec<u8>) {
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used)]
     use super::*;
 
     fn es6(v: f64) -> String {

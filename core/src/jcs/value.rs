@@ -227,7 +227,6 @@ pub fn cmp_utf16(a: &str, b: &str) -> Ordering {
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used)]
     use super::*;
 
     fn utf16_order(a: &str, b: &str) -> Ordering {

@@ -377,13 +377,6 @@ fn to_hashes<P: AsRef<[u8]>>(proof: &[P]) -> Result<Vec<[u8; HASH_LEN]>, MerkleE
 
 #[cfg(test)]
 mod tests {
-    #![allow(
-        clippy::unwrap_used,
-        clippy::expect_used,
-        clippy::panic,
-        clippy::indexing_slicing
-    )]
-
     use super::*;
     use crate::error::Coded;
     use crate::merkle::{leaf_hash, node_hash};

@@ -92,13 +92,6 @@ pub(super) fn split_point(n: usize) -> usize {
 
 #[cfg(test)]
 mod tests {
-    #![allow(
-        clippy::unwrap_used,
-        clippy::expect_used,
-        clippy::panic,
-        clippy::indexing_slicing
-    )]
-
     use super::*;
 
     /// RFC 9162 §2.1.1 MTH, transcribed literally (recursive, for tests only).
