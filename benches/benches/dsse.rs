@@ -104,11 +104,11 @@ fn bench(c: &mut Criterion) {
             }
         };
 
-        let mut group = c.benchmark_group(format!("dsse_verify/{scheme}"));
+        let mut group = c.benchmark_group(format!("dsse_verify_{scheme}"));
         group.measurement_time(Duration::from_secs(3));
-        group.bench_function("clyra dsse::verify", |b| b.iter(clyra));
-        group.bench_function("clyra dsse::verify_signature", |b| b.iter(clyra_sig_only));
-        group.bench_function("raw crate verify(PAE)", |b| b.iter(&raw));
+        group.bench_function("clyra_verify", |b| b.iter(clyra));
+        group.bench_function("clyra_verify_signature", |b| b.iter(clyra_sig_only));
+        group.bench_function("peer_raw_crate_verify", |b| b.iter(&raw));
         group.finish();
 
         // Ratios from interleaved timing (criterion's own estimates are printed above).

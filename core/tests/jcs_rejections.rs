@@ -238,6 +238,20 @@ fn parse_canonical_accepts_only_canonical_bytes() {
     assert_eq!((err.code(), err.offset()), ("jcs.not_canonical", 7));
     let err = jcs::parse_canonical(b"\"\\u0041\"", &limits).unwrap_err();
     assert_eq!(err.code(), "jcs.not_canonical");
+    // The tree-free check agrees with parse_canonical, offsets included.
+    for input in [
+        &br#"{"b":null,"a":1}"#[..],
+        b"{\"a\":1.0}",
+        b"{\"a\":1} ",
+        b"\"\\u0041\"",
+        b"[1,2]",
+        b"{\"a\":1,\"a\":1}",
+    ] {
+        assert_eq!(
+            jcs::check_canonical(input, &limits),
+            jcs::parse_canonical(input, &limits).map(|_| ())
+        );
+    }
 }
 
 #[test]

@@ -53,7 +53,7 @@ pub fn verify<'e>(
     let payload = verify_signature(envelope, key, scheme)?;
     // spec: dsse.md §6 — JSON payloads must be canonical: bytes == canonicalize(bytes).
     if is_json_payload_type(&envelope.payload_type) {
-        jcs::parse_canonical(payload, limits)
+        jcs::check_canonical(payload, limits)
             .map_err(|source| DsseError::PayloadNotCanonical { source })?;
     }
     Ok(payload)

@@ -59,6 +59,31 @@ pub fn canonicalize_with(
     Ok(sink.finish())
 }
 
+/// Checks that `bytes` are strict JSON in canonical form, without building a value tree.
+///
+/// The cheapest form of the rule every verifier applies to signed JSON (manifests, journal
+/// lines, DSSE payloads); use [`parse_canonical`] when the value is needed too.
+pub fn check_canonical(bytes: &[u8], limits: &Limits) -> Result<(), JcsError> {
+    let canonical = canonicalize(bytes, limits)?;
+    match first_difference(&canonical, bytes) {
+        None => Ok(()),
+        Some(offset) => Err(JcsError::new(JcsErrorKind::NotCanonical, offset)),
+    }
+}
+
+/// The first offset where `a` and `b` differ, if they do.
+fn first_difference(a: &[u8], b: &[u8]) -> Option<usize> {
+    if a == b {
+        return None;
+    }
+    Some(
+        a.iter()
+            .zip(b)
+            .position(|(x, y)| x != y)
+            .unwrap_or_else(|| a.len().min(b.len())),
+    )
+}
+
 /// Parses `bytes` strictly and requires them to be canonical already.
 ///
 /// Verifiers use this for every entry that must be canonical (manifests, journal lines, DSSE
@@ -68,12 +93,7 @@ pub fn parse_canonical(bytes: &[u8], limits: &Limits) -> Result<Value, JcsError>
     let value = parse(bytes, limits)?;
     let mut out = Vec::with_capacity(bytes.len());
     write_value(&value, &mut out);
-    if out != bytes {
-        let offset = out
-            .iter()
-            .zip(bytes)
-            .position(|(a, b)| a != b)
-            .unwrap_or_else(|| out.len().min(bytes.len()));
+    if let Some(offset) = first_difference(&out, bytes) {
         return Err(JcsError::new(JcsErrorKind::NotCanonical, offset));
     }
     Ok(value)

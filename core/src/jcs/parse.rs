@@ -255,10 +255,7 @@ impl<'a> Parser<'a> {
         loop {
             let start = self.pos;
             let rest = bytes.get(start..).unwrap_or_default();
-            let Some(run) = rest
-                .iter()
-                .position(|&c| c == b'"' || c == b'\\' || c < 0x20)
-            else {
+            let Some(run) = find_string_special(rest) else {
                 // Unterminated: report invalid UTF-8 in the tail first, if any.
                 self.utf8(rest, start)?;
                 return self.err(Kind::UnexpectedEnd, bytes.len());
@@ -466,4 +463,32 @@ fn prints_as_unsafe_integer(value: f64) -> bool {
     #[expect(clippy::cast_precision_loss, reason = "2^53 - 1 converts exactly")]
     let limit = MAX_SAFE_INTEGER as f64;
     value.abs() > limit && value.abs() < 1e21
+}
+
+/// The index of the first `"`, `\` or control byte (< 0x20) in `bytes`: where a string's plain
+/// run ends. Scans eight bytes per step (SWAR), then finishes byte by byte.
+fn find_string_special(bytes: &[u8]) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let mut start = 0;
+    for chunk in bytes.chunks_exact(8) {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        let w = u64::from_le_bytes(word);
+        let quote = w ^ (ONES * u64::from(b'"'));
+        let backslash = w ^ (ONES * u64::from(b'\\'));
+        // A byte of `x` is zero iff bit 7 of that byte of (x − 1) & !x can be set; this never
+        // misses one, and the byte loop below finds the exact index.
+        let hits = (quote.wrapping_sub(ONES) & !quote)
+            | (backslash.wrapping_sub(ONES) & !backslash)
+            | (w.wrapping_sub(ONES * 0x20) & !w);
+        if hits & HIGH != 0 {
+            break;
+        }
+        start += 8;
+    }
+    let tail = bytes.get(start..)?;
+    tail.iter()
+        .position(|&c| c == b'"' || c == b'\\' || c < 0x20)
+        .map(|i| start + i)
 }
