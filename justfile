@@ -15,6 +15,7 @@ demo:
 
 # Run every test: interop venv, cargo test, clippy, rustfmt (each stage prints its time; needs ../shared)
 test:
+    cargo clippy --version >/dev/null 2>&1 && cargo fmt --version >/dev/null 2>&1 || rustup component add clippy rustfmt
     if [ -f tests/interop/requirements.txt ]; then \
         bash .ci/stage interop-venv -- bash -c 'python3 -m venv tests/interop/.venv && tests/interop/.venv/bin/pip install -q --disable-pip-version-check -r tests/interop/requirements.txt'; \
     else \

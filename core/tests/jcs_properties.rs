@@ -147,9 +147,10 @@ fn stream_tree_and_serde_jcs_agree_on_random_documents() {
         }
     }
     assert!(
-        refused < 500,
-        "{refused} of 5,000 documents refused: the generator is off"
+        refused < cases / 10,
+        "{refused} of {cases} documents refused: the generator is off"
     );
+    eprintln!("{cases} documents compared with serde_jcs; {refused} refused by design");
 }
 
 #[test]
