@@ -28,6 +28,11 @@ test:
 # Exactly what `.ci/run` (and so GitHub CI) runs: the full test suite
 ci: test
 
+# Copy spec/schemas (the source) into the generated mirror core/schemas (drift-tested by cargo test)
+sync-schemas:
+    rm -f core/schemas/*.schema.json
+    cp spec/schemas/*.schema.json core/schemas/
+
 # Run the criterion benches against their named peers, then print the ratio report (never run by CI)
 bench:
     cargo bench --locked -p clyra-benches

@@ -1,0 +1,158 @@
+//! `spec/verdicts.md` is the one registry of codes: well-formed, unique, with a known severity,
+//! and complete — every code the spec text mentions is registered.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+const AREAS: &[&str] = &[
+    "jcs",
+    "merkle",
+    "key",
+    "sig",
+    "dsse",
+    "cli",
+    "zip",
+    "bundle",
+    "manifest",
+    "artifact",
+    "journal",
+    "signature",
+    "statement",
+    "trust",
+    "time",
+    "approval",
+    "policy",
+    "risk",
+    "receipt",
+];
+
+/// Manifest field paths (`journal.head`, `risk.score`) look like codes; a code's reason is never
+/// one of these field names.
+const FIELD_NAMES: &[&str] = &[
+    "head",
+    "count",
+    "root",
+    "size",
+    "hash",
+    "required",
+    "decisions",
+    "algorithm",
+    "score",
+    "weights",
+    "factors",
+    "entries",
+    "period",
+    "legal_hold",
+    "keys",
+    "thresholds",
+    "version",
+];
+
+/// File names (`journal.ndjson`, `manifest.json`) look like codes too.
+fn is_file_name(token: &str) -> bool {
+    [".json", ".ndjson", ".pem", ".zip", ".md", ".key", ".pub"]
+        .iter()
+        .any(|ext| token.ends_with(ext))
+}
+
+fn spec(name: &str) -> String {
+    std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../spec")
+            .join(name),
+    )
+    .unwrap()
+}
+
+/// `code → severity` from the registry's table rows `| \`code\` | severity | meaning |`.
+fn registry() -> BTreeMap<String, String> {
+    let mut codes = BTreeMap::new();
+    for line in spec("verdicts.md").lines() {
+        let cells: Vec<&str> = line.split('|').map(str::trim).collect();
+        let [_, code, severity, _meaning, ..] = cells.as_slice() else {
+            continue;
+        };
+        let Some(code) = code.strip_prefix('`').and_then(|c| c.strip_suffix('`')) else {
+            continue;
+        };
+        assert!(
+            codes
+                .insert(code.to_owned(), (*severity).to_owned())
+                .is_none(),
+            "`{code}` registered twice"
+        );
+    }
+    codes
+}
+
+fn well_formed(code: &str) -> bool {
+    if code == "ok" || code == "skipped" {
+        return true;
+    }
+    let Some((area, reason)) = code.split_once('.') else {
+        return false;
+    };
+    AREAS.contains(&area)
+        && !reason.is_empty()
+        && reason
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+}
+
+#[test]
+fn codes_are_well_formed_unique_and_have_a_severity() {
+    let codes = registry();
+    assert!(codes.len() > 100, "only {} codes registered", codes.len());
+    for (code, severity) in &codes {
+        assert!(well_formed(code), "`{code}` is not `<area>.<reason>`");
+        assert!(
+            ["ok", "warn", "untrusted", "indeterminate", "fail", "—"].contains(&severity.as_str()),
+            "`{code}` has severity `{severity}`"
+        );
+    }
+}
+
+#[test]
+fn every_code_the_spec_mentions_is_registered() {
+    let codes = registry();
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../spec");
+    let mut missing = Vec::new();
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|e| e != "md") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).unwrap();
+        for (i, token) in text.split('`').enumerate() {
+            // Odd pieces are inside backticks.
+            let field = token
+                .split_once('.')
+                .is_some_and(|(_, reason)| FIELD_NAMES.contains(&reason));
+            if i % 2 == 1
+                && token != "ok"
+                && well_formed(token)
+                && !field
+                && !is_file_name(token)
+                && !codes.contains_key(token)
+            {
+                missing.push(format!(
+                    "{}: `{token}`",
+                    path.file_name().unwrap().to_str().unwrap()
+                ));
+            }
+        }
+    }
+    missing.sort();
+    missing.dedup();
+    assert!(
+        missing.is_empty(),
+        "codes used in spec/ but not registered in verdicts.md:\n{}",
+        missing.join("\n")
+    );
+}
