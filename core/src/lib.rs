@@ -10,6 +10,7 @@ pub mod crypto;
 pub mod digest;
 pub mod dsse;
 pub mod error;
+pub mod format;
 pub mod jcs;
 pub mod limits;
 pub mod merkle;
