@@ -5,12 +5,14 @@
 
 mod manifest;
 mod schemas;
+mod statement;
 
 pub use manifest::{
     check_manifest, ApprovalEntry, ArtifactRecord, Manifest, ManifestCheck, ManifestError,
     ManifestErrorKind,
 };
 pub use schemas::{SchemaError, Schemas};
+pub use statement::{bind_statement, ProducerClaim, StatementError};
 
 /// The evidence format a manifest declares.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
