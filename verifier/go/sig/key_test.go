@@ -252,8 +252,8 @@ func nonZeroPad(t *testing.T, good string) string {
 // TestDERRejections covers signatures.md §2.2–2.5.
 func TestDERRejections(t *testing.T) {
 	edPrefix := "302a300506032b6570032100"
-	_, ecDER, rsaDER, _, ecPriv, rsaPriv := generatedKeys(t)
-	point := elliptic.Marshal(elliptic.P256(), ecPriv.X, ecPriv.Y) //nolint:staticcheck // test fixture
+	_, ecDER, _, _, ecPriv, rsaPriv := generatedKeys(t)
+	point := elliptic.Marshal(elliptic.P256(), ecPriv.X, ecPriv.Y)
 	compressed := elliptic.MarshalCompressed(elliptic.P256(), ecPriv.X, ecPriv.Y)
 	ecAlg := "301306072a8648ce3d020106082a8648ce3d030107"
 	spkiEC := func(alg string, pt []byte) []byte {
@@ -338,7 +338,6 @@ func TestDERRejections(t *testing.T) {
 	if _, err := ParseDER(rsaKey(n4096, 65537), limits.Default()); err != nil {
 		t.Errorf("4096-bit modulus: %v", err)
 	}
-	_ = rsaDER
 }
 
 // spkiWith builds an SPKI from an AlgorithmIdentifier (hex) and subjectPublicKey bytes.
