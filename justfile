@@ -13,7 +13,7 @@ default:
 demo:
     cargo run --release --locked -p clyra-cli -- demo
 
-# Run every test: interop venv, cargo test, clippy, rustfmt (each stage prints its time; needs ../shared)
+# Run every test: interop venv, cargo test, go test, clippy, rustfmt (each stage prints its time; needs ../shared)
 test:
     cargo clippy --version >/dev/null 2>&1 && cargo fmt --version >/dev/null 2>&1 || rustup component add clippy rustfmt
     if [ -f tests/interop/requirements.txt ]; then \
@@ -22,6 +22,7 @@ test:
         echo "stage interop-venv: skipped (no tests/interop/requirements.txt yet)"; \
     fi
     bash .ci/stage cargo-test -- cargo test --workspace --locked
+    bash .ci/stage go-test -- bash -c 'cd verifier/go && go vet ./... && go test ./...'
     bash .ci/stage clippy -- cargo clippy --workspace --all-targets --locked -- -D warnings
     bash .ci/stage fmt -- cargo fmt --all --check
 
@@ -45,3 +46,7 @@ fuzz SECONDS="60":
     for target in {{fuzz_targets}}; do \
         RUSTC_BOOTSTRAP=1 bash .ci/stage "fuzz-$target" -- cargo fuzz run --fuzz-dir core/fuzz "$target" -- -max_total_time={{SECONDS}}; \
     done
+
+# Fuzz the Go verifier's two targets (jcs FuzzParse, dsse FuzzDecodeEnvelope) for SECONDS seconds each
+fuzz-go SECONDS="30":
+    cd verifier/go && go test -run='^$' -fuzz=FuzzParse -fuzztime={{SECONDS}}s ./jcs && go test -run='^$' -fuzz=FuzzDecodeEnvelope -fuzztime={{SECONDS}}s ./dsse

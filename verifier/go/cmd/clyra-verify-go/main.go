@@ -1,0 +1,140 @@
+// Command clyra-verify-go is the Go verifier's adapter for the conformance CLI protocol
+// (spec/conformance.md §6). It implements `jcs FILE` and `merkle-root FILE`; `verify` and
+// `receipt-verify` do not exist yet and answer with the usage error of §6.6.
+package main
+
+import (
+	"bytes"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+
+	"github.com/clyra-dev/clyra/verifier/go/internal/b64"
+	"github.com/clyra-dev/clyra/verifier/go/jcs"
+	"github.com/clyra-dev/clyra/verifier/go/limits"
+	"github.com/clyra-dev/clyra/verifier/go/merkle"
+)
+
+const (
+	codeUsage = "cli.usage"
+	codeIO    = "cli.io"
+)
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// run executes one protocol command and returns the process exit code.
+func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprintln(stderr, "usage: clyra-verify-go jcs FILE | merkle-root FILE | verify … | receipt-verify …")
+		return verdictError(stdout, codeUsage)
+	}
+	switch args[0] {
+	case "jcs":
+		if len(args) != 2 {
+			fmt.Fprintln(stderr, "usage: clyra-verify-go jcs FILE")
+			return primitiveError(stdout, codeUsage)
+		}
+		return runJCS(args[1], stdout, stderr)
+	case "merkle-root":
+		if len(args) != 2 {
+			fmt.Fprintln(stderr, "usage: clyra-verify-go merkle-root FILE")
+			return primitiveError(stdout, codeUsage)
+		}
+		return runMerkleRoot(args[1], stdout, stderr)
+	case "verify", "receipt-verify":
+		fmt.Fprintf(stderr, "%s is not implemented by the Go verifier yet\n", args[0])
+		return verdictError(stdout, codeUsage)
+	default:
+		fmt.Fprintf(stderr, "unknown command `%s`\n", args[0])
+		return verdictError(stdout, codeUsage)
+	}
+}
+
+// primitiveError prints the §6.6 shape for jcs and merkle-root and returns exit 4.
+func primitiveError(stdout io.Writer, code string) int {
+	fmt.Fprintf(stdout, "{\"ok\":false,\"code\":%s,\"offset\":0}\n", strconv.Quote(code))
+	return 4
+}
+
+// verdictError prints the §6.6 shape for verify and receipt-verify and returns exit 4.
+func verdictError(stdout io.Writer, code string) int {
+	fmt.Fprintf(stdout, "{\"outcome\":\"ERROR\",\"primary\":%s,\"exit\":4,\"checks\":[]}\n", strconv.Quote(code))
+	return 4
+}
+
+// readFile reads at most max+1 bytes, so that an oversized input is reported by its parser.
+func readFile(path string, max int64) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return io.ReadAll(io.LimitReader(f, max+1))
+}
+
+// runJCS is conformance.md §6.2.
+func runJCS(path string, stdout, stderr io.Writer) int {
+	lim := limits.Default()
+	data, err := readFile(path, lim.JSONMaxBytes)
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return primitiveError(stdout, codeIO)
+	}
+	canon, err := jcs.Canonicalize(data, lim)
+	if err != nil {
+		e, ok := err.(*jcs.Error)
+		if !ok {
+			fmt.Fprintln(stderr, err)
+			return primitiveError(stdout, codeIO)
+		}
+		fmt.Fprintln(stderr, e)
+		fmt.Fprintf(stdout, "{\"ok\":false,\"code\":%s,\"offset\":%d}\n", strconv.Quote(e.Code()), e.Offset())
+		return 1
+	}
+	fmt.Fprintf(stdout, "{\"ok\":true,\"canonical\":\"%s\"}\n", b64.Encode(canon))
+	return 0
+}
+
+// runMerkleRoot is conformance.md §6.3: one leaf per line as lowercase hex, each line ending in
+// LF; an empty line is an empty leaf and an empty file the empty tree.
+func runMerkleRoot(path string, stdout, stderr io.Writer) int {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return primitiveError(stdout, codeIO)
+	}
+	var tree merkle.Tree
+	for len(data) > 0 {
+		nl := bytes.IndexByte(data, '\n')
+		if nl < 0 {
+			fmt.Fprintln(stderr, "the last line does not end in LF")
+			return primitiveError(stdout, codeUsage)
+		}
+		line := data[:nl]
+		data = data[nl+1:]
+		leaf, ok := lowerHex(line)
+		if !ok {
+			fmt.Fprintf(stderr, "line %d is not lowercase hex\n", tree.Size()+1)
+			return primitiveError(stdout, codeUsage)
+		}
+		tree.Append(leaf)
+	}
+	root := tree.Root()
+	fmt.Fprintf(stdout, "{\"root\":\"sha256:%s\",\"size\":%d}\n", hex.EncodeToString(root[:]), tree.Size())
+	return 0
+}
+
+// lowerHex decodes an even-length string of lowercase hex digits.
+func lowerHex(line []byte) ([]byte, bool) {
+	for _, c := range line {
+		if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return nil, false
+		}
+	}
+	out, err := hex.DecodeString(string(line))
+	return out, err == nil
+}

@@ -1,0 +1,3 @@
+module github.com/clyra-dev/clyra/verifier/go
+
+go 1.25
