@@ -11,8 +11,13 @@ pub mod digest;
 pub mod dsse;
 pub mod error;
 pub mod jcs;
+pub mod journal;
 pub mod limits;
 pub mod merkle;
+pub mod risk;
+pub mod time;
+pub mod trust;
+pub mod verdict;
 
 #[doc(hidden)]
 pub mod internal;
