@@ -261,7 +261,7 @@ fn check_line(
         detail: Some(err.code()),
         ..fail(
             "journal.not_canonical",
-            format!("line {n} is not canonical JSON: {err}"),
+            format!("line {n} is not canonical JSON ({}): {err}", err.code()),
         )
     })?;
     let event = Event::read(&value)
