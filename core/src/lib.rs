@@ -12,8 +12,13 @@ pub mod dsse;
 pub mod error;
 pub mod format;
 pub mod jcs;
+pub mod journal;
 pub mod limits;
 pub mod merkle;
+pub mod risk;
+pub mod time;
+pub mod trust;
+pub mod verdict;
 
 #[doc(hidden)]
 pub mod internal;
