@@ -81,7 +81,8 @@ fn non_finite_numbers_are_rejected() {
     rejects(b"NaN", "jcs.non_finite", 0);
     rejects(b"[Infinity]", "jcs.non_finite", 1);
     rejects(b"{\"x\":-Infinity}", "jcs.non_finite", 5);
-    rejects(b"-NaN", "jcs.non_finite", 0);
+    rejects(b"-NaN", "jcs.invalid_number", 1); // only NaN, Infinity, -Infinity are non-finite words
+    rejects(b"Inf", "jcs.unexpected_character", 0);
     assert!(Number::from_f64(f64::NAN).is_none());
     assert!(Number::from_f64(f64::INFINITY).is_none());
 }
@@ -151,16 +152,30 @@ fn grammar_errors_are_rejected() {
     rejects(b"{\"a\" 1}", "jcs.unexpected_character", 5);
     rejects(b"{a:1}", "jcs.unexpected_character", 1);
     rejects(b"[1 2]", "jcs.unexpected_character", 3);
-    rejects(b"01", "jcs.invalid_number", 0);
-    rejects(b"-", "jcs.invalid_number", 0);
-    rejects(b"1.", "jcs.invalid_number", 0);
-    rejects(b"1e", "jcs.invalid_number", 0);
+    rejects(b"01", "jcs.invalid_number", 1);
+    rejects(b"-", "jcs.unexpected_end", 1);
+    rejects(b"-x", "jcs.invalid_number", 1);
+    rejects(b"1.x", "jcs.invalid_number", 2);
+    rejects(b"1ex", "jcs.invalid_number", 2);
+    rejects(b"1e+", "jcs.unexpected_end", 3);
+    rejects(b"1.", "jcs.unexpected_end", 2);
+    rejects(b"1e", "jcs.unexpected_end", 2);
     rejects(b".5", "jcs.unexpected_character", 0);
     rejects(b"+1", "jcs.unexpected_character", 0);
     rejects(b"tru", "jcs.unexpected_end", 3);
-    rejects(b"nul1", "jcs.unexpected_character", 0);
+    rejects(b"nul1", "jcs.unexpected_character", 3);
+    rejects(b"trux", "jcs.unexpected_character", 3);
     rejects(b"1 2", "jcs.trailing_characters", 2);
     rejects(b"{} x", "jcs.trailing_characters", 3);
+    rejects(b"[1]\xff", "jcs.invalid_utf8", 3);
+    rejects(b"\xe2", "jcs.invalid_utf8", 0);
+    rejects(b"\"\\u", "jcs.unexpected_end", 3);
+    rejects(b"\"\\ud800", "jcs.unexpected_end", 7);
+    rejects(
+        &[b"1".as_slice(), &[b'0'; 400]].concat(),
+        "jcs.number_overflow",
+        0,
+    );
     rejects(b"\xef\xbb\xbf{}", "jcs.unexpected_character", 0); // byte order mark
     rejects(b"\"abc", "jcs.unexpected_end", 4);
     rejects(b"[", "jcs.unexpected_end", 1);
@@ -211,9 +226,19 @@ fn sizes_and_counts_are_limited() {
         jcs::parse(b"\"ab\\ncd\"", &limits).unwrap_err().code(),
         "jcs.string_too_long"
     );
+    // Offsets: the first byte of the character or escape that crosses the limit.
+    let at = |input: &[u8], limits: &Limits| jcs::parse(input, limits).unwrap_err().offset();
+    assert_eq!(at(b"\"abcde\"", &limits), 5);
+    assert_eq!(at(b"\"ab\\ncd\"", &limits), 6);
+    assert_eq!(at(b"\"abcd\\n\"", &limits), 5);
+    assert_eq!(at("\"a\u{e9}\u{e9}\"".as_bytes(), &limits), 4);
+    assert_eq!(at(b"\"abcdefgh", &limits), 5); // unterminated: the crossing comes first
     let mut limits = Limits::default();
     limits.json_max_entries = 3;
     assert!(jcs::parse(b"[1,2,3]", &limits).is_ok());
+    // Offsets: the first byte of the first entry beyond the limit.
+    assert_eq!(at(b"[1,2,3, 4]", &limits), 8);
+    assert_eq!(at(br#"{"a":1,"b":2,"c":3, "d":4}"#, &limits), 20);
     assert_eq!(
         jcs::parse(b"[1,2,3,4]", &limits).unwrap_err().code(),
         "jcs.too_many_entries"

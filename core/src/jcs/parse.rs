@@ -86,15 +86,21 @@ impl<'a> Parser<'a> {
 
     /// Error for the byte at `self.pos`: end of input, invalid UTF-8, or just unexpected.
     fn unexpected<T>(&self) -> Result<T, JcsError> {
-        match self.bytes.get(self.pos..) {
-            None | Some([]) => self.err(Kind::UnexpectedEnd, self.pos),
+        self.unexpected_at(self.pos)
+    }
+
+    /// Error for the byte at `pos` (spec: primitives.md §2.3): end of input; invalid UTF-8 when
+    /// the byte starts no well-formed sequence (also one cut off by the end); else unexpected.
+    fn unexpected_at<T>(&self, pos: usize) -> Result<T, JcsError> {
+        match self.bytes.get(pos..) {
+            None | Some([]) => self.err(Kind::UnexpectedEnd, self.bytes.len()),
             Some(rest) => {
                 let head = rest.get(..rest.len().min(4)).unwrap_or_default();
                 let kind = match std::str::from_utf8(head) {
-                    Err(e) if e.valid_up_to() == 0 && e.error_len().is_some() => Kind::InvalidUtf8,
+                    Err(e) if e.valid_up_to() == 0 => Kind::InvalidUtf8,
                     _ => Kind::UnexpectedCharacter,
                 };
-                self.err(kind, self.pos)
+                self.err(kind, pos)
             }
         }
     }
@@ -114,6 +120,7 @@ impl<'a> Parser<'a> {
                         self.pos += 1;
                         sink.end_object()?;
                     } else {
+                        self.another_entry(0)?;
                         self.member_key(sink)?;
                         stack.push((Container::Object, 0));
                         continue 'value;
@@ -128,6 +135,7 @@ impl<'a> Parser<'a> {
                         self.pos += 1;
                         sink.end_array();
                     } else {
+                        self.another_entry(0)?;
                         stack.push((Container::Array, 0));
                         continue 'value;
                     }
@@ -160,23 +168,27 @@ impl<'a> Parser<'a> {
                 let Some((container, entries)) = stack.last_mut() else {
                     self.skip_whitespace();
                     if self.pos < self.bytes.len() {
-                        return self.err(Kind::TrailingCharacters, self.pos);
+                        return match self.unexpected::<()>() {
+                            Err(e) if e.kind() == Kind::InvalidUtf8 => Err(e),
+                            _ => self.err(Kind::TrailingCharacters, self.pos),
+                        };
                     }
                     return Ok(());
                 };
                 *entries += 1;
-                if *entries > self.limits.json_max_entries {
-                    return self.err(Kind::TooManyEntries, self.pos);
-                }
+                let done = *entries;
                 self.skip_whitespace();
                 match (self.peek(), *container) {
                     (Some(b','), Container::Array) => {
                         self.pos += 1;
+                        self.skip_whitespace();
+                        self.another_entry(done)?;
                         continue 'value;
                     }
                     (Some(b','), Container::Object) => {
                         self.pos += 1;
                         self.skip_whitespace();
+                        self.another_entry(done)?;
                         self.member_key(sink)?;
                         continue 'value;
                     }
@@ -193,6 +205,16 @@ impl<'a> Parser<'a> {
                 stack.pop();
             }
         }
+    }
+
+    /// Checks that a container holding `done` entries may start another one here.
+    ///
+    /// spec: primitives.md §2.3 — the offset is the first byte of the first entry beyond L4.
+    fn another_entry(&self, done: usize) -> Result<(), JcsError> {
+        if done >= self.limits.json_max_entries && self.pos < self.bytes.len() {
+            return self.err(Kind::TooManyEntries, self.pos);
+        }
+        Ok(())
     }
 
     /// Checks that one more level of nesting stays within the depth limit.
@@ -230,14 +252,19 @@ impl<'a> Parser<'a> {
         } else if word.starts_with(self.bytes.get(self.pos..).unwrap_or_default()) {
             self.err(Kind::UnexpectedEnd, self.bytes.len())
         } else {
-            self.unexpected()
+            let rest = self.bytes.get(self.pos..).unwrap_or_default();
+            let matched = rest.iter().zip(word).take_while(|(a, b)| a == b).count();
+            self.unexpected_at(self.pos + matched)
         }
     }
 
     fn non_finite_or_unexpected<T>(&self) -> Result<T, JcsError> {
+        // spec: primitives.md §2.3 — exactly `NaN`, `Infinity` and `-Infinity` are non-finite.
         let rest = self.bytes.get(self.pos..).unwrap_or_default();
-        let rest = rest.strip_prefix(b"-").unwrap_or(rest);
-        if rest.starts_with(b"NaN") || rest.starts_with(b"Infinity") {
+        if rest.starts_with(b"NaN")
+            || rest.starts_with(b"Infinity")
+            || rest.starts_with(b"-Infinity")
+        {
             return self.err(Kind::NonFinite, self.pos);
         }
         self.unexpected()
@@ -249,29 +276,21 @@ impl<'a> Parser<'a> {
     /// into `self.scratch` and returns `None`.
     fn string(&mut self) -> Result<Option<&'a str>, JcsError> {
         let bytes: &'a [u8] = self.bytes;
-        let open = self.pos;
         self.pos += 1;
         let mut decoding = false;
         loop {
             let start = self.pos;
             let rest = bytes.get(start..).unwrap_or_default();
+            let before = if decoding { self.scratch.len() } else { 0 };
             let Some(run) = find_string_special(rest) else {
-                // Unterminated: report invalid UTF-8 in the tail first, if any.
-                self.utf8(rest, start)?;
+                // Unterminated: a crossing of L3 or invalid UTF-8 in the tail comes first.
+                self.run_text(rest, start, before)?;
                 return self.err(Kind::UnexpectedEnd, bytes.len());
             };
-            let text = self.utf8(rest.get(..run).unwrap_or_default(), start)?;
+            let text = self.run_text(rest.get(..run).unwrap_or_default(), start, before)?;
             self.pos = start + run;
             if decoding {
                 self.scratch.push_str(text);
-            }
-            let len = if decoding {
-                self.scratch.len()
-            } else {
-                self.pos - open - 1
-            };
-            if len > self.limits.json_max_string_bytes {
-                return self.err(Kind::StringTooLong, open);
             }
             match self.peek() {
                 Some(b'"') => {
@@ -284,16 +303,46 @@ impl<'a> Parser<'a> {
                         self.scratch.clear();
                         self.scratch.push_str(text);
                     }
+                    let escape_at = self.pos;
                     self.escape()?;
+                    if self.scratch.len() > self.limits.json_max_string_bytes {
+                        return self.err(Kind::StringTooLong, escape_at);
+                    }
                 }
                 _ => return self.err(Kind::ControlCharacter, self.pos),
             }
         }
     }
 
-    fn utf8(&self, run: &'a [u8], offset: usize) -> Result<&'a str, JcsError> {
-        std::str::from_utf8(run)
-            .map_err(|e| JcsError::new(Kind::InvalidUtf8, offset + e.valid_up_to()))
+    /// Validates one plain run of a string whose decoded length so far is `before`.
+    ///
+    /// spec: primitives.md §2.3 — whichever comes first: the character that makes the decoded
+    /// string exceed L3 (`jcs.string_too_long` at its first byte), or invalid UTF-8.
+    fn run_text(&self, run: &'a [u8], start: usize, before: usize) -> Result<&'a str, JcsError> {
+        let (valid, invalid_at) = match std::str::from_utf8(run) {
+            Ok(text) => (text, None),
+            Err(e) => {
+                let prefix = run.get(..e.valid_up_to()).unwrap_or_default();
+                (
+                    std::str::from_utf8(prefix).unwrap_or_default(),
+                    Some(e.valid_up_to()),
+                )
+            }
+        };
+        let budget = self.limits.json_max_string_bytes.saturating_sub(before);
+        if valid.len() > budget {
+            let crossing = valid
+                .char_indices()
+                .map(|(i, _)| i)
+                .take_while(|&i| i <= budget)
+                .last()
+                .unwrap_or(0);
+            return self.err(Kind::StringTooLong, start + crossing);
+        }
+        match invalid_at {
+            Some(at) => self.err(Kind::InvalidUtf8, start + at),
+            None => Ok(valid),
+        }
     }
 
     /// Decodes one escape sequence starting at its backslash into `self.scratch`.
@@ -318,7 +367,11 @@ impl<'a> Parser<'a> {
                     0xD800..=0xDBFF => {
                         // A high surrogate must be followed by an escaped low surrogate.
                         let next = self.pos;
-                        if self.bytes.get(next..next + 2) != Some(b"\\u") {
+                        let rest = self.bytes.get(next..).unwrap_or_default();
+                        if rest.is_empty() || rest == b"\\" {
+                            return self.err(Kind::UnexpectedEnd, self.bytes.len());
+                        }
+                        if !rest.starts_with(b"\\u") {
                             return self.err(Kind::LoneSurrogate, at);
                         }
                         self.pos = next + 2;
@@ -341,16 +394,15 @@ impl<'a> Parser<'a> {
 
     /// Reads the four hex digits after `\u` (at `self.pos`); `escape_at` locates the error.
     fn hex4(&mut self, escape_at: usize) -> Result<u32, JcsError> {
-        let Some(digits) = self.bytes.get(self.pos..self.pos + 4) else {
-            return self.err(Kind::InvalidEscape, escape_at);
-        };
         let mut unit = 0u32;
-        for &d in digits {
-            let v = match d {
-                b'0'..=b'9' => d - b'0',
-                b'a'..=b'f' => d - b'a' + 10,
-                b'A'..=b'F' => d - b'A' + 10,
-                _ => return self.err(Kind::InvalidEscape, escape_at),
+        for i in 0..4 {
+            let v = match self.bytes.get(self.pos + i) {
+                // spec: primitives.md §2.3 — input that ends inside the digits ends unexpectedly.
+                None => return self.err(Kind::UnexpectedEnd, self.bytes.len()),
+                Some(&d @ b'0'..=b'9') => d - b'0',
+                Some(&d @ b'a'..=b'f') => d - b'a' + 10,
+                Some(&d @ b'A'..=b'F') => d - b'A' + 10,
+                Some(_) => return self.err(Kind::InvalidEscape, escape_at),
             };
             unit = (unit << 4) | u32::from(v);
         }
@@ -365,7 +417,10 @@ impl<'a> Parser<'a> {
         let negative = self.peek() == Some(b'-');
         if negative {
             self.pos += 1;
-            if matches!(self.peek(), Some(b'N' | b'I')) {
+            if bytes
+                .get(self.pos..)
+                .is_some_and(|rest| rest.starts_with(b"Infinity"))
+            {
                 self.pos = start;
                 return self.non_finite_or_unexpected();
             }
@@ -375,13 +430,14 @@ impl<'a> Parser<'a> {
             Some(b'0') => {
                 self.pos += 1;
                 if matches!(self.peek(), Some(b'0'..=b'9')) {
-                    return self.err(Kind::InvalidNumber, start);
+                    // spec: primitives.md §2.3 — the first byte that breaks the grammar.
+                    return self.err(Kind::InvalidNumber, self.pos);
                 }
             }
             Some(b'1'..=b'9') => {
                 self.digits();
             }
-            _ => return self.err(Kind::InvalidNumber, start),
+            _ => return self.grammar_break(),
         }
         let int_end = self.pos;
         let mut integer = true;
@@ -389,7 +445,7 @@ impl<'a> Parser<'a> {
             integer = false;
             self.pos += 1;
             if !self.digits() {
-                return self.err(Kind::InvalidNumber, start);
+                return self.grammar_break();
             }
         }
         if matches!(self.peek(), Some(b'e' | b'E')) {
@@ -399,7 +455,7 @@ impl<'a> Parser<'a> {
                 self.pos += 1;
             }
             if !self.digits() {
-                return self.err(Kind::InvalidNumber, start);
+                return self.grammar_break();
             }
         }
         let token = bytes.get(start..self.pos).unwrap_or_default();
@@ -427,7 +483,16 @@ impl<'a> Parser<'a> {
                 }
             }
             if self.mode == IntegerMode::Strict {
-                return self.err(Kind::IntegerOutOfRange, start);
+                let overflows = std::str::from_utf8(token)
+                    .ok()
+                    .and_then(|t| t.parse::<f64>().ok())
+                    .is_none_or(f64::is_infinite);
+                let kind = if overflows {
+                    Kind::NumberOverflow
+                } else {
+                    Kind::IntegerOutOfRange
+                };
+                return self.err(kind, start);
             }
         }
         let text =
@@ -446,6 +511,14 @@ impl<'a> Parser<'a> {
             value,
             canonical_text: None,
         })
+    }
+
+    /// A number token that stops where a digit is required: the end of input, or the byte.
+    fn grammar_break<T>(&self) -> Result<T, JcsError> {
+        match self.peek() {
+            None => self.err(Kind::UnexpectedEnd, self.bytes.len()),
+            Some(_) => self.err(Kind::InvalidNumber, self.pos),
+        }
     }
 
     /// Skips ASCII digits; true if there was at least one.

@@ -1,0 +1,53 @@
+#!/usr/bin/env python3
+"""Rust vs Go on canonical-JSON rejections: both must report the same (code, offset) for every input.
+
+primitives.md §2.3 fixes the code and byte offset of every rejection; this runs the Rust CLI
+(`clyra canon --format json`) and the Go verifier's conformance adapter (`clyra-verify-go jcs`) over
+inputs covering every row of that table, including the L3 and L4 offsets at full size.
+
+Usage: jcs_errors.py RUST_CLYRA GO_CLYRA_VERIFY
+"""
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+RUST, GO = sys.argv[1], sys.argv[2]
+cases = [b"", b"   ", b"[1,]", b'{"a":1,}', b'{"a" 1}', b"{a:1}", b"[1 2]", b"01", b"-", b"-x", b"1.", b"1.x", b"1e", b"1ex", b"1e+", b".5", b"+1",
+ b"tru", b"trux", b"nul1", b"1 2", b"{} x", b"\xef\xbb\xbf{}", b'"abc', b"[", b'{"a":', b"\x0c1", b"NaN", b"[Infinity]", b'{"x":-Infinity}', b"-NaN", b"Inf", b"NaNx",
+ b"1e309", b"[-1.8e308]", b"9007199254740992", b"[-9007199254740992]", b"1" + b"0"*400, b"9007199254740993.0", b"[-9e18]", b"1e20",
+ b'"\\ud800"', b'"\\udc00"', b'"\\ud800\\u0041"', b'"\\ud800x"', b'"\\ud800\\u00G1"', b'"\\x41"', b'"\\u12"', b'"\\u12G4"', b'"\\', b'"\\u',
+ b'"a\tb"', b'"\x00"', b'{"k\n":1}', b'"ab\xff"', b'"\xc3\x28"', b'"\xed\xa0\x80"', b'"\xe2\x82"', b"\xff", b"[1,\xc0\x80]", b'"abc\xe2', b"\xe2", b"[1]\xff",
+ b'{"a":1,"a":2}', b'{"b":1,"a":2,"b":3}', b'{"a":1,"a":{"b":1,"b":2}}', b"["*129 + b"]"*129, b'{"a":'*200]
+def rust(data):
+    p = subprocess.run([RUST, "canon", "--format", "json"], input=data, capture_output=True)
+    if p.returncode == 0: return ("ok",)
+    e = json.loads(p.stdout)["errors"][0]
+    return (e["code"], e.get("offset"))
+def go(data):
+    with tempfile.NamedTemporaryFile() as f:
+        f.write(data)
+        f.flush()
+        p = subprocess.run([GO, "jcs", f.name], capture_output=True)
+    o = json.loads(p.stdout)
+    return ("ok",) if o.get("ok") else (o["code"], o["offset"])
+diff = 0
+for c in cases:
+    r, g = rust(c), go(c)
+    if r != g:
+        diff += 1
+        print(f"{c[:40]!r:45} rust={r} go={g}")
+print(f"jcs rejections: {len(cases)} small inputs, {diff} disagreements")
+M = 16*1024*1024
+big = [b'"' + b"a"*M + b'b"', b'"' + b"a"*(M-1) + b'\\nx"', b'"' + b"a"*(M-1) + "é".encode() + b'"', b'"' + b"a"*M + b"\\n\"",
+       b'"' + b"a"*(M+5), b'"' + b"a"*(M-2) + b"\xff" + b"a"*10 + b'"',
+       b"[" + b"0,"*1000000 + b"0]", b"[" + b"0, "*1000000 + b" 7]", b"{" + b",".join(b'"k%d":0' % i for i in range(1000001)) + b"}"]
+d2 = 0
+for c in big:
+    r, g = rust(c), go(c)
+    if r != g:
+        print(f"{len(c)}-byte input: rust={r} go={g}")
+    d2 += r != g
+print(f"jcs rejections: {len(big)} limit-size inputs, {d2} disagreements")
+sys.exit(1 if diff or d2 else 0)
