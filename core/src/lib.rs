@@ -6,6 +6,7 @@
 //! Time, randomness and keys are inputs; every parser is bounded by [`Limits`].
 #![warn(missing_docs)]
 
+pub mod bundle;
 pub mod crypto;
 pub mod digest;
 pub mod dsse;

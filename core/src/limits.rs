@@ -28,6 +28,35 @@ pub struct Limits {
     pub dsse_max_payload_bytes: usize,
     /// Most signatures in one DSSE envelope (limits.md L9).
     pub dsse_max_signatures: usize,
+    /// Largest bundle file, in bytes; checked before anything else is read (limits.md L10).
+    pub bundle_max_bytes: u64,
+    /// Largest total uncompressed size of all bundle entries, in bytes (limits.md L11).
+    pub bundle_max_total_uncompressed: u64,
+    /// Most entries in one bundle (limits.md L12).
+    pub bundle_max_entries: usize,
+    /// Largest uncompressed `artifacts/` entry, in bytes (limits.md L13).
+    pub bundle_max_artifact_bytes: u64,
+    /// Largest uncompressed `manifest.json`, in bytes (limits.md L14).
+    pub bundle_max_manifest_bytes: u64,
+    /// Largest uncompressed `journal.ndjson`, in bytes (limits.md L15).
+    pub bundle_max_journal_bytes: u64,
+    /// Most journal events (lines) (limits.md L16).
+    pub journal_max_events: usize,
+    /// Longest journal line without its LF, in bytes (limits.md L17).
+    pub journal_max_line_bytes: usize,
+    /// Highest uncompressed/compressed ratio of a deflated entry of more than 1 MiB
+    /// (limits.md L18; integer test `uncompressed > ratio × compressed` fails).
+    pub bundle_max_ratio: u64,
+    /// Most `signatures/` entries in one bundle (limits.md L19).
+    pub bundle_max_signatures: usize,
+    /// Most `approvals/` entries in one bundle (limits.md L20).
+    pub bundle_max_approvals: usize,
+    /// Most `keys/` entries in one bundle (limits.md L21).
+    pub bundle_max_keys: usize,
+    /// Most `artifacts/` entries in one bundle (limits.md L22).
+    pub bundle_max_artifacts: usize,
+    /// Largest receipt file, in bytes (limits.md L23).
+    pub receipt_max_bytes: usize,
 }
 
 impl Default for Limits {
@@ -42,6 +71,20 @@ impl Default for Limits {
             dsse_max_envelope_bytes: 16 * 1024 * 1024,
             dsse_max_payload_bytes: 8 * 1024 * 1024,
             dsse_max_signatures: 16,
+            bundle_max_bytes: 4 * 1024 * 1024 * 1024 + 1024 * 1024,
+            bundle_max_total_uncompressed: 4 * 1024 * 1024 * 1024,
+            bundle_max_entries: 10_000,
+            bundle_max_artifact_bytes: 4 * 1024 * 1024 * 1024,
+            bundle_max_manifest_bytes: 16 * 1024 * 1024,
+            bundle_max_journal_bytes: 1024 * 1024 * 1024,
+            journal_max_events: 1_000_000,
+            journal_max_line_bytes: 1024 * 1024,
+            bundle_max_ratio: 200,
+            bundle_max_signatures: 16,
+            bundle_max_approvals: 16,
+            bundle_max_keys: 32,
+            bundle_max_artifacts: 4096,
+            receipt_max_bytes: 32 * 1024 * 1024,
         }
     }
 }
