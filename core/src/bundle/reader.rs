@@ -463,7 +463,8 @@ impl<'a> EntryChecker<'a> {
             return Err(err(Kind::Extra));
         }
 
-        // 5. zip.local_header: same name, flags, method, CRC-32 and sizes; records contiguous.
+        // 5. zip.local_header: same name, flags, method, CRC-32 and sizes; the entry starts on
+        //    disk 0; records contiguous.
         let local_sizes_match = if sizes_need_zip64 {
             local.uncompressed_size == ZIP64_MARKER
                 && local.compressed_size == ZIP64_MARKER
@@ -478,6 +479,7 @@ impl<'a> EntryChecker<'a> {
             || local.method != h.method
             || local.crc32 != h.crc32
             || !local_sizes_match
+            || h.disk_start != 0
         {
             return Err(local_err(offset));
         }
