@@ -32,6 +32,25 @@ pub mod fuzzing {
         }
     }
 
+    /// Opens `data` as a bundle container and streams every entry into `io::sink()`, then runs
+    /// the entry-set checks: every input must give `Ok` or a coded error, never a panic.
+    pub fn bundle_read(data: &[u8]) {
+        use crate::bundle::{check_entry_set, Container};
+        let limits = Limits::default();
+        let Ok(mut container) =
+            Container::open(std::io::Cursor::new(data), data.len() as u64, &limits)
+        else {
+            return;
+        };
+        for index in 0..container.entries().len() {
+            if container.read_entry(index, &mut std::io::sink()).is_err() {
+                return;
+            }
+        }
+        let names: Vec<String> = container.entries().iter().map(|e| e.name.clone()).collect();
+        let _ = check_entry_set(&names);
+    }
+
     /// Decodes `data` as a DSSE envelope; a decoded envelope must survive encode + decode.
     #[expect(
         clippy::panic,

@@ -28,6 +28,35 @@ pub struct Limits {
     pub dsse_max_payload_bytes: usize,
     /// Most signatures in one DSSE envelope (limits.md L9).
     pub dsse_max_signatures: usize,
+    /// Largest bundle file, in bytes; checked before anything else is read (limits.md L10).
+    pub bundle_max_bytes: u64,
+    /// Largest total uncompressed size of all bundle entries, in bytes (limits.md L11).
+    pub bundle_max_total_uncompressed: u64,
+    /// Most entries in one bundle (limits.md L12).
+    pub bundle_max_entries: usize,
+    /// Largest uncompressed `artifacts/` entry, in bytes (limits.md L13).
+    pub bundle_max_artifact_bytes: u64,
+    /// Largest uncompressed `manifest.json`, in bytes (limits.md L14).
+    pub bundle_max_manifest_bytes: u64,
+    /// Largest uncompressed `journal.ndjson`, in bytes (limits.md L15).
+    pub bundle_max_journal_bytes: u64,
+    /// Most journal events (lines) (limits.md L16).
+    pub journal_max_events: usize,
+    /// Longest journal line without its LF, in bytes (limits.md L17).
+    pub journal_max_line_bytes: usize,
+    /// Highest uncompressed/compressed ratio of a deflated entry of more than 1 MiB
+    /// (limits.md L18; integer test `uncompressed > ratio × compressed` fails).
+    pub bundle_max_ratio: u64,
+    /// Most `signatures/` entries in one bundle (limits.md L19).
+    pub bundle_max_signatures: usize,
+    /// Most `approvals/` entries in one bundle (limits.md L20).
+    pub bundle_max_approvals: usize,
+    /// Most `keys/` entries in one bundle (limits.md L21).
+    pub bundle_max_keys: usize,
+    /// Most `artifacts/` entries in one bundle (limits.md L22).
+    pub bundle_max_artifacts: usize,
+    /// Largest receipt file, in bytes (limits.md L23).
+    pub receipt_max_bytes: usize,
 }
 
 impl Default for Limits {
@@ -42,6 +71,85 @@ impl Default for Limits {
             dsse_max_envelope_bytes: 16 * 1024 * 1024,
             dsse_max_payload_bytes: 8 * 1024 * 1024,
             dsse_max_signatures: 16,
+            bundle_max_bytes: 4 * 1024 * 1024 * 1024 + 1024 * 1024,
+            bundle_max_total_uncompressed: 4 * 1024 * 1024 * 1024,
+            bundle_max_entries: 10_000,
+            bundle_max_artifact_bytes: 4 * 1024 * 1024 * 1024,
+            bundle_max_manifest_bytes: 16 * 1024 * 1024,
+            bundle_max_journal_bytes: 1024 * 1024 * 1024,
+            journal_max_events: 1_000_000,
+            journal_max_line_bytes: 1024 * 1024,
+            bundle_max_ratio: 200,
+            bundle_max_signatures: 16,
+            bundle_max_approvals: 16,
+            bundle_max_keys: 32,
+            bundle_max_artifacts: 4096,
+            receipt_max_bytes: 32 * 1024 * 1024,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Limits;
+
+    /// `L<n> → default` from the table of `spec/limits.md`: the number in parentheses when the
+    /// cell has one (`16 MiB (16,777,216 bytes)`), else the cell itself (`128`).
+    fn spec_defaults() -> Vec<(String, u64)> {
+        let text =
+            std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../spec/limits.md"))
+                .unwrap();
+        let mut out = Vec::new();
+        for line in text.lines() {
+            let cells: Vec<&str> = line.split('|').map(str::trim).collect();
+            let [_, id, _, default, ..] = cells.as_slice() else {
+                continue;
+            };
+            let Some(n) = id.strip_prefix('L') else {
+                continue;
+            };
+            if n.is_empty() || !n.bytes().all(|b| b.is_ascii_digit()) {
+                continue;
+            }
+            let number = default
+                .split_once('(')
+                .map_or(*default, |(_, rest)| rest.split(' ').next().unwrap());
+            let digits: String = number.chars().filter(char::is_ascii_digit).collect();
+            out.push(((*id).to_owned(), digits.parse().unwrap()));
+        }
+        out
+    }
+
+    #[test]
+    fn defaults_are_the_spec_table() {
+        let l = Limits::default();
+        let ours: Vec<(&str, u64)> = vec![
+            ("L1", l.json_max_bytes as u64),
+            ("L2", l.json_max_depth as u64),
+            ("L3", l.json_max_string_bytes as u64),
+            ("L4", l.json_max_entries as u64),
+            ("L5", l.merkle_max_proof_hashes as u64),
+            ("L6", l.key_max_bytes as u64),
+            ("L7", l.dsse_max_envelope_bytes as u64),
+            ("L8", l.dsse_max_payload_bytes as u64),
+            ("L9", l.dsse_max_signatures as u64),
+            ("L10", l.bundle_max_bytes),
+            ("L11", l.bundle_max_total_uncompressed),
+            ("L12", l.bundle_max_entries as u64),
+            ("L13", l.bundle_max_artifact_bytes),
+            ("L14", l.bundle_max_manifest_bytes),
+            ("L15", l.bundle_max_journal_bytes),
+            ("L16", l.journal_max_events as u64),
+            ("L17", l.journal_max_line_bytes as u64),
+            ("L18", l.bundle_max_ratio),
+            ("L19", l.bundle_max_signatures as u64),
+            ("L20", l.bundle_max_approvals as u64),
+            ("L21", l.bundle_max_keys as u64),
+            ("L22", l.bundle_max_artifacts as u64),
+            ("L23", l.receipt_max_bytes as u64),
+        ];
+        let spec = spec_defaults();
+        let spec: Vec<(&str, u64)> = spec.iter().map(|(id, v)| (id.as_str(), *v)).collect();
+        assert_eq!(ours, spec);
     }
 }

@@ -156,7 +156,7 @@ fn each_bad_input_exits_4_with_one_line_naming_offset_and_code() {
         (b"[\"\xff\"]", 2, "jcs.invalid_utf8"),
         (b"[NaN]", 1, "jcs.non_finite"),
         (b"[1] x", 4, "jcs.trailing_characters"),
-        (b"[01]", 1, "jcs.invalid_number"),
+        (b"[01]", 2, "jcs.invalid_number"),
         (b"{\"a\":", 5, "jcs.unexpected_end"),
         (b"[1e400]", 1, "jcs.number_overflow"),
     ];
