@@ -50,26 +50,6 @@ pub struct JournalExpectation<'a> {
     pub count: u64,
 }
 
-/// The bounds of the journal step. `limits.md` L16 and L17 are not (yet) fields of
-/// [`Limits`], so they are passed here.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct JournalBounds {
-    /// Most lines (limits.md L16, default 1,000,000): line number `n` must be below it.
-    pub max_events: usize,
-    /// Longest line without its LF, in bytes (limits.md L17, default 1 MiB).
-    pub max_line_bytes: usize,
-}
-
-impl Default for JournalBounds {
-    /// The defaults of limits.md L16 and L17.
-    fn default() -> Self {
-        Self {
-            max_events: 1_000_000,
-            max_line_bytes: 1024 * 1024,
-        }
-    }
-}
-
 /// The result of the journal step: its one recorded check, and what was computed on the way.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct JournalReport<'a> {
@@ -119,10 +99,9 @@ pub fn lines(bytes: &[u8]) -> impl Iterator<Item = &[u8]> {
 pub fn verify<'a>(
     bytes: &'a [u8],
     expected: &JournalExpectation<'_>,
-    bounds: JournalBounds,
     limits: &Limits,
 ) -> JournalReport<'a> {
-    let (check, head) = match run(bytes, expected, bounds, limits) {
+    let (check, head) = match run(bytes, expected, limits) {
         Ok((head, count)) => (
             Check::ok(Step::Journal)
                 .with_subject(SUBJECT)
@@ -162,7 +141,6 @@ fn fail(code: &'static str, message: impl Into<String>) -> Failure {
 fn run(
     bytes: &[u8],
     expected: &JournalExpectation<'_>,
-    bounds: JournalBounds,
     limits: &Limits,
 ) -> Result<(Sha256Digest, usize), Failure> {
     // spec: bundle-v0.md §3.5 items 1–2.
@@ -185,7 +163,6 @@ fn run(
             prev_digest.as_ref(),
             prev_at.as_ref(),
             expected,
-            bounds,
             limits,
         )
         .map(|at| prev_at = Some(at))?;
@@ -231,13 +208,12 @@ fn check_line(
     prev_digest: Option<&Sha256Digest>,
     prev_at: Option<&Timestamp>,
     expected: &JournalExpectation<'_>,
-    bounds: JournalBounds,
     limits: &Limits,
 ) -> Result<Timestamp, Failure> {
-    if n >= bounds.max_events {
+    if n >= limits.journal_max_events {
         return Err(fail(
             "journal.too_many_events",
-            format!("line {n}: more than {} events", bounds.max_events),
+            format!("line {n}: more than {} events", limits.journal_max_events),
         ));
     }
     // spec: bundle-v0.md §3.1 — no empty line (reported with the separator code).
@@ -247,13 +223,13 @@ fn check_line(
             format!("line {n} is empty"),
         ));
     }
-    if line.len() > bounds.max_line_bytes {
+    if line.len() > limits.journal_max_line_bytes {
         return Err(fail(
             "journal.line_too_long",
             format!(
                 "line {n} has {} bytes, more than {}",
                 line.len(),
-                bounds.max_line_bytes
+                limits.journal_max_line_bytes
             ),
         ));
     }

@@ -11,7 +11,7 @@
 
 use clyra_core::digest::Sha256Digest;
 use clyra_core::jcs;
-use clyra_core::journal::{self, JournalBounds, JournalExpectation, GENESIS_PREV};
+use clyra_core::journal::{self, JournalExpectation, GENESIS_PREV};
 use clyra_core::time::Timestamp;
 use clyra_core::verdict::{Severity, Step};
 use clyra_core::Limits;
@@ -52,7 +52,7 @@ fn code_with(
     bytes: &[u8],
     head: &str,
     count: u64,
-    bounds: JournalBounds,
+    limits: Limits,
 ) -> (&'static str, Option<&'static str>) {
     let created_at = Timestamp::parse(CREATED).unwrap();
     let expected = JournalExpectation {
@@ -60,7 +60,7 @@ fn code_with(
         head,
         count,
     };
-    let report = journal::verify(bytes, &expected, bounds, &Limits::default());
+    let report = journal::verify(bytes, &expected, &limits);
     let check = report.check();
     assert_eq!(check.step(), Step::Journal);
     assert_eq!(check.subject(), Some("journal.ndjson"));
@@ -81,7 +81,7 @@ fn code(bytes: &[u8]) -> &'static str {
         .last()
         .map(|l| Sha256Digest::of(l).to_prefixed())
         .unwrap_or_default();
-    code_with(bytes, &head, lines.len() as u64, JournalBounds::default()).0
+    code_with(bytes, &head, lines.len() as u64, Limits::default()).0
 }
 
 /// Builds a canonical line with the given members.
@@ -137,12 +137,7 @@ fn the_worked_example_verifies_with_the_stated_head() {
         head: HEAD,
         count: 3,
     };
-    let report = journal::verify(
-        &bytes,
-        &expected,
-        JournalBounds::default(),
-        &Limits::default(),
-    );
+    let report = journal::verify(&bytes, &expected, &Limits::default());
     assert!(report.is_ok(), "{}", report.check().message());
     assert_eq!(report.check().code(), "ok");
     assert_eq!(report.head().unwrap().to_prefixed(), HEAD);
@@ -159,22 +154,22 @@ fn the_worked_example_verifies_with_the_stated_head() {
 #[test]
 fn head_and_count_are_compared_with_the_manifest() {
     let bytes = join(&spec_lines());
-    let b = JournalBounds::default();
-    assert_eq!(code_with(&bytes, HEAD, 3, b).0, "ok");
-    assert_eq!(code_with(&bytes, HEAD, 2, b).0, "journal.count_mismatch");
-    assert_eq!(code_with(&bytes, HEAD, 4, b).0, "journal.count_mismatch");
+    let b = Limits::default;
+    assert_eq!(code_with(&bytes, HEAD, 3, b()).0, "ok");
+    assert_eq!(code_with(&bytes, HEAD, 2, b()).0, "journal.count_mismatch");
+    assert_eq!(code_with(&bytes, HEAD, 4, b()).0, "journal.count_mismatch");
     let other = "sha256:129ecb451f5b253c9c38ec57d36af200d27934520bd9006ba827e5da16b674a1";
-    assert_eq!(code_with(&bytes, other, 3, b).0, "journal.head_mismatch");
+    assert_eq!(code_with(&bytes, other, 3, b()).0, "journal.head_mismatch");
     assert_eq!(
-        code_with(&bytes, &HEAD.to_uppercase(), 3, b).0,
+        code_with(&bytes, &HEAD.to_uppercase(), 3, b()).0,
         "journal.head_mismatch"
     );
     // Count is checked before head.
-    assert_eq!(code_with(&bytes, other, 4, b).0, "journal.count_mismatch");
+    assert_eq!(code_with(&bytes, other, 4, b()).0, "journal.count_mismatch");
     // A prefix of a valid journal is itself valid; only the manifest values tell.
     let two = join(&spec_lines()[..2]);
-    assert_eq!(code_with(&two, HEAD, 3, b).0, "journal.count_mismatch");
-    assert_eq!(code_with(&two, HEAD, 2, b).0, "journal.head_mismatch");
+    assert_eq!(code_with(&two, HEAD, 3, b()).0, "journal.count_mismatch");
+    assert_eq!(code_with(&two, HEAD, 2, b()).0, "journal.head_mismatch");
 }
 
 #[test]
@@ -285,13 +280,13 @@ fn separators() {
         .flat_map(|l| [l.as_slice(), b"\r\n"].concat())
         .collect();
     assert_eq!(
-        code_with(&crlf, HEAD, 3, JournalBounds::default()),
+        code_with(&crlf, HEAD, 3, Limits::default()),
         ("journal.not_canonical", Some("jcs.not_canonical"))
     );
     let mut bom = b"\xef\xbb\xbf".to_vec();
     bom.extend_from_slice(&bytes);
     assert_eq!(
-        code_with(&bom, HEAD, 3, JournalBounds::default()),
+        code_with(&bom, HEAD, 3, Limits::default()),
         ("journal.not_canonical", Some("jcs.unexpected_character"))
     );
 }
@@ -330,7 +325,7 @@ fn lines_must_be_canonical_json() {
         let bytes = join(&[bad.clone().into_bytes()]);
         let head = Sha256Digest::of(bad.as_bytes()).to_prefixed();
         assert_eq!(
-            code_with(&bytes, &head, 1, JournalBounds::default()),
+            code_with(&bytes, &head, 1, Limits::default()),
             ("journal.not_canonical", Some(detail)),
             "{bad}"
         );
@@ -338,7 +333,7 @@ fn lines_must_be_canonical_json() {
     let mut invalid_utf8 = first.clone();
     invalid_utf8[20] = 0xff;
     assert_eq!(
-        code_with(&join(&[invalid_utf8]), HEAD, 1, JournalBounds::default()).1,
+        code_with(&join(&[invalid_utf8]), HEAD, 1, Limits::default()).1,
         Some("jcs.invalid_utf8")
     );
 }
@@ -404,9 +399,11 @@ fn event_and_line_limits() {
     let lines = chain(5);
     let bytes = join(&lines);
     let head = Sha256Digest::of(&lines[4]).to_prefixed();
-    let bounds = |max_events, max_line_bytes| JournalBounds {
-        max_events,
-        max_line_bytes,
+    let bounds = |max_events, max_line_bytes| {
+        let mut limits = Limits::default();
+        limits.journal_max_events = max_events;
+        limits.journal_max_line_bytes = max_line_bytes;
+        limits
     };
     assert_eq!(code_with(&bytes, &head, 5, bounds(5, 1 << 20)).0, "ok");
     assert_eq!(
