@@ -30,10 +30,12 @@ test:
 # Exactly what `.ci/run` (and so GitHub CI) runs: the full test suite
 ci: test
 
-# Copy spec/schemas (the source) into the generated mirror core/schemas (drift-tested by cargo test)
+# Copy spec/schemas (the source) into the generated mirrors core/schemas and verifier/go/schemas (drift-tested by cargo test and go test)
 sync-schemas:
     rm -f core/schemas/*.schema.json
     cp spec/schemas/*.schema.json core/schemas/
+    rm -f verifier/go/schemas/*.schema.json
+    cp spec/schemas/*.schema.json verifier/go/schemas/
 
 # Run the criterion benches against their named peers, then print the ratio report (never run by CI)
 bench:

@@ -1,3 +1,7 @@
 module github.com/clyra-dev/clyra/verifier/go
 
 go 1.25
+
+require github.com/santhosh-tekuri/jsonschema/v6 v6.0.2
+
+require golang.org/x/text v0.14.0 // indirect

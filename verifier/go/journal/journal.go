@@ -1,0 +1,145 @@
+// Package journal checks journal.ndjson (bundle-v0.md §3.5) and splits it into the Merkle leaves
+// of §4.1.
+package journal
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+
+	"github.com/clyra-dev/clyra/verifier/go/jcs"
+	"github.com/clyra-dev/clyra/verifier/go/limits"
+	schema "github.com/clyra-dev/clyra/verifier/go/schemas"
+	"github.com/clyra-dev/clyra/verifier/go/timefmt"
+)
+
+// Codes of the journal step (verdicts.md "journal"), all severity fail.
+const (
+	CodeEmpty             = "journal.empty"
+	CodeNoTrailingNewline = "journal.no_trailing_newline"
+	CodeTooManyEvents     = "journal.too_many_events"
+	CodeLineTooLong       = "journal.line_too_long"
+	CodeNotCanonical      = "journal.not_canonical"
+	CodeSchema            = "journal.schema"
+	CodeSeq               = "journal.seq"
+	CodePrev              = "journal.prev"
+	CodeTimeOrder         = "journal.time_order"
+	CodeCountMismatch     = "journal.count_mismatch"
+	CodeHeadMismatch      = "journal.head_mismatch"
+)
+
+// ZeroDigest is the `prev` of line 0.
+const ZeroDigest = "sha256:0000000000000000000000000000000000000000000000000000000000000000"
+
+// Error is the journal step's first failure. Line is the 0-based line number, or -1 for a check
+// of the whole file (items 1, 2, 11, 12). Detail is the jcs.* code for journal.not_canonical.
+type Error struct {
+	Code   string
+	Line   int
+	Detail string
+	Msg    string
+}
+
+func (e *Error) Error() string {
+	s := e.Code
+	if e.Line >= 0 {
+		s += fmt.Sprintf(" (line %d)", e.Line)
+	}
+	if e.Detail != "" {
+		s += " [" + e.Detail + "]"
+	}
+	return s + ": " + e.Msg
+}
+
+// Manifest holds the manifest values the journal is checked against.
+type Manifest struct {
+	CreatedAt string // created_at
+	Count     uint64 // journal.count
+	Head      string // journal.head
+}
+
+// Digest returns `sha256:` + lowercase hex of SHA-256(b).
+func Digest(b []byte) string {
+	s := sha256.Sum256(b)
+	return "sha256:" + hex.EncodeToString(s[:])
+}
+
+// Lines returns the Merkle leaves of §4.1: the pieces of data between LFs, without the empty piece
+// after a final LF (so a journal without a trailing LF still yields its last piece, an empty line
+// is an empty leaf, and an empty file yields none).
+func Lines(data []byte) [][]byte {
+	if len(data) == 0 {
+		return nil
+	}
+	pieces := bytes.Split(data, []byte{'\n'})
+	if data[len(data)-1] == '\n' {
+		pieces = pieces[:len(pieces)-1]
+	}
+	return pieces
+}
+
+// Check runs bundle-v0.md §3.5 in order and returns the first failure, or nil. No line after a
+// failing one is checked, and the count and head checks run only when every line passed.
+func Check(data []byte, m Manifest, lim limits.Limits) *Error {
+	if len(data) == 0 {
+		return &Error{Code: CodeEmpty, Line: -1, Msg: "journal.ndjson is empty"}
+	}
+	if data[len(data)-1] != '\n' {
+		return &Error{Code: CodeNoTrailingNewline, Line: -1, Msg: "the last byte is not LF"}
+	}
+	lines := Lines(data)
+	prevDigest, prevAt := ZeroDigest, ""
+	for n, line := range lines {
+		if n >= lim.JournalMaxEvents {
+			return &Error{Code: CodeTooManyEvents, Line: n, Msg: fmt.Sprintf("more than %d lines", lim.JournalMaxEvents)}
+		}
+		if len(line) == 0 {
+			return &Error{Code: CodeNoTrailingNewline, Line: n, Msg: "empty line"}
+		}
+		if int64(len(line)) > lim.JournalMaxLineBytes {
+			return &Error{Code: CodeLineTooLong, Line: n, Msg: fmt.Sprintf("line of %d bytes", len(line))}
+		}
+		v, err := jcs.Parse(line, lim)
+		if err != nil {
+			code := err.Error()
+			if je, ok := err.(*jcs.Error); ok {
+				code = je.Code()
+			}
+			return &Error{Code: CodeNotCanonical, Line: n, Detail: code, Msg: err.Error()}
+		}
+		if err := jcs.CheckCanonical(line, lim); err != nil {
+			return &Error{Code: CodeNotCanonical, Line: n, Detail: jcs.CodeNotCanonical, Msg: err.Error()}
+		}
+		if err := schema.Validate(schema.JournalEvent, v); err != nil {
+			return &Error{Code: CodeSchema, Line: n, Msg: err.Error()}
+		}
+		atV, _ := v.Get("at")
+		at := atV.AsString()
+		if !timefmt.Valid(at) {
+			return &Error{Code: CodeSchema, Line: n, Msg: "at " + at + " is not a valid time"}
+		}
+		seq, _ := v.Get("seq")
+		if seq.AsNumber() != float64(n) {
+			return &Error{Code: CodeSeq, Line: n, Msg: fmt.Sprintf("seq %v on line %d", seq.AsNumber(), n)}
+		}
+		prev, _ := v.Get("prev")
+		if prev.AsString() != prevDigest {
+			return &Error{Code: CodePrev, Line: n, Msg: fmt.Sprintf("prev %s, expected %s", prev.AsString(), prevDigest)}
+		}
+		if n > 0 && timefmt.Compare(at, prevAt) < 0 {
+			return &Error{Code: CodeTimeOrder, Line: n, Msg: fmt.Sprintf("at %s before the previous line's %s", at, prevAt)}
+		}
+		if timefmt.Compare(at, m.CreatedAt) > 0 {
+			return &Error{Code: CodeTimeOrder, Line: n, Msg: fmt.Sprintf("at %s after created_at %s", at, m.CreatedAt)}
+		}
+		prevDigest, prevAt = Digest(line), at
+	}
+	if uint64(len(lines)) != m.Count {
+		return &Error{Code: CodeCountMismatch, Line: -1, Msg: fmt.Sprintf("%d lines, journal.count %d", len(lines), m.Count)}
+	}
+	if prevDigest != m.Head {
+		return &Error{Code: CodeHeadMismatch, Line: -1, Msg: fmt.Sprintf("head %s, journal.head %s", prevDigest, m.Head)}
+	}
+	return nil
+}
