@@ -52,4 +52,4 @@ fuzz SECONDS="60":
 
 # Fuzz the Go verifier's two targets (jcs FuzzParse, dsse FuzzDecodeEnvelope) for SECONDS seconds each
 fuzz-go SECONDS="30":
-    cd verifier/go && go test -run='^$' -fuzz=FuzzParse -fuzztime={{SECONDS}}s ./jcs && go test -run='^$' -fuzz=FuzzDecodeEnvelope -fuzztime={{SECONDS}}s ./dsse
+    cd verifier/go && go test -run='^$' -fuzz=FuzzParse -fuzztime={{SECONDS}}s ./jcs && go test -run='^$' -fuzz=FuzzDecodeEnvelope -fuzztime={{SECONDS}}s ./dsse && go test -run='^$' -fuzz=FuzzRead -fuzztime={{SECONDS}}s ./container
