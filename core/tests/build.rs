@@ -27,7 +27,7 @@ use clyra_core::merkle::TreeBuilder;
 use clyra_core::time::Timestamp;
 use clyra_core::{Coded, Limits};
 
-const SIGNED_AT: &str = "2026-11-20T09:00:50Z";
+const SIGNED_AT: &str = "2026-11-20T09:01:16Z";
 const SQL: &[u8] = b"select * from stg_orders\n";
 const RUN_RESULTS: &[u8] = b"{\"results\": [], \"elapsed_time\": 31.2}\n";
 
@@ -866,9 +866,56 @@ fn each_build_error_has_its_code() {
         (e.code(), e.detail()),
         ("build.container", Some("zip.size_limit"))
     );
+}
 
-    // Every kind is covered above.
+/// The worked example of bundle-v0.md §9.6, built with the §8.4 artifact, gives the §8 values.
+#[test]
+fn the_bundle_spec_example_reproduces_the_worked_bundle() {
+    let text = spec_text("bundle-v0.md");
+    let after = &text[text.find("<!-- example: bundle-spec-v0 -->").unwrap()..];
+    let open_at = after.find("```json").unwrap() + 7;
+    let close = open_at + after[open_at..].find("```").unwrap();
+    let spec = BundleSpec::parse(&after.as_bytes()[open_at..close], &Limits::default()).unwrap();
+    let run_results = b"{\"metadata\":{\"dbt_version\":\"1.11.2\",\"invocation_id\":\"5f0c8a4e-7d2b-4c1e-9a63-0b8e2f4d1c77\"},\"results\":[{\"unique_id\":\"model.shop.orders\",\"status\":\"success\",\"rows_affected\":1842}],\"elapsed_time\":31.2}\n";
+    assert_eq!(run_results.len(), 199);
+    let key = producer();
+    let (bytes, report) = build(
+        &spec,
+        vec![Artifact::new(
+            "run_results.json",
+            Cursor::new(&run_results[..]),
+        )],
+        Vec::new(),
+        &[&key],
+    )
+    .unwrap();
+    assert_eq!(report.bundle_id, "b-9b1e65ea9d63e473b86cc787f851ad93");
+    assert_eq!(
+        report.merkle_root.to_prefixed(),
+        "sha256:40275dbfb8404b851ca4b4c2cef24beff79acb4dda7bd75c9f6c1852d73456d0"
+    );
+    assert_eq!(
+        report.journal_head.to_prefixed(),
+        "sha256:9bc808f9d5d8854adc57bf06281d924dd92b8076f25bd807ef36f6d52f6cbb0a"
+    );
+    assert_eq!(report.risk_score, 35);
+    let entries = open(&bytes);
+    let journal_digest = Sha256Digest::of(entry(&entries, "journal.ndjson")).to_hex();
+    assert_eq!(
+        journal_digest,
+        "c56f6178b336ca85ad171420a8e5541ca1b52a9bcd26609ec4f70b2a94af85ab"
+    );
+    check_signatures(&entries);
+}
+
+#[test]
+fn every_build_code_is_registered() {
+    let registry = spec_text("verdicts.md");
     for kind in BuildErrorKind::ALL {
-        assert!(kind.code().starts_with("build."));
+        assert!(
+            registry.contains(&format!("| `{}` | — |", kind.code())),
+            "{} is not in verdicts.md",
+            kind.code()
+        );
     }
 }
