@@ -30,6 +30,7 @@ const AREAS: &[&str] = &[
     "policy",
     "risk",
     "receipt",
+    "build",
 ];
 
 /// Manifest field paths (`journal.head`, `risk.score`) look like codes; a code's reason is never

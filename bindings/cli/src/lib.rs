@@ -11,6 +11,7 @@ use clap::error::ErrorKind;
 use clap::{Parser, Subcommand};
 
 mod atomic;
+mod clock;
 pub mod commands;
 pub mod exit;
 pub mod output;
@@ -62,6 +63,11 @@ enum Command {
     /// Create a signing key pair (Ed25519 or ECDSA P-256) for producing evidence
     #[command(long_about = KEYGEN_LONG_ABOUT, after_help = KEYGEN_EXAMPLES)]
     Keygen(commands::keygen::KeygenArgs),
+    /// Build signed evidence bundles (`clyra bundle build --help`)
+    Bundle(commands::bundle::BundleArgs),
+    /// Add your producer signature to an existing bundle (co-signing)
+    #[command(long_about = SIGN_LONG_ABOUT, after_help = SIGN_EXAMPLES)]
+    Sign(commands::sign::SignArgs),
     /// Sign a small example of evidence, verify it, and show that tampering is caught
     #[command(long_about = DEMO_LONG_ABOUT)]
     Demo(commands::demo::DemoArgs),
@@ -79,6 +85,18 @@ const KEYGEN_EXAMPLES: &str = "\
 Examples:
   $ clyra keygen --out .clyra/keys
   $ clyra keygen --alg p256 --out keys/ci --format json";
+
+const SIGN_LONG_ABOUT: &str = "\
+Add your producer signature to an existing bundle (co-signing).
+
+Signs the bundle's manifest with KEY (a new signatures/<keyid>.dsse.json and keys/<keyid>.pub.pem) \
+and replaces BUNDLE atomically; every other entry keeps its bytes. A key that already signed the \
+bundle, or signed one of its approvals, is refused (build.signer).";
+
+const SIGN_EXAMPLES: &str = "\
+Examples:
+  $ clyra sign run.bundle.zip --key .clyra/keys/clyra.key
+  $ clyra sign run.bundle.zip --key second.key --signed-at 2026-11-20T09:05:00Z";
 
 const DEMO_LONG_ABOUT: &str = "\
 Show what Clyra does, in one command, with nothing to set up.
@@ -212,6 +230,8 @@ where
     match &cli.command {
         Command::Canon(args) => commands::canon::run(args, &mut cx),
         Command::Keygen(args) => commands::keygen::run(args, &mut cx),
+        Command::Bundle(args) => commands::bundle::run(args, &mut cx),
+        Command::Sign(args) => commands::sign::run(args, &mut cx),
         Command::Demo(args) => commands::demo::run(args, &mut cx),
     }
 }

@@ -18,4 +18,4 @@ mod zip_format;
 pub use error::{ContainerError, ContainerErrorKind};
 pub use names::{check_entry_set, check_name, cmp_expected, deflate_allowed, EntryClass};
 pub use reader::{Container, EntryDigest, EntryInfo, Method, RATIO_THRESHOLD_BYTES};
-pub use writer::{ContainerWriter, WriteError, DEFLATE_LEVEL};
+pub use writer::{ContainerWriter, EntryCrc, WriteError, DEFLATE_LEVEL};

@@ -23,6 +23,16 @@ use crate::Limits;
 /// The deflate level bundle-v0 §2.2.2 fixes.
 pub const DEFLATE_LEVEL: i32 = 6;
 
+/// The size and CRC-32 of an entry's uncompressed bytes, as [`ContainerWriter::add_entry_unhashed`]
+/// wrote them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EntryCrc {
+    /// Number of bytes.
+    pub size: u64,
+    /// CRC-32 (IEEE) of the bytes, as the zip headers record it.
+    pub crc32: u32,
+}
+
 /// Why writing a container failed: the entries break a container rule, or the sink failed.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -94,8 +104,38 @@ impl<W: Read + Write + Seek> ContainerWriter<W> {
         &mut self,
         name: &str,
         method: Method,
-        mut source: impl Read,
+        source: impl Read,
     ) -> Result<EntryDigest, WriteError> {
+        let (written, sha256) = self.write_entry(name, method, source, true)?;
+        Ok(EntryDigest {
+            // INVARIANT: `write_entry` returns a digest whenever it was asked to hash.
+            sha256: sha256.unwrap_or(Sha256Digest::from_bytes([0; 32])),
+            size: written.size,
+        })
+    }
+
+    /// Appends the entry `name` as [`ContainerWriter::add_entry`] does, without computing the
+    /// SHA-256 of its bytes: for a caller that already hashed them (a bundle builder hashes
+    /// artifacts in a first pass, since the manifest that records their digests comes first).
+    /// Returns the size and CRC-32 of the bytes written, so the caller can check that its
+    /// source still holds what it hashed.
+    pub fn add_entry_unhashed(
+        &mut self,
+        name: &str,
+        method: Method,
+        source: impl Read,
+    ) -> Result<EntryCrc, WriteError> {
+        self.write_entry(name, method, source, false)
+            .map(|(written, _)| written)
+    }
+
+    fn write_entry(
+        &mut self,
+        name: &str,
+        method: Method,
+        mut source: impl Read,
+        hash: bool,
+    ) -> Result<(EntryCrc, Option<Sha256Digest>), WriteError> {
         let class = self.admit(name, method)?;
         let offset = self.position;
         let entry_limit = match class {
@@ -117,7 +157,7 @@ impl<W: Read + Write + Seek> ContainerWriter<W> {
         self.sink.write_all(&header)?;
         let data_start = offset + header.len() as u64;
 
-        let mut input = Input::new(&mut source, limit);
+        let mut input = Input::new(&mut source, limit, hash);
         let compressed = match method {
             Method::Stored => copy(&mut input, &mut self.sink)?,
             Method::Deflated => deflate_into(&mut input, &mut self.sink)?,
@@ -129,7 +169,10 @@ impl<W: Read + Write + Seek> ContainerWriter<W> {
         }
         let uncompressed = input.count;
         let crc32 = input.crc.finalize();
-        let sha256 = Sha256Digest::from_bytes(input.sha256.finalize().into());
+        let sha256 = input
+            .sha256
+            .take()
+            .map(|h| Sha256Digest::from_bytes(h.finalize().into()));
 
         // spec: bundle-v0 §2.5.2 — a local header whose sizes need zip64 carries both sizes in
         // a zip64 field; make room for it.
@@ -163,10 +206,13 @@ impl<W: Read + Write + Seek> ContainerWriter<W> {
             uncompressed,
             offset,
         });
-        Ok(EntryDigest {
+        Ok((
+            EntryCrc {
+                size: uncompressed,
+                crc32,
+            },
             sha256,
-            size: uncompressed,
-        })
+        ))
     }
 
     /// Checks the entry set (`bundle.missing_entry`, bundle-v0 §2.4.4), then writes the central
@@ -336,18 +382,18 @@ struct Input<'a, R> {
     count: u64,
     over_limit: bool,
     crc: crc32fast::Hasher,
-    sha256: Sha256,
+    sha256: Option<Sha256>,
 }
 
 impl<'a, R: Read> Input<'a, R> {
-    fn new(source: &'a mut R, limit: u64) -> Self {
+    fn new(source: &'a mut R, limit: u64, hash: bool) -> Self {
         Self {
             source,
             limit,
             count: 0,
             over_limit: false,
             crc: crc32fast::Hasher::new(),
-            sha256: Sha256::new(),
+            sha256: hash.then(Sha256::new),
         }
     }
 
@@ -370,7 +416,9 @@ impl<'a, R: Read> Input<'a, R> {
             return Ok(0);
         }
         self.crc.update(chunk);
-        self.sha256.update(chunk);
+        if let Some(h) = self.sha256.as_mut() {
+            h.update(chunk);
+        }
         Ok(n)
     }
 }

@@ -3,11 +3,15 @@
 //! Commands, in the order `clyra --help` lists them:
 //! - `canon`: print the RFC 8785 canonical form of a JSON document.
 //! - `keygen`: create a signing key pair.
+//! - `bundle build`: build one signed evidence bundle from a bundle spec.
+//! - `sign`: add a producer signature to a bundle.
 //! - `demo`: sign a small example of evidence and verify it.
 //!
 //! A command exists only once it works (DESIGN §11). Register a new one here, in `Command` in
 //! `lib.rs`, and in `README.md`.
 
+pub mod bundle;
 pub mod canon;
 pub mod demo;
 pub mod keygen;
+pub mod sign;

@@ -1,0 +1,59 @@
+//! `clyra sign`: add one more producer signature to a finished bundle (co-signing).
+
+use std::path::PathBuf;
+
+use clap::Args;
+use clyra_core::build::co_sign;
+use clyra_core::{Coded, Limits};
+use serde_json::json;
+
+use super::bundle::{io_problem, read, read_signing_key};
+use crate::exit::Exit;
+use crate::output::{Format, Problem};
+use crate::{atomic, clock, Context};
+
+/// Arguments of `clyra sign`.
+#[derive(Debug, Args)]
+pub struct SignArgs {
+    /// The bundle to co-sign; it is replaced, atomically, by the co-signed bundle
+    #[arg(value_name = "BUNDLE.zip")]
+    pub bundle: PathBuf,
+
+    /// Your private key (PKCS#8 PEM, as `clyra keygen` writes it)
+    #[arg(long, value_name = "KEY")]
+    pub key: PathBuf,
+
+    /// The signing time recorded in the signature (YYYY-MM-DDTHH:MM:SSZ); default: now, UTC
+    #[arg(long, value_name = "TIME")]
+    pub signed_at: Option<String>,
+}
+
+/// Runs `clyra sign`.
+pub fn run(args: &SignArgs, cx: &mut Context<'_>) -> Exit {
+    match sign(args, cx.format) {
+        Ok(report) => cx.print(&report, Exit::Ok),
+        Err(problem) => cx.fail(&problem),
+    }
+}
+
+fn sign(args: &SignArgs, format: Format) -> Result<String, Problem> {
+    let limits = Limits::default();
+    let bundle = read(&args.bundle)?;
+    let key = read_signing_key(&args.key)?;
+    let signed_at = args.signed_at.clone().unwrap_or_else(clock::now_utc);
+    let signed = co_sign(&bundle, &key, &signed_at, &limits)
+        .map_err(|e| Problem::new(e.code(), format!("{}: {e}", args.bundle.display())))?;
+    atomic::write(&args.bundle, &signed, 0o644, true)
+        .map_err(|e| io_problem(&args.bundle, &e, "write"))?;
+    let keyid = key.public_key().keyid();
+    Ok(match format {
+        Format::Human => format!(
+            "{}\n  signed by  {keyid}\n  signed at  {signed_at}\n",
+            args.bundle.display()
+        ),
+        Format::Json => format!(
+            "{}\n",
+            json!({"bundle": args.bundle.display().to_string(), "keyid": keyid, "signed_at": signed_at})
+        ),
+    })
+}

@@ -1,0 +1,212 @@
+//! `clyra bundle build` and `clyra sign` end to end, through the built binary.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::string_slice
+)]
+use std::io::Cursor;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use clyra_core::bundle::Container;
+use clyra_core::Limits;
+
+/// A fresh, unique temporary directory (removed when dropped).
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new() -> Self {
+        static NEXT: AtomicUsize = AtomicUsize::new(0);
+        let n = NEXT.fetch_add(1, Ordering::Relaxed);
+        let dir = std::env::temp_dir().join(format!("clyra-cli-bb-{}-{n}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        Self(dir)
+    }
+
+    fn path(&self, name: &str) -> String {
+        self.0.join(name).to_str().unwrap().to_owned()
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn clyra(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_clyra"))
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+/// The worked bundle spec of spec/bundle-v0.md §9.6.
+fn example_spec() -> String {
+    let text = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../spec/bundle-v0.md"),
+    )
+    .unwrap();
+    let after = &text[text.find("<!-- example: bundle-spec-v0 -->").unwrap()..];
+    let open = after.find("```json").unwrap() + 7;
+    let close = open + after[open..].find("```").unwrap();
+    after[open..close].to_owned()
+}
+
+fn entry_names(bundle: &[u8]) -> Vec<String> {
+    let c = Container::open(Cursor::new(bundle), bundle.len() as u64, &Limits::default()).unwrap();
+    c.entries().iter().map(|e| e.name.clone()).collect()
+}
+
+fn setup(dir: &TempDir) {
+    for (name, alg) in [("a", "ed25519"), ("b", "p256")] {
+        let out = clyra(&["keygen", "--alg", alg, "--out", &dir.path(name)]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    std::fs::write(dir.path("spec.json"), example_spec()).unwrap();
+    std::fs::write(dir.path("run_results.json"), b"{\"results\":[]}\n").unwrap();
+}
+
+fn build(dir: &TempDir, out: &str, extra: &[&str]) -> Output {
+    build_at(dir, out, "2026-11-20T09:01:16Z", extra)
+}
+
+fn build_at(dir: &TempDir, out: &str, signed_at: &str, extra: &[&str]) -> Output {
+    let artifact = format!("run_results.json={}", dir.path("run_results.json"));
+    let key = dir.path("a/clyra.key");
+    let spec = dir.path("spec.json");
+    let mut args = vec![
+        "bundle",
+        "build",
+        "--spec",
+        &spec,
+        "--key",
+        &key,
+        "--artifact",
+        &artifact,
+        "--out",
+        out,
+        "--signed-at",
+        signed_at,
+    ];
+    args.extend_from_slice(extra);
+    clyra(&args)
+}
+
+#[test]
+fn build_is_deterministic_and_never_overwrites() {
+    let dir = TempDir::new();
+    setup(&dir);
+    let one = dir.path("one.zip");
+    let out = build(&dir, &one, &["--format", "json"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["risk_score"], 35);
+    let first = std::fs::read(&one).unwrap();
+    let names = entry_names(&first);
+    assert_eq!(
+        names[..3],
+        [
+            "manifest.json",
+            "journal.ndjson",
+            "artifacts/run_results.json"
+        ]
+    );
+    assert_eq!(names.len(), 5);
+
+    let two = dir.path("two.zip");
+    assert!(build(&dir, &two, &[]).status.success());
+    assert_eq!(
+        std::fs::read(&two).unwrap(),
+        first,
+        "same inputs, same bytes"
+    );
+
+    let again = build(&dir, &one, &[]);
+    assert_eq!(again.status.code(), Some(4));
+    assert!(String::from_utf8_lossy(&again.stderr).contains("cli.exists"));
+    assert_eq!(
+        std::fs::read(&one).unwrap(),
+        first,
+        "refused without touching it"
+    );
+    assert!(build(&dir, &one, &["--force"]).status.success());
+
+    // No temporary files are left behind.
+    let leftovers: Vec<_> = std::fs::read_dir(&dir.0)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter(|n| n.contains(".tmp-"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}
+
+#[test]
+fn build_errors_carry_codes_and_leave_nothing() {
+    let dir = TempDir::new();
+    setup(&dir);
+    let out = dir.path("bad.zip");
+    // Signed before the bundle was sealed (created_at 2026-11-20T09:01:15Z).
+    let early = build_at(&dir, &out, "2026-11-20T09:00:00Z", &[]);
+    assert_eq!(early.status.code(), Some(4));
+    assert!(String::from_utf8_lossy(&early.stderr).contains("build.time"));
+    assert!(!Path::new(&out).exists());
+    std::fs::write(dir.path("spec.json"), b"{\"format\": \"def/v0\"}").unwrap();
+    let bad = build(&dir, &out, &["--format", "json"]);
+    assert_eq!(bad.status.code(), Some(4));
+    let problem: serde_json::Value = serde_json::from_slice(&bad.stdout).unwrap();
+    assert_eq!(problem["errors"][0]["code"], "build.spec_schema");
+    assert!(!Path::new(&out).exists());
+}
+
+#[test]
+fn sign_adds_a_second_producer() {
+    let dir = TempDir::new();
+    setup(&dir);
+    let bundle = dir.path("run.zip");
+    assert!(build(&dir, &bundle, &[]).status.success());
+    let before = std::fs::read(&bundle).unwrap();
+    let key = dir.path("b/clyra.key");
+    let args = [
+        "sign",
+        &bundle,
+        "--key",
+        &key,
+        "--signed-at",
+        "2026-11-20T09:05:00Z",
+    ];
+    let out = clyra(&args);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let after = std::fs::read(&bundle).unwrap();
+    let names = entry_names(&after);
+    assert_eq!(
+        names
+            .iter()
+            .filter(|n| n.starts_with("signatures/"))
+            .count(),
+        2
+    );
+    assert_eq!(names.iter().filter(|n| n.starts_with("keys/")).count(), 2);
+    assert_eq!(entry_names(&before).len() + 2, names.len());
+
+    let repeat = clyra(&args);
+    assert_eq!(repeat.status.code(), Some(4));
+    assert!(String::from_utf8_lossy(&repeat.stderr).contains("build.signer"));
+    assert_eq!(std::fs::read(&bundle).unwrap(), after);
+}
