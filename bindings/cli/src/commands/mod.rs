@@ -4,6 +4,7 @@
 //! - `canon`: print the RFC 8785 canonical form of a JSON document.
 //! - `keygen`: create a signing key pair.
 //! - `demo`: sign a small example of evidence and verify it.
+//! - `verify`: verify an evidence bundle against a trust file and print the verdict.
 //!
 //! A command exists only once it works (DESIGN §11). Register a new one here, in `Command` in
 //! `lib.rs`, and in `README.md`.
@@ -11,3 +12,4 @@
 pub mod canon;
 pub mod demo;
 pub mod keygen;
+pub mod verify;
