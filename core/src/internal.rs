@@ -51,6 +51,50 @@ pub mod fuzzing {
         let _ = check_entry_set(&names);
     }
 
+    /// Verifies `data` as a bundle with a fixed trust (one Ed25519 producer key) at a fixed time:
+    /// every input must yield a verdict whose outcome, primary code and exit agree, never a panic.
+    #[expect(
+        clippy::panic,
+        reason = "a broken invariant is what the fuzzer looks for"
+    )]
+    pub fn verify_bundle(data: &[u8]) {
+        use std::sync::OnceLock;
+
+        use crate::format::Schemas;
+        use crate::time::Timestamp;
+        use crate::trust::Trust;
+        use crate::verdict::{exit_code, primary_code, Outcome};
+        use crate::verify::{verify_bundle, VerifyInputs};
+
+        const TRUST: &[u8] = b"-----BEGIN PUBLIC KEY-----\nMCowBQYDK2VwAyEAefLLIdo3wNVIQ9sYZ51LGCa/Bl4PpR9ntknEB1pAp5Q=\n-----END PUBLIC KEY-----\n";
+        static FIXED: OnceLock<Option<(Trust, Timestamp, Schemas)>> = OnceLock::new();
+        let limits = Limits::default();
+        let Some((trust, at, schemas)) = FIXED.get_or_init(|| {
+            Some((
+                Trust::parse(TRUST, &limits).ok()?,
+                Timestamp::parse("2026-12-01T00:00:00Z").ok()?,
+                Schemas::new().ok()?,
+            ))
+        }) else {
+            panic!("the fixed trust, time or schemas do not parse");
+        };
+        let inputs = VerifyInputs {
+            trust,
+            at,
+            policy: None,
+            schemas,
+            limits: &limits,
+        };
+        let verdict = verify_bundle(std::io::Cursor::new(data), data.len() as u64, &inputs);
+        if verdict.outcome != Outcome::of(&verdict.checks)
+            || verdict.primary != primary_code(&verdict.checks)
+            || verdict.exit != exit_code(&verdict.checks)
+            || verdict.checks.is_empty()
+        {
+            panic!("inconsistent verdict: {verdict:?}");
+        }
+    }
+
     /// Decodes `data` as a DSSE envelope; a decoded envelope must survive encode + decode.
     #[expect(
         clippy::panic,

@@ -22,6 +22,7 @@ pub mod risk;
 pub mod time;
 pub mod trust;
 pub mod verdict;
+pub mod verify;
 
 #[doc(hidden)]
 pub mod internal;

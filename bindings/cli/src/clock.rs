@@ -42,6 +42,7 @@ mod tests {
         assert_eq!(format_utc(0), "1970-01-01T00:00:00Z");
         assert_eq!(format_utc(951_782_400), "2000-02-29T00:00:00Z");
         assert_eq!(format_utc(1_795_165_275), "2026-11-20T09:01:15Z");
+        assert_eq!(format_utc(4_107_542_399), "2100-02-28T23:59:59Z");
         assert!(clyra_core::time::Timestamp::parse(&super::now_utc()).is_ok());
     }
 }

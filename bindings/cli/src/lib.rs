@@ -71,7 +71,33 @@ enum Command {
     /// Sign a small example of evidence, verify it, and show that tampering is caught
     #[command(long_about = DEMO_LONG_ABOUT)]
     Demo(commands::demo::DemoArgs),
+    /// Verify an evidence bundle offline against the keys you trust; print the verdict
+    #[command(long_about = VERIFY_LONG_ABOUT, after_help = VERIFY_EXAMPLES)]
+    Verify(commands::verify::VerifyArgs),
 }
+
+const VERIFY_LONG_ABOUT: &str = "\
+Verify an evidence bundle offline against the keys you trust, and print the verdict.
+
+Every check of the bundle format runs in order (container, manifest, artifacts, journal, Merkle \
+root, keys and signatures, statement, trust and time, approvals, policy, risk) and each one is \
+reported. The verdict is one of:
+  VALID            intact, and signed by enough keys in your trust file (exit 0; 2 with warnings)
+  VALID_UNTRUSTED  intact and signed, but by keys your trust file does not hold (exit 2)
+  INVALID          something was changed, is missing or breaks a rule (exit 1)
+  INDETERMINATE    cannot be judged here: an unknown format or scheme, a time after --at, or a
+                   required policy that was not given (exit 3)
+
+The verification time --at (UTC, e.g. 2026-12-01T00:00:00Z) defaults to now: evidence is judged \
+as of that instant (key windows, revocations, times in the future). A bundle that cannot even be \
+read as a zip is INVALID, never an error; only an unreadable path, a bad trust or policy file or a \
+bad --at stop the command (exit 4).";
+
+const VERIFY_EXAMPLES: &str = "\
+Examples:
+  $ clyra verify change.zip --trust trust.json
+  $ clyra verify change.zip --trust producer.pub --at 2026-12-01T00:00:00Z --format json
+  $ clyra verify change.zip --trust trust.json --policy policy.json";
 
 const KEYGEN_LONG_ABOUT: &str = "\
 Create a signing key pair for producing evidence.
@@ -233,6 +259,7 @@ where
         Command::Bundle(args) => commands::bundle::run(args, &mut cx),
         Command::Sign(args) => commands::sign::run(args, &mut cx),
         Command::Demo(args) => commands::demo::run(args, &mut cx),
+        Command::Verify(args) => commands::verify::run(args, &mut cx),
     }
 }
 

@@ -210,3 +210,72 @@ fn sign_adds_a_second_producer() {
     assert!(String::from_utf8_lossy(&repeat.stderr).contains("build.signer"));
     assert_eq!(std::fs::read(&bundle).unwrap(), after);
 }
+
+/// Runs `clyra verify` in JSON and returns (outcome, primary, exit).
+fn verify(bundle: &str, trust: &str, at: &str) -> (String, String, i32) {
+    let out = clyra(&[
+        "verify", bundle, "--trust", trust, "--at", at, "--format", "json",
+    ]);
+    let verdict: serde_json::Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+    let code = out.status.code().unwrap();
+    assert_eq!(verdict["exit"], code, "exit in the verdict = process exit");
+    (
+        verdict["outcome"].as_str().unwrap().to_owned(),
+        verdict["primary"].as_str().unwrap().to_owned(),
+        code,
+    )
+}
+
+#[test]
+fn a_built_bundle_verifies_end_to_end() {
+    let dir = TempDir::new();
+    setup(&dir);
+    let bundle = dir.path("run.zip");
+    let built = build(&dir, &bundle, &[]);
+    assert!(
+        built.status.success(),
+        "{}",
+        String::from_utf8_lossy(&built.stderr)
+    );
+    let (a, b) = (dir.path("a/clyra.pub"), dir.path("b/clyra.pub"));
+    let at = "2026-12-01T00:00:00Z";
+    let v = |trust: &str, at: &str| verify(&bundle, trust, at);
+    assert_eq!(v(&a, at), ("VALID".into(), "ok".into(), 0));
+    assert_eq!(
+        v(&b, at),
+        ("VALID_UNTRUSTED".into(), "trust.untrusted_key".into(), 2)
+    );
+    // Verified before the change was sealed: the bundle claims to come from the future.
+    assert_eq!(
+        v(&a, "2026-11-01T00:00:00Z"),
+        ("INDETERMINATE".into(), "time.future".into(), 3)
+    );
+    // A co-signer the trust does not know: still VALID, with a warning.
+    let key_b = dir.path("b/clyra.key");
+    let signed = clyra(&[
+        "sign",
+        &bundle,
+        "--key",
+        &key_b,
+        "--signed-at",
+        "2026-11-20T09:05:00Z",
+    ]);
+    assert!(
+        signed.status.success(),
+        "{}",
+        String::from_utf8_lossy(&signed.stderr)
+    );
+    assert_eq!(
+        v(&a, at),
+        ("VALID".into(), "trust.extra_untrusted_key".into(), 2)
+    );
+    // One changed byte anywhere in the stored data is caught.
+    let mut bytes = std::fs::read(&bundle).unwrap();
+    // Inside manifest.json's data: its local header is 30 bytes + the 13-byte name.
+    bytes[30 + 13 + 5] ^= 0x01;
+    let tampered = dir.path("tampered.zip");
+    std::fs::write(&tampered, &bytes).unwrap();
+    let (outcome, _, exit) = verify(&tampered, &a, at);
+    assert_eq!((outcome.as_str(), exit), ("INVALID", 1));
+}

@@ -6,6 +6,7 @@
 //! - `bundle build`: build one signed evidence bundle from a bundle spec.
 //! - `sign`: add a producer signature to a bundle.
 //! - `demo`: sign a small example of evidence and verify it.
+//! - `verify`: verify an evidence bundle against a trust file and print the verdict.
 //!
 //! A command exists only once it works (DESIGN §11). Register a new one here, in `Command` in
 //! `lib.rs`, and in `README.md`.
@@ -15,3 +16,4 @@ pub mod canon;
 pub mod demo;
 pub mod keygen;
 pub mod sign;
+pub mod verify;

@@ -1,0 +1,168 @@
+//! `clyra verify`: verify an evidence bundle offline against a trust file and print the verdict.
+//!
+//! The command reads the trust file and the policy (both bounded), parses them and the
+//! verification time — any of these unusable is exit 4 — then streams the bundle from disk through
+//! `clyra_core::verify::verify_bundle`. A damaged bundle is a verdict (exit 1), never exit 4.
+//! `--at` defaults to the host's current UTC time: the CLI reads the clock, the core never does.
+
+use std::fs::File;
+use std::io::{self, BufReader, Read};
+
+use clap::Args;
+use clyra_core::format::Schemas;
+use clyra_core::time::Timestamp;
+use clyra_core::trust::Trust;
+use clyra_core::verdict::Severity;
+use clyra_core::verify::{policy_digest, verify_bundle, Verdict, VerifyInputs};
+use clyra_core::{Coded, Limits};
+
+use crate::exit::Exit;
+use crate::output::{Format, Problem, Source, CODE_IO, CODE_USAGE};
+use crate::Context;
+
+/// Arguments of `clyra verify`.
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// The bundle to verify (a `.zip` made by `clyra bundle build` or a producer)
+    #[arg(value_name = "BUNDLE")]
+    pub bundle: String,
+
+    /// Trust file: the keys you trust (trust-v0 JSON, or one public key PEM)
+    #[arg(long, value_name = "TRUST")]
+    pub trust: String,
+
+    /// Verification time, e.g. 2026-12-01T00:00:00Z (UTC); default: now
+    #[arg(long, value_name = "TIME")]
+    pub at: Option<String>,
+
+    /// Policy document (JSON) the bundle must have been produced under
+    #[arg(long, value_name = "POLICY")]
+    pub policy: Option<String>,
+}
+
+/// Runs `clyra verify`.
+pub fn run(args: &VerifyArgs, cx: &mut Context<'_>) -> Exit {
+    let limits = Limits::default();
+    let trust_source = Source::File(args.trust.clone());
+    let trust_bytes = match read_bounded(&args.trust, limits.json_max_bytes) {
+        Ok(bytes) => bytes,
+        Err(err) => return cx.fail(&io_problem(&err).in_source(&trust_source)),
+    };
+    let trust = match Trust::parse(&trust_bytes, &limits) {
+        Ok(trust) => trust,
+        Err(err) => {
+            return cx.fail(&Problem::new(err.code(), err.to_string()).in_source(&trust_source))
+        }
+    };
+    let at_text = args.at.clone().unwrap_or_else(crate::clock::now_utc);
+    let at = match Timestamp::parse(&at_text) {
+        Ok(at) => at,
+        Err(_) => {
+            return cx.fail(&Problem::new(
+                CODE_USAGE,
+                format!("--at `{at_text}` is not a UTC timestamp like 2026-12-01T00:00:00Z"),
+            ))
+        }
+    };
+    let policy = match &args.policy {
+        None => None,
+        Some(path) => {
+            let source = Source::File(path.clone());
+            let bytes = match read_bounded(path, limits.json_max_bytes) {
+                Ok(bytes) => bytes,
+                Err(err) => return cx.fail(&io_problem(&err).in_source(&source)),
+            };
+            if let Err(err) = policy_digest(&bytes, &limits) {
+                return cx.fail(&Problem::new(err.code(), err.message()).in_source(&source));
+            }
+            Some(bytes)
+        }
+    };
+    let schemas = match Schemas::new() {
+        Ok(schemas) => schemas,
+        Err(err) => return cx.fail(&Problem::new(CODE_USAGE, err.to_string())),
+    };
+    let bundle_source = Source::File(args.bundle.clone());
+    let opened = File::open(&args.bundle).and_then(|f| {
+        let len = f.metadata()?.len();
+        Ok((f, len))
+    });
+    let (file, len) = match opened {
+        Ok(opened) => opened,
+        Err(err) => return cx.fail(&io_problem(&err).in_source(&bundle_source)),
+    };
+    let inputs = VerifyInputs {
+        trust: &trust,
+        at: &at,
+        policy: policy.as_deref(),
+        schemas: &schemas,
+        limits: &limits,
+    };
+    let verdict = verify_bundle(BufReader::new(file), len, &inputs);
+    let exit = match verdict.exit {
+        0 => Exit::Ok,
+        1 => Exit::Invalid,
+        2 => Exit::Warning,
+        _ => Exit::Indeterminate,
+    };
+    let text = match cx.format {
+        Format::Json => {
+            let mut line = String::from_utf8_lossy(&verdict.to_json()).into_owned();
+            line.push('\n');
+            line
+        }
+        Format::Human => human(&verdict, &args.bundle, &at_text),
+    };
+    cx.print(&text, exit)
+}
+
+/// The verdict for people: outcome and primary code, then one line per check.
+fn human(verdict: &Verdict, bundle: &str, at: &str) -> String {
+    let mut out = format!(
+        "{bundle}: {} ({}) at {at}\n",
+        verdict.outcome, verdict.primary
+    );
+    for check in &verdict.checks {
+        let label = match check.severity() {
+            Severity::Ok => "ok",
+            Severity::Warn => "warn",
+            Severity::Untrusted => "untrusted",
+            Severity::Indeterminate => "INDETERMINATE",
+            Severity::Fail => "FAIL",
+        };
+        let code = if check.code() == "ok" {
+            String::new()
+        } else {
+            format!(" [{}]", check.code())
+        };
+        let subject = check
+            .subject()
+            .map(|s| format!(" {s}:"))
+            .unwrap_or_default();
+        out.push_str(&format!(
+            "  {label:<13} {:<10}{subject} {}{code}\n",
+            check.step().as_str(),
+            check.message()
+        ));
+    }
+    out.push_str(&format!("exit {}\n", verdict.exit));
+    out
+}
+
+/// Reads at most `limit + 1` bytes of `path` (enough for the parser to report a size error).
+fn read_bounded(path: &str, limit: usize) -> io::Result<Vec<u8>> {
+    let cap = u64::try_from(limit).unwrap_or(u64::MAX).saturating_add(1);
+    let mut bytes = Vec::new();
+    File::open(path)?.take(cap).read_to_end(&mut bytes)?;
+    Ok(bytes)
+}
+
+fn io_problem(err: &io::Error) -> Problem {
+    let reason = match err.kind() {
+        io::ErrorKind::NotFound => "no such file".to_owned(),
+        io::ErrorKind::PermissionDenied => "permission denied".to_owned(),
+        io::ErrorKind::IsADirectory => "is a directory".to_owned(),
+        _ => err.to_string().to_lowercase(),
+    };
+    Problem::new(CODE_IO, format!("cannot read: {reason}"))
+}

@@ -1,0 +1,242 @@
+//! Bundle verification: the eleven steps of bundle-v0.md §7 over one byte string, as a verdict.
+//!
+//! spec: bundle-v0.md §7, verdicts.md §1–§3. [`verify_bundle`] runs container, manifest,
+//! artifacts, journal, Merkle, keys and envelopes, statement, trust and time, approvals, policy
+//! and risk in that order, recording every check; a container or manifest failure stops the run
+//! and the later steps are recorded as `skipped`. Any byte string yields a [`Verdict`], never an
+//! error or a panic (DESIGN §8). Only unusable *arguments* — a trust file, a policy file, a
+//! verification time — are errors, and only in [`verify_bundle_bytes`], the JSON/FFI-ready entry.
+
+mod container;
+mod content;
+mod judgement;
+mod signatures;
+
+use std::io::{Cursor, Read, Seek};
+
+use crate::error::Coded;
+use crate::format::{Manifest, Schemas};
+use crate::jcs::{self, Map, Value};
+use crate::limits::Limits;
+use crate::time::Timestamp;
+use crate::trust::Trust;
+use crate::verdict::{exit_code, primary_code, Check, Outcome, Severity, Step};
+
+pub use judgement::policy_digest;
+
+/// Everything a verification needs besides the bundle: all inputs, no clock.
+#[derive(Debug, Clone, Copy)]
+pub struct VerifyInputs<'a> {
+    /// The verifier's trusted keys and producer threshold.
+    pub trust: &'a Trust,
+    /// The verification time: evidence is judged as of this instant.
+    pub at: &'a Timestamp,
+    /// The policy document's JSON bytes, when the caller gives one: strictly parsed,
+    /// canonicalized and hashed (`sha256:`), then compared with the manifest's `policy.hash`.
+    pub policy: Option<&'a [u8]>,
+    /// Compiled schemas.
+    pub schemas: &'a Schemas,
+    /// Bounds for every parser.
+    pub limits: &'a Limits,
+}
+
+/// The result of verifying a bundle (verdicts.md §1–§3).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Verdict {
+    /// The worst severity present, mapped to an outcome.
+    pub outcome: Outcome,
+    /// The code of the first check with the worst severity (`ok` for a clean VALID).
+    pub primary: &'static str,
+    /// The process exit code: 0, 1, 2 or 3.
+    pub exit: u8,
+    /// Every check, in pipeline order.
+    pub checks: Vec<Check>,
+}
+
+impl Verdict {
+    /// The verdict of `checks`, by verdicts.md §1.2–§1.4.
+    pub fn from_checks(checks: Vec<Check>) -> Self {
+        Self {
+            outcome: Outcome::of(&checks),
+            primary: primary_code(&checks),
+            exit: exit_code(&checks),
+            checks,
+        }
+    }
+
+    /// The verdict JSON of verdicts.md §3, in canonical form (no trailing newline):
+    /// `{"checks":[{"code","message","severity","step","subject"?}…],"exit","outcome","primary"}`.
+    /// `subject` is present only when the check has one.
+    pub fn to_json(&self) -> Vec<u8> {
+        let checks: Vec<Value> = self
+            .checks
+            .iter()
+            .map(|c| {
+                let mut m = Map::new();
+                m.insert("step", Value::from(c.step().as_str()));
+                m.insert("code", Value::from(c.code()));
+                m.insert("severity", Value::from(c.severity().as_str()));
+                if let Some(subject) = c.subject() {
+                    m.insert("subject", Value::from(subject));
+                }
+                m.insert("message", Value::from(c.message()));
+                Value::from(m)
+            })
+            .collect();
+        let mut top = Map::new();
+        top.insert("outcome", Value::from(self.outcome.as_str()));
+        top.insert("primary", Value::from(self.primary));
+        top.insert("exit", Value::from(u32::from(self.exit)));
+        top.insert("checks", Value::from(checks));
+        jcs::to_vec(&Value::from(top))
+    }
+}
+
+/// Verification could not run: an argument is unusable (exit 4; never a verdict).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message} ({code})")]
+pub struct UsageError {
+    code: &'static str,
+    message: String,
+}
+
+impl UsageError {
+    pub(crate) fn new(code: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            code,
+            message: message.into(),
+        }
+    }
+
+    /// What was wrong, in words.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+}
+
+impl Coded for UsageError {
+    /// `trust.file`, `policy.file` or `cli.usage` (a verification time that is not a timestamp).
+    fn code(&self) -> &'static str {
+        self.code
+    }
+}
+
+/// Verifies the bundle of `len` bytes in `source` (bundle-v0.md §7).
+///
+/// Reads each entry once; artifacts are streamed, so memory does not grow with their size.
+/// A source that cannot be read is reported as the container check being made.
+pub fn verify_bundle<R: Read + Seek>(source: R, len: u64, inputs: &VerifyInputs<'_>) -> Verdict {
+    let mut checks = Vec::new();
+    run(source, len, inputs, &mut checks);
+    Verdict::from_checks(checks)
+}
+
+/// Verifies `bytes` as a bundle against a trust file (`trust_bytes`, either form of trust-v0.md),
+/// at the timestamp `at`, with an optional policy document: the JSON/FFI-ready entry point.
+///
+/// Errors only when verification cannot run: `trust.file`, `policy.file` (not strict JSON), or
+/// `cli.usage` (`at` is not a timestamp). Every bundle byte string yields a verdict.
+pub fn verify_bundle_bytes(
+    bytes: &[u8],
+    trust_bytes: &[u8],
+    at: &str,
+    policy: Option<&[u8]>,
+) -> Result<Verdict, UsageError> {
+    let limits = Limits::default();
+    let trust = Trust::parse(trust_bytes, &limits)
+        .map_err(|e| UsageError::new("trust.file", e.to_string()))?;
+    let at = Timestamp::parse(at).map_err(|e| {
+        UsageError::new(
+            "cli.usage",
+            format!("`{at}` is not a timestamp (YYYY-MM-DDThh:mm:ssZ): {e}"),
+        )
+    })?;
+    if let Some(policy) = policy {
+        policy_digest(policy, &limits)?;
+    }
+    // The schemas are embedded; failing to compile them is a build defect, reported as such.
+    let schemas = Schemas::new().map_err(|e| UsageError::new("cli.usage", e.to_string()))?;
+    let inputs = VerifyInputs {
+        trust: &trust,
+        at: &at,
+        policy,
+        schemas: &schemas,
+        limits: &limits,
+    };
+    Ok(verify_bundle(
+        Cursor::new(bytes),
+        bytes.len() as u64,
+        &inputs,
+    ))
+}
+
+/// The steps after the container, in pipeline order (verdicts.md §2).
+const LATER_STEPS: [Step; 10] = [
+    Step::Manifest,
+    Step::Artifacts,
+    Step::Journal,
+    Step::Merkle,
+    Step::Keys,
+    Step::Statement,
+    Step::Trust,
+    Step::Approvals,
+    Step::Policy,
+    Step::Risk,
+];
+
+/// Records `skipped` for every step after `failed` (verdicts.md §2).
+fn skip_after(failed: Step, checks: &mut Vec<Check>) {
+    for step in LATER_STEPS.iter().filter(|s| **s > failed) {
+        checks.push(
+            Check::new(*step, "skipped", Severity::Ok)
+                .with_message(format!("not run: the {failed} step failed")),
+        );
+    }
+}
+
+/// What the manifest step hands the later steps.
+struct Sealed {
+    manifest: Manifest,
+    manifest_bytes: Vec<u8>,
+    created_at: Timestamp,
+}
+
+fn run<R: Read + Seek>(source: R, len: u64, inputs: &VerifyInputs<'_>, checks: &mut Vec<Check>) {
+    // 1. container: headers, then every entry's data, then the entry set; a failure stops.
+    let loaded = match container::load(source, len, inputs.limits) {
+        Ok(loaded) => loaded,
+        Err(check) => {
+            checks.push(*check);
+            skip_after(Step::Container, checks);
+            return;
+        }
+    };
+    checks.push(
+        Check::ok(Step::Container)
+            .with_message(format!("{} entries, all readable", loaded.names.len())),
+    );
+    // 2. manifest: a fail or indeterminate stops.
+    let Some(sealed) = content::manifest(&loaded, inputs, checks) else {
+        skip_after(Step::Manifest, checks);
+        return;
+    };
+    // 3–5. artifacts, journal, Merkle.
+    content::artifacts(&loaded, &sealed.manifest, checks);
+    let journal = loaded.bytes(container::JOURNAL).unwrap_or(&[]);
+    let first_event_at = content::journal(journal, &sealed, inputs.limits, checks);
+    content::merkle(journal, &sealed.manifest, checks);
+    // 6–7. keys and envelopes, then the statement binding.
+    let signed = signatures::check(&loaded, &sealed, inputs, checks);
+    // 8–11. trust and time, approvals, policy, risk.
+    judgement::trust(&signed, &sealed, inputs, checks);
+    judgement::approvals(
+        &loaded,
+        &signed,
+        &sealed,
+        first_event_at.as_ref(),
+        inputs,
+        checks,
+    );
+    judgement::policy(&sealed.manifest, inputs, checks);
+    judgement::risk(&sealed.manifest, checks);
+}
