@@ -7,6 +7,8 @@
     clippy::string_slice
 )]
 
+mod common;
+
 use std::collections::BTreeMap;
 
 use clyra_core::approval::{check_approvals, ApprovalContext, APPROVAL_PAYLOAD_TYPE};
@@ -20,17 +22,7 @@ use clyra_core::trust::Trust;
 use clyra_core::Limits;
 
 fn def_manifest() -> Map {
-    let text =
-        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../spec/def-v0.md")).unwrap();
-    let after = &text[text.find("<!-- example: manifest-def-v0 -->").unwrap()..];
-    let open = after.find("```json").unwrap() + 7;
-    let close = open + after[open..].find("```").unwrap();
-    let Value::Object(map) =
-        jcs::parse(&after.as_bytes()[open..close], &Limits::default()).unwrap()
-    else {
-        panic!()
-    };
-    map
+    common::spec_example_object("def-v0.md", "manifest-def-v0")
 }
 
 fn obj(fields: &[(&str, Value)]) -> Value {

@@ -7,19 +7,14 @@
     clippy::string_slice
 )]
 
+mod common;
+
 use clyra_core::format::{check_manifest, Format, ManifestCheck, ManifestErrorKind, Schemas};
 use clyra_core::jcs::{self, Map, Value};
 use clyra_core::{Coded, Limits};
 
-/// The first `<!-- example: STEM -->` JSON block of a spec file, in canonical form.
 fn spec_example(file: &str, stem: &str) -> Vec<u8> {
-    let path = format!("{}/../spec/{file}", env!("CARGO_MANIFEST_DIR"));
-    let text = std::fs::read_to_string(path).unwrap();
-    let marker = format!("<!-- example: {stem} -->");
-    let after = &text[text.find(&marker).unwrap() + marker.len()..];
-    let open = after.find("```json").unwrap() + "```json".len();
-    let close = open + after[open..].find("```").unwrap();
-    jcs::canonicalize(&after.as_bytes()[open..close], &Limits::default()).unwrap()
+    common::spec_example(file, stem)
 }
 
 fn edit(bytes: &[u8], f: impl FnOnce(&mut Map)) -> Vec<u8> {

@@ -7,6 +7,8 @@
     clippy::string_slice
 )]
 
+mod common;
+
 use clyra_core::crypto::{Scheme, SigningKey};
 use clyra_core::digest::Sha256Digest;
 use clyra_core::format::{bind_statement, check_manifest, Manifest, Schemas};
@@ -14,12 +16,7 @@ use clyra_core::jcs::{self, Map, Value};
 use clyra_core::{Coded, Limits};
 
 fn def_manifest() -> Vec<u8> {
-    let text =
-        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../spec/def-v0.md")).unwrap();
-    let after = &text[text.find("<!-- example: manifest-def-v0 -->").unwrap()..];
-    let open = after.find("```json").unwrap() + 7;
-    let close = open + after[open..].find("```").unwrap();
-    jcs::canonicalize(&after.as_bytes()[open..close], &Limits::default()).unwrap()
+    common::spec_example("def-v0.md", "manifest-def-v0")
 }
 
 /// A canonical Statement for `manifest`, with `tweak` applied to its top-level object.

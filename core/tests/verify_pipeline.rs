@@ -9,6 +9,8 @@
     clippy::string_slice
 )]
 
+mod common;
+
 use std::io::Cursor;
 
 use clyra_core::bundle::{ContainerWriter, Method};
@@ -40,17 +42,7 @@ fn obj(fields: &[(&str, Value)]) -> Value {
 }
 
 fn def_manifest() -> Map {
-    let text =
-        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../spec/def-v0.md")).unwrap();
-    let after = &text[text.find("<!-- example: manifest-def-v0 -->").unwrap()..];
-    let open = after.find("```json").unwrap() + 7;
-    let close = open + after[open..].find("```").unwrap();
-    let Value::Object(map) =
-        jcs::parse(&after.as_bytes()[open..close], &Limits::default()).unwrap()
-    else {
-        panic!()
-    };
-    map
+    common::spec_example_object("def-v0.md", "manifest-def-v0")
 }
 
 fn digest(bytes: &[u8]) -> String {

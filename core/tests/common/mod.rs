@@ -36,3 +36,36 @@ pub fn read(relative: &str) -> Vec<u8> {
     let path = conformance(relative);
     std::fs::read(&path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()))
 }
+
+/// The canonical bytes of the first `<!-- example: STEM -->` JSON block of `spec/FILE`.
+pub fn spec_example(file: &str, stem: &str) -> Vec<u8> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../spec")
+        .join(file);
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let marker = format!("<!-- example: {stem} -->");
+    let start = text
+        .find(&marker)
+        .unwrap_or_else(|| panic!("no {marker} in {file}"));
+    let block = text.get(start..).unwrap_or_default();
+    let open = block
+        .find("```json")
+        .map(|i| i + "```json".len())
+        .unwrap_or_default();
+    let close = block
+        .get(open..)
+        .and_then(|b| b.find("```"))
+        .map(|i| open + i)
+        .unwrap_or_default();
+    let json = block.as_bytes().get(open..close).unwrap_or_default();
+    clyra_core::jcs::canonicalize(json, &clyra_core::Limits::default())
+        .unwrap_or_else(|e| panic!("{file} {stem}: {e}"))
+}
+
+/// The same example as an object.
+pub fn spec_example_object(file: &str, stem: &str) -> clyra_core::jcs::Map {
+    match clyra_core::jcs::parse(&spec_example(file, stem), &clyra_core::Limits::default()) {
+        Ok(clyra_core::jcs::Value::Object(map)) => map,
+        other => panic!("{file} {stem} is not an object: {other:?}"),
+    }
+}
