@@ -11,7 +11,6 @@ use std::process::{Command, Output};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use clyra_core::crypto::{PublicKey, Scheme, SigningKey};
-use clyra_core::dsse::{self, Envelope, Statement};
 use clyra_core::{digest::Sha256Digest, Limits};
 
 /// A fresh, unique temporary directory (removed when dropped).
@@ -132,59 +131,62 @@ fn keygen_rejects_an_unknown_algorithm_as_a_usage_error() {
 }
 
 #[test]
-fn demo_verifies_its_evidence_and_catches_tampering() {
+fn demo_builds_and_verifies_a_def_and_a_pef_bundle_and_catches_tampering() {
     let out = clyra(&["demo"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let stdout = text(&out.stdout);
-    assert!(stdout.contains("Verdict: VALID (ok)"), "{stdout}");
-    assert!(
-        stdout.contains("Verdict: INVALID (sig.invalid)"),
+    assert_eq!(
+        stdout.matches("Verdict: VALID (ok), exit 0").count(),
+        2,
         "{stdout}"
     );
+    assert!(
+        stdout.contains("Verdict: INVALID (zip.crc), exit 1"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("snowflake"), "{stdout}");
+    assert!(stdout.contains("MCP: server"), "{stdout}");
 
     let out = clyra(&["demo", "--format", "json"]);
     assert_eq!(out.status.code(), Some(0));
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(
-        (report["outcome"].as_str(), report["primary"].as_str()),
-        (Some("VALID"), Some("ok"))
-    );
-    assert_eq!(report["checks"].as_array().unwrap().len(), 5);
+    for bundle in report["bundles"].as_array().unwrap() {
+        assert_eq!(bundle["verdict"]["outcome"], "VALID", "{bundle}");
+        assert!(!bundle["verdict"]["checks"].as_array().unwrap().is_empty());
+    }
     assert_eq!(report["tampered"]["outcome"], "INVALID");
-    assert_eq!(report["tampered"]["primary"], "sig.invalid");
+    assert_eq!(report["tampered"]["primary"], "zip.crc");
 }
 
 #[test]
-fn demo_files_verify_independently_of_the_cli() {
+fn demo_files_verify_with_clyra_verify() {
     let dir = TempDir::new();
     let out = clyra(&["demo", "--out", dir.0.to_str().unwrap()]);
-    assert_eq!(out.status.code(), Some(0));
-    let limits = Limits::default();
-    let key =
-        PublicKey::from_pem(&std::fs::read(dir.0.join("clyra.pub")).unwrap(), &limits).unwrap();
-    let envelope = Envelope::decode(
-        &std::fs::read(dir.0.join("statement.dsse.json")).unwrap(),
-        &limits,
-    )
-    .unwrap();
-    let payload = dsse::verify(&envelope, &key, Scheme::Ed25519, &limits).unwrap();
-    let statement = Statement::parse(payload, &limits).unwrap();
-    let manifest = std::fs::read(dir.0.join("manifest.json")).unwrap();
-    assert!(clyra_core::jcs::parse_canonical(&manifest, &limits).is_ok());
-    assert_eq!(statement.subject[0].name, "manifest.json");
-    assert_eq!(statement.subject[0].sha256, Sha256Digest::of(&manifest));
-    let journal = std::fs::read(dir.0.join("journal.ndjson")).unwrap();
-    assert!(journal.ends_with(b"\n"));
-    let mut tree = clyra_core::merkle::TreeBuilder::new();
-    for line in journal.split(|&b| b == b'\n').filter(|l| !l.is_empty()) {
-        tree.push_leaf(line);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let path = |name: &str| dir.0.join(name).to_str().unwrap().to_owned();
+    for (bundle, policy, at) in [
+        ("def.zip", "def-policy.json", "2026-11-21T09:00:47Z"),
+        ("pef.zip", "pef-policy.json", "2026-11-21T14:03:16Z"),
+    ] {
+        let trust = path("trust.json");
+        let (bundle, policy) = (path(bundle), path(policy));
+        let args = [
+            "verify", &bundle, "--trust", &trust, "--policy", &policy, "--at", at,
+        ];
+        let out = clyra(&args);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{bundle}: {}",
+            text(&out.stdout)
+        );
+        // Without the policy the bundle cannot be judged: the manifest requires one.
+        let out = clyra(&["verify", &bundle, "--trust", &trust, "--at", at]);
+        assert_eq!(
+            out.status.code(),
+            Some(3),
+            "{bundle}: {}",
+            text(&out.stdout)
+        );
     }
-    let root = Sha256Digest::from_bytes(tree.root()).to_prefixed();
-    assert_eq!(
-        statement
-            .predicate
-            .get("merkle_root")
-            .and_then(|v| v.as_str()),
-        Some(root.as_str())
-    );
 }

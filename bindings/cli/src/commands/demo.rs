@@ -1,364 +1,488 @@
-//! `clyra demo`: the primitives end to end, on a small example a newcomer can read.
+//! `clyra demo`: the whole story in one command, with nothing to set up.
 //!
-//! It makes a fresh Ed25519 key, writes a three-event journal of a dbt schema change, hashes it
-//! into a Merkle tree, describes it in a small manifest, signs an in-toto Statement over that
-//! manifest as a DSSE envelope, then verifies everything back from the encoded bytes and shows
-//! that a one-byte change is caught. Every step is a `clyra_core` call.
+//! A dbt run changes a production schema (a DEF bundle with two approvals and a Snowflake anchor)
+//! and an AI agent calls a tool through MCP (a PEF bundle with one approval). Both are built,
+//! signed and verified offline with the same core functions every host uses; then one changed
+//! byte shows what tampering looks like. Keys are fresh from the operating system's randomness.
 
-use std::path::PathBuf;
+use std::io::Cursor;
+use std::path::{Path, PathBuf};
 
 use clap::Args;
-use clyra_core::crypto::{PublicKey, Scheme, SigningKey};
-use clyra_core::digest::Sha256Digest;
-use clyra_core::dsse::{self, Envelope, Statement, Subject, IN_TOTO_PAYLOAD_TYPE};
+use clyra_core::approval::APPROVAL_PAYLOAD_TYPE;
+use clyra_core::build::{build_bundle, ApprovalFile, Artifact, BuildInputs, BundleSpec};
+use clyra_core::crypto::{Scheme, SigningKey};
+use clyra_core::digest::{to_hex, Sha256Digest};
+use clyra_core::dsse;
+use clyra_core::format::Schemas;
 use clyra_core::jcs::{self, Map, Value};
-use clyra_core::merkle::TreeBuilder;
+use clyra_core::time::Timestamp;
+use clyra_core::trust::Trust;
+use clyra_core::verdict::Severity;
+use clyra_core::verify::{verify_bundle, Verdict, VerifyInputs};
 use clyra_core::{Coded, Limits};
-use serde_json::json;
 
 use crate::exit::Exit;
 use crate::output::{Format, Problem, CODE_IO};
 use crate::{atomic, Context};
 
-const CREATED_AT: &str = "2026-11-21T09:00:00Z";
-const PREDICATE_TYPE: &str = "https://clyra.dev/def/v0";
+const DEF_SPEC: &str = include_str!("demo_data/def-spec.json");
+const PEF_SPEC: &str = include_str!("demo_data/pef-spec.json");
+const DEF_POLICY: &str = include_str!("demo_data/def-policy.json");
+const PEF_POLICY: &str = include_str!("demo_data/pef-policy.json");
+const RUN_RESULTS: &[u8] =
+    b"{\"results\":[{\"unique_id\":\"model.shop.orders\",\"status\":\"success\"}]}\n";
+const DBT_MANIFEST: &[u8] = b"{\"metadata\":{\"dbt_version\":\"1.11.2\"},\"nodes\":{}}\n";
+const ORDERS_SQL: &[u8] = b"select order_id, amount_cents, discount_code from raw.orders\n";
 
 /// Arguments of `clyra demo`.
 #[derive(Debug, Args)]
 pub struct DemoArgs {
-    /// Also write the demo's files (journal, manifest, envelope, public key) into this folder
+    /// Also write the two bundles, their trust file and policies into this folder
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
 }
 
-/// One verification check: what was checked, in plain words, and its result code.
-struct Check {
-    sentence: String,
-    code: &'static str,
-}
-
-/// Everything the demo produced.
-struct Evidence {
-    journal: Vec<Vec<u8>>,
-    manifest: Vec<u8>,
-    envelope: Vec<u8>,
-    public_pem: String,
-    keyid: String,
+/// One demonstrated change: its bundle, what to verify it with, and the verdict.
+struct Story {
+    title: &'static str,
+    facts: Vec<String>,
+    bundle: Vec<u8>,
+    policy: &'static str,
+    verdict: Verdict,
 }
 
 /// Runs `clyra demo`.
 pub fn run(args: &DemoArgs, cx: &mut Context<'_>) -> Exit {
-    let mut seed = [0u8; 32];
-    if let Err(err) = getrandom::getrandom(&mut seed) {
-        return cx.fail(&Problem::new(
-            CODE_IO,
-            format!("no randomness from the system: {err}"),
-        ));
-    }
-    let key = match SigningKey::generate(Scheme::Ed25519, seed) {
-        Ok(key) => key,
-        Err(err) => return cx.fail(&Problem::new(err.code(), err.to_string())),
-    };
-    seed.fill(0);
-    let evidence = produce(&key);
-    if let Some(dir) = &args.out {
-        if let Err(problem) = save(dir, &evidence) {
-            return cx.fail(&problem);
+    match demo(args) {
+        Ok((stories, tampered, trust)) => {
+            let valid = stories.iter().all(|s| s.verdict.exit == 0);
+            let caught = tampered.outcome.as_str() == "INVALID";
+            let exit = if valid && caught {
+                Exit::Ok
+            } else {
+                Exit::Invalid
+            };
+            let report = match cx.format {
+                Format::Human => human(&stories, &tampered),
+                Format::Json => json(&stories, &tampered, &trust),
+            };
+            cx.print(&report, exit)
         }
+        Err(problem) => cx.fail(&problem),
     }
-    let limits = Limits::default();
-    let genuine = verify(&evidence.envelope, &evidence, &limits);
-    // Change one byte of the signed payload and verify again.
-    let mut tampered = evidence.envelope.clone();
-    if let Ok(mut env) = Envelope::decode(&tampered, &limits) {
-        if let Some(byte) = env.payload.iter_mut().rev().find(|b| b.is_ascii_digit()) {
-            *byte = if *byte == b'9' { b'0' } else { *byte + 1 };
-        }
-        tampered = env.encode();
-    }
-    let forged = verify(&tampered, &evidence, &limits);
-    let (outcome, primary) = verdict(&genuine);
-    let (tampered_outcome, tampered_primary) = verdict(&forged);
-    // The demo succeeds when the genuine evidence verifies and the tampered copy does not.
-    let exit = if outcome == "VALID" && tampered_outcome == "INVALID" {
-        Exit::Ok
-    } else {
-        Exit::Invalid
-    };
-    let report = match cx.format {
-        Format::Json => format!(
-            "{}\n",
-            json!({
-                "keyid": evidence.keyid,
-                "scheme": "ed25519",
-                "outcome": outcome,
-                "primary": primary,
-                "checks": genuine.iter().map(|c| json!({"check": c.sentence, "code": c.code})).collect::<Vec<_>>(),
-                "tampered": {"outcome": tampered_outcome, "primary": tampered_primary},
-            })
-        ),
-        Format::Human => human_report(&evidence, &genuine, &forged),
-    };
-    cx.print(&report, exit)
 }
 
-/// Builds the journal, the manifest and the signed statement.
-fn produce(key: &SigningKey) -> Evidence {
-    let events = [
+type Outcome = (Vec<Story>, Verdict, Vec<u8>);
+
+fn demo(args: &DemoArgs) -> Result<Outcome, Problem> {
+    let limits = Limits::default();
+    let schemas = Schemas::new().map_err(|e| Problem::new("cli.io", e.to_string()))?;
+    let producer = fresh_key(Scheme::Ed25519)?;
+    let approvers = [
+        fresh_key(Scheme::EcdsaP256Sha256)?,
+        fresh_key(Scheme::Ed25519)?,
+    ];
+    let trust_bytes = trust_file(&producer, &approvers);
+    let trust =
+        Trust::parse(&trust_bytes, &limits).map_err(|e| Problem::new(e.code(), e.to_string()))?;
+
+    let def = seal(
+        DEF_SPEC,
+        DEF_POLICY,
+        vec![
+            Artifact::new("compiled/orders.sql", Cursor::new(ORDERS_SQL)),
+            Artifact::new("dbt/manifest.json", Cursor::new(DBT_MANIFEST)),
+            Artifact::new("dbt/run_results.json", Cursor::new(RUN_RESULTS)),
+        ],
+        &[
+            (&approvers[0], "lee.ortiz@acme.example"),
+            (&approvers[1], "sam.kim@acme.example"),
+        ],
+        &producer,
+        &limits,
+    )?;
+    let pef = seal(
+        PEF_SPEC,
+        PEF_POLICY,
+        Vec::new(),
+        &[(&approvers[0], "lee.ortiz@acme.example")],
+        &producer,
+        &limits,
+    )?;
+
+    let mut stories = Vec::new();
+    for (title, (spec, bundle), policy) in [
         (
-            "run.started",
-            json_obj(&[("tool", "dbt"), ("command", "dbt build --select orders")]),
+            "A dbt run changes a production schema (DEF bundle)",
+            def,
+            DEF_POLICY,
         ),
         (
-            "asset.changed",
-            json_obj(&[
-                ("asset", "analytics.orders"),
-                ("change", "schema"),
-                ("column_added", "discount_cents"),
-            ]),
+            "An AI agent calls a tool through MCP (PEF bundle)",
+            pef,
+            PEF_POLICY,
         ),
-        (
-            "run.finished",
-            json_obj(&[("status", "success"), ("tests", "12 passed")]),
+    ] {
+        let verdict = check(&bundle, &trust, &spec, Some(policy), &schemas, &limits)?;
+        stories.push(Story {
+            title,
+            facts: facts(&spec, &bundle),
+            bundle,
+            policy,
+            verdict,
+        });
+    }
+    // One changed byte inside the DEF bundle's manifest data.
+    let mut tampered = stories
+        .first()
+        .map(|s| s.bundle.clone())
+        .unwrap_or_default();
+    if let Some(byte) = tampered.get_mut(30 + "manifest.json".len() + 5) {
+        *byte ^= 0x01;
+    }
+    let tampered_verdict = {
+        let spec = spec_value(DEF_SPEC, DEF_POLICY)?;
+        check(
+            &tampered,
+            &trust,
+            &spec,
+            Some(DEF_POLICY),
+            &schemas,
+            &limits,
+        )?
+    };
+    if let Some(dir) = &args.out {
+        save(dir, &stories, &trust_bytes)?;
+    }
+    Ok((stories, tampered_verdict, trust_bytes))
+}
+
+/// A signing key from 32 bytes of operating-system randomness.
+fn fresh_key(scheme: Scheme) -> Result<SigningKey, Problem> {
+    let mut seed = [0u8; 32];
+    getrandom::getrandom(&mut seed)
+        .map_err(|e| Problem::new(CODE_IO, format!("no randomness from the system: {e}")))?;
+    let key = SigningKey::generate(scheme, seed).map_err(|e| Problem::new(e.code(), e.to_string()));
+    seed.fill(0);
+    key
+}
+
+/// The verifier's trust: the producer key, and two approver keys.
+fn trust_file(producer: &SigningKey, approvers: &[SigningKey]) -> Vec<u8> {
+    let entry = |key: &SigningKey, role: &str| {
+        let mut m = Map::new();
+        m.insert("keyid", Value::from(key.public_key().keyid()));
+        m.insert("scheme", Value::from(key.scheme().as_str()));
+        m.insert("public_key_pem", Value::from(key.public_key().to_pem()));
+        m.insert("roles", Value::from(vec![Value::from(role)]));
+        Value::from(m)
+    };
+    let mut keys = vec![entry(producer, "producer")];
+    keys.extend(approvers.iter().map(|k| entry(k, "approver")));
+    let mut thresholds = Map::new();
+    thresholds.insert("producer", Value::from(1u32));
+    let mut doc = Map::new();
+    doc.insert("version", Value::from(0u32));
+    doc.insert("keys", Value::from(keys));
+    doc.insert("thresholds", Value::from(thresholds));
+    jcs::to_vec(&Value::from(doc))
+}
+
+/// The bundle spec with `policy.hash` set to the real digest of the policy document.
+fn spec_value(spec: &str, policy: &str) -> Result<Value, Problem> {
+    let limits = Limits::default();
+    let bad = |e: jcs::JcsError| Problem::new(e.code(), e.to_string());
+    let policy_hash =
+        Sha256Digest::of(&jcs::canonicalize(policy.as_bytes(), &limits).map_err(bad)?)
+            .to_prefixed();
+    let Value::Object(mut map) = jcs::parse(spec.as_bytes(), &limits).map_err(bad)? else {
+        return Err(Problem::new(
+            "build.spec_schema",
+            "the demo spec is not an object",
+        ));
+    };
+    if let Some(Value::Object(mut p)) = map.remove("policy") {
+        p.insert("hash", Value::from(policy_hash));
+        map.insert("policy", Value::from(p));
+    }
+    Ok(Value::from(map))
+}
+
+/// Signs the approvals, builds and seals one bundle; returns its spec value and bytes.
+fn seal(
+    spec_text: &str,
+    policy: &str,
+    artifacts: Vec<Artifact<'_>>,
+    approvers: &[(&SigningKey, &str)],
+    producer: &SigningKey,
+    limits: &Limits,
+) -> Result<(Value, Vec<u8>), Problem> {
+    let mut value = spec_value(spec_text, policy)?;
+    let spec = BundleSpec::from_value(&value).map_err(|e| Problem::new(e.code(), e.to_string()))?;
+    let text = |path: &[&str]| {
+        path.iter()
+            .try_fold(&value, |v, k| v.get(k))
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let first_event = value
+        .get("journal")
+        .and_then(|j| j.as_array())
+        .and_then(|j| j.first());
+    let approved_at = earlier(
+        first_event
+            .and_then(|e| e.get("at"))
+            .and_then(Value::as_str)
+            .unwrap_or_default(),
+        30 * 60,
+    );
+    let expires_at = earlier(&text(&["created_at"]), -24 * 3600);
+    let change = value.get("change").cloned().unwrap_or(Value::Null);
+    let mut approvals = Vec::new();
+    for (key, sso_sub) in approvers {
+        let mut nonce_bytes = [0u8; 16];
+        getrandom::getrandom(&mut nonce_bytes).map_err(|e| Problem::new(CODE_IO, e.to_string()))?;
+        let nonce = format!("n-{}", to_hex(&nonce_bytes));
+        let mut payload = Map::new();
+        payload.insert("type", Value::from("https://clyra.dev/approval/v0"));
+        payload.insert("sso_sub", Value::from(*sso_sub));
+        payload.insert("idp_domain", Value::from("acme.example"));
+        payload.insert("mfa_verified", Value::from(true));
+        payload.insert("challenge_nonce", Value::from(nonce.as_str()));
+        payload.insert(
+            "payload_hash",
+            Value::from(Sha256Digest::of(&jcs::to_vec(&change)).to_prefixed()),
+        );
+        payload.insert("approved_at", Value::from(approved_at.as_str()));
+        payload.insert("expires_at", Value::from(expires_at.as_str()));
+        let envelope = dsse::sign(
+            APPROVAL_PAYLOAD_TYPE,
+            &jcs::to_vec(&Value::from(payload)),
+            key,
+        )
+        .encode();
+        approvals.push(ApprovalFile { envelope, nonce });
+    }
+    let approver_keys: Vec<_> = approvers
+        .iter()
+        .map(|(k, _)| k.public_key().clone())
+        .collect();
+    let mut out = Cursor::new(Vec::new());
+    let report = build_bundle(
+        &spec,
+        BuildInputs {
+            artifacts,
+            approvals,
+            approver_keys: &approver_keys,
+            signers: &[producer],
+            signed_at: &text(&["created_at"]),
+        },
+        &mut out,
+        limits,
+    )
+    .map_err(|e| Problem::new(e.code(), e.to_string()))?;
+    // Facts for the report that only sealing knows.
+    if let Value::Object(map) = &mut value {
+        map.insert(
+            "x_risk_score",
+            Value::from(u32::try_from(report.risk_score).unwrap_or(u32::MAX)),
+        );
+        let names: Vec<Value> = approvers.iter().map(|(_, sub)| Value::from(*sub)).collect();
+        map.insert("x_approvers", Value::from(names));
+    }
+    Ok((value, out.into_inner()))
+}
+
+/// `timestamp` moved `seconds` earlier (negative: later), in the spec's form.
+fn earlier(timestamp: &str, seconds: i64) -> String {
+    let unix = Timestamp::parse(timestamp)
+        .map(|t| t.unix_seconds())
+        .unwrap_or(0);
+    crate::clock::format_utc(unix - seconds)
+}
+
+/// Verifies `bundle` one day after its change, with the demo's trust and policy.
+fn check(
+    bundle: &[u8],
+    trust: &Trust,
+    spec: &Value,
+    policy: Option<&str>,
+    schemas: &Schemas,
+    limits: &Limits,
+) -> Result<Verdict, Problem> {
+    let created = spec
+        .get("created_at")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    let at = Timestamp::parse(&earlier(created, -24 * 3600))
+        .map_err(|_| Problem::new("cli.usage", "bad demo time"))?;
+    let inputs = VerifyInputs {
+        trust,
+        at: &at,
+        policy: policy.map(str::as_bytes),
+        schemas,
+        limits,
+    };
+    Ok(verify_bundle(
+        Cursor::new(bundle),
+        bundle.len() as u64,
+        &inputs,
+    ))
+}
+
+/// The facts an auditor reads first, from the bundle spec and the sealed bytes.
+fn facts(spec: &Value, bundle: &[u8]) -> Vec<String> {
+    let s = |path: &[&str]| {
+        path.iter()
+            .try_fold(spec, |v, k| v.get(k))
+            .and_then(Value::as_str)
+            .unwrap_or("-")
+            .to_owned()
+    };
+    let events = spec
+        .get("journal")
+        .and_then(|j| j.as_array())
+        .map_or(0, <[Value]>::len);
+    let required = spec
+        .get("approvals")
+        .and_then(|a| a.get("required"))
+        .and_then(Value::as_u64)
+        .unwrap_or(0);
+    let mut out = vec![
+        format!(
+            "{} change to {} in {}: {}",
+            s(&["change", "kind"]),
+            s(&["change", "subject"]),
+            s(&["change", "environment"]),
+            s(&["change", "summary"])
+        ),
+        format!(
+            "author {}, deployed by {}",
+            s(&["change", "actor"]),
+            s(&["change", "deployer"])
+        ),
+        format!(
+            "{required} approval(s) required; {events} journal events; created {}",
+            s(&["created_at"])
         ),
     ];
-    let mut journal = Vec::new();
-    let mut prev = format!("sha256:{}", "0".repeat(64));
-    let mut tree = TreeBuilder::new();
-    for (seq, (kind, data)) in (0u32..).zip(events) {
-        let mut line = Map::new();
-        line.insert("seq", Value::from(seq));
-        line.insert("prev", Value::from(prev.as_str()));
-        line.insert("kind", Value::from(kind));
-        line.insert("data", data);
-        let bytes = jcs::to_vec(&Value::from(line));
-        prev = Sha256Digest::of(&bytes).to_prefixed();
-        tree.push_leaf(&bytes);
-        journal.push(bytes);
-    }
-    let merkle_root = Sha256Digest::from_bytes(tree.root()).to_prefixed();
-    let mut manifest = Map::new();
-    manifest.insert("format", Value::from("def/v0"));
-    manifest.insert("bundle_id", Value::from("demo-orders-schema-change"));
-    manifest.insert("created_at", Value::from(CREATED_AT));
-    manifest.insert(
-        "change",
-        json_obj(&[
-            ("subject", "analytics.orders"),
-            ("kind", "schema"),
-            ("actor", "dana@example.com"),
-        ]),
-    );
-    manifest.insert(
-        "journal",
-        json_obj(&[("head", prev.as_str()), ("count", "3")]),
-    );
-    manifest.insert(
-        "merkle",
-        json_obj(&[("root", merkle_root.as_str()), ("size", "3")]),
-    );
-    let manifest = jcs::to_vec(&Value::from(manifest));
-    let mut predicate = Map::new();
-    predicate.insert("bundle_id", Value::from("demo-orders-schema-change"));
-    predicate.insert("merkle_root", Value::from(merkle_root.as_str()));
-    predicate.insert("journal_head", Value::from(prev.as_str()));
-    predicate.insert("signed_at", Value::from(CREATED_AT));
-    predicate.insert("role", Value::from("producer"));
-    predicate.insert("scheme", Value::from(key.scheme().as_str()));
-    let statement = Statement {
-        subject: vec![Subject {
-            name: "manifest.json".to_owned(),
-            sha256: Sha256Digest::of(&manifest),
-        }],
-        predicate_type: PREDICATE_TYPE.to_owned(),
-        predicate: Value::from(predicate),
-    };
-    let envelope = dsse::sign(IN_TOTO_PAYLOAD_TYPE, &statement.to_canonical_bytes(), key).encode();
-    Evidence {
-        journal,
-        manifest,
-        envelope,
-        public_pem: key.public_key().to_pem(),
-        keyid: key.public_key().keyid().to_owned(),
-    }
-}
-
-fn json_obj(fields: &[(&str, &str)]) -> Value {
-    Value::from(
-        fields
-            .iter()
-            .map(|(k, v)| (*k, Value::from(*v)))
-            .collect::<Map>(),
-    )
-}
-
-/// Verifies `envelope_bytes` against the demo's journal and manifest, check by check.
-///
-/// Stops at the first failure: later checks would only repeat it.
-fn verify(envelope_bytes: &[u8], evidence: &Evidence, limits: &Limits) -> Vec<Check> {
-    let mut checks = Vec::new();
-    let mut check = |sentence: String, result: Result<(), &'static str>| {
-        let failed = result.is_err();
-        checks.push(Check {
-            sentence,
-            code: result.err().unwrap_or("ok"),
-        });
-        !failed
-    };
-    let key = match PublicKey::from_pem(evidence.public_pem.as_bytes(), limits) {
-        Ok(key) => key,
-        Err(err) => {
-            check(
-                "the public key is a strict SPKI PEM".into(),
-                Err(err.code()),
-            );
-            return checks;
-        }
-    };
-    let envelope = match Envelope::decode(envelope_bytes, limits) {
-        Ok(env) => env,
-        Err(err) => {
-            check(
-                "the envelope is strict JSON with standard base64".into(),
-                Err(err.code()),
-            );
-            return checks;
-        }
-    };
-    check(
-        "the envelope is strict JSON with standard base64".into(),
-        Ok(()),
-    );
-    let payload = match dsse::verify(&envelope, &key, Scheme::Ed25519, limits) {
-        Ok(payload) => payload,
-        Err(err) => {
-            check(
-                format!("the signature verifies with key {}", key.keyid()),
-                Err(err.code()),
-            );
-            return checks;
-        }
-    };
-    check(
-        format!(
-            "the signature verifies with key {}, over canonical JSON",
-            key.keyid()
-        ),
-        Ok(()),
-    );
-    let statement = match Statement::parse(payload, limits) {
-        Ok(statement) => statement,
-        Err(err) => {
-            check(
-                "the payload is an in-toto Statement v1".into(),
-                Err(err.code()),
-            );
-            return checks;
-        }
-    };
-    let manifest_digest = Sha256Digest::of(&evidence.manifest);
-    let binds = statement
-        .subject
+    let approvers: Vec<&str> = spec
+        .get("x_approvers")
+        .and_then(|a| a.as_array())
+        .unwrap_or_default()
         .iter()
-        .any(|s| s.name == "manifest.json" && s.sha256 == manifest_digest);
-    if !check(
-        format!("the statement names manifest.json with digest {manifest_digest}"),
-        if binds {
-            Ok(())
-        } else {
-            Err("demo.subject_mismatch")
-        },
-    ) {
-        return checks;
+        .filter_map(Value::as_str)
+        .collect();
+    if !approvers.is_empty() {
+        out.push(format!(
+            "approved by {} before the run started",
+            approvers.join(" and ")
+        ));
     }
-    let mut tree = TreeBuilder::new();
-    let mut prev = format!("sha256:{}", "0".repeat(64));
-    let mut chained = true;
-    for line in &evidence.journal {
-        chained &= jcs::parse(line, limits)
-            .ok()
-            .and_then(|v| v.get("prev").and_then(Value::as_str).map(|p| p == prev))
-            .unwrap_or(false);
-        prev = Sha256Digest::of(line).to_prefixed();
-        tree.push_leaf(line);
+    if let Some(score) = spec.get("x_risk_score").and_then(Value::as_u64) {
+        out.push(format!(
+            "risk {score}/100 (risk/v1, recomputed by every verifier)"
+        ));
     }
-    if !check(
-        format!(
-            "each of the {} journal events links to the one before it",
-            evidence.journal.len()
-        ),
-        if chained {
-            Ok(())
-        } else {
-            Err("demo.journal_chain")
-        },
-    ) {
-        return checks;
+    if let Some(anchor) = spec
+        .get("anchors")
+        .and_then(|a| a.as_array())
+        .and_then(|a| a.first())
+    {
+        let kind = anchor.get("kind").and_then(Value::as_str).unwrap_or("-");
+        let id = anchor
+            .get("query_id")
+            .or_else(|| anchor.get("job_id"))
+            .and_then(Value::as_str)
+            .unwrap_or("-");
+        out.push(format!("warehouse anchor: {kind} query {id}"));
     }
-    let root = Sha256Digest::from_bytes(tree.root()).to_prefixed();
-    let signed_root = statement
-        .predicate
-        .get("merkle_root")
-        .and_then(Value::as_str);
-    check(
-        format!("the Merkle root recomputed from the journal ({root}) is the signed one"),
-        if signed_root == Some(root.as_str()) {
-            Ok(())
-        } else {
-            Err("demo.merkle_root_mismatch")
-        },
-    );
-    checks
-}
-
-fn verdict(checks: &[Check]) -> (&'static str, &'static str) {
-    match checks.iter().find(|c| c.code != "ok") {
-        Some(failed) => ("INVALID", failed.code),
-        None => ("VALID", "ok"),
+    if let Some(mcp) = spec.get("extensions").and_then(|e| e.get("mcp")) {
+        let field = |k: &str| mcp.get(k).and_then(Value::as_str).unwrap_or("-").to_owned();
+        out.push(format!(
+            "MCP: server {}, tool {}",
+            field("server_id"),
+            field("tool")
+        ));
     }
-}
-
-fn human_report(evidence: &Evidence, genuine: &[Check], forged: &[Check]) -> String {
-    let mut out = String::new();
-    out.push_str("Clyra demo: sign a change's evidence and verify it offline\n\n");
-    out.push_str(&format!(
-        "  key       a new Ed25519 key, {}\n",
-        evidence.keyid
+    out.push(format!(
+        "bundle: {} bytes, {}",
+        bundle.len(),
+        Sha256Digest::of(bundle)
     ));
-    out.push_str(&format!(
-        "  journal   {} events of a dbt schema change to analytics.orders\n",
-        evidence.journal.len()
-    ));
-    out.push_str(&format!(
-        "  manifest  {} bytes of canonical JSON, {}\n",
-        evidence.manifest.len(),
-        Sha256Digest::of(&evidence.manifest)
-    ));
-    out.push_str(&format!(
-        "  envelope  DSSE over an in-toto Statement, {} bytes\n\n",
-        evidence.envelope.len()
-    ));
-    out.push_str("Verification of the envelope as written\n");
-    push_checks(&mut out, genuine);
-    out.push_str("\nVerification of a copy with one digit of the payload changed\n");
-    push_checks(&mut out, forged);
     out
 }
 
-fn push_checks(out: &mut String, checks: &[Check]) {
-    for c in checks {
-        match c.code {
-            "ok" => out.push_str(&format!("  ok    {}\n", c.sentence)),
-            code => out.push_str(&format!("  FAIL  {} [{code}]\n", c.sentence)),
+fn human(stories: &[Story], tampered: &Verdict) -> String {
+    let mut out =
+        String::from("Clyra demo: two changes sealed as signed evidence, then verified offline\n");
+    for (n, story) in stories.iter().enumerate() {
+        out.push_str(&format!("\n{}. {}\n", n + 1, story.title));
+        for fact in &story.facts {
+            out.push_str(&format!("   {fact}\n"));
         }
+        out.push_str("   verification (trust: 1 producer key, 2 approver keys; policy given; one day later):\n");
+        push_steps(&mut out, &story.verdict);
     }
-    let (outcome, primary) = verdict(checks);
-    out.push_str(&format!("Verdict: {outcome} ({primary})\n"));
+    out.push_str(&format!(
+        "\n{}. The DEF bundle with one byte changed\n",
+        stories.len() + 1
+    ));
+    push_steps(&mut out, tampered);
+    out
 }
 
-/// Writes the demo's files into `dir`, atomically, replacing earlier demo files.
-fn save(dir: &std::path::Path, evidence: &Evidence) -> Result<(), Problem> {
-    let io = |path: &std::path::Path, err: std::io::Error| {
+/// One line per pipeline step: `ok`, or its worst finding; then the verdict.
+fn push_steps(out: &mut String, verdict: &Verdict) {
+    let mut steps: Vec<(&str, Severity, Vec<&str>)> = Vec::new();
+    for check in &verdict.checks {
+        let name = check.step().as_str();
+        if steps.last().is_none_or(|(s, _, _)| *s != name) {
+            steps.push((name, Severity::Ok, Vec::new()));
+        }
+        if let Some((_, worst, codes)) = steps.last_mut() {
+            if check.code() != "ok" && !codes.contains(&check.code()) {
+                codes.push(check.code());
+            }
+            *worst = (*worst).max(check.severity());
+        }
+    }
+    for (name, worst, codes) in steps {
+        let status = match (codes.as_slice(), worst) {
+            ([], _) => "ok".to_owned(),
+            (["skipped"], Severity::Ok) => "skipped (the container failed)".to_owned(),
+            (codes, worst) => format!("{}: {}", worst.as_str(), codes.join(", ")),
+        };
+        out.push_str(&format!("     {name:<11} {status}\n"));
+    }
+    out.push_str(&format!(
+        "   Verdict: {} ({}), exit {}\n",
+        verdict.outcome.as_str(),
+        verdict.primary,
+        verdict.exit
+    ));
+}
+
+fn json(stories: &[Story], tampered: &Verdict, trust: &[u8]) -> String {
+    let parse =
+        |bytes: Vec<u8>| serde_json::from_slice::<serde_json::Value>(&bytes).unwrap_or_default();
+    let bundles: Vec<_> = stories
+        .iter()
+        .map(|s| serde_json::json!({"title": s.title, "facts": s.facts, "verdict": parse(s.verdict.to_json())}))
+        .collect();
+    let report = serde_json::json!({
+        "bundles": bundles,
+        "tampered": parse(tampered.to_json()),
+        "trust": parse(trust.to_vec()),
+    });
+    format!("{report}\n")
+}
+
+/// Writes the bundles, the trust file and the policies into `dir`, atomically.
+fn save(dir: &Path, stories: &[Story], trust: &[u8]) -> Result<(), Problem> {
+    let io = |path: &Path, err: std::io::Error| {
         Problem::new(
             CODE_IO,
             format!(
@@ -369,17 +493,12 @@ fn save(dir: &std::path::Path, evidence: &Evidence) -> Result<(), Problem> {
         )
     };
     std::fs::create_dir_all(dir).map_err(|e| io(dir, e))?;
-    let journal: Vec<u8> = evidence
-        .journal
-        .iter()
-        .flat_map(|l| l.iter().copied().chain([b'\n']))
-        .collect();
-    for (name, bytes) in [
-        ("journal.ndjson", journal.as_slice()),
-        ("manifest.json", evidence.manifest.as_slice()),
-        ("statement.dsse.json", evidence.envelope.as_slice()),
-        ("clyra.pub", evidence.public_pem.as_bytes()),
-    ] {
+    let mut files: Vec<(String, &[u8])> = vec![("trust.json".into(), trust)];
+    for (story, stem) in stories.iter().zip(["def", "pef"]) {
+        files.push((format!("{stem}.zip"), &story.bundle));
+        files.push((format!("{stem}-policy.json"), story.policy.as_bytes()));
+    }
+    for (name, bytes) in files {
         let path = dir.join(name);
         atomic::write(&path, bytes, 0o644, true).map_err(|e| io(&path, e))?;
     }
