@@ -211,11 +211,11 @@ type spec struct {
 	signedAt  string
 
 	// hooks
-	editEvents     func(lines [][]byte) [][]byte      // after the journal lines are built
-	editManifest   func(m map[string]any)             // after every derived value is set
-	manifestBytes  func(canonical []byte) []byte      // the bytes written as manifest.json
-	editStatement  func(st map[string]any)            // before signing
-	editArtifacts  func(data map[string][]byte)       // the bytes written to the zip
+	editEvents     func(lines [][]byte) [][]byte       // after the journal lines are built
+	editManifest   func(m map[string]any)              // after every derived value is set
+	manifestBytes  func(canonical []byte) []byte       // the bytes written as manifest.json
+	editStatement  func(st map[string]any)             // before signing
+	editArtifacts  func(data map[string][]byte)        // the bytes written to the zip
 	editEntries    func(entries []zipEntry) []zipEntry // last
 	requirePolicy  *bool
 	approvalChange func(change map[string]any) map[string]any
