@@ -35,14 +35,13 @@ const (
 
 // approvalState is what rules 1–15 found for one entry.
 type approvalState struct {
-	file     string
-	codes    []string // codes other than ok, in rule order
-	passed7  bool
-	keyid    string
-	ssoSub   string
-	rule12   bool // approval.untrusted from rule 12
-	rsaStop  bool // stopped at rule 5 as untrusted RSA
-	recorded int  // index of its first check in r.checks
+	file    string
+	codes   []string // codes other than ok, in rule order
+	passed7 bool
+	keyid   string
+	ssoSub  string
+	rule12  bool // approval.untrusted from rule 12
+	rsaStop bool // stopped at rule 5 as untrusted RSA
 }
 
 // journalStart is the `at` of journal line 0, or created_at when it has no valid `at` (5.1).
