@@ -1,6 +1,6 @@
 // Command clyra-verify-go is the Go verifier's adapter for the conformance CLI protocol
-// (spec/conformance.md §6). It implements `jcs FILE` and `merkle-root FILE`; `verify` and
-// `receipt-verify` do not exist yet and answer with the usage error of §6.6.
+// (spec/conformance.md §6). It implements `jcs FILE`, `merkle-root FILE` and `verify`;
+// `receipt-verify` does not exist yet and answers with the usage error of §6.6.
 package main
 
 import (
@@ -45,7 +45,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 			return primitiveError(stdout, codeUsage)
 		}
 		return runMerkleRoot(args[1], stdout, stderr)
-	case "verify", "receipt-verify":
+	case "verify":
+		return runVerify(args[1:], stdout, stderr)
+	case "receipt-verify":
 		fmt.Fprintf(stderr, "%s is not implemented by the Go verifier yet\n", args[0])
 		return verdictError(stdout, codeUsage)
 	default:

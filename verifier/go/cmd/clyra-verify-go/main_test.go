@@ -113,10 +113,21 @@ func rootOfTwoEmpty(t *testing.T) string {
 	return hex.EncodeToString(node[:])
 }
 
+func TestVerifyUnreadable(t *testing.T) {
+	want := `{"outcome":"ERROR","primary":"cli.io","exit":4,"checks":[]}`
+	out, code := call(t, "verify", filepath.Join(t.TempDir(), "absent.zip"), "--trust", "t.json", "--at", "2026-01-01T00:00:00Z")
+	if out != want || code != 4 {
+		t.Errorf("got %s (%d)", out, code)
+	}
+}
+
 func TestOtherCommands(t *testing.T) {
 	want := `{"outcome":"ERROR","primary":"cli.usage","exit":4,"checks":[]}`
 	for _, args := range [][]string{
-		{"verify", "b.zip", "--trust", "t.json", "--at", "2026-01-01T00:00:00Z"},
+		{"verify", "b.zip", "--trust", "t.json"},
+		{"verify", "b.zip", "--trust", "t.json", "--at", "2026-13-01T00:00:00Z"},
+		{"verify", "b.zip", "--trust", "t.json", "--at", "2026-01-01T00:00:00Z", "--bogus", "x"},
+		{"verify", "--trust", "t.json", "--at", "2026-01-01T00:00:00Z"},
 		{"receipt-verify", "r.json", "--trust", "t.json", "--at", "2026-01-01T00:00:00Z"},
 		{},
 		{"canon"},

@@ -1,0 +1,118 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/clyra-dev/clyra/verifier/go/jcs"
+	"github.com/clyra-dev/clyra/verifier/go/limits"
+	"github.com/clyra-dev/clyra/verifier/go/timefmt"
+	"github.com/clyra-dev/clyra/verifier/go/trust"
+	"github.com/clyra-dev/clyra/verifier/go/verify"
+)
+
+const (
+	codeTrustFile  = "trust.file"
+	codePolicyFile = "policy.file"
+)
+
+// verifyArgs are the arguments of `verify BUNDLE --trust TRUST --at TIME [--policy POLICY]`.
+type verifyArgs struct {
+	bundle, trust, at, policy string
+	hasPolicy                 bool
+}
+
+// parseVerifyArgs accepts the flags in any order around the one positional BUNDLE, each flag at
+// most once, as `--flag VALUE` or `--flag=VALUE`.
+func parseVerifyArgs(args []string) (verifyArgs, error) {
+	var a verifyArgs
+	seen := map[string]bool{}
+	positional := 0
+	for i := 0; i < len(args); i++ {
+		arg := args[i]
+		if !strings.HasPrefix(arg, "--") {
+			positional++
+			a.bundle = arg
+			continue
+		}
+		name, value, hasValue := strings.Cut(arg[2:], "=")
+		if !hasValue {
+			if i+1 >= len(args) {
+				return a, fmt.Errorf("--%s needs a value", name)
+			}
+			i++
+			value = args[i]
+		}
+		if seen[name] {
+			return a, fmt.Errorf("--%s given twice", name)
+		}
+		seen[name] = true
+		switch name {
+		case "trust":
+			a.trust = value
+		case "at":
+			a.at = value
+		case "policy":
+			a.policy, a.hasPolicy = value, true
+		default:
+			return a, fmt.Errorf("unknown flag --%s", name)
+		}
+	}
+	switch {
+	case positional != 1:
+		return a, fmt.Errorf("exactly one BUNDLE is required")
+	case !seen["trust"]:
+		return a, fmt.Errorf("--trust is required")
+	case !seen["at"]:
+		return a, fmt.Errorf("--at is required")
+	case !timefmt.Valid(a.at):
+		return a, fmt.Errorf("--at %q is not a valid timestamp", a.at)
+	}
+	return a, nil
+}
+
+// runVerify is conformance.md §6.4 and §6.6.
+func runVerify(args []string, stdout, stderr io.Writer) int {
+	a, err := parseVerifyArgs(args)
+	if err != nil {
+		fmt.Fprintln(stderr, "usage: clyra-verify-go verify BUNDLE --trust TRUST --at TIME [--policy POLICY]:", err)
+		return verdictError(stdout, codeUsage)
+	}
+	lim := limits.Default()
+	data, err := readFile(a.bundle, lim.BundleMaxBytes)
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return verdictError(stdout, codeIO)
+	}
+	trustBytes, err := readFile(a.trust, lim.JSONMaxBytes)
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return verdictError(stdout, codeIO)
+	}
+	tr, ferr := trust.Parse(trustBytes, lim)
+	if ferr != nil {
+		fmt.Fprintln(stderr, ferr)
+		return verdictError(stdout, codeTrustFile)
+	}
+	var policy []byte
+	if a.hasPolicy {
+		policy, err = readFile(a.policy, lim.JSONMaxBytes)
+		if err != nil {
+			fmt.Fprintln(stderr, err)
+			return verdictError(stdout, codeIO)
+		}
+		v, perr := jcs.Parse(policy, lim)
+		if perr != nil {
+			fmt.Fprintln(stderr, "policy:", perr)
+			return verdictError(stdout, codePolicyFile)
+		}
+		if v.Kind() != jcs.KindObject {
+			fmt.Fprintln(stderr, "policy: the document is not a JSON object")
+			return verdictError(stdout, codePolicyFile)
+		}
+	}
+	v := verify.Bundle(data, tr, a.at, policy, lim)
+	fmt.Fprintf(stdout, "%s\n", v.JSON())
+	return v.Exit
+}

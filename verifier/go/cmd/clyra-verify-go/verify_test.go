@@ -1,0 +1,66 @@
+package main
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/clyra-dev/clyra/verifier/go/internal/specdoc"
+)
+
+// trustExample is the trust file of trust-v0.md §8.
+func trustExample(t *testing.T) string {
+	t.Helper()
+	for _, ex := range specdoc.Examples(t) {
+		if ex.Stem == "trust-v0" && !ex.Counter {
+			return string(ex.JSON)
+		}
+	}
+	t.Fatal("no trust-v0 example in spec/")
+	return ""
+}
+
+func TestVerifyCommand(t *testing.T) {
+	trustPath := write(t, trustExample(t))
+	at := "2026-11-21T00:00:00Z"
+	errShape := func(code string) string {
+		return `{"outcome":"ERROR","primary":"` + code + `","exit":4,"checks":[]}`
+	}
+	cases := []struct {
+		name string
+		args []string
+		want string // the whole line when an ERROR shape; else the expected primary
+		exit int
+	}{
+		{"bad trust", []string{"verify", write(t, "PK"), "--trust", write(t, `{"version":0}`), "--at", at}, errShape("trust.file"), 4},
+		{"bad policy", []string{"verify", write(t, "PK"), "--trust", trustPath, "--at", at, "--policy", write(t, `{"a":1,"a":2}`)}, errShape("policy.file"), 4},
+		{"policy not an object", []string{"verify", write(t, "PK"), "--trust", trustPath, "--at", at, "--policy", write(t, `[]`)}, errShape("policy.file"), 4},
+		{"unreadable trust", []string{"verify", write(t, "PK"), "--trust", trustPath + ".absent", "--at", at}, errShape("cli.io"), 4},
+		{"garbage bundle", []string{"verify", write(t, "not a zip"), "--trust", trustPath, "--at", at}, "zip.eocd", 1},
+		{"flags first", []string{"verify", "--at=" + at, "--trust", trustPath, write(t, "")}, "zip.eocd", 1},
+	}
+	for _, c := range cases {
+		out, code := call(t, c.args...)
+		if code != c.exit {
+			t.Errorf("%s: exit %d, want %d (%s)", c.name, code, c.exit, out)
+		}
+		if strings.HasPrefix(c.want, "{") {
+			if out != c.want {
+				t.Errorf("%s: got %s, want %s", c.name, out, c.want)
+			}
+			continue
+		}
+		var v struct {
+			Outcome string           `json:"outcome"`
+			Primary string           `json:"primary"`
+			Exit    int              `json:"exit"`
+			Checks  []map[string]any `json:"checks"`
+		}
+		if err := json.Unmarshal([]byte(out), &v); err != nil {
+			t.Fatalf("%s: %v: %s", c.name, err, out)
+		}
+		if v.Outcome != "INVALID" || v.Primary != c.want || v.Exit != c.exit || len(v.Checks) != 11 {
+			t.Errorf("%s: got %s", c.name, out)
+		}
+	}
+}
