@@ -8,7 +8,8 @@ set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$repo"
 target="${CARGO_TARGET_DIR:-$repo/target}"
-cargo build -q --release --locked -p clyra-cli -p clyra-benches --example sha2_files
+cargo build -q --release --locked -p clyra-cli
+cargo build -q --release --locked -p clyra-benches --example sha2_files
 clyra="$target/release/clyra"
 sha2_files="$target/release/examples/sha2_files"
 work="$(mktemp -d "${TMPDIR:-/tmp}/clyra-bench.XXXXXX")"
