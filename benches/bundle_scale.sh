@@ -10,6 +10,8 @@ cd "$repo"
 target="${CARGO_TARGET_DIR:-$repo/target}"
 cargo build -q --release --locked -p clyra-cli
 cargo build -q --release --locked -p clyra-benches --example sha2_files
+(cd verifier/go && go build -o "$target/clyra-verify-go" ./cmd/clyra-verify-go)
+goverify="$target/clyra-verify-go"
 clyra="$target/release/clyra"
 sha2_files="$target/release/examples/sha2_files"
 work="$(mktemp -d "${TMPDIR:-/tmp}/clyra-bench.XXXXXX")"
@@ -42,6 +44,8 @@ read -r build_s build_rss < <(measure build "$clyra" bundle build --spec "$work/
 read -r cp_s _ < <(measure cp bash -c "mkdir -p '$work/copy' && cp '$work'/art/*.bin '$work/copy/' && sha256sum '$work'/copy/*.bin")
 read -r verify_s verify_rss < <(measure verify "$clyra" verify "$work/big.zip" --trust "$work/key/clyra.pub" --at 2026-11-21T00:00:00Z --format json)
 grep -q '"outcome":"VALID"' "$work/out.verify" || { echo "the big bundle did not verify VALID:" >&2; head -c 400 "$work/out.verify" >&2; exit 1; }
+read -r go_verify_s go_verify_rss < <(measure goverify "$goverify" verify "$work/big.zip" --trust "$work/key/clyra.pub" --at 2026-11-21T00:00:00Z)
+grep -q '"outcome":"VALID"' "$work/out.goverify" || { echo "Go: the big bundle did not verify VALID" >&2; exit 1; }
 sha2_s=$("$sha2_files" "$work"/art/*.bin 2>/dev/null)
 read -r openssl_s _ < <(measure openssl openssl dgst -sha256 "$work"/art/part1.bin "$work"/art/part2.bin "$work"/art/part3.bin "$work"/art/part4.bin)
 
@@ -55,6 +59,8 @@ PY
 read -r build100k_s _ < <(measure build100k "$clyra" bundle build --spec "$work/spec100k.json" --key "$work/key/clyra.key" --out "$work/events.zip" --signed-at 2026-11-20T09:00:00Z)
 read -r verify100k_s verify100k_rss < <(measure verify100k "$clyra" verify "$work/events.zip" --trust "$work/key/clyra.pub" --at 2026-11-21T00:00:00Z --format json)
 grep -q '"outcome":"VALID"' "$work/out.verify100k" || { echo "the 100k-event bundle did not verify VALID" >&2; exit 1; }
+read -r go100k_s go100k_rss < <(measure goverify100k "$goverify" verify "$work/events.zip" --trust "$work/key/clyra.pub" --at 2026-11-21T00:00:00Z)
+grep -q '"outcome":"VALID"' "$work/out.goverify100k" || { echo "Go: the 100k-event bundle did not verify VALID" >&2; exit 1; }
 
 ratio() { python3 -c "print(f'{$1/$2:.2f}x')"; }
 printf '%-44s %10s %10s %12s\n' "measurement" "seconds" "peak RSS" "ratio"
@@ -63,5 +69,7 @@ printf '%-44s %10s %10s %12s\n' "  peer: cp + sha256sum of the same files" "$cp_
 printf '%-44s %10s %10s %12s\n' "verify the 1 GiB bundle" "$verify_s" "$((verify_rss / 1024)) MiB" "$(ratio "$verify_s" "$sha2_s") of sha2"
 printf '%-44s %10s %10s %12s\n' "  peer: raw sha2 over the artifacts (1 core)" "$sha2_s" "" ""
 printf '%-44s %10s %10s %12s\n' "  beside: openssl dgst -sha256" "$openssl_s" "" "$(ratio "$verify_s" "$openssl_s") of openssl"
+printf '%-44s %10s %10s %12s\n' "  Go verifier, same bundle" "$go_verify_s" "$((go_verify_rss / 1024)) MiB" "$(ratio "$go_verify_s" "$verify_s") of Rust"
 printf '%-44s %10s %10s %12s\n' "build 100,000 journal events" "$build100k_s" "" ""
 printf '%-44s %10s %10s %12s\n' "verify 100,000 journal events" "$verify100k_s" "$((verify100k_rss / 1024)) MiB" "goal < 1 s"
+printf '%-44s %10s %10s %12s\n' "  Go verifier, same bundle" "$go100k_s" "$((go100k_rss / 1024)) MiB" "$(ratio "$go100k_s" "$verify100k_s") of Rust"
