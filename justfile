@@ -24,11 +24,17 @@ test:
     bash .ci/stage cargo-test -- cargo test --workspace --locked
     bash .ci/stage go-test -- bash -c 'cd verifier/go && go vet ./... && go test ./...'
     bash .ci/stage jcs-differential -- bash -c 'cargo build -q --locked -p clyra-cli && (cd verifier/go && go build -o "${CARGO_TARGET_DIR:-../../target}/clyra-verify-go" ./cmd/clyra-verify-go) && python3 tests/conformance/jcs_errors.py "${CARGO_TARGET_DIR:-target}/debug/clyra" "${CARGO_TARGET_DIR:-target}/clyra-verify-go"'
+    bash .ci/stage vectors-drift -- cargo run -q --locked -p clyra-vectorgen -- --out vectors --check
+    bash .ci/stage conformance -- bash -c 'cargo build -q --locked -p clyra-cli && (cd verifier/go && go build -o "${CARGO_TARGET_DIR:-../../target}/clyra-verify-go" ./cmd/clyra-verify-go) && python3 tests/conformance/run.py'
     bash .ci/stage clippy -- cargo clippy --workspace --all-targets --locked -- -D warnings
     bash .ci/stage fmt -- cargo fmt --all --check
 
 # Exactly what `.ci/run` (and so GitHub CI) runs: the full test suite
 ci: test
+
+# Regenerate the golden vectors of vectors/ (tests/vectorgen; keys in vectors/keys are read, never remade)
+vectors:
+    cargo run --locked -p clyra-vectorgen -- --out vectors
 
 # Copy spec/schemas (the source) into the generated mirrors core/schemas and verifier/go/schemas (drift-tested by cargo test and go test)
 sync-schemas:
