@@ -4,10 +4,9 @@
 Usage: run.py [--vectors DIR] [--impl NAME ...]
 
 Each cell is `pass`, `FAIL` (with the actual outcome/primary/exit) or `skip` (with its reason).
-Skips are data: superseded vectors (vectors/ERRATA.md, §5.3), entries of skips.json (§7.2; a
-stale entry fails the run), and an adapter answering the §6.6 `cli.usage` ERROR for a command it
-does not implement (recorded as "not implemented", never a failure; this detection is how the
-Go verifier's missing `verify` shows up). Exits 1 on any FAIL, on any two implementations that
+Skips are data, never code (§7.2): superseded vectors (vectors/ERRATA.md, §5.3) and entries of
+skips.json (a stale entry fails the run). An adapter that does not implement a command fails its
+cells until a skips.json entry says why. Exits 1 on any FAIL, on any two implementations that
 give different (outcome, primary, exit) for one vector, or on a stale skip. Python 3 stdlib only.
 """
 
@@ -106,9 +105,7 @@ def main():
             else:
                 got, problem = run_case(os.path.join(adapters_dir, impl), folder)
                 skip_reason = skips.get((case, impl))
-                if got == ("ERROR", "cli.usage", 4) and want != got:
-                    cell, kind = "skip: not implemented (cli.usage)", "skip"
-                elif skip_reason is not None:
+                if skip_reason is not None:
                     used_skips.add((case, impl))
                     if got == want and problem is None:
                         errors.append(f"stale skip: {case} {impl} now passes")
