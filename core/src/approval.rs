@@ -403,3 +403,88 @@ fn judge(
     }
     Some(keyid)
 }
+
+/// What an approver signs, besides the bundle's `change` (approval-v0.md §2.3).
+#[derive(Debug, Clone, Copy)]
+pub struct ApprovalRequest<'a> {
+    /// The approver's subject at the identity provider (OIDC `sub`).
+    pub sso_sub: &'a str,
+    /// The identity provider's DNS name, lowercase.
+    pub idp_domain: &'a str,
+    /// Whether the identity provider reported a multi-factor login.
+    pub mfa_verified: bool,
+    /// The producer's nonce for this approval (§3.2).
+    pub challenge_nonce: &'a str,
+    /// When the approver signs.
+    pub approved_at: &'a str,
+    /// The last second at which a change may use this approval.
+    pub expires_at: &'a str,
+}
+
+/// A request that breaks approval-v0.md §2.3 (`build.approval`, detail `approval.schema` or
+/// `approval.window`).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message} (build.approval)")]
+pub struct ApprovalPayloadError {
+    detail: &'static str,
+    message: String,
+}
+
+impl ApprovalPayloadError {
+    /// `approval.schema` or `approval.window`.
+    pub fn detail(&self) -> &'static str {
+        self.detail
+    }
+}
+
+impl Coded for ApprovalPayloadError {
+    fn code(&self) -> &'static str {
+        "build.approval"
+    }
+}
+
+/// The canonical approval payload (approval-v0.md §2.3) for `change`, the bundle's `change`
+/// object exactly as the manifest will record it: `payload_hash` is the digest of JCS(`change`)
+/// (§3.1). Checked against the approval schema; `approved_at` must not be after `expires_at`.
+pub fn approval_payload(
+    change: &Value,
+    request: &ApprovalRequest<'_>,
+    schemas: &Schemas,
+) -> Result<Vec<u8>, ApprovalPayloadError> {
+    let error = |detail: &'static str, message: String| ApprovalPayloadError { detail, message };
+    let mut m = jcs::Map::new();
+    m.insert("type", Value::from("https://clyra.dev/approval/v0"));
+    m.insert("sso_sub", Value::from(request.sso_sub));
+    m.insert("idp_domain", Value::from(request.idp_domain));
+    m.insert("mfa_verified", Value::from(request.mfa_verified));
+    m.insert("challenge_nonce", Value::from(request.challenge_nonce));
+    m.insert(
+        "payload_hash",
+        Value::from(Sha256Digest::of(&jcs::to_vec(change)).to_prefixed()),
+    );
+    m.insert("approved_at", Value::from(request.approved_at));
+    m.insert("expires_at", Value::from(request.expires_at));
+    let payload = jcs::to_vec(&Value::from(m));
+    let instance: serde_json::Value =
+        serde_json::from_slice(&payload).map_err(|e| error("approval.schema", e.to_string()))?;
+    if let Some(message) = crate::format::first_error(schemas.approval(), &instance) {
+        return Err(error("approval.schema", message));
+    }
+    let approved = Timestamp::parse(request.approved_at)
+        .map_err(|e| error("approval.window", format!("approved_at: {e}")))?;
+    let expires = Timestamp::parse(request.expires_at)
+        .map_err(|e| error("approval.window", format!("expires_at: {e}")))?;
+    if approved > expires {
+        return Err(error(
+            "approval.window",
+            format!("approved_at {approved} is after expires_at {expires}"),
+        ));
+    }
+    Ok(payload)
+}
+
+/// The approval envelope file (approval-v0.md §2.1): `payload` (from [`approval_payload`]) signed
+/// by the approver's `key`, as the bytes to write.
+pub fn sign_approval(payload: &[u8], key: &crate::crypto::SigningKey) -> Vec<u8> {
+    dsse::sign(APPROVAL_PAYLOAD_TYPE, payload, key).encode()
+}

@@ -74,7 +74,38 @@ enum Command {
     /// Verify an evidence bundle offline against the keys you trust; print the verdict
     #[command(long_about = VERIFY_LONG_ABOUT, after_help = VERIFY_EXAMPLES)]
     Verify(commands::verify::VerifyArgs),
+    /// Make or check a receipt: proof that one event belongs to a signed bundle (`clyra receipt --help`)
+    Receipt(commands::receipt::ReceiptArgs),
+    /// Sign an approval of a planned change, as the approver (before the producer seals)
+    #[command(long_about = APPROVE_LONG_ABOUT, after_help = APPROVE_EXAMPLES)]
+    Approve(commands::approve::ApproveArgs),
+    /// Show what is inside a bundle: change, artifacts, events, signers, approvals, risk
+    #[command(long_about = INSPECT_LONG_ABOUT)]
+    Inspect(commands::inspect::InspectArgs),
 }
+
+const APPROVE_LONG_ABOUT: &str = "\
+Sign an approval of a planned change, as the approver (spec/approval-v0.md).
+
+The producer sends you the bundle spec (its `change` object says what will be done) and a nonce. \
+This command signs, with your key, a statement that you (--sso-sub at --idp-domain) approve \
+exactly that change until --expires, for that nonce, and writes the envelope to --out. The \
+producer adds it with `clyra bundle build --approval FILE=NONCE --approver-key YOUR.pub`. Any \
+later edit of `change` invalidates the approval. --out is never replaced unless you pass --force.";
+
+const APPROVE_EXAMPLES: &str = "\
+Examples:
+  $ clyra approve --spec run.json --key lee.key --sso-sub lee.ortiz@acme.example \\
+      --idp-domain acme.okta.com --mfa --expires 2026-11-21T08:30:00Z \\
+      --nonce n-7f3c9a21e4b04d5e8a1b2c3d4e5f6071 --out approvals/lee.dsse.json";
+
+const INSPECT_LONG_ABOUT: &str = "\
+Show what is inside a bundle, readable: format, bundle id, creation time, the change (subject, \
+kind, actor, deployer, environment), artifacts with their sizes, the journal's events by kind, \
+the signers (keyid, scheme, signing time), the approvals (who, when, until when), the risk score \
+and its factors, and for dbt (DEF) bundles the schema changes of each model (columns added, \
+removed, changed). Nothing is verified here: use `clyra verify` for a verdict. --format json \
+prints the same summary as one JSON object.";
 
 const VERIFY_LONG_ABOUT: &str = "\
 Verify an evidence bundle offline against the keys you trust, and print the verdict.
@@ -260,6 +291,9 @@ where
         Command::Sign(args) => commands::sign::run(args, &mut cx),
         Command::Demo(args) => commands::demo::run(args, &mut cx),
         Command::Verify(args) => commands::verify::run(args, &mut cx),
+        Command::Receipt(args) => commands::receipt::run(args, &mut cx),
+        Command::Approve(args) => commands::approve::run(args, &mut cx),
+        Command::Inspect(args) => commands::inspect::run(args, &mut cx),
     }
 }
 

@@ -11,6 +11,7 @@ pub use manifest::{
     check_manifest, ApprovalEntry, ArtifactRecord, Manifest, ManifestCheck, ManifestError,
     ManifestErrorKind,
 };
+pub(crate) use schemas::first_error;
 pub use schemas::{SchemaError, Schemas};
 pub use statement::{bind_statement, ProducerClaim, StatementError};
 

@@ -13,13 +13,13 @@ use crate::limits::Limits;
 use crate::verdict::{Check, Severity, Step};
 
 /// The manifest entry name.
-pub(super) const MANIFEST: &str = "manifest.json";
+pub(crate) const MANIFEST: &str = "manifest.json";
 /// The journal entry name.
-pub(super) const JOURNAL: &str = "journal.ndjson";
+pub(crate) const JOURNAL: &str = "journal.ndjson";
 
 /// A container that passed step 1, with what the later steps read from it.
 #[derive(Debug, Default)]
-pub(super) struct Loaded {
+pub(crate) struct Loaded {
     /// Entry names, in central-directory order (which §2.1.4 fixes).
     pub names: Vec<String>,
     /// Bytes of the manifest, journal, key, approval and signature entries within their limits.
@@ -55,7 +55,7 @@ impl Loaded {
 }
 
 /// Runs step 1; the one failing check when the container is rejected.
-pub(super) fn load<R: Read + Seek>(
+pub(crate) fn load<R: Read + Seek>(
     source: R,
     len: u64,
     limits: &Limits,

@@ -20,21 +20,33 @@ pub(super) fn manifest(
     inputs: &VerifyInputs<'_>,
     checks: &mut Vec<Check>,
 ) -> Option<Sealed> {
-    let fail = |code: &'static str, severity: Severity, message: String| {
-        Check::new(Step::Manifest, code, severity)
-            .with_subject(MANIFEST)
-            .with_message(message)
-    };
     // The container step guarantees the entry, and L14 bounds it; the fallback is defensive.
     let Some(bytes) = loaded.bytes(MANIFEST) else {
-        checks.push(fail(
-            "bundle.missing_entry",
-            Severity::Fail,
-            "manifest.json could not be read".into(),
-        ));
+        checks.push(
+            Check::new(Step::Manifest, "bundle.missing_entry", Severity::Fail)
+                .with_subject(MANIFEST)
+                .with_message("manifest.json could not be read"),
+        );
         return None;
     };
-    let (manifest, findings) = match check_manifest(bytes, inputs.schemas, inputs.limits) {
+    manifest_checks(bytes, MANIFEST, inputs.schemas, inputs.limits, checks)
+}
+
+/// The manifest checks of bundle-v0.md §5.18 over `bytes`, recorded with `subject`
+/// (`manifest.json` in a bundle, `manifest` in a receipt); `None` when one of them stops the run.
+pub(crate) fn manifest_checks(
+    bytes: &[u8],
+    subject: &str,
+    schemas: &Schemas,
+    limits: &Limits,
+    checks: &mut Vec<Check>,
+) -> Option<Sealed> {
+    let fail = |code: &'static str, severity: Severity, message: String| {
+        Check::new(Step::Manifest, code, severity)
+            .with_subject(subject)
+            .with_message(message)
+    };
+    let (manifest, findings) = match check_manifest(bytes, schemas, limits) {
         Ok(found) => found,
         Err(err) => {
             let severity = if err.kind() == ManifestErrorKind::FormatUnknown {
@@ -44,7 +56,7 @@ pub(super) fn manifest(
             };
             // spec: bundle-v0.md §5.18 — item 5 (`manifest.time`) precedes items 6 and 7, which
             // `check_manifest` also makes: report an invalid `created_at` first.
-            let check = match invalid_time_first(bytes, err.kind(), inputs.schemas, inputs.limits) {
+            let check = match invalid_time_first(bytes, err.kind(), schemas, limits) {
                 Some(message) => fail("manifest.time", Severity::Fail, message),
                 None => {
                     let mut check = fail(err.code(), severity, err.to_string());
@@ -71,7 +83,7 @@ pub(super) fn manifest(
     };
     checks.push(
         Check::ok(Step::Manifest)
-            .with_subject(MANIFEST)
+            .with_subject(subject)
             .with_message(format!(
                 "{} manifest `{}` created at {created_at}",
                 manifest.format.as_str(),
@@ -119,7 +131,7 @@ fn invalid_time_first(
 }
 
 /// Step 3 (§7.1): each listed artifact present with its size and digest, then unlisted entries.
-pub(super) fn artifacts(loaded: &Loaded, manifest: &Manifest, checks: &mut Vec<Check>) {
+pub(crate) fn artifacts(loaded: &Loaded, manifest: &Manifest, checks: &mut Vec<Check>) {
     let start = checks.len();
     let record = |code: &'static str, subject: &str, message: String| {
         Check::new(Step::Artifacts, code, Severity::Fail)
@@ -168,7 +180,7 @@ pub(super) fn artifacts(loaded: &Loaded, manifest: &Manifest, checks: &mut Vec<C
 }
 
 /// Step 4 (§3.5). Returns the `at` of journal line 0 when it can be read (for the approvals step).
-pub(super) fn journal(
+pub(crate) fn journal(
     bytes: &[u8],
     sealed: &Sealed,
     limits: &Limits,
@@ -188,7 +200,7 @@ pub(super) fn journal(
 
 /// Step 5 (§4): leaves are the journal lines, then each listed artifact's record; the size is
 /// checked first, then the root.
-pub(super) fn merkle(journal_bytes: &[u8], manifest: &Manifest, checks: &mut Vec<Check>) {
+pub(crate) fn merkle(journal_bytes: &[u8], manifest: &Manifest, checks: &mut Vec<Check>) {
     let mut tree = TreeBuilder::new();
     for line in journal::lines(journal_bytes) {
         tree.push_leaf(line);
@@ -243,7 +255,7 @@ pub(super) fn merkle(journal_bytes: &[u8], manifest: &Manifest, checks: &mut Vec
 }
 
 /// The canonical artifact record `{"path","sha256","size"}` (§4.1).
-fn artifact_record(path: &str, sha256: &Sha256Digest, size: u64) -> Vec<u8> {
+pub(crate) fn artifact_record(path: &str, sha256: &Sha256Digest, size: u64) -> Vec<u8> {
     let size = i64::try_from(size)
         .ok()
         .and_then(Number::from_i64)

@@ -2,7 +2,7 @@
 //! hash (verdicts.md `policy.*`) and the risk score (risk-v1.md §6).
 
 use super::container::{Loaded, MANIFEST};
-use super::signatures::Signed;
+use super::signatures::{Producer, Signed};
 use super::{Sealed, UsageError, VerifyInputs};
 use crate::approval::{check_approvals, ApprovalContext};
 use crate::bundle::EntryClass;
@@ -13,6 +13,7 @@ use crate::limits::Limits;
 use crate::risk;
 use crate::time::Timestamp;
 use crate::trust::judge::{trust_and_time, ProducerSignature};
+use crate::trust::Trust;
 use crate::verdict::{Check, Severity, Step};
 
 /// The digest of a policy document: `sha256:` of the JCS of its strictly parsed JSON.
@@ -32,8 +33,27 @@ pub(super) fn trust(
     inputs: &VerifyInputs<'_>,
     checks: &mut Vec<Check>,
 ) {
-    let signatures: Vec<ProducerSignature<'_>> = signed
-        .producers
+    trust_checks(
+        &signed.producers,
+        &sealed.created_at,
+        inputs.trust,
+        inputs.at,
+        "signatures/",
+        checks,
+    );
+}
+
+/// Step 8 over `producers` (trust-v0.md §5–§6); `skipped` with subject `none_subject` when none
+/// passed steps 6–7.
+pub(crate) fn trust_checks(
+    producers: &[Producer],
+    created_at: &Timestamp,
+    trust: &Trust,
+    at: &Timestamp,
+    none_subject: &str,
+    checks: &mut Vec<Check>,
+) {
+    let signatures: Vec<ProducerSignature<'_>> = producers
         .iter()
         .map(|p| ProducerSignature {
             subject: &p.subject,
@@ -42,11 +62,11 @@ pub(super) fn trust(
             signed_at: &p.signed_at,
         })
         .collect();
-    let found = trust_and_time(inputs.trust, &sealed.created_at, inputs.at, &signatures);
+    let found = trust_and_time(trust, created_at, at, &signatures);
     if signatures.is_empty() {
         checks.push(
             Check::new(Step::Trust, "skipped", Severity::Ok)
-                .with_subject("signatures/")
+                .with_subject(none_subject)
                 .with_message("no producer signature passed the keys and statement steps"),
         );
     }
@@ -143,7 +163,7 @@ pub(super) fn policy(manifest: &Manifest, inputs: &VerifyInputs<'_>, checks: &mu
 }
 
 /// Step 11: the risk score recomputed from the recorded factors and weights.
-pub(super) fn risk(manifest: &Manifest, checks: &mut Vec<Check>) {
+pub(crate) fn risk(manifest: &Manifest, checks: &mut Vec<Check>) {
     let value = manifest
         .value
         .get("risk")

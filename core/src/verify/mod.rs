@@ -7,10 +7,10 @@
 //! error or a panic (DESIGN §8). Only unusable *arguments* — a trust file, a policy file, a
 //! verification time — are errors, and only in [`verify_bundle_bytes`], the JSON/FFI-ready entry.
 
-mod container;
-mod content;
-mod judgement;
-mod signatures;
+pub(crate) mod container;
+pub(crate) mod content;
+pub(crate) mod judgement;
+pub(crate) mod signatures;
 
 use std::io::{Cursor, Read, Seek};
 
@@ -195,10 +195,10 @@ fn skip_after(failed: Step, checks: &mut Vec<Check>) {
 }
 
 /// What the manifest step hands the later steps.
-struct Sealed {
-    manifest: Manifest,
-    manifest_bytes: Vec<u8>,
-    created_at: Timestamp,
+pub(crate) struct Sealed {
+    pub(crate) manifest: Manifest,
+    pub(crate) manifest_bytes: Vec<u8>,
+    pub(crate) created_at: Timestamp,
 }
 
 fn run<R: Read + Seek>(source: R, len: u64, inputs: &VerifyInputs<'_>, checks: &mut Vec<Check>) {
@@ -226,7 +226,7 @@ fn run<R: Read + Seek>(source: R, len: u64, inputs: &VerifyInputs<'_>, checks: &
     let first_event_at = content::journal(journal, &sealed, inputs.limits, checks);
     content::merkle(journal, &sealed.manifest, checks);
     // 6–7. keys and envelopes, then the statement binding.
-    let signed = signatures::check(&loaded, &sealed, inputs, checks);
+    let signed = signatures::check(&loaded, &sealed, inputs.schemas, inputs.limits, checks);
     // 8–11. trust and time, approvals, policy, risk.
     judgement::trust(&signed, &sealed, inputs, checks);
     judgement::approvals(

@@ -5,20 +5,21 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::container::Loaded;
-use super::{Sealed, VerifyInputs};
+use super::Sealed;
 use crate::bundle::EntryClass;
 use crate::crypto::{PublicKey, Scheme};
 use crate::digest::Sha256Digest;
 use crate::dsse::{self, Envelope, IN_TOTO_PAYLOAD_TYPE};
 use crate::error::Coded;
-use crate::format::{bind_statement, StatementError};
+use crate::format::{bind_statement, Manifest, Schemas, StatementError};
 use crate::jcs;
+use crate::limits::Limits;
 use crate::time::Timestamp;
 use crate::verdict::{Check, Severity, Step};
 
 /// A producer signature that passed steps 6 and 7: the trust step's input.
 #[derive(Debug, Clone)]
-pub(super) struct Producer {
+pub(crate) struct Producer {
     /// `signatures/<hex>.dsse.json`.
     pub subject: String,
     pub keyid: String,
@@ -28,7 +29,7 @@ pub(super) struct Producer {
 
 /// What steps 6–7 hand the later steps.
 #[derive(Debug, Default)]
-pub(super) struct Signed {
+pub(crate) struct Signed {
     /// Signatures that verified and bind the manifest, by file name.
     pub producers: Vec<Producer>,
     /// The keyid of every `signatures/` file (one role per key per bundle).
@@ -38,13 +39,13 @@ pub(super) struct Signed {
 }
 
 /// Runs steps 6 and 7, recording their checks in pipeline order.
-pub(super) fn check(
+pub(crate) fn check(
     loaded: &Loaded,
     sealed: &Sealed,
-    inputs: &VerifyInputs<'_>,
+    schemas: &Schemas,
+    limits: &Limits,
     checks: &mut Vec<Check>,
 ) -> Signed {
-    let limits = inputs.limits;
     let mut signed = Signed {
         producer_keyids: loaded
             .of_class(EntryClass::Signature)
@@ -67,7 +68,7 @@ pub(super) fn check(
                 .with_subject(name)
                 .with_message(message)
         };
-        let check = match key_file(loaded, name, inputs) {
+        let check = match key_file(loaded, name, limits) {
             Err(check) => check,
             Ok(key) if key.keyid() != keyid => fail(
                 "key.filename_mismatch",
@@ -97,51 +98,76 @@ pub(super) fn check(
     let mut bindings = Vec::new();
     for name in loaded.of_class(EntryClass::Signature) {
         let keyid = format!("sha256:{}", hex_of(name));
-        match envelope(
-            loaded,
+        let bytes = loaded.bytes(name);
+        let result = decode_envelope(name, bytes, &keyid, limits).and_then(|envelope| {
+            verify_envelope(
+                name,
+                &envelope,
+                &keyid,
+                signed.keys.get(&keyid),
+                &sealed.manifest,
+                &manifest_digest,
+                schemas,
+                limits,
+            )
+        });
+        record_envelope(
+            result,
             name,
             &keyid,
-            &signed.keys,
-            sealed,
-            &manifest_digest,
-            inputs,
-        ) {
-            Ok(producer) => {
-                checks.push(
-                    Check::ok(Step::Keys)
-                        .with_subject(name)
-                        .with_message(format!("{} signature by {keyid} verifies", producer.scheme)),
-                );
-                bindings.push(
-                    Check::ok(Step::Statement)
-                        .with_subject(name)
-                        .with_message("the statement binds manifest.json"),
-                );
-                signed.producers.push(producer);
-            }
-            Err(check) if check.step() == Step::Statement => {
-                checks.push(
-                    Check::ok(Step::Keys)
-                        .with_subject(name)
-                        .with_message(format!("signature by {keyid} verifies")),
-                );
-                bindings.push(check);
-            }
-            Err(check) => checks.push(check),
-        }
+            checks,
+            &mut bindings,
+            &mut signed.producers,
+        );
     }
     checks.extend(bindings);
     signed
 }
 
+/// Records the outcome of one envelope: the keys-step check in `checks`, the statement-step check
+/// in `bindings` (appended after every envelope's keys check), the producer when it passed.
+pub(crate) fn record_envelope(
+    result: Result<Producer, Check>,
+    subject: &str,
+    keyid: &str,
+    checks: &mut Vec<Check>,
+    bindings: &mut Vec<Check>,
+    producers: &mut Vec<Producer>,
+) {
+    match result {
+        Ok(producer) => {
+            checks.push(
+                Check::ok(Step::Keys)
+                    .with_subject(subject)
+                    .with_message(format!("{} signature by {keyid} verifies", producer.scheme)),
+            );
+            bindings.push(
+                Check::ok(Step::Statement)
+                    .with_subject(subject)
+                    .with_message("the statement binds the manifest"),
+            );
+            producers.push(producer);
+        }
+        Err(check) if check.step() == Step::Statement => {
+            checks.push(
+                Check::ok(Step::Keys)
+                    .with_subject(subject)
+                    .with_message(format!("signature by {keyid} verifies")),
+            );
+            bindings.push(check);
+        }
+        Err(check) => checks.push(check),
+    }
+}
+
 /// The `<hex>` of `keys/<hex>.pub.pem` or `signatures/<hex>.dsse.json`.
-fn hex_of(name: &str) -> &str {
+pub(crate) fn hex_of(name: &str) -> &str {
     let base = name.rsplit('/').next().unwrap_or(name);
     base.split('.').next().unwrap_or(base)
 }
 
 /// §6.1: a key file within L6 that parses as a public key.
-fn key_file(loaded: &Loaded, name: &str, inputs: &VerifyInputs<'_>) -> Result<PublicKey, Check> {
+fn key_file(loaded: &Loaded, name: &str, limits: &Limits) -> Result<PublicKey, Check> {
     let fail = |code: &'static str, message: String| {
         Check::new(Step::Keys, code, Severity::Fail)
             .with_subject(name)
@@ -150,32 +176,27 @@ fn key_file(loaded: &Loaded, name: &str, inputs: &VerifyInputs<'_>) -> Result<Pu
     let bytes = loaded.bytes(name).ok_or_else(|| {
         fail(
             "key.too_large",
-            format!("larger than {} bytes", inputs.limits.key_max_bytes),
+            format!("larger than {} bytes", limits.key_max_bytes),
         )
     })?;
-    PublicKey::from_pem(bytes, inputs.limits).map_err(|e| fail(e.code(), e.to_string()))
+    PublicKey::from_pem(bytes, limits).map_err(|e| fail(e.code(), e.to_string()))
 }
 
-/// §6.6 items 1–8 for one envelope: the producer it proves, or the first failing check (step
-/// `statement` for the binding items, `keys` otherwise).
-fn envelope(
-    loaded: &Loaded,
-    name: &str,
+/// §6.6 items 1–2 for one envelope file (`bytes` is `None` when it exceeds L7): decoding, then
+/// exactly one signature, by `keyid`. The failing check is of step `keys`.
+pub(crate) fn decode_envelope(
+    subject: &str,
+    bytes: Option<&[u8]>,
     keyid: &str,
-    keys: &BTreeMap<String, PublicKey>,
-    sealed: &Sealed,
-    manifest_digest: &Sha256Digest,
-    inputs: &VerifyInputs<'_>,
-) -> Result<Producer, Check> {
-    let limits = inputs.limits;
-    let at = |step: Step, code: &'static str, severity: Severity, message: String| {
-        Check::new(step, code, severity)
-            .with_subject(name)
+    limits: &Limits,
+) -> Result<Envelope, Check> {
+    let fail = |code: &'static str, message: String| {
+        Check::new(Step::Keys, code, Severity::Fail)
+            .with_subject(subject)
             .with_message(message)
     };
-    let fail = |code: &'static str, message: String| at(Step::Keys, code, Severity::Fail, message);
     // 1. decoding, within L7.
-    let bytes = loaded.bytes(name).ok_or_else(|| {
+    let bytes = bytes.ok_or_else(|| {
         fail(
             "dsse.too_large",
             format!("larger than {} bytes", limits.dsse_max_envelope_bytes),
@@ -189,7 +210,30 @@ fn envelope(
             format!("the envelope must hold exactly one signature with keyid {keyid}"),
         ));
     }
-    let Some(key) = keys.get(keyid) else {
+    Ok(envelope)
+}
+
+/// §6.6 items 3–8 for one decoded envelope: the producer it proves, or the first failing check
+/// (step `statement` for the binding items, `keys` otherwise). `key` is `None` when the signer's
+/// key failed its own checks (the envelope is then `skipped`).
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn verify_envelope(
+    subject: &str,
+    envelope: &Envelope,
+    keyid: &str,
+    key: Option<&PublicKey>,
+    manifest: &Manifest,
+    manifest_digest: &Sha256Digest,
+    schemas: &Schemas,
+    limits: &Limits,
+) -> Result<Producer, Check> {
+    let at = |step: Step, code: &'static str, severity: Severity, message: String| {
+        Check::new(step, code, severity)
+            .with_subject(subject)
+            .with_message(message)
+    };
+    let fail = |code: &'static str, message: String| at(Step::Keys, code, Severity::Fail, message);
+    let Some(key) = key else {
         return Err(at(
             Step::Keys,
             "skipped",
@@ -226,7 +270,7 @@ fn envelope(
     };
     // 4. signature and canonical payload.
     let payload =
-        dsse::verify(&envelope, key, scheme, limits).map_err(|e| fail(e.code(), e.to_string()))?;
+        dsse::verify(envelope, key, scheme, limits).map_err(|e| fail(e.code(), e.to_string()))?;
     // 4a. the payload type of a producer Statement (§6.4).
     if envelope.payload_type != IN_TOTO_PAYLOAD_TYPE {
         return Err(fail(
@@ -238,24 +282,17 @@ fn envelope(
         ));
     }
     // 5–8. Statement structure, schema, recorded scheme, binding.
-    let claim = bind_statement(
-        payload,
-        key,
-        &sealed.manifest,
-        manifest_digest,
-        inputs.schemas,
-        limits,
-    )
-    .map_err(|e| {
-        let (step, severity) = match e {
-            StatementError::SubjectMismatch
-            | StatementError::PredicateType(_)
-            | StatementError::Binding(_) => (Step::Statement, Severity::Fail),
-            StatementError::SchemeUnknown(_) => (Step::Keys, Severity::Indeterminate),
-            _ => (Step::Keys, Severity::Fail),
-        };
-        at(step, e.code(), severity, e.to_string())
-    })?;
+    let claim =
+        bind_statement(payload, key, manifest, manifest_digest, schemas, limits).map_err(|e| {
+            let (step, severity) = match e {
+                StatementError::SubjectMismatch
+                | StatementError::PredicateType(_)
+                | StatementError::Binding(_) => (Step::Statement, Severity::Fail),
+                StatementError::SchemeUnknown(_) => (Step::Keys, Severity::Indeterminate),
+                _ => (Step::Keys, Severity::Fail),
+            };
+            at(step, e.code(), severity, e.to_string())
+        })?;
     let signed_at = Timestamp::parse(&claim.signed_at).map_err(|e| {
         at(
             Step::Statement,
@@ -265,7 +302,7 @@ fn envelope(
         )
     })?;
     Ok(Producer {
-        subject: name.to_owned(),
+        subject: subject.to_owned(),
         keyid: keyid.to_owned(),
         scheme: claim.scheme,
         signed_at,

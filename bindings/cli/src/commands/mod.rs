@@ -7,13 +7,19 @@
 //! - `sign`: add a producer signature to a bundle.
 //! - `demo`: sign a small example of evidence and verify it.
 //! - `verify`: verify an evidence bundle against a trust file and print the verdict.
+//! - `receipt extract` / `receipt verify`: a one-event proof, made from a bundle, checked alone.
+//! - `approve`: sign an approval of a planned change, as the approver.
+//! - `inspect`: what is inside a bundle, readable.
 //!
 //! A command exists only once it works (DESIGN §11). Register a new one here, in `Command` in
 //! `lib.rs`, and in `README.md`.
 
+pub mod approve;
 pub mod bundle;
 pub mod canon;
 pub mod demo;
+pub mod inspect;
 pub mod keygen;
+pub mod receipt;
 pub mod sign;
 pub mod verify;

@@ -99,6 +99,11 @@ pub fn run(args: &VerifyArgs, cx: &mut Context<'_>) -> Exit {
         limits: &limits,
     };
     let verdict = verify_bundle(BufReader::new(file), len, &inputs);
+    print_verdict(&verdict, &args.bundle, &at_text, cx)
+}
+
+/// Prints `verdict` of `name` in the chosen format and returns its exit code.
+pub(crate) fn print_verdict(verdict: &Verdict, name: &str, at: &str, cx: &mut Context<'_>) -> Exit {
     let exit = match verdict.exit {
         0 => Exit::Ok,
         1 => Exit::Invalid,
@@ -111,7 +116,7 @@ pub fn run(args: &VerifyArgs, cx: &mut Context<'_>) -> Exit {
             line.push('\n');
             line
         }
-        Format::Human => human(&verdict, &args.bundle, &at_text),
+        Format::Human => human(verdict, name, at),
     };
     cx.print(&text, exit)
 }
@@ -150,14 +155,14 @@ fn human(verdict: &Verdict, bundle: &str, at: &str) -> String {
 }
 
 /// Reads at most `limit + 1` bytes of `path` (enough for the parser to report a size error).
-fn read_bounded(path: &str, limit: usize) -> io::Result<Vec<u8>> {
+pub(crate) fn read_bounded(path: &str, limit: usize) -> io::Result<Vec<u8>> {
     let cap = u64::try_from(limit).unwrap_or(u64::MAX).saturating_add(1);
     let mut bytes = Vec::new();
     File::open(path)?.take(cap).read_to_end(&mut bytes)?;
     Ok(bytes)
 }
 
-fn io_problem(err: &io::Error) -> Problem {
+pub(crate) fn io_problem(err: &io::Error) -> Problem {
     let reason = match err.kind() {
         io::ErrorKind::NotFound => "no such file".to_owned(),
         io::ErrorKind::PermissionDenied => "permission denied".to_owned(),
