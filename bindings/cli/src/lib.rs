@@ -74,6 +74,9 @@ enum Command {
     /// Verify an evidence bundle offline against the keys you trust; print the verdict
     #[command(long_about = VERIFY_LONG_ABOUT, after_help = VERIFY_EXAMPLES)]
     Verify(commands::verify::VerifyArgs),
+    /// Export a producer signature as a Sigstore bundle, for Sigstore verifiers (`--sigstore`)
+    #[command(long_about = commands::export::LONG_ABOUT, after_help = commands::export::EXAMPLES)]
+    Export(commands::export::ExportArgs),
 }
 
 const VERIFY_LONG_ABOUT: &str = "\
@@ -260,6 +263,7 @@ where
         Command::Sign(args) => commands::sign::run(args, &mut cx),
         Command::Demo(args) => commands::demo::run(args, &mut cx),
         Command::Verify(args) => commands::verify::run(args, &mut cx),
+        Command::Export(args) => commands::export::run(args, &mut cx),
     }
 }
 

@@ -7,6 +7,7 @@
 //! - `sign`: add a producer signature to a bundle.
 //! - `demo`: sign a small example of evidence and verify it.
 //! - `verify`: verify an evidence bundle against a trust file and print the verdict.
+//! - `export --sigstore`: write one producer signature as a Sigstore bundle v0.3.
 //!
 //! A command exists only once it works (DESIGN §11). Register a new one here, in `Command` in
 //! `lib.rs`, and in `README.md`.
@@ -14,6 +15,7 @@
 pub mod bundle;
 pub mod canon;
 pub mod demo;
+pub mod export;
 pub mod keygen;
 pub mod sign;
 pub mod verify;
