@@ -13,13 +13,18 @@ default:
 demo:
     cargo run --release --locked -p clyra-cli -- demo
 
-# Run every test: interop venv, cargo test, go test, clippy, rustfmt (each stage prints its time; needs ../shared)
+# Run every test: interop venv and npm modules, cargo test, go test, clippy, rustfmt (each stage prints its time; needs ../shared)
 test:
     cargo clippy --version >/dev/null 2>&1 && cargo fmt --version >/dev/null 2>&1 || rustup component add clippy rustfmt
     if [ -f tests/interop/requirements.txt ]; then \
         bash .ci/stage interop-venv -- bash -c 'python3 -m venv tests/interop/.venv && tests/interop/.venv/bin/pip install -q --disable-pip-version-check -r tests/interop/requirements.txt'; \
     else \
         echo "stage interop-venv: skipped (no tests/interop/requirements.txt yet)"; \
+    fi
+    if [ -f tests/interop/package-lock.json ]; then \
+        bash .ci/stage interop-npm -- npm ci --prefix tests/interop --no-audit --no-fund; \
+    else \
+        echo "stage interop-npm: skipped (no tests/interop/package-lock.json yet)"; \
     fi
     bash .ci/stage cargo-test -- cargo test --workspace --locked
     bash .ci/stage go-test -- bash -c 'cd verifier/go && go vet ./... && go test ./...'

@@ -13,6 +13,7 @@ pub mod crypto;
 pub mod digest;
 pub mod dsse;
 pub mod error;
+pub mod export;
 pub mod format;
 pub mod inspect;
 pub mod jcs;

@@ -31,6 +31,7 @@ const AREAS: &[&str] = &[
     "risk",
     "receipt",
     "build",
+    "export",
 ];
 
 /// Manifest field paths (`journal.head`, `risk.score`) look like codes; a code's reason is never

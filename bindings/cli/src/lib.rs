@@ -82,6 +82,9 @@ enum Command {
     /// Show what is inside a bundle: change, artifacts, events, signers, approvals, risk
     #[command(long_about = INSPECT_LONG_ABOUT)]
     Inspect(commands::inspect::InspectArgs),
+    /// Export a producer signature as a Sigstore bundle, for Sigstore verifiers (`--sigstore`)
+    #[command(long_about = commands::export::LONG_ABOUT, after_help = commands::export::EXAMPLES)]
+    Export(commands::export::ExportArgs),
 }
 
 const APPROVE_LONG_ABOUT: &str = "\
@@ -294,6 +297,7 @@ where
         Command::Receipt(args) => commands::receipt::run(args, &mut cx),
         Command::Approve(args) => commands::approve::run(args, &mut cx),
         Command::Inspect(args) => commands::inspect::run(args, &mut cx),
+        Command::Export(args) => commands::export::run(args, &mut cx),
     }
 }
 

@@ -10,6 +10,7 @@
 //! - `receipt extract` / `receipt verify`: a one-event proof, made from a bundle, checked alone.
 //! - `approve`: sign an approval of a planned change, as the approver.
 //! - `inspect`: what is inside a bundle, readable.
+//! - `export --sigstore`: write one producer signature as a Sigstore bundle v0.3.
 //!
 //! A command exists only once it works (DESIGN §11). Register a new one here, in `Command` in
 //! `lib.rs`, and in `README.md`.
@@ -18,6 +19,7 @@ pub mod approve;
 pub mod bundle;
 pub mod canon;
 pub mod demo;
+pub mod export;
 pub mod inspect;
 pub mod keygen;
 pub mod receipt;

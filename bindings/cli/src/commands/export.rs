@@ -1,0 +1,174 @@
+//! `clyra export --sigstore`: one producer signature of a bundle as a Sigstore bundle v0.3
+//! (spec: dsse.md §9), for Sigstore tools such as `@sigstore/verify`.
+
+use std::fs::File;
+use std::path::PathBuf;
+
+use clap::Args;
+use clyra_core::bundle::Container;
+use clyra_core::digest::Sha256Digest;
+use clyra_core::export::sigstore_bundle;
+use clyra_core::{Coded, Limits};
+use serde_json::json;
+
+use super::bundle::io_problem;
+use crate::exit::Exit;
+use crate::output::{Format, Problem, CODE_EXISTS};
+use crate::{atomic, Context};
+
+/// Arguments of `clyra export`.
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// Write a Sigstore bundle v0.3 (the only export format, so required)
+    #[arg(long, required = true)]
+    pub sigstore: bool,
+
+    /// The evidence bundle whose producer signature to export
+    #[arg(value_name = "BUNDLE.zip")]
+    pub bundle: PathBuf,
+
+    /// Where to write the Sigstore bundle JSON (e.g. change.sigstore.json)
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
+
+    /// Which producer signature: its keyid (`sha256:<hex>` or `<hex>`); default: the first one
+    #[arg(long, value_name = "KEYID")]
+    pub key: Option<String>,
+
+    /// Replace FILE if it exists instead of refusing
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// Runs `clyra export`.
+pub fn run(args: &ExportArgs, cx: &mut Context<'_>) -> Exit {
+    match export(args, cx.format) {
+        Ok(report) => cx.print(&report, Exit::Ok),
+        Err(problem) => cx.fail(&problem),
+    }
+}
+
+/// The long help of `clyra export`.
+pub const LONG_ABOUT: &str = "\
+Export one producer signature of an evidence bundle as a Sigstore bundle v0.3, so Sigstore tools \
+(for example npm @sigstore/verify) can check it offline with the producer's public key.
+
+The signed in-toto Statement and its signature are copied unchanged. The key is named by a \
+public-key hint (base64 of the SHA-256 of the key, the digest in its keyid); there are no \
+transparency-log entries, so verify with a public key and log thresholds of 0. Sigstore verifiers \
+check only the signature: check the payloadType (application/vnd.in-toto+json) and the subject \
+(manifest.json and its SHA-256) yourself. The export does not verify the bundle: run \
+`clyra verify` first. FILE is written atomically and never replaced unless you pass --force. \
+See spec/dsse.md §9.";
+
+/// The examples of `clyra export --help`.
+pub const EXAMPLES: &str = "\
+Examples:
+  $ clyra export --sigstore change.zip --out change.sigstore.json
+  $ clyra export --sigstore change.zip --key sha256:3f2a... --out change.sigstore.json --force";
+
+const PREFIX: &str = "signatures/";
+const SUFFIX: &str = ".dsse.json";
+
+fn export(args: &ExportArgs, format: Format) -> Result<String, Problem> {
+    let limits = Limits::default();
+    if !args.force && args.out.symlink_metadata().is_ok() {
+        return Err(Problem::new(
+            CODE_EXISTS,
+            format!(
+                "`{}` exists; pass --force to replace it",
+                args.out.display()
+            ),
+        ));
+    }
+    let bundle_err = |detail: &'static str| {
+        Problem::new(
+            "export.bundle",
+            format!(
+                "{}: cannot read the bundle container ({detail})",
+                args.bundle.display()
+            ),
+        )
+    };
+    let file = File::open(&args.bundle).map_err(|e| io_problem(&args.bundle, &e, "read"))?;
+    let len = file
+        .metadata()
+        .map_err(|e| io_problem(&args.bundle, &e, "read"))?
+        .len();
+    let mut container = Container::open(file, len, &limits).map_err(|e| bundle_err(e.code()))?;
+
+    let wanted = args
+        .key
+        .as_deref()
+        .map(|k| k.strip_prefix("sha256:").unwrap_or(k));
+    let found = container
+        .entries()
+        .iter()
+        .enumerate()
+        .find_map(|(i, entry)| {
+            let hex = entry.name.strip_prefix(PREFIX)?.strip_suffix(SUFFIX)?;
+            (wanted.is_none() || wanted == Some(hex)).then(|| (i, entry.name.clone()))
+        });
+    let Some((index, name)) = found else {
+        let which = match &args.key {
+            Some(key) => format!("no producer signature by `{key}`"),
+            None => "no producer signature".to_owned(),
+        };
+        return Err(Problem::new(
+            "export.no_signature",
+            format!(
+                "{}: {which} (no {PREFIX}<keyid>{SUFFIX} entry)",
+                args.bundle.display()
+            ),
+        ));
+    };
+    // One byte over the envelope limit, so an oversized envelope is `dsse.too_large` below.
+    let max = u64::try_from(limits.dsse_max_envelope_bytes)
+        .unwrap_or(u64::MAX)
+        .saturating_add(1);
+    let envelope = container
+        .read_small_entry(index, max)
+        .map_err(|e| bundle_err(e.code()))?;
+    let exported = sigstore_bundle(&envelope, &limits).map_err(|e| {
+        let detail = e.detail().map(|d| format!(" ({d})")).unwrap_or_default();
+        Problem::new(
+            e.code(),
+            format!("{}: {name}: {e}{detail}", args.bundle.display()),
+        )
+    })?;
+    atomic::write(&args.out, &exported, 0o644, args.force).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::AlreadyExists {
+            Problem::new(
+                CODE_EXISTS,
+                format!(
+                    "`{}` exists; pass --force to replace it",
+                    args.out.display()
+                ),
+            )
+        } else {
+            io_problem(&args.out, &e, "write")
+        }
+    })?;
+
+    let keyid = format!(
+        "sha256:{}",
+        name.trim_start_matches(PREFIX).trim_end_matches(SUFFIX)
+    );
+    let digest = Sha256Digest::of(&exported).to_prefixed();
+    Ok(match format {
+        Format::Human => format!(
+            "{}\n  exported   {name} (producer {keyid})\n  format     Sigstore bundle v0.3, public-key hint, no tlog entries\n  verify it  with the producer's public key; check payloadType and subject yourself (spec/dsse.md §9)\n",
+            args.out.display()
+        ),
+        Format::Json => format!(
+            "{}\n",
+            json!({
+                "out": args.out.display().to_string(),
+                "envelope": name,
+                "keyid": keyid,
+                "media_type": clyra_core::export::SIGSTORE_BUNDLE_V03_MEDIA_TYPE,
+                "sha256": digest,
+            })
+        ),
+    })
+}
