@@ -9,11 +9,13 @@ use std::fs::File;
 use std::io::{self, BufReader, Read};
 
 use clap::Args;
+use clyra_core::audit::audit;
 use clyra_core::format::Schemas;
+use clyra_core::jcs::{self, Value};
 use clyra_core::time::Timestamp;
 use clyra_core::trust::Trust;
 use clyra_core::verdict::Severity;
-use clyra_core::verify::{policy_digest, verify_bundle, Verdict, VerifyInputs};
+use clyra_core::verify::{policy_digest, verify_bundle_with_evidence, Verdict, VerifyInputs};
 use clyra_core::{Coded, Limits};
 
 use crate::exit::Exit;
@@ -38,6 +40,11 @@ pub struct VerifyArgs {
     /// Policy document (JSON) the bundle must have been produced under
     #[arg(long, value_name = "POLICY")]
     pub policy: Option<String>,
+
+    /// Auditor view: controls each check supports, a summary sentence, the risk breakdown and
+    /// the lineage tree (human: after the checks; JSON: an `audit` member)
+    #[arg(long)]
+    pub auditor: bool,
 }
 
 /// Runs `clyra verify`.
@@ -98,7 +105,10 @@ pub fn run(args: &VerifyArgs, cx: &mut Context<'_>) -> Exit {
         schemas: &schemas,
         limits: &limits,
     };
-    let verdict = verify_bundle(BufReader::new(file), len, &inputs);
+    let (verdict, evidence) = verify_bundle_with_evidence(BufReader::new(file), len, &inputs);
+    let report = args
+        .auditor
+        .then(|| audit(&verdict, evidence.manifest.as_ref(), &evidence.approvals));
     let exit = match verdict.exit {
         0 => Exit::Ok,
         1 => Exit::Invalid,
@@ -107,11 +117,29 @@ pub fn run(args: &VerifyArgs, cx: &mut Context<'_>) -> Exit {
     };
     let text = match cx.format {
         Format::Json => {
-            let mut line = String::from_utf8_lossy(&verdict.to_json()).into_owned();
+            let json = match &report {
+                None => verdict.to_json(),
+                // verdicts.md §3: the optional, informative `audit` member.
+                Some(report) => match jcs::parse(&verdict.to_json(), &limits) {
+                    Ok(Value::Object(mut top)) => {
+                        top.insert("audit", report.to_value());
+                        jcs::to_vec(&Value::from(top))
+                    }
+                    _ => verdict.to_json(),
+                },
+            };
+            let mut line = String::from_utf8_lossy(&json).into_owned();
             line.push('\n');
             line
         }
-        Format::Human => human(&verdict, &args.bundle, &at_text),
+        Format::Human => {
+            let mut text = human(&verdict, &args.bundle, &at_text);
+            if let Some(report) = &report {
+                text.push('\n');
+                text.push_str(&report.to_text());
+            }
+            text
+        }
     };
     cx.print(&text, exit)
 }
