@@ -126,9 +126,78 @@ impl Coded for UsageError {
 /// Reads each entry once; artifacts are streamed, so memory does not grow with their size.
 /// A source that cannot be read is reported as the container check being made.
 pub fn verify_bundle<R: Read + Seek>(source: R, len: u64, inputs: &VerifyInputs<'_>) -> Verdict {
+    verify_bundle_with_evidence(source, len, inputs).0
+}
+
+/// What an auditor view reads besides the checks: the manifest that passed the manifest step and
+/// the approval payloads as recorded. Informative only: it never changes a verdict.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Evidence {
+    /// The manifest JSON, when the manifest step passed.
+    pub manifest: Option<Value>,
+    /// One record per approval entry of the manifest, in file order.
+    pub approvals: Vec<ApprovalRecord>,
+}
+
+/// An approval payload as recorded in its envelope (decoded, not judged: the approvals step's
+/// checks for the same `file` say whether it counted).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ApprovalRecord {
+    /// The envelope file, `approvals/NNNN.dsse.json`.
+    pub file: String,
+    /// The approver's `sso_sub`, when the payload decodes and has one.
+    pub sso_sub: Option<String>,
+    /// `approved_at`, when present.
+    pub approved_at: Option<String>,
+    /// `mfa_verified`, when present.
+    pub mfa_verified: Option<bool>,
+}
+
+/// [`verify_bundle`], also returning the [`Evidence`] an auditor view needs. The verdict is the
+/// one `verify_bundle` gives for the same inputs.
+pub fn verify_bundle_with_evidence<R: Read + Seek>(
+    source: R,
+    len: u64,
+    inputs: &VerifyInputs<'_>,
+) -> (Verdict, Evidence) {
     let mut checks = Vec::new();
-    run(source, len, inputs, &mut checks);
-    Verdict::from_checks(checks)
+    let mut evidence = Evidence::default();
+    run(source, len, inputs, &mut checks, &mut evidence);
+    (Verdict::from_checks(checks), evidence)
+}
+
+/// Decodes each listed approval envelope's payload (without judging it) for the auditor view.
+fn approval_records(
+    loaded: &container::Loaded,
+    manifest: &Manifest,
+    limits: &Limits,
+) -> Vec<ApprovalRecord> {
+    manifest
+        .approvals
+        .iter()
+        .map(|entry| {
+            let payload = loaded
+                .bytes(&entry.file)
+                .and_then(|b| crate::dsse::Envelope::decode(b, limits).ok())
+                .and_then(|e| jcs::parse(&e.payload, limits).ok());
+            let text = |k: &str| {
+                payload
+                    .as_ref()
+                    .and_then(|p| p.get(k))
+                    .and_then(Value::as_str)
+                    .map(str::to_owned)
+            };
+            ApprovalRecord {
+                file: entry.file.clone(),
+                sso_sub: text("sso_sub"),
+                approved_at: text("approved_at"),
+                mfa_verified: payload
+                    .as_ref()
+                    .and_then(|p| p.get("mfa_verified"))
+                    .and_then(Value::as_bool),
+            }
+        })
+        .collect()
 }
 
 /// Verifies `bytes` as a bundle against a trust file (`trust_bytes`, either form of trust-v0.md),
@@ -201,7 +270,13 @@ pub(crate) struct Sealed {
     pub(crate) created_at: Timestamp,
 }
 
-fn run<R: Read + Seek>(source: R, len: u64, inputs: &VerifyInputs<'_>, checks: &mut Vec<Check>) {
+fn run<R: Read + Seek>(
+    source: R,
+    len: u64,
+    inputs: &VerifyInputs<'_>,
+    checks: &mut Vec<Check>,
+    evidence: &mut Evidence,
+) {
     // 1. container: headers, then every entry's data, then the entry set; a failure stops.
     let loaded = match container::load(source, len, inputs.limits) {
         Ok(loaded) => loaded,
@@ -220,6 +295,8 @@ fn run<R: Read + Seek>(source: R, len: u64, inputs: &VerifyInputs<'_>, checks: &
         skip_after(Step::Manifest, checks);
         return;
     };
+    evidence.manifest = Some(sealed.manifest.value.clone());
+    evidence.approvals = approval_records(&loaded, &sealed.manifest, inputs.limits);
     // 3–5. artifacts, journal, Merkle.
     content::artifacts(&loaded, &sealed.manifest, checks);
     let journal = loaded.bytes(container::JOURNAL).unwrap_or(&[]);

@@ -168,5 +168,5 @@ fn run_verify(args: &VerifyReceiptArgs, cx: &mut Context<'_>) -> Exit {
         Err(err) => return cx.fail(&io_problem(&err).in_source(&receipt_source)),
     };
     let verdict = verify_receipt(&bytes, &trust, &at, &schemas, &limits);
-    print_verdict(&verdict, &args.receipt, &at_text, cx)
+    print_verdict(&verdict, None, &args.receipt, &at_text, cx)
 }

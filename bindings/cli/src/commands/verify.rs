@@ -9,11 +9,13 @@ use std::fs::File;
 use std::io::{self, BufReader, Read};
 
 use clap::Args;
+use clyra_core::audit::{audit, AuditReport};
 use clyra_core::format::Schemas;
+use clyra_core::jcs::{self, Value};
 use clyra_core::time::Timestamp;
 use clyra_core::trust::Trust;
 use clyra_core::verdict::Severity;
-use clyra_core::verify::{policy_digest, verify_bundle, Verdict, VerifyInputs};
+use clyra_core::verify::{policy_digest, verify_bundle_with_evidence, Verdict, VerifyInputs};
 use clyra_core::{Coded, Limits};
 
 use crate::exit::Exit;
@@ -38,6 +40,11 @@ pub struct VerifyArgs {
     /// Policy document (JSON) the bundle must have been produced under
     #[arg(long, value_name = "POLICY")]
     pub policy: Option<String>,
+
+    /// Auditor view: controls each check supports, a summary sentence, the risk breakdown and
+    /// the lineage tree (human: after the checks; JSON: an `audit` member)
+    #[arg(long)]
+    pub auditor: bool,
 }
 
 /// Runs `clyra verify`.
@@ -98,12 +105,21 @@ pub fn run(args: &VerifyArgs, cx: &mut Context<'_>) -> Exit {
         schemas: &schemas,
         limits: &limits,
     };
-    let verdict = verify_bundle(BufReader::new(file), len, &inputs);
-    print_verdict(&verdict, &args.bundle, &at_text, cx)
+    let (verdict, evidence) = verify_bundle_with_evidence(BufReader::new(file), len, &inputs);
+    let report = args
+        .auditor
+        .then(|| audit(&verdict, evidence.manifest.as_ref(), &evidence.approvals));
+    print_verdict(&verdict, report.as_ref(), &args.bundle, &at_text, cx)
 }
 
-/// Prints `verdict` of `name` in the chosen format and returns its exit code.
-pub(crate) fn print_verdict(verdict: &Verdict, name: &str, at: &str, cx: &mut Context<'_>) -> Exit {
+/// Prints `verdict` of `name` (with the auditor view when given) and returns its exit code.
+pub(crate) fn print_verdict(
+    verdict: &Verdict,
+    report: Option<&AuditReport>,
+    name: &str,
+    at: &str,
+    cx: &mut Context<'_>,
+) -> Exit {
     let exit = match verdict.exit {
         0 => Exit::Ok,
         1 => Exit::Invalid,
@@ -112,11 +128,29 @@ pub(crate) fn print_verdict(verdict: &Verdict, name: &str, at: &str, cx: &mut Co
     };
     let text = match cx.format {
         Format::Json => {
-            let mut line = String::from_utf8_lossy(&verdict.to_json()).into_owned();
+            let json = match &report {
+                None => verdict.to_json(),
+                // verdicts.md §3: the optional, informative `audit` member.
+                Some(report) => match jcs::parse(&verdict.to_json(), &Limits::default()) {
+                    Ok(Value::Object(mut top)) => {
+                        top.insert("audit", report.to_value());
+                        jcs::to_vec(&Value::from(top))
+                    }
+                    _ => verdict.to_json(),
+                },
+            };
+            let mut line = String::from_utf8_lossy(&json).into_owned();
             line.push('\n');
             line
         }
-        Format::Human => human(verdict, name, at),
+        Format::Human => {
+            let mut text = human(verdict, name, at);
+            if let Some(report) = report {
+                text.push('\n');
+                text.push_str(&report.to_text());
+            }
+            text
+        }
     };
     cx.print(&text, exit)
 }
