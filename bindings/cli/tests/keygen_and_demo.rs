@@ -146,6 +146,18 @@ fn demo_builds_and_verifies_a_def_and_a_pef_bundle_and_catches_tampering() {
     );
     assert!(stdout.contains("snowflake"), "{stdout}");
     assert!(stdout.contains("MCP: server"), "{stdout}");
+    // The auditor view: summary sentence, controls, risk breakdown, lineage.
+    assert_eq!(stdout.matches("AUDITOR VIEW").count(), 2, "{stdout}");
+    assert!(
+        stdout.contains("approved by lee.ortiz@acme.example and sam.kim@acme.example"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("risk 40/100"), "{stdout}");
+    assert!(stdout.contains("PCI DSS v4.0.1 10.2.1"), "{stdout}");
+    assert!(
+        stdout.contains("└── model.shop.orders [changed]"),
+        "{stdout}"
+    );
 
     let out = clyra(&["demo", "--format", "json"]);
     assert_eq!(out.status.code(), Some(0));

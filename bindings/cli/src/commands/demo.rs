@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 
 use clap::Args;
 use clyra_core::approval::APPROVAL_PAYLOAD_TYPE;
+use clyra_core::audit::{audit, AuditReport};
 use clyra_core::build::{build_bundle, ApprovalFile, Artifact, BuildInputs, BundleSpec};
 use clyra_core::crypto::{Scheme, SigningKey};
 use clyra_core::digest::{to_hex, Sha256Digest};
@@ -19,7 +20,7 @@ use clyra_core::jcs::{self, Map, Value};
 use clyra_core::time::Timestamp;
 use clyra_core::trust::Trust;
 use clyra_core::verdict::Severity;
-use clyra_core::verify::{verify_bundle, Verdict, VerifyInputs};
+use clyra_core::verify::{verify_bundle_with_evidence, Verdict, VerifyInputs};
 use clyra_core::{Coded, Limits};
 
 use crate::exit::Exit;
@@ -45,6 +46,7 @@ pub struct DemoArgs {
 
 /// One demonstrated change: its bundle, what to verify it with, and the verdict.
 struct Story {
+    audit: AuditReport,
     title: &'static str,
     facts: Vec<String>,
     bundle: Vec<u8>,
@@ -124,8 +126,9 @@ fn demo(args: &DemoArgs) -> Result<Outcome, Problem> {
             PEF_POLICY,
         ),
     ] {
-        let verdict = check(&bundle, &trust, &spec, Some(policy), &schemas, &limits)?;
+        let (verdict, audit) = check(&bundle, &trust, &spec, Some(policy), &schemas, &limits)?;
         stories.push(Story {
+            audit,
             title,
             facts: facts(&spec, &bundle),
             bundle,
@@ -151,6 +154,7 @@ fn demo(args: &DemoArgs) -> Result<Outcome, Problem> {
             &schemas,
             &limits,
         )?
+        .0
     };
     if let Some(dir) = &args.out {
         save(dir, &stories, &trust_bytes)?;
@@ -311,7 +315,7 @@ fn check(
     policy: Option<&str>,
     schemas: &Schemas,
     limits: &Limits,
-) -> Result<Verdict, Problem> {
+) -> Result<(Verdict, AuditReport), Problem> {
     let created = spec
         .get("created_at")
         .and_then(Value::as_str)
@@ -325,11 +329,10 @@ fn check(
         schemas,
         limits,
     };
-    Ok(verify_bundle(
-        Cursor::new(bundle),
-        bundle.len() as u64,
-        &inputs,
-    ))
+    let (verdict, evidence) =
+        verify_bundle_with_evidence(Cursor::new(bundle), bundle.len() as u64, &inputs);
+    let report = audit(&verdict, evidence.manifest.as_ref(), &evidence.approvals);
+    Ok((verdict, report))
 }
 
 /// The facts an auditor reads first, from the bundle spec and the sealed bytes.
@@ -425,6 +428,14 @@ fn human(stories: &[Story], tampered: &Verdict) -> String {
         }
         out.push_str("   verification (trust: 1 producer key, 2 approver keys; policy given; one day later):\n");
         push_steps(&mut out, &story.verdict);
+        out.push('\n');
+        for line in story.audit.to_text().lines() {
+            if !line.is_empty() {
+                out.push_str("   ");
+                out.push_str(line);
+            }
+            out.push('\n');
+        }
     }
     out.push_str(&format!(
         "\n{}. The DEF bundle with one byte changed\n",
