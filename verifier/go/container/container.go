@@ -124,9 +124,10 @@ type central struct {
 }
 
 type reader struct {
-	r    io.ReaderAt
-	size uint64
-	lim  limits.Limits
+	r       io.ReaderAt
+	size    uint64
+	lim     limits.Limits
+	copyBuf []byte // shared by every entry's data check (data.go)
 }
 
 // readAt reads n bytes at off; ok is false when they are not all inside the file.

@@ -44,6 +44,18 @@ func (c *countingReader) ReadByte() (byte, error) {
 }
 
 func (c *countingReader) Read(p []byte) (int, error) {
+	if c.i >= c.n && len(p) >= len(c.buf) {
+		// Nothing buffered and a large read: straight into p, no second copy.
+		n, err := c.r.Read(p)
+		c.consumed += uint64(n)
+		if n > 0 {
+			return n, nil
+		}
+		if err == nil {
+			err = io.ErrNoProgress
+		}
+		return 0, err
+	}
 	if err := c.fill(); err != nil {
 		return 0, err
 	}
@@ -52,6 +64,10 @@ func (c *countingReader) Read(p []byte) (int, error) {
 	c.consumed += uint64(n)
 	return n, nil
 }
+
+// copyBufSize is the one buffer an entry's data is hashed through: SHA-256 and CRC-32 run over
+// blocks this large, and memory stays the same whatever the artifact sizes.
+const copyBufSize = 1 << 20
 
 // retained reports whether an entry's bytes are kept (package comment).
 func (rd *reader) retained(name string, size uint64) bool {
@@ -83,7 +99,10 @@ func (rd *reader) data(c *central, e *Entry) *Error {
 	if c.method == 8 {
 		in = flate.NewReader(src)
 	}
-	n, err := io.Copy(w, io.LimitReader(in, int64(min(c.usize, 1<<62))+1))
+	if rd.copyBuf == nil {
+		rd.copyBuf = make([]byte, copyBufSize)
+	}
+	n, err := io.CopyBuffer(w, io.LimitReader(in, int64(min(c.usize, 1<<62))+1), rd.copyBuf)
 	if err != nil {
 		var corrupt flate.CorruptInputError
 		switch {

@@ -13,10 +13,12 @@ const maxSafeInteger = 1<<53 - 1
 
 // frame is one open array or object on the parser's explicit stack.
 type frame struct {
-	object  bool
-	items   []Value
-	members []Member
-	seen    map[string]struct{}
+	object bool
+	// start is where this container's items or members begin on the parser's shared
+	// p.items / p.members stacks; they are copied out, at their exact size, when it closes.
+	start int
+	// seen holds the keys met once the object is large (see dupKey); small objects are scanned.
+	seen map[string]struct{}
 	// dupOffset is the offset of the first repeated key met in this object, or -1; it is
 	// reported when the object closes (primitives.md §2.3).
 	dupOffset int
@@ -27,7 +29,47 @@ type parser struct {
 	data  []byte
 	pos   int
 	lim   limits.Limits
-	stack []*frame
+	stack []frame
+	// items and members are the shared scratch stacks of the open containers' contents.
+	items   []Value
+	members []Member
+}
+
+// smallObject is the member count up to which a repeated key is found by scanning the members
+// instead of through a map.
+const smallObject = 16
+
+// count returns the number of items or members the open container f holds so far.
+func (p *parser) count(f *frame) int {
+	if f.object {
+		return len(p.members) - f.start
+	}
+	return len(p.items) - f.start
+}
+
+// dupKey reports whether key was already met in the open object f, and records it.
+func (p *parser) dupKey(f *frame, key string) bool {
+	if f.seen != nil {
+		if _, dup := f.seen[key]; dup {
+			return true
+		}
+		f.seen[key] = struct{}{}
+		return false
+	}
+	ms := p.members[f.start:]
+	for i := range ms {
+		if ms[i].Key == key {
+			return true
+		}
+	}
+	if len(ms) >= smallObject {
+		f.seen = make(map[string]struct{}, 2*len(ms))
+		for i := range ms {
+			f.seen[ms[i].Key] = struct{}{}
+		}
+		f.seen[key] = struct{}{}
+	}
+	return false
 }
 
 type state uint8
@@ -53,6 +95,19 @@ func Parse(data []byte, lim limits.Limits) (Value, error) {
 	return p.run()
 }
 
+// Parser parses documents one after another as Parse does, reusing its scratch memory between
+// them (for the lines of a journal). The zero value is ready; it is not safe for concurrent use.
+type Parser struct{ p parser }
+
+// Parse is Parse(data, lim).
+func (ps *Parser) Parse(data []byte, lim limits.Limits) (Value, error) {
+	if int64(len(data)) > lim.JSONMaxBytes {
+		return Parse(data, lim)
+	}
+	ps.p = parser{data: data, lim: lim, stack: ps.p.stack[:0], items: ps.p.items[:0], members: ps.p.members[:0]}
+	return ps.p.run()
+}
+
 func (p *parser) run() (Value, error) {
 	st := expectValue
 	for {
@@ -62,7 +117,7 @@ func (p *parser) run() (Value, error) {
 			if p.pos >= len(p.data) {
 				return Value{}, p.endErr()
 			}
-			if top := p.top(); top != nil && !top.object && len(top.items) >= p.lim.JSONMaxEntries {
+			if top := p.top(); top != nil && !top.object && p.count(top) >= p.lim.JSONMaxEntries {
 				return Value{}, newError(CodeTooManyEntries, p.pos, "array has more entries than the limit")
 			}
 			c := p.data[p.pos]
@@ -71,7 +126,12 @@ func (p *parser) run() (Value, error) {
 				if len(p.stack) >= p.lim.JSONMaxDepth {
 					return Value{}, newError(CodeTooDeep, p.pos, "nesting deeper than the depth limit")
 				}
-				f := &frame{object: c == '{', dupOffset: -1}
+				f := frame{object: c == '{', dupOffset: -1}
+				if f.object {
+					f.start = len(p.members)
+				} else {
+					f.start = len(p.items)
+				}
 				p.stack = append(p.stack, f)
 				p.pos++
 				p.skipWS()
@@ -140,7 +200,7 @@ func (p *parser) run() (Value, error) {
 			if p.data[p.pos] != '"' {
 				return Value{}, p.badByte(CodeUnexpectedChar, "expected an object key")
 			}
-			if len(top.members) >= p.lim.JSONMaxEntries {
+			if p.count(top) >= p.lim.JSONMaxEntries {
 				return Value{}, newError(CodeTooManyEntries, p.pos, "object has more members than the limit")
 			}
 			keyOffset := p.pos
@@ -148,15 +208,8 @@ func (p *parser) run() (Value, error) {
 			if err != nil {
 				return Value{}, err
 			}
-			if top.seen == nil {
-				top.seen = make(map[string]struct{})
-			}
-			if _, dup := top.seen[key]; dup {
-				if top.dupOffset < 0 {
-					top.dupOffset = keyOffset
-				}
-			} else {
-				top.seen[key] = struct{}{}
+			if p.dupKey(top, key) && top.dupOffset < 0 {
+				top.dupOffset = keyOffset
 			}
 			top.key = key
 			p.skipWS()
@@ -203,7 +256,7 @@ func (p *parser) top() *frame {
 	if len(p.stack) == 0 {
 		return nil
 	}
-	return p.stack[len(p.stack)-1]
+	return &p.stack[len(p.stack)-1]
 }
 
 // complete hands a finished value to the enclosing container; done reports a finished top level.
@@ -213,9 +266,9 @@ func (p *parser) complete(v Value) (Value, bool) {
 		return v, true
 	}
 	if top.object {
-		top.members = append(top.members, Member{Key: top.key, Value: v})
+		p.members = append(p.members, Member{Key: top.key, Value: v})
 	} else {
-		top.items = append(top.items, v)
+		p.items = append(p.items, v)
 	}
 	return Value{}, false
 }
@@ -226,15 +279,17 @@ func (p *parser) closeTop() (Value, bool, error) {
 	p.stack = p.stack[:len(p.stack)-1]
 	var v Value
 	if f.object {
-		v = Value{kind: KindObject, members: f.members}
-		if v.members == nil {
-			v.members = []Member{}
-		}
+		ms := make([]Member, len(p.members)-f.start)
+		copy(ms, p.members[f.start:])
+		clear(p.members[f.start:])
+		p.members = p.members[:f.start]
+		v = Value{kind: KindObject, members: ms}
 	} else {
-		v = Value{kind: KindArray, items: f.items}
-		if v.items == nil {
-			v.items = []Value{}
-		}
+		items := make([]Value, len(p.items)-f.start)
+		copy(items, p.items[f.start:])
+		clear(p.items[f.start:])
+		p.items = p.items[:f.start]
+		v = Value{kind: KindArray, items: items}
 	}
 	v, done := p.complete(v)
 	if !done {
@@ -390,8 +445,21 @@ func (p *parser) parseNumber() (float64, error) {
 // parseString reads a string starting at its opening quote and returns the decoded text.
 func (p *parser) parseString() (string, error) {
 	p.pos++ // opening quote
-	buf := make([]byte, 0, 16)
 	maxLen := int(min(p.lim.JSONMaxStringBytes, math.MaxInt))
+	// Fast path: printable ASCII without escapes up to the closing quote, within the limit, is
+	// its own decoded text. Anything else is decoded below from the start.
+	for i := p.pos; i < len(p.data) && i-p.pos <= maxLen; i++ {
+		c := p.data[i]
+		if c == '"' {
+			s := string(p.data[p.pos:i])
+			p.pos = i + 1
+			return s, nil
+		}
+		if c == '\\' || c < 0x20 || c >= utf8.RuneSelf {
+			break
+		}
+	}
+	buf := make([]byte, 0, 16)
 	for {
 		if p.pos >= len(p.data) {
 			return "", p.endErr()

@@ -25,10 +25,26 @@ func Canonicalize(data []byte, lim limits.Limits) ([]byte, error) {
 // code; valid JSON that differs returns jcs.not_canonical at the first differing byte (the
 // shorter length when one is a prefix of the other).
 func CheckCanonical(data []byte, lim limits.Limits) error {
-	canon, err := Canonicalize(data, lim)
+	v, err := Parse(data, lim)
 	if err != nil {
 		return err
 	}
+	_, err = CheckCanonicalValue(data, v, nil)
+	return err
+}
+
+// CheckCanonicalValue is CheckCanonical for data already parsed into v (v = Parse(data)), so a
+// caller that needs the value parses once. The canonical form is written into buf[:0], which is
+// returned for reuse.
+func CheckCanonicalValue(data []byte, v Value, buf []byte) ([]byte, error) {
+	canon, err := AppendCanonical(buf[:0], v)
+	if err != nil {
+		return buf, err
+	}
+	return canon, compareCanonical(canon, data)
+}
+
+func compareCanonical(canon, data []byte) error {
 	n := min(len(canon), len(data))
 	for i := 0; i < n; i++ {
 		if canon[i] != data[i] {
@@ -48,6 +64,30 @@ func Marshal(v Value) ([]byte, error) {
 	return appendValue(nil, v)
 }
 
+// AppendCanonical appends the canonical form of v to dst (see Marshal).
+func AppendCanonical(dst []byte, v Value) ([]byte, error) {
+	return appendValue(dst, v)
+}
+
+// keysSorted reports whether the members' keys are strictly increasing as UTF-16 code-unit
+// sequences, checked without allocating when every key is ASCII (where UTF-16 order is byte
+// order); ok is false when some key is not ASCII and the caller must sort.
+func keysSorted(ms []Member) (sorted, ok bool) {
+	sorted = true
+	for i := range ms {
+		k := ms[i].Key
+		for j := 0; j < len(k); j++ {
+			if k[j] >= utf8.RuneSelf {
+				return false, false
+			}
+		}
+		if i > 0 && ms[i-1].Key >= k {
+			sorted = false
+		}
+	}
+	return sorted, true
+}
+
 func appendValue(dst []byte, v Value) ([]byte, error) {
 	switch v.kind {
 	case KindNull:
@@ -58,6 +98,11 @@ func appendValue(dst []byte, v Value) ([]byte, error) {
 		}
 		return append(dst, "false"...), nil
 	case KindNumber:
+		if v.num == math.Trunc(v.num) && math.Abs(v.num) <= maxSafeInteger && v.num != 0 {
+			// An integer of magnitude at most 2^53 − 1 prints as its exact decimal digits
+			// (the k ≤ n ≤ 21 case of FormatNumber).
+			return strconv.AppendInt(dst, int64(v.num), 10), nil
+		}
 		s, err := FormatNumber(v.num)
 		if err != nil {
 			return nil, err
@@ -78,6 +123,24 @@ func appendValue(dst []byte, v Value) ([]byte, error) {
 		}
 		return append(dst, ']'), nil
 	case KindObject:
+		if sorted, ok := keysSorted(v.members); ok && sorted {
+			// Already in canonical order with distinct keys: write in place.
+			dst = append(dst, '{')
+			for i := range v.members {
+				if i > 0 {
+					dst = append(dst, ',')
+				}
+				var err error
+				if dst, err = appendString(dst, v.members[i].Key); err != nil {
+					return nil, err
+				}
+				dst = append(dst, ':')
+				if dst, err = appendValue(dst, v.members[i].Value); err != nil {
+					return nil, err
+				}
+			}
+			return append(dst, '}'), nil
+		}
 		type sortable struct {
 			units []uint16
 			m     *Member

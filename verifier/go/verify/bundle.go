@@ -1,9 +1,11 @@
 package verify
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"io"
 	"strings"
 
 	"github.com/clyra-dev/clyra/verifier/go/container"
@@ -86,14 +88,20 @@ func (r *run) skipFrom(i int) {
 // Bundle verifies a bundle (bundle-v0.md §7) against a usable trust, at the verification time at
 // (a valid timestamp), with the policy document given (nil when none), within lim.
 func Bundle(data []byte, tr *trust.Trust, at string, policy []byte, lim limits.Limits) Verdict {
+	return BundleAt(bytes.NewReader(data), int64(len(data)), tr, at, policy, lim)
+}
+
+// BundleAt is Bundle over a bundle of size bytes readable from ra (an *os.File, typically): the
+// container is streamed from ra, so memory does not grow with the size of the artifacts.
+func BundleAt(ra io.ReaderAt, size int64, tr *trust.Trust, at string, policy []byte, lim limits.Limits) Verdict {
 	r := &run{lim: lim, trust: tr, at: at, policy: policy}
-	r.pipeline(data)
+	r.pipeline(ra, size)
 	return Decide(r.checks)
 }
 
-func (r *run) pipeline(data []byte) {
+func (r *run) pipeline(ra io.ReaderAt, size int64) {
 	// 1. container
-	b, cerr := container.ReadBytes(data, r.lim)
+	b, cerr := container.Read(ra, size, r.lim)
 	if cerr != nil {
 		r.fail(StepContainer, cerr.Code, cerr.Subject, cerr.Detail)
 		r.skipFrom(1)

@@ -1,8 +1,10 @@
 package main
 
 import (
+	"bytes"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 
 	"github.com/clyra-dev/clyra/verifier/go/jcs"
@@ -80,11 +82,12 @@ func runVerify(args []string, stdout, stderr io.Writer) int {
 		return verdictError(stdout, codeUsage)
 	}
 	lim := limits.Default()
-	data, err := readFile(a.bundle, lim.BundleMaxBytes)
+	bundle, err := openBundle(a.bundle, lim.BundleMaxBytes)
 	if err != nil {
 		fmt.Fprintln(stderr, err)
 		return verdictError(stdout, codeIO)
 	}
+	defer bundle.close()
 	trustBytes, err := readFile(a.trust, lim.JSONMaxBytes)
 	if err != nil {
 		fmt.Fprintln(stderr, err)
@@ -112,7 +115,33 @@ func runVerify(args []string, stdout, stderr io.Writer) int {
 			return verdictError(stdout, codePolicyFile)
 		}
 	}
-	v := verify.Bundle(data, tr, a.at, policy, lim)
+	v := verify.BundleAt(bundle.r, bundle.size, tr, a.at, policy, lim)
 	fmt.Fprintf(stdout, "%s\n", v.JSON())
 	return v.Exit
+}
+
+// bundleFile is an opened bundle: a regular file is read in place through its io.ReaderAt (the
+// container reader streams it; nothing grows with artifact size), anything else (a pipe, a
+// device) is read into memory as before, at most max+1 bytes.
+type bundleFile struct {
+	r     io.ReaderAt
+	size  int64
+	close func()
+}
+
+func openBundle(path string, max int64) (*bundleFile, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	if st, err := f.Stat(); err == nil && st.Mode().IsRegular() {
+		// Clamped to max+1 like readFile, so an oversized file is reported the same way.
+		return &bundleFile{r: f, size: min(st.Size(), max+1), close: func() { f.Close() }}, nil
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, max+1))
+	if err != nil {
+		return nil, err
+	}
+	return &bundleFile{r: bytes.NewReader(data), size: int64(len(data)), close: func() {}}, nil
 }

@@ -64,3 +64,23 @@ func TestVerifyCommand(t *testing.T) {
 		}
 	}
 }
+
+// TestOpenBundle: a regular file is read in place with its size clamped to max+1 (as readFile
+// reads at most max+1 bytes), so an oversized bundle meets the same zip.size_limit.
+func TestOpenBundle(t *testing.T) {
+	path := write(t, "0123456789")
+	for _, c := range []struct{ max, size int64 }{{100, 10}, {10, 10}, {9, 10}, {4, 5}} {
+		b, err := openBundle(path, c.max)
+		if err != nil {
+			t.Fatal(err)
+		}
+		buf := make([]byte, c.size)
+		if n, err := b.r.ReadAt(buf, 0); b.size != c.size || n != int(c.size) || err != nil || string(buf) != "0123456789"[:c.size] {
+			t.Errorf("max %d: size %d, read %d %v %q", c.max, b.size, n, err, buf)
+		}
+		b.close()
+	}
+	if _, err := openBundle(path+".missing", 10); err == nil {
+		t.Error("a missing file opened")
+	}
+}
