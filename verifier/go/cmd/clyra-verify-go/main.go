@@ -1,6 +1,6 @@
 // Command clyra-verify-go is the Go verifier's adapter for the conformance CLI protocol
-// (spec/conformance.md §6). It implements `jcs FILE`, `merkle-root FILE` and `verify`;
-// `receipt-verify` does not exist yet and answers with the usage error of §6.6.
+// (spec/conformance.md §6). It implements `jcs FILE`, `merkle-root FILE`, `verify` and
+// `receipt-verify`.
 package main
 
 import (
@@ -48,8 +48,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	case "verify":
 		return runVerify(args[1:], stdout, stderr)
 	case "receipt-verify":
-		fmt.Fprintf(stderr, "%s is not implemented by the Go verifier yet\n", args[0])
-		return verdictError(stdout, codeUsage)
+		return runReceiptVerify(args[1:], stdout, stderr)
 	default:
 		fmt.Fprintf(stderr, "unknown command `%s`\n", args[0])
 		return verdictError(stdout, codeUsage)

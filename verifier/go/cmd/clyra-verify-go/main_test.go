@@ -128,7 +128,8 @@ func TestOtherCommands(t *testing.T) {
 		{"verify", "b.zip", "--trust", "t.json", "--at", "2026-13-01T00:00:00Z"},
 		{"verify", "b.zip", "--trust", "t.json", "--at", "2026-01-01T00:00:00Z", "--bogus", "x"},
 		{"verify", "--trust", "t.json", "--at", "2026-01-01T00:00:00Z"},
-		{"receipt-verify", "r.json", "--trust", "t.json", "--at", "2026-01-01T00:00:00Z"},
+		{"receipt-verify", "r.json", "--trust", "t.json"},
+		{"receipt-verify", "r.json", "--trust", "t.json", "--at", "2026-01-01T00:00:00Z", "--policy", "p.json"},
 		{},
 		{"canon"},
 	} {
