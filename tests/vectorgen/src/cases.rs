@@ -55,9 +55,39 @@ fn vector(bundle: Vec<u8>, trust: Vec<u8>) -> Vector {
     Vector {
         bundle,
         trust,
+        receipt: false,
         at: AT,
         policy: None,
     }
+}
+
+/// The receipt (receipt-v0.md §3) of journal line `seq` of base 0001's bundle, as extracted by
+/// `clyra_core::receipt::extract`, parsed.
+fn base_receipt(ctx: &Ctx<'_>, seq: u64) -> Value {
+    let b = base(ctx).write();
+    let r = clyra_core::receipt::extract(
+        std::io::Cursor::new(&b),
+        b.len() as u64,
+        seq,
+        &Limits::default(),
+    )
+    .unwrap_or_else(|e| panic!("extract: {e}"));
+    parse(&r)
+}
+
+/// A receipt vector: `receipt.json` holding `receipt`, trusted as 0001.
+fn receipt_vector(receipt: Vec<u8>, trust: Vec<u8>) -> Vector {
+    Vector {
+        receipt: true,
+        ..vector(receipt, trust)
+    }
+}
+
+/// The receipt of base 0001's line `seq`, edited by `f`, written canonically, trusted as 0001.
+fn receipt_mutated(ctx: &Ctx<'_>, seq: u64, f: impl FnOnce(&mut Value)) -> Vector {
+    let mut r = base_receipt(ctx, seq);
+    f(&mut r);
+    receipt_vector(canon(&r), t1(ctx))
 }
 
 /// The DEF base bundle (vector 0001) taken apart.
@@ -1002,6 +1032,77 @@ pub fn cases() -> Vec<Case> {
                 });
                 p.resign(ctx.keys);
             }),
+        },
+        // ---- receipts (receipt-v0.md; conformance.md §3.1 receipt-verify) ----
+        Case {
+            slug: "receipt-first-event",
+            readme: "receipt of journal line 0 of 0001's bundle (tree of 4 leaves), trusted as 0001: VALID",
+            expected: VALID,
+            make: |c| receipt_mutated(c, 0, |_| {}),
+        },
+        Case {
+            slug: "receipt-middle-event",
+            readme: "receipt of journal line 1 of 0001's bundle, trusted as 0001: VALID",
+            expected: VALID,
+            make: |c| receipt_mutated(c, 1, |_| {}),
+        },
+        Case {
+            slug: "receipt-last-event",
+            readme: "receipt of journal line 2 (the last, so also checked against journal.head) of 0001's bundle: VALID",
+            expected: VALID,
+            make: |c| receipt_mutated(c, 2, |_| {}),
+        },
+        Case {
+            slug: "receipt-untrusted-producer",
+            readme: "receipt of line 1 of 0001's bundle verified with a trust holding only another producer key: VALID_UNTRUSTED trust.untrusted_key",
+            expected: ("VALID_UNTRUSTED", "trust.untrusted_key", 2),
+            make: |c| receipt_vector(canon(&base_receipt(c, 1)), trust(c.keys, &[producer(P2)], 1)),
+        },
+        Case {
+            slug: "receipt-time-future",
+            readme: "receipt of line 1 of 0001's bundle verified at 2026-11-20T09:01:00Z, before created_at and signed_at: time.future, INDETERMINATE",
+            expected: ("INDETERMINATE", "time.future", 3),
+            make: |c| Vector { at: "2026-11-20T09:01:00Z", ..receipt_mutated(c, 1, |_| {}) },
+        },
+        Case {
+            slug: "receipt-event-tampered",
+            readme: "receipt of line 1 with event.data.change set to data: the leaf hash changes, the proof misses merkle.root: receipt.proof",
+            expected: invalid("receipt.proof"),
+            make: |c| receipt_mutated(c, 1, |r| r["event"]["data"]["change"] = json!("data")),
+        },
+        Case {
+            slug: "receipt-leaf-index-wrong",
+            readme: "receipt of line 1 with leaf_index 2: event.seq differs from leaf_index, receipt.event_mismatch (before the proof step)",
+            expected: invalid("receipt.event_mismatch"),
+            make: |c| receipt_mutated(c, 1, |r| r["leaf_index"] = json!(2)),
+        },
+        Case {
+            slug: "receipt-proof-flipped",
+            readme: "receipt of line 1 with the last hex digit of proof[0] changed: the proof misses merkle.root, receipt.proof",
+            expected: invalid("receipt.proof"),
+            make: |c| receipt_mutated(c, 1, |r| {
+                let h = r["proof"][0].as_str().unwrap().to_owned();
+                let last = if h.ends_with('0') { '1' } else { '0' };
+                r["proof"][0] = json!(format!("{}{last}", &h[..63]));
+            }),
+        },
+        Case {
+            slug: "receipt-tree-size-changed",
+            readme: "receipt of line 1 with tree_size 5 (manifest merkle.size 4): receipt.proof",
+            expected: invalid("receipt.proof"),
+            make: |c| receipt_mutated(c, 1, |r| r["tree_size"] = json!(5)),
+        },
+        Case {
+            slug: "receipt-manifest-changed",
+            readme: "receipt of line 1 with manifest producer.version 0.1.1 (not a bundle_id input): JCS(manifest) no longer matches the signed subject, statement.subject_mismatch",
+            expected: invalid("statement.subject_mismatch"),
+            make: |c| receipt_mutated(c, 1, |r| r["manifest"]["producer"]["version"] = json!("0.1.1")),
+        },
+        Case {
+            slug: "receipt-not-json",
+            readme: "receipt.json holding the text `not a receipt` and LF: not strict JSON, receipt.schema",
+            expected: invalid("receipt.schema"),
+            make: |c| receipt_vector(b"not a receipt\n".to_vec(), t1(c)),
         },
     ]
 }

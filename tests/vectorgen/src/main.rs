@@ -515,8 +515,10 @@ pub fn trust(keys: &Keys, entries: &[TrustKey<'_>], threshold: u32) -> Vec<u8> {
 
 /// What one case produces.
 pub struct Vector {
-    /// `bundle.zip`.
+    /// `bundle.zip`, or `receipt.json` when `receipt` is set.
     pub bundle: Vec<u8>,
+    /// The vector is a receipt vector (conformance.md §2.2): `bundle` holds `receipt.json`.
+    pub receipt: bool,
     /// `trust.json`.
     pub trust: Vec<u8>,
     /// `args.json` `at`.
@@ -529,7 +531,16 @@ pub struct Vector {
 fn files_of(case: &cases::Case, ctx: &Ctx<'_>) -> BTreeMap<String, Vec<u8>> {
     let v = (case.make)(ctx);
     let mut files = BTreeMap::new();
-    files.insert("bundle.zip".to_owned(), v.bundle);
+    assert!(
+        !(v.receipt && v.policy.is_some()),
+        "a receipt vector has no policy"
+    );
+    let name = if v.receipt {
+        "receipt.json"
+    } else {
+        "bundle.zip"
+    };
+    files.insert(name.to_owned(), v.bundle);
     files.insert("trust.json".to_owned(), v.trust);
     let mut args = json!({"at": v.at});
     if let Some(policy) = v.policy {
