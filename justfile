@@ -31,6 +31,7 @@ test:
     bash .ci/stage jcs-differential -- bash -c 'cargo build -q --locked -p clyra-cli && (cd verifier/go && go build -o "${CARGO_TARGET_DIR:-../../target}/clyra-verify-go" ./cmd/clyra-verify-go) && python3 tests/conformance/jcs_errors.py "${CARGO_TARGET_DIR:-target}/debug/clyra" "${CARGO_TARGET_DIR:-target}/clyra-verify-go"'
     bash .ci/stage vectors-drift -- cargo run -q --locked -p clyra-vectorgen -- --out vectors --check
     bash .ci/stage conformance -- bash -c 'cargo build -q --locked -p clyra-cli && (cd verifier/go && go build -o "${CARGO_TARGET_DIR:-../../target}/clyra-verify-go" ./cmd/clyra-verify-go) && python3 tests/conformance/run.py'
+    bash .ci/stage differential -- bash -c 'cargo build -q --locked -p clyra-cli && (cd verifier/go && go build -o "${CARGO_TARGET_DIR:-../../target}/clyra-verify-go" ./cmd/clyra-verify-go) && python3 tests/differential/differential.py --seed 3 --json-cases 2000 --bundle-cases 300 --rust "${CARGO_TARGET_DIR:-target}/debug/clyra" --go "${CARGO_TARGET_DIR:-target}/clyra-verify-go"'
     bash .ci/stage clippy -- cargo clippy --workspace --all-targets --locked -- -D warnings
     bash .ci/stage fmt -- cargo fmt --all --check
 
@@ -65,3 +66,9 @@ fuzz SECONDS="60":
 # Fuzz the Go verifier's two targets (jcs FuzzParse, dsse FuzzDecodeEnvelope) for SECONDS seconds each
 fuzz-go SECONDS="30":
     cd verifier/go && go test -run='^$' -fuzz=FuzzParse -fuzztime={{SECONDS}}s ./jcs && go test -run='^$' -fuzz=FuzzDecodeEnvelope -fuzztime={{SECONDS}}s ./dsse && go test -run='^$' -fuzz=FuzzRead -fuzztime={{SECONDS}}s ./container
+
+# Long differential campaign, Rust vs Go (tests/differential): random JSON and bundle mutations from SEED; reproducers in tests/differential/out/
+differential-long SEED="1" JSON="100000" BUNDLES="10000":
+    cargo build -q --locked --release -p clyra-cli
+    cd verifier/go && go build -o "${CARGO_TARGET_DIR:-../../target}/clyra-verify-go" ./cmd/clyra-verify-go
+    python3 tests/differential/differential.py --seed {{SEED}} --json-cases {{JSON}} --bundle-cases {{BUNDLES}} --rust "${CARGO_TARGET_DIR:-target}/release/clyra" --go "${CARGO_TARGET_DIR:-target}/clyra-verify-go"

@@ -157,6 +157,24 @@ fn grammar_errors_are_rejected() {
     rejects(b"-x", "jcs.invalid_number", 1);
     rejects(b"1.x", "jcs.invalid_number", 2);
     rejects(b"1ex", "jcs.invalid_number", 2);
+    // ill-formed UTF-8 where a digit is required is invalid_utf8, not invalid_number (found by
+    // tests/differential, seed 1: the Go verifier already said so)
+    rejects(b"1.\xb3", "jcs.invalid_utf8", 2);
+    rejects(b"-\x97", "jcs.invalid_utf8", 1);
+    rejects(b"1e\xc0", "jcs.invalid_utf8", 2);
+    rejects(b"-\xc3\xa9", "jcs.invalid_number", 1);
+    // several duplicates in one object: the first met left to right, not the first in key order
+    // (found by tests/differential, seed 3)
+    rejects(
+        b"{\"b\":1,\"a\":2,\"b\":3,\"a\":4}",
+        "jcs.duplicate_key",
+        13,
+    );
+    rejects(
+        b"{\"\\u00e9\":1,\"\":2,\"\\u00e9\":1,\"\":0}",
+        "jcs.duplicate_key",
+        17,
+    );
     rejects(b"1e+", "jcs.unexpected_end", 3);
     rejects(b"1.", "jcs.unexpected_end", 2);
     rejects(b"1e", "jcs.unexpected_end", 2);
@@ -328,4 +346,12 @@ fn every_error_code_is_registered_in_the_spec() {
             kind.code()
         );
     }
+}
+
+#[test]
+fn several_duplicates_in_the_tree_parser_too() {
+    // jcs::parse closes objects in tree.rs, not stream.rs: same rule, first duplicate met.
+    let err = jcs::parse(b"{\"b\":1,\"a\":2,\"b\":3,\"a\":4}", &Limits::default())
+        .expect_err("duplicates must be rejected");
+    assert_eq!((err.code(), err.offset()), ("jcs.duplicate_key", 13));
 }

@@ -514,10 +514,12 @@ impl<'a> Parser<'a> {
     }
 
     /// A number token that stops where a digit is required: the end of input, or the byte.
+    /// A byte that starts ill-formed UTF-8 is `jcs.invalid_utf8` (spec: primitives.md §2.3, "inside
+    /// or outside strings"), as everywhere else.
     fn grammar_break<T>(&self) -> Result<T, JcsError> {
-        match self.peek() {
-            None => self.err(Kind::UnexpectedEnd, self.bytes.len()),
-            Some(_) => self.err(Kind::InvalidNumber, self.pos),
+        match self.unexpected_at::<T>(self.pos) {
+            Err(e) if e.kind() == Kind::InvalidUtf8 || e.kind() == Kind::UnexpectedEnd => Err(e),
+            _ => self.err(Kind::InvalidNumber, self.pos),
         }
     }
 

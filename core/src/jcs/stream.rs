@@ -79,14 +79,20 @@ impl CanonicalSink {
             (Some(x), Some(y)) => cmp_utf16(self.key_text(x), self.key_text(y)),
             _ => std::cmp::Ordering::Equal,
         });
-        for pair in order.windows(2) {
-            if let [a, b] = pair {
-                if let (Some(x), Some(y)) = (members.get(*a), members.get(*b)) {
-                    if self.key_text(x) == self.key_text(y) {
-                        return Err(JcsError::new(JcsErrorKind::DuplicateKey, y.offset));
-                    }
-                }
-            }
+        // Of several duplicates, the first one met left to right (primitives.md §2.3): the
+        // smallest offset of a later key, not the first in sorted order.
+        let dup = order
+            .windows(2)
+            .filter_map(|pair| match pair {
+                [a, b] => match (members.get(*a), members.get(*b)) {
+                    (Some(x), Some(y)) if self.key_text(x) == self.key_text(y) => Some(y.offset),
+                    _ => None,
+                },
+                _ => None,
+            })
+            .min();
+        if let Some(offset) = dup {
+            return Err(JcsError::new(JcsErrorKind::DuplicateKey, offset));
         }
         let body = self.out.split_off(frame.start);
         for (n, &i) in order.iter().enumerate() {

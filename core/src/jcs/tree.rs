@@ -94,10 +94,15 @@ fn close_object(mut members: Vec<(String, Value, usize)>) -> Result<Map, JcsErro
     if !sorted {
         // Stable: of two equal keys, the later one (the duplicate) stays second.
         members.sort_by(|a, b| cmp_utf16(&a.0, &b.0));
-        if let Some(dup) = members.windows(2).find_map(|w| match w {
-            [a, b] if a.0 == b.0 => Some(b.2),
-            _ => None,
-        }) {
+        // Of several duplicates, the first one met left to right (primitives.md §2.3).
+        if let Some(dup) = members
+            .windows(2)
+            .filter_map(|w| match w {
+                [a, b] if a.0 == b.0 => Some(b.2),
+                _ => None,
+            })
+            .min()
+        {
             return Err(JcsError::new(JcsErrorKind::DuplicateKey, dup));
         }
     }

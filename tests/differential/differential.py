@@ -1,0 +1,536 @@
+#!/usr/bin/env python3
+"""Differential testing of the Rust implementation against the independent Go verifier.
+
+From a fixed seed it generates
+  (a) random JSON documents (valid and invalid: nesting, escapes, unicode, surrogate pairs, numbers
+      of every shape, duplicate keys, byte corruptions) and requires `clyra canon --format json` and
+      `clyra-verify-go jcs` to give the same canonical bytes, or the same rejection code AND offset
+      (primitives.md §2, conformance.md §6.2);
+  (b) random mutations of the VALID bundle vectors of vectors/ (byte flips, truncations, insertions,
+      swaps, random runs, mutations inside one entry's data region, and entry-content mutations
+      repacked by a bundle-v0.md §2.3 writer so that they pass the container checks) and requires
+      `clyra verify --format json` and `clyra-verify-go verify` to give the same (outcome, primary,
+      exit) with the vector's trust file and args.
+
+Every case is derived from (seed, kind, index) alone, so one case is reproducible without the others.
+A disagreement is saved under --out (default tests/differential/out/) as a minimal reproducer (JSON
+inputs are shrunk by deleting bytes while the disagreement persists) with a `repro.json` describing
+both answers. Exits 1 on any disagreement. Python 3 stdlib only.
+
+Usage: differential.py --seed N --json-cases K --bundle-cases M --rust CLYRA --go CLYRA_VERIFY_GO
+"""
+
+import argparse
+import base64
+import concurrent.futures
+import json
+import os
+import random
+import shutil
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+import zipfile
+import zlib
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+
+# ---------------------------------------------------------------------------------------------
+# (a) JSON documents
+
+
+def gen_string(r):
+    """Returns the JSON text of a string literal (quotes included), with a mix of encodings."""
+    parts = ['"']
+    for _ in range(r.choice([0, 1, 2, 3, 5, 8, 20])):
+        k = r.random()
+        if k < 0.35:
+            parts.append(r.choice("abcxyz AZ09_-/:."))
+        elif k < 0.45:
+            parts.append(r.choice(['\\"', "\\\\", "\\/", "\\b", "\\f", "\\n", "\\r", "\\t"]))
+        elif k < 0.55:  # \u escape of a BMP char (control chars included), random hex case
+            cp = r.choice([r.randrange(0, 0x20), r.randrange(0x20, 0x80), r.randrange(0x80, 0xD800),
+                           r.randrange(0xE000, 0x10000), 0x7F, 0x2028, 0xFEFF, 0xFFFF])
+            h = "%04x" % cp
+            parts.append("\\u" + (h.upper() if r.random() < 0.3 else h))
+        elif k < 0.65:  # escaped surrogate pair (sometimes a lone or reversed surrogate)
+            cp = r.randrange(0x10000, 0x110000)
+            v = cp - 0x10000
+            hi, lo = 0xD800 + (v >> 10), 0xDC00 + (v & 0x3FF)
+            m = r.random()
+            if m < 0.85:
+                parts.append("\\u%04x\\u%04x" % (hi, lo))
+            elif m < 0.9:
+                parts.append("\\u%04x" % hi)
+            elif m < 0.95:
+                parts.append("\\u%04x" % lo)
+            else:
+                parts.append("\\u%04x\\u%04x" % (lo, hi))
+        elif k < 0.85:  # raw UTF-8, BMP and astral
+            cp = r.choice([r.randrange(0x80, 0x800), r.randrange(0x800, 0xD800),
+                           r.randrange(0xE000, 0x10000), r.randrange(0x10000, 0x110000), 0x7F, 0xFFFD])
+            parts.append(chr(cp))
+        elif k < 0.9:  # raw control char (invalid)
+            parts.append(chr(r.randrange(0, 0x20)))
+        elif k < 0.95:  # bad escapes
+            parts.append(r.choice(["\\x41", "\\u12", "\\u12G4", "\\", "\\U0041", "\\a", "\\'"]))
+        else:
+            parts.append(r.choice(["é", "€", "😀", "\u0300", "ﬀ", "Ω"]))
+    parts.append('"')
+    return "".join(parts)
+
+
+def gen_number(r):
+    k = r.random()
+    if k < 0.2:
+        return str(r.randrange(-1000, 1000))
+    if k < 0.3:  # around ±2^53
+        return str(r.choice([1, -1]) * (2**53 + r.randrange(-3, 3)))
+    if k < 0.35:
+        return r.choice(["0", "-0", "-0.0", "0.0", "0e0", "-0E-0", "0e+5"])
+    if k < 0.55:  # decimal with fraction and/or exponent
+        ip = r.choice(["0", str(r.randrange(1, 10)), str(r.randrange(1, 10**r.randrange(1, 20)))])
+        s = r.choice(["", "-"]) + ip
+        if r.random() < 0.6:
+            s += "." + "".join(r.choice("0123456789") for _ in range(r.randrange(1, 20)))
+        if r.random() < 0.6:
+            s += r.choice("eE") + r.choice(["", "+", "-"]) + str(r.randrange(0, 400))
+        return s
+    if k < 0.65:  # doubles printed by repr: round trip, shortest form
+        return repr(r.choice([r.uniform(-1e6, 1e6), r.random() * 10.0**r.randrange(-330, 309),
+                              -r.random() * 10.0**r.randrange(-330, 309), 5e-324, 1.7976931348623157e308,
+                              1e21, 1e-7, 123456789012345680000.0, 0.1 + 0.2]))
+    if k < 0.75:  # large integer literals written as decimals/exponents (allowed if integral & safe?)
+        return r.choice(["1e21", "1e20", "1E300", "9007199254740991", "9007199254740991.0",
+                         "9007199254740992", "1" + "0" * r.randrange(16, 30), "123e-2", "1.5e1",
+                         "4.35", "100e-2", "1e-7", "1e-6", "2e308", "-1e309", "1e-400", "12.50e+2"])
+    if k < 0.85:  # invalid shapes
+        return r.choice(["01", "-", "1.", ".5", "+1", "1e", "1e+", "0x10", "NaN", "Infinity",
+                         "-Infinity", "1.2.3", "--1", "1ee2", "00", "-01", "1_000"])
+    return str(r.randrange(-(2**63), 2**63))
+
+
+def gen_value(r, depth):
+    k = r.random()
+    if depth > 0 and k < 0.25:
+        n = r.choice([0, 1, 2, 3, 5])
+        return "[" + ",".join(gen_value(r, depth - 1) for _ in range(n)) + "]"
+    if depth > 0 and k < 0.5:
+        n = r.choice([0, 1, 2, 3, 6])
+        keys = [gen_string(r) if r.random() < 0.5 else '"%s"' % r.choice(["a", "b", "B", "aa", "é", "😀", "\ufb00", "\\u0061", ""])
+                for _ in range(n)]
+        if keys and r.random() < 0.08:  # duplicate key, sometimes spelled differently
+            d = r.choice(keys)
+            keys.insert(r.randrange(len(keys) + 1), d if r.random() < 0.7 else d.replace("a", "\\u0061"))
+        return "{" + ",".join(k + ":" + gen_value(r, depth - 1) for k in keys) + "}"
+    if k < 0.7:
+        return gen_string(r)
+    if k < 0.92:
+        return gen_number(r)
+    return r.choice(["true", "false", "null", "tru", "nul", "True", "None"])
+
+
+def add_whitespace(r, text):
+    if r.random() < 0.5:
+        return text
+    out = []
+    inside = False
+    esc = False
+    for ch in text:
+        out.append(ch)
+        if inside:
+            if esc:
+                esc = False
+            elif ch == "\\":
+                esc = True
+            elif ch == '"':
+                inside = False
+        elif ch == '"':
+            inside = True
+        if not inside and ch in ",:[]{}" and r.random() < 0.3:
+            out.append(r.choice([" ", "\n", "\t", "\r", "  ", "\r\n"]))
+    return r.choice(["", " ", "\n"]) + "".join(out) + r.choice(["", " ", "\n", "\t"])
+
+
+def corrupt(r, data):
+    data = bytearray(data)
+    for _ in range(r.choice([1, 1, 1, 2, 3])):
+        k = r.randrange(6)
+        n = len(data)
+        if k == 0 and n:
+            data[r.randrange(n)] ^= 1 << r.randrange(8)
+        elif k == 1 and n:
+            del data[r.randrange(n):]
+        elif k == 2:
+            i = r.randrange(n + 1)
+            data[i:i] = r.choice([b"\x00", b"\xff", b"\xc0\x80", b"\xed\xa0\x80", b"\xe2\x82", b",", b"]", b"}", b'"', b"\\", b"\xef\xbb\xbf", bytes([r.randrange(256)])])
+        elif k == 3 and n:
+            i = r.randrange(n)
+            del data[i:i + r.randrange(1, 4)]
+        elif k == 4 and n > 1:
+            i, j = r.randrange(n), r.randrange(n)
+            data[i], data[j] = data[j], data[i]
+        elif k == 5 and n:
+            i = r.randrange(n)
+            data[i] = r.randrange(256)
+    return bytes(data)
+
+
+def gen_json_case(seed, i):
+    r = random.Random(f"{seed}:json:{i}")
+    k = r.random()
+    if k < 0.03:  # nesting around the depth limit
+        d = r.randrange(120, 140)
+        o, c = r.choice([("[", "]"), ('{"a":', "}")])
+        text = o * d + gen_value(r, 0) + c * d
+    else:
+        text = gen_value(r, r.randrange(0, 6))
+    data = add_whitespace(r, text).encode("utf-8", "surrogatepass")
+    if r.random() < 0.15:
+        data = corrupt(r, data)
+    return data
+
+
+def rust_jcs(rust, path):
+    p = subprocess.run([rust, "canon", "--format", "json", path], capture_output=True)
+    if p.returncode == 0:
+        return ("ok", base64.b64encode(p.stdout).decode())
+    try:
+        e = json.loads(p.stdout)["errors"][0]
+        return ("err", e["code"], e.get("offset"))
+    except (ValueError, KeyError, IndexError):
+        return ("crash", p.returncode, p.stdout[:200].decode("utf-8", "replace"), p.stderr[-300:].decode("utf-8", "replace"))
+
+
+def go_jcs(go, path):
+    p = subprocess.run([go, "jcs", path], capture_output=True)
+    try:
+        o = json.loads(p.stdout)
+    except ValueError:
+        return ("crash", p.returncode, p.stdout[:200].decode("utf-8", "replace"), p.stderr[-300:].decode("utf-8", "replace"))
+    if o.get("ok"):
+        return ("ok", o["canonical"])
+    return ("err", o.get("code"), o.get("offset"))
+
+
+def jcs_pair(a, path):
+    return rust_jcs(a.rust, path), go_jcs(a.go, path)
+
+
+def shrink_json(a, data, tmp):
+    """Greedy byte deletion while Rust and Go still disagree (bounded effort)."""
+    path = os.path.join(tmp, "shrink.json")
+
+    def disagrees(d):
+        with open(path, "wb") as f:
+            f.write(d)
+        r, g = jcs_pair(a, path)
+        return r != g
+
+    budget = 400
+    chunk = max(1, len(data) // 2)
+    while chunk >= 1 and budget > 0:
+        i, changed = 0, False
+        while i < len(data) and budget > 0:
+            cand = data[:i] + data[i + chunk:]
+            budget -= 1
+            if cand and disagrees(cand):
+                data, changed = cand, True
+            else:
+                i += chunk
+        if not changed:
+            chunk //= 2
+    return data
+
+
+# ---------------------------------------------------------------------------------------------
+# (b) bundles
+
+
+def valid_bases(vectors):
+    bases = []
+    for name in sorted(os.listdir(vectors)):
+        folder = os.path.join(vectors, name)
+        if not os.path.isfile(os.path.join(folder, "bundle.zip")):
+            continue
+        exp = json.load(open(os.path.join(folder, "expected.json"), encoding="utf-8"))
+        if exp.get("outcome") == "VALID":
+            bases.append(folder)
+    return bases
+
+
+def entries_of(data):
+    """(name, method, data_start, data_len, plain bytes) of each entry, or [] if unreadable."""
+    import io
+    try:
+        z = zipfile.ZipFile(io.BytesIO(data))
+        out = []
+        for info in z.infolist():
+            h = info.header_offset
+            n, e = struct.unpack("<HH", data[h + 26:h + 30])
+            out.append((info.filename, info.compress_type, h + 30 + n + e, info.compress_size, z.read(info)))
+        return out
+    except Exception:
+        return []
+
+
+def write_bundle(entries):
+    """bundle-v0.md §2.3 deterministic writer (no zip64): entries = [(name, method, plain bytes)]."""
+    local, central = bytearray(), bytearray()
+    for name, method, plain in entries:
+        nb = name.encode()
+        if method == 8:
+            c = zlib.compressobj(6, zlib.DEFLATED, -15)
+            comp = c.compress(plain) + c.flush()
+        else:
+            comp = plain
+        crc = zlib.crc32(plain) & 0xFFFFFFFF
+        off = len(local)
+        local += struct.pack("<IHHHHHIIIHH", 0x04034B50, 20, 0, method, 0, 0x21, crc, len(comp), len(plain), len(nb), 0) + nb + comp
+        central += struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, 0x0314, 20, 0, method, 0, 0x21, crc, len(comp), len(plain),
+                               len(nb), 0, 0, 0, 0, 0x81A40000, off) + nb
+    eocd = struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, len(entries), len(entries), len(central), len(local), 0)
+    return bytes(local + central + eocd)
+
+
+def mutate_bytes(r, data):
+    data = bytearray(data)
+    k = r.randrange(5)
+    n = len(data)
+    if k == 0:
+        i = r.randrange(n)
+        data[i] ^= 1 << r.randrange(8)
+        what = f"flip bit at {i}"
+    elif k == 1:
+        i = r.randrange(n)
+        del data[i:]
+        what = f"truncate to {i}"
+    elif k == 2:
+        i = r.randrange(n + 1)
+        ins = bytes(r.randrange(256) for _ in range(r.choice([1, 1, 2, 4, 16])))
+        data[i:i] = ins
+        what = f"insert {len(ins)} bytes at {i}"
+    elif k == 3:
+        i, j = r.randrange(n), r.randrange(n)
+        data[i], data[j] = data[j], data[i]
+        what = f"swap bytes {i} and {j}"
+    else:
+        i = r.randrange(n)
+        ln = min(n - i, r.choice([1, 2, 4, 8, 32]))
+        data[i:i + ln] = bytes(r.randrange(256) for _ in range(ln))
+        what = f"overwrite {ln} bytes at {i}"
+    return bytes(data), what
+
+
+def mutate_text(r, plain):
+    """A content mutation of one entry's plain bytes, often keeping it JSON-looking."""
+    k = r.random()
+    if k < 0.5 or not plain:
+        b, what = mutate_bytes(r, plain or b"\x00")
+        return b, what
+    s = plain.decode("utf-8", "replace")
+    # replace a token: a digit, a letter, or a quoted value
+    i = r.randrange(len(s))
+    if k < 0.7:
+        c = s[i]
+        repl = r.choice("0123456789abcdefABCDEF") if c.isalnum() else r.choice(['"', ",", " ", "\\", "}", "x"])
+        return (s[:i] + repl + s[i + 1:]).encode(), f"char {i} {c!r}->{repl!r}"
+    if k < 0.85:
+        j = s.find('"', i)
+        if j >= 0:
+            ins = r.choice(['"zz":1,', '"":0,', "\\u0000", "\\ud800", "é", "1e400", ",", "null"])
+            return (s[:j + 1] + ins + s[j + 1:]).encode(), f"insert {ins!r} after quote at {j}"
+    lines = s.split("\n")
+    if len(lines) > 1:
+        a, b = r.randrange(len(lines)), r.randrange(len(lines))
+        lines[a], lines[b] = lines[b], lines[a]
+        op = r.random()
+        if op < 0.3:
+            del lines[r.randrange(len(lines))]
+            return "\n".join(lines).encode(), f"swap lines {a},{b} and delete one"
+        if op < 0.5:
+            d = r.randrange(len(lines))
+            lines.insert(d, lines[d])
+            return "\n".join(lines).encode(), f"swap lines {a},{b} and duplicate line {d}"
+        return "\n".join(lines).encode(), f"swap lines {a},{b}"
+    return plain[:len(plain) // 2], "cut in half"
+
+
+def gen_bundle_case(seed, i, bases):
+    r = random.Random(f"{seed}:bundle:{i}")
+    base = r.choice(bases)
+    data = open(os.path.join(base, "bundle.zip"), "rb").read()
+    k = r.random()
+    ents = entries_of(data) if k >= 0.4 else []
+    if k < 0.4 or not ents:
+        out, what = mutate_bytes(r, data)
+        if r.random() < 0.2:
+            out, w2 = mutate_bytes(r, out)
+            what += "; " + w2
+        return base, out, "raw: " + what
+    e = r.choice(ents)
+    name, method, start, ln, plain = e
+    if k < 0.6 and ln > 0:  # inside the stored/deflated data region, headers untouched
+        j = start + r.randrange(ln)
+        b = bytearray(data)
+        b[j] ^= 1 << r.randrange(8)
+        return base, bytes(b), f"data region of {name}: flip a bit at {j}"
+    # content mutation, repacked by the deterministic writer (valid container, bad content)
+    if k < 0.65:  # drop or duplicate an entry, or reorder
+        lst = [(n, m, p) for n, m, _, _, p in ents]
+        op = r.randrange(3)
+        if op == 0:
+            lst = [x for x in lst if x[0] != name]
+            what = f"repack without {name}"
+        elif op == 1:
+            lst.append((name + r.choice(["", "x", "/"]), method, plain))
+            what = f"repack with an extra {name}"
+        else:
+            r.shuffle(lst)
+            what = "repack shuffled"
+        return base, write_bundle(lst), what
+    newplain, what = mutate_text(r, plain)
+    lst = [(n, m, newplain if n == name else p) for n, m, _, _, p in ents]
+    return base, write_bundle(lst), f"repack, {name}: {what}"
+
+
+def verdict(cmd):
+    try:
+        p = subprocess.run(cmd, capture_output=True, timeout=120)
+    except subprocess.TimeoutExpired:
+        return ("timeout",)
+    line = p.stdout.decode("utf-8", "replace").split("\n", 1)[0]
+    try:
+        o = json.loads(line)
+    except ValueError:
+        o = None
+    if o is None:
+        return ("crash", p.returncode, line[:200], p.stderr[-300:].decode("utf-8", "replace"))
+    if "errors" in o and "outcome" not in o:  # Rust CLI exit-4 error shape (conformance.md §6.6 mapping)
+        return ("ERROR", o["errors"][0].get("code"), p.returncode)
+    return (o.get("outcome"), o.get("primary"), p.returncode)
+
+
+def verify_pair(a, base, path):
+    args = json.load(open(os.path.join(base, "args.json"), encoding="utf-8"))
+    tail = ["--trust", os.path.join(base, "trust.json"), "--at", args["at"]]
+    if "policy" in args:
+        tail += ["--policy", os.path.join(base, args["policy"])]
+    return verdict([a.rust, "verify", path] + tail + ["--format", "json"]), verdict([a.go, "verify", path] + tail)
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--seed", type=int, required=True)
+    ap.add_argument("--json-cases", type=int, default=1000)
+    ap.add_argument("--bundle-cases", type=int, default=100)
+    ap.add_argument("--rust", required=True, help="the clyra CLI")
+    ap.add_argument("--go", required=True, help="clyra-verify-go")
+    ap.add_argument("--vectors", default=os.path.join(ROOT, "vectors"))
+    ap.add_argument("--out", default=os.path.join(HERE, "out"), help="where reproducers of disagreements go")
+    ap.add_argument("--jobs", type=int, default=os.cpu_count() or 2)
+    ap.add_argument("--max-reports", type=int, default=20, help="reproducers saved per kind")
+    a = ap.parse_args()
+    a.rust, a.go = os.path.abspath(a.rust), os.path.abspath(a.go)
+
+    t0 = time.time()
+    tmp = tempfile.mkdtemp(prefix="clyra-diff-")
+    disagreements = []
+    try:
+        # (a) JSON: write all cases, then run both sides over a thread pool
+        paths = []
+        for i in range(a.json_cases):
+            p = os.path.join(tmp, f"j{i}.json")
+            with open(p, "wb") as f:
+                f.write(gen_json_case(a.seed, i))
+            paths.append(p)
+        stats = {"ok": 0, "err": 0}
+        codes = {}
+        with concurrent.futures.ThreadPoolExecutor(a.jobs) as ex:
+            for i, (r, g) in enumerate(ex.map(lambda p: jcs_pair(a, p), paths)):
+                if r == g:
+                    stats[r[0]] = stats.get(r[0], 0) + 1
+                    if r[0] == "err":
+                        codes[r[1]] = codes.get(r[1], 0) + 1
+                else:
+                    disagreements.append(("json", i, r, g))
+        t1 = time.time()
+        nj = sum(1 for d in disagreements if d[0] == "json")
+        print(f"json: {a.json_cases} cases (seed {a.seed}), {a.json_cases - nj} agree "
+              f"({stats.get('ok', 0)} canonicalized, {stats.get('err', 0)} rejected alike), {nj} disagree; {t1 - t0:.1f}s")
+        if codes:
+            print("  rejection codes: " + ", ".join(f"{c} {n}" for c, n in sorted(codes.items(), key=lambda x: -x[1])))
+
+        # (b) bundles
+        bases = valid_bases(a.vectors)
+        outcomes = {}
+        if a.bundle_cases and not bases:
+            print("error: no VALID bundle vectors in " + a.vectors, file=sys.stderr)
+            return 4
+        cases = []
+        for i in range(a.bundle_cases):
+            base, data, what = gen_bundle_case(a.seed, i, bases)
+            p = os.path.join(tmp, f"b{i}.zip")
+            with open(p, "wb") as f:
+                f.write(data)
+            cases.append((base, p, what))
+        with concurrent.futures.ThreadPoolExecutor(a.jobs) as ex:
+            for i, (r, g) in enumerate(ex.map(lambda c: verify_pair(a, c[0], c[1]), cases)):
+                if r == g:
+                    key = f"{r[0]}/{r[1]}" if len(r) > 1 else r[0]
+                    outcomes[key] = outcomes.get(key, 0) + 1
+                else:
+                    disagreements.append(("bundle", i, r, g))
+        t2 = time.time()
+        nb = sum(1 for d in disagreements if d[0] == "bundle")
+        print(f"bundles: {a.bundle_cases} mutations of {len(bases)} VALID vectors, {a.bundle_cases - nb} agree, {nb} disagree; {t2 - t1:.1f}s")
+        if outcomes:
+            top = sorted(outcomes.items(), key=lambda x: -x[1])
+            print("  agreed verdicts: " + ", ".join(f"{k} {n}" for k, n in top[:15]) + (f", … ({len(top)} kinds)" if len(top) > 15 else ""))
+
+        # reproducers
+        saved = {"json": 0, "bundle": 0}
+        for kind, i, r, g in disagreements:
+            if saved[kind] >= a.max_reports:
+                continue
+            saved[kind] += 1
+            d = os.path.join(a.out, f"seed{a.seed}-{kind}-{i}")
+            os.makedirs(d, exist_ok=True)
+            info = {"seed": a.seed, "kind": kind, "index": i, "rust": list(r), "go": list(g)}
+            if kind == "json":
+                orig = open(paths[i], "rb").read()
+                small = shrink_json(a, orig, tmp)
+                with open(os.path.join(d, "input.json"), "wb") as f:
+                    f.write(small)
+                sp = os.path.join(d, "input.json")
+                sr, sg = jcs_pair(a, sp)
+                info.update({"original_len": len(orig), "shrunk_len": len(small), "rust_on_shrunk": list(sr), "go_on_shrunk": list(sg),
+                             "rerun": "clyra canon --format json input.json ; clyra-verify-go jcs input.json"})
+                print(f"DISAGREE json #{i}: rust={sr} go={sg} input={small[:80]!r} -> {d}")
+            else:
+                base, p, what = cases[i]
+                shutil.copy(p, os.path.join(d, "bundle.zip"))
+                for fn in os.listdir(base):
+                    if fn not in ("bundle.zip", "README", "expected.json"):
+                        shutil.copy(os.path.join(base, fn), os.path.join(d, fn))
+                info.update({"base": os.path.relpath(base, ROOT), "mutation": what,
+                             "rerun": "clyra verify bundle.zip --trust trust.json --at AT [--policy policy.json] --format json ; clyra-verify-go verify …"})
+                print(f"DISAGREE bundle #{i} ({os.path.basename(base)}; {what}): rust={r} go={g} -> {d}")
+            with open(os.path.join(d, "repro.json"), "w", encoding="utf-8") as f:
+                json.dump(info, f, indent=1, ensure_ascii=False)
+                f.write("\n")
+        total = a.json_cases + a.bundle_cases
+        print(f"differential: {total} cases, {total - len(disagreements)} agreements, {len(disagreements)} disagreements; {time.time() - t0:.1f}s")
+        return 1 if disagreements else 0
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
