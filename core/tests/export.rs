@@ -44,7 +44,7 @@ fn refusals_have_their_codes() {
 
     let err = sigstore_bundle(b"{\"payload\":1}", &limits).unwrap_err();
     assert_eq!(err.code(), "export.envelope");
-    assert_eq!(err.detail(), Some("dsse.missing_field"));
+    assert_eq!(err.detail(), Some("dsse.wrong_type")); // types before missing fields (dsse.md §3)
 
     let mut two = env.clone();
     two.signatures.push(two.signatures[0].clone());

@@ -446,9 +446,8 @@ impl<'a> EntryChecker<'a> {
         let sizes_need_zip64 = needs_zip64(uncompressed) || needs_zip64(compressed);
         let local_extra_len = usize::from(local.extra_len);
         let expected_extra_len = if sizes_need_zip64 { 4 + 2 * 8 } else { 0 };
-        if local_extra_len != expected_extra_len {
-            return Err(err(Kind::Extra));
-        }
+        // The whole local header (name and extra field too) must be readable first
+        // (spec: bundle-v0.md §2.4.3 item 4); the differential test pinned this order.
         let name_at = offset + LOCAL_LEN as u64;
         let local_name_len = usize::from(local.name_len);
         let mut local_name = vec![0u8; local_name_len.min(MAX_NAME_BYTES + 1)];
@@ -458,6 +457,9 @@ impl<'a> EntryChecker<'a> {
         let extra_at = name_at + local_name_len as u64;
         read_at(source, extra_at, &mut local_extra, Kind::LocalHeader)
             .map_err(|_| local_err(extra_at))?;
+        if local_extra_len != expected_extra_len {
+            return Err(err(Kind::Extra));
+        }
         let local_values = decode_zip64_extra(&local_extra).ok_or_else(|| err(Kind::Extra))?;
         if local_values.len() != if sizes_need_zip64 { 2 } else { 0 } {
             return Err(err(Kind::Extra));

@@ -43,55 +43,68 @@ impl Envelope {
             });
         }
         let value = jcs::parse(bytes, limits).map_err(DsseError::Json)?;
+        // spec: dsse.md §3 — each rule over the whole envelope before the next: types, missing
+        // fields, unknown fields, base64, payload size, signature count; within a rule, fields in
+        // the order payload, payloadType, signatures, then keyid and sig of each signature.
         let top = fields::object(&value, "")?;
-        fields::exact(top, &["payload", "payloadType", "signatures"], "")?;
-
-        let encoded = fields::string(top, "payload", "")?;
-        // Reject before decoding: n base64 characters hold at least 3n/4 - 2 bytes.
-        if encoded.len() / 4 * 3 > limits.dsse_max_payload_bytes.saturating_add(2) {
-            return Err(DsseError::PayloadTooLarge {
-                limit: limits.dsse_max_payload_bytes,
+        let wrong =
+            |field: String, expected: &'static str| DsseError::WrongType { field, expected };
+        for name in ["payload", "payloadType"] {
+            if top.get(name).is_some_and(|v| v.as_str().is_none()) {
+                return Err(wrong(name.to_owned(), "a string"));
+            }
+        }
+        let list: &[Value] = match top.get("signatures") {
+            None => &[],
+            Some(v) => v
+                .as_array()
+                .ok_or_else(|| wrong("signatures".to_owned(), "an array"))?,
+        };
+        let mut entries = Vec::with_capacity(list.len());
+        for (i, entry) in list.iter().enumerate() {
+            let path = format!("signatures[{i}]");
+            let map = fields::object(entry, &path)?;
+            for name in ["keyid", "sig"] {
+                if map.get(name).is_some_and(|v| v.as_str().is_none()) {
+                    return Err(wrong(fields::join(&path, name), "a string"));
+                }
+            }
+            entries.push((path, map));
+        }
+        fields::require(top, &["payload", "payloadType", "signatures"], "")?;
+        for (path, map) in &entries {
+            fields::require(map, &["keyid", "sig"], path)?;
+        }
+        fields::only(top, &["payload", "payloadType", "signatures"], "")?;
+        for (path, map) in &entries {
+            fields::only(map, &["keyid", "sig"], path)?;
+        }
+        let payload = decode_base64(fields::string(top, "payload", "")?, "payload")?;
+        let mut signatures = Vec::with_capacity(entries.len());
+        for (path, map) in &entries {
+            signatures.push(Signature {
+                keyid: fields::string(map, "keyid", path)?.to_owned(),
+                sig: decode_base64(
+                    fields::string(map, "sig", path)?,
+                    &fields::join(path, "sig"),
+                )?,
             });
         }
-        let payload = decode_base64(encoded, "payload")?;
         if payload.len() > limits.dsse_max_payload_bytes {
             return Err(DsseError::PayloadTooLarge {
                 limit: limits.dsse_max_payload_bytes,
             });
         }
-        let payload_type = fields::string(top, "payloadType", "")?.to_owned();
-
-        let list = fields::get(top, "signatures", "")?
-            .as_array()
-            .ok_or(DsseError::WrongType {
-                field: "signatures".to_owned(),
-                expected: "an array",
-            })?;
-        if list.is_empty() {
+        if signatures.is_empty() {
             return Err(DsseError::NoSignatures);
         }
-        if list.len() > limits.dsse_max_signatures {
+        if signatures.len() > limits.dsse_max_signatures {
             return Err(DsseError::TooManySignatures {
-                count: list.len(),
+                count: signatures.len(),
                 limit: limits.dsse_max_signatures,
             });
         }
-        let signatures = list
-            .iter()
-            .enumerate()
-            .map(|(i, entry)| {
-                let path = format!("signatures[{i}]");
-                let map = fields::object(entry, &path)?;
-                fields::exact(map, &["keyid", "sig"], &path)?;
-                Ok(Signature {
-                    keyid: fields::string(map, "keyid", &path)?.to_owned(),
-                    sig: decode_base64(
-                        fields::string(map, "sig", &path)?,
-                        &fields::join(&path, "sig"),
-                    )?,
-                })
-            })
-            .collect::<Result<Vec<_>, DsseError>>()?;
+        let payload_type = fields::string(top, "payloadType", "")?.to_owned();
         Ok(Envelope {
             payload_type,
             payload,

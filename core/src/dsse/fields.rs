@@ -24,19 +24,30 @@ pub(super) fn object<'v>(value: &'v Value, path: &str) -> Result<&'v Map, DsseEr
     })
 }
 
-/// Checks that `map` has every field of `fields` and no other.
-pub(super) fn exact(map: &Map, fields: &[&str], path: &str) -> Result<(), DsseError> {
-    if let Some(unknown) = map.keys().find(|k| !fields.contains(k)) {
-        return Err(DsseError::UnknownField {
-            field: join(path, unknown),
-        });
-    }
-    if let Some(missing) = fields.iter().find(|f| map.get(f).is_none()) {
-        return Err(DsseError::MissingField {
+/// Every one of `fields` is present (`dsse.missing_field` for the first absent one, in order).
+pub(super) fn require(map: &Map, fields: &[&str], path: &str) -> Result<(), DsseError> {
+    match fields.iter().find(|f| map.get(f).is_none()) {
+        Some(missing) => Err(DsseError::MissingField {
             field: join(path, missing),
-        });
+        }),
+        None => Ok(()),
     }
-    Ok(())
+}
+
+/// No member besides `fields` (`dsse.unknown_field` for the first other key, in key order).
+pub(super) fn only(map: &Map, fields: &[&str], path: &str) -> Result<(), DsseError> {
+    match map.keys().find(|k| !fields.contains(k)) {
+        Some(unknown) => Err(DsseError::UnknownField {
+            field: join(path, unknown),
+        }),
+        None => Ok(()),
+    }
+}
+
+/// Checks that `map` has every field of `fields` and no other: missing before unknown (dsse.md §3).
+pub(super) fn exact(map: &Map, fields: &[&str], path: &str) -> Result<(), DsseError> {
+    require(map, fields, path)?;
+    only(map, fields, path)
 }
 
 /// The field `name` of `map` (present per [`exact`]).
