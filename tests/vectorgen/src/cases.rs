@@ -1104,6 +1104,27 @@ pub fn cases() -> Vec<Case> {
             expected: invalid("receipt.schema"),
             make: |c| receipt_vector(b"not a receipt\n".to_vec(), t1(c)),
         },
+        // ---- pinned by the Rust-vs-Go differential campaign ----
+        Case {
+            slug: "dsse-missing-before-unknown",
+            readme: "0001 whose envelope key `signatures` is renamed `shgnatures`: a missing field is reported before an unknown one (dsse.md section 3.1), dsse.missing_field",
+            expected: invalid("dsse.missing_field"),
+            make: |c| mutate(c, |p, _| edit_envelope_json(p, |e| {
+                let map = e.as_object_mut().unwrap();
+                let list = map.remove("signatures").unwrap();
+                map.insert("shgnatures".to_owned(), list);
+            })),
+        },
+        Case {
+            slug: "zip-local-extra-beyond-eof",
+            readme: "0001 whose last local header declares a 65,535-byte extra field running past the end of the file: an unreadable local header, zip.local_header (bundle-v0.md section 2.4.3 item 4)",
+            expected: invalid("zip.local_header"),
+            make: |c| bytes(c, |b| {
+                let last = b.windows(4).rposition(|w| w == b"PK\x03\x04").unwrap();
+                b[last + 28] = 0xFF;
+                b[last + 29] = 0xFF;
+            }),
+        },
     ]
 }
 
