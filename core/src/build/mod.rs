@@ -34,7 +34,7 @@ use crate::bundle::{deflate_allowed, ContainerWriter, Method, WriteError};
 use crate::crypto::{PublicKey, SigningKey};
 use crate::digest::Sha256Digest;
 use crate::error::Coded;
-use crate::format::{check_manifest, ManifestCheck, Schemas};
+use crate::format::{check_manifest, derived_bundle_id, ManifestCheck, Schemas};
 use crate::jcs::{self, Map, Number, Value};
 use crate::journal::{self as journal_check, JournalExpectation};
 use crate::merkle::TreeBuilder;
@@ -198,7 +198,12 @@ pub fn build_bundle<W: Read + Write + Seek>(
     manifest.insert("merkle", Value::from(merkle));
     let bundle_id = match spec.bundle_id() {
         Some(id) => id.to_owned(),
-        None => derive_bundle_id(&manifest),
+        None => derived_bundle_id(&manifest).ok_or_else(|| {
+            BuildError::new(
+                Kind::Manifest,
+                "a member of the bundle_id derivation is missing",
+            )
+        })?,
     };
     manifest.insert("bundle_id", Value::from(bundle_id.as_str()));
     let manifest_bytes = jcs::to_vec(&Value::from(manifest));
@@ -381,22 +386,6 @@ fn weights_value(w: &Weights) -> Value {
             .map(|(name, n)| (name, int(n)))
             .collect::<Map>(),
     )
-}
-
-/// spec: bundle-v0 §5.4 — `b-` + the first 32 hex digits of
-/// SHA-256(JCS({change, created_at, format, merkle_root})).
-fn derive_bundle_id(manifest: &Map) -> String {
-    let mut input = Map::new();
-    for name in ["change", "created_at", "format"] {
-        if let Some(v) = manifest.get(name) {
-            input.insert(name, v.clone());
-        }
-    }
-    if let Some(root) = manifest.get("merkle").and_then(|m| m.get("root")) {
-        input.insert("merkle_root", root.clone());
-    }
-    let hex = Sha256Digest::of(&jcs::to_vec(&Value::from(input))).to_hex();
-    format!("b-{}", hex.get(..32).unwrap_or_default())
 }
 
 /// Writes one in-memory entry with the builder's method for its name.

@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 
 use super::error::{BuildError, BuildErrorKind as Kind};
 use crate::error::Coded;
-use crate::format::Format;
+use crate::format::{is_derived_form, Format};
 use crate::jcs::{self, Map, Value};
 use crate::time::Timestamp;
 use crate::Limits;
@@ -210,13 +210,6 @@ impl BundleSpec {
     pub(crate) fn approvals_required(&self) -> &Value {
         &self.approvals_required
     }
-}
-
-/// `^b-[0-9a-f]{32}$`: the form of a derived `bundle_id` (bundle-v0.md §5.4).
-pub(crate) fn is_derived_form(id: &str) -> bool {
-    id.strip_prefix("b-").is_some_and(|hex| {
-        hex.len() == 32 && hex.bytes().all(|c| matches!(c, b'0'..=b'9' | b'a'..=b'f'))
-    })
 }
 
 fn schema(member: &str, reason: &str) -> BuildError {

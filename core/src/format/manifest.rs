@@ -224,7 +224,12 @@ pub fn check_manifest(
     }
     // 7. a derived-looking bundle_id must match its derivation.
     if is_derived_form(&manifest.bundle_id) {
-        let expected = derive_bundle_id(format, members)?;
+        let expected = derived_bundle_id(members).ok_or_else(|| {
+            ManifestError::new(
+                ManifestErrorKind::Schema,
+                "a member of the bundle_id derivation is missing",
+            )
+        })?;
         if expected != manifest.bundle_id {
             return Err(ManifestError::new(
                 ManifestErrorKind::BundleIdMismatch,
@@ -247,38 +252,23 @@ pub fn check_manifest(
 }
 
 /// `^b-[0-9a-f]{32}$`: the form of a derived `bundle_id` (bundle-v0.md §5.4).
-fn is_derived_form(id: &str) -> bool {
+pub(crate) fn is_derived_form(id: &str) -> bool {
     id.strip_prefix("b-").is_some_and(|hex| {
         hex.len() == 32 && hex.bytes().all(|c| matches!(c, b'0'..=b'9' | b'a'..=b'f'))
     })
 }
 
-/// `b-` + the first 32 hex digits of SHA-256(JCS{change, created_at, format, merkle_root}).
-fn derive_bundle_id(format: Format, members: &Map) -> Result<String, ManifestError> {
-    let missing = || {
-        ManifestError::new(
-            ManifestErrorKind::Schema,
-            "a member of the bundle_id derivation is missing",
-        )
-    };
+/// spec: bundle-v0.md §5.4 — `b-` + the first 32 hex digits of
+/// SHA-256(JCS{change, created_at, format, merkle_root}) over the manifest's own members;
+/// `None` when one of them is missing. The one derivation, used by the builder and the verifier.
+pub(crate) fn derived_bundle_id(members: &Map) -> Option<String> {
     let mut input = Map::new();
-    input.insert(
-        "change",
-        members.get("change").cloned().ok_or_else(missing)?,
-    );
-    input.insert(
-        "created_at",
-        members.get("created_at").cloned().ok_or_else(missing)?,
-    );
-    input.insert("format", Value::from(format.as_str()));
-    let root = members
-        .get("merkle")
-        .and_then(|m| m.get("root"))
-        .cloned()
-        .ok_or_else(missing)?;
-    input.insert("merkle_root", root);
+    for name in ["change", "created_at", "format"] {
+        input.insert(name, members.get(name)?.clone());
+    }
+    input.insert("merkle_root", members.get("merkle")?.get("root")?.clone());
     let hex = Sha256Digest::of(&jcs::to_vec(&Value::from(input))).to_hex();
-    Ok(format!("b-{}", hex.get(..32).unwrap_or_default()))
+    Some(format!("b-{}", hex.get(..32).unwrap_or_default()))
 }
 
 /// The typed view; the schema already guaranteed the shapes, so a miss here is a schema failure.

@@ -4,6 +4,7 @@
 //! of `spec/schemas`, embedded so that the crate (and every binding) carries them.
 
 mod manifest;
+pub(crate) use manifest::{derived_bundle_id, is_derived_form};
 mod schemas;
 mod statement;
 
