@@ -184,7 +184,7 @@ pub fn check_manifest(
         ));
     };
     // 2. canonical form.
-    if let Err(e) = jcs::check_canonical(bytes, limits) {
+    if let Err(e) = jcs::check_canonical_value(&value, bytes) {
         return Err(ManifestError {
             kind: ManifestErrorKind::NotCanonical,
             detail: Some(format!("first difference at byte {}", e.offset())),

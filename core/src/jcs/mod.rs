@@ -91,10 +91,18 @@ fn first_difference(a: &[u8], b: &[u8]) -> Option<usize> {
 /// On mismatch the error (`jcs.not_canonical`) names the first differing byte.
 pub fn parse_canonical(bytes: &[u8], limits: &Limits) -> Result<Value, JcsError> {
     let value = parse(bytes, limits)?;
-    let mut out = Vec::with_capacity(bytes.len());
-    write_value(&value, &mut out);
-    if let Some(offset) = first_difference(&out, bytes) {
-        return Err(JcsError::new(JcsErrorKind::NotCanonical, offset));
-    }
+    check_canonical_value(&value, bytes)?;
     Ok(value)
+}
+
+/// Checks that `bytes`, already parsed into `value`, are its canonical form (`jcs.not_canonical`
+/// at the first differing byte). For callers that need the parse error and the canonical error
+/// apart, without parsing twice.
+pub fn check_canonical_value(value: &Value, bytes: &[u8]) -> Result<(), JcsError> {
+    let mut out = Vec::with_capacity(bytes.len());
+    write_value(value, &mut out);
+    match first_difference(&out, bytes) {
+        Some(offset) => Err(JcsError::new(JcsErrorKind::NotCanonical, offset)),
+        None => Ok(()),
+    }
 }
