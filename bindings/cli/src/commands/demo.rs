@@ -9,12 +9,11 @@ use std::io::Cursor;
 use std::path::{Path, PathBuf};
 
 use clap::Args;
-use clyra_core::approval::APPROVAL_PAYLOAD_TYPE;
+use clyra_core::approval::{approval_payload, sign_approval, ApprovalRequest};
 use clyra_core::audit::{audit, AuditReport};
 use clyra_core::build::{build_bundle, ApprovalFile, Artifact, BuildInputs, BundleSpec};
 use clyra_core::crypto::{Scheme, SigningKey};
 use clyra_core::digest::{to_hex, Sha256Digest};
-use clyra_core::dsse;
 use clyra_core::format::Schemas;
 use clyra_core::jcs::{self, Map, Value};
 use clyra_core::time::Timestamp;
@@ -102,6 +101,7 @@ fn demo(args: &DemoArgs) -> Result<Outcome, Problem> {
             (&approvers[1], "sam.kim@acme.example"),
         ],
         &producer,
+        &schemas,
         &limits,
     )?;
     let pef = seal(
@@ -110,6 +110,7 @@ fn demo(args: &DemoArgs) -> Result<Outcome, Problem> {
         Vec::new(),
         &[(&approvers[0], "lee.ortiz@acme.example")],
         &producer,
+        &schemas,
         &limits,
     )?;
 
@@ -220,6 +221,7 @@ fn seal(
     artifacts: Vec<Artifact<'_>>,
     approvers: &[(&SigningKey, &str)],
     producer: &SigningKey,
+    schemas: &Schemas,
     limits: &Limits,
 ) -> Result<(Value, Vec<u8>), Problem> {
     let mut value = spec_value(spec_text, policy)?;
@@ -249,24 +251,17 @@ fn seal(
         let mut nonce_bytes = [0u8; 16];
         getrandom::getrandom(&mut nonce_bytes).map_err(|e| Problem::new(CODE_IO, e.to_string()))?;
         let nonce = format!("n-{}", to_hex(&nonce_bytes));
-        let mut payload = Map::new();
-        payload.insert("type", Value::from("https://clyra.dev/approval/v0"));
-        payload.insert("sso_sub", Value::from(*sso_sub));
-        payload.insert("idp_domain", Value::from("acme.example"));
-        payload.insert("mfa_verified", Value::from(true));
-        payload.insert("challenge_nonce", Value::from(nonce.as_str()));
-        payload.insert(
-            "payload_hash",
-            Value::from(Sha256Digest::of(&jcs::to_vec(&change)).to_prefixed()),
-        );
-        payload.insert("approved_at", Value::from(approved_at.as_str()));
-        payload.insert("expires_at", Value::from(expires_at.as_str()));
-        let envelope = dsse::sign(
-            APPROVAL_PAYLOAD_TYPE,
-            &jcs::to_vec(&Value::from(payload)),
-            key,
-        )
-        .encode();
+        let request = ApprovalRequest {
+            sso_sub,
+            idp_domain: "acme.example",
+            mfa_verified: true,
+            challenge_nonce: &nonce,
+            approved_at: &approved_at,
+            expires_at: &expires_at,
+        };
+        let payload = approval_payload(&change, &request, schemas)
+            .map_err(|e| Problem::new(e.code(), e.to_string()))?;
+        let envelope = sign_approval(&payload, key);
         approvals.push(ApprovalFile { envelope, nonce });
     }
     let approver_keys: Vec<_> = approvers
