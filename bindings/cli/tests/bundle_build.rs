@@ -6,56 +6,15 @@
     clippy::indexing_slicing,
     clippy::string_slice
 )]
+mod common;
+use common::{clyra, example_spec, TempDir};
+
 use std::io::Cursor;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::path::Path;
+use std::process::Output;
 
 use clyra_core::bundle::Container;
 use clyra_core::Limits;
-
-/// A fresh, unique temporary directory (removed when dropped).
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new() -> Self {
-        static NEXT: AtomicUsize = AtomicUsize::new(0);
-        let n = NEXT.fetch_add(1, Ordering::Relaxed);
-        let dir = std::env::temp_dir().join(format!("clyra-cli-bb-{}-{n}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        Self(dir)
-    }
-
-    fn path(&self, name: &str) -> String {
-        self.0.join(name).to_str().unwrap().to_owned()
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-fn clyra(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_clyra"))
-        .args(args)
-        .output()
-        .unwrap()
-}
-
-/// The worked bundle spec of spec/bundle-v0.md §9.6.
-fn example_spec() -> String {
-    let text = std::fs::read_to_string(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../spec/bundle-v0.md"),
-    )
-    .unwrap();
-    let after = &text[text.find("<!-- example: bundle-spec-v0 -->").unwrap()..];
-    let open = after.find("```json").unwrap() + 7;
-    let close = open + after[open..].find("```").unwrap();
-    after[open..close].to_owned()
-}
 
 fn entry_names(bundle: &[u8]) -> Vec<String> {
     let c = Container::open(Cursor::new(bundle), bundle.len() as u64, &Limits::default()).unwrap();

@@ -10,36 +10,17 @@
     clippy::indexing_slicing,
     clippy::string_slice
 )]
+mod common;
+use common::{clyra, example_spec, TempDir};
+
 use std::io::Cursor;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 
 use clyra_core::bundle::Container;
 use clyra_core::crypto::PublicKey;
 use clyra_core::digest::Sha256Digest;
 use clyra_core::Limits;
-
-/// A fresh temporary directory (removed when dropped).
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new() -> Self {
-        let dir = std::env::temp_dir().join(format!("clyra-cli-export-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        Self(dir)
-    }
-
-    fn path(&self, name: &str) -> String {
-        self.0.join(name).to_str().unwrap().to_owned()
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
 
 fn interop_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/interop")
@@ -64,20 +45,6 @@ fn node_ready() -> bool {
     false
 }
 
-fn clyra(args: &[&str]) -> Output {
-    let out = Command::new(env!("CARGO_BIN_EXE_clyra"))
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "clyra {args:?}: {}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
-}
-
 /// Runs the Node verifier; returns its exit code.
 fn node_verify(export: &str, pem: &str, manifest_sha256: &str) -> i32 {
     let out = Command::new("node")
@@ -91,18 +58,6 @@ fn node_verify(export: &str, pem: &str, manifest_sha256: &str) -> i32 {
         String::from_utf8_lossy(&out.stderr)
     );
     out.status.code().unwrap()
-}
-
-/// The worked bundle spec of spec/bundle-v0.md §9.6.
-fn example_spec() -> String {
-    let text = std::fs::read_to_string(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../spec/bundle-v0.md"),
-    )
-    .unwrap();
-    let after = &text[text.find("<!-- example: bundle-spec-v0 -->").unwrap()..];
-    let open = after.find("```json").unwrap() + 7;
-    let close = open + after[open..].find("```").unwrap();
-    after[open..close].to_owned()
 }
 
 fn manifest_sha256(bundle: &[u8]) -> String {

@@ -5,43 +5,13 @@
     clippy::panic,
     clippy::indexing_slicing
 )]
+mod common;
+use common::{clyra, text, TempDir};
+
 use std::os::unix::fs::PermissionsExt;
-use std::path::PathBuf;
-use std::process::{Command, Output};
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use clyra_core::crypto::{PublicKey, Scheme, SigningKey};
 use clyra_core::{digest::Sha256Digest, Limits};
-
-/// A fresh, unique temporary directory (removed when dropped).
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new() -> Self {
-        static NEXT: AtomicUsize = AtomicUsize::new(0);
-        let n = NEXT.fetch_add(1, Ordering::Relaxed);
-        let dir = std::env::temp_dir().join(format!("clyra-cli-kd-{}-{n}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        Self(dir)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-fn clyra(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_clyra"))
-        .args(args)
-        .output()
-        .unwrap()
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8(bytes.to_vec()).unwrap()
-}
 
 #[test]
 fn keygen_writes_a_private_and_a_public_key_and_prints_the_keyid() {
@@ -125,9 +95,13 @@ fn keygen_refuses_to_overwrite_without_force() {
 #[test]
 fn keygen_rejects_an_unknown_algorithm_as_a_usage_error() {
     let dir = TempDir::new();
-    let out = clyra(&["keygen", "--alg", "rsa", "--out", dir.0.to_str().unwrap()]);
+    let keys = dir.path("keys");
+    let out = clyra(&["keygen", "--alg", "rsa", "--out", &keys]);
     assert_eq!(out.status.code(), Some(4));
-    assert!(!dir.0.exists());
+    assert!(
+        !std::path::Path::new(&keys).exists(),
+        "nothing is written on a usage error"
+    );
 }
 
 #[test]

@@ -7,42 +7,14 @@
     clippy::indexing_slicing,
     clippy::string_slice
 )]
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-use std::sync::atomic::{AtomicUsize, Ordering};
+mod common;
+use common::{clyra, TempDir};
+
+use std::path::Path;
+use std::process::Output;
 
 use clyra_core::crypto::PublicKey;
 use clyra_core::Limits;
-
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new() -> Self {
-        static NEXT: AtomicUsize = AtomicUsize::new(0);
-        let n = NEXT.fetch_add(1, Ordering::Relaxed);
-        let dir = std::env::temp_dir().join(format!("clyra-cli-rai-{}-{n}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        Self(dir)
-    }
-
-    fn path(&self, name: &str) -> String {
-        self.0.join(name).to_str().unwrap().to_owned()
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-fn clyra(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_clyra"))
-        .args(args)
-        .output()
-        .unwrap()
-}
 
 #[track_caller]
 fn ok(out: &Output) {

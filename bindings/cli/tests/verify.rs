@@ -7,10 +7,10 @@
     clippy::indexing_slicing,
     clippy::string_slice
 )]
+mod common;
+use common::{clyra, TempDir};
+
 use std::io::Cursor;
-use std::path::PathBuf;
-use std::process::{Command, Output};
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use clyra_core::bundle::{ContainerWriter, Method};
 use clyra_core::crypto::{Scheme, SigningKey};
@@ -22,31 +22,6 @@ use clyra_core::Limits;
 
 const AT: &str = "2026-12-01T00:00:00Z";
 const POLICY: &[u8] = br#"{"version": 1}"#;
-
-/// A fresh temporary directory (removed when dropped).
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new() -> Self {
-        static NEXT: AtomicUsize = AtomicUsize::new(0);
-        let n = NEXT.fetch_add(1, Ordering::Relaxed);
-        let dir = std::env::temp_dir().join(format!("clyra-verify-{}-{n}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        Self(dir)
-    }
-
-    fn write(&self, name: &str, bytes: &[u8]) -> String {
-        let path = self.0.join(name);
-        std::fs::write(&path, bytes).unwrap();
-        path.to_str().unwrap().to_owned()
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
 
 fn obj(fields: &[(&str, Value)]) -> Value {
     Value::from(fields.iter().cloned().collect::<Map>())
@@ -166,13 +141,6 @@ fn bundle(recorded: &[u8], artifact: &[u8]) -> Vec<u8> {
     )
     .unwrap();
     w.finish().unwrap().into_inner()
-}
-
-fn clyra(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_clyra"))
-        .args(args)
-        .output()
-        .unwrap()
 }
 
 fn text(bytes: &[u8]) -> &str {

@@ -6,44 +6,15 @@
     clippy::panic,
     clippy::indexing_slicing
 )]
-use std::path::PathBuf;
-use std::process::{Command, Output};
-use std::sync::atomic::{AtomicUsize, Ordering};
+mod common;
+use common::{clyra, TempDir};
+
+use std::process::Output;
 
 use clyra_core::jcs::{self, Value};
 use clyra_core::Limits;
 
 const AT: &str = "2026-11-21T09:00:47Z";
-
-/// A fresh temporary directory (removed when dropped).
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new() -> Self {
-        static NEXT: AtomicUsize = AtomicUsize::new(0);
-        let n = NEXT.fetch_add(1, Ordering::Relaxed);
-        let dir = std::env::temp_dir().join(format!("clyra-auditor-{}-{n}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        Self(dir)
-    }
-
-    fn path(&self, name: &str) -> String {
-        self.0.join(name).to_str().unwrap().to_owned()
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-fn clyra(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_clyra"))
-        .args(args)
-        .output()
-        .unwrap()
-}
 
 fn demo() -> TempDir {
     let dir = TempDir::new();
