@@ -15,6 +15,7 @@ pub mod digest;
 pub mod dsse;
 pub mod error;
 pub mod export;
+pub mod ffi;
 pub mod format;
 pub mod inspect;
 pub mod jcs;
