@@ -22,6 +22,7 @@ pub mod jcs;
 pub mod journal;
 pub mod limits;
 pub mod merkle;
+pub mod policy;
 pub mod receipt;
 pub mod risk;
 pub mod time;

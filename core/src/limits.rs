@@ -57,6 +57,22 @@ pub struct Limits {
     pub bundle_max_artifacts: usize,
     /// Largest receipt file, in bytes (limits.md L23).
     pub receipt_max_bytes: usize,
+    /// Largest policy file, in bytes (limits.md L24).
+    pub policy_max_bytes: usize,
+    /// Most rules in one policy, all sections together (limits.md L25).
+    pub policy_max_rules: usize,
+    /// Longest rule condition, in bytes (limits.md L26).
+    pub policy_cel_max_bytes: usize,
+    /// Deepest nesting of brackets and conditionals (`(`, `[`, `{`, `?`) in a condition: the CEL
+    /// parser recurses deeply per level (limits.md L27).
+    pub policy_cel_max_nesting: usize,
+    /// Deepest nesting of comprehensions (`exists`, `all`, …) in a condition (limits.md L28).
+    pub policy_cel_max_comprehension_nesting: usize,
+    /// Most expression nodes one condition may visit on given facts, by its cost bound
+    /// (limits.md L29).
+    pub policy_cel_max_cost: u64,
+    /// Deepest expression tree of a condition after parsing (limits.md L30).
+    pub policy_cel_max_depth: usize,
 }
 
 impl Default for Limits {
@@ -85,6 +101,13 @@ impl Default for Limits {
             bundle_max_keys: 32,
             bundle_max_artifacts: 4096,
             receipt_max_bytes: 32 * 1024 * 1024,
+            policy_max_bytes: 1024 * 1024,
+            policy_max_rules: 1_000,
+            policy_cel_max_bytes: 4_096,
+            policy_cel_max_nesting: 8,
+            policy_cel_max_comprehension_nesting: 2,
+            policy_cel_max_cost: 100_000,
+            policy_cel_max_depth: 64,
         }
     }
 }
@@ -147,6 +170,13 @@ mod tests {
             ("L21", l.bundle_max_keys as u64),
             ("L22", l.bundle_max_artifacts as u64),
             ("L23", l.receipt_max_bytes as u64),
+            ("L24", l.policy_max_bytes as u64),
+            ("L25", l.policy_max_rules as u64),
+            ("L26", l.policy_cel_max_bytes as u64),
+            ("L27", l.policy_cel_max_nesting as u64),
+            ("L28", l.policy_cel_max_comprehension_nesting as u64),
+            ("L29", l.policy_cel_max_cost),
+            ("L30", l.policy_cel_max_depth as u64),
         ];
         let spec = spec_defaults();
         let spec: Vec<(&str, u64)> = spec.iter().map(|(id, v)| (id.as_str(), *v)).collect();

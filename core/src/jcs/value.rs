@@ -162,6 +162,15 @@ impl Map {
         self.entries.get(i).map(|(_, v)| v)
     }
 
+    /// The value of `key`, mutable, if present.
+    pub fn get_mut(&mut self, key: &str) -> Option<&mut Value> {
+        let i = self
+            .entries
+            .binary_search_by(|(k, _)| cmp_utf16(k, key))
+            .ok()?;
+        self.entries.get_mut(i).map(|(_, v)| v)
+    }
+
     /// Removes `key`, returning its value if it was present.
     pub fn remove(&mut self, key: &str) -> Option<Value> {
         let i = self
