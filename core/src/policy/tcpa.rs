@@ -33,6 +33,9 @@ impl LocalTime {
             }
             Some(_) => return None,
         };
+        if parts.next().is_some() {
+            return None;
+        }
         let seconds = h * 3600 + m * 60 + s;
         (seconds <= 24 * 3600).then_some(Self { seconds })
     }

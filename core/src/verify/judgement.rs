@@ -8,7 +8,6 @@ use crate::approval::{check_approvals, ApprovalContext};
 use crate::bundle::EntryClass;
 use crate::digest::Sha256Digest;
 use crate::format::Manifest;
-use crate::jcs;
 use crate::limits::Limits;
 use crate::risk;
 use crate::time::Timestamp;
@@ -16,14 +15,18 @@ use crate::trust::judge::{trust_and_time, ProducerSignature};
 use crate::trust::Trust;
 use crate::verdict::{Check, Severity, Step};
 
-/// The digest of a policy document: `sha256:` of the JCS of its strictly parsed JSON.
+/// The digest of a policy document: `sha256:` of the JCS of its JSON value. Strict JSON is
+/// canonicalized as is; other text is read as the YAML subset of policy-v1.md §2 (so the
+/// `.clyra/policy.yaml` file itself can be given).
 ///
-/// `policy.file` when the bytes are not strict JSON (a host reports it with exit 4).
+/// `policy.file` when the bytes are neither (a host reports it with exit 4).
 pub fn policy_digest(bytes: &[u8], limits: &Limits) -> Result<Sha256Digest, UsageError> {
-    let canonical = jcs::canonicalize(bytes, limits).map_err(|e| {
-        UsageError::new("policy.file", format!("the policy is not strict JSON: {e}"))
-    })?;
-    Ok(Sha256Digest::of(&canonical))
+    crate::policy::document_digest(bytes, limits).map_err(|e| {
+        UsageError::new(
+            "policy.file",
+            format!("the policy is neither strict JSON nor the policy YAML subset: {e}"),
+        )
+    })
 }
 
 /// Step 8: the producer signatures that passed steps 6–7, judged by the trust and `at`.
