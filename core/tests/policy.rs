@@ -35,7 +35,11 @@ fn starters_load_and_lint_clean() {
         let text = starter(env);
         load(text);
         let report = lint::lint(text.as_bytes(), "policy.yaml", &Limits::default());
-        assert!(report.findings.is_empty(), "{env:?}: {:#?}", report.findings);
+        assert!(
+            report.findings.is_empty(),
+            "{env:?}: {:#?}",
+            report.findings
+        );
         assert_eq!(report.exit_code(), 0);
     }
 }
@@ -49,11 +53,19 @@ fn prod_starter_decides_as_documented() {
     assert_eq!(e.approvals_required, 1);
     assert!(e.blocked);
     // PII tables: two-person rule outranks one approval.
-    let e = evaluate(&p, &facts(r#"{"change":{"environment":"production","tables":["analytics.customer_emails"]}}"#)).unwrap();
+    let e = evaluate(
+        &p,
+        &facts(r#"{"change":{"environment":"production","tables":["analytics.customer_emails"]}}"#),
+    )
+    .unwrap();
     assert_eq!(e.decision, Decision::RequireTwoPerson);
     assert_eq!(e.approvals_required, 2);
     // Failing tests deny, whatever else matches.
-    let e = evaluate(&p, &facts(r#"{"change":{"environment":"production"},"dbt":{"tests_failed":2}}"#)).unwrap();
+    let e = evaluate(
+        &p,
+        &facts(r#"{"change":{"environment":"production"},"dbt":{"tests_failed":2}}"#),
+    )
+    .unwrap();
     assert_eq!(e.decision, Decision::Deny);
     assert_eq!(e.rule.as_deref(), Some("dbt-tests-failed"));
     assert!(e.reason.contains("dbt tests failed"), "{}", e.reason);
@@ -68,7 +80,9 @@ fn prod_starter_decides_as_documented() {
 fn tcpa_window_uses_the_callee_local_time() {
     let p = load(starter(InitEnv::Prod));
     let call = |at: &str, tz: &str| {
-        facts(&format!(r#"{{"call":{{"at":"{at}","callee_tz":"{tz}","consent":true,"disclaimer":true}}}}"#))
+        facts(&format!(
+            r#"{{"call":{{"at":"{at}","callee_tz":"{tz}","consent":true,"disclaimer":true}}}}"#
+        ))
     };
     // 13:30Z = 08:30 in Chicago (CDT): allowed; 06:30 in Los Angeles: denied.
     let e = evaluate(&p, &call("2026-07-01T13:30:00Z", "America/Chicago")).unwrap();
@@ -80,8 +94,16 @@ fn tcpa_window_uses_the_callee_local_time() {
     assert_eq!(e.code(), "policy.time_zone");
     let e = evaluate(&p, &facts(r#"{"call":{"callee_tz":"UTC"}}"#)).unwrap_err();
     assert_eq!(e.code(), "policy.fact_type");
-    let e = evaluate(&p, &facts(r#"{"call":{"at":"2026-07-01T13:30:00Z","callee_tz":"UTC","within_window":true}}"#)).unwrap_err();
-    assert_eq!(e.code(), "policy.fact_type", "derived facts cannot be given");
+    let e = evaluate(
+        &p,
+        &facts(r#"{"call":{"at":"2026-07-01T13:30:00Z","callee_tz":"UTC","within_window":true}}"#),
+    )
+    .unwrap_err();
+    assert_eq!(
+        e.code(),
+        "policy.fact_type",
+        "derived facts cannot be given"
+    );
 }
 
 #[test]
@@ -94,7 +116,12 @@ fn shadow_rules_are_recorded_and_never_block() {
     assert!(!e.blocked);
     assert_eq!(e.approvals_required, 0);
     assert_eq!(e.shadow().count(), 2);
-    assert!(e.reason.contains("shadow (not enforced): rule `would-deny` would deny"), "{}", e.reason);
+    assert!(
+        e.reason
+            .contains("shadow (not enforced): rule `would-deny` would deny"),
+        "{}",
+        e.reason
+    );
     let decisions = e.decisions();
     assert_eq!(decisions.len(), 2);
     assert_eq!(decisions[0].get("mode").unwrap().as_str(), Some("shadow"));
@@ -106,7 +133,15 @@ fn section_and_rule_modes_combine_to_the_weaker() {
     let text = "version: 1\ndata_platform:\n  mode: shadow\n  rules:\n    - {id: a, when: 'true', decision: deny, mode: enforce}\ngenai_security:\n  mode: off\n  rules:\n    - {id: b, when: 'true', decision: deny}\nenforcement:\n  rules:\n    - {id: c, when: 'true', decision: deny, mode: off}\n    - {id: d, when: 'true', decision: require_approval}\n";
     let p = load(text);
     let modes: Vec<(&str, Mode)> = p.rules().iter().map(|r| (r.id.as_str(), r.mode)).collect();
-    assert_eq!(modes, vec![("a", Mode::Shadow), ("b", Mode::Off), ("c", Mode::Off), ("d", Mode::Enforce)]);
+    assert_eq!(
+        modes,
+        vec![
+            ("a", Mode::Shadow),
+            ("b", Mode::Off),
+            ("c", Mode::Off),
+            ("d", Mode::Enforce)
+        ]
+    );
     let e = evaluate(&p, &facts("{}")).unwrap();
     assert_eq!(e.decision, Decision::RequireApproval);
     assert_eq!(e.rule.as_deref(), Some("d"));
@@ -124,7 +159,13 @@ fn strongest_decision_wins_and_the_first_such_rule_decides() {
     assert_eq!(e.decision, Decision::Deny);
     assert_eq!(e.rule.as_deref(), Some("deny1"));
     // Nothing outranks deny: deny2 is not evaluated.
-    assert_eq!(e.matched.iter().map(|m| m.rule.as_str()).collect::<Vec<_>>(), vec!["approve", "deny1"]);
+    assert_eq!(
+        e.matched
+            .iter()
+            .map(|m| m.rule.as_str())
+            .collect::<Vec<_>>(),
+        vec!["approve", "deny1"]
+    );
     let e = evaluate(&p, &facts(r#"{"change":{"kind":"data"}}"#)).unwrap();
     assert_eq!(e.rule.as_deref(), Some("deny2"));
 }
@@ -156,12 +197,24 @@ fn runaway_expressions_are_bounded_by_the_cost_budget() {
     let p = policy_with(
         "    - {id: quadratic, when: 'sql.findings.exists(a, sql.findings.exists(b, a.rule == b.rule && a.table != b.table))', decision: deny}\n",
     );
-    let few: Vec<String> = (0..10).map(|i| format!(r#"{{"rule":"r{i}","table":"t"}}"#)).collect();
-    let e = evaluate(&p, &facts(&format!(r#"{{"sql":{{"findings":[{}]}}}}"#, few.join(",")))).unwrap();
+    let few: Vec<String> = (0..10)
+        .map(|i| format!(r#"{{"rule":"r{i}","table":"t"}}"#))
+        .collect();
+    let e = evaluate(
+        &p,
+        &facts(&format!(r#"{{"sql":{{"findings":[{}]}}}}"#, few.join(","))),
+    )
+    .unwrap();
     assert_eq!(e.decision, Decision::Allow);
-    let many: Vec<String> = (0..400).map(|i| format!(r#"{{"rule":"r{i}","table":"t"}}"#)).collect();
+    let many: Vec<String> = (0..400)
+        .map(|i| format!(r#"{{"rule":"r{i}","table":"t"}}"#))
+        .collect();
     let started = std::time::Instant::now();
-    let e = evaluate(&p, &facts(&format!(r#"{{"sql":{{"findings":[{}]}}}}"#, many.join(",")))).unwrap();
+    let e = evaluate(
+        &p,
+        &facts(&format!(r#"{{"sql":{{"findings":[{}]}}}}"#, many.join(","))),
+    )
+    .unwrap();
     assert_eq!(e.decision, Decision::Deny, "over budget fails closed");
     assert_eq!(e.matched[0].code, Some("policy.cel_cost"));
     assert!(started.elapsed().as_secs() < 2);
@@ -172,7 +225,10 @@ fn facts_are_checked_against_the_vocabulary() {
     let p = load(starter(InitEnv::Prod));
     for (json, code) in [
         (r#"{"chnage":{}}"#, "policy.unknown_fact"),
-        (r#"{"change":{"enviroment":"production"}}"#, "policy.unknown_fact"),
+        (
+            r#"{"change":{"enviroment":"production"}}"#,
+            "policy.unknown_fact",
+        ),
         (r#"{"change":{"tables":"orders"}}"#, "policy.fact_type"),
         (r#"{"dbt":{"tests_failed":1.5}}"#, "policy.fact_type"),
         (r#"{"sql":{"findings":["x"]}}"#, "policy.fact_type"),
@@ -203,9 +259,14 @@ fn load_errors_are_typed_and_located() {
     for (text, code, line) in cases {
         let e = load_err(text);
         assert_eq!(e.code(), *code, "{text}: {e}");
-        let l = e.location().unwrap_or_else(|| panic!("no location: {text}: {e}"));
+        let l = e
+            .location()
+            .unwrap_or_else(|| panic!("no location: {text}: {e}"));
         assert_eq!(l.file, "p.yaml");
-        assert!(l.line == *line || (*code == "policy.yaml" && l.line >= 3), "{text}: {e}");
+        assert!(
+            l.line == *line || (*code == "policy.yaml" && l.line >= 3),
+            "{text}: {e}"
+        );
     }
     // The CEL position inside the condition is in the message.
     let e = load_err("version: 1\ndata_platform:\n  rules:\n    - {id: a, when: 'change.kind == \"x\" && (', decision: deny}\n");
@@ -228,8 +289,14 @@ fn hash_is_the_jcs_of_the_document_as_written() {
     assert_eq!(p2.hash(), p.hash());
     let p3 = load(json);
     assert_eq!(p3.hash(), p.hash());
-    assert_eq!(clyra_core::policy::document_digest(yaml.as_bytes(), &Limits::default()).unwrap(), digest);
-    assert_eq!(clyra_core::policy::document_digest(json.as_bytes(), &Limits::default()).unwrap(), digest);
+    assert_eq!(
+        clyra_core::policy::document_digest(yaml.as_bytes(), &Limits::default()).unwrap(),
+        digest
+    );
+    assert_eq!(
+        clyra_core::policy::document_digest(json.as_bytes(), &Limits::default()).unwrap(),
+        digest
+    );
     // Any change of meaning changes it.
     assert_ne!(load(&yaml.replace("deny", "allow")).hash(), p.hash());
 }
@@ -239,7 +306,10 @@ fn risk_weights_and_thresholds_come_from_compliance() {
     let p = load("version: 1\ncompliance:\n  risk:\n    weights: {production: 40}\n    thresholds: {review: 30, block: 70}\n");
     let w = p.doc().risk_weights();
     assert_eq!(w.production, 40);
-    assert_eq!(w.magnitude_schema, clyra_core::risk::default_weights().magnitude_schema);
+    assert_eq!(
+        w.magnitude_schema,
+        clyra_core::risk::default_weights().magnitude_schema
+    );
     assert_eq!(p.doc().risk_thresholds().block, Some(70));
 }
 
@@ -259,7 +329,10 @@ fn fix_removes(text: &str, id: &str) {
     let fixed_text = String::from_utf8(jcs::to_vec(&fixed)).unwrap();
     let again = lint::lint(fixed_text.as_bytes(), "p.json", &limits);
     assert!(
-        again.findings.iter().all(|f| f.id != id && f.severity != Severity::Error),
+        again
+            .findings
+            .iter()
+            .all(|f| f.id != id && f.severity != Severity::Error),
         "{id} still there after its fix: {:#?}",
         again.findings
     );
@@ -269,9 +342,15 @@ fn fix_removes(text: &str, id: &str) {
 fn lint_findings_and_their_fixes() {
     let base = "version: 1\ndata_platform:\n  environments: [development]\n  rules:\n";
     // L001: a value outside the fact's domain; and a contradiction.
-    fix_removes(&format!("{base}    - {{id: a, when: 'change.environment == \"prod\"', decision: deny}}\n"), "L001");
+    fix_removes(
+        &format!("{base}    - {{id: a, when: 'change.environment == \"prod\"', decision: deny}}\n"),
+        "L001",
+    );
     fix_removes(&format!("{base}    - {{id: a, when: 'change.kind == \"schema\" && change.kind == \"data\"', decision: deny}}\n"), "L001");
-    fix_removes(&format!("{base}    - {{id: a, when: 'false', decision: deny}}\n"), "L001");
+    fix_removes(
+        &format!("{base}    - {{id: a, when: 'false', decision: deny}}\n"),
+        "L001",
+    );
     // L002: shadowed by an earlier rule with an equal or stronger decision.
     fix_removes(&format!("{base}    - {{id: a, when: 'dbt.tests_failed > 0', decision: deny}}\n    - {{id: b, when: 'dbt.tests_failed > 0 && change.kind == \"schema\"', decision: require_approval}}\n"), "L002");
     // L003: production in scope, no approval rule.
@@ -283,13 +362,19 @@ fn lint_findings_and_their_fixes() {
     fix_removes("version: 1\ndata_platform:\n  environments: [test]\n  dbt: {block_on_test_failure: true}\n", "L005");
     // L006: retention shorter than the frameworks need; and none at all.
     fix_removes("version: 1\ndata_platform: {environments: [test]}\ncompliance:\n  frameworks: [sox]\n  retention: {period: P1Y}\n", "L006");
-    fix_removes("version: 1\ndata_platform: {environments: [test]}\ncompliance:\n  frameworks: [hipaa]\n", "L006");
+    fix_removes(
+        "version: 1\ndata_platform: {environments: [test]}\ncompliance:\n  frameworks: [hipaa]\n",
+        "L006",
+    );
     // L007: TCPA window wider than the law; TCPA without a window rule.
     fix_removes("version: 1\ndata_platform: {environments: [test]}\nvoice_compliance:\n  calling_window: {start: \"07:00\", end: \"21:00\"}\n  rules: [{id: w, when: '!call.within_window', decision: deny}]\ncompliance: {frameworks: [tcpa], retention: {period: P5Y}}\n", "L007");
     fix_removes("version: 1\ndata_platform: {environments: [test]}\ncompliance: {frameworks: [tcpa], retention: {period: P5Y}}\n", "L007");
     // L008: an off rule (info only: exit 0).
     let text = format!("{base}    - {{id: a, when: 'true', decision: deny, mode: off}}\n");
-    assert_eq!(lint::lint(text.as_bytes(), "p.yaml", &Limits::default()).exit_code(), 0);
+    assert_eq!(
+        lint::lint(text.as_bytes(), "p.yaml", &Limits::default()).exit_code(),
+        0
+    );
     fix_removes(&text, "L008");
 }
 
@@ -298,17 +383,35 @@ fn lint_reports_every_schema_error_with_line_and_column_and_exits_1() {
     let text = "version: 1\ndata_platform:\n  mode: always\ngenai_security:\n  kill_switch: {score: 101}\n";
     let report = lint::lint(text.as_bytes(), "p.yaml", &Limits::default());
     assert_eq!(report.exit_code(), 1);
-    let located: Vec<&str> = report.findings.iter().filter_map(|f| f.location.as_deref()).collect();
-    assert_eq!(located, vec!["p.yaml:3:9", "p.yaml:5:24"], "{:#?}", report.findings);
-    assert!(report.findings.iter().all(|f| f.id == "policy.schema" && !f.fix.description.is_empty()));
+    let located: Vec<&str> = report
+        .findings
+        .iter()
+        .filter_map(|f| f.location.as_deref())
+        .collect();
+    assert_eq!(
+        located,
+        vec!["p.yaml:3:9", "p.yaml:5:24"],
+        "{:#?}",
+        report.findings
+    );
+    assert!(report
+        .findings
+        .iter()
+        .all(|f| f.id == "policy.schema" && !f.fix.description.is_empty()));
     let warn = lint::lint(b"version: 1\n", "p.yaml", &Limits::default());
     assert_eq!(warn.exit_code(), 2);
 }
 
 #[test]
 fn every_policy_error_code_is_registered() {
-    let registry = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../spec/verdicts.md")).unwrap();
+    let registry =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../spec/verdicts.md"))
+            .unwrap();
     for kind in clyra_core::policy::PolicyErrorKind::ALL {
-        assert!(registry.contains(&format!("| `{}` |", kind.code())), "{} not registered", kind.code());
+        assert!(
+            registry.contains(&format!("| `{}` |", kind.code())),
+            "{} not registered",
+            kind.code()
+        );
     }
 }

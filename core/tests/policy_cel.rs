@@ -127,7 +127,13 @@ fn constructs_outside_the_subset_are_rejected_with_a_position() {
     for when in cases {
         let e = compile(when).expect_err(when);
         assert!(
-            ["policy.cel_unsupported", "policy.cel_syntax", "policy.unknown_fact", "policy.fact_type"].contains(&e.code()),
+            [
+                "policy.cel_unsupported",
+                "policy.cel_syntax",
+                "policy.unknown_fact",
+                "policy.fact_type"
+            ]
+            .contains(&e.code()),
             "`{when}`: {} {e}",
             e.code()
         );
@@ -137,7 +143,12 @@ fn constructs_outside_the_subset_are_rejected_with_a_position() {
 
 #[test]
 fn unknown_facts_are_load_errors() {
-    for when in ["change.enviroment == \"production\"", "chnage.kind == \"x\"", "tables == []", "change.kind.name == \"x\""] {
+    for when in [
+        "change.enviroment == \"production\"",
+        "chnage.kind == \"x\"",
+        "tables == []",
+        "change.kind.name == \"x\"",
+    ] {
         let e = compile(when).unwrap_err();
         assert_eq!(e.code(), "policy.unknown_fact", "`{when}`: {e}");
         assert!(e.message().contains("condition line 1, column"), "{e}");
@@ -158,7 +169,9 @@ fn syntax_errors_carry_the_position_in_the_condition() {
 #[test]
 fn limits_bound_length_depth_and_nesting() {
     let long = format!("change.kind == \"{}\"", "x".repeat(5000));
-    let text = format!("version: 1\ndata_platform:\n  rules:\n    - {{id: r, when: '{long}', decision: deny}}\n");
+    let text = format!(
+        "version: 1\ndata_platform:\n  rules:\n    - {{id: r, when: '{long}', decision: deny}}\n"
+    );
     let e = Policy::load(text.as_bytes(), "p.yaml", &Limits::default()).unwrap_err();
     assert_eq!(e.code(), "policy.schema"); // maxLength 4096 in the schema, before CEL
     let mut limits = Limits::default();
@@ -172,7 +185,8 @@ fn limits_bound_length_depth_and_nesting() {
     assert_eq!(compile(&long_chain).unwrap_err().code(), "policy.cel_limit");
     let ok_chain = vec!["dbt.tests_failed"; 30].join(" + ") + " > 0";
     assert!(compile(&ok_chain).is_ok());
-    let nested = "sql.findings.exists(a, sql.findings.exists(b, sql.findings.exists(c, a == b && b == c)))";
+    let nested =
+        "sql.findings.exists(a, sql.findings.exists(b, sql.findings.exists(c, a == b && b == c)))";
     assert_eq!(compile(nested).unwrap_err().code(), "policy.cel_limit");
 }
 
@@ -183,7 +197,11 @@ fn a_condition_that_is_not_a_bool_fails_closed() {
     let e = evaluate(&policy, &facts).unwrap();
     assert_eq!(e.decision, Decision::Deny);
     assert_eq!(e.matched[0].code, Some("policy.cel_eval"));
-    assert!(e.matched[0].reason.contains("not a bool"), "{}", e.matched[0].reason);
+    assert!(
+        e.matched[0].reason.contains("not a bool"),
+        "{}",
+        e.matched[0].reason
+    );
 }
 
 /// Inputs that make recursive parsers or evaluators recurse deeply are rejected or evaluated

@@ -85,7 +85,18 @@ enum Command {
     /// Export a producer signature as a Sigstore bundle, for Sigstore verifiers (`--sigstore`)
     #[command(long_about = commands::export::LONG_ABOUT, after_help = commands::export::EXAMPLES)]
     Export(commands::export::ExportArgs),
+    /// Work with the policy file: canonical JSON and hash, lint with fixes, evaluate, start one (`clyra policy --help`)
+    Policy(commands::policy::PolicyArgs),
+    /// Check this project's Clyra setup (policy, key, trust file, host tools) with a fix for each problem
+    #[command(long_about = DOCTOR_LONG_ABOUT)]
+    Doctor(commands::doctor::DoctorArgs),
 }
+
+const DOCTOR_LONG_ABOUT: &str = "\
+Check this project's Clyra setup and print a fix for each problem: the policy \
+(.clyra/policy.yaml loads and lints clean), the producer key (.clyra/keys/clyra.key parses and \
+is private), the trust file (.clyra/trust.json parses and trusts that key as producer), and, in \
+a dbt project, python3 and dbt on PATH. Exit 0 all fine, 1 an error, 2 warnings only.";
 
 const APPROVE_LONG_ABOUT: &str = "\
 Sign an approval of a planned change, as the approver (spec/approval-v0.md).
@@ -131,7 +142,7 @@ const VERIFY_EXAMPLES: &str = "\
 Examples:
   $ clyra verify change.zip --trust trust.json
   $ clyra verify change.zip --trust producer.pub --at 2026-12-01T00:00:00Z --format json
-  $ clyra verify change.zip --trust trust.json --policy policy.json";
+  $ clyra verify change.zip --trust trust.json --policy .clyra/policy.yaml";
 
 const KEYGEN_LONG_ABOUT: &str = "\
 Create a signing key pair for producing evidence.
@@ -298,6 +309,8 @@ where
         Command::Approve(args) => commands::approve::run(args, &mut cx),
         Command::Inspect(args) => commands::inspect::run(args, &mut cx),
         Command::Export(args) => commands::export::run(args, &mut cx),
+        Command::Policy(args) => commands::policy::run(args, &mut cx),
+        Command::Doctor(args) => commands::doctor::run(args, &mut cx),
     }
 }
 

@@ -350,3 +350,37 @@ fn help_explains_the_outcomes() {
         assert!(help.contains(word), "{word}");
     }
 }
+
+#[test]
+fn policy_may_be_given_as_the_yaml_file() {
+    let s = setup();
+    let dir = TempDir::new();
+    // The YAML form of POLICY hashes the same: verification passes.
+    let yaml = dir.write("policy.yaml", b"# the policy in force\nversion: 1\n");
+    let out = clyra(&[
+        "verify", &s.valid, "--trust", &s.trust, "--at", AT, "--policy", &yaml,
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
+    // Another policy: the hash differs.
+    let other = dir.write("other.yaml", b"version: 1\nname: other\n");
+    let out = clyra(&[
+        "verify", &s.valid, "--trust", &s.trust, "--at", AT, "--policy", &other,
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stdout).contains("policy.hash_mismatch"),
+        "{}",
+        text(&out.stdout)
+    );
+    // Outside the YAML subset: exit 4, `policy.file`.
+    let bad = dir.write("bad.yaml", b"version: &v 1\n");
+    let out = clyra(&[
+        "verify", &s.valid, "--trust", &s.trust, "--at", AT, "--policy", &bad,
+    ]);
+    assert_eq!(out.status.code(), Some(4));
+    assert!(
+        text(&out.stderr).contains("(policy.file)"),
+        "{}",
+        text(&out.stderr)
+    );
+}

@@ -111,9 +111,10 @@ pub fn canon(call: &[u8]) -> Vec<u8> {
 /// Lints a policy: `{"policy": TEXT}` → the report (a policy that does not load is a report
 /// with error findings, not a failure).
 pub fn lint(call: &[u8]) -> Vec<u8> {
-    Answer::of(parse_call::<PolicyCall>(call).map(|c| -> Report {
-        lint::lint(c.policy.as_bytes(), &c.file, &Limits::default())
-    }))
+    Answer::of(
+        parse_call::<PolicyCall>(call)
+            .map(|c| -> Report { lint::lint(c.policy.as_bytes(), &c.file, &Limits::default()) }),
+    )
     .to_json()
 }
 
@@ -209,7 +210,12 @@ pub struct Checkpointed {
 }
 
 fn secret(hex_text: &str) -> Result<Vec<u8>, Vec<DetailedError>> {
-    let bad = || vec![DetailedError::new("policy.checkpoint", "secret_hex is not hex")];
+    let bad = || {
+        vec![DetailedError::new(
+            "policy.checkpoint",
+            "secret_hex is not hex",
+        )]
+    };
     let digit = |b: u8| char::from(b).to_digit(16);
     let bytes = hex_text.as_bytes();
     if bytes.len() % 2 != 0 {
@@ -227,7 +233,10 @@ fn secret(hex_text: &str) -> Result<Vec<u8>, Vec<DetailedError>> {
 
 fn timestamp(text: &str) -> Result<Timestamp, Vec<DetailedError>> {
     Timestamp::parse(text).map_err(|e| {
-        vec![DetailedError::new("policy.checkpoint", format!("`{text}`: {e}"))]
+        vec![DetailedError::new(
+            "policy.checkpoint",
+            format!("`{text}`: {e}"),
+        )]
     })
 }
 
@@ -280,26 +289,29 @@ pub struct ResumeCall {
 
 /// Resumes a checkpoint: token, expiry, then approvals counted as approval-v0.md §5 says.
 pub fn resume(call: &[u8]) -> Vec<u8> {
-    Answer::of(parse_call::<ResumeCall>(call).and_then(|c| -> Result<Resumed, Vec<DetailedError>> {
-        let limits = Limits::default();
-        let cp = facts_value(&c.checkpoint)?;
-        let trust = Trust::parse(c.trust.as_bytes(), &limits)
-            .map_err(|e| vec![DetailedError::of(&e)])?;
-        let schemas = Schemas::new()
-            .map_err(|e| vec![DetailedError::new("ffi.answer", e.to_string())])?;
-        let approvals: Vec<Vec<u8>> = c.approvals.iter().map(|a| a.as_bytes().to_vec()).collect();
-        checkpoint::resume(&ResumeRequest {
-            checkpoint: &cp,
-            token: &c.token,
-            secret: &secret(&c.secret_hex)?,
-            now: &timestamp(&c.now)?,
-            approvals: &approvals,
-            trust: &trust,
-            schemas: &schemas,
-            limits: &limits,
-        })
-        .map_err(|e| vec![detailed(&e)])
-    }))
+    Answer::of(parse_call::<ResumeCall>(call).and_then(
+        |c| -> Result<Resumed, Vec<DetailedError>> {
+            let limits = Limits::default();
+            let cp = facts_value(&c.checkpoint)?;
+            let trust = Trust::parse(c.trust.as_bytes(), &limits)
+                .map_err(|e| vec![DetailedError::of(&e)])?;
+            let schemas = Schemas::new()
+                .map_err(|e| vec![DetailedError::new("ffi.answer", e.to_string())])?;
+            let approvals: Vec<Vec<u8>> =
+                c.approvals.iter().map(|a| a.as_bytes().to_vec()).collect();
+            checkpoint::resume(&ResumeRequest {
+                checkpoint: &cp,
+                token: &c.token,
+                secret: &secret(&c.secret_hex)?,
+                now: &timestamp(&c.now)?,
+                approvals: &approvals,
+                trust: &trust,
+                schemas: &schemas,
+                limits: &limits,
+            })
+            .map_err(|e| vec![detailed(&e)])
+        },
+    ))
     .to_json()
 }
 
@@ -314,22 +326,51 @@ mod tests {
     #[test]
     fn load_eval_lint_canon_over_json() {
         let policy = crate::policy::init::starter(crate::policy::init::InitEnv::Prod);
-        let out = String::from_utf8(load(call(serde_json::json!({"policy": policy})).as_bytes())).unwrap();
-        assert!(out.starts_with(r#"{"type":"success","result":{"policy_hash":"sha256:"#), "{out}");
-        let out = String::from_utf8(eval(call(serde_json::json!({"policy": policy, "facts": {"dbt": {"tests_failed": 1}}})).as_bytes())).unwrap();
-        assert!(out.contains(r#""decision":"deny""#) && out.contains(r#""decisions":[{"decision":"deny""#), "{out}");
-        let out = String::from_utf8(lint(call(serde_json::json!({"policy": policy})).as_bytes())).unwrap();
+        let out = String::from_utf8(load(call(serde_json::json!({"policy": policy})).as_bytes()))
+            .unwrap();
+        assert!(
+            out.starts_with(r#"{"type":"success","result":{"policy_hash":"sha256:"#),
+            "{out}"
+        );
+        let out = String::from_utf8(eval(
+            call(serde_json::json!({"policy": policy, "facts": {"dbt": {"tests_failed": 1}}}))
+                .as_bytes(),
+        ))
+        .unwrap();
+        assert!(
+            out.contains(r#""decision":"deny""#)
+                && out.contains(r#""decisions":[{"decision":"deny""#),
+            "{out}"
+        );
+        let out = String::from_utf8(lint(call(serde_json::json!({"policy": policy})).as_bytes()))
+            .unwrap();
         assert!(out.contains(r#""findings":[]"#), "{out}");
-        let out = String::from_utf8(canon(call(serde_json::json!({"policy": "version: 1\n"})).as_bytes())).unwrap();
+        let out = String::from_utf8(canon(
+            call(serde_json::json!({"policy": "version: 1\n"})).as_bytes(),
+        ))
+        .unwrap();
         assert!(out.contains(r#""canonical":"{\"version\":1}""#), "{out}");
     }
 
     #[test]
     fn errors_carry_code_and_file_position() {
-        let out = String::from_utf8(load(call(serde_json::json!({"policy": "version: 1\nname: &a x\n", "file": "x.yaml"})).as_bytes())).unwrap();
-        assert!(out.contains(r#""code":"policy.yaml_subset""#) && out.contains(r#""path":"x.yaml:2:"#), "{out}");
-        let out = String::from_utf8(eval(call(serde_json::json!({"policy": "version: 1\n", "facts": {"x": {}}})).as_bytes())).unwrap();
-        assert!(out.contains(r#""code":"policy.unknown_fact""#) && out.contains(r#""path":"/x""#), "{out}");
+        let out = String::from_utf8(load(
+            call(serde_json::json!({"policy": "version: 1\nname: &a x\n", "file": "x.yaml"}))
+                .as_bytes(),
+        ))
+        .unwrap();
+        assert!(
+            out.contains(r#""code":"policy.yaml_subset""#) && out.contains(r#""path":"x.yaml:2:"#),
+            "{out}"
+        );
+        let out = String::from_utf8(eval(
+            call(serde_json::json!({"policy": "version: 1\n", "facts": {"x": {}}})).as_bytes(),
+        ))
+        .unwrap();
+        assert!(
+            out.contains(r#""code":"policy.unknown_fact""#) && out.contains(r#""path":"/x""#),
+            "{out}"
+        );
         let out = String::from_utf8(eval(br#"{"policy":"version: 1\n"}"#)).unwrap();
         assert!(out.contains(r#""code":"ffi.call""#), "{out}");
     }

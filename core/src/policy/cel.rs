@@ -114,7 +114,11 @@ pub struct CelError {
 }
 
 impl CelError {
-    fn new(kind: PolicyErrorKind, message: impl Into<String>, position: Option<CelPosition>) -> Self {
+    fn new(
+        kind: PolicyErrorKind,
+        message: impl Into<String>,
+        position: Option<CelPosition>,
+    ) -> Self {
         Self {
             kind,
             message: message.into(),
@@ -146,7 +150,11 @@ impl Condition {
         if source.len() > limits.cel_max_bytes {
             return Err(CelError::new(
                 PolicyErrorKind::CelLimit,
-                format!("condition is {} bytes, more than the limit of {}", source.len(), limits.cel_max_bytes),
+                format!(
+                    "condition is {} bytes, more than the limit of {}",
+                    source.len(),
+                    limits.cel_max_bytes
+                ),
                 None,
             ));
         }
@@ -158,7 +166,10 @@ impl Condition {
                 let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
                 return Err(CelError::new(
                     PolicyErrorKind::CelLimit,
-                    format!("brackets and conditionals nest deeper than {}", limits.cel_max_nesting),
+                    format!(
+                        "brackets and conditionals nest deeper than {}",
+                        limits.cel_max_nesting
+                    ),
                     Some((line, column)),
                 ));
             }
@@ -182,7 +193,11 @@ impl Condition {
             } else {
                 PolicyErrorKind::CelSyntax
             };
-            CelError::new(kind, format!("condition does not parse: {message}"), position)
+            CelError::new(
+                kind,
+                format!("condition does not parse: {message}"),
+                position,
+            )
         })?;
         let position = |id: u64| {
             info.offset_for(id).map(|(start, _)| {
@@ -205,7 +220,11 @@ impl Condition {
         };
         let shape = walk.expr(&expression)?;
         let program = env.compile(source).map_err(|e| {
-            CelError::new(PolicyErrorKind::CelSyntax, format!("condition does not parse: {e}"), None)
+            CelError::new(
+                PolicyErrorKind::CelSyntax,
+                format!("condition does not parse: {e}"),
+                None,
+            )
         })?;
         let mut facts = walk.facts;
         facts.sort();
@@ -245,7 +264,12 @@ impl Condition {
     }
 
     /// Evaluates the condition in `context` (built once per facts by [`context`]).
-    pub fn evaluate(&self, context: &Context<'_, '_>, facts: &Facts, max_cost: u64) -> Result<bool, PolicyError> {
+    pub fn evaluate(
+        &self,
+        context: &Context<'_, '_>,
+        facts: &Facts,
+        max_cost: u64,
+    ) -> Result<bool, PolicyError> {
         let cost = self.cost(facts);
         if cost > max_cost {
             return Err(PolicyError::new(
@@ -395,7 +419,10 @@ impl Walk<'_> {
                     } else {
                         return Err(CelError::new(
                             PolicyErrorKind::UnknownFact,
-                            format!("unknown fact `{name}` (namespaces: {})", facts::NAMESPACES.join(", ")),
+                            format!(
+                                "unknown fact `{name}` (namespaces: {})",
+                                facts::NAMESPACES.join(", ")
+                            ),
                             (self.position)(e.id),
                         ));
                     }
@@ -443,29 +470,34 @@ impl Walk<'_> {
                 }
             }
             Expr::Call(call) => {
-                let Some((_, method, arities)) =
-                    FUNCTIONS.iter().find(|(name, _, _)| *name == call.func_name)
+                let Some((_, method, arities)) = FUNCTIONS
+                    .iter()
+                    .find(|(name, _, _)| *name == call.func_name)
                 else {
                     return Err(self.unsupported(e, format!("function `{}`", call.func_name)));
                 };
                 if call.target.is_some() && !method {
                     return Err(self.unsupported(e, format!("`{}` as a method", call.func_name)));
                 }
-                if matches!(call.func_name.as_str(), "contains" | "startsWith" | "endsWith")
-                    && call.target.is_none()
+                if matches!(
+                    call.func_name.as_str(),
+                    "contains" | "startsWith" | "endsWith"
+                ) && call.target.is_none()
                 {
                     return Err(self.unsupported(
                         e,
-                        format!("`{}` called as a function (write `x.{}(y)`)", call.func_name, call.func_name),
+                        format!(
+                            "`{}` called as a function (write `x.{}(y)`)",
+                            call.func_name, call.func_name
+                        ),
                     ));
                 }
                 // Arity counts the receiver of a method call as the first argument.
                 let argc = call.args.len() + usize::from(call.target.is_some());
                 if !arities.contains(&argc) {
-                    return Err(self.unsupported(
-                        e,
-                        format!("`{}` with {argc} arguments", call.func_name),
-                    ));
+                    return Err(
+                        self.unsupported(e, format!("`{}` with {argc} arguments", call.func_name))
+                    );
                 }
                 if let Some(target) = &call.target {
                     self.check_receiver(&call.func_name, target)?;
@@ -531,7 +563,10 @@ impl Walk<'_> {
         let fits = match method {
             "contains" => matches!(fact.ty, FactType::Str),
             "startsWith" | "endsWith" => fact.ty == FactType::Str,
-            "size" => matches!(fact.ty, FactType::Str | FactType::StrList | FactType::ObjectList),
+            "size" => matches!(
+                fact.ty,
+                FactType::Str | FactType::StrList | FactType::ObjectList
+            ),
             _ => true,
         };
         if fits {
@@ -539,7 +574,11 @@ impl Walk<'_> {
         }
         Err(CelError::new(
             PolicyErrorKind::FactType,
-            format!("`{root}.{}` is {}: `{method}` does not apply", select.field, fact.ty.as_str()),
+            format!(
+                "`{root}.{}` is {}: `{method}` does not apply",
+                select.field,
+                fact.ty.as_str()
+            ),
             (self.position)(target.id),
         ))
     }
@@ -552,11 +591,18 @@ impl Walk<'_> {
                 ..Bound::default()
             },
             Expr::Select(select) => match &select.operand.expr {
-                Expr::Ident(root) if !self.scope.iter().any(|s| s == root) && facts::is_namespace(root) => Bound {
-                    facts: vec![format!("{root}.{}", select.field)],
+                Expr::Ident(root)
+                    if !self.scope.iter().any(|s| s == root) && facts::is_namespace(root) =>
+                {
+                    Bound {
+                        facts: vec![format!("{root}.{}", select.field)],
+                        ..Bound::default()
+                    }
+                }
+                _ => Bound {
+                    any: 1,
                     ..Bound::default()
                 },
-                _ => Bound { any: 1, ..Bound::default() },
             },
             Expr::Call(call) if call.func_name == "_+_" && call.args.len() == 2 => {
                 let mut total = Bound::default();
@@ -570,7 +616,10 @@ impl Walk<'_> {
             }
             // map() and filter() keep the size of their range.
             Expr::Comprehension(c) => self.bound(&c.iter_range),
-            _ => Bound { any: 1, ..Bound::default() },
+            _ => Bound {
+                any: 1,
+                ..Bound::default()
+            },
         }
     }
 }

@@ -79,9 +79,7 @@ pub fn create(request: &CheckpointRequest<'_>) -> Result<Checkpoint, PolicyError
         )));
     }
     if request.ttl_seconds == 0 || request.ttl_seconds > MAX_TTL_SECONDS {
-        return Err(fail(format!(
-            "ttl must be 1..={MAX_TTL_SECONDS} seconds"
-        )));
+        return Err(fail(format!("ttl must be 1..={MAX_TTL_SECONDS} seconds")));
     }
     if request.nonces.len() < usize::from(required) {
         return Err(fail(format!(
@@ -101,10 +99,7 @@ pub fn create(request: &CheckpointRequest<'_>) -> Result<Checkpoint, PolicyError
     let mut m = Map::new();
     m.insert("type", Value::from(CHECKPOINT_TYPE));
     m.insert("policy_hash", Value::from(e.policy_hash.as_str()));
-    m.insert(
-        "rule",
-        e.rule.as_deref().map_or(Value::Null, Value::from),
-    );
+    m.insert("rule", e.rule.as_deref().map_or(Value::Null, Value::from));
     m.insert("decision", Value::from(e.decision.as_str()));
     m.insert("approvals_required", Value::from(u32::from(required)));
     m.insert("change", request.change.clone());
@@ -183,7 +178,9 @@ pub fn resume(request: &ResumeRequest<'_>) -> Result<Resumed, PolicyError> {
     let expires_at = field("expires_at")
         .and_then(Value::as_str)
         .and_then(|t| Timestamp::parse(t).ok())
-        .ok_or_else(|| PolicyError::new(PolicyErrorKind::Checkpoint, "checkpoint lacks expires_at"))?;
+        .ok_or_else(|| {
+            PolicyError::new(PolicyErrorKind::Checkpoint, "checkpoint lacks expires_at")
+        })?;
     if *request.now > expires_at {
         return Err(PolicyError::new(
             PolicyErrorKind::TokenExpired,
@@ -194,7 +191,12 @@ pub fn resume(request: &ResumeRequest<'_>) -> Result<Resumed, PolicyError> {
         .and_then(Value::as_u64)
         .and_then(|r| u8::try_from(r).ok())
         .filter(|r| (1..=2).contains(r))
-        .ok_or_else(|| PolicyError::new(PolicyErrorKind::Checkpoint, "checkpoint lacks approvals_required"))?;
+        .ok_or_else(|| {
+            PolicyError::new(
+                PolicyErrorKind::Checkpoint,
+                "checkpoint lacks approvals_required",
+            )
+        })?;
     let change = field("change").cloned().unwrap_or(Value::Null);
     let nonces: Vec<&str> = field("nonces")
         .and_then(Value::as_array)
@@ -280,7 +282,11 @@ pub fn resume(request: &ResumeRequest<'_>) -> Result<Resumed, PolicyError> {
             format!(
                 "{} of {required} required approvals count ({})",
                 report.counted,
-                if problems.is_empty() { "none given".to_owned() } else { problems.join(", ") }
+                if problems.is_empty() {
+                    "none given".to_owned()
+                } else {
+                    problems.join(", ")
+                }
             ),
         ));
     }

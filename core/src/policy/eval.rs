@@ -122,10 +122,20 @@ pub fn evaluate_facts(policy: &Policy, facts: &Facts) -> Evaluation {
         }
         let outcome = match rule.condition.evaluate(&context, facts, max_cost) {
             Ok(false) => continue,
-            Ok(true) => outcome(rule, rule.decision, Status::Matched, rule.reason.clone(), None),
+            Ok(true) => outcome(
+                rule,
+                rule.decision,
+                Status::Matched,
+                rule.reason.clone(),
+                None,
+            ),
             Err(e) => outcome(
                 rule,
-                if rule.mode == Mode::Enforce { Decision::Deny } else { rule.decision },
+                if rule.mode == Mode::Enforce {
+                    Decision::Deny
+                } else {
+                    rule.decision
+                },
                 Status::Error,
                 format!("rule `{}` could not be evaluated: {}", rule.id, e.message()),
                 Some(&e),
@@ -136,18 +146,30 @@ pub fn evaluate_facts(policy: &Policy, facts: &Facts) -> Evaluation {
         }
         matched.push(outcome);
     }
-    let (decision, rule, mode, mut reason) = match decided.and_then(|(i, d)| Some((matched.get(i)?, d))) {
-        Some((m, decision)) => (
-            decision,
-            Some(m.rule.clone()),
-            "enforce",
-            format!("{} by rule `{}` ({}): {}", phrase(decision), m.rule, m.section, m.reason),
-        ),
-        None => {
-            let d = policy.doc().default_decision();
-            (d, None, "default", format!("no enforced rule matched: {} by default", phrase(d)))
-        }
-    };
+    let (decision, rule, mode, mut reason) =
+        match decided.and_then(|(i, d)| Some((matched.get(i)?, d))) {
+            Some((m, decision)) => (
+                decision,
+                Some(m.rule.clone()),
+                "enforce",
+                format!(
+                    "{} by rule `{}` ({}): {}",
+                    phrase(decision),
+                    m.rule,
+                    m.section,
+                    m.reason
+                ),
+            ),
+            None => {
+                let d = policy.doc().default_decision();
+                (
+                    d,
+                    None,
+                    "default",
+                    format!("no enforced rule matched: {} by default", phrase(d)),
+                )
+            }
+        };
     let shadows: Vec<String> = matched
         .iter()
         .filter(|m| m.mode == Mode::Shadow)

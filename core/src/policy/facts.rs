@@ -176,13 +176,23 @@ impl Facts {
             json: json.clone(),
         };
         for (ns, members) in top.iter() {
-            let namespace = NAMESPACES.iter().copied().find(|n| *n == ns).ok_or_else(|| {
-                PolicyError::new(PolicyErrorKind::UnknownFact, format!("unknown fact namespace `{ns}`"))
+            let namespace = NAMESPACES
+                .iter()
+                .copied()
+                .find(|n| *n == ns)
+                .ok_or_else(|| {
+                    PolicyError::new(
+                        PolicyErrorKind::UnknownFact,
+                        format!("unknown fact namespace `{ns}`"),
+                    )
                     .with_pointer(format!("/{ns}"))
-            })?;
+                })?;
             let members = members.as_object().ok_or_else(|| {
-                PolicyError::new(PolicyErrorKind::FactType, format!("`{ns}` must be an object"))
-                    .with_pointer(format!("/{ns}"))
+                PolicyError::new(
+                    PolicyErrorKind::FactType,
+                    format!("`{ns}` must be an object"),
+                )
+                .with_pointer(format!("/{ns}"))
             })?;
             let mut map: HashMap<cel::objects::Key, cel::Value> = HashMap::new();
             for f in VOCABULARY.iter().filter(|f| f.namespace == namespace) {
@@ -191,7 +201,10 @@ impl Facts {
                     if given.is_some() {
                         return Err(PolicyError::new(
                             PolicyErrorKind::FactType,
-                            format!("`{ns}.{}` is computed by the engine and cannot be given", f.member),
+                            format!(
+                                "`{ns}.{}` is computed by the engine and cannot be given",
+                                f.member
+                            ),
                         )
                         .with_pointer(format!("/{ns}/{}", f.member)));
                     }
@@ -213,9 +226,7 @@ impl Facts {
             out.present |= namespace_bit(namespace);
             out.values.push((
                 namespace,
-                cel::Value::Map(cel::objects::Map {
-                    map: Arc::new(map),
-                }),
+                cel::Value::Map(cel::objects::Map { map: Arc::new(map) }),
             ));
         }
         Ok(out)

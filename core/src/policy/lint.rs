@@ -180,7 +180,14 @@ fn hint(code: &str) -> &'static str {
     }
 }
 
-fn finding(policy: &Policy, id: &str, severity: Severity, pointer: String, message: String, fix: Fix) -> Finding {
+fn finding(
+    policy: &Policy,
+    id: &str,
+    severity: Severity,
+    pointer: String,
+    message: String,
+    fix: Fix,
+) -> Finding {
     Finding {
         id: id.to_owned(),
         severity,
@@ -205,7 +212,14 @@ fn remove_rule(rule: &Rule, why: &str) -> Fix {
 fn domain(fact: &str) -> Option<&'static [&'static str]> {
     match fact {
         "change.environment" => Some(&["production", "staging", "development", "test"]),
-        "change.kind" => Some(&["schema", "data", "config", "tool_call", "agent_action", "data_push"]),
+        "change.kind" => Some(&[
+            "schema",
+            "data",
+            "config",
+            "tool_call",
+            "agent_action",
+            "data_push",
+        ]),
         _ => None,
     }
 }
@@ -316,7 +330,11 @@ fn render_expr(e: &Expr) -> String {
 /// The value of `domain` closest to `value` (shared prefix, then length).
 fn closest(domain: &[&'static str], value: &str) -> &'static str {
     let score = |d: &str| {
-        let prefix = d.chars().zip(value.chars()).take_while(|(a, b)| a == b).count();
+        let prefix = d
+            .chars()
+            .zip(value.chars())
+            .take_while(|(a, b)| a == b)
+            .count();
         (prefix, usize::MAX - d.len().abs_diff(value.len()))
     };
     domain
@@ -333,23 +351,35 @@ fn never_matching(policy: &Policy, out: &mut Vec<Finding>) {
         let when = format!("{}/when", rule.pointer());
         // A value outside a fact's domain: fix the literal.
         let bad = atoms.iter().find_map(|a| match a {
-            Atom::Equals(f, v) => domain(f).filter(|d| !d.contains(&v.as_str())).map(|d| (f, v, d)),
+            Atom::Equals(f, v) => domain(f)
+                .filter(|d| !d.contains(&v.as_str()))
+                .map(|d| (f, v, d)),
             _ => None,
         });
         if let Some((fact, value, d)) = bad {
             let good = closest(d, value);
-            let fixed = rule.condition.source().replace(&format!("\"{value}\""), &format!("\"{good}\""));
+            let fixed = rule
+                .condition
+                .source()
+                .replace(&format!("\"{value}\""), &format!("\"{good}\""));
             let fixed = fixed.replace(&format!("'{value}'"), &format!("'{good}'"));
             out.push(finding(
                 policy,
                 "L001",
                 Severity::Warning,
                 when.clone(),
-                format!("rule `{}` can never match: `{fact}` is never `{value}` (it is one of {})", rule.id, d.join(", ")),
+                format!(
+                    "rule `{}` can never match: `{fact}` is never `{value}` (it is one of {})",
+                    rule.id,
+                    d.join(", ")
+                ),
                 Fix {
                     description: format!("compare with `{good}`"),
                     yaml: format!("when: '{}'", fixed.replace('\'', "''")),
-                    edit: Some(Edit::Replace { pointer: when, value: Value::from(fixed) }),
+                    edit: Some(Edit::Replace {
+                        pointer: when,
+                        value: Value::from(fixed),
+                    }),
                 },
             ));
             continue;
@@ -369,7 +399,10 @@ fn never_matching(policy: &Policy, out: &mut Vec<Finding>) {
                 "L001",
                 Severity::Warning,
                 when,
-                format!("rule `{}` can never match: its condition contradicts itself", rule.id),
+                format!(
+                    "rule `{}` can never match: its condition contradicts itself",
+                    rule.id
+                ),
                 remove_rule(rule, "it never matches"),
             ));
         }
@@ -495,8 +528,21 @@ fn coverage(policy: &Policy, out: &mut Vec<Finding>) {
             add_rule_fix("data_platform", "production-change", "change.environment == \"production\"", Decision::RequireApproval, "production changes need an approval"),
         ));
     }
-    if !doc.tables().iter().filter(|t| t.classification == "pii").count().eq(&0)
-        && !has_rule(policy, "change.pii_tables", &[Decision::Deny, Decision::RequireApproval, Decision::RequireTwoPerson])
+    if !doc
+        .tables()
+        .iter()
+        .filter(|t| t.classification == "pii")
+        .count()
+        .eq(&0)
+        && !has_rule(
+            policy,
+            "change.pii_tables",
+            &[
+                Decision::Deny,
+                Decision::RequireApproval,
+                Decision::RequireTwoPerson,
+            ],
+        )
     {
         out.push(finding(
             policy,
@@ -504,7 +550,13 @@ fn coverage(policy: &Policy, out: &mut Vec<Finding>) {
             Severity::Warning,
             "/data_platform/tables".into(),
             "tables are classified `pii` but no enforced rule reads `change.pii_tables`".into(),
-            add_rule_fix("data_platform", "pii-tables-two-person", "size(change.pii_tables) > 0", Decision::RequireTwoPerson, "the change writes PII tables"),
+            add_rule_fix(
+                "data_platform",
+                "pii-tables-two-person",
+                "size(change.pii_tables) > 0",
+                Decision::RequireTwoPerson,
+                "the change writes PII tables",
+            ),
         ));
     }
     let blocks_tests = doc
@@ -520,8 +572,15 @@ fn coverage(policy: &Policy, out: &mut Vec<Finding>) {
             "L005",
             Severity::Warning,
             "/data_platform/dbt/block_on_test_failure".into(),
-            "`block_on_test_failure` is set but no enforced rule denies on `dbt.tests_failed`".into(),
-            add_rule_fix("data_platform", "dbt-tests-failed", "dbt.tests_failed > 0", Decision::Deny, "dbt tests failed"),
+            "`block_on_test_failure` is set but no enforced rule denies on `dbt.tests_failed`"
+                .into(),
+            add_rule_fix(
+                "data_platform",
+                "dbt-tests-failed",
+                "dbt.tests_failed > 0",
+                Decision::Deny,
+                "dbt tests failed",
+            ),
         ));
     }
     let compliance = doc.compliance.clone().unwrap_or_default();
@@ -531,18 +590,30 @@ fn coverage(policy: &Policy, out: &mut Vec<Finding>) {
         .filter_map(|f| RETENTION.iter().find(|(name, _, _)| name == f))
         .max_by_key(|(_, m, _)| *m);
     if let Some((framework, need, period)) = needed {
-        let have = compliance.retention.as_ref().and_then(|r| months(&r.period));
+        let have = compliance
+            .retention
+            .as_ref()
+            .and_then(|r| months(&r.period));
         if have.is_none_or(|h| h < *need) {
             let (pointer, edit) = match &compliance.retention {
-                Some(_) => ("/compliance/retention/period".to_owned(), Edit::Replace {
-                    pointer: "/compliance/retention/period".into(),
-                    value: Value::from(*period),
-                }),
+                Some(_) => (
+                    "/compliance/retention/period".to_owned(),
+                    Edit::Replace {
+                        pointer: "/compliance/retention/period".into(),
+                        value: Value::from(*period),
+                    },
+                ),
                 None => {
                     let mut r = Map::new();
                     r.insert("period", Value::from(*period));
                     r.insert("legal_hold", Value::from(false));
-                    ("/compliance".to_owned(), Edit::Replace { pointer: "/compliance/retention".into(), value: Value::from(r) })
+                    (
+                        "/compliance".to_owned(),
+                        Edit::Replace {
+                            pointer: "/compliance/retention".into(),
+                            value: Value::from(r),
+                        },
+                    )
                 }
             };
             out.push(finding(
@@ -553,7 +624,9 @@ fn coverage(policy: &Policy, out: &mut Vec<Finding>) {
                 format!("`{framework}` is in scope and needs evidence kept at least {period}"),
                 Fix {
                     description: format!("keep evidence {period}"),
-                    yaml: format!("compliance:\n  retention: {{period: {period}, legal_hold: false}}\n"),
+                    yaml: format!(
+                        "compliance:\n  retention: {{period: {period}, legal_hold: false}}\n"
+                    ),
                     edit: Some(edit),
                 },
             ));
@@ -561,7 +634,9 @@ fn coverage(policy: &Policy, out: &mut Vec<Finding>) {
     }
     if compliance.frameworks.iter().any(|f| f == "tcpa") {
         let window = doc.calling_window();
-        if window.start < super::tcpa::Window::TCPA.start || window.end > super::tcpa::Window::TCPA.end {
+        if window.start < super::tcpa::Window::TCPA.start
+            || window.end > super::tcpa::Window::TCPA.end
+        {
             let mut w = Map::new();
             w.insert("start", Value::from("08:00"));
             w.insert("end", Value::from("21:00"));
@@ -570,11 +645,17 @@ fn coverage(policy: &Policy, out: &mut Vec<Finding>) {
                 "L007",
                 Severity::Warning,
                 "/voice_compliance/calling_window".into(),
-                "the calling window is wider than TCPA allows (08:00-21:00 callee local time)".into(),
+                "the calling window is wider than TCPA allows (08:00-21:00 callee local time)"
+                    .into(),
                 Fix {
                     description: "use the TCPA window".into(),
-                    yaml: "voice_compliance:\n  calling_window: {start: \"08:00\", end: \"21:00\"}\n".into(),
-                    edit: Some(Edit::Replace { pointer: "/voice_compliance/calling_window".into(), value: Value::from(w) }),
+                    yaml:
+                        "voice_compliance:\n  calling_window: {start: \"08:00\", end: \"21:00\"}\n"
+                            .into(),
+                    edit: Some(Edit::Replace {
+                        pointer: "/voice_compliance/calling_window".into(),
+                        value: Value::from(w),
+                    }),
                 },
             ));
         } else if !has_rule(policy, "call.within_window", &[Decision::Deny]) {
@@ -583,8 +664,15 @@ fn coverage(policy: &Policy, out: &mut Vec<Finding>) {
                 "L007",
                 Severity::Warning,
                 "/compliance/frameworks".into(),
-                "TCPA is in scope but no enforced rule denies calls outside the calling window".into(),
-                add_rule_fix("voice_compliance", "tcpa-calling-window", "!call.within_window", Decision::Deny, "outside the TCPA calling window"),
+                "TCPA is in scope but no enforced rule denies calls outside the calling window"
+                    .into(),
+                add_rule_fix(
+                    "voice_compliance",
+                    "tcpa-calling-window",
+                    "!call.within_window",
+                    Decision::Deny,
+                    "outside the TCPA calling window",
+                ),
             ));
         }
     }

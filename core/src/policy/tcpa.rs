@@ -50,7 +50,12 @@ impl LocalTime {
 
 impl std::fmt::Display for LocalTime {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{:02}:{:02}", self.seconds / 3600, self.seconds / 60 % 60)
+        write!(
+            f,
+            "{:02}:{:02}",
+            self.seconds / 3600,
+            self.seconds / 60 % 60
+        )
     }
 }
 
@@ -94,7 +99,10 @@ pub fn local_time(at: &str, tz: &str) -> Result<LocalTime, PolicyError> {
         .with_pointer("/call/callee_tz")
     })?;
     let instant = jiff::Timestamp::from_second(parsed.unix_seconds()).map_err(|_| {
-        PolicyError::new(PolicyErrorKind::FactType, format!("`call.at` `{at}` is out of range"))
+        PolicyError::new(
+            PolicyErrorKind::FactType,
+            format!("`call.at` `{at}` is out of range"),
+        )
     })?;
     let civil = instant.to_zoned(zone).datetime();
     let (h, m, s) = (civil.hour(), civil.minute(), civil.second());
@@ -117,12 +125,32 @@ mod tests {
     #[test]
     fn local_time_follows_the_callee_zone_and_dst() {
         // 2026-07-01 13:30Z is 08:30 in Chicago (CDT, UTC−5), 06:30 in Los Angeles (PDT).
-        assert_eq!(local_time("2026-07-01T13:30:00Z", "America/Chicago").unwrap().to_string(), "08:30");
-        assert_eq!(local_time("2026-07-01T13:30:00Z", "America/Los_Angeles").unwrap().to_string(), "06:30");
+        assert_eq!(
+            local_time("2026-07-01T13:30:00Z", "America/Chicago")
+                .unwrap()
+                .to_string(),
+            "08:30"
+        );
+        assert_eq!(
+            local_time("2026-07-01T13:30:00Z", "America/Los_Angeles")
+                .unwrap()
+                .to_string(),
+            "06:30"
+        );
         // In January Chicago is UTC−6.
-        assert_eq!(local_time("2026-01-15T13:30:00Z", "America/Chicago").unwrap().to_string(), "07:30");
+        assert_eq!(
+            local_time("2026-01-15T13:30:00Z", "America/Chicago")
+                .unwrap()
+                .to_string(),
+            "07:30"
+        );
         // A half-hour zone.
-        assert_eq!(local_time("2026-01-15T00:00:00Z", "Asia/Kolkata").unwrap().to_string(), "05:30");
+        assert_eq!(
+            local_time("2026-01-15T00:00:00Z", "Asia/Kolkata")
+                .unwrap()
+                .to_string(),
+            "05:30"
+        );
     }
 
     #[test]
@@ -145,9 +173,18 @@ mod tests {
 
     #[test]
     fn parse_local_times() {
-        assert_eq!(LocalTime::parse("08:00"), Some(LocalTime::from_hms(8, 0, 0)));
-        assert_eq!(LocalTime::parse("21:00:30"), Some(LocalTime::from_hms(21, 0, 30)));
-        assert_eq!(LocalTime::parse("24:00"), Some(LocalTime::from_hms(24, 0, 0)));
+        assert_eq!(
+            LocalTime::parse("08:00"),
+            Some(LocalTime::from_hms(8, 0, 0))
+        );
+        assert_eq!(
+            LocalTime::parse("21:00:30"),
+            Some(LocalTime::from_hms(21, 0, 30))
+        );
+        assert_eq!(
+            LocalTime::parse("24:00"),
+            Some(LocalTime::from_hms(24, 0, 0))
+        );
         for bad in ["8:00", "24:01", "12:60", "ab:cd", "12:00:00:00", ""] {
             assert_eq!(LocalTime::parse(bad), None, "{bad}");
         }

@@ -74,8 +74,11 @@ pub fn parse(text: &str, file: &str, limits: &Limits) -> Result<(Value, Spans), 
     let mut parser = Parser::new_from_str(text);
     while let Some(next) = parser.next_event() {
         let (event, span) = next.map_err(|e| {
-            PolicyError::new(PolicyErrorKind::Yaml, format!("malformed YAML: {}", e.info()))
-                .at(Some(loc(e.marker())))
+            PolicyError::new(
+                PolicyErrorKind::Yaml,
+                format!("malformed YAML: {}", e.info()),
+            )
+            .at(Some(loc(e.marker())))
         })?;
         let m = span.start;
         // The pointer of the node this event starts (a value position), if it is one.
@@ -125,10 +128,9 @@ pub fn parse(text: &str, file: &str, limits: &Limits) -> Result<(Value, Spans), 
                             if map.get(&text).is_some() {
                                 return Err(subset(&m, format!("duplicate key `{text}`")));
                             }
-                            spans.at.insert(
-                                format!("{p}/{}", escape(&text)),
-                                (m.line(), m.col() + 1),
-                            );
+                            spans
+                                .at
+                                .insert(format!("{p}/{}", escape(&text)), (m.line(), m.col() + 1));
                             *slot = Some(text.into_owned());
                         }
                     }
@@ -186,13 +188,15 @@ pub fn parse(text: &str, file: &str, limits: &Limits) -> Result<(Value, Spans), 
         }
     }
     let Some(root) = root else {
-        return Err(PolicyError::new(PolicyErrorKind::Yaml, "the policy file is empty").at(Some(
-            Location {
-                file: file.to_owned(),
-                line: 1,
-                column: 1,
-            },
-        )));
+        return Err(
+            PolicyError::new(PolicyErrorKind::Yaml, "the policy file is empty").at(Some(
+                Location {
+                    file: file.to_owned(),
+                    line: 1,
+                    column: 1,
+                },
+            )),
+        );
     };
     Ok((root, spans))
 }
@@ -226,13 +230,9 @@ fn resolve_plain(text: &str) -> Result<Value, String> {
         "false" => return Ok(Value::Bool(false)),
         _ => {}
     }
-    const AMBIGUOUS: &[&str] = &[
-        "", "~", "Null", "NULL", "True", "TRUE", "False", "FALSE",
-    ];
+    const AMBIGUOUS: &[&str] = &["", "~", "Null", "NULL", "True", "TRUE", "False", "FALSE"];
     let lower = text.to_ascii_lowercase();
-    if AMBIGUOUS.contains(&text)
-        || [".inf", "-.inf", "+.inf", ".nan"].contains(&lower.as_str())
-    {
+    if AMBIGUOUS.contains(&text) || [".inf", "-.inf", "+.inf", ".nan"].contains(&lower.as_str()) {
         return Err(format!(
             "plain scalar `{text}` means different things to different YAML readers: quote it or write null/true/false"
         ));
@@ -317,9 +317,9 @@ fn looks_numeric(text: &str) -> bool {
         return true;
     }
     !body.is_empty()
-        && body
-            .bytes()
-            .all(|c| c.is_ascii_digit() || matches!(c, b'_' | b'.' | b':' | b'e' | b'E' | b'+' | b'-'))
+        && body.bytes().all(|c| {
+            c.is_ascii_digit() || matches!(c, b'_' | b'.' | b':' | b'e' | b'E' | b'+' | b'-')
+        })
         && body.bytes().any(|c| c.is_ascii_digit())
 }
 
@@ -334,7 +334,10 @@ mod tests {
     #[test]
     fn json_scalars_resolve() {
         let v = load("a: 1\nb: -2.5\nc: true\nd: null\ne: hello\nf: '1'\n").unwrap();
-        assert_eq!(crate::jcs::to_vec(&v), br#"{"a":1,"b":-2.5,"c":true,"d":null,"e":"hello","f":"1"}"#);
+        assert_eq!(
+            crate::jcs::to_vec(&v),
+            br#"{"a":1,"b":-2.5,"c":true,"d":null,"e":"hello","f":"1"}"#
+        );
     }
 
     #[test]
@@ -385,7 +388,8 @@ mod tests {
 
     #[test]
     fn spans_locate_nodes_and_fall_back_to_ancestors() {
-        let (_, spans) = parse("a:\n  b:\n    - x\n    - y\n", "f.yaml", &Limits::default()).unwrap();
+        let (_, spans) =
+            parse("a:\n  b:\n    - x\n    - y\n", "f.yaml", &Limits::default()).unwrap();
         let l = spans.locate("/a/b/1").unwrap();
         assert_eq!((l.line, l.column), (4, 7));
         let l = spans.locate("/a/b/9/zz").unwrap();

@@ -11,6 +11,8 @@
 //! - `approve`: sign an approval of a planned change, as the approver.
 //! - `inspect`: what is inside a bundle, readable.
 //! - `export --sigstore`: write one producer signature as a Sigstore bundle v0.3.
+//! - `policy canon|lint|eval|init`: the policy file, its hash, findings, decisions, a start.
+//! - `doctor`: check the project's policy, key, trust file and host tools.
 //!
 //! A command exists only once it works (DESIGN §11). Register a new one here, in `Command` in
 //! `lib.rs`, and in `README.md`.
@@ -19,9 +21,11 @@ pub mod approve;
 pub mod bundle;
 pub mod canon;
 pub mod demo;
+pub mod doctor;
 pub mod export;
 pub mod inspect;
 pub mod keygen;
+pub mod policy;
 pub mod receipt;
 pub mod sign;
 pub mod verify;

@@ -37,7 +37,7 @@ pub struct VerifyArgs {
     #[arg(long, value_name = "TIME")]
     pub at: Option<String>,
 
-    /// Policy document (JSON) the bundle must have been produced under
+    /// Policy the bundle must have been produced under (.clyra/policy.yaml, or its JSON form)
     #[arg(long, value_name = "POLICY")]
     pub policy: Option<String>,
 
