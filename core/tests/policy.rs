@@ -415,3 +415,66 @@ fn every_policy_error_code_is_registered() {
         );
     }
 }
+
+/// The fact table of spec/policy-v1.md §5.1 is the vocabulary, row for row.
+#[test]
+fn spec_fact_table_is_the_vocabulary() {
+    let spec =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../spec/policy-v1.md"))
+            .unwrap();
+    let rows: Vec<(String, String, bool)> = spec
+        .lines()
+        .filter_map(|l| {
+            let cells: Vec<&str> = l.split('|').map(str::trim).collect();
+            let [_, fact, ty, kind, ..] = cells.as_slice() else {
+                return None;
+            };
+            let fact = fact.strip_prefix('`')?.strip_suffix('`')?;
+            (kind == &"given" || kind == &"derived")
+                .then(|| (fact.to_owned(), (*ty).to_owned(), *kind == "derived"))
+        })
+        .collect();
+    let ours: Vec<(String, String, bool)> = clyra_core::policy::facts::VOCABULARY
+        .iter()
+        .map(|f| {
+            (
+                format!("{}.{}", f.namespace, f.member),
+                f.ty.as_str().to_owned(),
+                f.derived,
+            )
+        })
+        .collect();
+    assert_eq!(rows, ours);
+}
+
+/// The worked example of spec/policy-v1.md §11 lints clean and decides as the text says.
+#[test]
+fn spec_example_decides_as_stated() {
+    let spec =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../spec/policy-v1.md"))
+            .unwrap();
+    let after = &spec[spec.find("<!-- example: policy-v1 -->").unwrap()..];
+    let open = after.find("```json").unwrap() + 7;
+    let close = open + after[open..].find("```").unwrap();
+    let text = &after[open..close];
+    assert!(
+        lint::lint(text.as_bytes(), "example.json", &Limits::default())
+            .findings
+            .is_empty()
+    );
+    let p = load(text);
+    let e = evaluate(
+        &p,
+        &facts(r#"{"change": {"environment": "production", "tables": ["shop.customers"]}}"#),
+    )
+    .unwrap();
+    assert_eq!(
+        (e.decision, e.rule.as_deref(), e.matched.len()),
+        (Decision::RequireTwoPerson, Some("pii-tables"), 2)
+    );
+    let e = evaluate(&p, &facts(r#"{"change": {"environment": "production", "tables": ["shop.customers"]}, "dbt": {"tests_failed": 1}}"#)).unwrap();
+    assert_eq!(
+        (e.decision, e.rule.as_deref()),
+        (Decision::Deny, Some("dbt-tests-failed"))
+    );
+}
