@@ -125,4 +125,32 @@ pub mod conformance {
     ) -> Result<(), SignatureError> {
         crate::crypto::verify_rsa_spki_unchecked(spki_der, scheme, msg, sig)
     }
+
+    /// Loads `data` as a policy file, lints it, and evaluates a loaded policy over fixed facts:
+    /// every input must give a result or a coded error, never a panic or unbounded work; a
+    /// loaded policy's hash must be the digest a verifier computes from the same bytes.
+    #[expect(
+        clippy::panic,
+        reason = "a broken invariant is what the fuzzer looks for"
+    )]
+    pub fn policy_load(data: &[u8]) {
+        use crate::policy::{document_digest, evaluate, lint, Policy};
+        use crate::{jcs, Limits};
+        let limits = Limits::default();
+        let report = lint::lint(data, "fuzz.yaml", &limits);
+        let Ok(policy) = Policy::load(data, "fuzz.yaml", &limits) else {
+            return;
+        };
+        if report.exit_code() == 1 {
+            panic!("a policy that loads has lint errors");
+        }
+        match document_digest(data, &limits) {
+            Ok(d) if d == policy.hash() => {}
+            other => panic!("verifier digest {other:?} differs from the policy hash"),
+        }
+        let facts = br#"{"change":{"kind":"schema","environment":"production","actor":"a","tables":["t1","t2"]},"dbt":{"tests_failed":1},"sql":{"findings":[{"rule":"r","severity":"critical"}]},"call":{"at":"2026-07-01T13:30:00Z","callee_tz":"America/Chicago"}}"#;
+        if let Ok(facts) = jcs::parse(facts, &limits) {
+            let _ = evaluate(&policy, &facts);
+        }
+    }
 }

@@ -207,3 +207,31 @@ fn doctor_reports_each_problem_with_a_fix_then_passes() {
     let v: serde_json::Value = serde_json::from_str(&text(&out.stdout)).unwrap();
     assert_ne!(v["findings"][4]["status"], "skipped");
 }
+
+/// The lint output shown in docs/policy.md is what `clyra policy lint` prints for the YAML block
+/// above it (run in a folder holding it as `policy.yaml`).
+#[test]
+fn docs_lint_output_is_real() {
+    let doc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/policy.md"))
+        .unwrap();
+    let after = &doc[doc.find("<!-- policy: lint L001 L003 -->").unwrap()..];
+    let yaml_open = after.find("```yaml\n").unwrap() + 8;
+    let yaml = &after[yaml_open..yaml_open + after[yaml_open..].find("```").unwrap()];
+    let text_open = after.find("```text\n").unwrap() + 8;
+    let shown = &after[text_open..text_open + after[text_open..].find("```").unwrap()];
+    let dir = TempDir::new();
+    dir.write("policy.yaml", yaml.as_bytes());
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_clyra"))
+        .args(["policy", "lint", "policy.yaml"])
+        .current_dir(&dir.0)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let printed = text(&out.stdout);
+    for line in shown.lines() {
+        assert!(
+            printed.lines().any(|l| l == line),
+            "docs line not printed: {line}\n{printed}"
+        );
+    }
+}
