@@ -54,7 +54,7 @@ fn approval(key: u8, sso_sub: &'static str, nonce: &'static str) -> Approval {
 }
 
 fn signing_key(n: u8) -> SigningKey {
-    let scheme = if n % 2 == 0 {
+    let scheme = if n.is_multiple_of(2) {
         Scheme::Ed25519
     } else {
         Scheme::EcdsaP256Sha256

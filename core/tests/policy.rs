@@ -4,7 +4,8 @@
     clippy::unwrap_used,
     clippy::expect_used,
     clippy::panic,
-    clippy::indexing_slicing
+    clippy::indexing_slicing,
+    clippy::string_slice
 )]
 
 use clyra_core::jcs::{self, Value};
@@ -357,7 +358,7 @@ fn lint_findings_and_their_fixes() {
     fix_removes("version: 1\ndata_platform:\n  rules: []\n", "L003");
     fix_removes("version: 1\n", "L003");
     // L004: PII tables without a rule.
-    fix_removes(&format!("version: 1\ndata_platform:\n  environments: [development]\n  tables: [{{name: crm.people, classification: pii}}]\n"), "L004");
+    fix_removes("version: 1\ndata_platform:\n  environments: [development]\n  tables: [{name: crm.people, classification: pii}]\n", "L004");
     // L005: block_on_test_failure without a deny rule.
     fix_removes("version: 1\ndata_platform:\n  environments: [test]\n  dbt: {block_on_test_failure: true}\n", "L005");
     // L006: retention shorter than the frameworks need; and none at all.

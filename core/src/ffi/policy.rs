@@ -218,7 +218,7 @@ fn secret(hex_text: &str) -> Result<Vec<u8>, Vec<DetailedError>> {
     };
     let digit = |b: u8| char::from(b).to_digit(16);
     let bytes = hex_text.as_bytes();
-    if bytes.len() % 2 != 0 {
+    if !bytes.len().is_multiple_of(2) {
         return Err(bad());
     }
     bytes

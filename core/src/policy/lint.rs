@@ -266,7 +266,7 @@ fn conjuncts(e: &IdedExpr, out: &mut Vec<Atom>) {
         }
     }
     if let Expr::Literal(LiteralValue::Boolean(b)) = &e.expr {
-        if !bool::from(b.clone()) {
+        if !bool::from(*b) {
             out.push(Atom::False);
             return;
         }
@@ -301,7 +301,7 @@ fn render_expr(e: &Expr) -> String {
             LiteralValue::Int(i) => format!("{}", i.inner()),
             LiteralValue::UInt(u) => format!("{}u", u.inner()),
             LiteralValue::Double(d) => format!("{:?}", d.inner()),
-            LiteralValue::Boolean(b) => format!("{}", bool::from(b.clone())),
+            LiteralValue::Boolean(b) => format!("{}", bool::from(*b)),
             LiteralValue::Null => "null".into(),
             LiteralValue::Bytes(_) => "b\"…\"".into(),
         },
