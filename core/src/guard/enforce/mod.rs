@@ -1,0 +1,1 @@
+//! Enforcement primitives (in progress).
