@@ -32,6 +32,9 @@ const AREAS: &[&str] = &[
     "receipt",
     "build",
     "export",
+    "ffi",
+    "sql",
+    "enforce",
 ];
 
 /// Manifest field paths (`journal.head`, `risk.score`) look like codes; a code's reason is never
