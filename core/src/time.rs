@@ -192,7 +192,12 @@ mod tests {
         ] {
             let t = ts(text);
             assert_eq!(Timestamp::from_unix_seconds(t.unix_seconds()).unwrap(), t);
-            assert_eq!(Timestamp::from_unix_seconds(t.unix_seconds()).unwrap().as_str(), text);
+            assert_eq!(
+                Timestamp::from_unix_seconds(t.unix_seconds())
+                    .unwrap()
+                    .as_str(),
+                text
+            );
         }
         assert!(Timestamp::from_unix_seconds(253_402_300_800).is_none());
         assert!(Timestamp::from_unix_seconds(-62_167_219_201).is_none());

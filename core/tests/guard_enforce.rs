@@ -31,21 +31,41 @@ fn event<D: Decision>(d: &D) -> String {
 #[test]
 fn idempotency_proceed_conflict_replay_mismatch() {
     let (i, mut s) = (idem(), MemoryStore::default());
-    let first = i.begin(&mut s, "acme", "k-1", br#"{"a":1,"b":[2]}"#, T0).unwrap();
+    let first = i
+        .begin(&mut s, "acme", "k-1", br#"{"a":1,"b":[2]}"#, T0)
+        .unwrap();
     assert_eq!(first.outcome, IdempotencyOutcome::Proceed);
     assert_eq!(first.http_status(), None);
     // Same JSON, other member order and spacing: the same request, still in flight.
-    let again = i.begin(&mut s, "acme", "k-1", br#"{ "b":[2], "a":1.0 }"#, at(1)).unwrap();
+    let again = i
+        .begin(&mut s, "acme", "k-1", br#"{ "b":[2], "a":1.0 }"#, at(1))
+        .unwrap();
     assert_eq!(again.outcome, IdempotencyOutcome::Conflict);
     assert_eq!(again.http_status(), Some(409));
-    let other = i.begin(&mut s, "acme", "k-1", br#"{"a":2}"#, at(2)).unwrap();
+    let other = i
+        .begin(&mut s, "acme", "k-1", br#"{"a":2}"#, at(2))
+        .unwrap();
     assert_eq!(other.outcome, IdempotencyOutcome::Mismatch);
     assert_eq!(other.http_status(), Some(422));
-    i.complete(&mut s, "acme", "k-1", &first.fingerprint, b"HTTP 201", at(3))
+    i.complete(
+        &mut s,
+        "acme",
+        "k-1",
+        &first.fingerprint,
+        b"HTTP 201",
+        at(3),
+    )
+    .unwrap();
+    let replay = i
+        .begin(&mut s, "acme", "k-1", br#"{"b":[2],"a":1}"#, at(4))
         .unwrap();
-    let replay = i.begin(&mut s, "acme", "k-1", br#"{"b":[2],"a":1}"#, at(4)).unwrap();
-    assert_eq!(replay.outcome, IdempotencyOutcome::Replay(b"HTTP 201".to_vec()));
-    let other = i.begin(&mut s, "acme", "k-1", br#"{"a":2}"#, at(5)).unwrap();
+    assert_eq!(
+        replay.outcome,
+        IdempotencyOutcome::Replay(b"HTTP 201".to_vec())
+    );
+    let other = i
+        .begin(&mut s, "acme", "k-1", br#"{"a":2}"#, at(5))
+        .unwrap();
     assert_eq!(other.outcome, IdempotencyOutcome::Mismatch);
     // Completing twice is refused.
     let err = i
@@ -53,7 +73,9 @@ fn idempotency_proceed_conflict_replay_mismatch() {
         .unwrap_err();
     assert_eq!(err.code(), "enforce.not_in_flight");
     // The record expires after its TTL.
-    let later = i.begin(&mut s, "acme", "k-1", br#"{"a":2}"#, at(3 + 60_000)).unwrap();
+    let later = i
+        .begin(&mut s, "acme", "k-1", br#"{"a":2}"#, at(3 + 60_000))
+        .unwrap();
     assert_eq!(later.outcome, IdempotencyOutcome::Proceed);
 }
 
@@ -63,19 +85,27 @@ fn idempotency_is_scoped_per_tenant_and_frees_abandoned_or_crashed_keys() {
     let a = i.begin(&mut s, "acme", "k", b"{}", T0).unwrap();
     let b = i.begin(&mut s, "zeta", "k", b"{}", T0).unwrap();
     assert_eq!(b.outcome, IdempotencyOutcome::Proceed);
-    assert_ne!(a.fingerprint, b.fingerprint, "tenant is part of the fingerprint");
-    i.abandon(&mut s, "acme", "k", &a.fingerprint, at(1)).unwrap();
+    assert_ne!(
+        a.fingerprint, b.fingerprint,
+        "tenant is part of the fingerprint"
+    );
+    i.abandon(&mut s, "acme", "k", &a.fingerprint, at(1))
+        .unwrap();
     assert_eq!(
         i.begin(&mut s, "acme", "k", b"{}", at(2)).unwrap().outcome,
         IdempotencyOutcome::Proceed
     );
     // A crashed request's lock expires after lock_ttl.
     assert_eq!(
-        i.begin(&mut s, "zeta", "k", b"{}", at(4_999)).unwrap().outcome,
+        i.begin(&mut s, "zeta", "k", b"{}", at(4_999))
+            .unwrap()
+            .outcome,
         IdempotencyOutcome::Conflict
     );
     assert_eq!(
-        i.begin(&mut s, "zeta", "k", b"{}", at(5_000)).unwrap().outcome,
+        i.begin(&mut s, "zeta", "k", b"{}", at(5_000))
+            .unwrap()
+            .outcome,
         IdempotencyOutcome::Proceed
     );
 }
@@ -89,19 +119,27 @@ fn idempotency_rejects_bad_keys_payloads_responses_and_config() {
         assert_eq!(e.code(), "enforce.idempotency_key", "{key:?}");
     }
     assert!(i.begin(&mut s, "t", &"k".repeat(255), b"{}", T0).is_ok());
-    let e = i.begin(&mut s, "t", "k2", br#"{"a":1,"a":2}"#, T0).unwrap_err();
+    let e = i
+        .begin(&mut s, "t", "k2", br#"{"a":1,"a":2}"#, T0)
+        .unwrap_err();
     assert_eq!(e.code(), "enforce.payload");
     assert!(e.to_string().contains("jcs.duplicate_key"), "{e}");
     let d = i.begin(&mut s, "t", "k3", b"{}", T0).unwrap();
     let big = vec![0u8; 1024 * 1024 + 1];
-    let e = i.complete(&mut s, "t", "k3", &d.fingerprint, &big, T0).unwrap_err();
+    let e = i
+        .complete(&mut s, "t", "k3", &d.fingerprint, &big, T0)
+        .unwrap_err();
     assert_eq!(e.code(), "enforce.response_too_large");
     assert_eq!(
-        Idempotency::new(b"short", 1, 1, &Limits::default()).unwrap_err().code(),
+        Idempotency::new(b"short", 1, 1, &Limits::default())
+            .unwrap_err()
+            .code(),
         "enforce.config"
     );
     assert_eq!(
-        Idempotency::new(SECRET, 0, 1, &Limits::default()).unwrap_err().code(),
+        Idempotency::new(SECRET, 0, 1, &Limits::default())
+            .unwrap_err()
+            .code(),
         "enforce.config"
     );
 }
@@ -140,7 +178,11 @@ fn gcra_bursts_then_spaces_requests_with_exact_retry_after() {
     // 10 requests per second, bursts of 3: T = 100 ms, tau = 300 ms.
     let r = RateLimiter::new(10, 1_000, 3).unwrap();
     let mut s = MemoryStore::default();
-    let key = RateKey { tenant: "acme", actor: "ana", route: "/sync" };
+    let key = RateKey {
+        tenant: "acme",
+        actor: "ana",
+        route: "/sync",
+    };
     let remaining: Vec<u64> = (0..3)
         .map(|_| {
             let d = r.check(&mut s, key, T0).unwrap();
@@ -163,8 +205,14 @@ fn gcra_bursts_then_spaces_requests_with_exact_retry_after() {
     // Other actors, tenants and routes have their own cells.
     for other in [
         RateKey { actor: "bo", ..key },
-        RateKey { tenant: "zeta", ..key },
-        RateKey { route: "/other", ..key },
+        RateKey {
+            tenant: "zeta",
+            ..key
+        },
+        RateKey {
+            route: "/other",
+            ..key
+        },
     ] {
         assert!(r.check(&mut s, other, at(100)).unwrap().allowed);
     }
@@ -179,7 +227,11 @@ fn gcra_retry_after_rounds_up_and_config_is_checked() {
     // 1 request per minute, no burst beyond 1.
     let r = RateLimiter::new(1, 60_000, 1).unwrap();
     let mut s = MemoryStore::default();
-    let key = RateKey { tenant: "t", actor: "", route: "" };
+    let key = RateKey {
+        tenant: "t",
+        actor: "",
+        route: "",
+    };
     assert!(r.check(&mut s, key, T0).unwrap().allowed);
     let d = r.check(&mut s, key, at(1)).unwrap();
     assert_eq!(d.retry_after_ms, 59_999);
@@ -198,18 +250,29 @@ fn tenant_fence_blocks_cross_tenant_and_fenced_tenants_until_ttl_or_lift() {
     assert!(f.check(&mut s, "acme", Some("acme"), T0).unwrap().allowed());
     assert!(f.check(&mut s, "acme", None, T0).unwrap().allowed());
     let cross = f.check(&mut s, "acme", Some("zeta"), T0).unwrap();
-    assert_eq!(cross.outcome, FenceOutcome::CrossTenant { owner: "zeta".into() });
+    assert_eq!(
+        cross.outcome,
+        FenceOutcome::CrossTenant {
+            owner: "zeta".into()
+        }
+    );
     assert!(event(&cross).contains(r#""reason":"cross_tenant""#));
     f.fence(&mut s, "acme", "incident 42", 1_000, T0).unwrap();
     let fenced = f.check(&mut s, "acme", None, at(999)).unwrap();
     assert_eq!(
         fenced.outcome,
-        FenceOutcome::Fenced { until: Some(at(1_000)), reason: "incident 42".into() }
+        FenceOutcome::Fenced {
+            until: Some(at(1_000)),
+            reason: "incident 42".into()
+        }
     );
     assert!(f.check(&mut s, "zeta", None, at(999)).unwrap().allowed());
     assert!(f.check(&mut s, "acme", None, at(1_000)).unwrap().allowed());
     f.fence(&mut s, "acme", "manual", 0, at(2_000)).unwrap();
-    assert!(!f.check(&mut s, "acme", None, at(999_999_999)).unwrap().allowed());
+    assert!(!f
+        .check(&mut s, "acme", None, at(999_999_999))
+        .unwrap()
+        .allowed());
     f.lift(&mut s, "acme", at(3_000)).unwrap();
     assert!(f.check(&mut s, "acme", None, at(3_000)).unwrap().allowed());
 }
@@ -230,16 +293,53 @@ fn kill_switch() -> KillSwitch {
 #[test]
 fn kill_switch_trips_on_a_data_burst_and_recovers_after_its_ttl() {
     let (k, mut s) = (kill_switch(), MemoryStore::default());
-    let d = k.record(&mut s, "acme", Signal::Data { bytes: 600, rows: 10 }, T0).unwrap();
+    let d = k
+        .record(
+            &mut s,
+            "acme",
+            Signal::Data {
+                bytes: 600,
+                rows: 10,
+            },
+            T0,
+        )
+        .unwrap();
     assert!(d.allowed && !d.tripped_now);
-    let d = k.record(&mut s, "acme", Signal::Data { bytes: 600, rows: 10 }, at(10)).unwrap();
+    let d = k
+        .record(
+            &mut s,
+            "acme",
+            Signal::Data {
+                bytes: 600,
+                rows: 10,
+            },
+            at(10),
+        )
+        .unwrap();
     assert!(!d.allowed && d.tripped_now);
-    assert_eq!(d.state, KillState::Tripped { trigger: Trigger::DataBurst, until: at(5_010) });
-    assert!(event(&d).contains(r#""trigger":"data_burst""#), "{}", event(&d));
+    assert_eq!(
+        d.state,
+        KillState::Tripped {
+            trigger: Trigger::DataBurst,
+            until: at(5_010)
+        }
+    );
+    assert!(
+        event(&d).contains(r#""trigger":"data_burst""#),
+        "{}",
+        event(&d)
+    );
     assert!(!k.check(&mut s, "acme", at(5_009)).unwrap().allowed);
     assert!(k.check(&mut s, "other", at(20)).unwrap().allowed);
     // TTL auto-recovery, with a fresh window.
-    let d = k.record(&mut s, "acme", Signal::Data { bytes: 10, rows: 1 }, at(5_010)).unwrap();
+    let d = k
+        .record(
+            &mut s,
+            "acme",
+            Signal::Data { bytes: 10, rows: 1 },
+            at(5_010),
+        )
+        .unwrap();
     assert!(d.allowed);
     assert_eq!(d.state, KillState::Clear);
 }
@@ -248,13 +348,50 @@ fn kill_switch_trips_on_a_data_burst_and_recovers_after_its_ttl() {
 fn kill_switch_windows_reset_and_rows_threats_and_errors_trip() {
     let (k, mut s) = (kill_switch(), MemoryStore::default());
     // Bytes spread over two windows never trip.
-    k.record(&mut s, "a", Signal::Data { bytes: 900, rows: 0 }, T0).unwrap();
-    let d = k.record(&mut s, "a", Signal::Data { bytes: 900, rows: 0 }, at(1_000)).unwrap();
+    k.record(
+        &mut s,
+        "a",
+        Signal::Data {
+            bytes: 900,
+            rows: 0,
+        },
+        T0,
+    )
+    .unwrap();
+    let d = k
+        .record(
+            &mut s,
+            "a",
+            Signal::Data {
+                bytes: 900,
+                rows: 0,
+            },
+            at(1_000),
+        )
+        .unwrap();
     assert!(d.allowed);
-    let d = k.record(&mut s, "b", Signal::Data { bytes: 0, rows: 101 }, T0).unwrap();
-    assert_eq!(d.state, KillState::Tripped { trigger: Trigger::DataBurst, until: at(5_000) });
+    let d = k
+        .record(
+            &mut s,
+            "b",
+            Signal::Data {
+                bytes: 0,
+                rows: 101,
+            },
+            T0,
+        )
+        .unwrap();
+    assert_eq!(
+        d.state,
+        KillState::Tripped {
+            trigger: Trigger::DataBurst,
+            until: at(5_000)
+        }
+    );
     for n in 0..3 {
-        let d = k.record(&mut s, "c", Signal::Threat { count: 1 }, at(n)).unwrap();
+        let d = k
+            .record(&mut s, "c", Signal::Threat { count: 1 }, at(n))
+            .unwrap();
         assert_eq!(d.allowed, n < 2, "threat {n}");
     }
     // Error rate: 3 errors of 3 requests do not count below min_requests (4).
@@ -264,7 +401,13 @@ fn kill_switch_windows_reset_and_rows_threats_and_errors_trip() {
         assert!(k.record(&mut s, "d", sig, at(n as u64)).unwrap().allowed);
     }
     let d = k.record(&mut s, "d", ok, at(4)).unwrap();
-    assert_eq!(d.state, KillState::Tripped { trigger: Trigger::ErrorRate, until: at(5_004) });
+    assert_eq!(
+        d.state,
+        KillState::Tripped {
+            trigger: Trigger::ErrorRate,
+            until: at(5_004)
+        }
+    );
     // Exactly 50 % does not trip.
     for (n, sig) in [e, ok, e, ok].into_iter().enumerate() {
         assert!(k.record(&mut s, "f", sig, at(n as u64)).unwrap().allowed);
@@ -280,22 +423,51 @@ fn kill_switch_manual_engage_and_release_override_triggers() {
     let d = k.release(&mut s, "acme", 10_000, at(1)).unwrap();
     assert!(d.allowed);
     // Released: a burst does not trip during the suppression.
-    let d = k.record(&mut s, "acme", Signal::Data { bytes: 5_000, rows: 0 }, at(2)).unwrap();
+    let d = k
+        .record(
+            &mut s,
+            "acme",
+            Signal::Data {
+                bytes: 5_000,
+                rows: 0,
+            },
+            at(2),
+        )
+        .unwrap();
     assert!(d.allowed && !d.tripped_now);
     assert_eq!(d.state, KillState::Released { until: at(10_001) });
     // After it, the next burst trips again.
-    let d = k.record(&mut s, "acme", Signal::Data { bytes: 5_000, rows: 0 }, at(10_001)).unwrap();
+    let d = k
+        .record(
+            &mut s,
+            "acme",
+            Signal::Data {
+                bytes: 5_000,
+                rows: 0,
+            },
+            at(10_001),
+        )
+        .unwrap();
     assert!(d.tripped_now);
     // A timed engage releases itself; release(0) clears.
     k.engage(&mut s, "b", 100, T0).unwrap();
     assert!(!k.check(&mut s, "b", at(99)).unwrap().allowed);
     assert!(k.check(&mut s, "b", at(100)).unwrap().allowed);
     k.engage(&mut s, "c", 0, T0).unwrap();
-    assert_eq!(k.release(&mut s, "c", 0, T0).unwrap().state, KillState::Clear);
+    assert_eq!(
+        k.release(&mut s, "c", 0, T0).unwrap().state,
+        KillState::Clear
+    );
     assert!(k.check(&mut s, "c", T0).unwrap().allowed);
-    let bad = KillSwitchConfig { window_ms: 0, ..kill_config() };
+    let bad = KillSwitchConfig {
+        window_ms: 0,
+        ..kill_config()
+    };
     assert_eq!(KillSwitch::new(bad).unwrap_err().code(), "enforce.config");
-    let bad = KillSwitchConfig { max_error_percent: Some(101), ..kill_config() };
+    let bad = KillSwitchConfig {
+        max_error_percent: Some(101),
+        ..kill_config()
+    };
     assert_eq!(KillSwitch::new(bad).unwrap_err().code(), "enforce.config");
 }
 
@@ -315,7 +487,8 @@ fn kill_config() -> KillSwitchConfig {
 fn loop_breaker_breaks_repeats_and_alternations_then_cools_off() {
     let b = LoopBreaker::new(60_000, 3, 8, 10_000).unwrap();
     let mut s = MemoryStore::default();
-    let step = |s: &mut MemoryStore, what: &[u8], t: u64| b.step(s, "acme", "run-1", what, at(t)).unwrap();
+    let step =
+        |s: &mut MemoryStore, what: &[u8], t: u64| b.step(s, "acme", "run-1", what, at(t)).unwrap();
     assert_eq!(step(&mut s, b"search(x)", 0).repeats, 1);
     assert!(step(&mut s, b"search(x)", 1).allowed);
     let d = step(&mut s, b"search(x)", 2);
@@ -341,9 +514,19 @@ fn loop_breaker_breaks_repeats_and_alternations_then_cools_off() {
     for t in [0, 60_000, 120_000] {
         assert!(step(&mut s, b"A", t).allowed);
     }
-    assert!(b.step(&mut s, "acme", "run-2", b"A", at(120_000)).unwrap().allowed);
-    assert_eq!(LoopBreaker::new(1, 1, 8, 1).unwrap_err().code(), "enforce.config");
-    assert_eq!(LoopBreaker::new(1, 2, 65, 1).unwrap_err().code(), "enforce.config");
+    assert!(
+        b.step(&mut s, "acme", "run-2", b"A", at(120_000))
+            .unwrap()
+            .allowed
+    );
+    assert_eq!(
+        LoopBreaker::new(1, 1, 8, 1).unwrap_err().code(),
+        "enforce.config"
+    );
+    assert_eq!(
+        LoopBreaker::new(1, 2, 65, 1).unwrap_err().code(),
+        "enforce.config"
+    );
 }
 
 #[test]
@@ -362,7 +545,10 @@ fn circuit_breaker_closed_open_half_open_cycle() {
     let mut s = MemoryStore::default();
     for t in 0..2 {
         assert!(c.acquire(&mut s, "warehouse", at(t)).unwrap().allowed);
-        assert_eq!(c.record(&mut s, "warehouse", false, at(t)).unwrap().state, CircuitState::Closed);
+        assert_eq!(
+            c.record(&mut s, "warehouse", false, at(t)).unwrap().state,
+            CircuitState::Closed
+        );
     }
     // A success resets the consecutive count.
     c.record(&mut s, "warehouse", true, at(2)).unwrap();
@@ -381,20 +567,38 @@ fn circuit_breaker_closed_open_half_open_cycle() {
     assert_eq!(d.state, CircuitState::HalfOpen);
     assert!(!c.acquire(&mut s, "warehouse", at(1_006)).unwrap().allowed);
     // A failing probe opens it again.
-    assert_eq!(c.record(&mut s, "warehouse", false, at(1_007)).unwrap().state, CircuitState::Open);
+    assert_eq!(
+        c.record(&mut s, "warehouse", false, at(1_007))
+            .unwrap()
+            .state,
+        CircuitState::Open
+    );
     assert!(!c.acquire(&mut s, "warehouse", at(2_006)).unwrap().allowed);
     // Two successful probes close it.
     assert!(c.acquire(&mut s, "warehouse", at(2_007)).unwrap().allowed);
-    assert_eq!(c.record(&mut s, "warehouse", true, at(2_008)).unwrap().state, CircuitState::HalfOpen);
+    assert_eq!(
+        c.record(&mut s, "warehouse", true, at(2_008))
+            .unwrap()
+            .state,
+        CircuitState::HalfOpen
+    );
     assert!(c.acquire(&mut s, "warehouse", at(2_009)).unwrap().allowed);
-    assert_eq!(c.record(&mut s, "warehouse", true, at(2_010)).unwrap().state, CircuitState::Closed);
+    assert_eq!(
+        c.record(&mut s, "warehouse", true, at(2_010))
+            .unwrap()
+            .state,
+        CircuitState::Closed
+    );
     assert!(c.acquire(&mut s, "warehouse", at(2_011)).unwrap().allowed);
     // A late failure while open changes nothing.
     let c1 = CircuitBreaker::new(1, 1_000, 1, 1).unwrap();
     c1.record(&mut s, "x", false, T0).unwrap();
     c1.record(&mut s, "x", false, at(999)).unwrap();
     assert!(c1.acquire(&mut s, "x", at(1_000)).unwrap().allowed);
-    assert_eq!(CircuitBreaker::new(0, 1, 1, 1).unwrap_err().code(), "enforce.config");
+    assert_eq!(
+        CircuitBreaker::new(0, 1, 1, 1).unwrap_err().code(),
+        "enforce.config"
+    );
 }
 
 #[test]
@@ -402,15 +606,48 @@ fn every_decision_is_a_valid_journal_event() {
     let mut s = MemoryStore::default();
     let events = [
         event(&idem().begin(&mut s, "t", "k", b"{}", T0).unwrap()),
-        event(&RateLimiter::new(1, 1_000, 1).unwrap().check(&mut s, RateKey { tenant: "t", actor: "a", route: "r" }, T0).unwrap()),
+        event(
+            &RateLimiter::new(1, 1_000, 1)
+                .unwrap()
+                .check(
+                    &mut s,
+                    RateKey {
+                        tenant: "t",
+                        actor: "a",
+                        route: "r",
+                    },
+                    T0,
+                )
+                .unwrap(),
+        ),
         event(&TenantFence.check(&mut s, "t", None, T0).unwrap()),
         event(&kill_switch().check(&mut s, "t", T0).unwrap()),
-        event(&LoopBreaker::new(1, 2, 1, 1).unwrap().step(&mut s, "t", "s", b"x", T0).unwrap()),
-        event(&CircuitBreaker::new(1, 1, 1, 1).unwrap().acquire(&mut s, "c", T0).unwrap()),
+        event(
+            &LoopBreaker::new(1, 2, 1, 1)
+                .unwrap()
+                .step(&mut s, "t", "s", b"x", T0)
+                .unwrap(),
+        ),
+        event(
+            &CircuitBreaker::new(1, 1, 1, 1)
+                .unwrap()
+                .acquire(&mut s, "c", T0)
+                .unwrap(),
+        ),
     ];
-    let kinds = ["guard.idempotency", "guard.rate_limit", "guard.tenant_fence", "guard.kill_switch", "guard.loop_breaker", "guard.circuit"];
+    let kinds = [
+        "guard.idempotency",
+        "guard.rate_limit",
+        "guard.tenant_fence",
+        "guard.kill_switch",
+        "guard.loop_breaker",
+        "guard.circuit",
+    ];
     for (e, kind) in events.iter().zip(kinds) {
-        assert!(e.starts_with(r#"{"at":"2026-11-20T09:01:15Z","data":{"#), "{e}");
+        assert!(
+            e.starts_with(r#"{"at":"2026-11-20T09:01:15Z","data":{"#),
+            "{e}"
+        );
         assert!(e.ends_with(&format!("}},\"kind\":\"{kind}\"}}")), "{e}");
         jcs::parse_canonical(e.as_bytes(), &Limits::default()).unwrap();
     }
@@ -424,13 +661,36 @@ fn every_decision_is_a_valid_journal_event() {
 fn corrupt_state_is_a_coded_error_not_a_panic() {
     let mut s = MemoryStore::default();
     // Write garbage where each primitive keeps its state.
-    for key in ["rate:1:t:1:a:1:r", "circuit:1:c", "loop:1:t:1:s", "kill:1:t", "idem:1:t:1:k"] {
+    for key in [
+        "rate:1:t:1:a:1:r",
+        "circuit:1:c",
+        "loop:1:t:1:s",
+        "kill:1:t",
+        "idem:1:t:1:k",
+    ] {
         s.put_if_absent(key, b"\x09ga", 0, T0).unwrap();
     }
     let codes = [
-        RateLimiter::new(1, 1_000, 1).unwrap().check(&mut s, RateKey { tenant: "t", actor: "a", route: "r" }, T0).unwrap_err(),
-        CircuitBreaker::new(1, 1, 1, 1).unwrap().acquire(&mut s, "c", T0).unwrap_err(),
-        LoopBreaker::new(1, 2, 1, 1).unwrap().step(&mut s, "t", "s", b"x", T0).unwrap_err(),
+        RateLimiter::new(1, 1_000, 1)
+            .unwrap()
+            .check(
+                &mut s,
+                RateKey {
+                    tenant: "t",
+                    actor: "a",
+                    route: "r",
+                },
+                T0,
+            )
+            .unwrap_err(),
+        CircuitBreaker::new(1, 1, 1, 1)
+            .unwrap()
+            .acquire(&mut s, "c", T0)
+            .unwrap_err(),
+        LoopBreaker::new(1, 2, 1, 1)
+            .unwrap()
+            .step(&mut s, "t", "s", b"x", T0)
+            .unwrap_err(),
         kill_switch().check(&mut s, "t", T0).unwrap_err(),
         idem().begin(&mut s, "t", "k", b"{}", T0).unwrap_err(),
     ];

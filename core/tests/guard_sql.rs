@@ -5,7 +5,8 @@
     clippy::unwrap_used,
     clippy::expect_used,
     clippy::panic,
-    clippy::indexing_slicing
+    clippy::indexing_slicing,
+    clippy::string_slice
 )]
 
 use clyra_core::guard::sql::*;
@@ -34,21 +35,37 @@ fn one(dialect: SqlDialect, sql: &str, expected: &str) {
 
 fn none(dialect: SqlDialect, sql: &str) {
     let report = run(dialect, sql, None);
-    assert!(report.findings.is_empty(), "{dialect}: {sql}: {:?}", report.findings);
+    assert!(
+        report.findings.is_empty(),
+        "{dialect}: {sql}: {:?}",
+        report.findings
+    );
 }
 
 #[test]
 fn update_and_delete_without_where() {
     for d in SqlDialect::ALL {
-        one(d, "UPDATE orders SET status = 'x'", "sql.update_without_where");
+        one(
+            d,
+            "UPDATE orders SET status = 'x'",
+            "sql.update_without_where",
+        );
         none(d, "UPDATE orders SET status = 'x' WHERE id = 7");
         one(d, "DELETE FROM orders", "sql.delete_without_where");
         none(d, "DELETE FROM orders WHERE id = 7");
     }
     // Postgres joins: UPDATE … FROM and DELETE … USING still need a WHERE.
-    one(Postgres, "UPDATE t SET a = s.a FROM s", "sql.update_without_where");
+    one(
+        Postgres,
+        "UPDATE t SET a = s.a FROM s",
+        "sql.update_without_where",
+    );
     none(Postgres, "UPDATE t SET a = s.a FROM s WHERE s.id = t.id");
-    one(Postgres, "DELETE FROM t USING s", "sql.delete_without_where");
+    one(
+        Postgres,
+        "DELETE FROM t USING s",
+        "sql.delete_without_where",
+    );
     none(Postgres, "DELETE FROM t USING s WHERE s.id = t.id");
     // BigQuery's FROM-less DELETE (BigQuery requires WHERE; `WHERE true` deletes all).
     one(Bigquery, "DELETE ds.t WHERE true", "sql.tautological_where");
@@ -88,9 +105,17 @@ fn tautological_where_needs_an_always_true_predicate() {
     ];
     for w in always {
         for d in SqlDialect::ALL {
-            one(d, &format!("DELETE FROM t WHERE {w}"), "sql.tautological_where");
+            one(
+                d,
+                &format!("DELETE FROM t WHERE {w}"),
+                "sql.tautological_where",
+            );
         }
-        one(Postgres, &format!("UPDATE t SET a = 1 WHERE {w}"), "sql.tautological_where");
+        one(
+            Postgres,
+            &format!("UPDATE t SET a = 1 WHERE {w}"),
+            "sql.tautological_where",
+        );
     }
     let depends = [
         "id = 1",
@@ -185,10 +210,26 @@ fn ddl_and_dcl_rules() {
     one(Snowflake, "TRUNCATE TABLE IF EXISTS t", "sql.truncate");
     none(Postgres, "DROP INDEX i");
     // Column types, per dialect syntax.
-    one(Postgres, "ALTER TABLE t ALTER COLUMN c TYPE BIGINT", "sql.alter_column_type");
-    one(Duckdb, "ALTER TABLE t ALTER c TYPE BIGINT", "sql.alter_column_type");
-    one(Snowflake, "ALTER TABLE t ALTER COLUMN c SET DATA TYPE NUMBER(38,0)", "sql.alter_column_type");
-    one(Bigquery, "ALTER TABLE ds.t ALTER COLUMN c SET DATA TYPE NUMERIC", "sql.alter_column_type");
+    one(
+        Postgres,
+        "ALTER TABLE t ALTER COLUMN c TYPE BIGINT",
+        "sql.alter_column_type",
+    );
+    one(
+        Duckdb,
+        "ALTER TABLE t ALTER c TYPE BIGINT",
+        "sql.alter_column_type",
+    );
+    one(
+        Snowflake,
+        "ALTER TABLE t ALTER COLUMN c SET DATA TYPE NUMBER(38,0)",
+        "sql.alter_column_type",
+    );
+    one(
+        Bigquery,
+        "ALTER TABLE ds.t ALTER COLUMN c SET DATA TYPE NUMERIC",
+        "sql.alter_column_type",
+    );
     none(Postgres, "ALTER TABLE t ALTER COLUMN c SET NOT NULL");
     // Renames: columns, schemas, Snowflake SWAP, views.
     one(Postgres, "ALTER TABLE t RENAME COLUMN a TO b", "sql.rename");
@@ -200,7 +241,11 @@ fn ddl_and_dcl_rules() {
     one(Postgres, "GRANT SELECT ON t TO analyst", "sql.grant");
     one(Postgres, "REVOKE SELECT ON t FROM analyst", "sql.revoke");
     one(Snowflake, "GRANT USAGE ON SCHEMA s TO ROLE r", "sql.grant");
-    one(Snowflake, "REVOKE ALL ON ALL TABLES IN SCHEMA s FROM ROLE r", "sql.revoke");
+    one(
+        Snowflake,
+        "REVOKE ALL ON ALL TABLES IN SCHEMA s FROM ROLE r",
+        "sql.revoke",
+    );
     let r = run(Postgres, "GRANT SELECT ON t TO analyst", None);
     assert_eq!(r.findings[0].object.as_deref(), Some("t"));
     assert_eq!(r.findings[0].severity, Severity::Warning);
@@ -217,7 +262,10 @@ fn findings_carry_statement_index_span_and_object() {
     assert_eq!(delete.statement, 1);
     assert_eq!(delete.object.as_deref(), Some("Shop.orders"));
     let span = delete.span.unwrap();
-    assert_eq!(&sql[span.start_byte..span.end_byte], "DELETE FROM \"Shop\".orders");
+    assert_eq!(
+        &sql[span.start_byte..span.end_byte],
+        "DELETE FROM \"Shop\".orders"
+    );
     assert_eq!((span.start_line, span.start_column), (2, 3));
     assert_eq!((span.end_line, span.end_column), (2, 28));
     let span = truncate.span.unwrap();
@@ -230,10 +278,18 @@ fn findings_carry_statement_index_span_and_object() {
 #[test]
 fn a_statement_that_does_not_parse_is_an_error_and_checking_goes_on() {
     let r = run(Postgres, "SELEC 1; DELETE FROM t; SELECT (1", None);
-    let got: Vec<(usize, &str)> = r.findings.iter().map(|f| (f.statement, f.rule.id())).collect();
+    let got: Vec<(usize, &str)> = r
+        .findings
+        .iter()
+        .map(|f| (f.statement, f.rule.id()))
+        .collect();
     assert_eq!(
         got,
-        [(0, "sql.parse_error"), (1, "sql.delete_without_where"), (2, "sql.parse_error")]
+        [
+            (0, "sql.parse_error"),
+            (1, "sql.delete_without_where"),
+            (2, "sql.parse_error")
+        ]
     );
     assert!(r.findings.iter().all(|f| f.severity == Severity::Error));
     // Two statements without a separator.
@@ -261,9 +317,22 @@ fn limits_are_findings_never_panics() {
     options.limits = Limits::default();
     options.limits.sql_max_statement_bytes = 20;
     options.limits.sql_max_statements = 3;
-    let r = check(b"SELECT 1; SELECT 123456789012345678901; SELECT 3; SELECT 4; DELETE FROM t", &options);
-    let got: Vec<(usize, &str)> = r.findings.iter().map(|f| (f.statement, f.rule.id())).collect();
-    assert_eq!(got, [(1, "sql.statement_too_large"), (3, "sql.too_many_statements")]);
+    let r = check(
+        b"SELECT 1; SELECT 123456789012345678901; SELECT 3; SELECT 4; DELETE FROM t",
+        &options,
+    );
+    let got: Vec<(usize, &str)> = r
+        .findings
+        .iter()
+        .map(|f| (f.statement, f.rule.id()))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (1, "sql.statement_too_large"),
+            (3, "sql.too_many_statements")
+        ]
+    );
     assert_eq!(r.statements, 3);
 
     // Deep nesting stops at the parser's recursion limit (L27).
@@ -278,9 +347,11 @@ fn limits_are_findings_never_panics() {
     let chain = format!("DELETE FROM t WHERE {}1 = 1", "a = 1 OR ".repeat(900));
     one(Postgres, &chain, "sql.tautological_where");
     // Limit findings cannot be allowed or downgraded by policy.
-    let policy: SqlPolicy =
-        serde_json::from_str(r#"{"allow":[{"rule":"sql.too_deep"}]}"#).unwrap();
-    assert_eq!(clyra_core::Coded::code(&policy.validate().unwrap_err()), "sql.policy");
+    let policy: SqlPolicy = serde_json::from_str(r#"{"allow":[{"rule":"sql.too_deep"}]}"#).unwrap();
+    assert_eq!(
+        clyra_core::Coded::code(&policy.validate().unwrap_err()),
+        "sql.policy"
+    );
 }
 
 #[test]
@@ -296,7 +367,11 @@ fn policy_allowlists_and_severity_overrides() {
     let sql = "TRUNCATE analytics.staging.orders; TRUNCATE prod.orders; GRANT SELECT ON t TO r; \
                ALTER TABLE a RENAME TO b; DROP VIEW v";
     let r = check(sql.as_bytes(), &options);
-    let got: Vec<(&str, Severity)> = r.findings.iter().map(|f| (f.rule.id(), f.severity)).collect();
+    let got: Vec<(&str, Severity)> = r
+        .findings
+        .iter()
+        .map(|f| (f.rule.id(), f.severity))
+        .collect();
     assert_eq!(
         got,
         [
@@ -315,15 +390,17 @@ fn policy_allowlists_and_severity_overrides() {
 
 #[test]
 fn rule_ids_are_registered_and_stable() {
-    let registry = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../spec/verdicts.md"
-    ))
-    .unwrap();
-    let spec = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../spec/guard-sql.md"))
-        .unwrap();
+    let registry =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../spec/verdicts.md"))
+            .unwrap();
+    let spec =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../spec/guard-sql.md"))
+            .unwrap();
     for rule in Rule::ALL {
-        assert!(registry.contains(&format!("| `{}` |", rule.id())), "{rule} not in verdicts.md");
+        assert!(
+            registry.contains(&format!("| `{}` |", rule.id())),
+            "{rule} not in verdicts.md"
+        );
         let row = format!("| `{}` | {} |", rule.id(), rule.default_severity());
         assert!(spec.contains(&row), "guard-sql.md lacks `{row}`");
         assert_eq!(Rule::from_id(rule.id()), Some(*rule));
@@ -344,10 +421,17 @@ fn dbt() -> DbtContext {
 /// Every statement is flagged without dbt context and recognised with it.
 fn dbt_own(dialect: SqlDialect, sql: &str) {
     let bare = run(dialect, sql, None);
-    assert!(!bare.findings.is_empty(), "{dialect}: not flagged without context: {sql}");
+    assert!(
+        !bare.findings.is_empty(),
+        "{dialect}: not flagged without context: {sql}"
+    );
     let ctx = dbt();
     let with = run(dialect, sql, Some(&ctx));
-    assert!(with.findings.is_empty(), "{dialect}: {sql}: {:?}", with.findings);
+    assert!(
+        with.findings.is_empty(),
+        "{dialect}: {sql}: {:?}",
+        with.findings
+    );
     assert!(with.dbt_recognised > 0);
 }
 
@@ -355,7 +439,10 @@ fn dbt_own(dialect: SqlDialect, sql: &str) {
 fn not_dbt(dialect: SqlDialect, sql: &str) {
     let ctx = dbt();
     let with = run(dialect, sql, Some(&ctx));
-    assert!(!with.findings.is_empty(), "{dialect}: wrongly recognised: {sql}");
+    assert!(
+        !with.findings.is_empty(),
+        "{dialect}: wrongly recognised: {sql}"
+    );
 }
 
 #[test]
@@ -363,32 +450,81 @@ fn dbt_table_and_view_swaps_through_tmp_and_backup_relations() {
     // default__rename_relation, default__drop_relation (dbt-core global project); Postgres,
     // Snowflake and DuckDB render relations quoted, BigQuery with backticks.
     for d in [Postgres, Snowflake, Duckdb, Databricks] {
-        dbt_own(d, r#"alter table "analytics"."dbt_prod"."orders" rename to "orders__dbt_backup""#);
-        dbt_own(d, r#"alter table "analytics"."dbt_prod"."orders__dbt_tmp" rename to "orders""#);
-        dbt_own(d, r#"drop table if exists "analytics"."dbt_prod"."orders__dbt_backup" cascade"#);
-        dbt_own(d, r#"drop view if exists "analytics"."dbt_prod"."orders__dbt_backup" cascade"#);
+        dbt_own(
+            d,
+            r#"alter table "analytics"."dbt_prod"."orders" rename to "orders__dbt_backup""#,
+        );
+        dbt_own(
+            d,
+            r#"alter table "analytics"."dbt_prod"."orders__dbt_tmp" rename to "orders""#,
+        );
+        dbt_own(
+            d,
+            r#"drop table if exists "analytics"."dbt_prod"."orders__dbt_backup" cascade"#,
+        );
+        dbt_own(
+            d,
+            r#"drop view if exists "analytics"."dbt_prod"."orders__dbt_backup" cascade"#,
+        );
     }
-    dbt_own(Duckdb, r#"alter view "shop"."main"."stg_orders__dbt_tmp" rename to "stg_orders""#);
-    dbt_own(Postgres, r#"drop table if exists "orders__dbt_tmp20261121074629827365" cascade"#);
-    dbt_own(Bigquery, "drop table if exists `proj`.`ds`.`events__dbt_tmp`");
-    dbt_own(Snowflake, r#"truncate table "analytics"."dbt_prod"."orders__dbt_tmp""#);
+    dbt_own(
+        Duckdb,
+        r#"alter view "shop"."main"."stg_orders__dbt_tmp" rename to "stg_orders""#,
+    );
+    dbt_own(
+        Postgres,
+        r#"drop table if exists "orders__dbt_tmp20261121074629827365" cascade"#,
+    );
+    dbt_own(
+        Bigquery,
+        "drop table if exists `proj`.`ds`.`events__dbt_tmp`",
+    );
+    dbt_own(
+        Snowflake,
+        r#"truncate table "analytics"."dbt_prod"."orders__dbt_tmp""#,
+    );
     // Spoofs: renaming a tmp relation onto another model, dropping a real table.
-    not_dbt(Postgres, r#"alter table "analytics"."dbt_prod"."orders__dbt_tmp" rename to "customers""#);
-    not_dbt(Postgres, r#"alter table "analytics"."dbt_prod"."customers" rename to "orders""#);
-    not_dbt(Postgres, r#"drop table if exists "analytics"."dbt_prod"."customers" cascade"#);
-    not_dbt(Postgres, r#"drop table "x__dbt_tmp", "analytics"."dbt_prod"."customers""#);
+    not_dbt(
+        Postgres,
+        r#"alter table "analytics"."dbt_prod"."orders__dbt_tmp" rename to "customers""#,
+    );
+    not_dbt(
+        Postgres,
+        r#"alter table "analytics"."dbt_prod"."customers" rename to "orders""#,
+    );
+    not_dbt(
+        Postgres,
+        r#"drop table if exists "analytics"."dbt_prod"."customers" cascade"#,
+    );
+    not_dbt(
+        Postgres,
+        r#"drop table "x__dbt_tmp", "analytics"."dbt_prod"."customers""#,
+    );
     not_dbt(Postgres, r#"drop schema "analytics"."dbt_prod__dbt_tmp""#);
 }
 
 #[test]
 fn dbt_seeds_and_full_refresh_on_the_run_relations() {
     // default__truncate_relation (seed reload) and full-refresh drops of the model itself.
-    dbt_own(Postgres, r#"truncate table "analytics"."dbt_prod"."raw_customers""#);
-    dbt_own(Duckdb, r#"drop table if exists "analytics"."dbt_prod"."raw_customers" cascade"#);
-    not_dbt(Postgres, r#"truncate table "analytics"."dbt_prod"."payments""#);
+    dbt_own(
+        Postgres,
+        r#"truncate table "analytics"."dbt_prod"."raw_customers""#,
+    );
+    dbt_own(
+        Duckdb,
+        r#"drop table if exists "analytics"."dbt_prod"."raw_customers" cascade"#,
+    );
+    not_dbt(
+        Postgres,
+        r#"truncate table "analytics"."dbt_prod"."payments""#,
+    );
     // Without relations in the context, only dbt-owned (`__dbt_*`) relations are recognised.
     let empty = DbtContext::default();
-    let r = run(Postgres, r#"truncate table "analytics"."dbt_prod"."raw_customers""#, Some(&empty));
+    let r = run(
+        Postgres,
+        r#"truncate table "analytics"."dbt_prod"."raw_customers""#,
+        Some(&empty),
+    );
     assert_eq!(r.findings.len(), 1);
 }
 
@@ -409,7 +545,10 @@ fn dbt_incremental_merges_and_deletes() {
         when not matched then insert ("id", "status") values ("id", "status")"#;
     none(Snowflake, append);
     // A merge with dbt's aliases into a relation the run does not materialise is flagged.
-    not_dbt(Bigquery, &overwrite.replace("`proj`.`ds`.`events` as", "`proj`.`ds`.`payments` as"));
+    not_dbt(
+        Bigquery,
+        &overwrite.replace("`proj`.`ds`.`events` as", "`proj`.`ds`.`payments` as"),
+    );
     // default__get_delete_insert_merge_sql: a WHERE, nothing to flag either way.
     let delete_insert = r#"delete from "analytics"."dbt_prod"."orders"
         where (id) in (select (id) from "orders__dbt_tmp20261121074629892057");
@@ -437,13 +576,19 @@ fn dbt_alter_column_type_sequence() {
         alter table "analytics"."dbt_prod"."orders" drop column "amount" cascade;
         alter table "analytics"."dbt_prod"."orders" rename column "amount__dbt_alter" to "amount""#;
     let bare = rules(Postgres, steps);
-    assert_eq!(bare, ["sql.update_without_where", "sql.drop_column", "sql.rename"]);
+    assert_eq!(
+        bare,
+        ["sql.update_without_where", "sql.drop_column", "sql.rename"]
+    );
     let ctx = dbt();
     let r = run(Postgres, steps, Some(&ctx));
     assert!(r.findings.is_empty(), "{:?}", r.findings);
     assert_eq!(r.dbt_recognised, 3);
     // The drop alone (no preceding tmp column) is a real drop.
-    not_dbt(Postgres, r#"alter table "analytics"."dbt_prod"."orders" drop column "amount" cascade"#);
+    not_dbt(
+        Postgres,
+        r#"alter table "analytics"."dbt_prod"."orders" drop column "amount" cascade"#,
+    );
     // Copying a different column is not the shape.
     not_dbt(
         Postgres,
@@ -454,15 +599,27 @@ fn dbt_alter_column_type_sequence() {
         Snowflake,
         r#"alter table "analytics"."dbt_prod"."orders" alter "amount" set data type number(38,2)"#,
     );
-    not_dbt(Snowflake, r#"alter table "analytics"."dbt_prod"."payments" alter "amount" set data type number(38,2)"#);
+    not_dbt(
+        Snowflake,
+        r#"alter table "analytics"."dbt_prod"."payments" alter "amount" set data type number(38,2)"#,
+    );
 }
 
 #[test]
 fn dbt_grants_on_run_relations() {
     // default__get_grant_sql / default__get_revoke_sql.
-    dbt_own(Postgres, r#"grant select on "analytics"."dbt_prod"."orders" to reporter"#);
-    dbt_own(Snowflake, r#"revoke select on "analytics"."dbt_prod"."orders" from "reporter""#);
-    not_dbt(Postgres, r#"grant select on "analytics"."dbt_prod"."payments" to reporter"#);
+    dbt_own(
+        Postgres,
+        r#"grant select on "analytics"."dbt_prod"."orders" to reporter"#,
+    );
+    dbt_own(
+        Snowflake,
+        r#"revoke select on "analytics"."dbt_prod"."orders" from "reporter""#,
+    );
+    not_dbt(
+        Postgres,
+        r#"grant select on "analytics"."dbt_prod"."payments" to reporter"#,
+    );
     not_dbt(Postgres, "grant all on schema dbt_prod to public");
 }
 
@@ -498,7 +655,12 @@ fn real_sql_corpus_has_no_error_findings() {
         options.dbt = dbt;
         let r = check(&read(file), &options);
         assert_eq!(r.statements, statements, "{file} {dialect}");
-        assert_eq!(r.count(Severity::Error), 0, "{file} {dialect}: {:?}", r.findings);
+        assert_eq!(
+            r.count(Severity::Error),
+            0,
+            "{file} {dialect}: {:?}",
+            r.findings
+        );
         println!(
             "{file} {dialect}: {} statements, {} errors, {} warnings, {} info, {} dbt recognised",
             r.statements,

@@ -85,6 +85,8 @@ enum Command {
     /// Export a producer signature as a Sigstore bundle, for Sigstore verifiers (`--sigstore`)
     #[command(long_about = commands::export::LONG_ABOUT, after_help = commands::export::EXAMPLES)]
     Export(commands::export::ExportArgs),
+    /// Check SQL statements for destructive or suspicious operations (`clyra sql check --help`)
+    Sql(commands::sql::SqlArgs),
 }
 
 const APPROVE_LONG_ABOUT: &str = "\
@@ -298,6 +300,7 @@ where
         Command::Approve(args) => commands::approve::run(args, &mut cx),
         Command::Inspect(args) => commands::inspect::run(args, &mut cx),
         Command::Export(args) => commands::export::run(args, &mut cx),
+        Command::Sql(args) => commands::sql::run(args, &mut cx),
     }
 }
 

@@ -11,6 +11,7 @@
 //! - `approve`: sign an approval of a planned change, as the approver.
 //! - `inspect`: what is inside a bundle, readable.
 //! - `export --sigstore`: write one producer signature as a Sigstore bundle v0.3.
+//! - `sql check`: the SQL guard on a file or stdin.
 //!
 //! A command exists only once it works (DESIGN §11). Register a new one here, in `Command` in
 //! `lib.rs`, and in `README.md`.
@@ -24,4 +25,5 @@ pub mod inspect;
 pub mod keygen;
 pub mod receipt;
 pub mod sign;
+pub mod sql;
 pub mod verify;

@@ -137,9 +137,8 @@ impl Idempotency {
 
     /// HMAC-SHA256 over the tenant and the canonical form of `payload` (strict JSON).
     pub fn fingerprint(&self, tenant: &str, payload: &[u8]) -> Result<[u8; 32], EnforceError> {
-        let canonical = crate::jcs::canonicalize(payload, &self.limits).map_err(|e| {
-            EnforceError::Payload(format!("{e} ({})", crate::Coded::code(&e)))
-        })?;
+        let canonical = crate::jcs::canonicalize(payload, &self.limits)
+            .map_err(|e| EnforceError::Payload(format!("{e} ({})", crate::Coded::code(&e))))?;
         let mut mac = self.mac.clone();
         mac.update(&(tenant.len() as u64).to_be_bytes());
         mac.update(tenant.as_bytes());
@@ -149,7 +148,10 @@ impl Idempotency {
 
     fn check_key(&self, key: &str) -> Result<(), EnforceError> {
         let max = self.limits.idempotency_max_key_bytes;
-        if key.is_empty() || key.len() > max || !key.bytes().all(|b| b.is_ascii_graphic() || b == b' ') {
+        if key.is_empty()
+            || key.len() > max
+            || !key.bytes().all(|b| b.is_ascii_graphic() || b == b' ')
+        {
             return Err(EnforceError::IdempotencyKey(max));
         }
         Ok(())

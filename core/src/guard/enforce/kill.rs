@@ -229,7 +229,13 @@ impl KillSwitch {
         Ok(Self { config })
     }
 
-    fn decision(&self, state: KillState, scope: &str, tripped_now: bool, now: UnixMillis) -> KillDecision {
+    fn decision(
+        &self,
+        state: KillState,
+        scope: &str,
+        tripped_now: bool,
+        now: UnixMillis,
+    ) -> KillDecision {
         KillDecision {
             allowed: matches!(state, KillState::Clear | KillState::Released { .. }),
             state,
@@ -295,7 +301,11 @@ impl KillSwitch {
                     w.errors += u64::from(error);
                 }
             }
-            let ttl = w.start.saturating_add(c.window_ms).saturating_sub(now.0).max(1);
+            let ttl = w
+                .start
+                .saturating_add(c.window_ms)
+                .saturating_sub(now.0)
+                .max(1);
             let value = Writer::default()
                 .u64(w.start)
                 .u64(w.bytes)
@@ -331,7 +341,11 @@ impl KillSwitch {
                 return Ok((current.map(<[u8]>::to_vec), 0, (state, false)));
             }
             let value = encode_state(TRIPPED, trigger.tag(), until.0);
-            Ok((Some(value), c.trip_ms, (KillState::Tripped { trigger, until }, true)))
+            Ok((
+                Some(value),
+                c.trip_ms,
+                (KillState::Tripped { trigger, until }, true),
+            ))
         })?;
         if tripped {
             // A fresh window: recovery does not re-trip on the counts that caused the trip.
@@ -367,7 +381,13 @@ impl KillSwitch {
             KillState::Clear
         } else {
             let until = now.plus(ttl_ms);
-            self.set(store, scope, encode_state(RELEASED, 0, until.0), ttl_ms, now)?;
+            self.set(
+                store,
+                scope,
+                encode_state(RELEASED, 0, until.0),
+                ttl_ms,
+                now,
+            )?;
             KillState::Released { until }
         };
         Ok(self.decision(state, scope, false, now))

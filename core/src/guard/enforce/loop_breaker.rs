@@ -124,7 +124,11 @@ impl LoopBreaker {
             if repeats >= self.max_repeats {
                 let until = now.plus(self.cool_off_ms);
                 let value = encode(until.0, &[]);
-                return Ok((Some(value), self.cool_off_ms, (false, true, repeats, Some(until))));
+                return Ok((
+                    Some(value),
+                    self.cool_off_ms,
+                    (false, true, repeats, Some(until)),
+                ));
             }
             steps.push((now.0, fp));
             let excess = steps.len().saturating_sub(self.history);

@@ -36,7 +36,8 @@ const CAS_ATTEMPTS: usize = 8;
 /// A store key from a primitive's prefix and parts, each part length-prefixed so that no two
 /// part lists give the same key (`a:b`+`c` differs from `a`+`b:c`).
 fn store_key(prefix: &str, parts: &[&str]) -> String {
-    let mut key = String::with_capacity(prefix.len() + parts.iter().map(|p| p.len() + 4).sum::<usize>());
+    let mut key =
+        String::with_capacity(prefix.len() + parts.iter().map(|p| p.len() + 4).sum::<usize>());
     key.push_str(prefix);
     for part in parts {
         key.push(':');

@@ -175,11 +175,20 @@ mod tests {
     fn ttl_expiry_makes_entries_absent() {
         let mut s = MemoryStore::new(10);
         assert_eq!(s.put_if_absent("k", b"v", 100, T0).unwrap(), None);
-        assert_eq!(s.put_if_absent("k", b"w", 100, T0).unwrap(), Some(b"v".to_vec()));
+        assert_eq!(
+            s.put_if_absent("k", b"w", 100, T0).unwrap(),
+            Some(b"v".to_vec())
+        );
         assert_eq!(s.get("k", UnixMillis(1_099)).unwrap(), Some(b"v".to_vec()));
         assert_eq!(s.get("k", UnixMillis(1_100)).unwrap(), None);
-        assert_eq!(s.put_if_absent("k", b"w", 0, UnixMillis(1_100)).unwrap(), None);
-        assert_eq!(s.get("k", UnixMillis(u64::MAX)).unwrap(), Some(b"w".to_vec()));
+        assert_eq!(
+            s.put_if_absent("k", b"w", 0, UnixMillis(1_100)).unwrap(),
+            None
+        );
+        assert_eq!(
+            s.get("k", UnixMillis(u64::MAX)).unwrap(),
+            Some(b"w".to_vec())
+        );
     }
 
     #[test]
@@ -187,13 +196,19 @@ mod tests {
         let mut s = MemoryStore::new(10);
         assert!(s.compare_and_set("k", None, Some(b"a"), 10, T0).unwrap());
         assert!(!s.compare_and_set("k", None, Some(b"b"), 10, T0).unwrap());
-        assert!(!s.compare_and_set("k", Some(b"x"), Some(b"b"), 10, T0).unwrap());
-        assert!(s.compare_and_set("k", Some(b"a"), Some(b"b"), 10, T0).unwrap());
+        assert!(!s
+            .compare_and_set("k", Some(b"x"), Some(b"b"), 10, T0)
+            .unwrap());
+        assert!(s
+            .compare_and_set("k", Some(b"a"), Some(b"b"), 10, T0)
+            .unwrap());
         assert!(s.compare_and_set("k", Some(b"b"), None, 10, T0).unwrap());
         assert_eq!(s.get("k", T0).unwrap(), None);
         // An expired value counts as absent.
         assert!(s.compare_and_set("e", None, Some(b"a"), 5, T0).unwrap());
-        assert!(s.compare_and_set("e", None, Some(b"b"), 5, UnixMillis(1_005)).unwrap());
+        assert!(s
+            .compare_and_set("e", None, Some(b"b"), 5, UnixMillis(1_005))
+            .unwrap());
     }
 
     #[test]
@@ -204,7 +219,10 @@ mod tests {
         let full = s.put_if_absent("c", b"1", 10, T0).unwrap_err();
         assert_eq!(crate::Coded::code(&full), "enforce.store_full");
         // Once `a` expires, room is made by purging.
-        assert_eq!(s.put_if_absent("c", b"1", 10, UnixMillis(1_010)).unwrap(), None);
+        assert_eq!(
+            s.put_if_absent("c", b"1", 10, UnixMillis(1_010)).unwrap(),
+            None
+        );
         assert_eq!(s.len(), 2);
         assert_eq!(s.purge(UnixMillis(2_000)), 1);
         assert!(!s.is_empty());

@@ -34,15 +34,20 @@ fn describe_subqueries(tokens: &mut Vec<TokenWithSpan>) {
     let mut i = 0;
     while i < tokens.len() {
         let opens = tokens.get(i).is_some_and(|t| t.token == Token::LParen);
-        let next = (i + 1..tokens.len())
-            .find(|&j| tokens.get(j).is_some_and(|t| !matches!(t.token, Token::Whitespace(_))));
+        let next = (i + 1..tokens.len()).find(|&j| {
+            tokens
+                .get(j)
+                .is_some_and(|t| !matches!(t.token, Token::Whitespace(_)))
+        });
         if let (true, Some(j)) = (opens, next) {
             if tokens
                 .get(j)
                 .is_some_and(|t| is_keyword(&t.token, Keyword::DESCRIBE))
                 && names_then_close(tokens, j + 1)
             {
-                let span = tokens.get(j).map_or_else(sqlparser::tokenizer::Span::empty, |t| t.span);
+                let span = tokens
+                    .get(j)
+                    .map_or_else(sqlparser::tokenizer::Span::empty, |t| t.span);
                 if let Some(t) = tokens.get_mut(j) {
                     t.token = keyword_token(Keyword::SELECT, "SELECT");
                 }
@@ -78,7 +83,12 @@ fn keywords(tokens: &mut [TokenWithSpan]) {
         .filter(|(_, t)| !matches!(t.token, Token::Whitespace(_)))
         .map(|(i, _)| i)
         .collect();
-    let token = |n: usize| significant.get(n).and_then(|&i| tokens.get(i)).map(|t| &t.token);
+    let token = |n: usize| {
+        significant
+            .get(n)
+            .and_then(|&i| tokens.get(i))
+            .map(|t| &t.token)
+    };
     let starts = |k: Keyword| token(0).is_some_and(|t| is_keyword(t, k));
     let mut replace: Vec<(usize, Token)> = Vec::new();
     if starts(Keyword::ALTER) && token(1).is_some_and(|t| is_keyword(t, Keyword::VIEW)) {
@@ -113,7 +123,10 @@ fn keywords(tokens: &mut [TokenWithSpan]) {
                 replace.push((by_i, keyword_token(Keyword::SET, "SET")));
                 replace.push((name_i, Token::Mul));
             } else if is_keyword(verb, Keyword::INSERT) {
-                replace.push((by_i, Token::Whitespace(sqlparser::tokenizer::Whitespace::Space)));
+                replace.push((
+                    by_i,
+                    Token::Whitespace(sqlparser::tokenizer::Whitespace::Space),
+                ));
                 replace.push((name_i, Token::Mul));
             }
         }

@@ -376,22 +376,18 @@ fn scalar_op<'a>(left: &'a Expr, op: &BinaryOperator, right: &'a Expr, depth: us
         | BinaryOperator::Lt
         | BinaryOperator::LtEq
         | BinaryOperator::Gt
-        | BinaryOperator::GtEq => {
-            truth_scalar(match op {
-                BinaryOperator::And => and(truth_at(left, depth), truth_at(right, depth)),
-                BinaryOperator::Or => or(truth_at(left, depth), truth_at(right, depth)),
-                cmp => compare(left, cmp, right, depth),
-            })
-        }
-        BinaryOperator::StringConcat => {
-            match (scalar(left, depth), scalar(right, depth)) {
-                (Scalar::Null, _) | (_, Scalar::Null) => Scalar::Null,
-                (a, b) => match (a.text(), b.text()) {
-                    (Some(x), Some(y)) => Scalar::Owned(format!("{x}{y}")),
-                    _ => Scalar::Unknown,
-                },
-            }
-        }
+        | BinaryOperator::GtEq => truth_scalar(match op {
+            BinaryOperator::And => and(truth_at(left, depth), truth_at(right, depth)),
+            BinaryOperator::Or => or(truth_at(left, depth), truth_at(right, depth)),
+            cmp => compare(left, cmp, right, depth),
+        }),
+        BinaryOperator::StringConcat => match (scalar(left, depth), scalar(right, depth)) {
+            (Scalar::Null, _) | (_, Scalar::Null) => Scalar::Null,
+            (a, b) => match (a.text(), b.text()) {
+                (Some(x), Some(y)) => Scalar::Owned(format!("{x}{y}")),
+                _ => Scalar::Unknown,
+            },
+        },
         arith @ (BinaryOperator::Plus
         | BinaryOperator::Minus
         | BinaryOperator::Multiply

@@ -5,8 +5,7 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 use sqlparser::dialect::{
-    BigQueryDialect, DatabricksDialect, Dialect, DuckDbDialect, PostgreSqlDialect,
-    SnowflakeDialect,
+    BigQueryDialect, DatabricksDialect, Dialect, DuckDbDialect, PostgreSqlDialect, SnowflakeDialect,
 };
 
 /// A warehouse dialect. `postgres` is the default (also for Redshift-like SQL).

@@ -8,7 +8,9 @@ use crate::error::Coded;
 #[non_exhaustive]
 pub enum SqlError {
     /// The dialect name is not one of the five supported.
-    #[error("unknown dialect `{0}` (expected snowflake, databricks, postgres, bigquery or duckdb)")]
+    #[error(
+        "unknown dialect `{0}` (expected snowflake, databricks, postgres, bigquery or duckdb)"
+    )]
     Dialect(String),
     /// The SQL policy names an unknown rule, allows a rule that cannot be allowed, or has an
     /// empty pattern.

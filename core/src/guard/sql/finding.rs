@@ -186,6 +186,16 @@ impl SqlReport {
         self.findings.iter().map(|f| f.severity).max()
     }
 
+    /// The exit code of a check command (guard-sql.md §6.1): 1 with any error, 2 with warnings
+    /// and no error, else 0.
+    pub fn exit_code(&self) -> u8 {
+        match self.worst() {
+            Some(Severity::Error) => 1,
+            Some(Severity::Warning) => 2,
+            _ => 0,
+        }
+    }
+
     /// How many findings have `severity`.
     pub fn count(&self, severity: Severity) -> usize {
         self.findings

@@ -115,7 +115,10 @@ pub fn check(sql: &[u8], options: &CheckOptions<'_>) -> SqlReport {
                 Rule::ParseError,
                 0,
                 Some(span),
-                format!("sql text does not tokenize: {}", failure.message.to_lowercase()),
+                format!(
+                    "sql text does not tokenize: {}",
+                    failure.message.to_lowercase()
+                ),
             );
             return run.report;
         }

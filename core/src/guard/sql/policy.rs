@@ -139,7 +139,9 @@ fn glob(pattern: &[u8], text: &[u8]) -> bool {
             },
         }
     }
-    pattern.get(p..).is_some_and(|rest| rest.iter().all(|&c| c == b'*'))
+    pattern
+        .get(p..)
+        .is_some_and(|rest| rest.iter().all(|&c| c == b'*'))
 }
 
 #[cfg(test)]
@@ -165,12 +167,10 @@ mod tests {
         let p: SqlPolicy =
             serde_json::from_str(r#"{"allow":[{"rule":"sql.parse_error"}]}"#).unwrap();
         assert!(p.validate().is_err());
-        let p: SqlPolicy =
-            serde_json::from_str(r#"{"severity":{"sql.too_deep":"info"}}"#).unwrap();
+        let p: SqlPolicy = serde_json::from_str(r#"{"severity":{"sql.too_deep":"info"}}"#).unwrap();
         assert!(p.validate().is_err());
         let p: SqlPolicy =
-            serde_json::from_str(r#"{"allow":[{"rule":"sql.truncate","objects":[""]}]}"#)
-                .unwrap();
+            serde_json::from_str(r#"{"allow":[{"rule":"sql.truncate","objects":[""]}]}"#).unwrap();
         assert!(p.validate().is_err());
         assert!(serde_json::from_str::<SqlPolicy>(r#"{"alow":[]}"#).is_err());
         let ok: SqlPolicy = serde_json::from_str(

@@ -2,9 +2,9 @@
 //! (guard-sql.md §2). Each hit names its rule, the object concerned and what was found.
 
 use sqlparser::ast::{
-    AlterColumnOperation, AlterSchemaOperation, AlterTableOperation, Expr, FromTable,
-    GrantObjects, Ident, MergeAction, MergeClauseKind, ObjectName, ObjectNamePart, ObjectType,
-    Query, RenameTableNameKind, SetExpr, Statement, TableFactor, TableWithJoins,
+    AlterColumnOperation, AlterSchemaOperation, AlterTableOperation, Expr, FromTable, GrantObjects,
+    Ident, MergeAction, MergeClauseKind, ObjectName, ObjectNamePart, ObjectType, Query,
+    RenameTableNameKind, SetExpr, Statement, TableFactor, TableWithJoins,
 };
 
 use super::constant::{has_true_disjunct, truth, Truth};
@@ -343,18 +343,16 @@ fn query_rule(out: &mut Vec<Hit>, query: &Query) {
             break;
         }
         match body {
-            SetExpr::Select(select) => {
-                if select.selection.as_ref().is_some_and(has_true_disjunct) {
-                    let object = first_relation(&select.from);
-                    out.push(Hit {
-                        severity: Some(Severity::Warning),
-                        ..Hit::new(
-                            Rule::TautologicalWhere,
-                            object,
-                            "query where clause has an always-true disjunct (`… or 1=1`)",
-                        )
-                    });
-                }
+            SetExpr::Select(select) if select.selection.as_ref().is_some_and(has_true_disjunct) => {
+                let object = first_relation(&select.from);
+                out.push(Hit {
+                    severity: Some(Severity::Warning),
+                    ..Hit::new(
+                        Rule::TautologicalWhere,
+                        object,
+                        "query where clause has an always-true disjunct (`… or 1=1`)",
+                    )
+                });
             }
             SetExpr::Query(q) => bodies.push(&q.body),
             SetExpr::SetOperation { left, right, .. } => {

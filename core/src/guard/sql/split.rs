@@ -105,10 +105,8 @@ pub(crate) fn operator_chain(tokens: &[TokenWithSpan]) -> usize {
     for t in tokens {
         match &t.token {
             Token::LParen | Token::LBracket => runs.push(0),
-            Token::RParen | Token::RBracket => {
-                if runs.len() > 1 {
-                    runs.pop();
-                }
+            Token::RParen | Token::RBracket if runs.len() > 1 => {
+                runs.pop();
             }
             Token::Comma => {
                 if let Some(run) = runs.last_mut() {
@@ -148,6 +146,7 @@ pub(crate) fn operator_chain(tokens: &[TokenWithSpan]) -> usize {
 }
 
 #[cfg(test)]
+#[allow(clippy::string_slice)]
 mod tests {
     use super::*;
     use sqlparser::dialect::PostgreSqlDialect;
