@@ -57,6 +57,14 @@ pub struct Limits {
     pub bundle_max_artifacts: usize,
     /// Largest receipt file, in bytes (limits.md L23).
     pub receipt_max_bytes: usize,
+    /// Largest text one GenAI scan accepts, in bytes (limits.md L24).
+    pub genai_max_input_bytes: usize,
+    /// Most nested encodings a GenAI scan decodes (base64 inside hex is 2) (limits.md L25).
+    pub genai_max_decode_depth: usize,
+    /// Most encoded payloads one GenAI scan decodes, over all layers (limits.md L26).
+    pub genai_max_payloads: usize,
+    /// Most agent steps in one GenAI steps scan (limits.md L27).
+    pub genai_max_steps: usize,
 }
 
 impl Default for Limits {
@@ -85,6 +93,10 @@ impl Default for Limits {
             bundle_max_keys: 32,
             bundle_max_artifacts: 4096,
             receipt_max_bytes: 32 * 1024 * 1024,
+            genai_max_input_bytes: 1024 * 1024,
+            genai_max_decode_depth: 2,
+            genai_max_payloads: 64,
+            genai_max_steps: 10_000,
         }
     }
 }
@@ -147,6 +159,10 @@ mod tests {
             ("L21", l.bundle_max_keys as u64),
             ("L22", l.bundle_max_artifacts as u64),
             ("L23", l.receipt_max_bytes as u64),
+            ("L24", l.genai_max_input_bytes as u64),
+            ("L25", l.genai_max_decode_depth as u64),
+            ("L26", l.genai_max_payloads as u64),
+            ("L27", l.genai_max_steps as u64),
         ];
         let spec = spec_defaults();
         let spec: Vec<(&str, u64)> = spec.iter().map(|(id, v)| (id.as_str(), *v)).collect();
