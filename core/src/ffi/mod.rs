@@ -10,6 +10,7 @@
 //! One file per area: [`canon`] here; policy, guards and bundles add theirs.
 
 pub mod canon;
+pub mod genai;
 
 use serde::de::DeserializeOwned;
 use serde::Serialize;

@@ -4,7 +4,7 @@
 //! destroy base64): a base64 run of at least 20 characters of the standard or URL-safe alphabet,
 //! a hex run of at least 24 hex digits, or a token with at least 3 `%XX` escapes. A candidate
 //! counts as a payload only when it decodes to UTF-8 text of at least 8 characters of which at
-//! least 90% are printable; random bytes, digests and keys fail that test.
+//! least 90% are printable and 70% letters, digits or spaces; random bytes, digests and keys fail that test.
 
 use base64::engine::general_purpose::{STANDARD_NO_PAD, URL_SAFE_NO_PAD};
 use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
@@ -208,8 +208,10 @@ fn text_of(bytes: Vec<u8>) -> Option<String> {
             printable += 1;
         }
     }
-    let letters = text.chars().filter(|c| c.is_alphabetic()).count();
-    (total >= MIN_TEXT_CHARS && printable * 10 >= total * 9 && letters * 2 >= total).then_some(text)
+    let wordy = text.chars().filter(|c| c.is_alphanumeric() || c.is_whitespace()).count();
+    let letters = text.chars().any(char::is_alphabetic);
+    (total >= MIN_TEXT_CHARS && printable * 10 >= total * 9 && wordy * 10 >= total * 7 && letters)
+        .then_some(text)
 }
 
 #[cfg(test)]
