@@ -96,9 +96,16 @@ fn votes(scanner: &Scanner, text: &str) -> Votes {
     let report = scanner.scan(text.as_bytes(), &Limits::default()).unwrap();
     let rule = |f: &&clyra_core::guard::genai::Finding| f.detector != Detector::Classifier;
     Votes {
-        regex_error: report.findings.iter().filter(rule).any(|f| f.severity == Severity::Error),
+        regex_error: report
+            .findings
+            .iter()
+            .filter(rule)
+            .any(|f| f.severity == Severity::Error),
         regex_any: report.findings.iter().any(|f| rule(&f)),
-        classifier: report.findings.iter().any(|f| f.detector == Detector::Classifier),
+        classifier: report
+            .findings
+            .iter()
+            .any(|f| f.detector == Detector::Classifier),
         combined_error: report.worst == Some(Severity::Error),
         combined_any: report.worst.is_some(),
     }
@@ -117,7 +124,13 @@ fn measure(scanner: &Scanner, part: &str) -> [Counts; 5] {
     let mut by_source: BTreeMap<(String, bool), (u32, u32, u32)> = BTreeMap::new();
     for e in load(part) {
         let v = votes(scanner, &e.text);
-        let all = [v.regex_error, v.regex_any, v.classifier, v.combined_error, v.combined_any];
+        let all = [
+            v.regex_error,
+            v.regex_any,
+            v.classifier,
+            v.combined_error,
+            v.combined_any,
+        ];
         for (c, p) in counts.iter_mut().zip(all) {
             c.add(p, e.label);
         }
@@ -131,7 +144,13 @@ fn measure(scanner: &Scanner, part: &str) -> [Counts; 5] {
     for (name, c) in SYSTEMS.iter().zip(counts) {
         println!(
             "| {name} | {} | {} | {} | {} | {:.3} | {:.3} | {:.3} |",
-            c.tp, c.fp, c.tn, c.fn_, c.precision(), c.recall(), c.f1()
+            c.tp,
+            c.fp,
+            c.tn,
+            c.fn_,
+            c.precision(),
+            c.recall(),
+            c.f1()
         );
     }
     println!("| source | label | n | regex flagged | scanner flagged |\n|---|---|---|---|---|");
@@ -158,9 +177,9 @@ fn accuracy_on_the_evaluation_split_stays_above_its_floors() {
         );
     };
     // Measured on the evaluation split (tests/genai/README.md): regex errors P 1.000 R 0.423;
-    // classifier P 0.971 R 0.967; scanner errors P 0.995 R 0.926; scanner any P 0.969 R 0.967.
+    // classifier P 0.990 R 0.938; scanner errors P 0.995 R 0.926; scanner any P 0.988 R 0.941.
     floor(0, 0.98, 0.40);
-    floor(2, 0.95, 0.94);
+    floor(2, 0.97, 0.91);
     floor(3, 0.97, 0.90);
-    floor(4, 0.95, 0.94);
+    floor(4, 0.97, 0.91);
 }

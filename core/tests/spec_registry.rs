@@ -32,6 +32,7 @@ const AREAS: &[&str] = &[
     "receipt",
     "build",
     "export",
+    "ffi",
     "genai",
 ];
 

@@ -85,6 +85,8 @@ enum Command {
     /// Export a producer signature as a Sigstore bundle, for Sigstore verifiers (`--sigstore`)
     #[command(long_about = commands::export::LONG_ABOUT, after_help = commands::export::EXAMPLES)]
     Export(commands::export::ExportArgs),
+    /// Scan prompts and agent steps for injection, jailbreaks, leaks and loops (`clyra genai scan --help`)
+    Genai(commands::genai::GenaiArgs),
 }
 
 const APPROVE_LONG_ABOUT: &str = "\
@@ -298,6 +300,7 @@ where
         Command::Approve(args) => commands::approve::run(args, &mut cx),
         Command::Inspect(args) => commands::inspect::run(args, &mut cx),
         Command::Export(args) => commands::export::run(args, &mut cx),
+        Command::Genai(args) => commands::genai::run(args, &mut cx),
     }
 }
 

@@ -208,7 +208,10 @@ fn text_of(bytes: Vec<u8>) -> Option<String> {
             printable += 1;
         }
     }
-    let wordy = text.chars().filter(|c| c.is_alphanumeric() || c.is_whitespace()).count();
+    let wordy = text
+        .chars()
+        .filter(|c| c.is_alphanumeric() || c.is_whitespace())
+        .count();
     let letters = text.chars().any(char::is_alphabetic);
     (total >= MIN_TEXT_CHARS && printable * 10 >= total * 9 && wordy * 10 >= total * 7 && letters)
         .then_some(text)

@@ -9,7 +9,9 @@
 
 use serde::Deserialize;
 
+use super::error::GenaiError;
 use super::normalise::normalise;
+use crate::limits::Limits;
 
 /// Longest period looked for.
 pub const MAX_PERIOD: usize = 4;
@@ -29,6 +31,25 @@ pub struct Step {
     /// The tool called, when the step is a tool call.
     #[serde(default)]
     pub tool: Option<String>,
+}
+
+/// Parses a steps document: a JSON array of [`Step`] objects, at most `genai_max_steps` of them.
+pub fn parse(bytes: &[u8], limits: &Limits) -> Result<Vec<Step>, GenaiError> {
+    if bytes.len() > limits.json_max_bytes {
+        return Err(GenaiError::Steps(format!(
+            "document of {} bytes is larger than the JSON limit",
+            bytes.len()
+        )));
+    }
+    let steps: Vec<Step> =
+        serde_json::from_slice(bytes).map_err(|e| GenaiError::Steps(e.to_string()))?;
+    if steps.len() > limits.genai_max_steps {
+        return Err(GenaiError::TooManySteps(
+            steps.len(),
+            limits.genai_max_steps,
+        ));
+    }
+    Ok(steps)
 }
 
 /// A loop found: steps `start..end` repeat with `period`.
@@ -168,6 +189,25 @@ mod tests {
         let cycle: Vec<Step> = (0..9).map(|i| step(texts[i % 3])).collect();
         let l = loops(&cycle);
         assert_eq!((l[0].period, l[0].repetitions), (3, 3), "{l:?}");
+    }
+
+    #[test]
+    fn parses_steps_documents() {
+        let limits = crate::limits::Limits::default();
+        let steps = super::parse(br#"[{"text":"a","tool":"t"},{"text":"b"}]"#, &limits).unwrap();
+        assert_eq!(
+            steps[1],
+            Step {
+                text: "b".to_owned(),
+                tool: None
+            }
+        );
+        for bad in [&b"{}"[..], br#"[{"txt":"a"}]"#, b"[1]", b"nope"] {
+            assert_eq!(
+                crate::Coded::code(&super::parse(bad, &limits).unwrap_err()),
+                "genai.steps"
+            );
+        }
     }
 
     #[test]
