@@ -87,6 +87,8 @@ enum Command {
     Export(commands::export::ExportArgs),
     /// Check SQL statements for destructive or suspicious operations (`clyra sql check --help`)
     Sql(commands::sql::SqlArgs),
+    /// Scan prompts and agent steps for injection, jailbreaks, leaks and loops (`clyra genai scan --help`)
+    Genai(commands::genai::GenaiArgs),
 }
 
 const APPROVE_LONG_ABOUT: &str = "\
@@ -301,6 +303,7 @@ where
         Command::Inspect(args) => commands::inspect::run(args, &mut cx),
         Command::Export(args) => commands::export::run(args, &mut cx),
         Command::Sql(args) => commands::sql::run(args, &mut cx),
+        Command::Genai(args) => commands::genai::run(args, &mut cx),
     }
 }
 
