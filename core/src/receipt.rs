@@ -521,15 +521,19 @@ fn run(
             .unwrap_or_default();
         let bytes = (file.len() <= limits.dsse_max_envelope_bytes).then_some(file.as_slice());
         let result = decode_envelope(&subject, bytes, &keyid, limits).and_then(|envelope| {
-            if previous
-                .as_ref()
-                .is_some_and(|p| p.as_str() >= keyid.as_str())
+            // receipt-v0.md §4.1 step 7: the order rule applies to envelopes whose key parsed.
+            if key.is_some()
+                && previous
+                    .as_ref()
+                    .is_some_and(|p| p.as_str() >= keyid.as_str())
             {
                 return Err(Check::new(Step::Keys, "receipt.schema", Severity::Fail)
                     .with_subject(subject.as_str())
                     .with_message("the envelopes are not in strictly ascending keyid order"));
             }
-            previous = Some(keyid.clone());
+            if key.is_some() {
+                previous = Some(keyid.clone());
+            }
             verify_envelope(
                 &subject,
                 &envelope,

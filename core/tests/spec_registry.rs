@@ -32,6 +32,7 @@ const AREAS: &[&str] = &[
     "receipt",
     "build",
     "export",
+    "ffi",
 ];
 
 /// Manifest field paths (`journal.head`, `risk.score`) look like codes; a code's reason is never

@@ -307,7 +307,9 @@ fn unusable_arguments_exit_4_with_the_usual_error_line() {
         assert!(out.stdout.is_empty());
         let stderr = text(&out.stderr);
         assert!(
-            stderr.starts_with("error: ") && stderr.trim_end().ends_with(&format!("({code})")),
+            stderr.starts_with("error: ")
+                && (stderr.trim_end().ends_with(&format!("({code})"))
+                    || stderr.trim_end().ends_with(&format!("({code}, schema)"))),
             "{stderr}"
         );
     }
@@ -317,6 +319,8 @@ fn unusable_arguments_exit_4_with_the_usual_error_line() {
     assert_eq!(out.status.code(), Some(4));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["errors"][0]["code"], "trust.file");
+    // The detail names the rule broken (trust-v0.md §3.4): a policy is not a trust file.
+    assert_eq!(v["errors"][0]["detail"], "schema");
 }
 
 #[test]

@@ -18,6 +18,7 @@
 )]
 
 mod cases;
+mod pins;
 mod zip;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -212,6 +213,30 @@ impl Parts {
             .find(|e| e.name == name)
             .unwrap_or_else(|| panic!("no entry {name}"))
             .data = data;
+    }
+
+    /// Inserts an entry among the entries of its folder (`keys/`, …) at its name-order place.
+    pub fn insert_sorted(&mut self, name: &str, method: Method, data: Vec<u8>) {
+        let folder = &name[..=name.find('/').unwrap()];
+        let at = self
+            .0
+            .iter()
+            .position(|e| e.name.starts_with(folder) && e.name.as_str() > name)
+            .or_else(|| {
+                self.0
+                    .iter()
+                    .rposition(|e| e.name.starts_with(folder))
+                    .map(|i| i + 1)
+            })
+            .unwrap_or_else(|| panic!("no entry in {folder}"));
+        self.0.insert(
+            at,
+            Entry {
+                name: name.to_owned(),
+                method,
+                data,
+            },
+        );
     }
 
     /// Removes the entry `name`.
@@ -525,6 +550,10 @@ pub struct Vector {
     pub at: &'static str,
     /// `policy.json`, when given.
     pub policy: Option<Vec<u8>>,
+    /// `expected.json` `subject` (conformance.md §2.5), when the vector pins it.
+    pub subject: Option<String>,
+    /// `expected.json` `detail` of an ERROR (conformance.md §2.5), when the vector pins it.
+    pub detail: Option<&'static str>,
 }
 
 /// The files of one vector folder.
@@ -549,10 +578,15 @@ fn files_of(case: &cases::Case, ctx: &Ctx<'_>) -> BTreeMap<String, Vec<u8>> {
     }
     files.insert("args.json".to_owned(), canon(&args));
     let (outcome, primary, exit) = case.expected;
-    files.insert(
-        "expected.json".to_owned(),
-        canon(&json!({"outcome": outcome, "primary": primary, "exit": exit})),
-    );
+    let mut expected = json!({"outcome": outcome, "primary": primary, "exit": exit});
+    if let Some(subject) = v.subject {
+        expected["subject"] = json!(subject);
+    }
+    if let Some(detail) = v.detail {
+        assert_eq!(outcome, "ERROR", "a detail is pinned for ERROR only");
+        expected["detail"] = json!(detail);
+    }
+    files.insert("expected.json".to_owned(), canon(&expected));
     assert!(case.readme.is_ascii() && !case.readme.contains('\n'));
     files.insert(
         "README".to_owned(),
