@@ -130,7 +130,7 @@ pub(crate) fn sig_name(p: &Parts) -> String {
 }
 
 /// The producer envelope as JSON, edited, written back (unsigned change).
-fn edit_envelope_json(p: &mut Parts, f: impl FnOnce(&mut Value)) {
+pub(crate) fn edit_envelope_json(p: &mut Parts, f: impl FnOnce(&mut Value)) {
     let name = sig_name(p);
     let mut env = parse(p.get(&name));
     f(&mut env);
@@ -179,7 +179,7 @@ pub(crate) fn with_approvals(
 /// Vector 0006's bundle with its approval file replaced by one whose payload `edit` changes;
 /// the manifest's digest for it is updated and the bundle re-signed, so that only the approval
 /// rule under test fails.
-fn approval_mutated(ctx: &Ctx<'_>, edit: fn(&mut Value)) -> Vector {
+pub(crate) fn approval_mutated(ctx: &Ctx<'_>, edit: fn(&mut Value)) -> Vector {
     let mut p = Parts::open(&with_approvals(
         ctx,
         1,
@@ -198,10 +198,7 @@ fn approval_mutated(ctx: &Ctx<'_>, edit: fn(&mut Value)) -> Vector {
         &change,
         edit,
     );
-    let digest = prefixed(&file.envelope);
-    p.set("approvals/0001.dsse.json", file.envelope);
-    p.edit_manifest(|m| m["approvals"]["entries"][0]["digest"] = json!(digest));
-    p.resign(ctx.keys);
+    p.replace_approval(ctx.keys, 0, file.envelope);
     vector(p.write(), t_approvers(ctx))
 }
 
@@ -1130,6 +1127,8 @@ pub fn cases() -> Vec<Case> {
     ]
     .into_iter()
     .chain(crate::pins::cases())
+    .chain(crate::rsa_cases::cases())
+    .chain(crate::coverage::cases())
     .collect()
 }
 
