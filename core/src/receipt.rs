@@ -101,7 +101,7 @@ pub fn extract<R: Read + Seek>(
             ),
         )
     };
-    let loaded = container::load(bundle, len, limits).map_err(|c| invalid(&c))?;
+    let loaded = container::load(bundle, len, limits, None).map_err(|c| invalid(&c))?;
     let mut checks = Vec::new();
     let manifest_bytes = loaded.bytes(MANIFEST).unwrap_or_default();
     let sealed = content::manifest_checks(manifest_bytes, MANIFEST, &schemas, limits, &mut checks);

@@ -14,6 +14,7 @@ mod atomic;
 mod clock;
 pub mod commands;
 pub mod exit;
+mod hasher;
 pub mod output;
 
 pub use exit::Exit;

@@ -354,3 +354,38 @@ fn help_explains_the_outcomes() {
         assert!(help.contains(word), "{word}");
     }
 }
+
+#[test]
+fn jobs_change_nothing_but_speed() {
+    // Several artifacts (0013), a flipped artifact byte (0050), an unlisted artifact (0052):
+    // one hashing thread and four give byte-identical verdicts.
+    let vectors = concat!(env!("CARGO_MANIFEST_DIR"), "/../../vectors");
+    for case in [
+        "0013-def-several-artifacts",
+        "0050-artifact-flipped-byte",
+        "0052-artifact-unlisted",
+    ] {
+        let bundle = format!("{vectors}/{case}/bundle.zip");
+        let trust = format!("{vectors}/{case}/trust.json");
+        let run = |jobs: &str| {
+            clyra(&[
+                "verify", &bundle, "--trust", &trust, "--at", AT, "--format", "json", "--jobs",
+                jobs,
+            ])
+        };
+        let one = run("1");
+        let four = run("4");
+        assert_eq!(one.stdout, four.stdout, "{case}");
+        assert_eq!(one.status.code(), four.status.code(), "{case}");
+        assert!(!one.stdout.is_empty());
+    }
+    let out = clyra(&[
+        "verify",
+        &format!("{vectors}/0001-def-minimal/bundle.zip"),
+        "--trust",
+        &format!("{vectors}/0001-def-minimal/trust.json"),
+        "--jobs",
+        "0",
+    ]);
+    assert_eq!(out.status.code(), Some(4));
+}
