@@ -21,6 +21,7 @@ use clyra_core::{Coded, Limits};
 use crate::exit::Exit;
 use crate::hasher::ParallelHasher;
 use crate::output::{Format, Problem, Source, CODE_IO, CODE_USAGE};
+use crate::progress::Progress;
 use crate::Context;
 
 /// Arguments of `clyra verify`.
@@ -122,9 +123,10 @@ pub fn run(args: &VerifyArgs, cx: &mut Context<'_>) -> Exit {
     // The core reads headers and small entries on one handle; the host hashes artifacts on
     // `jobs` threads over the same open file (docs/architecture.md, "Parallel artifact hashing").
     let jobs = args.jobs.map_or_else(default_jobs, usize::from);
-    let hasher = ParallelHasher::new(&file, jobs, None);
+    let progress = Progress::new("verifying", len, cx.stderr_is_terminal);
+    let hasher = ParallelHasher::new(&file, jobs, progress.counter());
     let (verdict, evidence) =
-        verify_bundle_hashed(BufReader::new(&file), len, &inputs, Some(&hasher));
+        progress.run(|| verify_bundle_hashed(BufReader::new(&file), len, &inputs, Some(&hasher)));
     let report = args
         .auditor
         .then(|| audit(&verdict, evidence.manifest.as_ref(), &evidence.approvals));
