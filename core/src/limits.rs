@@ -57,21 +57,45 @@ pub struct Limits {
     pub bundle_max_artifacts: usize,
     /// Largest receipt file, in bytes (limits.md L23).
     pub receipt_max_bytes: usize,
-    /// Largest policy file, in bytes (limits.md L24).
+    /// Largest SQL text the SQL guard checks, in bytes (limits.md L24).
+    pub sql_max_bytes: usize,
+    /// Largest single SQL statement, in bytes (limits.md L25).
+    pub sql_max_statement_bytes: usize,
+    /// Most statements in one SQL text (limits.md L26).
+    pub sql_max_statements: usize,
+    /// Deepest nesting the SQL parser follows: its recursion limit (limits.md L27).
+    pub sql_max_depth: usize,
+    /// Longest chain of binary operators at one parenthesis level (limits.md L28).
+    pub sql_max_operator_chain: usize,
+    /// Longest idempotency key, in bytes (limits.md L29).
+    pub idempotency_max_key_bytes: usize,
+    /// Largest response an idempotency record stores for replay, in bytes (limits.md L30).
+    pub idempotency_max_response_bytes: usize,
+    /// Most live entries of the in-memory enforcement store (limits.md L31).
+    pub store_max_entries: usize,
+    /// Largest text one GenAI scan accepts, in bytes (limits.md L32).
+    pub genai_max_input_bytes: usize,
+    /// Most nested encodings a GenAI scan decodes (base64 inside hex is 2) (limits.md L33).
+    pub genai_max_decode_depth: usize,
+    /// Most encoded payloads one GenAI scan decodes, over all layers (limits.md L34).
+    pub genai_max_payloads: usize,
+    /// Most agent steps in one GenAI steps scan (limits.md L35).
+    pub genai_max_steps: usize,
+    /// Largest policy file, in bytes (limits.md L36).
     pub policy_max_bytes: usize,
-    /// Most rules in one policy, all sections together (limits.md L25).
+    /// Most rules in one policy, all sections together (limits.md L37).
     pub policy_max_rules: usize,
-    /// Longest rule condition, in bytes (limits.md L26).
+    /// Longest rule condition, in bytes (limits.md L38).
     pub policy_cel_max_bytes: usize,
     /// Deepest nesting of brackets and conditionals (`(`, `[`, `{`, `?`) in a condition: the CEL
-    /// parser recurses deeply per level (limits.md L27).
+    /// parser recurses deeply per level (limits.md L39).
     pub policy_cel_max_nesting: usize,
-    /// Deepest nesting of comprehensions (`exists`, `all`, …) in a condition (limits.md L28).
+    /// Deepest nesting of comprehensions (`exists`, `all`, …) in a condition (limits.md L40).
     pub policy_cel_max_comprehension_nesting: usize,
     /// Most expression nodes one condition may visit on given facts, by its cost bound
-    /// (limits.md L29).
+    /// (limits.md L41).
     pub policy_cel_max_cost: u64,
-    /// Deepest expression tree of a condition after parsing (limits.md L30).
+    /// Deepest expression tree of a condition after parsing (limits.md L42).
     pub policy_cel_max_depth: usize,
 }
 
@@ -101,6 +125,18 @@ impl Default for Limits {
             bundle_max_keys: 32,
             bundle_max_artifacts: 4096,
             receipt_max_bytes: 32 * 1024 * 1024,
+            sql_max_bytes: 16 * 1024 * 1024,
+            sql_max_statement_bytes: 1024 * 1024,
+            sql_max_statements: 10_000,
+            sql_max_depth: 50,
+            sql_max_operator_chain: 2_000,
+            idempotency_max_key_bytes: 255,
+            idempotency_max_response_bytes: 1024 * 1024,
+            store_max_entries: 1_000_000,
+            genai_max_input_bytes: 1024 * 1024,
+            genai_max_decode_depth: 2,
+            genai_max_payloads: 64,
+            genai_max_steps: 10_000,
             policy_max_bytes: 1024 * 1024,
             policy_max_rules: 1_000,
             policy_cel_max_bytes: 4_096,
@@ -170,13 +206,25 @@ mod tests {
             ("L21", l.bundle_max_keys as u64),
             ("L22", l.bundle_max_artifacts as u64),
             ("L23", l.receipt_max_bytes as u64),
-            ("L24", l.policy_max_bytes as u64),
-            ("L25", l.policy_max_rules as u64),
-            ("L26", l.policy_cel_max_bytes as u64),
-            ("L27", l.policy_cel_max_nesting as u64),
-            ("L28", l.policy_cel_max_comprehension_nesting as u64),
-            ("L29", l.policy_cel_max_cost),
-            ("L30", l.policy_cel_max_depth as u64),
+            ("L24", l.sql_max_bytes as u64),
+            ("L25", l.sql_max_statement_bytes as u64),
+            ("L26", l.sql_max_statements as u64),
+            ("L27", l.sql_max_depth as u64),
+            ("L28", l.sql_max_operator_chain as u64),
+            ("L29", l.idempotency_max_key_bytes as u64),
+            ("L30", l.idempotency_max_response_bytes as u64),
+            ("L31", l.store_max_entries as u64),
+            ("L32", l.genai_max_input_bytes as u64),
+            ("L33", l.genai_max_decode_depth as u64),
+            ("L34", l.genai_max_payloads as u64),
+            ("L35", l.genai_max_steps as u64),
+            ("L36", l.policy_max_bytes as u64),
+            ("L37", l.policy_max_rules as u64),
+            ("L38", l.policy_cel_max_bytes as u64),
+            ("L39", l.policy_cel_max_nesting as u64),
+            ("L40", l.policy_cel_max_comprehension_nesting as u64),
+            ("L41", l.policy_cel_max_cost),
+            ("L42", l.policy_cel_max_depth as u64),
         ];
         let spec = spec_defaults();
         let spec: Vec<(&str, u64)> = spec.iter().map(|(id, v)| (id.as_str(), *v)).collect();

@@ -9,7 +9,7 @@
 //!
 //! Cost: each condition's shape (nodes outside loops, and per comprehension the size bound of
 //! its range and the cost of its body) gives an upper bound on the nodes evaluation can visit
-//! for given facts; a condition whose bound exceeds limits.md L29 is not run (`policy.cel_cost`).
+//! for given facts; a condition whose bound exceeds limits.md L41 is not run (`policy.cel_cost`).
 
 use std::sync::Arc;
 
@@ -144,8 +144,8 @@ pub fn environment() -> Arc<Env> {
 }
 
 impl Condition {
-    /// Compiles `source` within the limits (L26 length, L27 bracket nesting, L28 comprehension
-    /// nesting, L30 tree depth).
+    /// Compiles `source` within the limits (L38 length, L39 bracket nesting, L40 comprehension
+    /// nesting, L42 tree depth).
     pub fn compile(source: &str, env: &Env, limits: &PolicyLimits) -> Result<Self, CelError> {
         if source.len() > limits.cel_max_bytes {
             return Err(CelError::new(
@@ -334,18 +334,18 @@ pub fn context<'a>(env: &Arc<Env>, facts: &Facts) -> Context<'a, 'a> {
     context
 }
 
-/// Bounds on conditions (limits.md L26–L29).
+/// Bounds on conditions (limits.md L38–L41).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PolicyLimits {
-    /// Longest condition, in bytes (L26).
+    /// Longest condition, in bytes (L38).
     pub cel_max_bytes: usize,
-    /// Deepest nesting of brackets and conditionals (L27).
+    /// Deepest nesting of brackets and conditionals (L39).
     pub cel_max_nesting: usize,
-    /// Deepest expression tree (L30).
+    /// Deepest expression tree (L42).
     pub cel_max_depth: usize,
-    /// Deepest nesting of comprehensions (L28).
+    /// Deepest nesting of comprehensions (L40).
     pub cel_max_comprehension_nesting: usize,
-    /// Most nodes one condition may visit (L29).
+    /// Most nodes one condition may visit (L41).
     pub cel_max_cost: u64,
 }
 

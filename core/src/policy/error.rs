@@ -24,7 +24,7 @@ impl std::fmt::Display for Location {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum PolicyErrorKind {
-    /// The file is larger than limits.md L24.
+    /// The file is larger than limits.md L36.
     TooLarge,
     /// Not well-formed YAML.
     Yaml,
@@ -46,7 +46,7 @@ pub enum PolicyErrorKind {
     FactType,
     /// The facts document is not a strict JSON object.
     Facts,
-    /// A condition would exceed the evaluation cost budget (limits.md L29) on these facts.
+    /// A condition would exceed the evaluation cost budget (limits.md L41) on these facts.
     CelCost,
     /// A condition failed at evaluation time (type mismatch, division by zero, …).
     CelEval,

@@ -79,7 +79,7 @@ impl std::fmt::Debug for Policy {
 }
 
 impl Policy {
-    /// Loads policy text (YAML subset or JSON) named `file` in errors: size (L24), YAML subset,
+    /// Loads policy text (YAML subset or JSON) named `file` in errors: size (L36), YAML subset,
     /// schema, unique rule ids, then every condition. The first problem is returned; use
     /// [`lint::lint`] to see them all.
     pub fn load(text: &[u8], file: &str, limits: &Limits) -> Result<Self, PolicyError> {
@@ -223,7 +223,7 @@ impl Policy {
     }
 }
 
-/// Reads policy text into its JSON value: size (L24), then the YAML subset (JSON is YAML).
+/// Reads policy text into its JSON value: size (L36), then the YAML subset (JSON is YAML).
 pub fn read(text: &[u8], file: &str, limits: &Limits) -> Result<(Value, yaml::Spans), PolicyError> {
     if text.len() > limits.policy_max_bytes {
         return Err(PolicyError::new(

@@ -13,6 +13,8 @@
 //! - `export --sigstore`: write one producer signature as a Sigstore bundle v0.3.
 //! - `policy canon|lint|eval|init`: the policy file, its hash, findings, decisions, a start.
 //! - `doctor`: check the project's policy, key, trust file and host tools.
+//! - `sql check`: the SQL guard on a file or stdin.
+//! - `genai scan`: scan a prompt or agent steps for injection, jailbreaks, leaks and loops.
 //!
 //! A command exists only once it works (DESIGN §11). Register a new one here, in `Command` in
 //! `lib.rs`, and in `README.md`.
@@ -23,9 +25,11 @@ pub mod canon;
 pub mod demo;
 pub mod doctor;
 pub mod export;
+pub mod genai;
 pub mod inspect;
 pub mod keygen;
 pub mod policy;
 pub mod receipt;
 pub mod sign;
+pub mod sql;
 pub mod verify;
