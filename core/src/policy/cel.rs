@@ -161,16 +161,13 @@ impl Condition {
         // The parser recurses once per bracket or `?`: bound that before parsing.
         if let Some((nesting, offset)) = nesting(source) {
             if nesting > limits.cel_max_nesting {
-                let before = source.get(..offset).unwrap_or(source);
-                let line = before.matches('\n').count() + 1;
-                let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
                 return Err(CelError::new(
                     PolicyErrorKind::CelLimit,
                     format!(
                         "brackets and conditionals nest deeper than {}",
                         limits.cel_max_nesting
                     ),
-                    Some((line, column)),
+                    Some(line_column(source, offset)),
                 ));
             }
         }
@@ -200,13 +197,8 @@ impl Condition {
             )
         })?;
         let position = |id: u64| {
-            info.offset_for(id).map(|(start, _)| {
-                let start = usize::try_from(start).unwrap_or(0);
-                let before = source.get(..start).unwrap_or(source);
-                let line = before.matches('\n').count() + 1;
-                let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
-                (line, column)
-            })
+            info.offset_for(id)
+                .map(|(start, _)| line_column(source, usize::try_from(start).unwrap_or(0)))
         };
         let mut walk = Walk {
             scope: Vec::new(),
@@ -289,6 +281,14 @@ impl Condition {
             )),
         }
     }
+}
+
+/// Line and column (from 1, columns in characters) of byte `offset` of `source`.
+fn line_column(source: &str, offset: usize) -> CelPosition {
+    let before = source.get(..offset).unwrap_or(source);
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, column)
 }
 
 /// The deepest nesting of brackets and conditionals (`(`, `[`, `{`, `?`) outside string

@@ -79,11 +79,8 @@ const fn derived(
     doc: &'static str,
 ) -> Fact {
     Fact {
-        namespace,
-        member,
-        ty,
         derived: true,
-        doc,
+        ..fact(namespace, member, ty, doc)
     }
 }
 

@@ -268,42 +268,35 @@ fn resolve_plain(text: &str) -> Result<Value, String> {
 /// JSON's number grammar: `-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?`.
 fn is_json_number(text: &str) -> bool {
     let b = text.as_bytes();
-    let mut i = 0;
-    let at = |i: usize| b.get(i).copied();
-    if at(i) == Some(b'-') {
-        i += 1;
+    // The end of the run of digits starting at `i`.
+    let digits = |i: usize| i + b.iter().skip(i).take_while(|c| c.is_ascii_digit()).count();
+    let mut i = usize::from(b.first() == Some(&b'-'));
+    let int_end = if b.get(i) == Some(&b'0') {
+        i + 1
+    } else {
+        digits(i)
+    };
+    if int_end == i {
+        return false;
     }
-    match at(i) {
-        Some(b'0') => i += 1,
-        Some(c) if c.is_ascii_digit() => {
-            while at(i).is_some_and(|c| c.is_ascii_digit()) {
-                i += 1;
-            }
-        }
-        _ => return false,
-    }
-    if at(i) == Some(b'.') {
-        i += 1;
-        let start = i;
-        while at(i).is_some_and(|c| c.is_ascii_digit()) {
-            i += 1;
-        }
-        if i == start {
+    i = int_end;
+    if b.get(i) == Some(&b'.') {
+        let end = digits(i + 1);
+        if end == i + 1 {
             return false;
         }
+        i = end;
     }
-    if matches!(at(i), Some(b'e' | b'E')) {
+    if matches!(b.get(i), Some(b'e' | b'E')) {
         i += 1;
-        if matches!(at(i), Some(b'+' | b'-')) {
+        if matches!(b.get(i), Some(b'+' | b'-')) {
             i += 1;
         }
-        let start = i;
-        while at(i).is_some_and(|c| c.is_ascii_digit()) {
-            i += 1;
-        }
-        if i == start {
+        let end = digits(i);
+        if end == i {
             return false;
         }
+        i = end;
     }
     i == b.len()
 }
@@ -333,6 +326,12 @@ mod tests {
 
     #[test]
     fn json_scalars_resolve() {
+        for n in ["0", "-0", "12", "1.5", "-1e5", "2E+3", "0.25e-2"] {
+            assert!(is_json_number(n), "{n}");
+        }
+        for n in ["", "-", "01", "1.", ".5", "1e", "1e+", "--1", "1x"] {
+            assert!(!is_json_number(n), "{n}");
+        }
         let v = load("a: 1\nb: -2.5\nc: true\nd: null\ne: hello\nf: '1'\n").unwrap();
         assert_eq!(
             crate::jcs::to_vec(&v),
