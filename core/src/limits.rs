@@ -73,6 +73,14 @@ pub struct Limits {
     pub idempotency_max_response_bytes: usize,
     /// Most live entries of the in-memory enforcement store (limits.md L31).
     pub store_max_entries: usize,
+    /// Largest text one GenAI scan accepts, in bytes (limits.md L32).
+    pub genai_max_input_bytes: usize,
+    /// Most nested encodings a GenAI scan decodes (base64 inside hex is 2) (limits.md L33).
+    pub genai_max_decode_depth: usize,
+    /// Most encoded payloads one GenAI scan decodes, over all layers (limits.md L34).
+    pub genai_max_payloads: usize,
+    /// Most agent steps in one GenAI steps scan (limits.md L35).
+    pub genai_max_steps: usize,
 }
 
 impl Default for Limits {
@@ -109,6 +117,10 @@ impl Default for Limits {
             idempotency_max_key_bytes: 255,
             idempotency_max_response_bytes: 1024 * 1024,
             store_max_entries: 1_000_000,
+            genai_max_input_bytes: 1024 * 1024,
+            genai_max_decode_depth: 2,
+            genai_max_payloads: 64,
+            genai_max_steps: 10_000,
         }
     }
 }
@@ -179,6 +191,10 @@ mod tests {
             ("L29", l.idempotency_max_key_bytes as u64),
             ("L30", l.idempotency_max_response_bytes as u64),
             ("L31", l.store_max_entries as u64),
+            ("L32", l.genai_max_input_bytes as u64),
+            ("L33", l.genai_max_decode_depth as u64),
+            ("L34", l.genai_max_payloads as u64),
+            ("L35", l.genai_max_steps as u64),
         ];
         let spec = spec_defaults();
         let spec: Vec<(&str, u64)> = spec.iter().map(|(id, v)| (id.as_str(), *v)).collect();

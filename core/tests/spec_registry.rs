@@ -35,6 +35,7 @@ const AREAS: &[&str] = &[
     "ffi",
     "sql",
     "enforce",
+    "genai",
 ];
 
 /// Manifest field paths (`journal.head`, `risk.score`) look like codes; a code's reason is never

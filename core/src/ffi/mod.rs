@@ -10,6 +10,7 @@
 //! One file per area: [`canon`], [`guard`]; policy and bundles add theirs.
 
 pub mod canon;
+pub mod genai;
 pub mod guard;
 
 use serde::de::DeserializeOwned;
