@@ -3,7 +3,7 @@
 set shell := ["bash", "-euo", "pipefail", "-c"]
 
 # cargo-fuzz targets in core/fuzz, each run by `just fuzz`
-fuzz_targets := "jcs_parse dsse_decode bundle_read verify_bundle genai_normalise policy_load"
+fuzz_targets := "jcs_parse dsse_decode bundle_read verify_bundle sql_guard genai_normalise policy_load"
 
 # List the recipes with their descriptions
 default:

@@ -151,6 +151,51 @@ pub mod fuzzing {
             }
         }
     }
+
+    /// Fuzz shim of the SQL guard: the first byte picks the dialect and whether a dbt context is
+    /// given; the rest is the SQL text. Every input must give a report whose findings point inside
+    /// the text and at a counted statement, never a panic or a stack overflow.
+    #[expect(
+        clippy::panic,
+        reason = "a broken invariant is what the fuzzer looks for"
+    )]
+    pub fn sql_guard(data: &[u8]) {
+        use crate::guard::sql::{check, CheckOptions, DbtContext, Rule, SqlDialect};
+        let Some((&first, sql)) = data.split_first() else {
+            return;
+        };
+        let dialect = SqlDialect::ALL
+            .get(usize::from(first % 5))
+            .copied()
+            .unwrap_or_default();
+        let ctx = DbtContext {
+            relations: vec!["\"db\".\"s\".\"m\"".into()],
+        };
+        let mut options = CheckOptions::new(dialect);
+        options.dbt = (first & 0x80 != 0).then_some(&ctx);
+        let report = check(sql, &options);
+        for f in &report.findings {
+            let counted = f.statement < report.statements
+                || (f.rule == Rule::TooManyStatements && f.statement == report.statements)
+                || report.statements == 0;
+            if !counted {
+                panic!("finding of an uncounted statement: {f:?}");
+            }
+            if let Some(span) = f.span {
+                if span.start_byte > span.end_byte || span.end_byte > sql.len() {
+                    panic!("span outside the text: {f:?}");
+                }
+            }
+        }
+        if report.exit_code() == 0
+            && report
+                .findings
+                .iter()
+                .any(|f| f.severity == crate::guard::sql::Severity::Error)
+        {
+            panic!("error findings with exit 0");
+        }
+    }
 }
 
 /// Lower-level paths that conformance tests need and production code must not use.

@@ -128,7 +128,7 @@ impl Default for Limits {
             sql_max_bytes: 16 * 1024 * 1024,
             sql_max_statement_bytes: 1024 * 1024,
             sql_max_statements: 10_000,
-            sql_max_depth: 50,
+            sql_max_depth: 40,
             sql_max_operator_chain: 2_000,
             idempotency_max_key_bytes: 255,
             idempotency_max_response_bytes: 1024 * 1024,

@@ -29,8 +29,13 @@ fn rules(dialect: SqlDialect, sql: &str) -> Vec<&'static str> {
         .collect()
 }
 
+/// At most 80 characters of `sql`, for assertion messages.
+fn short(sql: &str) -> String {
+    sql.chars().take(80).collect()
+}
+
 fn one(dialect: SqlDialect, sql: &str, expected: &str) {
-    assert_eq!(rules(dialect, sql), [expected], "{dialect}: {sql}");
+    assert_eq!(rules(dialect, sql), [expected], "{dialect}: {}", short(sql));
 }
 
 fn none(dialect: SqlDialect, sql: &str) {
@@ -338,9 +343,41 @@ fn limits_are_findings_never_panics() {
     // Deep nesting stops at the parser's recursion limit (L27).
     let deep = format!("SELECT {}1{}", "(".repeat(5_000), ")".repeat(5_000));
     one(Postgres, &deep, "sql.too_deep");
+    // Every nesting construct stops at L27 within 1 MiB of stack.
+    let nests = [
+        ("NOT ", "", "1"),
+        ("(", ")", "1"),
+        ("(SELECT ", ")", "1"),
+        ("CASE WHEN a THEN ", " END", "1"),
+        ("f(", ")", "1"),
+        ("CAST(", " AS INT)", "1"),
+        ("EXISTS (SELECT 1 WHERE ", ")", "TRUE"),
+        ("a IN (SELECT b FROM t WHERE ", ")", "TRUE"),
+        ("ARRAY[", "]", "1"),
+        ("1 + (SELECT * FROM ", ") AS x", "t"),
+    ];
+    for (open, close, middle) in nests {
+        for n in [20, 40, 200] {
+            let sql = format!("SELECT {}{middle}{}", open.repeat(n), close.repeat(n));
+            let handle = std::thread::Builder::new()
+                .stack_size(1024 * 1024)
+                .spawn(move || run(Postgres, &sql, None).findings.len())
+                .unwrap();
+            assert!(handle.join().unwrap() <= 1, "{open} × {n}");
+        }
+    }
     // Long operator chains stop before parsing (L28); 100,000 ORs use no stack.
     let chain = format!("DELETE FROM t WHERE {}a = 1", "a = 1 OR ".repeat(100_000));
     one(Postgres, &chain, "sql.too_deep");
+    // Other left-deep chains the parser builds in a loop: casts, postfix tests, concatenations.
+    for piece in ["::int", " IS NULL", " || 'a'", " COLLATE \"C\"", " -> 'k'"] {
+        let sql = format!("SELECT 1{}", piece.repeat(50_000));
+        one(Postgres, &sql, "sql.too_deep");
+    }
+    for prefix in ["NOT ", "- ", "~ "] {
+        let sql = format!("SELECT {}1", prefix.repeat(50_000));
+        assert_eq!(rules(Postgres, &sql).len(), 1, "{prefix}");
+    }
     // Just below the chain limit parses and folds (iteratively): no finding.
     let chain = format!("DELETE FROM t WHERE {}a = 1", "a = 1 OR ".repeat(900));
     none(Postgres, &chain);
@@ -558,6 +595,11 @@ fn dbt_incremental_merges_and_deletes() {
     // Deleting everything from dbt's own temp relation is recognised; from a model, not.
     dbt_own(Postgres, r#"delete from "orders__dbt_tmp123""#);
     not_dbt(Postgres, r#"delete from "analytics"."dbt_prod"."orders""#);
+    // dbt-duckdb's get_columns_in_relation reads `(describe rel)` as a table.
+    none(
+        Duckdb,
+        r#"select column_name from (describe "shop"."main"."orders")"#,
+    );
     // DuckDB's MERGE … UPDATE BY NAME / INSERT BY NAME (dbt-duckdb merge strategy) parses.
     none(
         Duckdb,

@@ -11,25 +11,12 @@ pub fn now_utc() -> String {
     format_utc(i64::try_from(secs).unwrap_or(0))
 }
 
-/// Formats seconds since the Unix epoch as a timestamp (civil-from-days, Howard Hinnant's
-/// algorithm, proleptic Gregorian calendar).
+/// Formats seconds since the Unix epoch as a timestamp (the core's civil-from-days; instants
+/// outside years 0000–9999, which no clock reads, print as the epoch).
 pub fn format_utc(unix: i64) -> String {
-    let days = unix.div_euclid(86_400);
-    let rem = unix.rem_euclid(86_400);
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
-        rem / 3_600,
-        rem % 3_600 / 60,
-        rem % 60
+    clyra_core::time::Timestamp::from_unix_seconds(unix).map_or_else(
+        || "1970-01-01T00:00:00Z".to_owned(),
+        |t| t.as_str().to_owned(),
     )
 }
 

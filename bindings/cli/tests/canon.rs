@@ -6,9 +6,10 @@
     clippy::panic,
     clippy::indexing_slicing
 )]
-use std::io::Write;
+mod common;
+
 use std::path::PathBuf;
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// A file in a fresh, unique temporary directory (removed when dropped).
@@ -40,16 +41,7 @@ impl Drop for TempFile {
 }
 
 fn clyra(args: &[&str], stdin: &[u8]) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_clyra"))
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    // The process may exit before reading stdin (e.g. on a usage error): ignore a broken pipe.
-    let _ = child.stdin.take().unwrap().write_all(stdin);
-    child.wait_with_output().unwrap()
+    common::clyra_stdin(args, stdin)
 }
 
 fn text(bytes: &[u8]) -> &str {

@@ -9,21 +9,12 @@
 
 mod common;
 
-use std::io::Write;
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
 
 use common::{clyra, text, TempDir};
 
 fn with_stdin(args: &[&str], input: &[u8]) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_clyra"))
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child.stdin.take().unwrap().write_all(input).unwrap();
-    child.wait_with_output().unwrap()
+    common::clyra_stdin(args, input)
 }
 
 fn json(out: &Output) -> serde_json::Value {
@@ -170,4 +161,33 @@ fn help_lists_the_command() {
     let out = clyra(&["sql", "check", "--help"]);
     assert_eq!(out.status.code(), Some(0));
     assert!(text(&out.stdout).contains("--dialect"));
+}
+
+/// The console example of docs/guards.md is this command's real output.
+#[test]
+fn docs_example_is_the_real_output() {
+    let doc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/guards.md"))
+        .unwrap();
+    let block = doc.split("<!-- example: sql-check -->").nth(1).unwrap();
+    let block = block
+        .split("```console\n")
+        .nth(1)
+        .unwrap()
+        .split("```")
+        .next()
+        .unwrap();
+    let mut lines = block.lines();
+    let command = lines.next().unwrap().strip_prefix("$ ").unwrap();
+    let expected: Vec<&str> = lines.collect();
+    let (input, args) = command.split_once(" | clyra ").unwrap();
+    let input = input
+        .strip_prefix("printf '")
+        .unwrap()
+        .strip_suffix('\'')
+        .unwrap()
+        .replace("\\n", "\n");
+    let args: Vec<&str> = args.split(' ').collect();
+    let out = with_stdin(&args, input.as_bytes());
+    assert_eq!(text(&out.stdout).lines().collect::<Vec<_>>(), expected);
+    assert_eq!(out.status.code(), Some(1));
 }

@@ -52,6 +52,22 @@ pub fn clyra(args: &[&str]) -> Output {
         .unwrap()
 }
 
+/// Runs the built `clyra` binary with `args` and `stdin` as its standard input.
+pub fn clyra_stdin(args: &[&str], stdin: &[u8]) -> Output {
+    use std::io::Write;
+    use std::process::Stdio;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_clyra"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The process may exit before reading stdin (e.g. on a usage error): ignore a broken pipe.
+    let _ = child.stdin.take().unwrap().write_all(stdin);
+    child.wait_with_output().unwrap()
+}
+
 /// Bytes as text (the CLI prints UTF-8).
 pub fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()

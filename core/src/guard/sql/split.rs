@@ -95,51 +95,73 @@ fn push_chunk(chunks: &mut Vec<Chunk>, mut tokens: Vec<TokenWithSpan>, index: &L
     chunks.push(Chunk { tokens, span });
 }
 
-/// The longest run of binary operators at one parenthesis level between commas: the depth of
-/// the left-deep tree the parser builds for it without recursing (`a OR b OR c …`). Dropping or
-/// walking such a tree recurses, so it is bounded before parsing.
+/// The longest run of operators at one parenthesis level between commas: a bound on the depth
+/// of the left-deep trees the parser builds without recursing (`a OR b OR …`, `x::t::t…`,
+/// `x IS NULL IS NULL …`). Dropping or walking such a tree recurses, so it is bounded before
+/// parsing. Operators are symbol tokens and the keywords that join or follow an operand.
 pub(crate) fn operator_chain(tokens: &[TokenWithSpan]) -> usize {
     use sqlparser::keywords::Keyword;
+    const OPERATOR_WORDS: [Keyword; 17] = [
+        Keyword::AND,
+        Keyword::OR,
+        Keyword::XOR,
+        Keyword::IS,
+        Keyword::IN,
+        Keyword::LIKE,
+        Keyword::ILIKE,
+        Keyword::SIMILAR,
+        Keyword::BETWEEN,
+        Keyword::COLLATE,
+        Keyword::AT,
+        Keyword::REGEXP,
+        Keyword::RLIKE,
+        Keyword::OVERLAPS,
+        Keyword::DIV,
+        Keyword::MOD,
+        Keyword::ESCAPE,
+    ];
     let mut runs: Vec<usize> = vec![0];
     let mut longest = 0;
     for t in tokens {
-        match &t.token {
-            Token::LParen | Token::LBracket => runs.push(0),
-            Token::RParen | Token::RBracket if runs.len() > 1 => {
+        let counts = match &t.token {
+            Token::LParen | Token::LBracket | Token::LBrace => {
+                runs.push(0);
+                false
+            }
+            Token::RParen | Token::RBracket | Token::RBrace if runs.len() > 1 => {
                 runs.pop();
+                false
             }
             Token::Comma => {
                 if let Some(run) = runs.last_mut() {
                     *run = 0;
                 }
+                false
             }
-            Token::Word(w) if !matches!(w.keyword, Keyword::AND | Keyword::OR | Keyword::XOR) => {}
-            Token::Word(_)
-            | Token::Plus
-            | Token::Minus
-            | Token::Mul
-            | Token::Div
-            | Token::Mod
-            | Token::Eq
-            | Token::DoubleEq
-            | Token::Neq
-            | Token::Lt
-            | Token::Gt
-            | Token::LtEq
-            | Token::GtEq
-            | Token::StringConcat
-            | Token::Caret
-            | Token::Ampersand
-            | Token::Pipe
-            | Token::DoubleColon
-            | Token::Arrow
-            | Token::LongArrow => {
-                if let Some(run) = runs.last_mut() {
-                    *run += 1;
-                    longest = longest.max(*run);
-                }
+            Token::Word(w) => OPERATOR_WORDS.contains(&w.keyword),
+            Token::Whitespace(_)
+            | Token::EOF
+            | Token::Number(..)
+            | Token::Char(_)
+            | Token::Placeholder(_)
+            | Token::Period
+            | Token::SemiColon
+            | Token::RParen
+            | Token::RBracket
+            | Token::RBrace => false,
+            Token::SingleQuotedString(_)
+            | Token::DoubleQuotedString(_)
+            | Token::DollarQuotedString(_)
+            | Token::NationalStringLiteral(_)
+            | Token::EscapedStringLiteral(_)
+            | Token::HexStringLiteral(_) => false,
+            _ => true,
+        };
+        if counts {
+            if let Some(run) = runs.last_mut() {
+                *run += 1;
+                longest = longest.max(*run);
             }
-            _ => {}
         }
     }
     longest
