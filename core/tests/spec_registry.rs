@@ -33,6 +33,8 @@ const AREAS: &[&str] = &[
     "build",
     "export",
     "ffi",
+    "sql",
+    "enforce",
     "genai",
 ];
 

@@ -6,10 +6,10 @@ use crate::error::Coded;
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum GenaiError {
-    /// The text is larger than `genai_max_input_bytes` (limits.md L24).
+    /// The text is larger than `genai_max_input_bytes` (limits.md L32).
     #[error("text of {0} bytes is larger than the limit of {1} bytes")]
     TooLarge(usize, usize),
-    /// More agent steps than `genai_max_steps` (limits.md L27).
+    /// More agent steps than `genai_max_steps` (limits.md L35).
     #[error("{0} steps are more than the limit of {1}")]
     TooManySteps(usize, usize),
     /// The steps document is not a JSON array of `{"text", "tool"?}` objects.
