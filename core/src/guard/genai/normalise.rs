@@ -105,7 +105,6 @@ struct Writer {
     word_folded: bool,
     word_start: Option<u32>,
     last_end: u32,
-    last_was_letter: bool,
 }
 
 impl Writer {
@@ -120,7 +119,6 @@ impl Writer {
             word_folded: false,
             word_start: None,
             last_end: 0,
-            last_was_letter: false,
         }
     }
 
@@ -152,7 +150,6 @@ impl Writer {
                 Some((nl, first)) => Some((nl || newline, first)),
                 None => Some((newline, span)),
             };
-            self.last_was_letter = false;
             return;
         }
         if let Some((newline, first)) = self.pending_space.take() {
@@ -180,7 +177,6 @@ impl Writer {
             self.push_raw(ch, span);
         }
         self.last_end = span.1;
-        self.last_was_letter = c.is_alphanumeric();
     }
 
     fn finish(mut self) -> Normalised {
@@ -191,65 +187,82 @@ impl Writer {
 
 /// Normalises `input` (any bytes; invalid UTF-8 becomes U+FFFD).
 pub fn normalise(input: &[u8]) -> Normalised {
-    let mut w = Writer::new(input.len());
-    // A segment is one starter and the combining marks after it; NFKC runs per segment so that
-    // every output byte maps to one input range.
-    let mut segment = String::new();
-    let mut segment_span: Option<(u32, u32)> = None;
-    let mut pending_invisible: Option<(u32, u32)> = None;
+    let mut n = Segmenter {
+        w: Writer::new(input.len()),
+        segment: String::new(),
+        span: None,
+        pending_invisible: None,
+        prev_letter: false,
+    };
     let mut offset: u32 = 0;
-    let mut chars: Vec<(char, (u32, u32))> = Vec::new();
     for chunk in input.utf8_chunks() {
         for c in chunk.valid().chars() {
             let len = c.len_utf8() as u32;
-            chars.push((c, (offset, offset + len)));
+            n.feed(c, (offset, offset + len));
             offset += len;
         }
         let bad = chunk.invalid().len() as u32;
         if bad > 0 {
-            chars.push(('\u{FFFD}', (offset, offset + bad)));
+            n.feed('\u{FFFD}', (offset, offset + bad));
             offset += bad;
         }
     }
-    for (c, span) in chars {
+    let span = n.span.take();
+    flush(&mut n.w, &mut n.segment, span);
+    n.w.finish()
+}
+
+/// Groups characters into segments (one starter and the combining marks after it) so that NFKC
+/// runs per segment and every output byte maps to one input range.
+struct Segmenter {
+    w: Writer,
+    segment: String,
+    span: Option<(u32, u32)>,
+    pending_invisible: Option<(u32, u32)>,
+    /// The last character kept was a letter or digit.
+    prev_letter: bool,
+}
+
+impl Segmenter {
+    fn feed(&mut self, c: char, span: (u32, u32)) {
         let c = match classify(c) {
             Class::Keep => c,
             Class::Tag(ascii) => {
-                w.out.hidden.tags += 1;
-                w.out.hidden.note(span);
+                self.w.out.hidden.tags += 1;
+                self.w.out.hidden.note(span);
                 ascii
             }
             Class::Bidi => {
-                w.out.hidden.bidi += 1;
-                w.out.hidden.note(span);
-                continue;
+                self.w.out.hidden.bidi += 1;
+                self.w.out.hidden.note(span);
+                return;
             }
             Class::Drop => {
-                if w.last_was_letter && pending_invisible.is_none() {
-                    pending_invisible = Some(span);
+                if self.prev_letter && self.pending_invisible.is_none() {
+                    self.pending_invisible = Some(span);
                 }
-                continue;
+                return;
             }
         };
-        if let Some(inv) = pending_invisible.take() {
-            if c.is_alphanumeric() && w.last_was_letter {
-                w.out.hidden.invisible += 1;
-                w.out.hidden.note(inv);
+        if let Some(inv) = self.pending_invisible.take() {
+            if c.is_alphanumeric() && self.prev_letter {
+                self.w.out.hidden.invisible += 1;
+                self.w.out.hidden.note(inv);
             }
         }
-        if canonical_combining_class(c) != 0 {
-            if let Some(s) = segment_span.as_mut() {
-                segment.push(c);
+        if !c.is_ascii() && canonical_combining_class(c) != 0 {
+            if let Some(s) = self.span.as_mut() {
+                self.segment.push(c);
                 s.1 = span.1;
-                continue;
+                return;
             }
         }
-        flush(&mut w, &mut segment, segment_span.take());
-        segment.push(c);
-        segment_span = Some(span);
+        self.prev_letter = c.is_alphanumeric();
+        let previous = self.span.take();
+        flush(&mut self.w, &mut self.segment, previous);
+        self.segment.push(c);
+        self.span = Some(span);
     }
-    flush(&mut w, &mut segment, segment_span.take());
-    w.finish()
 }
 
 /// NFKC of one segment, combining marks dropped, characters written.
