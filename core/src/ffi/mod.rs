@@ -9,7 +9,9 @@
 //!
 //! One file per area: [`canon`] here; policy, guards and bundles add theirs.
 
+pub mod bundle;
 pub mod canon;
+pub mod dbt;
 
 use serde::de::DeserializeOwned;
 use serde::Serialize;

@@ -1,0 +1,113 @@
+"""``clyra dbt init | build | seal``: the command line of the dbt integration."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Optional, Sequence
+
+from .. import ClyraError
+from .project import ClyraDir, SetupError
+
+USAGE_EXIT = 4
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="clyra dbt", description="Signed evidence for every dbt run.")
+    sub = p.add_subparsers(dest="command", required=True)
+    i = sub.add_parser("init", help="set this dbt project up: .clyra/ (key, trust file, config, state) and the clyra dbt package")
+    i.add_argument("--project-dir", default=".", type=Path)
+    i.add_argument("--env", action="append", default=[], metavar="TARGET=ENV", help="map a dbt target to production|staging|development|test (default: dev=development)")
+    i.add_argument("--force", action="store_true", help="replace the key and config")
+    b = sub.add_parser("build", help="run `dbt build` (or --dbt-command) and seal the run as a signed bundle in target/clyra/")
+    b.add_argument("--project-dir", default=".", type=Path)
+    b.add_argument("--dbt-command", default="build", choices=["build", "run", "seed", "snapshot", "test"])
+    b.add_argument("dbt_args", nargs=argparse.REMAINDER, help="-- then dbt's own arguments")
+    s = sub.add_parser("seal", help="seal a run that already finished (dbt Cloud, an orchestrator) from its artifacts")
+    s.add_argument("--project-dir", default=".", type=Path)
+    s.add_argument("--target-path", default=None, type=Path, help="the run's artifacts (default: PROJECT/target)")
+    s.add_argument("--log-path", default=None, type=Path, help="dbt's log directory, for the hook's facts (default: PROJECT/logs)")
+    s.add_argument("--target", default=None, help="the dbt target the run used, when no hook facts say it")
+    s.add_argument("--force", action="store_true", help="seal again a run already sealed")
+    return p
+
+
+def _fail(message: str) -> int:
+    print(f"error: {message}", file=sys.stderr)
+    return USAGE_EXIT
+
+
+def _error_line(e: ClyraError) -> str:
+    hint = f"; {e.help}" if getattr(e, "help", None) else ""
+    return f"{e}{hint}"
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    """Runs ``clyra dbt ARGS`` and returns the exit code."""
+    args = _parser().parse_args(argv)
+    project = args.project_dir.resolve()
+    if args.command == "init":
+        from .init import init
+
+        envs = {}
+        for pair in args.env:
+            target, sep, env = pair.partition("=")
+            if not sep:
+                return _fail(f"--env `{pair}` is not TARGET=ENV")
+            envs[target] = env
+        try:
+            for line in init(project, envs, args.force):
+                print(line)
+        except (SetupError, ClyraError, OSError) as e:
+            return _fail(str(e))
+        return 0
+    from .seal import describe, facts_from_log, seal_run
+
+    trust = ClyraDir(project).trust
+    if args.command == "seal":
+        target_path = (args.target_path or project / "target").resolve()
+        try:
+            import json
+
+            inv = str(json.loads((target_path / "run_results.json").read_bytes())["metadata"]["invocation_id"])
+        except (OSError, ValueError, KeyError, TypeError):
+            inv = ""
+        facts = facts_from_log((args.log_path or project / "logs") / "dbt.log", inv) if inv else None
+        try:
+            sealed = seal_run(project, target_path, facts=facts, target=args.target, force=args.force)
+        except SetupError as e:
+            return _fail(str(e))
+        except ClyraError as e:
+            return _fail(_error_line(e))
+        print(describe(sealed, trust))
+        return 0
+    # build
+    from .runner import run_dbt
+
+    dbt_args = list(args.dbt_args)
+    if dbt_args[:1] == ["--"]:
+        dbt_args = dbt_args[1:]
+    try:
+        ClyraDir(project).require()
+        ClyraDir(project).install_package()
+    except SetupError as e:
+        return _fail(str(e))
+    try:
+        run = run_dbt(project, dbt_args, args.dbt_command)
+    except RuntimeError as e:
+        return _fail(str(e))
+    command = " ".join(["dbt", args.dbt_command, *dbt_args])
+    if run.invocation_id is None or not (run.target_path / "run_results.json").is_file():
+        print("clyra: dbt wrote no run_results.json for this run; nothing to seal", file=sys.stderr)
+        return run.exit_code
+    try:
+        sealed = seal_run(project, run.target_path, facts=run.facts, command=command)
+    except SetupError as e:
+        print(f"error: no evidence sealed: {e} (dbt's own result stands: exit {run.exit_code})", file=sys.stderr)
+        return run.exit_code
+    except ClyraError as e:
+        print(f"error: no evidence sealed: {_error_line(e)} (dbt's own result stands: exit {run.exit_code})", file=sys.stderr)
+        return run.exit_code
+    print(describe(sealed, trust))
+    return run.exit_code
