@@ -67,7 +67,8 @@ pub struct RunContext {
 pub struct Sealed {
     /// The bundle spec (bundle-v0.md §9).
     pub spec: Value,
-    /// The state to keep for the next run (`.clyra/state/last.json`).
+    /// The state to keep for the next run (`.clyra/state/last.json`): per relation
+    /// (lowercased `db.schema.table`) its asset id, fingerprint and columns; the actors seen.
     pub state: Value,
     /// What happened, for people: status, schema changes, tests, anchors.
     pub summary: Value,
@@ -364,7 +365,7 @@ pub fn seal_spec(
         );
         let key = relation.to_ascii_lowercase();
         let mut asset = json!({"id": id, "relation": relation, "change": "data"});
-        let prev = prev_relations.and_then(|r| r.get(id));
+        let prev = prev_relations.and_then(|r| r.get(&key));
         let before_fp = prev.and_then(|p| text(p, "/fingerprint"));
         if let (Some(cols), Some(map)) = (columns.get(&key), asset.as_object_mut()) {
             let after_fp = fingerprint(&key, cols)?;
@@ -404,8 +405,8 @@ pub fn seal_spec(
                 map.insert("after".into(), json!({"schema_fingerprint": after_fp}));
             }
             relations.insert(
-                id.to_owned(),
-                json!({"relation": key, "fingerprint": after_fp, "columns": cols}),
+                key.clone(),
+                json!({"asset": id, "fingerprint": after_fp, "columns": cols}),
             );
         }
         let anchor = match adapter {

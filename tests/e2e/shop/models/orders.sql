@@ -9,6 +9,10 @@ select
 {% else %}
     o.amount_cents,
 {% endif %}
+{% if var('phase') | int >= 3 %}
+    'lost' as status
+{% else %}
     o.status
+{% endif %}
 from {{ ref('stg_orders') }} o
 join {{ ref('raw_customers') }} c on c.customer_id = o.customer_id
