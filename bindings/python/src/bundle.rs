@@ -82,9 +82,9 @@ pub fn receipt_extract(py: Python<'_>, call: &str, bundle: &[u8]) -> PyResult<St
     result_of(py, &answer)
 }
 
-/// Verifies a receipt: the verdict JSON.
+/// Verifies a receipt's bytes: the verdict JSON.
 #[pyfunction]
-pub fn receipt_verify(py: Python<'_>, call: &str) -> PyResult<String> {
-    let answer = released(py, || ffi::receipt_verify(call.as_bytes()));
+pub fn receipt_verify(py: Python<'_>, call: &str, receipt: &[u8]) -> PyResult<String> {
+    let answer = released(py, || ffi::receipt_verify(call.as_bytes(), receipt));
     result_of(py, &answer)
 }

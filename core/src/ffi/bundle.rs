@@ -400,24 +400,21 @@ pub fn receipt_extract(call: &[u8], bundle: &[u8]) -> Vec<u8> {
     .to_json()
 }
 
-/// The call of [`receipt_verify`].
+/// The call of [`receipt_verify`] (the receipt's bytes travel beside it).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ReceiptVerifyCall {
-    /// The receipt's JSON text.
-    pub receipt: String,
     /// The trust file's text, or a bare PEM public key.
     pub trust: String,
     /// The verification time.
     pub at: String,
 }
 
-/// Verifies a receipt (receipt-v0.md §4): its verdict JSON.
-pub fn receipt_verify(call: &[u8]) -> Vec<u8> {
+/// Verifies the receipt `receipt` (receipt-v0.md §4): its verdict JSON; any bytes give a verdict.
+pub fn receipt_verify(call: &[u8], receipt: &[u8]) -> Vec<u8> {
     Answer::of(parse_call::<ReceiptVerifyCall>(call).and_then(|c| {
-        let verdict =
-            crate::receipt::verify_receipt_bytes(c.receipt.as_bytes(), c.trust.as_bytes(), &c.at)
-                .map_err(coded)?;
+        let verdict = crate::receipt::verify_receipt_bytes(receipt, c.trust.as_bytes(), &c.at)
+            .map_err(coded)?;
         json_value(&verdict.to_json())
     }))
     .to_json()
@@ -473,8 +470,9 @@ mod tests {
         assert_eq!(verdict["result"]["outcome"], "INVALID");
         assert_eq!(answer(&inspect(&built.bytes))["result"]["format"], "def/v0");
         let receipt = answer(&receipt_extract(br#"{"seq":0}"#, &built.bytes));
-        let rcall = serde_json::json!({"receipt": receipt["result"], "trust": public, "at": "2026-12-01T00:00:00Z"});
-        let rverdict = answer(&receipt_verify(&serde_json::to_vec(&rcall).unwrap()));
+        let rcall = serde_json::json!({"trust": public, "at": "2026-12-01T00:00:00Z"});
+        let text = receipt["result"].as_str().unwrap().as_bytes().to_vec();
+        let rverdict = answer(&receipt_verify(&serde_json::to_vec(&rcall).unwrap(), &text));
         assert_eq!(rverdict["result"]["outcome"], "VALID", "{rverdict}");
         let other = keygen(br#"{"scheme":"ecdsa-p256-sha256"}"#, [9; 32]);
         let scall = serde_json::json!({"key": String::from_utf8(other.bytes).unwrap(), "signed_at": "2026-11-20T09:03:00Z"});

@@ -260,8 +260,9 @@ def extract_receipt(bundle: Union[bytes, str, "_os.PathLike[str]"], seq: int) ->
 
 def verify_receipt(receipt: Union[str, bytes], trust: Source, at: Optional[str] = None) -> Verdict:
     """Verifies a receipt offline."""
-    call = {"receipt": _json_text(receipt), "trust": _text(trust), "at": at or _now()}
-    return Verdict.from_json(_clyra.receipt_verify(_json.dumps(call)))
+    call = {"trust": _text(trust), "at": at or _now()}
+    data = receipt.encode("utf-8") if isinstance(receipt, str) else receipt
+    return Verdict.from_json(_clyra.receipt_verify(_json.dumps(call), data))
 
 
 def fingerprint(relation: str, columns: Sequence[Mapping[str, Any]]) -> str:
