@@ -34,6 +34,10 @@ const AREAS: &[&str] = &[
     "receipt",
     "build",
     "export",
+    "ffi",
+    "sql",
+    "enforce",
+    "genai",
 ];
 
 /// Manifest field paths (`journal.head`, `risk.score`) look like codes; a code's reason is never

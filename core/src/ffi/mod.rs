@@ -7,11 +7,13 @@
 //! codes. A failed verification is a `success` whose result is a verdict; `failure` means the call
 //! itself could not run (usage, unusable trust or policy file).
 //!
-//! One file per area: [`canon`] here; policy, guards and bundles add theirs.
+//! One file per area: [`canon`], [`bundle`], [`dbt`], [`guard`], [`genai`]; policy adds its own.
 
 pub mod bundle;
 pub mod canon;
 pub mod dbt;
+pub mod genai;
+pub mod guard;
 
 use serde::de::DeserializeOwned;
 use serde::Serialize;
