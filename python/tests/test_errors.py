@@ -6,7 +6,7 @@ import clyra
 from clyra import _clyra
 
 FAMILIES = ["UsageError", "CanonError", "SigningKeyError", "TrustError", "PolicyError", "BuildError",
-            "ApprovalError", "ReceiptError", "BundleError", "SealError"]
+            "ApprovalError", "ReceiptError", "BundleError", "SealError", "GuardError"]
 
 
 def test_every_family_derives_from_clyra_error() -> None:

@@ -78,4 +78,10 @@ def story(project: Path, target: str, env: dict[str, str] | None = None) -> tupl
     assert manifest["change"]["kind"] == "schema"
     assert {t["status"] for t in manifest["def"]["tests"]} == {"pass"}
     assert_tampering_caught(second, trust)
+    # The post-hook `update … set reviewed = true` of order_flags has no WHERE: flagged, once per run.
+    for bundle in (first, second):
+        events = [json.loads(line) for line in zipfile.ZipFile(bundle).read("journal.ndjson").splitlines()]
+        findings = [e["data"] for e in events if e["kind"] == "sql.finding"]
+        assert [(f["asset"], f["rule"]) for f in findings] == [("model.shop.order_flags", "sql.update_without_where")], findings
+        assert json.loads(zipfile.ZipFile(bundle).read("manifest.json"))["risk"]["factors"]["sql_findings"] == 1
     return first, second

@@ -72,6 +72,12 @@ create_exception!(
 );
 create_exception!(
     _clyra,
+    GuardError,
+    ClyraError,
+    "A guard that cannot run: unknown dialect, unusable SQL policy, bad scan input (`sql.*`, `genai.*`)."
+);
+create_exception!(
+    _clyra,
     SealError,
     ClyraError,
     "A tool's facts that cannot be sealed as evidence (`seal.*`)."
@@ -91,6 +97,7 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("ReceiptError", py.get_type::<ReceiptError>())?;
     m.add("BundleError", py.get_type::<BundleError>())?;
     m.add("SealError", py.get_type::<SealError>())?;
+    m.add("GuardError", py.get_type::<GuardError>())?;
     // Class-level defaults, so the attributes exist before an instance sets them.
     let base = py.get_type::<ClyraError>();
     base.setattr("code", "")?;
@@ -113,6 +120,7 @@ fn new_error(code: &str, message: String) -> PyErr {
         "receipt" => ReceiptError::new_err(message),
         "zip" | "bundle" | "manifest" | "inspect" | "export" => BundleError::new_err(message),
         "seal" => SealError::new_err(message),
+        "sql" | "genai" => GuardError::new_err(message),
         _ => ClyraError::new_err(message),
     }
 }

@@ -10,6 +10,7 @@ mod cli;
 mod dbt;
 mod errors;
 mod gil;
+mod guard;
 
 use pyo3::prelude::*;
 
@@ -29,6 +30,8 @@ fn _clyra(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(bundle::receipt_verify, m)?)?;
     m.add_function(wrap_pyfunction!(dbt::dbt_seal, m)?)?;
     m.add_function(wrap_pyfunction!(dbt::fingerprint, m)?)?;
+    m.add_function(wrap_pyfunction!(guard::sql_check, m)?)?;
+    m.add_function(wrap_pyfunction!(guard::genai_scan, m)?)?;
     m.add_function(wrap_pyfunction!(cli::run, m)?)?;
     Ok(())
 }

@@ -15,6 +15,7 @@ use serde_json::{json, Map, Value};
 use super::anchors::{self, Anchor};
 use super::error::{DefError, DefErrorKind as Kind};
 use super::fingerprint::{delta, fingerprint, Column};
+use super::guard;
 use crate::digest::Sha256Digest;
 use crate::time::Timestamp;
 
@@ -45,9 +46,10 @@ pub struct RunContext {
     /// The policy block (def-v0.md §7): hash, required, decisions; default none.
     #[serde(default)]
     pub policy: Option<Value>,
-    /// SQL-guard findings on the compiled SQL: objects with `asset`, `rule`, `severity`, `message`.
+    /// The SQL dbt executed, per node, as the host saw it (dbt's `SQLQuery` events); when empty
+    /// the guard reads each result's `compiled_code` instead (a run sealed from artifacts).
     #[serde(default)]
-    pub sql_findings: Vec<Value>,
+    pub executed_sql: Vec<ExecutedSql>,
     /// Whether the run happened outside working hours (risk factor), as the host judges.
     #[serde(default)]
     pub off_hours: bool,
@@ -60,6 +62,16 @@ pub struct RunContext {
     /// Media types of the artifacts the host adds (`artifacts/<name>`).
     #[serde(default)]
     pub artifacts: BTreeMap<String, String>,
+}
+
+/// One SQL statement text dbt executed for a node.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExecutedSql {
+    /// The node's `unique_id`.
+    pub node: String,
+    /// The SQL text.
+    pub sql: String,
 }
 
 /// The result of [`seal_spec`].
@@ -286,6 +298,7 @@ pub fn seal_spec(
     let (mut rows_affected, mut bytes_scanned, mut failed, mut succeeded) =
         (0u64, 0u64, 0usize, 0usize);
     let mut schema_changes = Vec::new();
+    let mut node_times: BTreeMap<String, Timestamp> = BTreeMap::new();
     for result in results {
         let id =
             text(result, "/unique_id").ok_or_else(|| artifact("a result has no `unique_id`"))?;
@@ -306,6 +319,7 @@ pub fn seal_spec(
             execute.and_then(|t| text(t, "/completed_at")),
         );
         let at = clamp(window.1.and_then(second));
+        node_times.insert(id.to_owned(), at.clone());
         if matches!(status, "success" | "pass") {
             succeeded += 1;
         } else if matches!(status, "error" | "fail" | "skipped" | "runtime error") {
@@ -441,8 +455,11 @@ pub fn seal_spec(
         }
         assets.push(asset);
     }
-    for f in &cx.sql_findings {
-        let at = clamp(None);
+    let sql_findings = guard::findings(adapter, results, nodes, &cx.executed_sql);
+    for f in &sql_findings {
+        let at = text(f, "/asset")
+            .and_then(|a| node_times.get(a).cloned())
+            .unwrap_or_else(|| clamp(None));
         events.push(event(&at, "sql.finding", f.clone()));
     }
     if adapter == "postgres" {
@@ -557,7 +574,7 @@ pub fn seal_spec(
     let critical = count("fail") + count("error");
     let factors = json!({"change_magnitude": kind, "violations_critical": critical, "violations_warning": count("warn"),
         "production": environment == "production", "off_hours": cx.off_hours, "approval_bypassed": false, "threats": 0,
-        "sql_findings": cx.sql_findings.len(), "first_time_actor": previous.is_some() && !known.contains(&cx.actor)});
+        "sql_findings": sql_findings.len(), "first_time_actor": previous.is_some() && !known.contains(&cx.actor)});
     let artifacts: Map<String, Value> = cx
         .artifacts
         .iter()
@@ -580,7 +597,7 @@ pub fn seal_spec(
     let mut actors = known;
     actors.insert(cx.actor.clone());
     let state = json!({"version": 0, "invocation_id": invocation, "actors": actors, "relations": relations});
-    let summary = json!({"invocation_id": invocation, "status": status, "environment": environment, "target": target,
+    let summary = json!({"sql_findings": sql_findings, "invocation_id": invocation, "status": status, "environment": environment, "target": target,
         "schema_changes": schema_changes, "tests_failed": critical, "anchors": anchors_out.len(), "assets": assets.len()});
     Ok(Sealed {
         spec,

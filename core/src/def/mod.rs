@@ -9,5 +9,6 @@ mod anchors;
 pub mod dbt;
 mod error;
 pub mod fingerprint;
+mod guard;
 
 pub use error::{DefError, DefErrorKind};

@@ -20,9 +20,10 @@ from ._clyra import (
     BundleError,
     CanonError,
     ClyraError,
-    SealError,
+    GuardError,
     PolicyError,
     ReceiptError,
+    SealError,
     SigningKeyError,
     TrustError,
     UsageError,
@@ -39,10 +40,12 @@ __all__ = [
     "Canonical",
     "Check",
     "ClyraError",
+    "GuardError",
     "SealError",
     "KeyPair",
     "PolicyError",
     "ReceiptError",
+    "SealError",
     "SigningKeyError",
     "TrustError",
     "UsageError",
@@ -50,10 +53,12 @@ __all__ = [
     "approve",
     "build_bundle",
     "canonicalize",
+    "check_sql",
     "extract_receipt",
     "fingerprint",
     "inspect",
     "keygen",
+    "scan_genai",
     "sign",
     "verify",
     "verify_receipt",
@@ -270,3 +275,37 @@ def fingerprint(relation: str, columns: Sequence[Mapping[str, Any]]) -> str:
     call = {"relation": relation, "columns": [dict(c) for c in columns]}
     fp: str = _json.loads(_clyra.fingerprint(_json.dumps(call)))["fingerprint"]
     return fp
+
+
+def check_sql(
+    sql: str,
+    dialect: Optional[str] = None,
+    dbt_relations: Optional[Sequence[str]] = None,
+    policy: Optional[Mapping[str, Any]] = None,
+) -> dict[str, Any]:
+    """The SQL guard's report (guard-sql.md): ``findings`` (rule, severity, statement, object,
+    message), ``counts`` and ``exit`` (0 clean, 1 errors, 2 warnings only). ``dialect`` is
+    ``postgres`` (default), ``snowflake``, ``databricks``, ``bigquery`` or ``duckdb``;
+    ``dbt_relations`` names the relations a dbt run materialises, whose own statements are not
+    flagged. Raises :class:`GuardError` (``sql.dialect``, ``sql.policy``)."""
+    call: dict[str, Any] = {"sql": sql}
+    if dialect is not None:
+        call["dialect"] = dialect
+    if dbt_relations is not None:
+        call["dbt"] = {"relations": list(dbt_relations)}
+    if policy is not None:
+        call["policy"] = dict(policy)
+    report: dict[str, Any] = _json.loads(_clyra.sql_check(_json.dumps(call)))
+    return report
+
+
+def scan_genai(text: Optional[str] = None, steps: Optional[Sequence[Mapping[str, Any]]] = None) -> dict[str, Any]:
+    """The GenAI guard's report (guard-genai.md) of one text or of agent steps (exactly one):
+    ``findings`` (detector, severity, OWASP LLM and MITRE ATLAS ids), ``worst``, ``decoded``."""
+    call: dict[str, Any] = {}
+    if text is not None:
+        call["text"] = text
+    if steps is not None:
+        call["steps"] = [dict(s) for s in steps]
+    report: dict[str, Any] = _json.loads(_clyra.genai_scan(_json.dumps(call)))
+    return report

@@ -102,7 +102,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         print("clyra: dbt wrote no run_results.json for this run; nothing to seal", file=sys.stderr)
         return run.exit_code
     try:
-        sealed = seal_run(project, run.target_path, facts=run.facts, command=command)
+        sealed = seal_run(project, run.target_path, facts=run.facts, command=command, executed_sql=run.executed_sql)
     except SetupError as e:
         print(f"error: no evidence sealed: {e} (dbt's own result stands: exit {run.exit_code})", file=sys.stderr)
         return run.exit_code

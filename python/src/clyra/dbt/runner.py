@@ -19,11 +19,19 @@ class FactsCollector:
     facts: Optional[dict[str, Any]] = None
     invocation_id: Optional[str] = None
     errors: list[str] = field(default_factory=list)
+    executed_sql: list[dict[str, str]] = field(default_factory=list)
+    """Every statement dbt ran for a node (`SQLQuery` events), for the SQL guard."""
 
     def __call__(self, event: Any) -> None:
         info = event.info
         if self.invocation_id is None:
             self.invocation_id = getattr(info, "invocation_id", None) or None
+        if info.name == "SQLQuery":
+            node = getattr(getattr(event.data, "node_info", None), "unique_id", "")
+            sql = getattr(event.data, "sql", "")
+            if node and sql and not node.startswith("operation.clyra."):
+                self.executed_sql.append({"node": node, "sql": sql})
+            return
         if not info.name.startswith("JinjaLog"):
             return
         msg = getattr(event.data, "msg", "")
@@ -42,6 +50,7 @@ class DbtRun:
     facts: Optional[dict[str, Any]]
     invocation_id: Optional[str]
     target_path: Path
+    executed_sql: list[dict[str, str]]
 
 
 def target_path_of(project: Path, args: Sequence[str]) -> Path:
@@ -80,4 +89,4 @@ def run_dbt(project: Path, dbt_args: Sequence[str], command: str = "build") -> D
         code = 1
     else:
         code = 2
-    return DbtRun(code, collector.facts, collector.invocation_id, target_path_of(project, dbt_args))
+    return DbtRun(code, collector.facts, collector.invocation_id, target_path_of(project, dbt_args), collector.executed_sql)

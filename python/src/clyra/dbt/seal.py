@@ -87,7 +87,7 @@ def seal_run(
     target: Optional[str] = None,
     force: bool = False,
     policy_block: Optional[dict[str, Any]] = None,
-    sql_findings: Sequence[dict[str, Any]] = (),
+    executed_sql: Sequence[dict[str, str]] = (),
 ) -> Sealed:
     """Seals the run whose artifacts are in ``target_path``. Raises :class:`SetupError` or a
     :class:`clyra.ClyraError`; on any error no bundle file exists and the state is unchanged."""
@@ -115,8 +115,8 @@ def seal_run(
     for name, value in (("target", target), ("command", command), ("git_commit", git_commit(project)), ("policy", policy_block)):
         if value is not None:
             context[name] = value
-    if sql_findings:
-        context["sql_findings"] = list(sql_findings)
+    if executed_sql:
+        context["executed_sql"] = list(executed_sql)
     call = {
         "context": context,
         "facts": facts,
@@ -139,6 +139,8 @@ def describe(sealed: Sealed, trust: Path) -> str:
         f"  run {s['invocation_id']}: {s['status']}, target {s['target']} ({s['environment']}), "
         f"{s['assets']} assets, {s['tests_failed']} failing tests, {s['anchors']} anchors",
     ]
+    for f in s.get("sql_findings", []):
+        lines.append(f"  SQL guard {f['severity']}: {f['asset']}: {f['rule']}: {f['message']}")
     for change in s.get("schema_changes", []):
         parts = [f"{k.split('_')[1]} {', '.join(change[k])}" for k in ("columns_added", "columns_removed", "columns_changed") if k in change]
         lines.append(f"  schema change {change['asset']}: {'; '.join(parts) if parts else 'new relation'}")
