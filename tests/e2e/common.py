@@ -17,9 +17,9 @@ def bundles(project: Path) -> list[Path]:
     return sorted((project / "target" / "clyra").glob("*.zip"), key=lambda p: p.stat().st_mtime)
 
 
-def build(project: Path, *dbt_args: str, env: dict[str, str] | None = None, expect: int = 0) -> Path:
+def build(project: Path, *dbt_args: str, env: dict[str, str] | None = None, expect: int = 0, extra: tuple[str, ...] | list[str] = ()) -> Path:
     before = set(bundles(project))
-    r = run_clyra("dbt", "build", "--project-dir", str(project), "--", *dbt_args, cwd=project, env=env)
+    r = run_clyra("dbt", "build", "--project-dir", str(project), *extra, "--", *dbt_args, cwd=project, env=env)
     assert r.returncode == expect, r.stdout[-3000:] + r.stderr[-3000:]
     new = [b for b in bundles(project) if b not in before]
     assert len(new) == 1, r.stdout[-2000:] + r.stderr[-2000:]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import subprocess
 import sys
@@ -97,3 +98,36 @@ def test_guard_macros(shop: Path) -> None:
     assert out.returncode != 0 and "needs a signed approval" in out.stdout
     out = subprocess.run([str(BIN / "dbt"), "compile", "--project-dir", str(shop), "--inline", gate, "--vars", "{clyra_approved: orders-v2}"], cwd=shop, capture_output=True, text=True)
     assert out.returncode == 0, out.stdout[-2000:]
+
+
+def test_approved_run(shop: Path) -> None:
+    env = {"CLYRA_ACTOR": "dana@example.com", "CLYRA_DEPLOYER": "svc-ci"}
+    assert run_clyra("dbt", "init", "--project-dir", str(shop), cwd=shop, env=env).returncode == 0
+    # Without an approval, the gated model fails compilation in plain and clyra runs alike.
+    r = run_clyra("dbt", "build", "--project-dir", str(shop), "--", "--vars", "{phase: 4}", cwd=shop, env=env)
+    assert r.returncode != 0 and "needs a signed approval" in (r.stdout + r.stderr)
+    approver = clyra.keygen()
+    (shop / "lee.pub").write_text(approver.public_pem)
+    change = {"subject": "orders-v2", "kind": "schema", "actor": "dana@example.com", "deployer": "svc-ci", "environment": "development"}
+    spec = {"change": change, "format": "def/v0", "created_at": "2026-01-01T00:00:00Z", "producer": {"name": "x", "version": "0"},
+            "policy": {"required": False, "decisions": []}, "risk": {"factors": {}}, "approvals": {"required": 1},
+            "journal": [{"at": "2026-01-01T00:00:00Z", "kind": "run.started", "data": {}}]}
+    now = dt.datetime.now(dt.timezone.utc)
+    stamp = lambda d: d.strftime("%Y-%m-%dT%H:%M:%SZ")  # noqa: E731
+    envelope = clyra.approve(json.dumps(spec), approver.private_pem, sso_sub="lee@example.com", idp_domain="idp.example",
+                             nonce="n-0123456789abcdef", approved_at=stamp(now - dt.timedelta(minutes=1)),
+                             expires_at=stamp(now + dt.timedelta(hours=1)), mfa_verified=True)
+    (shop / "lee.dsse.json").write_bytes(envelope)
+    wrong = run_clyra("dbt", "build", "--project-dir", str(shop), "--approval", f"{shop / 'lee.dsse.json'}=n-ffffffffffffffff",
+                      "--approver-key", str(shop / "lee.pub"), "--change-id", "orders-v2", "--", "--target", "dev", "--vars", "{phase: 4}", cwd=shop, env=env)
+    assert wrong.returncode == 4 and "does not cover" in wrong.stderr and bundles(shop) == []
+    bundle = build(shop, "--target", "dev", "--vars", "{phase: 4}", env=env, extra=[
+        "--approval", f"{shop / 'lee.dsse.json'}=n-0123456789abcdef", "--approver-key", str(shop / "lee.pub"), "--change-id", "orders-v2"])
+    trust = json.loads((shop / ".clyra" / "trust.json").read_text())
+    trust["keys"].append({"keyid": approver.keyid, "scheme": approver.scheme, "public_key_pem": approver.public_pem, "roles": ["approver"]})
+    (shop / "trust-with-approver.json").write_text(json.dumps(trust))
+    verdict = clyra.verify(bundle, shop / "trust-with-approver.json")
+    assert verdict.ok, [(c.code, c.message) for c in verdict.checks if c.severity != "ok"]
+    manifest = json.loads(zipfile.ZipFile(bundle).read("manifest.json"))
+    assert manifest["approvals"]["required"] == 1 and len(manifest["approvals"]["entries"]) == 1
+    assert manifest["change"] == change

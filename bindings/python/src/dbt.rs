@@ -33,3 +33,10 @@ pub fn fingerprint(py: Python<'_>, call: &str) -> PyResult<String> {
     let answer = released(py, || ffi::fingerprint(call.as_bytes()));
     result_of(py, &answer)
 }
+
+/// Checks approvals against the planned change before a run: the approved `change` JSON.
+#[pyfunction]
+pub fn dbt_preflight(py: Python<'_>, call: &str) -> PyResult<String> {
+    let answer = released(py, || ffi::preflight(call.as_bytes()));
+    result_of(py, &answer)
+}

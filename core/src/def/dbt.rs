@@ -183,6 +183,24 @@ fn test_status(status: &str) -> &'static str {
     }
 }
 
+/// The manifest's `change` object: what an approver signs (its digest is the approval's
+/// `payload_hash`), so the approval preflight and the seal make it in one place.
+pub fn change_of(subject: &str, kind: &str, cx: &RunContext, environment: &str) -> Value {
+    let deployer = cx.deployer.clone().unwrap_or_else(|| cx.actor.clone());
+    json!({"subject": subject, "kind": kind, "actor": cx.actor, "deployer": deployer, "environment": environment})
+}
+
+/// The environment of the run's target (def-v0.md §2.2.5: explicit mapping only).
+pub fn environment_of<'a>(target: &str, cx: &'a RunContext) -> Result<&'a str, DefError> {
+    cx.environments.get(target).map(String::as_str).ok_or_else(|| {
+        DefError::new(
+            Kind::Environment,
+            format!("dbt target `{target}` is not mapped to an environment"),
+            "add it to `environments` in .clyra/config.json (production, staging, development or test)",
+        )
+    })
+}
+
 /// Makes the bundle spec, the next state and a summary of one dbt run (see the module docs).
 pub fn seal_spec(
     run_results: &Value,
@@ -239,13 +257,7 @@ pub fn seal_spec(
                 "pass --target NAME (the profile's target)",
             )
         })?;
-    let environment = cx.environments.get(target).ok_or_else(|| {
-        DefError::new(
-            Kind::Environment,
-            format!("dbt target `{target}` is not mapped to an environment"),
-            "add it to `environments` in .clyra/config.json (production, staging, development or test)",
-        )
-    })?;
+    let environment = environment_of(target, cx)?;
 
     let created_at = Timestamp::parse(&cx.created_at).map_err(|e| {
         DefError::new(
@@ -584,7 +596,7 @@ pub fn seal_spec(
         "format": "def/v0",
         "created_at": created_at.as_str(),
         "producer": {"name": "clyra-dbt", "version": cx.producer_version, "host": format!("dbt-core {tool_version}")},
-        "change": {"subject": subject, "kind": kind, "actor": cx.actor, "deployer": deployer, "environment": environment},
+        "change": change_of(&subject, &kind, cx, environment),
         "anchors": anchors_out.iter().map(|a| a.manifest.clone()).collect::<Vec<_>>(),
         "lineage": lineage.iter().map(|(f, t)| json!({"from": f, "to": t})).collect::<Vec<_>>(),
         "policy": policy,

@@ -23,6 +23,10 @@ def _parser() -> argparse.ArgumentParser:
     b = sub.add_parser("build", help="run `dbt build` (or --dbt-command) and seal the run as a signed bundle in target/clyra/")
     b.add_argument("--project-dir", default=".", type=Path)
     b.add_argument("--dbt-command", default="build", choices=["build", "run", "seed", "snapshot", "test"])
+    b.add_argument("--approval", action="append", default=[], metavar="FILE=NONCE", help="a signed approval (clyra approve) of the change, with the nonce you issued; checked before dbt runs")
+    b.add_argument("--approver-key", action="append", default=[], type=Path, metavar="PEM", help="the public key of an approval's signer")
+    b.add_argument("--change-id", default=None, help="the approved change's id (`change.subject`); the var `clyra_approved` that clyra.require_approval checks")
+    b.add_argument("--change-kind", default="schema", choices=["schema", "data", "config"], help="the kind of change approved (default schema)")
     b.add_argument("dbt_args", nargs=argparse.REMAINDER, help="-- then dbt's own arguments")
     s = sub.add_parser("seal", help="seal a run that already finished (dbt Cloud, an orchestrator) from its artifacts")
     s.add_argument("--project-dir", default=".", type=Path)
@@ -93,6 +97,15 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         ClyraDir(project).install_package()
     except SetupError as e:
         return _fail(str(e))
+    approvals: list[tuple[str, str]] = []
+    approver_keys: list[str] = []
+    if args.approval:
+        try:
+            dbt_args, approvals, approver_keys = _preflight(project, args, dbt_args)
+        except SetupError as e:
+            return _fail(str(e))
+        except ClyraError as e:
+            return _fail(f"the approval does not cover this change: {_error_line(e)}")
     try:
         run = run_dbt(project, dbt_args, args.dbt_command)
     except RuntimeError as e:
@@ -102,7 +115,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         print("clyra: dbt wrote no run_results.json for this run; nothing to seal", file=sys.stderr)
         return run.exit_code
     try:
-        sealed = seal_run(project, run.target_path, facts=run.facts, command=command, executed_sql=run.executed_sql)
+        sealed = seal_run(project, run.target_path, facts=run.facts, command=command, executed_sql=run.executed_sql,
+                          subject=args.change_id, approvals=approvals, approver_keys=approver_keys)
     except SetupError as e:
         print(f"error: no evidence sealed: {e} (dbt's own result stands: exit {run.exit_code})", file=sys.stderr)
         return run.exit_code
@@ -111,3 +125,58 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         return run.exit_code
     print(describe(sealed, trust))
     return run.exit_code
+
+
+def _option(args: Sequence[str], name: str) -> Optional[str]:
+    for i, a in enumerate(args):
+        if a == name and i + 1 < len(args):
+            return args[i + 1]
+        if a.startswith(name + "="):
+            return a.split("=", 1)[1]
+    return None
+
+
+def _preflight(project: Path, args: argparse.Namespace, dbt_args: list[str]) -> tuple[list[str], list[tuple[str, str]], list[str]]:
+    """Checks the approvals against the planned change before dbt runs (core preflight), then
+    sets the var `clyra_approved` that `clyra.require_approval` asserts."""
+    import json
+
+    from .. import _clyra
+    from .seal import now, run_context
+
+    if not args.change_id:
+        raise SetupError("--approval needs --change-id ID: the id of the approved change")
+    target = _option(dbt_args, "--target")
+    if target is None:
+        raise SetupError("--approval needs dbt's --target NAME after `--`: the approved change names its environment")
+    approvals = []
+    for pair in args.approval:
+        path, sep, nonce = pair.rpartition("=")
+        if not sep or not path:
+            raise SetupError(f"--approval `{pair}` is not FILE=NONCE (the nonce you issued for it)")
+        try:
+            approvals.append((Path(path).read_text(encoding="utf-8"), nonce))
+        except OSError as e:
+            raise SetupError(f"{path}: cannot read the approval ({e.strerror})") from e
+    try:
+        keys = [k.read_text(encoding="utf-8") for k in args.approver_key]
+    except OSError as e:
+        raise SetupError(f"{e.filename}: cannot read the approver key ({e.strerror})") from e
+    clyra = ClyraDir(project)
+    context = run_context(project, clyra.config(), target=target, subject=args.change_id)
+    call = {"context": context, "kind": args.change_kind, "keys": [clyra.signing_key()], "at": now(),
+            "approvals": [{"envelope": e, "nonce": n} for e, n in approvals], "approver_keys": keys}
+    _clyra.dbt_preflight(json.dumps(call))
+    dbt_vars: dict[str, object] = {}
+    given = _option(dbt_args, "--vars")
+    if given is not None:
+        import yaml
+
+        loaded = yaml.safe_load(given) or {}
+        if not isinstance(loaded, dict):
+            raise SetupError(f"--vars `{given}` is not a mapping")
+        dbt_vars.update(loaded)
+        i = dbt_args.index("--vars") if "--vars" in dbt_args else -1
+        dbt_args = dbt_args[:i] + dbt_args[i + 2:] if i >= 0 else [a for a in dbt_args if not a.startswith("--vars=")]
+    dbt_vars["clyra_approved"] = args.change_id
+    return [*dbt_args, "--vars", json.dumps(dbt_vars)], approvals, keys

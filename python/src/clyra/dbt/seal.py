@@ -71,6 +71,31 @@ def facts_from_log(log: Path, invocation_id: str) -> Optional[Any]:
     return found
 
 
+def run_context(
+    project: Path,
+    config: dict[str, Any],
+    *,
+    target: Optional[str] = None,
+    command: Optional[str] = None,
+    policy_block: Optional[dict[str, Any]] = None,
+    subject: Optional[str] = None,
+) -> dict[str, Any]:
+    """The host's facts about a run (core `RunContext`): who, when, where, which commit."""
+    actor = os.environ.get("CLYRA_ACTOR") or config.get("actor") or git_author(project) or getpass.getuser()
+    context: dict[str, Any] = {
+        "producer_version": __version__,
+        "created_at": now(),
+        "actor": actor,
+        "deployer": os.environ.get("CLYRA_DEPLOYER") or getpass.getuser(),
+        "environments": config["environments"],
+    }
+    for name, value in (("target", target), ("command", command), ("git_commit", git_commit(project)),
+                        ("policy", policy_block), ("subject", subject)):
+        if value is not None:
+            context[name] = value
+    return context
+
+
 def _read(path: Path, what: str) -> bytes:
     try:
         return path.read_bytes()
@@ -88,6 +113,9 @@ def seal_run(
     force: bool = False,
     policy_block: Optional[dict[str, Any]] = None,
     executed_sql: Sequence[dict[str, str]] = (),
+    subject: Optional[str] = None,
+    approvals: Sequence[tuple[str, str]] = (),
+    approver_keys: Sequence[str] = (),
 ) -> Sealed:
     """Seals the run whose artifacts are in ``target_path``. Raises :class:`SetupError` or a
     :class:`clyra.ClyraError`; on any error no bundle file exists and the state is unchanged."""
@@ -104,17 +132,7 @@ def seal_run(
     out = target_path / "clyra" / f"{invocation_id}.zip"
     if out.exists() and not force:
         raise SetupError(f"{out}: exists; this run is already sealed (pass --force to seal it again)")
-    actor = os.environ.get("CLYRA_ACTOR") or config.get("actor") or git_author(project) or getpass.getuser()
-    context: dict[str, Any] = {
-        "producer_version": __version__,
-        "created_at": now(),
-        "actor": actor,
-        "deployer": os.environ.get("CLYRA_DEPLOYER") or getpass.getuser(),
-        "environments": config["environments"],
-    }
-    for name, value in (("target", target), ("command", command), ("git_commit", git_commit(project)), ("policy", policy_block)):
-        if value is not None:
-            context[name] = value
+    context = run_context(project, config, target=target, command=command, policy_block=policy_block, subject=subject)
     if executed_sql:
         context["executed_sql"] = list(executed_sql)
     call = {
@@ -123,11 +141,15 @@ def seal_run(
         "previous": clyra.previous_state(invocation_id),
         "keys": [key],
         "signed_at": context["created_at"],
+        "approvals": [{"envelope": e, "nonce": n} for e, n in approvals],
+        "approver_keys": list(approver_keys),
     }
     result, bundle = _clyra.dbt_seal(json.dumps(call), run_results, manifest, [])
     r = json.loads(result)
     write_atomic(out, bundle)
     clyra.save_state(r["state"])
+    if approvals and not r["approvals_applied"]:
+        r["summary"]["approval_note"] = "the approvals do not cover the change this run made; sealed without them"
     return Sealed(out, r["bundle"]["bundle_id"], r["summary"], r["spec"])
 
 
@@ -144,5 +166,7 @@ def describe(sealed: Sealed, trust: Path) -> str:
     for change in s.get("schema_changes", []):
         parts = [f"{k.split('_')[1]} {', '.join(change[k])}" for k in ("columns_added", "columns_removed", "columns_changed") if k in change]
         lines.append(f"  schema change {change['asset']}: {'; '.join(parts) if parts else 'new relation'}")
+    if "approval_note" in s:
+        lines.append(f"  approvals: {s['approval_note']}")
     lines.append(f"  verify: clyra verify {sealed.path} --trust {trust}")
     return "\n".join(lines)
