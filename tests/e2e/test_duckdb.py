@@ -105,7 +105,8 @@ def test_approved_run(shop: Path) -> None:
     assert run_clyra("dbt", "init", "--project-dir", str(shop), cwd=shop, env=env).returncode == 0
     # Without an approval, the gated model fails compilation in plain and clyra runs alike.
     r = run_clyra("dbt", "build", "--project-dir", str(shop), "--", "--vars", "{phase: 4}", cwd=shop, env=env)
-    assert r.returncode != 0 and "needs a signed approval" in (r.stdout + r.stderr)
+    assert r.returncode != 0 and "needs a signed approval" in (r.stdout + r.stderr), r.stdout[-3000:]
+    sealed = set(bundles(shop))  # the failed run is sealed too (status partial)
     approver = clyra.keygen()
     (shop / "lee.pub").write_text(approver.public_pem)
     change = {"subject": "orders-v2", "kind": "schema", "actor": "dana@example.com", "deployer": "svc-ci", "environment": "development"}
@@ -120,7 +121,7 @@ def test_approved_run(shop: Path) -> None:
     (shop / "lee.dsse.json").write_bytes(envelope)
     wrong = run_clyra("dbt", "build", "--project-dir", str(shop), "--approval", f"{shop / 'lee.dsse.json'}=n-ffffffffffffffff",
                       "--approver-key", str(shop / "lee.pub"), "--change-id", "orders-v2", "--", "--target", "dev", "--vars", "{phase: 4}", cwd=shop, env=env)
-    assert wrong.returncode == 4 and "does not cover" in wrong.stderr and bundles(shop) == []
+    assert wrong.returncode == 4 and "does not cover" in wrong.stderr and set(bundles(shop)) == sealed
     bundle = build(shop, "--target", "dev", "--vars", "{phase: 4}", env=env, extra=[
         "--approval", f"{shop / 'lee.dsse.json'}=n-0123456789abcdef", "--approver-key", str(shop / "lee.pub"), "--change-id", "orders-v2"])
     trust = json.loads((shop / ".clyra" / "trust.json").read_text())

@@ -9,7 +9,7 @@ select
 {% else %}
     o.amount_cents,
 {% endif %}
-{% if var('phase') | int >= 3 %}
+{% if var('phase') | int == 3 %}
     'lost' as status
 {% else %}
     o.status
