@@ -32,6 +32,7 @@ test:
     fi
     bash .ci/stage cargo-test -- cargo test --workspace --locked
     bash .ci/stage go-test -- bash -c 'cd verifier/go && go vet ./... && go test ./...'
+    bash .ci/stage go-fuzz-brief -- bash -c 'cd verifier/go && go test -run="^$" -fuzz=FuzzParse -fuzztime=5s ./jcs && go test -run="^$" -fuzz=FuzzRead -fuzztime=5s ./container'
     bash .ci/stage jcs-differential -- bash -c 'cargo build -q --locked -p clyra-cli && (cd verifier/go && go build -o "${CARGO_TARGET_DIR:-../../target}/clyra-verify-go" ./cmd/clyra-verify-go) && python3 tests/conformance/jcs_errors.py "${CARGO_TARGET_DIR:-target}/debug/clyra" "${CARGO_TARGET_DIR:-target}/clyra-verify-go"'
     bash .ci/stage vectors-drift -- cargo run -q --locked -p clyra-vectorgen -- --out vectors --check
     bash .ci/stage python-package -- bash python/ci.sh package
@@ -79,9 +80,9 @@ fuzz SECONDS="60":
         RUSTC_BOOTSTRAP=1 bash .ci/stage "fuzz-$target" -- cargo fuzz run --fuzz-dir core/fuzz "$target" -- -max_total_time={{SECONDS}}; \
     done
 
-# Fuzz the Go verifier's two targets (jcs FuzzParse, dsse FuzzDecodeEnvelope) for SECONDS seconds each
+# Fuzz the Go verifier's targets (jcs FuzzParse, dsse FuzzDecodeEnvelope, container FuzzRead, verify FuzzBundle over the vectors) for SECONDS seconds each
 fuzz-go SECONDS="30":
-    cd verifier/go && go test -run='^$' -fuzz=FuzzParse -fuzztime={{SECONDS}}s ./jcs && go test -run='^$' -fuzz=FuzzDecodeEnvelope -fuzztime={{SECONDS}}s ./dsse && go test -run='^$' -fuzz=FuzzRead -fuzztime={{SECONDS}}s ./container
+    cd verifier/go && go test -run='^$' -fuzz=FuzzParse -fuzztime={{SECONDS}}s ./jcs && go test -run='^$' -fuzz=FuzzDecodeEnvelope -fuzztime={{SECONDS}}s ./dsse && go test -run='^$' -fuzz=FuzzRead -fuzztime={{SECONDS}}s ./container && go test -run='^$' -fuzz=FuzzBundle -fuzztime={{SECONDS}}s ./verify
 
 # Long differential campaign, Rust vs Go (tests/differential): random JSON and bundle mutations from SEED; reproducers in tests/differential/out/
 differential-long SEED="1" JSON="100000" BUNDLES="10000":

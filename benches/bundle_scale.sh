@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Bundle benchmarks at scale, compared with named peers in the same run (issue 4):
 #   build a bundle holding 1 GiB of artifacts (4 stored files)  vs  cp + sha256sum of the files
-#   verify it                                                   vs  raw sha2 hashing (one core), openssl dgst
+#   verify it with 1 and 2 hashing threads (--jobs)             vs  raw sha2 hashing (one core), openssl dgst
 #   verify a bundle with 100,000 journal events
 # Prints a table with times, ratios and peak RSS (from /usr/bin/time). Needs ~3 GiB in $TMPDIR.
 set -euo pipefail
@@ -42,8 +42,10 @@ for i in 1 2 3 4; do args+=(--artifact "part$i.bin=$work/art/part$i.bin"); done
 
 read -r build_s build_rss < <(measure build "$clyra" bundle build --spec "$work/spec.json" --key "$work/key/clyra.key" "${args[@]}" --out "$work/big.zip" --signed-at 2026-11-20T09:00:00Z)
 read -r cp_s _ < <(measure cp bash -c "mkdir -p '$work/copy' && cp '$work'/art/*.bin '$work/copy/' && sha256sum '$work'/copy/*.bin")
-read -r verify_s verify_rss < <(measure verify "$clyra" verify "$work/big.zip" --trust "$work/key/clyra.pub" --at 2026-11-21T00:00:00Z --format json)
+read -r verify_s verify_rss < <(measure verify "$clyra" verify "$work/big.zip" --trust "$work/key/clyra.pub" --at 2026-11-21T00:00:00Z --format json --jobs 1)
 grep -q '"outcome":"VALID"' "$work/out.verify" || { echo "the big bundle did not verify VALID:" >&2; head -c 400 "$work/out.verify" >&2; exit 1; }
+read -r verify2_s verify2_rss < <(measure verify2 "$clyra" verify "$work/big.zip" --trust "$work/key/clyra.pub" --at 2026-11-21T00:00:00Z --format json --jobs 2)
+cmp -s "$work/out.verify" "$work/out.verify2" || { echo "--jobs 2 gave another verdict than --jobs 1" >&2; exit 1; }
 read -r go_verify_s go_verify_rss < <(measure goverify "$goverify" verify "$work/big.zip" --trust "$work/key/clyra.pub" --at 2026-11-21T00:00:00Z)
 grep -q '"outcome":"VALID"' "$work/out.goverify" || { echo "Go: the big bundle did not verify VALID" >&2; exit 1; }
 sha2_s=$("$sha2_files" "$work"/art/*.bin 2>/dev/null)
@@ -66,7 +68,8 @@ ratio() { python3 -c "print(f'{$1/$2:.2f}x')"; }
 printf '%-44s %10s %10s %12s\n' "measurement" "seconds" "peak RSS" "ratio"
 printf '%-44s %10s %10s %12s\n' "build 1 GiB (4 stored artifacts)" "$build_s" "$((build_rss / 1024)) MiB" "$(ratio "$build_s" "$cp_s") of cp+sha256sum"
 printf '%-44s %10s %10s %12s\n' "  peer: cp + sha256sum of the same files" "$cp_s" "" ""
-printf '%-44s %10s %10s %12s\n' "verify the 1 GiB bundle" "$verify_s" "$((verify_rss / 1024)) MiB" "$(ratio "$verify_s" "$sha2_s") of sha2"
+printf '%-44s %10s %10s %12s\n' "verify the 1 GiB bundle, 1 thread" "$verify_s" "$((verify_rss / 1024)) MiB" "$(ratio "$verify_s" "$sha2_s") of sha2"
+printf '%-44s %10s %10s %12s\n' "verify the 1 GiB bundle, 2 threads" "$verify2_s" "$((verify2_rss / 1024)) MiB" "$(ratio "$verify2_s" "$sha2_s") of sha2"
 printf '%-44s %10s %10s %12s\n' "  peer: raw sha2 over the artifacts (1 core)" "$sha2_s" "" ""
 printf '%-44s %10s %10s %12s\n' "  beside: openssl dgst -sha256" "$openssl_s" "" "$(ratio "$verify_s" "$openssl_s") of openssl"
 printf '%-44s %10s %10s %12s\n' "  Go verifier, same bundle" "$go_verify_s" "$((go_verify_rss / 1024)) MiB" "$(ratio "$go_verify_s" "$verify_s") of Rust"

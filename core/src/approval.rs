@@ -139,7 +139,9 @@ pub fn check_approvals(
     let counted = judged.iter().filter(|j| j.codes.is_empty()).count();
     let untrusted_only = judged
         .iter()
-        .filter(|j| j.codes == ["approval.untrusted"])
+        // Rule 12's untrusted approvals only: an RSA approval stopped at rule 5 never reached
+        // rule 7 (no identity), was never verified and does not help (§5.4, vector 0123).
+        .filter(|j| j.codes == ["approval.untrusted"] && j.identity.is_some())
         .count();
     let required = usize::from(cx.manifest.approvals_required);
     if counted < required {

@@ -101,7 +101,7 @@ pub fn extract<R: Read + Seek>(
             ),
         )
     };
-    let loaded = container::load(bundle, len, limits).map_err(|c| invalid(&c))?;
+    let loaded = container::load(bundle, len, limits, None).map_err(|c| invalid(&c))?;
     let mut checks = Vec::new();
     let manifest_bytes = loaded.bytes(MANIFEST).unwrap_or_default();
     let sealed = content::manifest_checks(manifest_bytes, MANIFEST, &schemas, limits, &mut checks);
@@ -521,15 +521,19 @@ fn run(
             .unwrap_or_default();
         let bytes = (file.len() <= limits.dsse_max_envelope_bytes).then_some(file.as_slice());
         let result = decode_envelope(&subject, bytes, &keyid, limits).and_then(|envelope| {
-            if previous
-                .as_ref()
-                .is_some_and(|p| p.as_str() >= keyid.as_str())
+            // receipt-v0.md §4.1 step 7: the order rule applies to envelopes whose key parsed.
+            if key.is_some()
+                && previous
+                    .as_ref()
+                    .is_some_and(|p| p.as_str() >= keyid.as_str())
             {
                 return Err(Check::new(Step::Keys, "receipt.schema", Severity::Fail)
                     .with_subject(subject.as_str())
                     .with_message("the envelopes are not in strictly ascending keyid order"));
             }
-            previous = Some(keyid.clone());
+            if key.is_some() {
+                previous = Some(keyid.clone());
+            }
             verify_envelope(
                 &subject,
                 &envelope,

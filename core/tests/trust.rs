@@ -137,7 +137,10 @@ fn bare_pem_is_one_producer_key_with_threshold_one() {
 fn bare_pem_rejections() {
     let err = Trust::parse(RSA_PEM.as_bytes(), &limits()).unwrap_err();
     assert_eq!(err, TrustFileError::RsaBarePem);
-    assert_eq!((err.code(), err.detail()), ("trust.file", None));
+    assert_eq!(
+        (err.code(), err.detail()),
+        ("trust.file", Some("key.unsupported_algorithm"))
+    );
     let cases = [
         (ED_PEM.replace('\n', "\r\n"), "key.pem_malformed"),
         (format!("{ED_PEM}{ED_PEM}"), "key.pem_malformed"),
@@ -302,15 +305,15 @@ fn schema_violations() {
         &edited(|v| v["keys"][0]["public_key_pem"] = json!(7)),
         "keys[0].public_key_pem"
     ));
-    // Every error above is `trust.file` without a primitive detail.
-    assert_eq!(edited(|v| v["version"] = json!(1)).detail(), None);
+    // Every error above is `trust.file` with detail `schema` (trust-v0.md §3.4).
+    assert_eq!(edited(|v| v["version"] = json!(1)).detail(), Some("schema"));
 }
 
 #[test]
-fn an_unknown_scheme_is_trust_file_with_key_unknown_scheme() {
+fn an_unknown_scheme_is_trust_file_with_detail_schema() {
     let err = edited(|v| v["keys"][0]["scheme"] = json!("ED25519"));
     assert!(matches!(err, TrustFileError::UnknownScheme { .. }));
-    assert_eq!(err.detail(), Some("key.unknown_scheme"));
+    assert_eq!(err.detail(), Some("schema"));
     let err = edited(|v| v["keys"][0]["scheme"] = json!(1));
     assert!(is_schema(&err, "keys[0].scheme"));
 }
@@ -336,6 +339,7 @@ fn key_rules_in_order() {
         matches!(err, TrustFileError::KeyidMismatch { index: 0, .. }),
         "{err}"
     );
+    assert_eq!(err.detail(), Some("keyid_mismatch"));
     // A scheme not allowed for the key.
     let err = edited(|v| v["keys"][1]["scheme"] = json!("ed25519"));
     assert!(
@@ -350,6 +354,7 @@ fn key_rules_in_order() {
     // not_before after not_after; equal is accepted.
     let err = edited(|v| v["keys"][0]["not_before"] = json!("2027-11-01T00:00:01Z"));
     assert_eq!(err, TrustFileError::WindowOrder { index: 0 });
+    assert_eq!(err.detail(), Some("window"));
     let mut v = example_value();
     v["keys"][0]["not_before"] = json!("2027-11-01T00:00:00Z");
     parse_value(&v).unwrap();
@@ -378,6 +383,7 @@ fn rsa_keys_are_trusted_with_one_named_scheme() {
         rejected(&v),
         TrustFileError::SchemeNotAllowed { .. }
     ));
+    assert_eq!(rejected(&v).detail(), Some("sig.scheme_mismatch"));
 }
 
 #[test]
@@ -390,8 +396,10 @@ fn duplicate_keyids_and_unreachable_thresholds() {
         matches!(err, TrustFileError::DuplicateKeyid { index: 2, .. }),
         "{err}"
     );
+    assert_eq!(err.detail(), Some("duplicate_keyid"));
     // One producer key, threshold 2.
     let err = edited(|v| v["thresholds"]["producer"] = json!(2));
+    assert_eq!(err.detail(), Some("threshold"));
     assert_eq!(
         err,
         TrustFileError::ThresholdUnreachable {

@@ -50,7 +50,15 @@ def load_skips(impls, cases):
     return skips, errors
 
 
-def run_case(adapter, folder):
+def primary_subject(out):
+    """The subject of the primary check: the first check whose code is `primary` (§2.5)."""
+    for check in out.get("checks") or []:
+        if check.get("code") == out.get("primary"):
+            return check.get("subject", "")
+    return None
+
+
+def run_case(adapter, folder, extras=()):
     args = json.load(open(os.path.join(folder, "args.json"), encoding="utf-8"))
     if os.path.exists(os.path.join(folder, "bundle.zip")):
         cmd = [adapter, "verify", os.path.join(folder, "bundle.zip"),
@@ -70,6 +78,8 @@ def run_case(adapter, folder):
     except (IndexError, ValueError):
         return None, f"no JSON line on stdout (exit {p.returncode})"
     got = (out.get("outcome"), out.get("primary"), p.returncode)
+    for name in extras:  # conformance.md §2.5: pinned only when expected.json holds them
+        got += (primary_subject(out) if name == "subject" else out.get(name),)
     if out.get("exit") != p.returncode:
         return got, f"output exit {out.get('exit')} != process exit {p.returncode}"
     return got, None
@@ -98,12 +108,14 @@ def main():
         folder = os.path.join(a.vectors, case)
         exp = json.load(open(os.path.join(folder, "expected.json"), encoding="utf-8"))
         want = (exp["outcome"], exp["primary"], exp["exit"])
+        extras = tuple(n for n in ("subject", "detail") if n in exp)
+        want += tuple(exp[n] for n in extras)
         cells, results = [], {}
         for impl in impls:
             if case in frozen:
                 cell, kind = "skip: " + frozen[case], "skip"
             else:
-                got, problem = run_case(os.path.join(adapters_dir, impl), folder)
+                got, problem = run_case(os.path.join(adapters_dir, impl), folder, extras)
                 skip_reason = skips.get((case, impl))
                 if skip_reason is not None:
                     used_skips.add((case, impl))

@@ -14,7 +14,9 @@ mod atomic;
 mod clock;
 pub mod commands;
 pub mod exit;
+mod hasher;
 pub mod output;
+mod progress;
 
 pub use exit::Exit;
 pub use output::Format;
@@ -202,6 +204,8 @@ pub struct Context<'a> {
     pub stderr: &'a mut dyn Write,
     /// Whether stdout is a terminal (adds a final newline to raw output, allows colours).
     pub stdout_is_terminal: bool,
+    /// Whether stderr is a terminal (long work draws a progress bar there; never in pipes).
+    pub stderr_is_terminal: bool,
     /// The `--format` chosen on the command line.
     pub format: Format,
 }
@@ -252,8 +256,8 @@ impl Context<'_> {
 
 /// Runs `clyra` with `args` (the first item is the program name) against the given streams.
 ///
-/// stdout is treated as not a terminal: output bytes are written exactly. Use [`run_with`]
-/// from a host that knows better.
+/// Neither stream is treated as a terminal: output bytes are written exactly and no progress
+/// bar is drawn. Use [`run_on`] from a host that knows better.
 pub fn run<I, T>(
     args: I,
     stdin: &mut dyn Read,
@@ -264,21 +268,33 @@ where
     I: IntoIterator<Item = T>,
     T: Into<OsString> + Clone,
 {
-    run_with(args, stdin, stdout, stderr, false)
+    run_on(args, stdin, stdout, stderr, Terminal::default())
 }
 
-/// Like [`run`], saying whether stdout is a terminal (`std::io::IsTerminal`).
-pub fn run_with<I, T>(
+/// Which standard streams are terminals (`std::io::IsTerminal`), as `main` finds them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Terminal {
+    /// stdout: raw output gets a final newline.
+    pub stdout: bool,
+    /// stderr: long work draws a progress bar on the process's stderr. The caller must not hold
+    /// the stderr lock for the whole run (pass `&mut io::stderr()`, not a lock), since the bar is
+    /// drawn from another thread.
+    pub stderr: bool,
+}
+
+/// Like [`run`], saying which standard streams are terminals.
+pub fn run_on<I, T>(
     args: I,
     stdin: &mut dyn Read,
     stdout: &mut dyn Write,
     stderr: &mut dyn Write,
-    stdout_is_terminal: bool,
+    terminal: Terminal,
 ) -> Exit
 where
     I: IntoIterator<Item = T>,
     T: Into<OsString> + Clone,
 {
+    let stdout_is_terminal = terminal.stdout;
     let args: Vec<OsString> = args.into_iter().map(Into::into).collect();
     let cli = match Cli::try_parse_from(&args) {
         Ok(cli) => cli,
@@ -289,6 +305,7 @@ where
         stdout,
         stderr,
         stdout_is_terminal,
+        stderr_is_terminal: terminal.stderr,
         format: cli.format,
     };
     match &cli.command {

@@ -1,17 +1,21 @@
-//! The `clyra` binary: a thin shell over [`clyra_cli::run_with`].
+//! The `clyra` binary: a thin shell over [`clyra_cli::run_on`].
 
 use std::io::{self, IsTerminal};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
     let stdout = io::stdout();
-    let is_terminal = stdout.is_terminal();
-    let exit = clyra_cli::run_with(
+    let terminal = clyra_cli::Terminal {
+        stdout: stdout.is_terminal(),
+        stderr: io::stderr().is_terminal(),
+    };
+    // stderr is not locked for the whole run: a progress bar may draw on it from another thread.
+    let exit = clyra_cli::run_on(
         std::env::args_os(),
         &mut io::stdin().lock(),
         &mut stdout.lock(),
-        &mut io::stderr().lock(),
-        is_terminal,
+        &mut io::stderr(),
+        terminal,
     );
     exit.into()
 }

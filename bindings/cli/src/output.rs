@@ -36,6 +36,7 @@ pub struct Problem {
     offset: Option<usize>,
     path: Option<String>,
     from_stdin: bool,
+    detail: Option<&'static str>,
 }
 
 impl Problem {
@@ -47,7 +48,15 @@ impl Problem {
             offset: None,
             path: None,
             from_stdin: false,
+            detail: None,
         }
+    }
+
+    /// Adds the underlying code or rule name (e.g. `trust.file` detail `window`, trust-v0.md §3.4).
+    #[must_use]
+    pub fn with_detail(mut self, detail: Option<&'static str>) -> Self {
+        self.detail = detail;
+        self
     }
 
     /// Adds the byte offset into the input where the problem was found.
@@ -85,7 +94,10 @@ impl Problem {
             line.push_str(&format!("byte {offset}: "));
         }
         line.push_str(&self.message);
-        line.push_str(&format!(" ({})", self.code));
+        match self.detail {
+            Some(detail) => line.push_str(&format!(" ({}, {detail})", self.code)),
+            None => line.push_str(&format!(" ({})", self.code)),
+        }
         line
     }
 
@@ -93,6 +105,9 @@ impl Problem {
         let mut error = Map::new();
         error.insert("code".into(), json!(self.code));
         error.insert("message".into(), json!(self.message));
+        if let Some(detail) = self.detail {
+            error.insert("detail".into(), json!(detail));
+        }
         if let Some(offset) = self.offset {
             error.insert("offset".into(), json!(offset));
         }

@@ -238,3 +238,45 @@ fn a_built_bundle_verifies_end_to_end() {
     let (outcome, _, exit) = verify(&tampered, &a, at);
     assert_eq!((outcome.as_str(), exit), ("INVALID", 1));
 }
+
+#[test]
+fn no_progress_bytes_when_stderr_is_not_a_terminal() {
+    // 48 MiB of artifact: long enough (debug build, read twice) that a bar would be drawn if the
+    // terminal check were wrong. Tests pipe stderr, so neither build nor verify may write `\r`
+    // or an escape sequence there; verify with two threads (`--jobs 2`) as well.
+    let dir = TempDir::new();
+    setup(&dir);
+    let big: Vec<u8> = (0..48u32 << 20).map(|i| (i % 251) as u8).collect();
+    std::fs::write(dir.path("big.bin"), &big).unwrap();
+    let artifact = format!("big.bin={}", dir.path("big.bin"));
+    let out = dir.path("big.zip");
+    let built = build(&dir, &out, &["--artifact", &artifact]);
+    assert!(
+        built.status.success(),
+        "{}",
+        String::from_utf8_lossy(&built.stderr)
+    );
+    let verified = clyra(&[
+        "verify",
+        &out,
+        "--trust",
+        &dir.path("a/clyra.pub"),
+        "--at",
+        "2026-12-01T00:00:00Z",
+        "--jobs",
+        "2",
+    ]);
+    assert_eq!(
+        verified.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&verified.stdout)
+    );
+    for run in [&built, &verified] {
+        assert!(
+            !run.stderr.contains(&b'\r') && !run.stderr.contains(&0x1b),
+            "progress bytes on a non-terminal stderr: {:?}",
+            String::from_utf8_lossy(&run.stderr)
+        );
+    }
+}

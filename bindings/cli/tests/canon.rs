@@ -300,12 +300,16 @@ fn the_library_entry_point_runs_on_in_memory_streams() {
     assert!(stderr.is_empty());
 
     let (mut stdout, mut stderr) = (Vec::new(), Vec::new());
-    let exit = clyra_cli::run_with(
+    let terminal = clyra_cli::Terminal {
+        stdout: true,
+        stderr: false,
+    };
+    let exit = clyra_cli::run_on(
         ["clyra", "canon"],
         &mut &b"{}"[..],
         &mut stdout,
         &mut stderr,
-        true,
+        terminal,
     );
     assert_eq!(exit, clyra_cli::Exit::Ok);
     assert_eq!(text(&stdout), "{}\n", "a terminal gets a final newline");

@@ -307,7 +307,9 @@ fn unusable_arguments_exit_4_with_the_usual_error_line() {
         assert!(out.stdout.is_empty());
         let stderr = text(&out.stderr);
         assert!(
-            stderr.starts_with("error: ") && stderr.trim_end().ends_with(&format!("({code})")),
+            stderr.starts_with("error: ")
+                && (stderr.trim_end().ends_with(&format!("({code})"))
+                    || stderr.trim_end().ends_with(&format!("({code}, schema)"))),
             "{stderr}"
         );
     }
@@ -317,6 +319,8 @@ fn unusable_arguments_exit_4_with_the_usual_error_line() {
     assert_eq!(out.status.code(), Some(4));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["errors"][0]["code"], "trust.file");
+    // The detail names the rule broken (trust-v0.md §3.4): a policy is not a trust file.
+    assert_eq!(v["errors"][0]["detail"], "schema");
 }
 
 #[test]
@@ -349,4 +353,39 @@ fn help_explains_the_outcomes() {
     ] {
         assert!(help.contains(word), "{word}");
     }
+}
+
+#[test]
+fn jobs_change_nothing_but_speed() {
+    // Several artifacts (0013), a flipped artifact byte (0050), an unlisted artifact (0052):
+    // one hashing thread and four give byte-identical verdicts.
+    let vectors = concat!(env!("CARGO_MANIFEST_DIR"), "/../../vectors");
+    for case in [
+        "0013-def-several-artifacts",
+        "0050-artifact-flipped-byte",
+        "0052-artifact-unlisted",
+    ] {
+        let bundle = format!("{vectors}/{case}/bundle.zip");
+        let trust = format!("{vectors}/{case}/trust.json");
+        let run = |jobs: &str| {
+            clyra(&[
+                "verify", &bundle, "--trust", &trust, "--at", AT, "--format", "json", "--jobs",
+                jobs,
+            ])
+        };
+        let one = run("1");
+        let four = run("4");
+        assert_eq!(one.stdout, four.stdout, "{case}");
+        assert_eq!(one.status.code(), four.status.code(), "{case}");
+        assert!(!one.stdout.is_empty());
+    }
+    let out = clyra(&[
+        "verify",
+        &format!("{vectors}/0001-def-minimal/bundle.zip"),
+        "--trust",
+        &format!("{vectors}/0001-def-minimal/trust.json"),
+        "--jobs",
+        "0",
+    ]);
+    assert_eq!(out.status.code(), Some(4));
 }

@@ -19,12 +19,17 @@ mod error;
 mod journal;
 mod sign;
 mod spec;
+mod typed;
 
 pub use approvals::ApprovalFile;
 pub use artifacts::{Artifact, ArtifactSource};
 pub use cosign::co_sign;
 pub use error::{BuildError, BuildErrorKind};
 pub use spec::{BundleSpec, EventSpec};
+pub use typed::{
+    Change, DefAsset, DefBundle, DefRun, DefTest, PefBundle, PefOperation, PefThreat, Producer,
+    RiskFactors, SpecBuilder,
+};
 
 use std::collections::BTreeMap;
 use std::io::{Read, Seek, Write};

@@ -17,5 +17,7 @@ mod zip_format;
 
 pub use error::{ContainerError, ContainerErrorKind};
 pub use names::{check_entry_set, check_name, cmp_expected, deflate_allowed, EntryClass};
-pub use reader::{Container, EntryDigest, EntryInfo, Method, RATIO_THRESHOLD_BYTES};
+pub use reader::{
+    read_entry_data, Container, EntryDigest, EntryInfo, Method, RATIO_THRESHOLD_BYTES,
+};
 pub use writer::{ContainerWriter, EntryCrc, WriteError, DEFLATE_LEVEL};

@@ -153,28 +153,7 @@ impl<R: Read + Seek> Container<R> {
             .entries
             .get(index)
             .ok_or_else(|| ContainerError::new(Kind::MissingEntry))?;
-        let crc_err = || ContainerError::new(Kind::Crc).with_entry(entry.name.as_bytes());
-        self.source
-            .seek(SeekFrom::Start(entry.data_offset))
-            .map_err(|_| crc_err().at(entry.data_offset))?;
-        let mut data = (&mut self.source).take(entry.compressed_size);
-        let mut out = Output::new(sink, entry.uncompressed_size);
-        let consumed = match entry.method {
-            Method::Stored => copy_stored(&mut data, &mut out),
-            Method::Deflated => copy_inflated(&mut data, &mut out),
-        }
-        .ok_or_else(crc_err)?;
-        // spec: bundle-v0 §2.4.3 item 8.
-        if consumed != entry.compressed_size
-            || out.written != entry.uncompressed_size
-            || out.crc.clone().finalize() != entry.crc32
-        {
-            return Err(crc_err());
-        }
-        Ok(EntryDigest {
-            sha256: Sha256Digest::from_bytes(out.sha256.finalize().into()),
-            size: out.written,
-        })
+        read_entry_data(&mut self.source, entry, sink)
     }
 
     /// Reads entry `index` into memory, as [`Container::read_entry`] does, when its
@@ -196,6 +175,41 @@ impl<R: Read + Seek> Container<R> {
         self.read_entry(index, &mut bytes)?;
         Ok(bytes)
     }
+}
+
+/// Reads out the data of `entry`, an entry of a [`Container`] that opened the same bytes, from
+/// `source` into `sink`, checking bundle-v0 §2.4.3 item 8 exactly as [`Container::read_entry`]
+/// does (which calls it), and returns its SHA-256 and size.
+///
+/// For hosts that read entries on several handles at once (an [`crate::verify::ArtifactHasher`]):
+/// the core itself stays single-threaded. Errors are `zip.crc` naming the entry.
+pub fn read_entry_data<R: Read + Seek>(
+    source: &mut R,
+    entry: &EntryInfo,
+    sink: &mut impl Write,
+) -> Result<EntryDigest, ContainerError> {
+    let crc_err = || ContainerError::new(Kind::Crc).with_entry(entry.name.as_bytes());
+    source
+        .seek(SeekFrom::Start(entry.data_offset))
+        .map_err(|_| crc_err().at(entry.data_offset))?;
+    let mut data = source.take(entry.compressed_size);
+    let mut out = Output::new(sink, entry.uncompressed_size);
+    let consumed = match entry.method {
+        Method::Stored => copy_stored(&mut data, &mut out),
+        Method::Deflated => copy_inflated(&mut data, &mut out),
+    }
+    .ok_or_else(crc_err)?;
+    // spec: bundle-v0 §2.4.3 item 8.
+    if consumed != entry.compressed_size
+        || out.written != entry.uncompressed_size
+        || out.crc.clone().finalize() != entry.crc32
+    {
+        return Err(crc_err());
+    }
+    Ok(EntryDigest {
+        sha256: Sha256Digest::from_bytes(out.sha256.finalize().into()),
+        size: out.written,
+    })
 }
 
 /// Reads `buf.len()` bytes at `offset`; any failure is `kind` at that offset.

@@ -92,20 +92,21 @@ impl TrustFileError {
     /// The code of every trust file error (exit 4, never part of a verdict).
     pub const CODE: &'static str = "trust.file";
 
-    /// The underlying primitive code, when there is one (`jcs.*`, `key.*`).
+    /// The detail of trust-v0.md §3.4: the underlying `jcs.*` or `key.*` code, or the name of
+    /// the rule broken (`schema`, `keyid_mismatch`, `sig.scheme_mismatch`, `window`,
+    /// `duplicate_keyid`, `threshold`). Always present; an `Option` for callers that print it.
     pub fn detail(&self) -> Option<&'static str> {
-        match self {
-            TrustFileError::Json(err) => Some(err.code()),
-            TrustFileError::Key { source, .. } => Some(source.code()),
-            TrustFileError::UnknownScheme { .. } => Some("key.unknown_scheme"),
-            TrustFileError::Schema { .. }
-            | TrustFileError::KeyidMismatch { .. }
-            | TrustFileError::SchemeNotAllowed { .. }
-            | TrustFileError::WindowOrder { .. }
-            | TrustFileError::DuplicateKeyid { .. }
-            | TrustFileError::ThresholdUnreachable { .. }
-            | TrustFileError::RsaBarePem => None,
-        }
+        Some(match self {
+            TrustFileError::Json(err) => err.code(),
+            TrustFileError::Key { source, .. } => source.code(),
+            TrustFileError::Schema { .. } | TrustFileError::UnknownScheme { .. } => "schema",
+            TrustFileError::KeyidMismatch { .. } => "keyid_mismatch",
+            TrustFileError::SchemeNotAllowed { .. } => "sig.scheme_mismatch",
+            TrustFileError::WindowOrder { .. } => "window",
+            TrustFileError::DuplicateKeyid { .. } => "duplicate_keyid",
+            TrustFileError::ThresholdUnreachable { .. } => "threshold",
+            TrustFileError::RsaBarePem => "key.unsupported_algorithm",
+        })
     }
 }
 

@@ -11,6 +11,7 @@ use crate::bundle::{check_entry_set, Container, ContainerError, EntryClass, Entr
 use crate::error::Coded;
 use crate::limits::Limits;
 use crate::verdict::{Check, Severity, Step};
+use crate::verify::ArtifactHasher;
 
 /// The manifest entry name.
 pub(crate) const MANIFEST: &str = "manifest.json";
@@ -54,16 +55,29 @@ impl Loaded {
     }
 }
 
-/// Runs step 1; the one failing check when the container is rejected.
+/// Runs step 1; the one failing check when the container is rejected. With a `hasher`, the
+/// artifacts' data is read out by the host (all of it, before the walk); the walk and the order of
+/// reports are the same either way.
 pub(crate) fn load<R: Read + Seek>(
     source: R,
     len: u64,
     limits: &Limits,
+    hasher: Option<&dyn ArtifactHasher>,
 ) -> Result<Loaded, Box<Check>> {
     let mut container = Container::open(source, len, limits).map_err(failure)?;
     let mut loaded = Loaded::default();
     let entries = container.entries().to_vec();
+    let artifacts: Vec<_> = entries
+        .iter()
+        .filter(|e| EntryClass::of(&e.name) == Some(EntryClass::Artifact))
+        .cloned()
+        .collect();
+    let mut hashed = hasher
+        .map(|h| h.hash_artifacts(&artifacts))
+        .unwrap_or_default()
+        .into_iter();
     for (index, entry) in entries.iter().enumerate() {
+        let is_artifact = EntryClass::of(&entry.name) == Some(EntryClass::Artifact);
         let max = match EntryClass::of(&entry.name) {
             Some(EntryClass::Manifest) => Some(limits.bundle_max_manifest_bytes),
             Some(EntryClass::Journal) => Some(limits.bundle_max_journal_bytes),
@@ -81,10 +95,13 @@ pub(crate) fn load<R: Read + Seek>(
                 loaded.small.insert(entry.name.clone(), bytes);
             }
             _ => {
-                let digest = container
-                    .read_entry(index, &mut io::sink())
-                    .map_err(failure)?;
-                if EntryClass::of(&entry.name) == Some(EntryClass::Artifact) {
+                let precomputed = if is_artifact { hashed.next() } else { None };
+                let digest = match precomputed {
+                    Some(result) => result,
+                    None => container.read_entry(index, &mut io::sink()),
+                }
+                .map_err(failure)?;
+                if is_artifact {
                     loaded.artifacts.insert(entry.name.clone(), digest);
                 }
             }

@@ -9,6 +9,7 @@
 
 pub(crate) mod container;
 pub(crate) mod content;
+mod hasher;
 pub(crate) mod judgement;
 pub(crate) mod signatures;
 
@@ -22,6 +23,7 @@ use crate::time::Timestamp;
 use crate::trust::Trust;
 use crate::verdict::{exit_code, primary_code, Check, Outcome, Severity, Step};
 
+pub use hasher::ArtifactHasher;
 pub use judgement::policy_digest;
 
 /// Everything a verification needs besides the bundle: all inputs, no clock.
@@ -160,9 +162,21 @@ pub fn verify_bundle_with_evidence<R: Read + Seek>(
     len: u64,
     inputs: &VerifyInputs<'_>,
 ) -> (Verdict, Evidence) {
+    verify_bundle_hashed(source, len, inputs, None)
+}
+
+/// [`verify_bundle_with_evidence`] with the artifacts' data read out by the host's `hasher`
+/// (for example on several threads), or by the core in place when `None`. The verdict is the one
+/// the core gives without a hasher, provided the hasher reads the same bytes as `source`.
+pub fn verify_bundle_hashed<R: Read + Seek>(
+    source: R,
+    len: u64,
+    inputs: &VerifyInputs<'_>,
+    hasher: Option<&dyn ArtifactHasher>,
+) -> (Verdict, Evidence) {
     let mut checks = Vec::new();
     let mut evidence = Evidence::default();
-    run(source, len, inputs, &mut checks, &mut evidence);
+    run(source, len, inputs, hasher, &mut checks, &mut evidence);
     (Verdict::from_checks(checks), evidence)
 }
 
@@ -274,11 +288,12 @@ fn run<R: Read + Seek>(
     source: R,
     len: u64,
     inputs: &VerifyInputs<'_>,
+    hasher: Option<&dyn ArtifactHasher>,
     checks: &mut Vec<Check>,
     evidence: &mut Evidence,
 ) {
     // 1. container: headers, then every entry's data, then the entry set; a failure stops.
-    let loaded = match container::load(source, len, inputs.limits) {
+    let loaded = match container::load(source, len, inputs.limits, hasher) {
         Ok(loaded) => loaded,
         Err(check) => {
             checks.push(*check);

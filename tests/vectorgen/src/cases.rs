@@ -29,41 +29,43 @@ pub struct Case {
     pub make: fn(&Ctx<'_>) -> Vector,
 }
 
-const VALID: (&str, &str, u8) = ("VALID", "ok", 0);
+pub(crate) const VALID: (&str, &str, u8) = ("VALID", "ok", 0);
 
-fn invalid(code: &'static str) -> (&'static str, &'static str, u8) {
+pub(crate) fn invalid(code: &'static str) -> (&'static str, &'static str, u8) {
     ("INVALID", code, 1)
 }
 
-const P1: &str = "producer-ed25519-1";
-const P2: &str = "producer-ed25519-2";
-const P3: &str = "producer-p256-1";
-const A1: &str = "approver-p256-1";
-const A2: &str = "approver-ed25519-1";
+pub(crate) const P1: &str = "producer-ed25519-1";
+pub(crate) const P2: &str = "producer-ed25519-2";
+pub(crate) const P3: &str = "producer-p256-1";
+pub(crate) const A1: &str = "approver-p256-1";
+pub(crate) const A2: &str = "approver-ed25519-1";
 
 /// Trust holding `producer-ed25519-1` as producer, threshold 1.
-fn t1(ctx: &Ctx<'_>) -> Vec<u8> {
+pub(crate) fn t1(ctx: &Ctx<'_>) -> Vec<u8> {
     trust(ctx.keys, &[producer(P1)], 1)
 }
 
 /// Trust holding P1 as producer and both approvers.
-fn t_approvers(ctx: &Ctx<'_>) -> Vec<u8> {
+pub(crate) fn t_approvers(ctx: &Ctx<'_>) -> Vec<u8> {
     trust(ctx.keys, &[producer(P1), approver(A1), approver(A2)], 1)
 }
 
-fn vector(bundle: Vec<u8>, trust: Vec<u8>) -> Vector {
+pub(crate) fn vector(bundle: Vec<u8>, trust: Vec<u8>) -> Vector {
     Vector {
         bundle,
         trust,
         receipt: false,
         at: AT,
         policy: None,
+        subject: None,
+        detail: None,
     }
 }
 
 /// The receipt (receipt-v0.md §3) of journal line `seq` of base 0001's bundle, as extracted by
 /// `clyra_core::receipt::extract`, parsed.
-fn base_receipt(ctx: &Ctx<'_>, seq: u64) -> Value {
+pub(crate) fn base_receipt(ctx: &Ctx<'_>, seq: u64) -> Value {
     let b = base(ctx).write();
     let r = clyra_core::receipt::extract(
         std::io::Cursor::new(&b),
@@ -76,7 +78,7 @@ fn base_receipt(ctx: &Ctx<'_>, seq: u64) -> Value {
 }
 
 /// A receipt vector: `receipt.json` holding `receipt`, trusted as 0001.
-fn receipt_vector(receipt: Vec<u8>, trust: Vec<u8>) -> Vector {
+pub(crate) fn receipt_vector(receipt: Vec<u8>, trust: Vec<u8>) -> Vector {
     Vector {
         receipt: true,
         ..vector(receipt, trust)
@@ -84,19 +86,19 @@ fn receipt_vector(receipt: Vec<u8>, trust: Vec<u8>) -> Vector {
 }
 
 /// The receipt of base 0001's line `seq`, edited by `f`, written canonically, trusted as 0001.
-fn receipt_mutated(ctx: &Ctx<'_>, seq: u64, f: impl FnOnce(&mut Value)) -> Vector {
+pub(crate) fn receipt_mutated(ctx: &Ctx<'_>, seq: u64, f: impl FnOnce(&mut Value)) -> Vector {
     let mut r = base_receipt(ctx, seq);
     f(&mut r);
     receipt_vector(canon(&r), t1(ctx))
 }
 
 /// The DEF base bundle (vector 0001) taken apart.
-fn base(ctx: &Ctx<'_>) -> Parts {
+pub(crate) fn base(ctx: &Ctx<'_>) -> Parts {
     Parts::open(&build(ctx, &def_spec(ctx), Build::default()))
 }
 
 /// Base 0001 mutated by `f`, written by the deterministic writer, trusted as 0001.
-fn mutate(ctx: &Ctx<'_>, f: impl FnOnce(&mut Parts, &Ctx<'_>)) -> Vector {
+pub(crate) fn mutate(ctx: &Ctx<'_>, f: impl FnOnce(&mut Parts, &Ctx<'_>)) -> Vector {
     let mut p = base(ctx);
     f(&mut p, ctx);
     vector(p.write(), t1(ctx))
@@ -123,12 +125,12 @@ fn pos(entries: &[RawEntry], name: &str) -> usize {
         .unwrap_or_else(|| panic!("no entry {name}"))
 }
 
-fn sig_name(p: &Parts) -> String {
+pub(crate) fn sig_name(p: &Parts) -> String {
     p.first("signatures/")
 }
 
 /// The producer envelope as JSON, edited, written back (unsigned change).
-fn edit_envelope_json(p: &mut Parts, f: impl FnOnce(&mut Value)) {
+pub(crate) fn edit_envelope_json(p: &mut Parts, f: impl FnOnce(&mut Value)) {
     let name = sig_name(p);
     let mut env = parse(p.get(&name));
     f(&mut env);
@@ -137,7 +139,7 @@ fn edit_envelope_json(p: &mut Parts, f: impl FnOnce(&mut Value)) {
 
 /// A bundle with approvals: `required`, approvals by the listed (key, sso_sub), each payload
 /// edited by `edit`.
-fn with_approvals(
+pub(crate) fn with_approvals(
     ctx: &Ctx<'_>,
     required: u32,
     approvers: &[(&str, &str)],
@@ -177,7 +179,7 @@ fn with_approvals(
 /// Vector 0006's bundle with its approval file replaced by one whose payload `edit` changes;
 /// the manifest's digest for it is updated and the bundle re-signed, so that only the approval
 /// rule under test fails.
-fn approval_mutated(ctx: &Ctx<'_>, edit: fn(&mut Value)) -> Vector {
+pub(crate) fn approval_mutated(ctx: &Ctx<'_>, edit: fn(&mut Value)) -> Vector {
     let mut p = Parts::open(&with_approvals(
         ctx,
         1,
@@ -196,10 +198,7 @@ fn approval_mutated(ctx: &Ctx<'_>, edit: fn(&mut Value)) -> Vector {
         &change,
         edit,
     );
-    let digest = prefixed(&file.envelope);
-    p.set("approvals/0001.dsse.json", file.envelope);
-    p.edit_manifest(|m| m["approvals"]["entries"][0]["digest"] = json!(digest));
-    p.resign(ctx.keys);
+    p.replace_approval(ctx.keys, 0, file.envelope);
     vector(p.write(), t_approvers(ctx))
 }
 
@@ -211,7 +210,7 @@ fn policy_bundle(ctx: &Ctx<'_>) -> Vec<u8> {
     build(ctx, &spec, Build::default())
 }
 
-fn cosigned(ctx: &Ctx<'_>, signers: Vec<&'static str>) -> Vec<u8> {
+pub(crate) fn cosigned(ctx: &Ctx<'_>, signers: Vec<&'static str>) -> Vec<u8> {
     build(
         ctx,
         &def_spec(ctx),
@@ -228,7 +227,7 @@ fn off_by_one(d: &str) -> String {
     format!("{head}{}", if last == "0" { "1" } else { "0" })
 }
 
-/// Every case, in creation order: case `i` (from 0) is vector `i + 1`.
+/// Every case, in creation order: case `i` (from 0) is vector `i + 1` (0102 on: `pins.rs`).
 #[allow(clippy::too_many_lines)]
 pub fn cases() -> Vec<Case> {
     vec![
@@ -1126,6 +1125,11 @@ pub fn cases() -> Vec<Case> {
             }),
         },
     ]
+    .into_iter()
+    .chain(crate::pins::cases())
+    .chain(crate::rsa_cases::cases())
+    .chain(crate::coverage::cases())
+    .collect()
 }
 
 fn join(lines: &[Vec<u8>]) -> Vec<u8> {

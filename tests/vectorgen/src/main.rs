@@ -18,6 +18,10 @@
 )]
 
 mod cases;
+mod coverage;
+mod pins;
+mod rsa_cases;
+mod rsa_keys;
 mod zip;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -76,8 +80,8 @@ pub fn parse(bytes: &[u8]) -> Value {
     serde_json::from_slice(bytes).unwrap()
 }
 
-/// The loaded signing keys, by name.
-pub struct Keys(BTreeMap<String, SigningKey>);
+/// The loaded signing keys, by name, and the RSA keys (signed by vectorgen alone).
+pub struct Keys(BTreeMap<String, SigningKey>, pub rsa_keys::RsaKeys);
 
 impl Keys {
     /// Reads every key of `dir`, creating (once) the ones that do not exist yet from the seed
@@ -103,7 +107,7 @@ impl Keys {
                 SigningKey::from_pkcs8_pem(&pem).unwrap(),
             );
         }
-        Keys(map)
+        Keys(map, rsa_keys::RsaKeys::load(dir, create))
     }
 
     /// The key named `name`.
@@ -214,6 +218,30 @@ impl Parts {
             .data = data;
     }
 
+    /// Inserts an entry among the entries of its folder (`keys/`, …) at its name-order place.
+    pub fn insert_sorted(&mut self, name: &str, method: Method, data: Vec<u8>) {
+        let folder = &name[..=name.find('/').unwrap()];
+        let at = self
+            .0
+            .iter()
+            .position(|e| e.name.starts_with(folder) && e.name.as_str() > name)
+            .or_else(|| {
+                self.0
+                    .iter()
+                    .rposition(|e| e.name.starts_with(folder))
+                    .map(|i| i + 1)
+            })
+            .unwrap_or_else(|| panic!("no entry in {folder}"));
+        self.0.insert(
+            at,
+            Entry {
+                name: name.to_owned(),
+                method,
+                data,
+            },
+        );
+    }
+
     /// Removes the entry `name`.
     pub fn remove(&mut self, name: &str) {
         let before = self.0.len();
@@ -253,11 +281,29 @@ impl Parts {
             .collect()
     }
 
+    /// The producer Statement (bundle-v0.md §6.4) over the current manifest bytes.
+    pub fn statement(&self, signed_at: &Value, scheme: &str) -> Value {
+        let manifest_bytes = self.get("manifest.json");
+        let m = parse(manifest_bytes);
+        json!({
+            "_type": "https://in-toto.io/Statement/v1",
+            "subject": [{"name": "manifest.json",
+                         "digest": {"sha256": hex::encode(sha256(manifest_bytes))}}],
+            "predicateType": format!("https://clyra.dev/{}", m["format"].as_str().unwrap()),
+            "predicate": {
+                "bundle_id": m["bundle_id"],
+                "merkle_root": m["merkle"]["root"],
+                "journal_head": m["journal"]["head"],
+                "signed_at": signed_at,
+                "role": "producer",
+                "scheme": scheme,
+            }
+        })
+    }
+
     /// Re-signs every producer envelope over the current manifest bytes, the statement edited by
     /// `edit` and wrapped with `payload_type`.
     pub fn resign_with(&mut self, keys: &Keys, payload_type: &str, edit: impl Fn(&mut Value)) {
-        let manifest_bytes = self.get("manifest.json").to_vec();
-        let m = parse(&manifest_bytes);
         let names: Vec<String> = self
             .0
             .iter()
@@ -273,24 +319,23 @@ impl Parts {
             let key = keys.by_hex(hex);
             let old = Envelope::decode(self.get(&name), &Limits::default()).unwrap();
             let old_statement = parse(&old.payload);
-            let mut statement = json!({
-                "_type": "https://in-toto.io/Statement/v1",
-                "subject": [{"name": "manifest.json",
-                             "digest": {"sha256": hex::encode(sha256(&manifest_bytes))}}],
-                "predicateType": format!("https://clyra.dev/{}", m["format"].as_str().unwrap()),
-                "predicate": {
-                    "bundle_id": m["bundle_id"],
-                    "merkle_root": m["merkle"]["root"],
-                    "journal_head": m["journal"]["head"],
-                    "signed_at": old_statement["predicate"]["signed_at"],
-                    "role": "producer",
-                    "scheme": key.scheme().as_str(),
-                }
-            });
+            let mut statement = self.statement(
+                &old_statement["predicate"]["signed_at"],
+                key.scheme().as_str(),
+            );
             edit(&mut statement);
             let envelope = dsse::sign(payload_type, &canon(&statement), key);
             self.set(&name, envelope.encode());
         }
+    }
+
+    /// Replaces approval file `index` (from 0) by `envelope`, records its digest in the manifest
+    /// and re-signs, so that only the approval rule under test can fail.
+    pub fn replace_approval(&mut self, keys: &Keys, index: usize, envelope: Vec<u8>) {
+        let digest = prefixed(&envelope);
+        self.set(&format!("approvals/{:04}.dsse.json", index + 1), envelope);
+        self.edit_manifest(|m| m["approvals"]["entries"][index]["digest"] = json!(digest));
+        self.resign(keys);
     }
 
     /// Re-signs every producer envelope over the current manifest.
@@ -388,14 +433,13 @@ pub fn pef_spec(ctx: &Ctx<'_>) -> Value {
 /// The artifact of the DEF bases (`artifacts/run_results.json`).
 pub const RUN_RESULTS: &[u8] = b"{\"metadata\":{\"dbt_version\":\"1.11.2\"},\"results\":[{\"unique_id\":\"model.shop.orders\",\"status\":\"success\",\"rows_affected\":1842}],\"elapsed_time\":31.2}\n";
 
-/// An approval envelope by `key` for `change`, with the payload edited by `edit`.
-pub fn approval(
-    key: &SigningKey,
+/// An approval payload (approval-v0.md §3) for `change`, edited by `edit`.
+pub fn approval_payload(
     sso_sub: &str,
     nonce: &str,
     change: &Value,
     edit: impl FnOnce(&mut Value),
-) -> ApprovalFile {
+) -> Vec<u8> {
     let mut payload = json!({
         "type": "https://clyra.dev/approval/v0",
         "sso_sub": sso_sub,
@@ -407,8 +451,20 @@ pub fn approval(
         "expires_at": "2026-11-21T08:30:00Z",
     });
     edit(&mut payload);
+    canon(&payload)
+}
+
+/// An approval envelope by `key` for `change`, with the payload edited by `edit`.
+pub fn approval(
+    key: &SigningKey,
+    sso_sub: &str,
+    nonce: &str,
+    change: &Value,
+    edit: impl FnOnce(&mut Value),
+) -> ApprovalFile {
+    let payload = approval_payload(sso_sub, nonce, change, edit);
     ApprovalFile {
-        envelope: dsse::sign(APPROVAL_PAYLOAD_TYPE, &canon(&payload), key).encode(),
+        envelope: dsse::sign(APPROVAL_PAYLOAD_TYPE, &payload, key).encode(),
         nonce: nonce.to_owned(),
     }
 }
@@ -525,6 +581,10 @@ pub struct Vector {
     pub at: &'static str,
     /// `policy.json`, when given.
     pub policy: Option<Vec<u8>>,
+    /// `expected.json` `subject` (conformance.md §2.5), when the vector pins it.
+    pub subject: Option<String>,
+    /// `expected.json` `detail` of an ERROR (conformance.md §2.5), when the vector pins it.
+    pub detail: Option<&'static str>,
 }
 
 /// The files of one vector folder.
@@ -549,10 +609,15 @@ fn files_of(case: &cases::Case, ctx: &Ctx<'_>) -> BTreeMap<String, Vec<u8>> {
     }
     files.insert("args.json".to_owned(), canon(&args));
     let (outcome, primary, exit) = case.expected;
-    files.insert(
-        "expected.json".to_owned(),
-        canon(&json!({"outcome": outcome, "primary": primary, "exit": exit})),
-    );
+    let mut expected = json!({"outcome": outcome, "primary": primary, "exit": exit});
+    if let Some(subject) = v.subject {
+        expected["subject"] = json!(subject);
+    }
+    if let Some(detail) = v.detail {
+        assert_eq!(outcome, "ERROR", "a detail is pinned for ERROR only");
+        expected["detail"] = json!(detail);
+    }
+    files.insert("expected.json".to_owned(), canon(&expected));
     assert!(case.readme.is_ascii() && !case.readme.contains('\n'));
     files.insert(
         "README".to_owned(),

@@ -19,8 +19,7 @@ const CodeFile = "trust.file"
 
 // Details of trust.file that are not jcs.* or key.* codes (trust-v0.md §3.1 items 2–5, §4.2).
 const (
-	DetailSchema         = "schema"                     // item 2: the schema
-	DetailTime           = "time"                       // item 2: a timestamp that is not a valid time
+	DetailSchema         = "schema"                     // item 2: the schema, or a timestamp that is not a valid time
 	DetailKeyIDMismatch  = "keyid_mismatch"             // item 3: keyid is not the key's
 	DetailSchemeMismatch = sig.CodeSchemeMismatch       // item 3: scheme not allowed for the key (2.3)
 	DetailWindow         = "window"                     // item 3: not_before > not_after
@@ -164,7 +163,7 @@ func parseJSON(data []byte, lim limits.Limits) (*Trust, *FileError) {
 	for i, it := range items {
 		for _, f := range []string{"not_before", "not_after", "revoked_at"} {
 			if ts, ok := it.Get(f); ok && !timefmt.Valid(ts.AsString()) {
-				return nil, &FileError{Detail: DetailTime, Key: i, Msg: f + " " + ts.AsString() + " is not a valid time"}
+				return nil, &FileError{Detail: DetailSchema, Key: i, Msg: f + " " + ts.AsString() + " is not a valid time"}
 			}
 		}
 	}

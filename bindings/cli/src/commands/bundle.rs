@@ -16,6 +16,7 @@ use serde_json::json;
 
 use crate::exit::Exit;
 use crate::output::{Format, Problem, CODE_EXISTS, CODE_IO, CODE_USAGE};
+use crate::progress::{Counted, Progress};
 use crate::{atomic, clock, Context};
 
 /// Arguments of `clyra bundle`.
@@ -90,14 +91,14 @@ pub struct BuildArgs {
 /// Runs `clyra bundle …`.
 pub fn run(args: &BundleArgs, cx: &mut Context<'_>) -> Exit {
     match &args.command {
-        BundleCommand::Build(build) => match run_build(build, cx.format) {
+        BundleCommand::Build(build) => match run_build(build, cx.format, cx.stderr_is_terminal) {
             Ok(report) => cx.print(&report, Exit::Ok),
             Err(problem) => cx.fail(&problem),
         },
     }
 }
 
-fn run_build(args: &BuildArgs, format: Format) -> Result<String, Problem> {
+fn run_build(args: &BuildArgs, format: Format, progress_bar: bool) -> Result<String, Problem> {
     let limits = Limits::default();
     let spec_bytes = read(&args.spec)?;
     let spec = BundleSpec::parse(&spec_bytes, &limits)
@@ -116,14 +117,27 @@ fn run_build(args: &BuildArgs, format: Format) -> Result<String, Problem> {
                 .map_err(|e| Problem::new(e.code(), format!("{}: {e}", path.display())))
         })
         .collect::<Result<Vec<_>, _>>()?;
-    let mut artifacts = Vec::with_capacity(args.artifact.len());
+    let mut files = Vec::with_capacity(args.artifact.len());
     for pair in &args.artifact {
         let (name, path) = pair.split_once('=').ok_or_else(|| {
             Problem::new(CODE_USAGE, format!("--artifact `{pair}` is not NAME=PATH"))
         })?;
         let file = File::open(path).map_err(|e| io_problem(Path::new(path), &e, "read"))?;
-        artifacts.push(Artifact::new(name, BufReader::new(file)));
+        let size = file.metadata().map_or(0, |m| m.len());
+        files.push((name, file, size));
     }
+    // The builder reads each artifact twice (hash, then write: bundle-v0.md §9.2).
+    let total = files
+        .iter()
+        .map(|(_, _, size)| size.saturating_mul(2))
+        .sum();
+    let progress = Progress::new("building ", total, progress_bar);
+    let artifacts = files
+        .into_iter()
+        .map(|(name, file, _)| {
+            Artifact::new(name, Counted::new(BufReader::new(file), progress.counter()))
+        })
+        .collect();
     let mut approvals = Vec::with_capacity(args.approval.len());
     for pair in &args.approval {
         let (path, nonce) = pair.rsplit_once('=').ok_or_else(|| {
@@ -145,9 +159,11 @@ fn run_build(args: &BuildArgs, format: Format) -> Result<String, Problem> {
         signers: &signers,
         signed_at: &signed_at,
     };
-    let report = atomic::write_streamed(&args.out, 0o644, args.force, |file| {
-        build_bundle(&spec, inputs, file, &limits)
-            .map_err(|e| Problem::new(e.code(), e.to_string()))
+    let report = progress.run(|| {
+        atomic::write_streamed(&args.out, 0o644, args.force, |file| {
+            build_bundle(&spec, inputs, file, &limits)
+                .map_err(|e| Problem::new(e.code(), e.to_string()))
+        })
     })?;
     Ok(match format {
         Format::Human => format!(

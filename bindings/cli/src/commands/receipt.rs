@@ -147,7 +147,11 @@ fn run_verify(args: &VerifyReceiptArgs, cx: &mut Context<'_>) -> Exit {
     let trust = match Trust::parse(&trust_bytes, &limits) {
         Ok(trust) => trust,
         Err(err) => {
-            return cx.fail(&Problem::new(err.code(), err.to_string()).in_source(&trust_source))
+            return cx.fail(
+                &Problem::new(err.code(), err.to_string())
+                    .with_detail(err.detail())
+                    .in_source(&trust_source),
+            )
         }
     };
     let at_text = args.at.clone().unwrap_or_else(crate::clock::now_utc);

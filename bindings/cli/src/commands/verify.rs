@@ -15,11 +15,13 @@ use clyra_core::jcs::{self, Value};
 use clyra_core::time::Timestamp;
 use clyra_core::trust::Trust;
 use clyra_core::verdict::Severity;
-use clyra_core::verify::{policy_digest, verify_bundle_with_evidence, Verdict, VerifyInputs};
+use clyra_core::verify::{policy_digest, verify_bundle_hashed, Verdict, VerifyInputs};
 use clyra_core::{Coded, Limits};
 
 use crate::exit::Exit;
+use crate::hasher::ParallelHasher;
 use crate::output::{Format, Problem, Source, CODE_IO, CODE_USAGE};
+use crate::progress::Progress;
 use crate::Context;
 
 /// Arguments of `clyra verify`.
@@ -45,6 +47,15 @@ pub struct VerifyArgs {
     /// the lineage tree (human: after the checks; JSON: an `audit` member)
     #[arg(long)]
     pub auditor: bool,
+
+    /// Threads that hash artifacts in parallel (default: the number of cores, at most 8)
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub jobs: Option<u16>,
+}
+
+/// The default number of hashing threads: the cores available, at most 8.
+fn default_jobs() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get().min(8))
 }
 
 /// Runs `clyra verify`.
@@ -58,7 +69,11 @@ pub fn run(args: &VerifyArgs, cx: &mut Context<'_>) -> Exit {
     let trust = match Trust::parse(&trust_bytes, &limits) {
         Ok(trust) => trust,
         Err(err) => {
-            return cx.fail(&Problem::new(err.code(), err.to_string()).in_source(&trust_source))
+            return cx.fail(
+                &Problem::new(err.code(), err.to_string())
+                    .with_detail(err.detail())
+                    .in_source(&trust_source),
+            )
         }
     };
     let at_text = args.at.clone().unwrap_or_else(crate::clock::now_utc);
@@ -105,7 +120,13 @@ pub fn run(args: &VerifyArgs, cx: &mut Context<'_>) -> Exit {
         schemas: &schemas,
         limits: &limits,
     };
-    let (verdict, evidence) = verify_bundle_with_evidence(BufReader::new(file), len, &inputs);
+    // The core reads headers and small entries on one handle; the host hashes artifacts on
+    // `jobs` threads over the same open file (docs/architecture.md, "Parallel artifact hashing").
+    let jobs = args.jobs.map_or_else(default_jobs, usize::from);
+    let progress = Progress::new("verifying", len, cx.stderr_is_terminal);
+    let hasher = ParallelHasher::new(&file, jobs, progress.counter());
+    let (verdict, evidence) =
+        progress.run(|| verify_bundle_hashed(BufReader::new(&file), len, &inputs, Some(&hasher)));
     let report = args
         .auditor
         .then(|| audit(&verdict, evidence.manifest.as_ref(), &evidence.approvals));

@@ -68,6 +68,13 @@ func verdictError(stdout io.Writer, code string) int {
 }
 
 // readFile reads at most max+1 bytes, so that an oversized input is reported by its parser.
+// trustFileError prints the conformance.md §6.6 shape for `trust.file` with its detail
+// (trust-v0.md §3.4) and returns exit 4.
+func trustFileError(stdout io.Writer, detail string) int {
+	fmt.Fprintf(stdout, "{\"outcome\":\"ERROR\",\"primary\":%s,\"exit\":4,\"checks\":[],\"detail\":%s}\n", strconv.Quote(codeTrustFile), strconv.Quote(detail))
+	return 4
+}
+
 func readFile(path string, max int64) ([]byte, error) {
 	f, err := os.Open(path)
 	if err != nil {

@@ -35,7 +35,7 @@ func runReceiptVerify(args []string, stdout, stderr io.Writer) int {
 	tr, ferr := trust.Parse(trustBytes, lim)
 	if ferr != nil {
 		fmt.Fprintln(stderr, ferr)
-		return verdictError(stdout, codeTrustFile)
+		return trustFileError(stdout, ferr.Detail)
 	}
 	v := verify.Receipt(receipt, tr, a.at, lim)
 	fmt.Fprintf(stdout, "%s\n", v.JSON())

@@ -96,7 +96,7 @@ func runVerify(args []string, stdout, stderr io.Writer) int {
 	tr, ferr := trust.Parse(trustBytes, lim)
 	if ferr != nil {
 		fmt.Fprintln(stderr, ferr)
-		return verdictError(stdout, codeTrustFile)
+		return trustFileError(stdout, ferr.Detail)
 	}
 	var policy []byte
 	if a.hasPolicy {

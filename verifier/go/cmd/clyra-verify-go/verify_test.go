@@ -32,7 +32,7 @@ func TestVerifyCommand(t *testing.T) {
 		want string // the whole line when an ERROR shape; else the expected primary
 		exit int
 	}{
-		{"bad trust", []string{"verify", write(t, "PK"), "--trust", write(t, `{"version":0}`), "--at", at}, errShape("trust.file"), 4},
+		{"bad trust", []string{"verify", write(t, "PK"), "--trust", write(t, `{"version":0}`), "--at", at}, `{"outcome":"ERROR","primary":"trust.file","exit":4,"checks":[],"detail":"schema"}`, 4},
 		{"bad policy", []string{"verify", write(t, "PK"), "--trust", trustPath, "--at", at, "--policy", write(t, `{"a":1,"a":2}`)}, errShape("policy.file"), 4},
 		{"policy not an object", []string{"verify", write(t, "PK"), "--trust", trustPath, "--at", at, "--policy", write(t, `[]`)}, errShape("policy.file"), 4},
 		{"unreadable trust", []string{"verify", write(t, "PK"), "--trust", trustPath + ".absent", "--at", at}, errShape("cli.io"), 4},

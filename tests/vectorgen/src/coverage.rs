@@ -1,0 +1,116 @@
+//! Cases 0126 on: checks of the pipeline that had no vector with their code as primary yet
+//! (conformance.md §4.4: every check has at least one). Append-only like `cases.rs`.
+
+use clyra_core::dsse::IN_TOTO_PAYLOAD_TYPE;
+use serde_json::{json, Value};
+
+use crate::cases::{
+    approval_mutated, edit_envelope_json, invalid, mutate, t_approvers, vector, with_approvals,
+    Case, A1, A2, P1,
+};
+use crate::{approver, producer, trust, Parts, TrustKey};
+
+/// 0006's bundle: one approval by A1, required 1.
+fn one_approval(ctx: &crate::Ctx<'_>) -> Vec<u8> {
+    with_approvals(ctx, 1, &[(A1, "lee.ortiz@acme.example")], |_| {})
+}
+
+/// The cases, numbered after `rsa_cases.rs`.
+#[allow(clippy::too_many_lines)]
+pub fn cases() -> Vec<Case> {
+    vec![
+        Case {
+            slug: "approval-nonce",
+            readme: "0006 with the approval's challenge_nonce not the manifest entry's nonce (digest updated, re-signed): approval-v0.md rule 8, approval.nonce",
+            expected: invalid("approval.nonce"),
+            make: |c| approval_mutated(c, |a| a["challenge_nonce"] = json!("n-00000000000000000000000000000000")),
+        },
+        Case {
+            slug: "approval-payload-hash",
+            readme: "0006 with the approval's payload_hash of another change (digest updated, re-signed): approval-v0.md rule 9, approval.payload_hash",
+            expected: invalid("approval.payload_hash"),
+            make: |c| approval_mutated(c, |a| a["payload_hash"] = json!(format!("sha256:{}", "0".repeat(64)))),
+        },
+        Case {
+            slug: "approval-after-execution",
+            readme: "0006 with approved_at 09:00:30, after journal line 0 (09:00:00) but before created_at: approval-v0.md rule 11, approval.after_execution",
+            expected: invalid("approval.after_execution"),
+            make: |c| approval_mutated(c, |a| a["approved_at"] = json!("2026-11-20T09:00:30Z")),
+        },
+        Case {
+            slug: "approval-payload-schema",
+            readme: "0006 with the approval payload lacking mfa_verified (digest updated, re-signed): not valid against approval-v0 (rule 7), approval.schema",
+            expected: invalid("approval.schema"),
+            make: |c| approval_mutated(c, |a| {
+                a.as_object_mut().unwrap().remove("mfa_verified");
+            }),
+        },
+        Case {
+            slug: "approval-duplicate-approver",
+            readme: "0007 whose two approvals (distinct keys) carry the same sso_sub: rule 16 reports the later one, approval.duplicate_approver",
+            expected: invalid("approval.duplicate_approver"),
+            make: |c| {
+                // The builder refuses duplicates, so 0007 is edited: approval 0002 is re-made
+                // with approval 0001's sso_sub (digest updated, re-signed).
+                let b = with_approvals(c, 2, &[(A1, "lee.ortiz@acme.example"), (A2, "sam.kim@acme.example")], |_| {});
+                let mut p = Parts::open(&b);
+                let m = p.manifest();
+                let nonce = m["approvals"]["entries"][1]["nonce"].as_str().unwrap().to_owned();
+                let file = crate::approval(c.keys.get(A2), "lee.ortiz@acme.example", &nonce, &m["change"], |_| {});
+                p.replace_approval(c.keys, 1, file.envelope);
+                vector(p.write(), t_approvers(c))
+            },
+        },
+        Case {
+            slug: "approval-key-window",
+            readme: "0006 with the approver key's trust window ending before approved_at (08:30): approval-v0.md rule 14, approval.key_window",
+            expected: invalid("approval.key_window"),
+            make: |c| {
+                let extra = [("not_after", "2026-11-20T08:00:00Z")];
+                let t = trust(c.keys, &[producer(P1), TrustKey { name: A1, roles: &["approver"], extra: &extra }], 1);
+                vector(one_approval(c), t)
+            },
+        },
+        Case {
+            slug: "approval-untrusted-warns",
+            readme: "0006 with approvals.required 1 and two approvals, the second by an approver the trust lacks: required met by the first, approval.untrusted is a warning, VALID exit 2",
+            expected: ("VALID", "approval.untrusted", 2),
+            make: |c| {
+                let b = with_approvals(c, 1, &[(A1, "lee.ortiz@acme.example"), (A2, "sam.kim@acme.example")], |_| {});
+                vector(b, trust(c.keys, &[producer(P1), approver(A1)], 1))
+            },
+        },
+        Case {
+            slug: "signature-scheme-unknown",
+            readme: "0001 re-signed with predicate.scheme ed448, a scheme this version does not know: signature.scheme_unknown, INDETERMINATE",
+            expected: ("INDETERMINATE", "signature.scheme_unknown", 3),
+            make: |c| mutate(c, |p, ctx| {
+                p.resign_with(ctx.keys, IN_TOTO_PAYLOAD_TYPE, |s| s["predicate"]["scheme"] = json!("ed448"));
+            }),
+        },
+        Case {
+            slug: "risk-algorithm-unknown",
+            readme: "0001 with risk.algorithm risk/v9 (re-signed): the manifest schema reads only the algorithm, the risk step cannot recompute it, risk.algorithm_unknown INDETERMINATE",
+            expected: ("INDETERMINATE", "risk.algorithm_unknown", 3),
+            make: |c| mutate(c, |p, ctx| {
+                p.edit_manifest(|m| m["risk"]["algorithm"] = json!("risk/v9"));
+                p.resign(ctx.keys);
+            }),
+        },
+        Case {
+            slug: "key-pem-malformed",
+            readme: "0001 with the producer key file holding a PEM block without a body: key.pem_malformed",
+            expected: invalid("key.pem_malformed"),
+            make: |c| mutate(c, |p, _| {
+                let name = p.first("keys/");
+                p.set(&name, b"-----BEGIN PUBLIC KEY-----\n-----END PUBLIC KEY-----\n".to_vec());
+            }),
+        },
+        Case {
+            slug: "dsse-unknown-field",
+            readme: "0001 whose producer envelope has an extra member x: dsse.md section 3 admits no unknown field, dsse.unknown_field",
+            expected: invalid("dsse.unknown_field"),
+            make: |c| mutate(c, |p, _| edit_envelope_json(p, |e| e["x"] = Value::Null)),
+        },
+    ]
+}
