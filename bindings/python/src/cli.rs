@@ -12,13 +12,17 @@ use crate::gil::released;
 pub fn run(py: Python<'_>, args: Vec<String>) -> u8 {
     released(py, || {
         let stdout = io::stdout();
-        let is_terminal = stdout.is_terminal();
-        let exit = clyra_cli::run_with(
+        let terminal = clyra_cli::Terminal {
+            stdout: stdout.is_terminal(),
+            stderr: io::stderr().is_terminal(),
+        };
+        // stderr is not locked for the whole run: a progress bar may draw on it from a thread.
+        let exit = clyra_cli::run_on(
             args,
             &mut io::stdin().lock(),
             &mut stdout.lock(),
-            &mut io::stderr().lock(),
-            is_terminal,
+            &mut io::stderr(),
+            terminal,
         );
         exit.code()
     })
