@@ -9,11 +9,15 @@ fuzz_targets := "jcs_parse dsse_decode bundle_read verify_bundle sql_guard genai
 default:
     @{{just_executable()}} --justfile {{quote(justfile())}} --list --unsorted
 
-# Build and run `clyra demo`: make a key, sign a small in-toto statement, verify it, print the verdict
+# The dbt story on embedded DuckDB: venv, pip install './python[dbt]', the sample project built twice with a schema change, both bundles verified, the auditor view
 demo:
+    bash python/demo.sh
+
+# Run `clyra demo` of the Rust CLI alone: a dbt schema change and an agent tool call sealed, verified, tampering caught
+demo-cli:
     cargo run --release --locked -p clyra-cli -- demo
 
-# Run every test: interop venv and npm modules, cargo test, go test, clippy, rustfmt (each stage prints its time; needs ../shared)
+# Run every test: interop venv and npm modules, cargo test, go test, conformance, the Python package (wheel and sdist), pytest, stubtest, dbt e2e on DuckDB and PostgreSQL, clippy, rustfmt (each stage prints its time; needs ../shared)
 test:
     cargo clippy --version >/dev/null 2>&1 && cargo fmt --version >/dev/null 2>&1 || rustup component add clippy rustfmt
     if [ -f tests/interop/requirements.txt ]; then \
@@ -31,9 +35,15 @@ test:
     bash .ci/stage go-fuzz-brief -- bash -c 'cd verifier/go && go test -run="^$" -fuzz=FuzzParse -fuzztime=5s ./jcs && go test -run="^$" -fuzz=FuzzRead -fuzztime=5s ./container'
     bash .ci/stage jcs-differential -- bash -c 'cargo build -q --locked -p clyra-cli && (cd verifier/go && go build -o "${CARGO_TARGET_DIR:-../../target}/clyra-verify-go" ./cmd/clyra-verify-go) && python3 tests/conformance/jcs_errors.py "${CARGO_TARGET_DIR:-target}/debug/clyra" "${CARGO_TARGET_DIR:-target}/clyra-verify-go"'
     bash .ci/stage vectors-drift -- cargo run -q --locked -p clyra-vectorgen -- --out vectors --check
+    bash .ci/stage python-package -- bash python/ci.sh package
+    bash .ci/stage python-sdist -- bash python/ci.sh sdist
+    bash .ci/stage pytest -- bash python/ci.sh pytest
+    bash .ci/stage stubtest -- bash python/ci.sh stubtest
     bash .ci/stage conformance -- bash -c 'cargo build -q --locked -p clyra-cli && (cd verifier/go && go build -o "${CARGO_TARGET_DIR:-../../target}/clyra-verify-go" ./cmd/clyra-verify-go) && python3 tests/conformance/run.py'
     bash .ci/stage differential -- bash -c 'cargo build -q --locked -p clyra-cli && (cd verifier/go && go build -o "${CARGO_TARGET_DIR:-../../target}/clyra-verify-go" ./cmd/clyra-verify-go) && python3 tests/differential/differential.py --seed 1 --json-cases 2000 --bundle-cases 300 --rust "${CARGO_TARGET_DIR:-target}/debug/clyra" --go "${CARGO_TARGET_DIR:-target}/clyra-verify-go"'
     bash .ci/stage genai-accuracy -- bash -c 'python3 -m venv tests/genai/.data/venv && tests/genai/.data/venv/bin/python tests/genai/build_dataset.py && cargo test --locked -p clyra-core --test genai_accuracy -- --ignored --nocapture'
+    bash .ci/stage e2e-duckdb -- bash python/ci.sh e2e-duckdb
+    bash .ci/stage e2e-postgres -- bash python/ci.sh e2e-postgres
     bash .ci/stage clippy -- cargo clippy --workspace --all-targets --locked -- -D warnings
     bash .ci/stage fmt -- cargo fmt --all --check
 
@@ -50,6 +60,11 @@ sync-schemas:
     cp spec/schemas/*.schema.json core/schemas/
     rm -f verifier/go/schemas/*.schema.json
     cp spec/schemas/*.schema.json verifier/go/schemas/
+
+# Overhead of `clyra dbt build` over plain `dbt build` (sample and 1,000-model projects) and Python vs Rust verify (never run by CI)
+bench-dbt:
+    bash python/ci.sh package
+    python/.venv/bin/python benches/dbt_overhead.py
 
 # Run the criterion benches against their named peers, then print the ratio report (never run by CI)
 bench:

@@ -11,6 +11,7 @@ pub mod audit;
 pub mod build;
 pub mod bundle;
 pub mod crypto;
+pub mod def;
 pub mod digest;
 pub mod dsse;
 pub mod error;

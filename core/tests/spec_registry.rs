@@ -12,6 +12,8 @@ use std::path::Path;
 
 const AREAS: &[&str] = &[
     "jcs",
+    "seal",
+    "ffi",
     "merkle",
     "key",
     "sig",

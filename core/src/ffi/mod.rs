@@ -7,9 +7,11 @@
 //! codes. A failed verification is a `success` whose result is a verdict; `failure` means the call
 //! itself could not run (usage, unusable trust or policy file).
 //!
-//! One file per area: [`canon`], [`guard`], [`genai`], [`policy`]; bundles add theirs.
+//! One file per area: [`canon`], [`bundle`], [`dbt`], [`guard`], [`genai`], [`policy`].
 
+pub mod bundle;
 pub mod canon;
+pub mod dbt;
 pub mod genai;
 pub mod guard;
 pub mod policy;

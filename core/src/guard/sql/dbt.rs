@@ -14,6 +14,7 @@ use sqlparser::ast::{
 };
 
 use super::rules::{delete_target, factor_name, grant_objects, name};
+use sqlparser::tokenizer::{Token, TokenWithSpan};
 
 /// The suffixes dbt gives the relations it creates and drops itself.
 const OWNED_MARKERS: [&str; 2] = ["__dbt_tmp", "__dbt_backup"];
@@ -89,6 +90,36 @@ impl DbtContext {
     /// host named none.
     fn may_write(&self, object: Option<&str>) -> bool {
         object.is_some_and(|o| self.relations.is_empty() || self.is_dbt_relation(o))
+    }
+
+    /// Whether the tokens of a statement the parser rejects are dbt's seed load:
+    /// `COPY <run relation> FROM '<file>' …` (dbt-duckdb and dbt-postgres load seeds so; the
+    /// parser does not accept DuckDB's `COPY` options).
+    pub(crate) fn recognises_unparsed(&self, tokens: &[TokenWithSpan]) -> bool {
+        let mut words = tokens
+            .iter()
+            .map(|t| &t.token)
+            .filter(|t| !matches!(t, Token::Whitespace(_)));
+        let keyword = |t: Option<&Token>, k: &str| matches!(t, Some(Token::Word(w)) if w.quote_style.is_none() && w.value.eq_ignore_ascii_case(k));
+        if !keyword(words.next(), "copy") {
+            return false;
+        }
+        let mut relation = String::new();
+        loop {
+            match words.next() {
+                Some(Token::Word(w))
+                    if w.quote_style.is_some() || !w.value.eq_ignore_ascii_case("from") =>
+                {
+                    relation.push_str(&w.value);
+                }
+                Some(Token::Period) => relation.push('.'),
+                Some(Token::Word(_)) => break,
+                _ => return false,
+            }
+        }
+        matches!(words.next(), Some(Token::SingleQuotedString(_)))
+            && !relation.is_empty()
+            && self.is_model(&relation)
     }
 
     /// Whether `statement` is one of dbt's own materialisation statements.
@@ -227,6 +258,27 @@ fn alias_is(factor: &TableFactor, alias: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn seed_copy_is_recognised_only_on_run_relations() {
+        use sqlparser::dialect::GenericDialect;
+        use sqlparser::tokenizer::Tokenizer;
+        let ctx = DbtContext {
+            relations: vec!["\"shop\".\"main\".\"raw_orders\"".into()],
+        };
+        let tokens = |sql: &str| {
+            Tokenizer::new(&GenericDialect {}, sql)
+                .tokenize_with_location()
+                .unwrap()
+        };
+        let copy = "\n COPY \"shop\".\"main\".\"raw_orders\" FROM '/p/raw_orders.csv' (FORMAT CSV, HEADER TRUE)";
+        assert!(ctx.recognises_unparsed(&tokens(copy)));
+        assert!(!ctx.recognises_unparsed(&tokens(
+            "COPY \"shop\".\"main\".\"other\" FROM '/p/x.csv' (FORMAT CSV)"
+        )));
+        assert!(!ctx.recognises_unparsed(&tokens("COPY x TO '/p/x.csv'")));
+        assert!(!ctx.recognises_unparsed(&tokens("select from")));
+    }
 
     #[test]
     fn base_names_strip_dbt_suffixes() {

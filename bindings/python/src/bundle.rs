@@ -1,0 +1,90 @@
+//! Bundles for Python: keys, build, co-sign, approve, verify, inspect, receipts
+//! (`clyra_core::ffi::bundle`). Calls and results are JSON texts; the public `clyra` package turns
+//! them into typed objects. A damaged bundle is a verdict, never an exception.
+
+use clyra_core::ffi::bundle as ffi;
+use pyo3::exceptions::PyOSError;
+use pyo3::prelude::*;
+use pyo3::types::PyBytes;
+
+use crate::errors::result_of;
+use crate::gil::released;
+
+/// The result JSON and the produced bytes of a producing call.
+fn produced<'py>(py: Python<'py>, out: ffi::Produced) -> PyResult<(String, Bound<'py, PyBytes>)> {
+    let result = result_of(py, &out.answer)?;
+    Ok((result, PyBytes::new(py, &out.bytes)))
+}
+
+/// A new signing key: (`{"keyid","public_pem","scheme"}` JSON, private key PKCS#8 PEM bytes).
+#[pyfunction]
+pub fn keygen<'py>(py: Python<'py>, call: &str) -> PyResult<(String, Bound<'py, PyBytes>)> {
+    let mut seed = [0u8; 32];
+    getrandom::getrandom(&mut seed)
+        .map_err(|e| PyOSError::new_err(format!("no randomness for a key: {e}")))?;
+    let out = released(py, || ffi::keygen(call.as_bytes(), seed));
+    produced(py, out)
+}
+
+/// Builds a bundle from a build call and `(name, bytes)` artifacts: (report JSON, bundle bytes).
+#[pyfunction]
+pub fn build_bundle<'py>(
+    py: Python<'py>,
+    call: &str,
+    artifacts: Vec<(String, Vec<u8>)>,
+) -> PyResult<(String, Bound<'py, PyBytes>)> {
+    let out = released(py, || {
+        let borrowed: Vec<(String, &[u8])> = artifacts
+            .iter()
+            .map(|(n, b)| (n.clone(), b.as_slice()))
+            .collect();
+        ffi::build(call.as_bytes(), &borrowed)
+    });
+    produced(py, out)
+}
+
+/// Co-signs a bundle: (`{"keyid"}` JSON, new bundle bytes).
+#[pyfunction]
+pub fn sign_bundle<'py>(
+    py: Python<'py>,
+    call: &str,
+    bundle: &[u8],
+) -> PyResult<(String, Bound<'py, PyBytes>)> {
+    let out = released(py, || ffi::sign(call.as_bytes(), bundle));
+    produced(py, out)
+}
+
+/// Signs an approval of a spec's change: (`{"keyid"}` JSON, envelope file bytes).
+#[pyfunction]
+pub fn approve<'py>(py: Python<'py>, call: &str) -> PyResult<(String, Bound<'py, PyBytes>)> {
+    let out = released(py, || ffi::approve(call.as_bytes()));
+    produced(py, out)
+}
+
+/// Verifies a bundle: the verdict JSON (verdicts.md §3).
+#[pyfunction]
+pub fn verify_bundle(py: Python<'_>, call: &str, bundle: &[u8]) -> PyResult<String> {
+    let answer = released(py, || ffi::verify(call.as_bytes(), bundle));
+    result_of(py, &answer)
+}
+
+/// What is inside a bundle, as JSON (not a verdict).
+#[pyfunction]
+pub fn inspect_bundle(py: Python<'_>, bundle: &[u8]) -> PyResult<String> {
+    let answer = released(py, || ffi::inspect(bundle));
+    result_of(py, &answer)
+}
+
+/// The receipt of one journal event, as its canonical JSON text (a JSON string result).
+#[pyfunction]
+pub fn receipt_extract(py: Python<'_>, call: &str, bundle: &[u8]) -> PyResult<String> {
+    let answer = released(py, || ffi::receipt_extract(call.as_bytes(), bundle));
+    result_of(py, &answer)
+}
+
+/// Verifies a receipt's bytes: the verdict JSON.
+#[pyfunction]
+pub fn receipt_verify(py: Python<'_>, call: &str, receipt: &[u8]) -> PyResult<String> {
+    let answer = released(py, || ffi::receipt_verify(call.as_bytes(), receipt));
+    result_of(py, &answer)
+}

@@ -1,0 +1,42 @@
+//! dbt evidence for Python (`clyra_core::ffi::dbt`): seal a run, fingerprint a relation.
+
+use clyra_core::ffi::dbt as ffi;
+use pyo3::prelude::*;
+use pyo3::types::PyBytes;
+
+use crate::errors::result_of;
+use crate::gil::released;
+
+/// Seals a dbt run into a signed DEF bundle: (`{"bundle","state","summary","spec"}` JSON, bundle).
+#[pyfunction]
+pub fn dbt_seal<'py>(
+    py: Python<'py>,
+    call: &str,
+    run_results: &[u8],
+    manifest: &[u8],
+    artifacts: Vec<(String, Vec<u8>)>,
+) -> PyResult<(String, Bound<'py, PyBytes>)> {
+    let out = released(py, || {
+        let borrowed: Vec<(String, &[u8])> = artifacts
+            .iter()
+            .map(|(n, b)| (n.clone(), b.as_slice()))
+            .collect();
+        ffi::seal(call.as_bytes(), run_results, manifest, &borrowed)
+    });
+    let result = result_of(py, &out.answer)?;
+    Ok((result, PyBytes::new(py, &out.bytes)))
+}
+
+/// The schema fingerprint of a relation (def-v0.md §3): `{"fingerprint"}` JSON.
+#[pyfunction]
+pub fn fingerprint(py: Python<'_>, call: &str) -> PyResult<String> {
+    let answer = released(py, || ffi::fingerprint(call.as_bytes()));
+    result_of(py, &answer)
+}
+
+/// Checks approvals against the planned change before a run: the approved `change` JSON.
+#[pyfunction]
+pub fn dbt_preflight(py: Python<'_>, call: &str) -> PyResult<String> {
+    let answer = released(py, || ffi::preflight(call.as_bytes()));
+    result_of(py, &answer)
+}

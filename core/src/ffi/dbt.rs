@@ -1,0 +1,290 @@
+//! dbt over the FFI: seal one run (artifacts + hook facts + state) into a signed DEF bundle, and
+//! schema fingerprints (def-v0.md §3) for hosts that compare relations themselves.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::bundle::{build, ApprovalInput, Produced};
+use super::{parse_call, Answer, DetailedError};
+use crate::def::dbt::{change_of, environment_of, seal_spec, RunContext};
+use crate::def::fingerprint::{fingerprint as fingerprint_of, Column};
+use crate::def::DefError;
+
+fn def_error(e: &DefError) -> Vec<DetailedError> {
+    vec![DetailedError::of(e).with_help(e.help())]
+}
+
+/// The call of [`seal`]: everything but dbt's artifact bytes.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SealCall {
+    /// The host's facts about the run.
+    pub context: RunContext,
+    /// The object the `on-run-end` hook logged, when it ran.
+    #[serde(default)]
+    pub facts: Option<Value>,
+    /// The state the previous run left, when there was one.
+    #[serde(default)]
+    pub previous: Option<Value>,
+    /// The producer keys, PKCS#8 PEM.
+    pub keys: Vec<String>,
+    /// The signing time.
+    pub signed_at: String,
+    /// Approval envelopes checked by [`preflight`] before the run, with their nonces.
+    #[serde(default)]
+    pub approvals: Vec<ApprovalInput>,
+    /// The approvers' public keys, PEM.
+    #[serde(default)]
+    pub approver_keys: Vec<String>,
+}
+
+/// The result of [`seal`]; the bundle is the produced bytes.
+#[derive(Debug, Clone, Serialize)]
+pub struct SealResult {
+    /// The build report (bundle id, digests, risk score, entries).
+    pub bundle: Value,
+    /// The state to keep for the next run.
+    pub state: Value,
+    /// What happened: status, schema changes, tests, anchors.
+    pub summary: Value,
+    /// The bundle spec that was sealed.
+    pub spec: Value,
+    /// Whether the given approvals were sealed in; `false` when they do not cover the change
+    /// the run made (the bundle then records `approvals.required` without them, which its
+    /// verifier reports).
+    pub approvals_applied: bool,
+}
+
+/// Seals a dbt run: `run_results.json` and `manifest.json` bytes (added as the artifacts
+/// `dbt/run_results.json` and `dbt/manifest.json`, exact bytes) and `extra` artifacts.
+pub fn seal(
+    call: &[u8],
+    run_results: &[u8],
+    manifest: &[u8],
+    extra: &[(String, &[u8])],
+) -> Produced {
+    let parsed = parse_call::<SealCall>(call).and_then(|c| {
+        let json = |bytes: &[u8], name: &str| {
+            serde_json::from_slice::<Value>(bytes).map_err(|e| {
+                vec![
+                    DetailedError::new("seal.artifact", format!("`{name}` is not JSON: {e}"))
+                        .with_help("run dbt again so that target/ holds complete artifacts"),
+                ]
+            })
+        };
+        let results = json(run_results, "run_results.json")?;
+        let manifest_json = json(manifest, "manifest.json")?;
+        let mut context = c.context.clone();
+        if !c.approvals.is_empty() {
+            context.approvals_required = context.approvals_required.max(1);
+        }
+        for name in ["dbt/run_results.json", "dbt/manifest.json"] {
+            context
+                .artifacts
+                .insert(name.to_owned(), "application/json".to_owned());
+        }
+        let sealed = seal_spec(
+            &results,
+            &manifest_json,
+            c.facts.as_ref(),
+            c.previous.as_ref(),
+            &context,
+        )
+        .map_err(|e| def_error(&e))?;
+        Ok((c, sealed))
+    });
+    let (c, sealed) = match parsed {
+        Ok(ok) => ok,
+        Err(errors) => {
+            return Produced {
+                answer: Answer::<()>::of(Err(errors)).to_json(),
+                bytes: Vec::new(),
+            }
+        }
+    };
+    let mut artifacts: Vec<(String, &[u8])> = vec![
+        ("dbt/run_results.json".to_owned(), run_results),
+        ("dbt/manifest.json".to_owned(), manifest),
+    ];
+    artifacts.extend(extra.iter().cloned());
+    let approvals: Vec<Value> = c
+        .approvals
+        .iter()
+        .map(|a| serde_json::json!({"envelope": a.envelope, "nonce": a.nonce}))
+        .collect();
+    let build_with = |approvals: &[Value]| {
+        let call = serde_json::json!({"spec": sealed.spec.to_string(), "keys": c.keys, "signed_at": c.signed_at,
+            "approvals": approvals, "approver_keys": c.approver_keys});
+        let built = build(call.to_string().as_bytes(), &artifacts);
+        let answer: Value = serde_json::from_slice(&built.answer).unwrap_or(Value::Null);
+        (built, answer)
+    };
+    let (mut built, mut answer) = build_with(&approvals);
+    let code = answer.pointer("/errors/0/code").and_then(Value::as_str);
+    let mut approvals_applied = !approvals.is_empty();
+    if code == Some("build.approval") {
+        // The approvals do not cover the change the run made: seal the run without them.
+        (built, answer) = build_with(&[]);
+        approvals_applied = false;
+    }
+    if answer.get("type").and_then(Value::as_str) != Some("success") {
+        return built;
+    }
+    let result = SealResult {
+        bundle: answer.get("result").cloned().unwrap_or(Value::Null),
+        state: sealed.state,
+        summary: sealed.summary,
+        spec: sealed.spec,
+        approvals_applied,
+    };
+    Produced {
+        answer: Answer::of(Ok(result)).to_json(),
+        bytes: built.bytes,
+    }
+}
+
+/// The call of [`preflight`].
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PreflightCall {
+    /// The host's context; `subject` (the approved change id) and `target` are required.
+    pub context: RunContext,
+    /// The kind of change approved: `schema`, `data` or `config`.
+    pub kind: String,
+    /// The approval envelopes with their nonces.
+    pub approvals: Vec<ApprovalInput>,
+    /// The approvers' public keys, PEM.
+    pub approver_keys: Vec<String>,
+    /// The producer keys, PKCS#8 PEM.
+    pub keys: Vec<String>,
+    /// Now: the run starts after this instant.
+    pub at: String,
+}
+
+/// Checks, before a run, that the approvals cover the planned change (approval-v0.md §5 rules a
+/// producer can check, by the builder's own checks on a provisional bundle of the change) so
+/// that `clyra dbt build` may set the `clyra_approved` var; the result is the `change` approved.
+pub fn preflight(call: &[u8]) -> Vec<u8> {
+    Answer::of(parse_call::<PreflightCall>(call).and_then(|c| {
+        let cx = &c.context;
+        let missing = |what: &str| {
+            vec![DetailedError::new("seal.facts", format!("an approved run needs `{what}`"))
+                .with_help("pass --change-id ID and dbt's --target NAME")]
+        };
+        let subject = cx.subject.as_deref().ok_or_else(|| missing("subject"))?;
+        let target = cx.target.as_deref().ok_or_else(|| missing("target"))?;
+        let environment = environment_of(target, cx).map_err(|e| def_error(&e))?;
+        let change = change_of(subject, &c.kind, cx, environment);
+        let deployer = cx.deployer.clone().unwrap_or_else(|| cx.actor.clone());
+        let spec = serde_json::json!({
+            "format": "def/v0", "created_at": c.at,
+            "producer": {"name": "clyra-dbt", "version": cx.producer_version, "host": "dbt"},
+            "change": change, "policy": {"required": false, "decisions": []},
+            "risk": {"factors": {"change_magnitude": c.kind, "violations_critical": 0, "violations_warning": 0,
+                "production": environment == "production", "off_hours": false, "approval_bypassed": false,
+                "threats": 0, "sql_findings": 0, "first_time_actor": false}},
+            "approvals": {"required": c.approvals.len().min(2)},
+            "def": {"run": {"tool": "dbt", "tool_version": "preflight", "invocation_id": "preflight",
+                "command": "preflight", "started_at": c.at, "finished_at": c.at, "environment": target,
+                "actor": deployer, "status": "success"}, "assets": [], "tests": [], "metrics": {}},
+            "journal": [{"at": c.at, "kind": "run.started", "data": {}}],
+        });
+        let approvals: Vec<Value> = c.approvals.iter()
+            .map(|a| serde_json::json!({"envelope": a.envelope, "nonce": a.nonce})).collect();
+        let call = serde_json::json!({"spec": spec.to_string(), "keys": c.keys, "signed_at": c.at,
+            "approvals": approvals, "approver_keys": c.approver_keys});
+        let built = build(call.to_string().as_bytes(), &[]);
+        let answer: Value = serde_json::from_slice(&built.answer).unwrap_or(Value::Null);
+        match answer.get("errors").and_then(Value::as_array) {
+            None => Ok(change),
+            Some(errors) => Err(errors.iter().map(|e| {
+                let text = |k: &str| e.get(k).and_then(Value::as_str).unwrap_or_default().to_owned();
+                DetailedError::new(text("code"), text("message"))
+                    .with_help("ask the approver to sign this change (`clyra approve`) with the nonce you issued")
+            }).collect()),
+        }
+    }))
+    .to_json()
+}
+
+/// The call of [`fingerprint`].
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FingerprintCall {
+    /// `db.schema.table`.
+    pub relation: String,
+    /// The columns as the warehouse reports them.
+    pub columns: Vec<Column>,
+}
+
+/// The schema fingerprint of a relation (def-v0.md §3): `{"fingerprint": "sha256:…"}`.
+pub fn fingerprint(call: &[u8]) -> Vec<u8> {
+    Answer::of(parse_call::<FingerprintCall>(call).and_then(|c| {
+        fingerprint_of(&c.relation, &c.columns)
+            .map(|fp| serde_json::json!({"fingerprint": fp}))
+            .map_err(|e| def_error(&e))
+    }))
+    .to_json()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fingerprint_answers_and_fails_with_codes() {
+        let ok = fingerprint(
+            br#"{"relation":"a.b.c","columns":[{"name":"x","type":"int","nullable":true}]}"#,
+        );
+        assert!(String::from_utf8(ok).unwrap().contains("sha256:"));
+        let dup = fingerprint(br#"{"relation":"a.b.c","columns":[{"name":"x","type":"int","nullable":true},{"name":"x","type":"int","nullable":true}]}"#);
+        assert!(String::from_utf8(dup).unwrap().contains("seal.columns"));
+    }
+
+    #[test]
+    fn preflight_accepts_the_approval_of_the_planned_change_only() {
+        use crate::ffi::bundle::{approve, keygen};
+        let producer = String::from_utf8(keygen(b"{}", [1; 32]).bytes).unwrap();
+        let approver = keygen(b"{}", [2; 32]);
+        let approver_pub: Value = serde_json::from_slice(&approver.answer).unwrap();
+        let change = serde_json::json!({"subject": "orders-v2", "kind": "schema", "actor": "dana", "deployer": "ci", "environment": "development"});
+        let spec = serde_json::json!({"format": "def/v0", "created_at": "2026-11-21T08:00:00Z",
+            "producer": {"name": "x", "version": "0"}, "change": change, "policy": {"required": false, "decisions": []},
+            "risk": {"factors": {}}, "approvals": {"required": 1},
+            "journal": [{"at": "2026-11-21T08:00:00Z", "kind": "run.started", "data": {}}]});
+        let call = serde_json::json!({"spec": spec.to_string(), "key": String::from_utf8(approver.bytes).unwrap(),
+            "sso_sub": "lee", "idp_domain": "idp.example", "mfa_verified": true, "nonce": "n-0123456789abcdef",
+            "approved_at": "2026-11-21T07:00:00Z", "expires_at": "2026-11-21T12:00:00Z"});
+        let envelope = String::from_utf8(approve(call.to_string().as_bytes()).bytes).unwrap();
+        let preflight_with = |nonce: &str, kind: &str| {
+            let call = serde_json::json!({"context": {"producer_version": "0", "created_at": "2026-11-21T08:00:00Z",
+                    "actor": "dana", "deployer": "ci", "environments": {"dev": "development"}, "target": "dev", "subject": "orders-v2"},
+                "kind": kind, "approvals": [{"envelope": envelope, "nonce": nonce}],
+                "approver_keys": [approver_pub["result"]["public_pem"]], "keys": [producer], "at": "2026-11-21T08:00:00Z"});
+            serde_json::from_slice::<Value>(&preflight(call.to_string().as_bytes())).unwrap()
+        };
+        let ok = preflight_with("n-0123456789abcdef", "schema");
+        assert_eq!(ok["result"], change, "{ok}");
+        let wrong_nonce = preflight_with("n-ffffffffffffffff", "schema");
+        assert_eq!(
+            wrong_nonce["errors"][0]["code"], "build.approval",
+            "{wrong_nonce}"
+        );
+        let wrong_kind = preflight_with("n-0123456789abcdef", "data");
+        assert_eq!(
+            wrong_kind["errors"][0]["code"], "build.approval",
+            "{wrong_kind}"
+        );
+    }
+
+    #[test]
+    fn seal_rejects_corrupt_artifacts_with_one_code() {
+        let call = br#"{"context":{"producer_version":"0","created_at":"2026-11-21T07:47:00Z","actor":"a","environments":{}},"keys":[],"signed_at":"2026-11-21T07:47:00Z"}"#;
+        let out = seal(call, b"{not json", b"{}", &[]);
+        let text = String::from_utf8(out.answer).unwrap();
+        assert!(
+            text.contains("seal.artifact") && out.bytes.is_empty(),
+            "{text}"
+        );
+    }
+}

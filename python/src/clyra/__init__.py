@@ -1,0 +1,311 @@
+"""Clyra: signed, portable evidence bundles, and their verification, from Python.
+
+Every function forwards to the Rust core (``clyra._clyra``, the same code as the ``clyra``
+command); errors are :class:`ClyraError` subclasses whose ``.code`` is the stable code of
+``spec/verdicts.md``. A damaged bundle is a :class:`Verdict` (INVALID), never an exception.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json as _json
+import os as _os
+from dataclasses import dataclass
+from typing import Any, Mapping, Optional, Sequence, Union
+
+from . import _clyra
+from ._clyra import (
+    ApprovalError,
+    BuildError,
+    BundleError,
+    CanonError,
+    ClyraError,
+    GuardError,
+    PolicyError,
+    ReceiptError,
+    SealError,
+    SigningKeyError,
+    TrustError,
+    UsageError,
+)
+
+__version__: str = _clyra.__version__
+
+__all__ = [
+    "ApprovalError",
+    "BuildError",
+    "Built",
+    "BundleError",
+    "CanonError",
+    "Canonical",
+    "Check",
+    "ClyraError",
+    "GuardError",
+    "SealError",
+    "KeyPair",
+    "PolicyError",
+    "ReceiptError",
+    "SealError",
+    "SigningKeyError",
+    "TrustError",
+    "UsageError",
+    "Verdict",
+    "approve",
+    "build_bundle",
+    "canonicalize",
+    "check_sql",
+    "extract_receipt",
+    "fingerprint",
+    "inspect",
+    "keygen",
+    "scan_genai",
+    "sign",
+    "verify",
+    "verify_receipt",
+]
+
+Source = Union[str, bytes, "_os.PathLike[str]"]
+
+
+@dataclass(frozen=True)
+class Canonical:
+    """A JSON text's canonical form (RFC 8785) and the ``sha256:`` digest of its bytes."""
+
+    canonical: str
+    digest: str
+
+
+@dataclass(frozen=True)
+class Check:
+    """One check of a verification, in pipeline order."""
+
+    step: str
+    code: str
+    severity: str
+    message: str
+    subject: Optional[str] = None
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The result of verifying a bundle or a receipt (verdicts.md §3)."""
+
+    outcome: str
+    primary: str
+    exit: int
+    checks: tuple[Check, ...]
+    audit: Optional[dict[str, Any]] = None
+    audit_text: Optional[str] = None
+
+    @property
+    def ok(self) -> bool:
+        """Whether the outcome is VALID (warnings allowed)."""
+        return self.outcome == "VALID"
+
+    @classmethod
+    def from_json(cls, text: str) -> "Verdict":
+        """The verdict of its JSON form."""
+        v = _json.loads(text)
+        checks = tuple(
+            Check(c["step"], c["code"], c["severity"], c.get("message", ""), c.get("subject"))
+            for c in v["checks"]
+        )
+        return cls(v["outcome"], v["primary"], v["exit"], checks, v.get("audit"), v.get("audit_text"))
+
+
+@dataclass(frozen=True)
+class KeyPair:
+    """A new signing key: its private PKCS#8 PEM, public PEM, keyid and scheme."""
+
+    private_pem: bytes
+    public_pem: str
+    keyid: str
+    scheme: str
+
+
+@dataclass(frozen=True)
+class Built:
+    """A bundle just built, with what the builder computed."""
+
+    bundle: bytes
+    bundle_id: str
+    manifest_digest: str
+    merkle_root: str
+    journal_head: str
+    risk_score: int
+    entries: tuple[str, ...]
+
+
+def _text(value: Source) -> str:
+    """The text of a trust file, key or policy given as text, bytes or a path."""
+    if isinstance(value, bytes):
+        return value.decode("utf-8")
+    if isinstance(value, str):
+        if value.lstrip().startswith(("{", "-----BEGIN")):
+            return value
+        with open(value, encoding="utf-8") as f:
+            return f.read()
+    with open(value, encoding="utf-8") as f:
+        return f.read()
+
+
+def _bytes(value: Union[bytes, str, "_os.PathLike[str]"]) -> bytes:
+    """A bundle given as bytes or as a path."""
+    if isinstance(value, bytes):
+        return value
+    with open(value, "rb") as f:
+        return f.read()
+
+
+def _now() -> str:
+    return _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _json_text(value: Union[str, bytes, Mapping[str, Any]]) -> str:
+    if isinstance(value, bytes):
+        return value.decode("utf-8")
+    if isinstance(value, str):
+        return value
+    return _json.dumps(value)
+
+
+def canonicalize(json_text: Union[str, bytes]) -> Canonical:
+    """The canonical form of a strict JSON text; raises :class:`CanonError` (``jcs.*``)."""
+    r = _json.loads(_clyra.canonicalize(json_text.decode("utf-8") if isinstance(json_text, bytes) else json_text))
+    return Canonical(r["canonical"], r["digest"])
+
+
+def keygen(scheme: str = "ed25519") -> KeyPair:
+    """A new signing key (``ed25519`` or ``ecdsa-p256-sha256``) from the OS's randomness."""
+    result, pem = _clyra.keygen(_json.dumps({"scheme": scheme}))
+    r = _json.loads(result)
+    return KeyPair(pem, r["public_pem"], r["keyid"], r["scheme"])
+
+
+def build_bundle(
+    spec: Union[str, bytes, Mapping[str, Any]],
+    keys: Sequence[Source],
+    artifacts: Optional[Mapping[str, bytes]] = None,
+    signed_at: Optional[str] = None,
+    approvals: Sequence[tuple[Source, str]] = (),
+    approver_keys: Sequence[Source] = (),
+) -> Built:
+    """Builds one signed bundle from a bundle spec (bundle-v0.md §9) and artifacts."""
+    call = {
+        "spec": _json_text(spec),
+        "keys": [_text(k) for k in keys],
+        "approvals": [{"envelope": _text(e), "nonce": n} for e, n in approvals],
+        "approver_keys": [_text(k) for k in approver_keys],
+        "signed_at": signed_at or _now(),
+    }
+    result, bundle = _clyra.build_bundle(_json.dumps(call), list((artifacts or {}).items()))
+    r = _json.loads(result)
+    return Built(bundle, r["bundle_id"], r["manifest_digest"], r["merkle_root"], r["journal_head"], r["risk_score"], tuple(r["entries"]))
+
+
+def sign(bundle: Union[bytes, str, "_os.PathLike[str]"], key: Source, signed_at: Optional[str] = None) -> bytes:
+    """The bundle with one more producer signature (co-signing)."""
+    call = {"key": _text(key), "signed_at": signed_at or _now()}
+    _, signed = _clyra.sign_bundle(_json.dumps(call), _bytes(bundle))
+    return signed
+
+
+def approve(
+    spec: Union[str, bytes, Mapping[str, Any]],
+    key: Source,
+    *,
+    sso_sub: str,
+    idp_domain: str,
+    nonce: str,
+    expires_at: str,
+    approved_at: Optional[str] = None,
+    mfa_verified: bool = False,
+) -> bytes:
+    """As the approver, the signed approval envelope of the spec's ``change`` (approval-v0.md)."""
+    call = {
+        "spec": _json_text(spec),
+        "key": _text(key),
+        "sso_sub": sso_sub,
+        "idp_domain": idp_domain,
+        "mfa_verified": mfa_verified,
+        "nonce": nonce,
+        "approved_at": approved_at or _now(),
+        "expires_at": expires_at,
+    }
+    _, envelope = _clyra.approve(_json.dumps(call))
+    return envelope
+
+
+def verify(
+    bundle: Union[bytes, str, "_os.PathLike[str]"],
+    trust: Source,
+    at: Optional[str] = None,
+    policy: Optional[Source] = None,
+    auditor: bool = False,
+) -> Verdict:
+    """Verifies a bundle offline (bundle-v0.md §7); raises only for an unusable trust file,
+    policy or time. ``trust`` and ``policy`` are texts, bytes or paths; ``at`` defaults to now."""
+    call: dict[str, Any] = {"trust": _text(trust), "at": at or _now(), "auditor": auditor}
+    if policy is not None:
+        call["policy"] = _text(policy)
+    return Verdict.from_json(_clyra.verify_bundle(_json.dumps(call), _bytes(bundle)))
+
+
+def inspect(bundle: Union[bytes, str, "_os.PathLike[str]"]) -> dict[str, Any]:
+    """What is inside a bundle (not a verdict)."""
+    result: dict[str, Any] = _json.loads(_clyra.inspect_bundle(_bytes(bundle)))
+    return result
+
+
+def extract_receipt(bundle: Union[bytes, str, "_os.PathLike[str]"], seq: int) -> str:
+    """The receipt (receipt-v0.md) of journal event ``seq``, as canonical JSON text."""
+    text: str = _json.loads(_clyra.receipt_extract(_json.dumps({"seq": seq}), _bytes(bundle)))
+    return text
+
+
+def verify_receipt(receipt: Union[str, bytes], trust: Source, at: Optional[str] = None) -> Verdict:
+    """Verifies a receipt offline."""
+    call = {"trust": _text(trust), "at": at or _now()}
+    data = receipt.encode("utf-8") if isinstance(receipt, str) else receipt
+    return Verdict.from_json(_clyra.receipt_verify(_json.dumps(call), data))
+
+
+def fingerprint(relation: str, columns: Sequence[Mapping[str, Any]]) -> str:
+    """The schema fingerprint (def-v0.md §3) of ``relation`` with columns ``{name, type, nullable}``."""
+    call = {"relation": relation, "columns": [dict(c) for c in columns]}
+    fp: str = _json.loads(_clyra.fingerprint(_json.dumps(call)))["fingerprint"]
+    return fp
+
+
+def check_sql(
+    sql: str,
+    dialect: Optional[str] = None,
+    dbt_relations: Optional[Sequence[str]] = None,
+    policy: Optional[Mapping[str, Any]] = None,
+) -> dict[str, Any]:
+    """The SQL guard's report (guard-sql.md): ``findings`` (rule, severity, statement, object,
+    message), ``counts`` and ``exit`` (0 clean, 1 errors, 2 warnings only). ``dialect`` is
+    ``postgres`` (default), ``snowflake``, ``databricks``, ``bigquery`` or ``duckdb``;
+    ``dbt_relations`` names the relations a dbt run materialises, whose own statements are not
+    flagged. Raises :class:`GuardError` (``sql.dialect``, ``sql.policy``)."""
+    call: dict[str, Any] = {"sql": sql}
+    if dialect is not None:
+        call["dialect"] = dialect
+    if dbt_relations is not None:
+        call["dbt"] = {"relations": list(dbt_relations)}
+    if policy is not None:
+        call["policy"] = dict(policy)
+    report: dict[str, Any] = _json.loads(_clyra.sql_check(_json.dumps(call)))
+    return report
+
+
+def scan_genai(text: Optional[str] = None, steps: Optional[Sequence[Mapping[str, Any]]] = None) -> dict[str, Any]:
+    """The GenAI guard's report (guard-genai.md) of one text or of agent steps (exactly one):
+    ``findings`` (detector, severity, OWASP LLM and MITRE ATLAS ids), ``worst``, ``decoded``."""
+    call: dict[str, Any] = {}
+    if text is not None:
+        call["text"] = text
+    if steps is not None:
+        call["steps"] = [dict(s) for s in steps]
+    report: dict[str, Any] = _json.loads(_clyra.genai_scan(_json.dumps(call)))
+    return report

@@ -1,0 +1,8 @@
+"""The dbt integration: ``init`` a project, ``run_dbt`` through dbt's programmatic runner with
+the facts callback, and ``seal_run`` a finished run into a signed DEF bundle (def-v0.md)."""
+
+from .init import init
+from .project import ClyraDir, SetupError
+from .seal import Sealed, seal_run
+
+__all__ = ["ClyraDir", "Sealed", "SetupError", "init", "seal_run"]

@@ -1,0 +1,47 @@
+"""``clyra dbt init``: set a dbt project up for evidence."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Mapping
+
+from .. import keygen
+from .project import ClyraDir, SetupError, write_atomic
+
+ENVIRONMENTS = ("production", "staging", "development", "test")
+
+
+def init(project: Path, environments: Mapping[str, str], force: bool = False) -> list[str]:
+    """Creates ``.clyra/`` (producer key, trust file, config with the target → environment map,
+    state) and installs the ``clyra`` dbt package; returns what it did, one line each.
+    An existing key is kept unless ``force``."""
+    clyra = ClyraDir(project)
+    if not (project / "dbt_project.yml").is_file():
+        raise SetupError(f"{project}: no dbt_project.yml here; run `clyra dbt init` in your dbt project or pass --project-dir")
+    for target, env in environments.items():
+        if env not in ENVIRONMENTS:
+            raise SetupError(f"--env {target}={env}: the environment must be one of {', '.join(ENVIRONMENTS)}")
+    done = []
+    clyra.state_dir.mkdir(parents=True, exist_ok=True)
+    if force or not clyra.key.exists():
+        pair = keygen()
+        write_atomic(clyra.key, pair.private_pem, 0o600)
+        write_atomic(clyra.public_key, pair.public_pem.encode("utf-8"))
+        trust = {
+            "version": 0,
+            "keys": [{"keyid": pair.keyid, "scheme": pair.scheme, "public_key_pem": pair.public_pem, "roles": ["producer"]}],
+            "thresholds": {"producer": 1},
+        }
+        write_atomic(clyra.trust, (json.dumps(trust, indent=1) + "\n").encode("utf-8"))
+        done.append(f"{clyra.key}: new {pair.scheme} producer key {pair.keyid}")
+        done.append(f"{clyra.trust}: trust file for verifiers (give it to your auditors)")
+    if force or not clyra.config_path.exists():
+        config = {"version": 0, "environments": dict(environments) or {"dev": "development"}}
+        write_atomic(clyra.config_path, (json.dumps(config, indent=1) + "\n").encode("utf-8"))
+        mapped = ", ".join(f"{t} → {e}" for t, e in config["environments"].items())
+        done.append(f"{clyra.config_path}: dbt targets mapped to environments: {mapped} (edit to add yours)")
+    write_atomic(clyra.root / ".gitignore", b"keys/clyra.key\nstate/\n")
+    clyra.install_package()
+    done.append(f"{clyra.package_dir}: the clyra dbt package (on-run-end facts hook, clyra_guard macros)")
+    return done

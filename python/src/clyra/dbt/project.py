@@ -1,0 +1,149 @@
+"""A dbt project's ``.clyra/`` directory: key, trust file, config, state, and file writes that
+never leave a partial file behind."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Optional
+
+PACKAGE_SOURCE = Path(__file__).parent / "package"
+"""The `clyra` dbt package shipped inside this pip package."""
+
+
+class SetupError(Exception):
+    """A project that is not set up for Clyra, with the one line that says how to fix it."""
+
+
+def write_atomic(path: Path, data: bytes, mode: int = 0o644) -> None:
+    """Writes ``data`` to ``path`` through a temporary file renamed into place: readers see the
+    old file or the whole new one, never a part."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+@dataclass(frozen=True)
+class ClyraDir:
+    """Paths of one project's ``.clyra/`` directory."""
+
+    project: Path
+
+    @property
+    def root(self) -> Path:
+        return self.project / ".clyra"
+
+    @property
+    def key(self) -> Path:
+        return self.root / "keys" / "clyra.key"
+
+    @property
+    def public_key(self) -> Path:
+        return self.root / "keys" / "clyra.pub"
+
+    @property
+    def trust(self) -> Path:
+        return self.root / "trust.json"
+
+    @property
+    def config_path(self) -> Path:
+        return self.root / "config.json"
+
+    @property
+    def policy(self) -> Path:
+        return self.root / "policy.yaml"
+
+    @property
+    def state_dir(self) -> Path:
+        return self.root / "state"
+
+    @property
+    def package_dir(self) -> Path:
+        return self.project / "dbt_packages" / "clyra"
+
+    def require(self) -> None:
+        """Raises :class:`SetupError` unless ``clyra dbt init`` ran here."""
+        if not (self.project / "dbt_project.yml").is_file():
+            raise SetupError(f"{self.project}: no dbt_project.yml here; run from your dbt project or pass --project-dir")
+        if not self.config_path.is_file():
+            raise SetupError(f"{self.config_path}: missing; run `clyra dbt init` in {self.project} first")
+
+    def config(self) -> dict[str, Any]:
+        """The project's Clyra config (environments mapping, actor)."""
+        try:
+            config: dict[str, Any] = json.loads(self.config_path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as e:
+            raise SetupError(f"{self.config_path}: unreadable ({e}); fix the JSON or rerun `clyra dbt init --force`") from e
+        if not isinstance(config.get("environments"), dict):
+            raise SetupError(f"{self.config_path}: `environments` must map dbt targets to production|staging|development|test")
+        return config
+
+    def signing_key(self) -> str:
+        """The producer's private key PEM."""
+        try:
+            return self.key.read_text(encoding="utf-8")
+        except OSError as e:
+            raise SetupError(f"{self.key}: missing producer key ({e.strerror}); run `clyra dbt init` to create one") from e
+
+    def previous_state(self, invocation_id: str) -> Optional[Any]:
+        """The state of the run before ``invocation_id`` (``last.json``, or ``previous.json`` when
+        ``last.json`` is this run's own, sealed again)."""
+        last = self.state_dir / "last.json"
+        if not last.exists():
+            return None
+        state = self._read_state(last)
+        if isinstance(state, dict) and state.get("invocation_id") == invocation_id:
+            prev = self.state_dir / "previous.json"
+            return self._read_state(prev) if prev.exists() else None
+        return state
+
+    def _read_state(self, path: Path) -> Any:
+        try:
+            return json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as e:
+            raise SetupError(f"{path}: corrupt state ({e}); delete it and the next run records every relation as new") from e
+
+    def save_state(self, state: Any) -> None:
+        """Keeps ``state`` as ``last.json`` (the former one becomes ``previous.json``)."""
+        last = self.state_dir / "last.json"
+        if last.exists():
+            try:
+                old = json.loads(last.read_text(encoding="utf-8"))
+            except ValueError:
+                old = None
+            if isinstance(old, dict) and old.get("invocation_id") != state.get("invocation_id"):
+                write_atomic(self.state_dir / "previous.json", last.read_bytes())
+        write_atomic(last, json.dumps(state, indent=1, sort_keys=True).encode("utf-8"))
+
+    def install_package(self) -> None:
+        """Copies the shipped dbt package into ``dbt_packages/clyra`` (dbt loads it from there
+        without ``dbt deps``); replaced whole when its version differs."""
+        marker = self.package_dir / "dbt_project.yml"
+        source = PACKAGE_SOURCE / "dbt_project.yml"
+        if marker.is_file() and marker.read_bytes() == source.read_bytes() and all(
+            (self.package_dir / "macros" / m.name).is_file()
+            and (self.package_dir / "macros" / m.name).read_bytes() == m.read_bytes()
+            for m in (PACKAGE_SOURCE / "macros").iterdir()
+        ):
+            return
+        tmp = self.package_dir.with_name(".clyra.tmp")
+        if tmp.exists():
+            shutil.rmtree(tmp)
+        shutil.copytree(PACKAGE_SOURCE, tmp, ignore=shutil.ignore_patterns("__pycache__"))
+        if self.package_dir.exists():
+            shutil.rmtree(self.package_dir)
+        os.replace(tmp, self.package_dir)

@@ -1,0 +1,139 @@
+"""dbt evidence (bindings/python/src/dbt.rs) and the pieces of `clyra.dbt` that need no dbt run:
+fingerprints, sealing recorded artifacts (Snowflake and Databricks adapter responses recorded from
+their dbt adapters, since no such warehouse is reachable here), facts, state, atomic writes."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+
+import clyra
+from clyra import _clyra
+from clyra.dbt.project import ClyraDir, SetupError, write_atomic
+from clyra.dbt.runner import FactsCollector, target_path_of
+from clyra.dbt.seal import facts_from_log
+from conftest import AT
+
+INV = "5f0c8a4e-7d2b-4c1e-9a63-0b8e2f4d1c77"
+
+
+def test_fingerprint_worked_example_of_def_v0() -> None:
+    cols = [
+        {"name": "ORDER_ID", "type": "NUMBER(38,0)", "nullable": False},
+        {"name": "CUSTOMER_ID", "type": "NUMBER(38,0)", "nullable": True},
+        {"name": "ORDER_TOTAL", "type": "  number(12,  2) ", "nullable": True},
+        {"name": "STATUS", "type": "VARCHAR(16)", "nullable": True},
+        {"name": "ORDERED_AT", "type": "TIMESTAMP_NTZ(9)", "nullable": False},
+    ]
+    assert clyra.fingerprint("SHOP.ANALYTICS.ORDERS", cols) == "sha256:1bbc5984ae3a55f63bce128380a6247fbf84db874b03804ebcc9dd6d59c27631"
+    with pytest.raises(clyra.SealError) as e:
+        clyra.fingerprint("a.b.c", cols + cols[:1])
+    assert e.value.code == "seal.columns"
+
+
+def artifacts(adapter: str, response: dict[str, Any]) -> tuple[bytes, bytes]:
+    timing = [{"name": "execute", "started_at": "2026-11-20T09:00:06.000Z", "completed_at": "2026-11-20T09:00:31.900Z"}]
+    run_results = {
+        "metadata": {"dbt_version": "1.11.2", "invocation_id": INV, "invocation_started_at": "2026-11-20T09:00:04.100Z",
+                     "generated_at": "2026-11-20T09:00:45.500Z"},
+        "elapsed_time": 41.4, "args": {"which": "build"},
+        "results": [{"unique_id": "model.shop.orders", "status": "success", "adapter_response": response,
+                     "timing": timing, "compiled_code": "select 1", "failures": None}],
+    }
+    manifest = {"metadata": {"invocation_id": INV, "project_name": "shop", "adapter_type": adapter},
+                "nodes": {"model.shop.orders": {"resource_type": "model", "database": "main", "schema": "shop", "alias": "orders",
+                                                "depends_on": {"nodes": ["model.shop.stg_orders"]}}}}
+    return json.dumps(run_results).encode(), json.dumps(manifest).encode()
+
+
+def seal(key: clyra.KeyPair, adapter: str, response: dict[str, Any], facts: Any = None, **context: Any) -> dict[str, Any]:
+    rr, man = artifacts(adapter, response)
+    call = {"context": {"producer_version": "0.1.0", "created_at": "2026-11-20T09:00:47Z", "actor": "maria@example.com",
+                        "environments": {"prod": "production"}, "target": "prod", **context},
+            "facts": facts, "keys": [key.private_pem.decode()], "signed_at": "2026-11-20T09:00:48Z"}
+    result, bundle = _clyra.dbt_seal(json.dumps(call), rr, man, [("compiled/orders.sql", b"select 1")])
+    r: dict[str, Any] = json.loads(result)
+    r["bytes"] = bundle
+    assert clyra.verify(bundle, key.public_pem, at=AT).outcome == "VALID"
+    return r
+
+
+def test_snowflake_query_id_anchor_from_recorded_adapter_response(key: clyra.KeyPair) -> None:
+    # dbt-snowflake 1.11 run_results.json adapter_response of a table model.
+    response = {"_message": "SUCCESS 1", "code": "SUCCESS", "rows_affected": 1, "query_id": "01b8e4a2-0305-6c1d-0000-00a1b2c3d4e5"}
+    r = seal(key, "snowflake", response, facts={"invocation_id": INV, "session_tags": {"dbt_model": "model.shop.orders"}},
+             artifacts={"compiled/orders.sql": "application/sql"})
+    assert r["spec"]["anchors"] == [{"kind": "snowflake", "query_id": "01b8e4a2-0305-6c1d-0000-00a1b2c3d4e5",
+                                     "session_tags": {"dbt_model": "model.shop.orders"}, "asset": "model.shop.orders"}]
+    assert r["spec"]["change"]["environment"] == "production" and r["spec"]["risk"]["factors"]["production"] is True
+    # A failed Snowflake query carries no query_id: no anchor is invented.
+    assert seal(key, "snowflake", {"_message": "ERROR"})["spec"]["anchors"] == []
+
+
+def test_databricks_delta_version_from_recorded_history(key: clyra.KeyPair) -> None:
+    # dbt-databricks adapter_response and the `DESCRIBE HISTORY` rows the hook logs.
+    response = {"_message": "OK", "rows_affected": -1, "query_id": "01ef5b2c-d7a1-1c4e-9f3e-8a2b6c0d4e1f"}
+    history = {"main.shop.orders": [
+        {"version": 7, "timestamp": "2026-11-20 09:00:31.123000", "operation": "CREATE OR REPLACE TABLE AS SELECT"},
+        {"version": 6, "timestamp": "2026-11-19 22:00:00", "operation": "WRITE"}]}
+    r = seal(key, "databricks", response, facts={"invocation_id": INV, "history": history})
+    assert r["spec"]["anchors"] == [{"kind": "databricks", "table": "main.shop.orders", "delta_version": 7, "asset": "model.shop.orders"}]
+    event = [e for e in r["spec"]["journal"] if e["kind"] == "anchor.recorded"][0]
+    assert event["data"]["query_id"] == "01ef5b2c-d7a1-1c4e-9f3e-8a2b6c0d4e1f"
+
+
+def test_seal_errors_are_one_coded_exception(key: clyra.KeyPair) -> None:
+    rr, man = artifacts("duckdb", {})
+    call = {"context": {"producer_version": "0", "created_at": "2026-11-20T09:00:47Z", "actor": "a", "environments": {}, "target": "dev"},
+            "keys": [key.private_pem.decode()], "signed_at": "2026-11-20T09:00:48Z"}
+    with pytest.raises(clyra.SealError) as e:
+        _clyra.dbt_seal(json.dumps(call), rr, man, [])
+    assert e.value.code == "seal.environment" and e.value.help and "config.json" in e.value.help
+    with pytest.raises(clyra.SealError) as e2:
+        _clyra.dbt_seal(json.dumps(call), b"{", man, [])
+    assert e2.value.code == "seal.artifact"
+
+
+def test_facts_collector_and_log(tmp_path: Path) -> None:
+    c = FactsCollector()
+    event = lambda name, msg: SimpleNamespace(info=SimpleNamespace(name=name, invocation_id=INV), data=SimpleNamespace(msg=msg))  # noqa: E731
+    c(event("MainReportVersion", ""))
+    c(event("JinjaLogDebug", 'CLYRA_FACTS {"invocation_id": "%s", "target": "dev"}' % INV))
+    c(event("JinjaLogDebug", "CLYRA_FACTS {broken"))
+    assert c.invocation_id == INV and c.facts == {"invocation_id": INV, "target": "dev"} and len(c.errors) == 1
+    log = tmp_path / "dbt.log"
+    log.write_text(f'07:00:00 other\n07:00:01 CLYRA_FACTS {{"invocation_id": "{INV}", "target": "a"}}\n'
+                   f'07:00:02 CLYRA_FACTS {{"invocation_id": "other", "target": "b"}}\n')
+    assert facts_from_log(log, INV) == {"invocation_id": INV, "target": "a"}
+    assert facts_from_log(tmp_path / "none.log", INV) is None
+
+
+def test_target_path(tmp_path: Path) -> None:
+    (tmp_path / "dbt_project.yml").write_text("name: x\ntarget-path: build_out\n")
+    assert target_path_of(tmp_path, []) == tmp_path / "build_out"
+    assert target_path_of(tmp_path, ["--target-path", "t2"]) == tmp_path / "t2"
+    assert target_path_of(tmp_path, ["--target-path=t3"]) == tmp_path / "t3"
+
+
+def test_state_and_atomic_writes(tmp_path: Path) -> None:
+    d = ClyraDir(tmp_path)
+    with pytest.raises(SetupError, match="dbt_project.yml"):
+        d.require()
+    assert d.previous_state("a") is None
+    d.save_state({"invocation_id": "a", "relations": {}})
+    d.save_state({"invocation_id": "b", "relations": {}})
+    assert d.previous_state("c")["invocation_id"] == "b"
+    assert d.previous_state("b")["invocation_id"] == "a"  # sealing b again compares with a
+    (d.state_dir / "last.json").write_text("{")
+    with pytest.raises(SetupError, match="corrupt state"):
+        d.previous_state("c")
+
+    target = tmp_path / "out" / "x.zip"
+    with pytest.raises(TypeError):
+        write_atomic(target, "not bytes")  # type: ignore[arg-type]
+    assert not target.exists() and os.listdir(tmp_path / "out") == []

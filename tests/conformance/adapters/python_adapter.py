@@ -1,0 +1,83 @@
+"""Conformance adapter body for the Python host (see `python` beside this file): verify and
+receipt-verify through the `clyra` package's compiled API, printing the verdict JSON line."""
+
+import base64
+import json
+import sys
+
+import clyra
+from clyra import _clyra
+
+
+def error(code: str) -> int:
+    print(json.dumps({"outcome": "ERROR", "primary": code, "exit": 4, "checks": []}))
+    return 4
+
+
+class Unusable(Exception):
+    """An input file that cannot be given to the API as text: the adapter's exit-4 code."""
+
+
+def read(path: str, code: str) -> str:
+    with open(path, "rb") as f:
+        data = f.read()
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise Unusable(code) from None
+
+
+def options(args: list[str]) -> dict[str, str]:
+    out = {}
+    it = iter(args)
+    for a in it:
+        if not a.startswith("--"):
+            raise ValueError(a)
+        out[a[2:]] = next(it)
+    return out
+
+
+def main(argv: list[str]) -> int:
+    cmd, args = (argv[0], argv[1:]) if argv else ("", [])
+    if cmd in ("verify", "receipt-verify"):
+        if not args:
+            return error("cli.usage")
+        try:
+            opts = options(args[1:])
+            trust_path, at = opts["trust"], opts["at"]
+        except (ValueError, KeyError, StopIteration):
+            return error("cli.usage")
+        try:
+            with open(args[0], "rb") as f:
+                subject = f.read()
+            trust = read(trust_path, "trust.file")
+            call = {"trust": trust, "at": at}
+            if cmd == "verify":
+                if "policy" in opts:
+                    call["policy"] = read(opts["policy"], "policy.file")
+                verdict = _clyra.verify_bundle(json.dumps(call), subject)
+            else:
+                verdict = _clyra.receipt_verify(json.dumps(call), subject)
+        except OSError:
+            return error("cli.io")
+        except Unusable as e:
+            return error(str(e))
+        except clyra.ClyraError as e:
+            return error(e.code or str(e))
+        print(verdict)
+        return int(json.loads(verdict)["exit"])
+    if cmd == "jcs" and len(args) == 1:
+        try:
+            canonical = clyra.canonicalize(read(args[0], "jcs.utf8")).canonical.encode("utf-8")
+        except (OSError, Unusable, clyra.ClyraError):
+            print(json.dumps({"ok": False, "code": "cli.usage", "offset": 0}))
+            return 4
+        print(json.dumps({"ok": True, "canonical": base64.b64encode(canonical).decode()}))
+        return 0
+    print(f"clyra (python): {cmd} not implemented", file=sys.stderr)
+    print(json.dumps({"ok": False, "code": "cli.usage", "offset": 0}))
+    return 4
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

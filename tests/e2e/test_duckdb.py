@@ -1,0 +1,134 @@
+"""The dbt story on dbt-duckdb (embedded): sealed, verified, tampering caught, deltas, bad input."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import clyra
+from common import build, bundles, story, verify_both
+from conftest import BIN, clyra as run_clyra
+
+
+def test_two_runs_with_a_schema_change(shop: Path) -> None:
+    first, second = story(shop, "dev")
+    manifest = json.loads(zipfile.ZipFile(first).read("manifest.json"))
+    assert manifest["producer"]["host"].startswith("dbt-core 1.11.")
+    assert manifest["def"]["run"]["environment"] == "dev"
+    assert manifest["change"]["environment"] == "test"
+    kinds = [json.loads(line)["kind"] for line in zipfile.ZipFile(first).read("journal.ndjson").splitlines()]
+    assert kinds[0] == "run.started" and kinds[-1] == "run.finished"
+    assert "asset.changed" in kinds and "test.result" in kinds and "node.finished" in kinds
+    # Compiled SQL is recorded by digest.
+    assert any("compiled_sql" in json.loads(line)["data"] for line in zipfile.ZipFile(first).read("journal.ndjson").splitlines())
+    assert (shop / ".clyra" / "state" / "last.json").is_file()
+
+
+def test_failing_test_keeps_dbt_exit_code_and_is_recorded(shop: Path) -> None:
+    assert run_clyra("dbt", "init", "--project-dir", str(shop), cwd=shop).returncode == 0
+    bundle = build(shop, "--vars", "{phase: 3}", expect=1)
+    manifest = json.loads(zipfile.ZipFile(bundle).read("manifest.json"))
+    assert manifest["def"]["run"]["status"] == "partial"
+    failed = [t for t in manifest["def"]["tests"] if t["status"] == "fail"]
+    assert len(failed) == 1 and failed[0]["asset"] == "model.shop.orders" and failed[0]["failures"] == 1
+    assert manifest["risk"]["factors"]["violations_critical"] == 1
+    verify_both(bundle, shop / ".clyra" / "trust.json")
+
+
+def test_seal_a_run_made_by_plain_dbt(shop: Path) -> None:
+    assert run_clyra("dbt", "init", "--project-dir", str(shop), cwd=shop).returncode == 0
+    dbt = subprocess.run([str(BIN / "dbt"), "build", "--project-dir", str(shop)], cwd=shop, capture_output=True, text=True)
+    assert dbt.returncode == 0, dbt.stdout[-2000:]
+    r = run_clyra("dbt", "seal", "--project-dir", str(shop), cwd=shop)
+    assert r.returncode == 0, r.stderr
+    [bundle] = bundles(shop)
+    verify_both(bundle, shop / ".clyra" / "trust.json")
+    manifest = json.loads(zipfile.ZipFile(bundle).read("manifest.json"))
+    # The hook's facts came from logs/dbt.log: every relation got a fingerprint.
+    assert all("after" in a for a in manifest["def"]["assets"])
+    again = run_clyra("dbt", "seal", "--project-dir", str(shop), cwd=shop)
+    assert again.returncode == 4 and "already sealed" in again.stderr
+
+
+def test_bad_input_is_one_line_and_leaves_no_bundle(shop: Path) -> None:
+    r = run_clyra("dbt", "build", "--project-dir", str(shop), cwd=shop)
+    assert r.returncode == 4 and r.stderr.count("\n") == 1 and "clyra dbt init" in r.stderr
+    assert run_clyra("dbt", "init", "--project-dir", str(shop), cwd=shop).returncode == 0
+    # An unmapped target: dbt runs and keeps its result; no evidence, one line saying how to fix it.
+    config = shop / ".clyra" / "config.json"
+    config.write_text(json.dumps({"version": 0, "environments": {"prod": "production"}}))
+    r = run_clyra("dbt", "build", "--project-dir", str(shop), cwd=shop)
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert "seal.environment" in r.stderr and "environments" in r.stderr
+    assert bundles(shop) == []
+    config.write_text(json.dumps({"version": 0, "environments": {"dev": "development"}}))
+    # A corrupt artifact.
+    (shop / "target" / "run_results.json").write_text('{"metadata": {"invocation_id": "x"}')
+    r = run_clyra("dbt", "seal", "--project-dir", str(shop), cwd=shop)
+    assert r.returncode == 4 and len(r.stderr.strip().splitlines()) == 1 and "corrupt" in r.stderr, r.stderr
+    (shop / "target" / "run_results.json").unlink()
+    r = run_clyra("dbt", "seal", "--project-dir", str(shop), cwd=shop)
+    assert r.returncode == 4 and "run_results.json" in r.stderr and len(r.stderr.strip().splitlines()) == 1
+    # A missing key.
+    dbt = subprocess.run([str(BIN / "dbt"), "build", "--project-dir", str(shop)], cwd=shop, capture_output=True, text=True)
+    assert dbt.returncode == 0
+    (shop / ".clyra" / "keys" / "clyra.key").unlink()
+    r = run_clyra("dbt", "seal", "--project-dir", str(shop), cwd=shop)
+    assert r.returncode == 4 and "clyra dbt init" in r.stderr and len(r.stderr.strip().splitlines()) == 1
+    assert bundles(shop) == []
+    assert not list((shop / "target").glob("clyra/.*.tmp"))
+
+
+def test_guard_macros(shop: Path) -> None:
+    assert run_clyra("dbt", "init", "--project-dir", str(shop), cwd=shop).returncode == 0
+    merge = "{{ clyra.safe_merge(ref('orders'), ref('stg_orders'), ['order_id'], ['status']) }}"
+    out = subprocess.run([str(BIN / "dbt"), "compile", "--project-dir", str(shop), "--inline", merge], cwd=shop, capture_output=True, text=True)
+    assert out.returncode == 0, out.stdout[-2000:]
+    assert "when not matched then insert (order_id, status)" in out.stdout
+    assert "delete" not in out.stdout.lower()
+    bad = "{{ clyra.safe_merge(ref('orders'), ref('stg_orders'), ['order_id'], ['order_id']) }}"
+    out = subprocess.run([str(BIN / "dbt"), "compile", "--project-dir", str(shop), "--inline", bad], cwd=shop, capture_output=True, text=True)
+    assert out.returncode != 0 and "part of the key" in out.stdout
+    gate = "{{ clyra.require_approval('orders-v2') }} select 1"
+    out = subprocess.run([str(BIN / "dbt"), "compile", "--project-dir", str(shop), "--inline", gate], cwd=shop, capture_output=True, text=True)
+    assert out.returncode != 0 and "needs a signed approval" in out.stdout
+    out = subprocess.run([str(BIN / "dbt"), "compile", "--project-dir", str(shop), "--inline", gate, "--vars", "{clyra_approved: orders-v2}"], cwd=shop, capture_output=True, text=True)
+    assert out.returncode == 0, out.stdout[-2000:]
+
+
+def test_approved_run(shop: Path) -> None:
+    env = {"CLYRA_ACTOR": "dana@example.com", "CLYRA_DEPLOYER": "svc-ci"}
+    assert run_clyra("dbt", "init", "--project-dir", str(shop), cwd=shop, env=env).returncode == 0
+    # Without an approval, the gated model fails compilation in plain and clyra runs alike.
+    r = run_clyra("dbt", "build", "--project-dir", str(shop), "--", "--vars", "{phase: 4}", cwd=shop, env=env)
+    assert r.returncode != 0 and "needs a signed approval" in (r.stdout + r.stderr), r.stdout[-3000:]
+    sealed = set(bundles(shop))  # the failed run is sealed too (status partial)
+    approver = clyra.keygen()
+    (shop / "lee.pub").write_text(approver.public_pem)
+    change = {"subject": "orders-v2", "kind": "schema", "actor": "dana@example.com", "deployer": "svc-ci", "environment": "development"}
+    spec = {"change": change, "format": "def/v0", "created_at": "2026-01-01T00:00:00Z", "producer": {"name": "x", "version": "0"},
+            "policy": {"required": False, "decisions": []}, "risk": {"factors": {}}, "approvals": {"required": 1},
+            "journal": [{"at": "2026-01-01T00:00:00Z", "kind": "run.started", "data": {}}]}
+    now = dt.datetime.now(dt.timezone.utc)
+    stamp = lambda d: d.strftime("%Y-%m-%dT%H:%M:%SZ")  # noqa: E731
+    envelope = clyra.approve(json.dumps(spec), approver.private_pem, sso_sub="lee@example.com", idp_domain="idp.example",
+                             nonce="n-0123456789abcdef", approved_at=stamp(now - dt.timedelta(minutes=1)),
+                             expires_at=stamp(now + dt.timedelta(hours=1)), mfa_verified=True)
+    (shop / "lee.dsse.json").write_bytes(envelope)
+    wrong = run_clyra("dbt", "build", "--project-dir", str(shop), "--approval", f"{shop / 'lee.dsse.json'}=n-ffffffffffffffff",
+                      "--approver-key", str(shop / "lee.pub"), "--change-id", "orders-v2", "--", "--target", "dev", "--vars", "{phase: 4}", cwd=shop, env=env)
+    assert wrong.returncode == 4 and "does not cover" in wrong.stderr and set(bundles(shop)) == sealed
+    bundle = build(shop, "--target", "dev", "--vars", "{phase: 4}", env=env, extra=[
+        "--approval", f"{shop / 'lee.dsse.json'}=n-0123456789abcdef", "--approver-key", str(shop / "lee.pub"), "--change-id", "orders-v2"])
+    trust = json.loads((shop / ".clyra" / "trust.json").read_text())
+    trust["keys"].append({"keyid": approver.keyid, "scheme": approver.scheme, "public_key_pem": approver.public_pem, "roles": ["approver"]})
+    (shop / "trust-with-approver.json").write_text(json.dumps(trust))
+    verdict = clyra.verify(bundle, shop / "trust-with-approver.json")
+    assert verdict.ok, [(c.code, c.message) for c in verdict.checks if c.severity != "ok"]
+    manifest = json.loads(zipfile.ZipFile(bundle).read("manifest.json"))
+    assert manifest["approvals"]["required"] == 1 and len(manifest["approvals"]["entries"]) == 1
+    assert manifest["change"] == change
