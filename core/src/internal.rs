@@ -196,22 +196,6 @@ pub mod fuzzing {
             panic!("error findings with exit 0");
         }
     }
-}
-
-/// Lower-level paths that conformance tests need and production code must not use.
-pub mod conformance {
-    use crate::crypto::{Scheme, SignatureError};
-
-    /// Verifies an RSA signature with a key from any SPKI the `rsa` crate accepts, skipping
-    /// Clyra's key rules (2048–4096 bits, e = 65537); for Wycheproof groups with e = 3.
-    pub fn rsa_verify_unchecked_key(
-        spki_der: &[u8],
-        scheme: Scheme,
-        msg: &[u8],
-        sig: &[u8],
-    ) -> Result<(), SignatureError> {
-        crate::crypto::verify_rsa_spki_unchecked(spki_der, scheme, msg, sig)
-    }
 
     /// Loads `data` as a policy file, lints it, and evaluates a loaded policy over fixed facts:
     /// every input must give a result or a coded error, never a panic or unbounded work; a
@@ -239,5 +223,21 @@ pub mod conformance {
         if let Ok(facts) = jcs::parse(facts, &limits) {
             let _ = evaluate(&policy, &facts);
         }
+    }
+}
+
+/// Lower-level paths that conformance tests need and production code must not use.
+pub mod conformance {
+    use crate::crypto::{Scheme, SignatureError};
+
+    /// Verifies an RSA signature with a key from any SPKI the `rsa` crate accepts, skipping
+    /// Clyra's key rules (2048–4096 bits, e = 65537); for Wycheproof groups with e = 3.
+    pub fn rsa_verify_unchecked_key(
+        spki_der: &[u8],
+        scheme: Scheme,
+        msg: &[u8],
+        sig: &[u8],
+    ) -> Result<(), SignatureError> {
+        crate::crypto::verify_rsa_spki_unchecked(spki_der, scheme, msg, sig)
     }
 }

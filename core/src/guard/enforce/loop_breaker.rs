@@ -158,7 +158,7 @@ fn decode(bytes: &[u8], key: &str) -> Result<(u64, Vec<(u64, u64)>), EnforceErro
     let mut r = Reader::new(bytes, key);
     let cooled = r.u64()?;
     let rest = r.rest();
-    if rest.len() % 16 != 0 || rest.len() / 16 > MAX_HISTORY {
+    if !rest.len().is_multiple_of(16) || rest.len() / 16 > MAX_HISTORY {
         return Err(EnforceError::StoreCorrupt(key.to_owned()));
     }
     let mut r = Reader::new(rest, key);

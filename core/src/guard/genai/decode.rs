@@ -105,7 +105,7 @@ fn decode_token(token: &[u8], at: usize) -> Option<Payload> {
         };
         let span = (at + offset + skip, at + offset + skip + run.len());
         let decoded = if run.len() >= MIN_HEX
-            && run.len() % 2 == 0
+            && run.len().is_multiple_of(2)
             && run.iter().all(u8::is_ascii_hexdigit)
         {
             hex_decode(run).map(|t| (Encoding::Hex, t))
