@@ -112,5 +112,34 @@ pub fn cases() -> Vec<Case> {
             expected: invalid("dsse.unknown_field"),
             make: |c| mutate(c, |p, _| edit_envelope_json(p, |e| e["x"] = Value::Null)),
         },
+        // ---- readings of the Go verifier pinned (verifier/go/README.md, now spec text) ----
+        Case {
+            slug: "manifest-format-missing",
+            readme: "0001 whose manifest has no format member (re-signed): a missing format is a schema failure, not an unknown format (verdicts.md manifest table, bundle-v0.md 5.3), manifest.schema",
+            expected: invalid("manifest.schema"),
+            make: |c| mutate(c, |p, ctx| {
+                p.edit_manifest(|m| {
+                    m.as_object_mut().unwrap().remove("format");
+                });
+                p.resign(ctx.keys);
+            }),
+        },
+        Case {
+            slug: "manifest-not-an-object",
+            readme: "0001 whose manifest.json is the canonical JSON array [] (envelope unchanged: the manifest step stops first): strict JSON but not an object, manifest.json (verdicts.md manifest table)",
+            expected: invalid("manifest.json"),
+            make: |c| mutate(c, |p, _| p.set("manifest.json", b"[]".to_vec())),
+        },
+        Case {
+            slug: "approval-file-absent",
+            readme: "0006 without approvals/0001.dsse.json (and without its signer's then unused key file): the manifest entry's file is absent, approval-v0.md rule 2, approval.digest",
+            expected: invalid("approval.digest"),
+            make: |c| {
+                let mut p = Parts::open(&one_approval(c));
+                p.remove("approvals/0001.dsse.json");
+                p.remove(&format!("keys/{}.pub.pem", crate::key_hex(c.keys.get(A1))));
+                vector(p.write(), t_approvers(c))
+            },
+        },
     ]
 }
