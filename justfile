@@ -3,7 +3,7 @@
 set shell := ["bash", "-euo", "pipefail", "-c"]
 
 # cargo-fuzz targets in core/fuzz, each run by `just fuzz`
-fuzz_targets := "jcs_parse dsse_decode bundle_read verify_bundle"
+fuzz_targets := "jcs_parse dsse_decode bundle_read verify_bundle genai_normalise"
 
 # List the recipes with their descriptions
 default:
@@ -33,6 +33,7 @@ test:
     bash .ci/stage vectors-drift -- cargo run -q --locked -p clyra-vectorgen -- --out vectors --check
     bash .ci/stage conformance -- bash -c 'cargo build -q --locked -p clyra-cli && (cd verifier/go && go build -o "${CARGO_TARGET_DIR:-../../target}/clyra-verify-go" ./cmd/clyra-verify-go) && python3 tests/conformance/run.py'
     bash .ci/stage differential -- bash -c 'cargo build -q --locked -p clyra-cli && (cd verifier/go && go build -o "${CARGO_TARGET_DIR:-../../target}/clyra-verify-go" ./cmd/clyra-verify-go) && python3 tests/differential/differential.py --seed 1 --json-cases 2000 --bundle-cases 300 --rust "${CARGO_TARGET_DIR:-target}/debug/clyra" --go "${CARGO_TARGET_DIR:-target}/clyra-verify-go"'
+    bash .ci/stage genai-accuracy -- bash -c 'python3 -m venv tests/genai/.data/venv && tests/genai/.data/venv/bin/python tests/genai/build_dataset.py && cargo test --locked -p clyra-core --test genai_accuracy -- --ignored --nocapture'
     bash .ci/stage clippy -- cargo clippy --workspace --all-targets --locked -- -D warnings
     bash .ci/stage fmt -- cargo fmt --all --check
 

@@ -95,6 +95,48 @@ pub mod fuzzing {
         }
     }
 
+    /// Normalises `data` and scans it with the GenAI guard: the map back to the input must be
+    /// consistent and every finding's span must lie inside the input, whatever the bytes.
+    #[expect(
+        clippy::panic,
+        reason = "a broken invariant is what the fuzzer looks for"
+    )]
+    pub fn genai_normalise(data: &[u8]) {
+        use std::sync::OnceLock;
+
+        use crate::guard::genai::normalise::normalise;
+        use crate::guard::genai::Scanner;
+
+        let n = normalise(data);
+        if n.origin.len() != n.text.len() {
+            panic!("origin map and text lengths differ");
+        }
+        let mut last = 0;
+        for &(start, end) in &n.origin {
+            if start > end || end as usize > data.len() || start < last {
+                panic!("origin range {start}..{end} out of order or out of the input");
+            }
+            last = start;
+        }
+        static SCANNER: OnceLock<Option<Scanner>> = OnceLock::new();
+        let Some(scanner) = SCANNER.get_or_init(|| Scanner::new().ok()) else {
+            panic!("the scanner does not build");
+        };
+        let Ok(report) = scanner.scan(data, &Limits::default()) else {
+            return;
+        };
+        for f in &report.findings {
+            if let Some(span) = f.span {
+                if span.start > span.end || span.end as usize > data.len() {
+                    panic!("span {}..{} outside the input", span.start, span.end);
+                }
+            }
+            if f.confidence > 1000 {
+                panic!("confidence above 1000");
+            }
+        }
+    }
+
     /// Decodes `data` as a DSSE envelope; a decoded envelope must survive encode + decode.
     #[expect(
         clippy::panic,

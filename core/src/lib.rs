@@ -17,6 +17,7 @@ pub mod error;
 pub mod export;
 pub mod ffi;
 pub mod format;
+pub mod guard;
 pub mod inspect;
 pub mod jcs;
 pub mod journal;

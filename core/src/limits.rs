@@ -57,6 +57,30 @@ pub struct Limits {
     pub bundle_max_artifacts: usize,
     /// Largest receipt file, in bytes (limits.md L23).
     pub receipt_max_bytes: usize,
+    /// Largest SQL text the SQL guard checks, in bytes (limits.md L24).
+    pub sql_max_bytes: usize,
+    /// Largest single SQL statement, in bytes (limits.md L25).
+    pub sql_max_statement_bytes: usize,
+    /// Most statements in one SQL text (limits.md L26).
+    pub sql_max_statements: usize,
+    /// Deepest nesting the SQL parser follows: its recursion limit (limits.md L27).
+    pub sql_max_depth: usize,
+    /// Longest chain of binary operators at one parenthesis level (limits.md L28).
+    pub sql_max_operator_chain: usize,
+    /// Longest idempotency key, in bytes (limits.md L29).
+    pub idempotency_max_key_bytes: usize,
+    /// Largest response an idempotency record stores for replay, in bytes (limits.md L30).
+    pub idempotency_max_response_bytes: usize,
+    /// Most live entries of the in-memory enforcement store (limits.md L31).
+    pub store_max_entries: usize,
+    /// Largest text one GenAI scan accepts, in bytes (limits.md L32).
+    pub genai_max_input_bytes: usize,
+    /// Most nested encodings a GenAI scan decodes (base64 inside hex is 2) (limits.md L33).
+    pub genai_max_decode_depth: usize,
+    /// Most encoded payloads one GenAI scan decodes, over all layers (limits.md L34).
+    pub genai_max_payloads: usize,
+    /// Most agent steps in one GenAI steps scan (limits.md L35).
+    pub genai_max_steps: usize,
 }
 
 impl Default for Limits {
@@ -85,6 +109,18 @@ impl Default for Limits {
             bundle_max_keys: 32,
             bundle_max_artifacts: 4096,
             receipt_max_bytes: 32 * 1024 * 1024,
+            sql_max_bytes: 16 * 1024 * 1024,
+            sql_max_statement_bytes: 1024 * 1024,
+            sql_max_statements: 10_000,
+            sql_max_depth: 50,
+            sql_max_operator_chain: 2_000,
+            idempotency_max_key_bytes: 255,
+            idempotency_max_response_bytes: 1024 * 1024,
+            store_max_entries: 1_000_000,
+            genai_max_input_bytes: 1024 * 1024,
+            genai_max_decode_depth: 2,
+            genai_max_payloads: 64,
+            genai_max_steps: 10_000,
         }
     }
 }
@@ -147,6 +183,18 @@ mod tests {
             ("L21", l.bundle_max_keys as u64),
             ("L22", l.bundle_max_artifacts as u64),
             ("L23", l.receipt_max_bytes as u64),
+            ("L24", l.sql_max_bytes as u64),
+            ("L25", l.sql_max_statement_bytes as u64),
+            ("L26", l.sql_max_statements as u64),
+            ("L27", l.sql_max_depth as u64),
+            ("L28", l.sql_max_operator_chain as u64),
+            ("L29", l.idempotency_max_key_bytes as u64),
+            ("L30", l.idempotency_max_response_bytes as u64),
+            ("L31", l.store_max_entries as u64),
+            ("L32", l.genai_max_input_bytes as u64),
+            ("L33", l.genai_max_decode_depth as u64),
+            ("L34", l.genai_max_payloads as u64),
+            ("L35", l.genai_max_steps as u64),
         ];
         let spec = spec_defaults();
         let spec: Vec<(&str, u64)> = spec.iter().map(|(id, v)| (id.as_str(), *v)).collect();

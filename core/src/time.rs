@@ -51,6 +51,26 @@ impl Timestamp {
     pub fn unix_seconds(&self) -> i64 {
         self.unix
     }
+
+    /// The timestamp `seconds` after 1970-01-01T00:00:00Z, for years 0000–9999 (else `None`).
+    pub fn from_unix_seconds(seconds: i64) -> Option<Self> {
+        let days = seconds.div_euclid(86_400);
+        let rest = seconds.rem_euclid(86_400);
+        let (year, month, day) = civil_from_days(days);
+        if !(0..=9999).contains(&year) {
+            return None;
+        }
+        let text = format!(
+            "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+            rest / 3_600,
+            rest % 3_600 / 60,
+            rest % 60
+        );
+        Some(Self {
+            text,
+            unix: seconds,
+        })
+    }
 }
 
 impl Ord for Timestamp {
@@ -142,9 +162,46 @@ fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
     era * 146_097 + doe - 719_468
 }
 
+/// The proleptic Gregorian date of a day count from 1970-01-01 (H. Hinnant's `civil_from_days`).
+fn civil_from_days(days: i64) -> (i64, i64, i64) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    (year, month, day)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn from_unix_seconds_round_trips() {
+        for text in [
+            "1970-01-01T00:00:00Z",
+            "1969-12-31T23:59:59Z",
+            "2000-02-29T12:34:56Z",
+            "2026-11-20T09:01:15Z",
+            "9999-12-31T23:59:59Z",
+            "0000-01-01T00:00:00Z",
+        ] {
+            let t = ts(text);
+            assert_eq!(Timestamp::from_unix_seconds(t.unix_seconds()).unwrap(), t);
+            assert_eq!(
+                Timestamp::from_unix_seconds(t.unix_seconds())
+                    .unwrap()
+                    .as_str(),
+                text
+            );
+        }
+        assert!(Timestamp::from_unix_seconds(253_402_300_800).is_none());
+        assert!(Timestamp::from_unix_seconds(-62_167_219_201).is_none());
+    }
 
     fn ts(text: &str) -> Timestamp {
         Timestamp::parse(text).unwrap()

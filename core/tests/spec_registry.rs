@@ -33,6 +33,9 @@ const AREAS: &[&str] = &[
     "build",
     "export",
     "ffi",
+    "sql",
+    "enforce",
+    "genai",
 ];
 
 /// Manifest field paths (`journal.head`, `risk.score`) look like codes; a code's reason is never

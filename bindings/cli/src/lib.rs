@@ -87,6 +87,10 @@ enum Command {
     /// Export a producer signature as a Sigstore bundle, for Sigstore verifiers (`--sigstore`)
     #[command(long_about = commands::export::LONG_ABOUT, after_help = commands::export::EXAMPLES)]
     Export(commands::export::ExportArgs),
+    /// Check SQL statements for destructive or suspicious operations (`clyra sql check --help`)
+    Sql(commands::sql::SqlArgs),
+    /// Scan prompts and agent steps for injection, jailbreaks, leaks and loops (`clyra genai scan --help`)
+    Genai(commands::genai::GenaiArgs),
 }
 
 const APPROVE_LONG_ABOUT: &str = "\
@@ -315,6 +319,8 @@ where
         Command::Approve(args) => commands::approve::run(args, &mut cx),
         Command::Inspect(args) => commands::inspect::run(args, &mut cx),
         Command::Export(args) => commands::export::run(args, &mut cx),
+        Command::Sql(args) => commands::sql::run(args, &mut cx),
+        Command::Genai(args) => commands::genai::run(args, &mut cx),
     }
 }
 

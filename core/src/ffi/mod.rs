@@ -7,9 +7,11 @@
 //! codes. A failed verification is a `success` whose result is a verdict; `failure` means the call
 //! itself could not run (usage, unusable trust or policy file).
 //!
-//! One file per area: [`canon`] here; policy, guards and bundles add theirs.
+//! One file per area: [`canon`], [`guard`]; policy and bundles add theirs.
 
 pub mod canon;
+pub mod genai;
+pub mod guard;
 
 use serde::de::DeserializeOwned;
 use serde::Serialize;

@@ -51,7 +51,11 @@ pub fn run(args: &CanonArgs, cx: &mut Context<'_>) -> Exit {
 
 /// Reads at most `limit + 1` bytes: enough for the parser to report `jcs.too_large`
 /// without reading an unbounded input into memory.
-fn read_bounded(source: &Source, stdin: &mut dyn Read, limit: usize) -> io::Result<Vec<u8>> {
+pub(crate) fn read_bounded(
+    source: &Source,
+    stdin: &mut dyn Read,
+    limit: usize,
+) -> io::Result<Vec<u8>> {
     let cap = u64::try_from(limit).unwrap_or(u64::MAX).saturating_add(1);
     let mut input = Vec::new();
     match source {
@@ -66,7 +70,7 @@ fn jcs_problem(err: &JcsError) -> Problem {
 }
 
 /// A lowercase message for a read failure, without Rust or OS decorations.
-fn io_message(err: &io::Error) -> String {
+pub(crate) fn io_message(err: &io::Error) -> String {
     let reason = match err.kind() {
         io::ErrorKind::NotFound => "no such file".to_owned(),
         io::ErrorKind::PermissionDenied => "permission denied".to_owned(),

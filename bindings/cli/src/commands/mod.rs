@@ -11,6 +11,8 @@
 //! - `approve`: sign an approval of a planned change, as the approver.
 //! - `inspect`: what is inside a bundle, readable.
 //! - `export --sigstore`: write one producer signature as a Sigstore bundle v0.3.
+//! - `sql check`: the SQL guard on a file or stdin.
+//! - `genai scan`: scan a prompt or agent steps for injection, jailbreaks, leaks and loops.
 //!
 //! A command exists only once it works (DESIGN §11). Register a new one here, in `Command` in
 //! `lib.rs`, and in `README.md`.
@@ -20,8 +22,10 @@ pub mod bundle;
 pub mod canon;
 pub mod demo;
 pub mod export;
+pub mod genai;
 pub mod inspect;
 pub mod keygen;
 pub mod receipt;
 pub mod sign;
+pub mod sql;
 pub mod verify;

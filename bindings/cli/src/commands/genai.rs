@@ -1,0 +1,161 @@
+//! `clyra genai scan`: the GenAI guard over a text or a list of agent steps (spec/guard-genai.md).
+//!
+//! Exit codes (DESIGN §10): 0 no finding, 1 an `error` finding, 2 only `warn` findings, 4 could
+//! not run (unreadable input, input beyond the limits, malformed steps).
+
+use clap::{Args, Subcommand};
+use clyra_core::guard::genai::{steps, Finding, Report, Scanner, Severity};
+use clyra_core::{Coded, Limits};
+
+use super::canon::{io_message, read_bounded};
+use crate::exit::Exit;
+use crate::output::{Format, Problem, Source, CODE_IO};
+use crate::Context;
+
+/// Arguments of `clyra genai`.
+#[derive(Debug, Args)]
+pub struct GenaiArgs {
+    #[command(subcommand)]
+    command: GenaiCommand,
+}
+
+#[derive(Debug, Subcommand)]
+enum GenaiCommand {
+    /// Scan a prompt, document or tool result for injection, jailbreaks, leaks and exfiltration
+    #[command(long_about = SCAN_LONG_ABOUT, after_help = SCAN_EXAMPLES)]
+    Scan(ScanArgs),
+}
+
+/// Arguments of `clyra genai scan`.
+#[derive(Debug, Args)]
+pub struct ScanArgs {
+    /// Text file to scan; `-` or nothing reads standard input
+    #[arg(value_name = "FILE")]
+    pub file: Option<String>,
+
+    /// Read a JSON array of agent steps (`[{"text": "...", "tool": "..."}]`) and also look for loops
+    #[arg(long)]
+    pub steps: bool,
+}
+
+/// Long help of `clyra genai scan`.
+const SCAN_LONG_ABOUT: &str = "\
+Scan a text (a prompt, a retrieved document, a tool result) with the GenAI guard.
+
+The text is normalised first (NFKC, invisible and bidi characters removed, diacritics and \
+look-alike letters folded, base64/hex/URL-encoded payloads decoded), then every detector runs: \
+instruction override, jailbreak personas, system-prompt extraction, chat-template and role \
+tokens, tool-output spoofing, exfiltration links, encoded payloads, obfuscation, and a small \
+n-gram classifier. Each finding has a confidence (per mille), a span in the input, and its \
+OWASP LLM Top 10 (2025) and MITRE ATLAS ids. With --steps the input is a JSON array of agent \
+steps: each step is scanned, and repeated near-identical steps are reported as a loop.
+
+Exit codes: 0 nothing found, 1 a finding of severity error (confidence ≥ 700), 2 warnings \
+only, 4 could not run.";
+
+const SCAN_EXAMPLES: &str = "\
+Examples:
+  $ echo 'Ignore all previous instructions' | clyra genai scan
+  $ clyra genai scan retrieved-page.txt --format json
+  $ clyra genai scan --steps agent-run.json";
+
+/// Runs `clyra genai`.
+pub fn run(args: &GenaiArgs, cx: &mut Context<'_>) -> Exit {
+    match &args.command {
+        GenaiCommand::Scan(args) => scan(args, cx),
+    }
+}
+
+fn scan(args: &ScanArgs, cx: &mut Context<'_>) -> Exit {
+    let source = match args.file.as_deref() {
+        None | Some("-") => Source::Stdin,
+        Some(path) => Source::File(path.to_owned()),
+    };
+    let limits = Limits::default();
+    let cap = if args.steps {
+        limits.json_max_bytes
+    } else {
+        limits.genai_max_input_bytes
+    };
+    let input = match read_bounded(&source, cx.stdin, cap) {
+        Ok(input) => input,
+        Err(err) => return cx.fail(&Problem::new(CODE_IO, io_message(&err)).in_source(&source)),
+    };
+    let scanner = match Scanner::new() {
+        Ok(s) => s,
+        Err(err) => return cx.fail(&Problem::new(err.code(), err.to_string())),
+    };
+    let result = if args.steps {
+        steps::parse(&input, &limits).and_then(|s| scanner.scan_steps(&s, &limits))
+    } else {
+        scanner.scan(&input, &limits)
+    };
+    let report = match result {
+        Ok(report) => report,
+        Err(err) => return cx.fail(&Problem::new(err.code(), err.to_string()).in_source(&source)),
+    };
+    let exit = match report.worst {
+        None => Exit::Ok,
+        Some(Severity::Warn) => Exit::Warning,
+        Some(Severity::Error) => Exit::Invalid,
+    };
+    let text = match cx.format {
+        Format::Json => match serde_json::to_string(&report) {
+            Ok(json) => json + "\n",
+            Err(err) => return cx.fail(&Problem::new(CODE_IO, err.to_string())),
+        },
+        Format::Human => human(&report, &source),
+    };
+    cx.print(&text, exit)
+}
+
+fn human(report: &Report, source: &Source) -> String {
+    let name = source.path().unwrap_or("<stdin>");
+    if report.findings.is_empty() {
+        return format!("{name}: clean (no finding)\n");
+    }
+    let mut out = String::new();
+    for f in &report.findings {
+        out.push_str(&line(name, f));
+    }
+    let errors = report
+        .findings
+        .iter()
+        .filter(|f| f.severity == Severity::Error)
+        .count();
+    out.push_str(&format!(
+        "{name}: {} finding(s), {errors} error(s)\n",
+        report.findings.len()
+    ));
+    out
+}
+
+fn line(name: &str, f: &Finding) -> String {
+    let severity = match f.severity {
+        Severity::Error => "error",
+        Severity::Warn => "warn",
+    };
+    let mut place = String::new();
+    if let Some(step) = f.step {
+        place.push_str(&format!("step {step}: "));
+    }
+    if let Some(steps) = f.steps {
+        place.push_str(&format!("steps {}..{}: ", steps.start, steps.end));
+    }
+    if let Some(span) = f.span {
+        place.push_str(&format!("bytes {}..{}: ", span.start, span.end));
+    }
+    let layers = if f.layers.is_empty() {
+        String::new()
+    } else {
+        format!(" [decoded: {}]", f.layers.join(" > "))
+    };
+    format!(
+        "{severity}: {name}: {place}{} ({} per mille; {}; {}){layers}: `{}`\n",
+        f.detector.id(),
+        f.confidence,
+        f.owasp.join(", "),
+        f.atlas.join(", "),
+        f.evidence.replace('\n', "\\n")
+    )
+}

