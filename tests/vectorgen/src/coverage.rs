@@ -6,9 +6,9 @@ use serde_json::{json, Value};
 
 use crate::cases::{
     approval_mutated, edit_envelope_json, invalid, mutate, t_approvers, vector, with_approvals,
-    Case, A1, A2, P1,
+    Case, A1, A2, P1, P3,
 };
-use crate::{approver, producer, trust, Parts, TrustKey};
+use crate::{approver, build, producer, trust, Parts, TrustKey};
 
 /// 0006's bundle: one approval by A1, required 1.
 fn one_approval(ctx: &crate::Ctx<'_>) -> Vec<u8> {
@@ -141,5 +141,57 @@ pub fn cases() -> Vec<Case> {
                 vector(p.write(), t_approvers(c))
             },
         },
+        // ---- found by the long differential campaign (seed 1, bundle cases 301 and 6908) ----
+        Case {
+            slug: "key-oid-arc-out-of-range",
+            readme: "0001 whose producer key SPKI has the OID bytes 2b6570 changed to f76570 (OID 2.15253.112, valid DER): an unknown algorithm, not malformed DER (signatures.md 2.2), key.unsupported_algorithm",
+            expected: invalid("key.unsupported_algorithm"),
+            make: |c| mutate(c, |p, _| {
+                let name = p.first("keys/");
+                let der = der_of(p.get(&name));
+                let at = der.windows(3).position(|w| w == [0x2b, 0x65, 0x70]).unwrap();
+                let mut der = der;
+                der[at] = 0xf7;
+                p.set(&name, pem_of(&der));
+            }),
+        },
+        Case {
+            slug: "key-ec-parameter-unknown-tag",
+            readme: "0003 whose P-256 key SPKI has its namedCurve parameter tag 06 changed to 07 (still valid DER): wrong parameters are an unknown algorithm (signatures.md 2.2), key.unsupported_algorithm",
+            expected: invalid("key.unsupported_algorithm"),
+            make: |c| {
+                let b = build(c, &crate::def_spec(c), crate::Build { signers: vec![P3], ..crate::Build::default() });
+                let mut p = Parts::open(&b);
+                let name = p.first("keys/");
+                let mut der = der_of(p.get(&name));
+                let at = der.windows(2).position(|w| w == [0x06, 0x08]).unwrap();
+                der[at] = 0x07;
+                p.set(&name, pem_of(&der));
+                vector(p.write(), trust(c.keys, &[producer(P3)], 1))
+            },
+        },
     ]
+}
+
+/// The DER inside a PEM text.
+fn der_of(pem: &[u8]) -> Vec<u8> {
+    use base64::Engine as _;
+    let text = std::str::from_utf8(pem).unwrap();
+    let body: String = text.lines().filter(|l| !l.starts_with("-----")).collect();
+    base64::engine::general_purpose::STANDARD
+        .decode(body)
+        .unwrap()
+}
+
+/// A `PUBLIC KEY` PEM text (64-character lines, LF) of `der`.
+fn pem_of(der: &[u8]) -> Vec<u8> {
+    use base64::Engine as _;
+    let b64 = base64::engine::general_purpose::STANDARD.encode(der);
+    let mut out = String::from("-----BEGIN PUBLIC KEY-----\n");
+    for chunk in b64.as_bytes().chunks(64) {
+        out.push_str(std::str::from_utf8(chunk).unwrap());
+        out.push('\n');
+    }
+    out.push_str("-----END PUBLIC KEY-----\n");
+    out.into_bytes()
 }
