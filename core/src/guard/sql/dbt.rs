@@ -92,10 +92,81 @@ impl DbtContext {
         object.is_some_and(|o| self.relations.is_empty() || self.is_dbt_relation(o))
     }
 
-    /// Whether the tokens of a statement the parser rejects are dbt's seed load:
-    /// `COPY <run relation> FROM '<file>' …` (dbt-duckdb and dbt-postgres load seeds so; the
-    /// parser does not accept DuckDB's `COPY` options).
+    /// Whether the tokens of a statement the parser rejects are dbt's seed load: `COPY <run
+    /// relation> FROM '<file>' …` (the parser does not accept DuckDB's `COPY` options), or
+    /// dbt-postgres's `INSERT INTO <run relation> (cols) VALUES (%s, …), …` (psycopg2
+    /// placeholders, which no SQL dialect parses).
     pub(crate) fn recognises_unparsed(&self, tokens: &[TokenWithSpan]) -> bool {
+        self.seed_copy(tokens) || self.seed_insert(tokens)
+    }
+
+    /// `INSERT INTO <run relation> [(cols)] VALUES (%s, …)[, (%s, …)]…` and nothing else.
+    fn seed_insert(&self, tokens: &[TokenWithSpan]) -> bool {
+        let mut words = tokens
+            .iter()
+            .map(|t| &t.token)
+            .filter(|t| !matches!(t, Token::Whitespace(_)))
+            .peekable();
+        let keyword = |t: Option<&Token>, k: &str| matches!(t, Some(Token::Word(w)) if w.quote_style.is_none() && w.value.eq_ignore_ascii_case(k));
+        if !keyword(words.next(), "insert") || !keyword(words.next(), "into") {
+            return false;
+        }
+        let mut relation = String::new();
+        while let Some(token) = words.next_if(|t| matches!(t, Token::Word(_) | Token::Period)) {
+            match token {
+                Token::Word(w)
+                    if w.quote_style.is_none() && w.value.eq_ignore_ascii_case("values") =>
+                {
+                    break
+                }
+                Token::Word(w) => relation.push_str(&w.value),
+                _ => relation.push('.'),
+            }
+        }
+        // Optional column list: words and commas in parentheses.
+        if words.next_if(|t| matches!(t, Token::LParen)).is_some() {
+            loop {
+                match words.next() {
+                    Some(Token::Word(_) | Token::Comma) => {}
+                    Some(Token::RParen) => break,
+                    _ => return false,
+                }
+            }
+            if !keyword(words.next(), "values") {
+                return false;
+            }
+        }
+        // Rows of `%s` placeholders only.
+        let mut rows = 0usize;
+        loop {
+            if !matches!(words.next(), Some(Token::LParen)) {
+                return false;
+            }
+            loop {
+                let placeholder = matches!(words.next(), Some(Token::Mod))
+                    && matches!(words.next(), Some(Token::Word(w)) if w.quote_style.is_none() && w.value == "s");
+                if !placeholder {
+                    return false;
+                }
+                match words.next() {
+                    Some(Token::Comma) => {}
+                    Some(Token::RParen) => break,
+                    _ => return false,
+                }
+            }
+            rows += 1;
+            match words.next() {
+                Some(Token::Comma) => {}
+                None => break,
+                Some(Token::SemiColon) if words.next().is_none() => break,
+                _ => return false,
+            }
+        }
+        rows > 0 && !relation.is_empty() && self.is_model(&relation)
+    }
+
+    /// `COPY <run relation> FROM '<file>' …`.
+    fn seed_copy(&self, tokens: &[TokenWithSpan]) -> bool {
         let mut words = tokens
             .iter()
             .map(|t| &t.token)
@@ -278,6 +349,32 @@ mod tests {
         )));
         assert!(!ctx.recognises_unparsed(&tokens("COPY x TO '/p/x.csv'")));
         assert!(!ctx.recognises_unparsed(&tokens("select from")));
+    }
+
+    #[test]
+    fn seed_insert_with_psycopg_placeholders_is_recognised_only_on_run_relations() {
+        use sqlparser::dialect::PostgreSqlDialect;
+        use sqlparser::tokenizer::Tokenizer;
+        let ctx = DbtContext {
+            relations: vec!["\"shop\".\"analytics\".\"raw_customers\"".into()],
+        };
+        let tokens = |sql: &str| {
+            Tokenizer::new(&PostgreSqlDialect {}, sql)
+                .tokenize_with_location()
+                .unwrap()
+        };
+        let insert = "\n insert into \"shop\".\"analytics\".\"raw_customers\" (id, name, email) values\n (%s,%s,%s),(%s,%s,%s)\n ";
+        assert!(ctx.recognises_unparsed(&tokens(insert)));
+        assert!(!ctx.recognises_unparsed(&tokens(
+            "insert into \"shop\".\"analytics\".\"other\" (id) values (%s)"
+        )));
+        // Anything but placeholders in the rows is not dbt's seed load.
+        assert!(!ctx.recognises_unparsed(&tokens(
+            "insert into \"shop\".\"analytics\".\"raw_customers\" (id) values (%s), (1)"
+        )));
+        assert!(!ctx.recognises_unparsed(&tokens(
+            "insert into \"shop\".\"analytics\".\"raw_customers\" (id) values (%s); drop table x"
+        )));
     }
 
     #[test]
