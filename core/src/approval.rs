@@ -200,9 +200,10 @@ fn judge(
         );
         return None;
     }
+    // Rule 2: a file absent from the zip has no bytes whose digest could match (vector 0139).
     let Some(bytes) = files.get(&entry.file) else {
         record(
-            "approval.schema",
+            "approval.digest",
             Severity::Fail,
             None,
             "the approval file is not in the bundle".into(),

@@ -311,6 +311,12 @@ fn tampered_or_foreign_files_stop_at_the_first_failure() {
         codes(&b, &[], AT),
         ["approval.digest", "approval.insufficient"]
     );
+    // A listed file absent from the zip fails rule 2 as well (approval-v0.md §5, vector 0139).
+    b.files.remove("approvals/0001.dsse.json");
+    assert_eq!(
+        codes(&b, &[], AT),
+        ["approval.digest", "approval.insufficient"]
+    );
     let wrong_type = Approval {
         payload_type: "application/vnd.in-toto+json",
         ..approval(1, ALICE, "n-1")

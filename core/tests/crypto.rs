@@ -433,3 +433,27 @@ fn rsa_signature_length_and_range_are_checked() {
         assert_eq!(err.code(), "sig.invalid", "in range but wrong");
     }
 }
+
+#[test]
+fn well_formed_der_with_an_unknown_oid_or_parameter_is_unsupported_not_malformed() {
+    // Found by the Rust-vs-Go differential campaign (signatures.md §2.2, vectors 0140–0141).
+    let ed = "302a300506032b6570032100".to_owned() + &"11".repeat(32);
+    let big_arc = ed.replacen("06032b6570", "0603f76570", 1);
+    assert_eq!(
+        der_err(&hex::decode(big_arc).unwrap()),
+        "key.unsupported_algorithm"
+    );
+    let ec = "3059301306072a8648ce3d020106082a8648ce3d03010703420004".to_owned() + &"22".repeat(64);
+    let tag7 = ec.replacen("06082a8648ce3d030107", "07082a8648ce3d030107", 1);
+    assert_eq!(
+        der_err(&hex::decode(tag7).unwrap()),
+        "key.unsupported_algorithm"
+    );
+    // Still malformed: a non-minimal subidentifier, a long-form length that fits short form.
+    let padded = ed
+        .replacen("06032b6570", "0604802b6570", 1)
+        .replacen("302a3005", "302b3006", 1);
+    assert_eq!(der_err(&hex::decode(padded).unwrap()), "key.der_malformed");
+    let long = ed.replacen("302a", "30812a", 1);
+    assert_eq!(der_err(&hex::decode(long).unwrap()), "key.der_malformed");
+}

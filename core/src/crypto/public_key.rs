@@ -84,8 +84,15 @@ impl PublicKey {
     /// Parses a strictly DER-encoded SubjectPublicKeyInfo (see `spec/signatures.md` §2).
     pub fn from_spki_der(der: &[u8], limits: &Limits) -> Result<Self, KeyError> {
         check_size(der.len(), limits)?;
-        let spki = SubjectPublicKeyInfoRef::from_der(der).map_err(|_| KeyError::DerMalformed {
-            reason: "not a DER SubjectPublicKeyInfo",
+        let spki = SubjectPublicKeyInfoRef::from_der(der).map_err(|_| {
+            // A well-formed SPKI whose algorithm OID the OID parser cannot hold (an arc beyond
+            // its range) is an unknown algorithm, not malformed DER (signatures.md §2.2).
+            match unparsed_oid(der) {
+                Some(oid) => KeyError::UnsupportedAlgorithm { oid },
+                None => KeyError::DerMalformed {
+                    reason: "not a DER SubjectPublicKeyInfo",
+                },
+            }
         })?;
         // spec: signatures.md §2.2 — DER only: the structure must re-encode to the same bytes.
         let reencoded = spki.to_der().map_err(|_| KeyError::DerMalformed {
@@ -211,6 +218,80 @@ impl fmt::Debug for PublicKey {
             .field("keyid", &self.keyid)
             .finish()
     }
+}
+
+/// When `der` is a structurally valid DER SubjectPublicKeyInfo — SEQUENCE { SEQUENCE { OID,
+/// at most one parameter of any tag }, BIT STRING with 0 unused bits }, minimal lengths, no
+/// trailing bytes — that the `spki` parser still refused (an OID arc beyond `const-oid`'s range,
+/// a parameter tag `der` does not know), a description of its algorithm; else `None`. Found by the
+/// Rust-vs-Go differential campaign (OID 2.15253.112; ecPublicKey with a tag-7 parameter).
+fn unparsed_oid(der: &[u8]) -> Option<String> {
+    let (outer, rest) = tlv(der)?;
+    if outer.0 != 0x30 || !rest.is_empty() {
+        return None;
+    }
+    let (alg, rest) = tlv(outer.1)?;
+    let (bits, rest) = tlv(rest)?;
+    if alg.0 != 0x30 || bits.0 != 0x03 || bits.1.first() != Some(&0) || !rest.is_empty() {
+        return None;
+    }
+    let (oid, rest) = tlv(alg.1)?;
+    let (param, rest) = if rest.is_empty() {
+        (None, rest)
+    } else {
+        let (p, r) = tlv(rest)?;
+        (Some(p.0), r)
+    };
+    // X.690 8.19: each subidentifier minimal (no leading 0x80), the last octet ends one.
+    let bytes = oid.1;
+    let mut at_start = true;
+    for b in bytes {
+        if at_start && *b == 0x80 {
+            return None;
+        }
+        at_start = b & 0x80 == 0;
+    }
+    let ok = oid.0 == 0x06 && rest.is_empty() && at_start && !bytes.is_empty();
+    ok.then(|| {
+        let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+        match param {
+            Some(tag) => format!("oid {hex} with a parameter of tag {tag:#04x}"),
+            None => format!("oid {hex}"),
+        }
+    })
+}
+
+/// A DER element: its tag octet and its value octets.
+type Element<'a> = (u8, &'a [u8]);
+
+/// One DER TLV with a low tag number and a minimal definite length: (element, rest).
+fn tlv(bytes: &[u8]) -> Option<(Element<'_>, &[u8])> {
+    let (&tag, rest) = bytes.split_first()?;
+    if tag & 0x1f == 0x1f {
+        return None;
+    }
+    let (&first, rest) = rest.split_first()?;
+    let (len, rest) = if first < 0x80 {
+        (usize::from(first), rest)
+    } else {
+        let n = usize::from(first & 0x7f);
+        if n == 0 || n > 4 || rest.len() < n {
+            return None;
+        }
+        let (len_bytes, rest) = rest.split_at(n);
+        let len = len_bytes
+            .iter()
+            .fold(0usize, |acc, b| (acc << 8) | usize::from(*b));
+        // Minimal: no leading zero octet, and long form only when short form cannot hold it.
+        if len_bytes.first() == Some(&0) || len < 0x80 {
+            return None;
+        }
+        (len, rest)
+    };
+    (rest.len() >= len).then(|| {
+        let (value, rest) = rest.split_at(len);
+        ((tag, value), rest)
+    })
 }
 
 fn check_size(size: usize, limits: &Limits) -> Result<(), KeyError> {

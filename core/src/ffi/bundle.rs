@@ -333,6 +333,7 @@ pub fn verify(call: &[u8], bundle: &[u8]) -> Vec<u8> {
     Answer::of(parse_call::<VerifyCall>(call).and_then(|c| {
         let trust = Trust::parse(c.trust.as_bytes(), &limits).map_err(|e| {
             vec![DetailedError::new("trust.file", e.to_string())
+                .with_detail(e.detail())
                 .with_help("give the trust file `clyra dbt init` wrote (.clyra/trust.json) or a producer's PEM public key")]
         })?;
         let at = timestamp(&c.at, "at")?;
@@ -413,6 +414,10 @@ pub struct ReceiptVerifyCall {
 /// Verifies the receipt `receipt` (receipt-v0.md §4): its verdict JSON; any bytes give a verdict.
 pub fn receipt_verify(call: &[u8], receipt: &[u8]) -> Vec<u8> {
     Answer::of(parse_call::<ReceiptVerifyCall>(call).and_then(|c| {
+        // The trust file is checked first so that its failure carries its detail.
+        Trust::parse(c.trust.as_bytes(), &Limits::default()).map_err(|e| {
+            vec![DetailedError::new("trust.file", e.to_string()).with_detail(e.detail())]
+        })?;
         let verdict = crate::receipt::verify_receipt_bytes(receipt, c.trust.as_bytes(), &c.at)
             .map_err(coded)?;
         json_value(&verdict.to_json())

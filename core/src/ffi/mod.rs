@@ -34,6 +34,10 @@ pub struct DetailedError {
     /// Where: a file with line and column, a JSON pointer, or a byte offset.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub path: Option<String>,
+    /// The underlying code or rule name, where the spec defines one (e.g. `trust.file` detail
+    /// `window`, trust-v0.md §3.4); conformance compares it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
 }
 
 impl DetailedError {
@@ -44,6 +48,7 @@ impl DetailedError {
             message: message.into(),
             help: None,
             path: None,
+            detail: None,
         }
     }
 
@@ -56,6 +61,13 @@ impl DetailedError {
     #[must_use]
     pub fn with_help(mut self, help: impl Into<String>) -> Self {
         self.help = Some(help.into());
+        self
+    }
+
+    /// Adds the underlying code or rule name, when there is one.
+    #[must_use]
+    pub fn with_detail(mut self, detail: Option<&str>) -> Self {
+        self.detail = detail.map(str::to_owned);
         self
     }
 

@@ -9,9 +9,19 @@ import clyra
 from clyra import _clyra
 
 
-def error(code: str) -> int:
-    print(json.dumps({"outcome": "ERROR", "primary": code, "exit": 4, "checks": []}))
+def error(code: str, detail: str | None = None) -> int:
+    answer = {"outcome": "ERROR", "primary": code, "exit": 4, "checks": []}
+    if detail:
+        answer["detail"] = detail
+    print(json.dumps(answer))
     return 4
+
+
+def detail_of(e: "clyra.ClyraError") -> str | None:
+    """The first error's `detail` (trust-v0.md §3.4), from the failure answer's errors."""
+    for text in e.errors[:1]:
+        return json.loads(text).get("detail")
+    return None
 
 
 class Unusable(Exception):
@@ -63,7 +73,7 @@ def main(argv: list[str]) -> int:
         except Unusable as e:
             return error(str(e))
         except clyra.ClyraError as e:
-            return error(e.code or str(e))
+            return error(e.code or str(e), detail_of(e))
         print(verdict)
         return int(json.loads(verdict)["exit"])
     if cmd == "jcs" and len(args) == 1:

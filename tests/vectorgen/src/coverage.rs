@@ -6,9 +6,9 @@ use serde_json::{json, Value};
 
 use crate::cases::{
     approval_mutated, edit_envelope_json, invalid, mutate, t_approvers, vector, with_approvals,
-    Case, A1, A2, P1,
+    Case, A1, A2, P1, P3,
 };
-use crate::{approver, producer, trust, Parts, TrustKey};
+use crate::{approver, build, producer, trust, Parts, TrustKey};
 
 /// 0006's bundle: one approval by A1, required 1.
 fn one_approval(ctx: &crate::Ctx<'_>) -> Vec<u8> {
@@ -112,5 +112,86 @@ pub fn cases() -> Vec<Case> {
             expected: invalid("dsse.unknown_field"),
             make: |c| mutate(c, |p, _| edit_envelope_json(p, |e| e["x"] = Value::Null)),
         },
+        // ---- readings of the Go verifier pinned (verifier/go/README.md, now spec text) ----
+        Case {
+            slug: "manifest-format-missing",
+            readme: "0001 whose manifest has no format member (re-signed): a missing format is a schema failure, not an unknown format (verdicts.md manifest table, bundle-v0.md 5.3), manifest.schema",
+            expected: invalid("manifest.schema"),
+            make: |c| mutate(c, |p, ctx| {
+                p.edit_manifest(|m| {
+                    m.as_object_mut().unwrap().remove("format");
+                });
+                p.resign(ctx.keys);
+            }),
+        },
+        Case {
+            slug: "manifest-not-an-object",
+            readme: "0001 whose manifest.json is the canonical JSON array [] (envelope unchanged: the manifest step stops first): strict JSON but not an object, manifest.json (verdicts.md manifest table)",
+            expected: invalid("manifest.json"),
+            make: |c| mutate(c, |p, _| p.set("manifest.json", b"[]".to_vec())),
+        },
+        Case {
+            slug: "approval-file-absent",
+            readme: "0006 without approvals/0001.dsse.json (and without its signer's then unused key file): the manifest entry's file is absent, approval-v0.md rule 2, approval.digest",
+            expected: invalid("approval.digest"),
+            make: |c| {
+                let mut p = Parts::open(&one_approval(c));
+                p.remove("approvals/0001.dsse.json");
+                p.remove(&format!("keys/{}.pub.pem", crate::key_hex(c.keys.get(A1))));
+                vector(p.write(), t_approvers(c))
+            },
+        },
+        // ---- found by the long differential campaign (seed 1, bundle cases 301 and 6908) ----
+        Case {
+            slug: "key-oid-arc-out-of-range",
+            readme: "0001 whose producer key SPKI has the OID bytes 2b6570 changed to f76570 (OID 2.15253.112, valid DER): an unknown algorithm, not malformed DER (signatures.md 2.2), key.unsupported_algorithm",
+            expected: invalid("key.unsupported_algorithm"),
+            make: |c| mutate(c, |p, _| {
+                let name = p.first("keys/");
+                let der = der_of(p.get(&name));
+                let at = der.windows(3).position(|w| w == [0x2b, 0x65, 0x70]).unwrap();
+                let mut der = der;
+                der[at] = 0xf7;
+                p.set(&name, pem_of(&der));
+            }),
+        },
+        Case {
+            slug: "key-ec-parameter-unknown-tag",
+            readme: "0003 whose P-256 key SPKI has its namedCurve parameter tag 06 changed to 07 (still valid DER): wrong parameters are an unknown algorithm (signatures.md 2.2), key.unsupported_algorithm",
+            expected: invalid("key.unsupported_algorithm"),
+            make: |c| {
+                let b = build(c, &crate::def_spec(c), crate::Build { signers: vec![P3], ..crate::Build::default() });
+                let mut p = Parts::open(&b);
+                let name = p.first("keys/");
+                let mut der = der_of(p.get(&name));
+                let at = der.windows(2).position(|w| w == [0x06, 0x08]).unwrap();
+                der[at] = 0x07;
+                p.set(&name, pem_of(&der));
+                vector(p.write(), trust(c.keys, &[producer(P3)], 1))
+            },
+        },
     ]
+}
+
+/// The DER inside a PEM text.
+fn der_of(pem: &[u8]) -> Vec<u8> {
+    use base64::Engine as _;
+    let text = std::str::from_utf8(pem).unwrap();
+    let body: String = text.lines().filter(|l| !l.starts_with("-----")).collect();
+    base64::engine::general_purpose::STANDARD
+        .decode(body)
+        .unwrap()
+}
+
+/// A `PUBLIC KEY` PEM text (64-character lines, LF) of `der`.
+fn pem_of(der: &[u8]) -> Vec<u8> {
+    use base64::Engine as _;
+    let b64 = base64::engine::general_purpose::STANDARD.encode(der);
+    let mut out = String::from("-----BEGIN PUBLIC KEY-----\n");
+    for chunk in b64.as_bytes().chunks(64) {
+        out.push_str(std::str::from_utf8(chunk).unwrap());
+        out.push('\n');
+    }
+    out.push_str("-----END PUBLIC KEY-----\n");
+    out.into_bytes()
 }

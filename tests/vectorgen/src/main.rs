@@ -289,7 +289,8 @@ impl Parts {
             "_type": "https://in-toto.io/Statement/v1",
             "subject": [{"name": "manifest.json",
                          "digest": {"sha256": hex::encode(sha256(manifest_bytes))}}],
-            "predicateType": format!("https://clyra.dev/{}", m["format"].as_str().unwrap()),
+            // A manifest without `format` (a vector) is signed as DEF.
+            "predicateType": format!("https://clyra.dev/{}", m["format"].as_str().unwrap_or("def/v0")),
             "predicate": {
                 "bundle_id": m["bundle_id"],
                 "merkle_root": m["merkle"]["root"],
