@@ -11,7 +11,7 @@ from pathlib import Path
 
 import clyra
 from common import build, bundles, story, verify_both
-from conftest import BIN, clyra as run_clyra
+from conftest import BIN, clyra as run_clyra, rust_clyra
 
 
 def test_two_runs_with_a_schema_change(shop: Path) -> None:
@@ -132,3 +132,67 @@ def test_approved_run(shop: Path) -> None:
     manifest = json.loads(zipfile.ZipFile(bundle).read("manifest.json"))
     assert manifest["approvals"]["required"] == 1 and len(manifest["approvals"]["entries"]) == 1
     assert manifest["change"] == change
+
+
+def _verify_with_policy(bundle: Path, trust: Path, policy: Path) -> dict[str, object]:
+    r = subprocess.run([*rust_clyra(), "verify", str(bundle), "--trust", str(trust), "--policy", str(policy), "--format", "json"],
+                       capture_output=True, text=True)
+    verdict: dict[str, object] = json.loads(r.stdout)
+    verdict["exit"] = r.returncode
+    return verdict
+
+
+ENFORCED_DENY = """version: 1
+name: e2e
+default_decision: allow
+data_platform:
+  mode: enforce
+  rules:
+    - id: no-orders
+      when: '"model.shop.orders" in dbt.models'
+      decision: deny
+      reason: orders are frozen
+"""
+
+
+def test_policy_is_hashed_decided_and_enforced(shop: Path) -> None:
+    assert run_clyra("dbt", "init", "--project-dir", str(shop), cwd=shop).returncode == 0
+    policy = shop / ".clyra" / "policy.yaml"
+    trust = shop / ".clyra" / "trust.json"
+    # `clyra dbt init` wrote the core's starting policy, byte for byte what `clyra policy init` writes.
+    starter = subprocess.run([*rust_clyra(), "policy", "init", "--env", "dev"], capture_output=True, text=True)
+    assert policy.read_text() == starter.stdout
+    bundle = build(shop)
+    manifest = json.loads(zipfile.ZipFile(bundle).read("manifest.json"))
+    assert manifest["policy"]["hash"] == clyra.load_policy(policy)["policy_hash"]
+    verdict = _verify_with_policy(bundle, trust, policy)
+    assert verdict["exit"] == 0 and verdict["outcome"] == "VALID", verdict
+    assert clyra.verify(bundle, trust, policy=policy).outcome == "VALID"
+    # Another policy does not match the hash the bundle records.
+    other = shop / "other.yaml"
+    other.write_text(ENFORCED_DENY)
+    mismatch = _verify_with_policy(bundle, trust, other)
+    assert mismatch["primary"] == "policy.hash_mismatch" and mismatch["exit"] != 0, mismatch
+    # A shadow deny only records: the run succeeds, the decision is in the manifest and journal.
+    policy.write_text(ENFORCED_DENY.replace("      reason:", "      mode: shadow\n      reason:"))
+    shadow = build(shop)
+    decisions = json.loads(zipfile.ZipFile(shadow).read("manifest.json"))["policy"]["decisions"]
+    assert decisions == [{"rule": "no-orders", "decision": "deny", "mode": "shadow", "reason": "orders are frozen"}]
+    kinds = [json.loads(line)["kind"] for line in zipfile.ZipFile(shadow).read("journal.ndjson").splitlines()]
+    assert "policy.decided" in kinds
+    assert _verify_with_policy(shadow, trust, policy)["exit"] == 0
+    # An enforced deny fails the command; the bundle is sealed all the same and verifies.
+    policy.write_text(ENFORCED_DENY)
+    denied = build(shop, expect=1)
+    assert json.loads(zipfile.ZipFile(denied).read("manifest.json"))["policy"]["decisions"][0]["mode"] == "enforce"
+    assert _verify_with_policy(denied, trust, policy)["exit"] == 0
+    # The same for a run sealed from artifacts.
+    dbt = subprocess.run([str(BIN / "dbt"), "build", "--project-dir", str(shop)], cwd=shop, capture_output=True, text=True)
+    assert dbt.returncode == 0
+    r = run_clyra("dbt", "seal", "--project-dir", str(shop), cwd=shop)
+    assert r.returncode == 1 and "policy denies this run" in r.stderr, r.stderr
+    # A malformed policy: one line, no bundle.
+    policy.write_text("version: 1\nname: &a x\n")
+    before = bundles(shop)
+    r = run_clyra("dbt", "build", "--project-dir", str(shop), cwd=shop)
+    assert "policy.yaml_subset" in r.stderr and bundles(shop) == before, r.stderr

@@ -11,6 +11,7 @@ mod dbt;
 mod errors;
 mod gil;
 mod guard;
+mod policy;
 
 use pyo3::prelude::*;
 
@@ -33,6 +34,10 @@ fn _clyra(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(dbt::dbt_preflight, m)?)?;
     m.add_function(wrap_pyfunction!(guard::sql_check, m)?)?;
     m.add_function(wrap_pyfunction!(guard::genai_scan, m)?)?;
+    m.add_function(wrap_pyfunction!(policy::policy_load, m)?)?;
+    m.add_function(wrap_pyfunction!(policy::policy_canon, m)?)?;
+    m.add_function(wrap_pyfunction!(policy::policy_lint, m)?)?;
+    m.add_function(wrap_pyfunction!(policy::policy_eval, m)?)?;
     m.add_function(wrap_pyfunction!(cli::run, m)?)?;
     Ok(())
 }

@@ -231,3 +231,29 @@ fn bad_inputs_have_codes() {
         "seal.environment"
     );
 }
+
+#[test]
+fn policy_facts_of_a_sealed_run_drive_the_policy() {
+    let sealed = seal_spec(
+        &run_results("p-1", "fail"),
+        &manifest("p-1", "duckdb"),
+        Some(&facts("p-1", &[])),
+        None,
+        &context(),
+    )
+    .unwrap();
+    let f = crate::def::facts::policy_facts(&sealed);
+    assert_eq!(f["dbt"]["tests_failed"], 1, "{f}");
+    assert_eq!(f["dbt"]["tests_total"], 1, "{f}");
+    assert_eq!(f["dbt"]["command"], "build", "{f}");
+    assert_eq!(f["dbt"]["target"], "dev", "{f}");
+    assert_eq!(f["change"]["environment"], "development", "{f}");
+    assert!(f["dbt"]["models"]
+        .as_array()
+        .unwrap()
+        .contains(&json!("model.shop.orders")));
+    let starter = crate::policy::init::starter(crate::policy::init::InitEnv::Dev);
+    let e = crate::ffi::policy::evaluate_text(starter, "policy.yaml", &f).unwrap();
+    assert_eq!(e.evaluation.rule.as_deref(), Some("dbt-tests-failed"));
+    assert!(e.evaluation.blocked);
+}

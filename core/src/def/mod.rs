@@ -8,6 +8,7 @@
 mod anchors;
 pub mod dbt;
 mod error;
+pub mod facts;
 pub mod fingerprint;
 mod guard;
 

@@ -7,6 +7,7 @@ use serde_json::Value;
 use super::bundle::{build, ApprovalInput, Produced};
 use super::{parse_call, Answer, DetailedError};
 use crate::def::dbt::{change_of, environment_of, seal_spec, RunContext};
+use crate::def::facts::policy_facts;
 use crate::def::fingerprint::{fingerprint as fingerprint_of, Column};
 use crate::def::DefError;
 
@@ -36,6 +37,13 @@ pub struct SealCall {
     /// The approvers' public keys, PEM.
     #[serde(default)]
     pub approver_keys: Vec<String>,
+    /// The project's policy text (`.clyra/policy.yaml`), evaluated over the run's facts
+    /// ([`crate::def::facts::policy_facts`]); its hash and decisions go in the manifest.
+    #[serde(default)]
+    pub policy: Option<String>,
+    /// The policy's file name, for errors (default `policy.yaml`).
+    #[serde(default)]
+    pub policy_file: Option<String>,
 }
 
 /// The result of [`seal`]; the bundle is the produced bytes.
@@ -53,6 +61,9 @@ pub struct SealResult {
     /// the run made (the bundle then records `approvals.required` without them, which its
     /// verifier reports).
     pub approvals_applied: bool,
+    /// The policy evaluation (as `ffi::policy::eval` answers it) when a policy was given: the
+    /// host fails the run when it is `blocked` by an enforced `deny`.
+    pub policy: Option<Value>,
 }
 
 /// Seals a dbt run: `run_results.json` and `manifest.json` bytes (added as the artifacts
@@ -83,17 +94,35 @@ pub fn seal(
                 .artifacts
                 .insert(name.to_owned(), "application/json".to_owned());
         }
-        let sealed = seal_spec(
-            &results,
-            &manifest_json,
-            c.facts.as_ref(),
-            c.previous.as_ref(),
-            &context,
-        )
-        .map_err(|e| def_error(&e))?;
-        Ok((c, sealed))
+        let seal_with = |context: &RunContext| {
+            seal_spec(
+                &results,
+                &manifest_json,
+                c.facts.as_ref(),
+                c.previous.as_ref(),
+                context,
+            )
+            .map_err(|e| def_error(&e))
+        };
+        let sealed = seal_with(&context)?;
+        let Some(text) = &c.policy else {
+            return Ok((c, sealed, None));
+        };
+        // The policy decides on the facts of the run as sealed; the run is sealed again with
+        // the policy block (hash and decisions) in its manifest and journal.
+        let file = c.policy_file.as_deref().unwrap_or("policy.yaml");
+        let evaluation = super::policy::evaluate_text(text, file, &policy_facts(&sealed))?;
+        context.policy = Some(serde_json::json!({
+            "hash": evaluation.evaluation.policy_hash,
+            "required": false,
+            "decisions": evaluation.decisions,
+        }));
+        let sealed = seal_with(&context)?;
+        let evaluation = serde_json::to_value(&evaluation)
+            .map_err(|e| vec![DetailedError::new("ffi.answer", e.to_string())])?;
+        Ok((c, sealed, Some(evaluation)))
     });
-    let (c, sealed) = match parsed {
+    let (c, sealed, evaluation) = match parsed {
         Ok(ok) => ok,
         Err(errors) => {
             return Produced {
@@ -136,6 +165,7 @@ pub fn seal(
         summary: sealed.summary,
         spec: sealed.spec,
         approvals_applied,
+        policy: evaluation,
     };
     Produced {
         answer: Answer::of(Ok(result)).to_json(),

@@ -162,16 +162,26 @@ fn evaluated(policy: &Policy, facts: &serde_json::Value) -> Result<Evaluated, Ve
     })
 }
 
+/// Loads policy `text` (named `file` in errors) and evaluates it over `facts`: the shared step
+/// of [`eval`] and of hosts that build the facts in the core (`ffi::dbt::seal`).
+pub fn evaluate_text(
+    text: &str,
+    file: &str,
+    facts: &serde_json::Value,
+) -> Result<Evaluated, Vec<DetailedError>> {
+    let policy = load_policy(&PolicyCall {
+        policy: text.to_owned(),
+        file: file.to_owned(),
+    })?;
+    evaluated(&policy, facts)
+}
+
 /// Evaluates a policy over facts: `{"policy", "facts"}` → decision, rule, mode, reason,
 /// matched rules, `approvals_required`, `decisions`.
 pub fn eval(call: &[u8]) -> Vec<u8> {
-    Answer::of(parse_call::<EvalCall>(call).and_then(|c| {
-        let policy = load_policy(&PolicyCall {
-            policy: c.policy,
-            file: c.file,
-        })?;
-        evaluated(&policy, &c.facts)
-    }))
+    Answer::of(
+        parse_call::<EvalCall>(call).and_then(|c| evaluate_text(&c.policy, &c.file, &c.facts)),
+    )
     .to_json()
 }
 

@@ -41,7 +41,6 @@ __all__ = [
     "Check",
     "ClyraError",
     "GuardError",
-    "SealError",
     "KeyPair",
     "PolicyError",
     "ReceiptError",
@@ -53,11 +52,15 @@ __all__ = [
     "approve",
     "build_bundle",
     "canonicalize",
+    "canonicalize_policy",
     "check_sql",
+    "evaluate_policy",
     "extract_receipt",
     "fingerprint",
     "inspect",
     "keygen",
+    "lint_policy",
+    "load_policy",
     "scan_genai",
     "sign",
     "verify",
@@ -309,3 +312,50 @@ def scan_genai(text: Optional[str] = None, steps: Optional[Sequence[Mapping[str,
         call["steps"] = [dict(s) for s in steps]
     report: dict[str, Any] = _json.loads(_clyra.genai_scan(_json.dumps(call)))
     return report
+
+
+def _policy_call(policy: Source, file: Optional[str]) -> dict[str, Any]:
+    """The ``{"policy", "file"}`` call of a policy given as text, bytes or a path (a ``str``
+    holding a newline or starting with ``{`` is the text itself)."""
+    if isinstance(policy, bytes):
+        text, name = policy.decode("utf-8"), "policy.yaml"
+    elif isinstance(policy, str) and ("\n" in policy or policy.lstrip().startswith("{")):
+        text, name = policy, "policy.yaml"
+    else:
+        with open(policy, encoding="utf-8") as f:
+            text = f.read()
+        name = _os.fspath(policy)
+    return {"policy": text, "file": file or name}
+
+
+def load_policy(policy: Source, file: Optional[str] = None) -> dict[str, Any]:
+    """Loads and checks a policy (policy-v1.md): ``policy_hash`` (the manifest's
+    ``policy.hash``), ``canonical`` and ``rules`` (id, section, decision, mode, facts). Raises
+    :class:`PolicyError` (``policy.*``) with ``.path`` at ``file:line:column``."""
+    loaded: dict[str, Any] = _json.loads(_clyra.policy_load(_json.dumps(_policy_call(policy, file))))
+    return loaded
+
+
+def canonicalize_policy(policy: Source) -> Canonical:
+    """The canonical JSON of a policy document as written and its ``sha256:`` digest (the hash
+    ``clyra verify --policy`` compares); subset checks only, like a verifier."""
+    call = {"policy": _policy_call(policy, None)["policy"]}
+    r = _json.loads(_clyra.policy_canon(_json.dumps(call)))
+    return Canonical(r["canonical"], r["digest"])
+
+
+def lint_policy(policy: Source, file: Optional[str] = None) -> dict[str, Any]:
+    """The lint report of a policy: ``findings`` (code, severity, message, location) and
+    ``policy_hash`` when it parses. A policy that does not load is findings, not an exception."""
+    report: dict[str, Any] = _json.loads(_clyra.policy_lint(_json.dumps(_policy_call(policy, file))))
+    return report
+
+
+def evaluate_policy(policy: Source, facts: Mapping[str, Any], file: Optional[str] = None) -> dict[str, Any]:
+    """Evaluates a policy over a facts document (policy-v1.md §5): ``decision``, ``mode``,
+    ``rule``, ``reason``, ``blocked``, ``approvals_required``, ``matched``, ``not_applicable``,
+    ``policy_hash`` and the manifest's ``decisions``. Raises :class:`PolicyError`."""
+    call = _policy_call(policy, file)
+    call["facts"] = dict(facts)
+    result: dict[str, Any] = _json.loads(_clyra.policy_eval(_json.dumps(call)))
+    return result

@@ -5,10 +5,13 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Optional, Sequence
+from typing import TYPE_CHECKING, Optional, Sequence
 
 from .. import ClyraError
 from .project import ClyraDir, SetupError
+
+if TYPE_CHECKING:
+    from .seal import Sealed
 
 USAGE_EXIT = 4
 
@@ -85,7 +88,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         except ClyraError as e:
             return _fail(_error_line(e))
         print(describe(sealed, trust))
-        return 0
+        return _policy_exit(sealed, 0)
     # build
     from .runner import run_dbt
 
@@ -124,7 +127,16 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         print(f"error: no evidence sealed: {_error_line(e)} (dbt's own result stands: exit {run.exit_code})", file=sys.stderr)
         return run.exit_code
     print(describe(sealed, trust))
-    return run.exit_code
+    return _policy_exit(sealed, run.exit_code)
+
+
+def _policy_exit(sealed: "Sealed", exit_code: int) -> int:
+    """The exit code of a sealed run: 1 when the policy denies it by an enforced rule (the
+    bundle is sealed all the same), else ``exit_code``."""
+    if sealed.denied and sealed.policy is not None:
+        print(f"error: policy denies this run (rule {sealed.policy.get('rule')}): {sealed.policy.get('reason')}", file=sys.stderr)
+        return max(exit_code, 1)
+    return exit_code
 
 
 def _option(args: Sequence[str], name: str) -> Optional[str]:

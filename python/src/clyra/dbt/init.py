@@ -6,10 +6,15 @@ import json
 from pathlib import Path
 from typing import Mapping
 
-from .. import keygen
+from .. import _clyra, keygen
 from .project import ClyraDir, SetupError, write_atomic
 
 ENVIRONMENTS = ("production", "staging", "development", "test")
+
+
+def config_environments(clyra: ClyraDir) -> list[str]:
+    """The environments the project's dbt targets map to."""
+    return list(clyra.config().get("environments", {}).values())
 
 
 def init(project: Path, environments: Mapping[str, str], force: bool = False) -> list[str]:
@@ -41,6 +46,13 @@ def init(project: Path, environments: Mapping[str, str], force: bool = False) ->
         write_atomic(clyra.config_path, (json.dumps(config, indent=1) + "\n").encode("utf-8"))
         mapped = ", ".join(f"{t} → {e}" for t, e in config["environments"].items())
         done.append(f"{clyra.config_path}: dbt targets mapped to environments: {mapped} (edit to add yours)")
+    if force or not clyra.policy.exists():
+        # The core's starting policy, as `clyra policy init --env prod|dev` writes it.
+        env = "prod" if "production" in config_environments(clyra) else "dev"
+        args = ["clyra", "policy", "init", "--env", env, "--out", str(clyra.policy), "--force"]
+        if _clyra.run(args) != 0:
+            raise SetupError(f"{clyra.policy}: could not write the starting policy (`clyra policy init --env {env}`)")
+        done.append(f"{clyra.policy}: starting policy ({env}); check it with `clyra policy lint {clyra.policy}`")
     write_atomic(clyra.root / ".gitignore", b"keys/clyra.key\nstate/\n")
     clyra.install_package()
     done.append(f"{clyra.package_dir}: the clyra dbt package (on-run-end facts hook, clyra_guard macros)")

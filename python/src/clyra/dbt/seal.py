@@ -27,6 +27,12 @@ class Sealed:
     bundle_id: str
     summary: dict[str, Any]
     spec: dict[str, Any]
+    policy: Optional[dict[str, Any]] = None
+
+    @property
+    def denied(self) -> bool:
+        """Whether the project's policy denies the run by an enforced rule (the run fails)."""
+        return self.policy is not None and self.policy.get("decision") == "deny"
 
 
 def now() -> str:
@@ -144,13 +150,19 @@ def seal_run(
         "approvals": [{"envelope": e, "nonce": n} for e, n in approvals],
         "approver_keys": list(approver_keys),
     }
+    if clyra.policy.is_file():
+        try:
+            call["policy"] = clyra.policy.read_text(encoding="utf-8")
+        except (OSError, ValueError) as e:
+            raise SetupError(f"{clyra.policy}: unreadable ({e}); fix it or rerun `clyra policy init --env dev --out {clyra.policy} --force`") from e
+        call["policy_file"] = str(clyra.policy)
     result, bundle = _clyra.dbt_seal(json.dumps(call), run_results, manifest, [])
     r = json.loads(result)
     write_atomic(out, bundle)
     clyra.save_state(r["state"])
     if approvals and not r["approvals_applied"]:
         r["summary"]["approval_note"] = "the approvals do not cover the change this run made; sealed without them"
-    return Sealed(out, r["bundle"]["bundle_id"], r["summary"], r["spec"])
+    return Sealed(out, r["bundle"]["bundle_id"], r["summary"], r["spec"], r.get("policy"))
 
 
 def describe(sealed: Sealed, trust: Path) -> str:
@@ -166,6 +178,12 @@ def describe(sealed: Sealed, trust: Path) -> str:
     for change in s.get("schema_changes", []):
         parts = [f"{k.split('_')[1]} {', '.join(change[k])}" for k in ("columns_added", "columns_removed", "columns_changed") if k in change]
         lines.append(f"  schema change {change['asset']}: {'; '.join(parts) if parts else 'new relation'}")
+    p = sealed.policy
+    if p is not None:
+        lines.append(f"  policy {p['policy_hash']}: {p['decision']} ({p['mode']}{', rule ' + p['rule'] if p.get('rule') else ''}): {p['reason']}")
+        for d in p.get("decisions", []):
+            if d.get("mode") == "shadow":
+                lines.append(f"  policy shadow: rule {d['rule']} would {d['decision']}: {d['reason']}")
     if "approval_note" in s:
         lines.append(f"  approvals: {s['approval_note']}")
     lines.append(f"  verify: clyra verify {sealed.path} --trust {trust}")
