@@ -105,7 +105,7 @@ impl DbtContext {
         let mut words = tokens
             .iter()
             .map(|t| &t.token)
-            .filter(|t| !matches!(t, Token::Whitespace(_)))
+            .filter(|t| !matches!(t, Token::Whitespace(_) | Token::EOF))
             .peekable();
         let keyword = |t: Option<&Token>, k: &str| matches!(t, Some(Token::Word(w)) if w.quote_style.is_none() && w.value.eq_ignore_ascii_case(k));
         if !keyword(words.next(), "insert") || !keyword(words.next(), "into") {
@@ -363,6 +363,10 @@ mod tests {
                 .tokenize_with_location()
                 .unwrap()
         };
+        let mut eof =
+            tokens("\n insert into \"shop\".\"analytics\".\"raw_customers\" (id) values (%s)");
+        eof.push(sqlparser::tokenizer::TokenWithSpan::wrap(Token::EOF));
+        assert!(ctx.recognises_unparsed(&eof));
         let insert = "\n insert into \"shop\".\"analytics\".\"raw_customers\" (id, name, email) values\n (%s,%s,%s),(%s,%s,%s)\n ";
         assert!(ctx.recognises_unparsed(&tokens(insert)));
         assert!(!ctx.recognises_unparsed(&tokens(
