@@ -555,6 +555,16 @@ fn dbt_seeds_and_full_refresh_on_the_run_relations() {
         Postgres,
         r#"truncate table "analytics"."dbt_prod"."payments""#,
     );
+    // dbt-postgres seed loads: psycopg placeholders, logged abridged to 512 characters + `...`.
+    let insert = r#"insert into "analytics"."dbt_prod"."raw_customers" ("id", "name") values (%s,%s),(%s,%s)"#;
+    dbt_own(Postgres, insert);
+    dbt_own(Postgres, &format!("\n  {insert}\n  ..."));
+    dbt_own(Postgres, &format!("{}...", &insert[..insert.len() - 4]));
+    not_dbt(Postgres, &format!("{insert}; drop table x..."));
+    not_dbt(
+        Postgres,
+        r#"insert into "analytics"."dbt_prod"."payments" ("id") values (%s)..."#,
+    );
     // Without relations in the context, only dbt-owned (`__dbt_*`) relations are recognised.
     let empty = DbtContext::default();
     let r = run(

@@ -26,12 +26,14 @@ def build(project: Path, *dbt_args: str, env: dict[str, str] | None = None, expe
     return new[0]
 
 
-def verify_both(bundle: Path, trust: Path) -> clyra.Verdict:
+def verify_both(bundle: Path, trust: Path, policy: Path | None = None) -> clyra.Verdict:
     """The bundle verifies VALID with the Rust CLI and with the Python API, with equal verdicts."""
-    cli = subprocess.run([*rust_clyra(), "verify", str(bundle), "--trust", str(trust), "--format", "json"], capture_output=True, text=True)
+    given = ["--policy", str(policy)] if policy else []
+    cli = subprocess.run([*rust_clyra(), "verify", str(bundle), "--trust", str(trust), *given, "--format", "json"],
+                         capture_output=True, text=True)
     assert cli.returncode == 0, cli.stdout + cli.stderr
     from_cli = json.loads(cli.stdout)
-    verdict = clyra.verify(bundle, trust)
+    verdict = clyra.verify(bundle, trust, policy=policy)
     assert verdict.outcome == from_cli["outcome"] == "VALID"
     assert verdict.primary == from_cli["primary"]
     assert [c.code for c in verdict.checks] == [c["code"] for c in from_cli["checks"]]

@@ -36,7 +36,10 @@ def test_failing_test_keeps_dbt_exit_code_and_is_recorded(shop: Path) -> None:
     failed = [t for t in manifest["def"]["tests"] if t["status"] == "fail"]
     assert len(failed) == 1 and failed[0]["asset"] == "model.shop.orders" and failed[0]["failures"] == 1
     assert manifest["risk"]["factors"]["violations_critical"] == 1
-    verify_both(bundle, shop / ".clyra" / "trust.json")
+    # The starting policy's enforced `dbt-tests-failed` denied the run: the bundle needs the policy.
+    assert manifest["policy"]["required"] is True
+    assert [d["rule"] for d in manifest["policy"]["decisions"] if d["mode"] == "enforce"] == ["dbt-tests-failed"]
+    verify_both(bundle, shop / ".clyra" / "trust.json", policy=shop / ".clyra" / "policy.yaml")
 
 
 def test_seal_a_run_made_by_plain_dbt(shop: Path) -> None:
@@ -191,6 +194,23 @@ def test_policy_is_hashed_decided_and_enforced(shop: Path) -> None:
     assert dbt.returncode == 0
     r = run_clyra("dbt", "seal", "--project-dir", str(shop), cwd=shop)
     assert r.returncode == 1 and "policy denies this run" in r.stderr, r.stderr
+    # An enforced require_approval without an approval fails the command; the bundle requires one,
+    # holds none, and its verifier reports the shortfall.
+    policy.write_text(ENFORCED_DENY.replace("decision: deny", "decision: require_approval"))
+    r = run_clyra("dbt", "build", "--project-dir", str(shop), cwd=shop)
+    assert r.returncode == 1 and "policy requires 1 approval(s)" in r.stderr, r.stderr[-2000:]
+    unapproved = bundles(shop)[-1]
+    m = json.loads(zipfile.ZipFile(unapproved).read("manifest.json"))
+    assert m["approvals"]["required"] == 1 and m["policy"]["required"] is True, m["approvals"]
+    v = _verify_with_policy(unapproved, trust, policy)
+    assert v["primary"] == "approval.insufficient" and v["exit"] != 0, v
+    assert clyra.verify(unapproved, trust, policy=policy).primary == "approval.insufficient"
+    # In shadow mode it is recorded only: the run passes, the count stays 0, the risk counts the bypass.
+    policy.write_text(ENFORCED_DENY.replace("decision: deny", "decision: require_two_person")
+                      .replace("      reason:", "      mode: shadow\n      reason:"))
+    bypassed = json.loads(zipfile.ZipFile(build(shop)).read("manifest.json"))
+    assert bypassed["approvals"]["required"] == 0 and bypassed["policy"]["required"] is False
+    assert bypassed["risk"]["factors"]["approval_bypassed"] is True
     # A malformed policy: one line, no bundle.
     policy.write_text("version: 1\nname: &a x\n")
     before = bundles(shop)

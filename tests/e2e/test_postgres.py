@@ -7,14 +7,9 @@ import re
 import zipfile
 from pathlib import Path
 
-import pytest
 from common import story
 
 
-# KNOWN DEFECT (issue 8 note): on dbt-postgres the seed loads `INSERT … VALUES (%s, …)` still come
-# out as sql.parse_error in the dbt path although `clyra sql check --dbt --relation` recognises the
-# same text; the run, the WAL anchor and the verification are otherwise as asserted.
-@pytest.mark.xfail(reason="dbt-postgres seed INSERT with %s placeholders flagged as sql.parse_error", strict=False)
 def test_two_runs_with_a_schema_change_and_a_wal_anchor(shop: Path, postgres: dict[str, str]) -> None:
     first, second = story(shop, "pg", env=postgres)
     for bundle in (first, second):

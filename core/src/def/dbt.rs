@@ -190,6 +190,19 @@ pub fn change_of(subject: &str, kind: &str, cx: &RunContext, environment: &str) 
     json!({"subject": subject, "kind": kind, "actor": cx.actor, "deployer": deployer, "environment": environment})
 }
 
+/// risk-v1's `approval_bypassed`: an enforce or shadow decision needs more approvals than the
+/// run records (`require_approval` 1, `require_two_person` 2).
+fn approval_bypassed(decisions: &[Value], required: u8) -> bool {
+    decisions.iter().any(|d| {
+        let needs = match text(d, "/decision") {
+            Some("require_two_person") => 2,
+            Some("require_approval") => 1,
+            _ => 0,
+        };
+        matches!(text(d, "/mode"), Some("enforce" | "shadow")) && needs > required
+    })
+}
+
 /// The environment of the run's target (def-v0.md §2.2.5: explicit mapping only).
 pub fn environment_of<'a>(target: &str, cx: &'a RunContext) -> Result<&'a str, DefError> {
     cx.environments.get(target).map(String::as_str).ok_or_else(|| {
@@ -467,7 +480,10 @@ pub fn seal_spec(
         }
         assets.push(asset);
     }
-    let sql_findings = guard::findings(adapter, results, nodes, &cx.executed_sql);
+    let guard::RunFindings {
+        statements: sql_statements,
+        findings: sql_findings,
+    } = guard::findings(adapter, results, nodes, &cx.executed_sql);
     for f in &sql_findings {
         let at = text(f, "/asset")
             .and_then(|a| node_times.get(a).cloned())
@@ -585,7 +601,7 @@ pub fn seal_spec(
     };
     let critical = count("fail") + count("error");
     let factors = json!({"change_magnitude": kind, "violations_critical": critical, "violations_warning": count("warn"),
-        "production": environment == "production", "off_hours": cx.off_hours, "approval_bypassed": false, "threats": 0,
+        "production": environment == "production", "off_hours": cx.off_hours, "approval_bypassed": approval_bypassed(&decisions, cx.approvals_required), "threats": 0,
         "sql_findings": sql_findings.len(), "first_time_actor": previous.is_some() && !known.contains(&cx.actor)});
     let artifacts: Map<String, Value> = cx
         .artifacts
@@ -609,7 +625,7 @@ pub fn seal_spec(
     let mut actors = known;
     actors.insert(cx.actor.clone());
     let state = json!({"version": 0, "invocation_id": invocation, "actors": actors, "relations": relations});
-    let summary = json!({"sql_findings": sql_findings, "invocation_id": invocation, "status": status, "environment": environment, "target": target,
+    let summary = json!({"sql_findings": sql_findings, "sql_statements": sql_statements, "invocation_id": invocation, "status": status, "environment": environment, "target": target,
         "schema_changes": schema_changes, "tests_failed": critical, "anchors": anchors_out.len(), "assets": assets.len()});
     Ok(Sealed {
         spec,

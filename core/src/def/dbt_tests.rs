@@ -257,3 +257,42 @@ fn policy_facts_of_a_sealed_run_drive_the_policy() {
     assert_eq!(e.evaluation.rule.as_deref(), Some("dbt-tests-failed"));
     assert!(e.evaluation.blocked);
 }
+
+#[test]
+fn enforced_approval_decisions_set_the_required_count_and_shadow_ones_the_risk() {
+    let producer = String::from_utf8(crate::ffi::bundle::keygen(b"{}", [1; 32]).bytes).unwrap();
+    let seal_under = |mode: &str| -> Value {
+        let policy = format!(
+            "version: 1\nname: t\ndefault_decision: allow\ndata_platform:\n  mode: enforce\n  rules:\n    - id: two\n      when: 'dbt.command == \"build\" && sql.statements == 1'\n      decision: require_two_person\n      mode: {mode}\n      reason: builds need two\n"
+        );
+        let call = json!({"context": {"producer_version": "0.1.0", "created_at": "2026-11-21T07:47:00Z",
+            "actor": "dana@example.com", "environments": {"dev": "development"}},
+            "facts": facts("p-1", &[]), "keys": [producer], "signed_at": "2026-11-21T07:47:00Z", "policy": policy});
+        let out = crate::ffi::dbt::seal(
+            call.to_string().as_bytes(),
+            run_results("p-1", "pass").to_string().as_bytes(),
+            manifest("p-1", "duckdb").to_string().as_bytes(),
+            &[],
+        );
+        let answer: Value = serde_json::from_slice(&out.answer).unwrap();
+        assert_eq!(answer["type"], "success", "{answer}");
+        answer["result"].clone()
+    };
+    // Enforced: the bundle requires two approvals and holds none; the host fails the run.
+    let enforced = seal_under("enforce");
+    assert_eq!(enforced["spec"]["approvals"]["required"], 2);
+    assert_eq!(enforced["spec"]["policy"]["required"], true);
+    assert_eq!(enforced["approvals_required"], 2);
+    assert_eq!(enforced["approvals_recorded"], 0);
+    assert_eq!(
+        enforced["spec"]["risk"]["factors"]["approval_bypassed"],
+        false
+    );
+    // Shadow: recorded only; the count stays 0 and the risk counts the bypass.
+    let shadow = seal_under("shadow");
+    assert_eq!(shadow["spec"]["approvals"]["required"], 0);
+    assert_eq!(shadow["spec"]["policy"]["required"], false);
+    assert_eq!(shadow["spec"]["policy"]["decisions"][0]["mode"], "shadow");
+    assert_eq!(shadow["approvals_required"], 0);
+    assert_eq!(shadow["spec"]["risk"]["factors"]["approval_bypassed"], true);
+}

@@ -7,9 +7,23 @@
 use serde_json::{json, Value};
 
 use super::dbt::Sealed;
+use crate::policy::facts::policy_severity;
 
 fn text<'a>(v: &'a Value, pointer: &str) -> &'a str {
     v.pointer(pointer).and_then(Value::as_str).unwrap_or("")
+}
+
+/// `change.summary`: "dbt build on target prod: schema change to model.shop.orders (relations 5,
+/// tests 12, status success)".
+fn summary_line(spec: &Value, relations: usize, tests: usize) -> String {
+    format!(
+        "{} on target {}: {} change to {} (relations {relations}, tests {tests}, status {})",
+        text(spec, "/def/run/command"),
+        text(spec, "/def/run/environment"),
+        text(spec, "/change/kind"),
+        text(spec, "/change/subject"),
+        text(spec, "/def/run/status"),
+    )
 }
 
 /// The facts document (`change`, `dbt`, `sql` namespaces) of a sealed run.
@@ -54,14 +68,21 @@ pub fn policy_facts(sealed: &Sealed) -> Value {
         .map(|f| {
             f.iter()
                 .map(|x| {
-                    json!({"rule": text(x, "/rule"), "severity": text(x, "/severity"),
+                    let guard = text(x, "/severity");
+                    json!({"rule": text(x, "/rule"), "severity": policy_severity(guard), "guard_severity": guard,
                     "table": text(x, "/object"), "asset": text(x, "/asset")})
                 })
                 .collect()
         })
         .unwrap_or_default();
+    let statements = sealed
+        .summary
+        .get("sql_statements")
+        .and_then(Value::as_u64)
+        .unwrap_or(0);
     json!({
         "change": {
+            "summary": summary_line(spec, tables.len(), tests.len()),
             "subject": text(&change, "/subject"),
             "kind": text(&change, "/kind"),
             "environment": text(&change, "/environment"),
@@ -77,7 +98,7 @@ pub fn policy_facts(sealed: &Sealed) -> Value {
             "tests_failed": count(&["fail", "error"]),
             "tests_warned": count(&["warn"]),
         },
-        "sql": {"findings": findings},
+        "sql": {"statements": statements, "findings": findings},
     })
 }
 
@@ -90,11 +111,11 @@ mod tests {
         let sealed = Sealed {
             spec: json!({"change": {"subject": "model.shop.orders", "kind": "schema", "environment": "development",
                 "actor": "ana", "deployer": "ci"},
-                "def": {"run": {"command": "dbt build --target dev"},
+                "def": {"run": {"command": "dbt build --target dev", "environment": "dev", "status": "success"},
                     "assets": [{"id": "model.shop.orders", "relation": "shop.main.orders"}],
                     "tests": [{"status": "pass"}, {"status": "fail"}, {"status": "error"}, {"status": "warn"}]}}),
             state: json!({}),
-            summary: json!({"target": "dev", "sql_findings": [{"asset": "model.shop.orders",
+            summary: json!({"target": "dev", "sql_statements": 7, "sql_findings": [{"asset": "model.shop.orders",
                 "rule": "sql.update_without_where", "severity": "error", "object": "orders"}]}),
         };
         let f = policy_facts(&sealed);
@@ -106,6 +127,13 @@ mod tests {
         assert_eq!(f["change"]["tables"], json!(["shop.main.orders"]));
         assert_eq!(f["change"]["environment"], "development");
         assert_eq!(f["sql"]["findings"][0]["rule"], "sql.update_without_where");
+        assert_eq!(f["sql"]["findings"][0]["severity"], "critical");
+        assert_eq!(f["sql"]["findings"][0]["guard_severity"], "error");
+        assert_eq!(f["sql"]["statements"], 7);
+        assert_eq!(
+            f["change"]["summary"],
+            "dbt build --target dev on target dev: schema change to model.shop.orders (relations 1, tests 4, status success)"
+        );
         assert_eq!(f["sql"]["findings"][0]["table"], "orders");
     }
 }

@@ -8,14 +8,22 @@ use super::dbt::ExecutedSql;
 use crate::ffi::guard::{check_of, dialect_of};
 use crate::guard::sql::{DbtContext, Severity};
 
-/// The findings (severity `error` or `warning`) as journal data: `asset`, `rule`, `severity`,
-/// `statement`, `object`?, `message`, `sql` (the digest of the checked text).
+/// The SQL guard's verdict on a run.
+pub(crate) struct RunFindings {
+    /// The statements checked (dbt's own included).
+    pub statements: usize,
+    /// The findings (severity `error` or `warning`) as journal data: `asset`, `rule`,
+    /// `severity`, `statement`, `object`?, `message`, `sql` (the digest of the checked text).
+    pub findings: Vec<Value>,
+}
+
+/// Checks every statement the run executed (or each node's compiled SQL).
 pub(crate) fn findings(
     adapter: &str,
     results: &[Value],
     nodes: &Map<String, Value>,
     executed: &[ExecutedSql],
-) -> Vec<Value> {
+) -> RunFindings {
     let dialect = dialect_of(Some(adapter)).unwrap_or_default();
     let relations: Vec<String> = nodes
         .values()
@@ -39,10 +47,12 @@ pub(crate) fn findings(
             .collect()
     };
     let mut out = Vec::new();
+    let mut statements = 0;
     for (node, sql) in texts {
         let Ok(check) = check_of(sql.as_bytes(), dialect, Some(&dbt), None, &[]) else {
             continue;
         };
+        statements += check.report.statements;
         let digest = crate::digest::Sha256Digest::of(sql.as_bytes()).to_prefixed();
         for f in check.report.findings {
             if !matches!(f.severity, Severity::Error | Severity::Warning) {
@@ -56,7 +66,10 @@ pub(crate) fn findings(
             out.push(v);
         }
     }
-    out
+    RunFindings {
+        statements,
+        findings: out,
+    }
 }
 
 #[cfg(test)]
@@ -76,13 +89,15 @@ mod tests {
                 sql: "update \"shop\".\"main\".\"flags\" set reviewed = true".into(),
             },
         ];
-        let found = findings("duckdb", &[], nodes.as_object().unwrap(), &executed);
+        let run = findings("duckdb", &[], nodes.as_object().unwrap(), &executed);
+        assert_eq!(run.statements, 2);
+        let found = run.findings;
         assert_eq!(found.len(), 1, "{found:?}");
         assert_eq!(found[0]["rule"], "sql.update_without_where");
         assert_eq!(found[0]["asset"], "model.shop.flags");
         // Sealed from artifacts: the compiled code of each result is checked.
         let results = vec![json!({"unique_id": "model.shop.x", "compiled_code": "delete from t"})];
-        let found = findings("postgres", &results, nodes.as_object().unwrap(), &[]);
+        let found = findings("postgres", &results, nodes.as_object().unwrap(), &[]).findings;
         assert_eq!(found[0]["rule"], "sql.delete_without_where");
         assert!(findings(
             "postgres",
@@ -90,6 +105,7 @@ mod tests {
             nodes.as_object().unwrap(),
             &[]
         )
+        .findings
         .is_empty());
     }
 }

@@ -64,6 +64,11 @@ pub struct SealResult {
     /// The policy evaluation (as `ffi::policy::eval` answers it) when a policy was given: the
     /// host fails the run when it is `blocked` by an enforced `deny`.
     pub policy: Option<Value>,
+    /// `approvals.required` as sealed (from the host and the enforced policy decisions).
+    pub approvals_required: u8,
+    /// How many approvals the bundle holds; fewer than required is a run its policy did not
+    /// allow, which the host fails and the verifier reports (`approval.insufficient`).
+    pub approvals_recorded: usize,
 }
 
 /// Seals a dbt run: `run_results.json` and `manifest.json` bytes (added as the artifacts
@@ -106,23 +111,29 @@ pub fn seal(
         };
         let sealed = seal_with(&context)?;
         let Some(text) = &c.policy else {
-            return Ok((c, sealed, None));
+            let required = context.approvals_required;
+            return Ok((c, sealed, None, required));
         };
         // The policy decides on the facts of the run as sealed; the run is sealed again with
         // the policy block (hash and decisions) in its manifest and journal.
         let file = c.policy_file.as_deref().unwrap_or("policy.yaml");
         let evaluation = super::policy::evaluate_text(text, file, &policy_facts(&sealed))?;
+        // An enforced decision is only auditable with the policy (def-v0 §7.2), and its
+        // approvals are the run's required count (§7.5; shadow decisions never change it).
         context.policy = Some(serde_json::json!({
             "hash": evaluation.evaluation.policy_hash,
-            "required": false,
+            "required": evaluation.evaluation.mode == "enforce",
             "decisions": evaluation.decisions,
         }));
+        context.approvals_required = context
+            .approvals_required
+            .max(evaluation.evaluation.approvals_required);
         let sealed = seal_with(&context)?;
         let evaluation = serde_json::to_value(&evaluation)
             .map_err(|e| vec![DetailedError::new("ffi.answer", e.to_string())])?;
-        Ok((c, sealed, Some(evaluation)))
+        Ok((c, sealed, Some(evaluation), context.approvals_required))
     });
-    let (c, sealed, evaluation) = match parsed {
+    let (c, sealed, evaluation, required) = match parsed {
         Ok(ok) => ok,
         Err(errors) => {
             return Produced {
@@ -166,6 +177,12 @@ pub fn seal(
         spec: sealed.spec,
         approvals_applied,
         policy: evaluation,
+        approvals_required: required,
+        approvals_recorded: if approvals_applied {
+            approvals.len()
+        } else {
+            0
+        },
     };
     Produced {
         answer: Answer::of(Ok(result)).to_json(),

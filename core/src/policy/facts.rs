@@ -14,6 +14,16 @@ use super::model::PolicyDoc;
 use super::tcpa;
 use crate::jcs::{Map, Value};
 
+/// A guard finding's severity on the policy scale (policy-v1.md §5.2), so that one policy reads
+/// SQL and GenAI findings alike: `error` → `critical`, `warning`/`warn` → `high`, else `info`.
+pub fn policy_severity(guard_severity: &str) -> &'static str {
+    match guard_severity {
+        "error" => "critical",
+        "warning" | "warn" => "high",
+        _ => "info",
+    }
+}
+
 /// The type of one fact.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FactType {
@@ -104,10 +114,10 @@ pub const VOCABULARY: &[Fact] = &[
     fact("dbt", "tests_failed", FactType::Int, "dbt tests that failed or errored"),
     fact("dbt", "tests_warned", FactType::Int, "dbt tests that warned"),
     fact("sql", "statements", FactType::Int, "SQL statements the change executes"),
-    fact("sql", "findings", FactType::ObjectList, "SQL guard findings, each an object such as `{\"rule\": \"sql.drop_table\", \"severity\": \"critical\", \"table\": \"…\"}`"),
+    fact("sql", "findings", FactType::ObjectList, "SQL guard findings, each an object such as `{\"rule\": \"sql.drop_table\", \"severity\": \"critical\", \"guard_severity\": \"error\", \"table\": \"…\", \"asset\": \"…\"}` (§5.2)"),
     fact("genai", "model", FactType::Str, "the model called"),
     fact("genai", "tool", FactType::Str, "the tool an agent calls"),
-    fact("genai", "findings", FactType::ObjectList, "GenAI detector findings, each an object such as `{\"detector\": \"prompt_injection\", \"severity\": \"high\", \"score\": 87}`"),
+    fact("genai", "findings", FactType::ObjectList, "GenAI detector findings, each an object such as `{\"detector\": \"genai.instruction_override\", \"severity\": \"critical\", \"guard_severity\": \"error\", \"confidence\": 850}` (§5.2)"),
     fact("call", "callee", FactType::Str, "the number or id called"),
     fact("call", "callee_tz", FactType::Str, "the callee's IANA time zone, e.g. `America/Chicago` (required with `call`)"),
     fact("call", "at", FactType::Str, "when the call would start, RFC 3339 UTC `Z` (required with `call`)"),

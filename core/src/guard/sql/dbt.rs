@@ -14,10 +14,15 @@ use sqlparser::ast::{
 };
 
 use super::rules::{delete_target, factor_name, grant_objects, name};
-use sqlparser::tokenizer::{Token, TokenWithSpan};
+use sqlparser::dialect::Dialect;
+use sqlparser::tokenizer::{Token, TokenWithSpan, Tokenizer};
 
 /// The suffixes dbt gives the relations it creates and drops itself.
 const OWNED_MARKERS: [&str; 2] = ["__dbt_tmp", "__dbt_backup"];
+
+/// What dbt-adapters appends to a statement it logs abridged, and how many characters it keeps.
+const ABRIDGED_MARK: &str = "...";
+const ABRIDGED_CHARS: usize = 512;
 
 /// The suffix of the temporary column of dbt's `alter_column_type`.
 const ALTER_MARKER: &str = "__dbt_alter";
@@ -97,11 +102,39 @@ impl DbtContext {
     /// dbt-postgres's `INSERT INTO <run relation> (cols) VALUES (%s, …), …` (psycopg2
     /// placeholders, which no SQL dialect parses).
     pub(crate) fn recognises_unparsed(&self, tokens: &[TokenWithSpan]) -> bool {
-        self.seed_copy(tokens) || self.seed_insert(tokens)
+        self.seed_copy(tokens) || self.seed_insert(tokens, false)
     }
 
-    /// `INSERT INTO <run relation> [(cols)] VALUES (%s, …)[, (%s, …)]…` and nothing else.
-    fn seed_insert(&self, tokens: &[TokenWithSpan]) -> bool {
+    /// Whether `text` is dbt's abridged log of a seed load: dbt-adapters logs a statement run
+    /// with `abridge_sql_log=True` (only its seed `INSERT`) as its first 512 characters and
+    /// `...`, so the rest of the statement is not in the text. Recognised when what is there is
+    /// a prefix of [`Self::seed_insert`]'s shape on a run relation, cut anywhere after the
+    /// relation's name.
+    pub(crate) fn recognises_abridged(&self, text: &str, dialect: &dyn Dialect) -> bool {
+        let Some(prefix) = text.strip_suffix(ABRIDGED_MARK) else {
+            return false;
+        };
+        if prefix.chars().count() > ABRIDGED_CHARS {
+            return false;
+        }
+        let tokenize = |p: &str| Tokenizer::new(dialect, p).tokenize_with_location();
+        let tokens = match tokenize(prefix) {
+            Ok(tokens) => tokens,
+            // A cut inside a quoted name does not tokenize: then up to the last separator.
+            Err(_) => match prefix.rfind([',', '(', ')']).and_then(|i| prefix.get(..=i)) {
+                Some(p) => match tokenize(p) {
+                    Ok(tokens) => tokens,
+                    Err(_) => return false,
+                },
+                None => return false,
+            },
+        };
+        self.seed_insert(&tokens, true)
+    }
+
+    /// `INSERT INTO <run relation> [(cols)] VALUES (%s, …)[, (%s, …)]…` and nothing else; with
+    /// `abridged`, any prefix of that shape that names the whole relation.
+    fn seed_insert(&self, tokens: &[TokenWithSpan], abridged: bool) -> bool {
         let mut words = tokens
             .iter()
             .map(|t| &t.token)
@@ -112,57 +145,77 @@ impl DbtContext {
             return false;
         }
         let mut relation = String::new();
+        let mut named_values = false;
         while let Some(token) = words.next_if(|t| matches!(t, Token::Word(_) | Token::Period)) {
             match token {
                 Token::Word(w)
                     if w.quote_style.is_none() && w.value.eq_ignore_ascii_case("values") =>
                 {
-                    break
+                    named_values = true;
+                    break;
                 }
                 Token::Word(w) => relation.push_str(&w.value),
                 _ => relation.push('.'),
             }
         }
+        if relation.is_empty() || !self.is_model(&relation) {
+            return false;
+        }
+        // The relation ends at `(` or `VALUES`; an abridged text may end anywhere after it.
+        let whole = |end_ok: bool| end_ok || abridged;
         // Optional column list: words and commas in parentheses.
-        if words.next_if(|t| matches!(t, Token::LParen)).is_some() {
+        if !named_values {
+            if !matches!(words.next(), Some(Token::LParen)) {
+                return false;
+            }
             loop {
                 match words.next() {
                     Some(Token::Word(_) | Token::Comma) => {}
                     Some(Token::RParen) => break,
+                    None => return whole(false),
                     _ => return false,
                 }
             }
-            if !keyword(words.next(), "values") {
-                return false;
+            match words.next() {
+                t @ Some(_) if keyword(t, "values") => {}
+                None => return whole(false),
+                _ => return false,
             }
         }
         // Rows of `%s` placeholders only.
         let mut rows = 0usize;
         loop {
-            if !matches!(words.next(), Some(Token::LParen)) {
-                return false;
+            match words.next() {
+                Some(Token::LParen) => {}
+                None => return whole(false),
+                _ => return false,
             }
             loop {
-                let placeholder = matches!(words.next(), Some(Token::Mod))
-                    && matches!(words.next(), Some(Token::Word(w)) if w.quote_style.is_none() && w.value == "s");
-                if !placeholder {
-                    return false;
+                match words.next() {
+                    Some(Token::Mod) => {}
+                    None => return whole(false),
+                    _ => return false,
+                }
+                match words.next() {
+                    Some(Token::Word(w)) if w.quote_style.is_none() && w.value == "s" => {}
+                    None => return whole(false),
+                    _ => return false,
                 }
                 match words.next() {
                     Some(Token::Comma) => {}
                     Some(Token::RParen) => break,
+                    None => return whole(false),
                     _ => return false,
                 }
             }
             rows += 1;
             match words.next() {
                 Some(Token::Comma) => {}
-                None => break,
-                Some(Token::SemiColon) if words.next().is_none() => break,
+                None => return whole(rows > 0),
+                Some(Token::SemiColon) if !abridged && words.next().is_none() => return rows > 0,
                 _ => return false,
             }
         }
-        rows > 0 && !relation.is_empty() && self.is_model(&relation)
     }
 
     /// `COPY <run relation> FROM '<file>' …`.
@@ -379,6 +432,47 @@ mod tests {
         assert!(!ctx.recognises_unparsed(&tokens(
             "insert into \"shop\".\"analytics\".\"raw_customers\" (id) values (%s); drop table x"
         )));
+    }
+
+    #[test]
+    fn abridged_seed_insert_logs_are_recognised_only_as_prefixes_of_the_seed_shape() {
+        use sqlparser::dialect::PostgreSqlDialect;
+        let ctx = DbtContext {
+            relations: vec!["\"shop\".\"analytics\".\"raw_orders\"".into()],
+        };
+        let pg = &PostgreSqlDialect {};
+        // Exactly as dbt-postgres 1.11 logged it (tests/e2e, logs/dbt.log).
+        let logged = "\n          insert into \"shop\".\"analytics\".\"raw_orders\" (\"order_id\", \"customer_id\", \"amount_cents\", \"status\", \"ordered_at\") values\n          (%s,%s,%s,%s,%s),(%s,%s,%s,%s,%s),(%s,%s,%s,%s,%s),(%s,%s,%s,%s,%s)\n      ...";
+        assert!(ctx.recognises_abridged(logged, pg));
+        // Cut inside a row, a placeholder, the column list, a quoted column name.
+        let full = "insert into \"shop\".\"analytics\".\"raw_orders\" (\"order_id\", \"customer_id\") values (%s,%s),(%s,%s)";
+        for cut in [
+            "(%s,%s),(%s,",
+            "(%s,%",
+            "(\"order_id\", \"cus",
+            "(\"order_id\", ",
+            "values",
+        ] {
+            let at = full.find(cut).unwrap() + cut.len();
+            assert!(
+                ctx.recognises_abridged(&format!("{}...", full.get(..at).unwrap()), pg),
+                "{cut}"
+            );
+        }
+        // Not abridged, not a prefix of the shape, not a run relation, longer than dbt keeps.
+        assert!(!ctx.recognises_abridged(full, pg));
+        assert!(!ctx.recognises_abridged(&format!("{full}; drop table x..."), pg));
+        assert!(!ctx.recognises_abridged(&format!("{full}, (1, 2)..."), pg));
+        assert!(!ctx.recognises_abridged("insert into \"shop\".\"analytics\"...", pg));
+        assert!(!ctx.recognises_abridged("insert into other (a) values (%s)...", pg));
+        assert!(!ctx.recognises_abridged(
+            "update \"shop\".\"analytics\".\"raw_orders\" set a = 1...",
+            pg
+        ));
+        let long = format!("{full}{}...", ",(%s,%s)".repeat(60));
+        assert!(!ctx.recognises_abridged(&long, pg));
+        let kept: String = long.chars().take(512).collect();
+        assert!(ctx.recognises_abridged(&format!("{kept}..."), pg));
     }
 
     #[test]

@@ -131,10 +131,16 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
 
 
 def _policy_exit(sealed: "Sealed", exit_code: int) -> int:
-    """The exit code of a sealed run: 1 when the policy denies it by an enforced rule (the
-    bundle is sealed all the same), else ``exit_code``."""
-    if sealed.denied and sealed.policy is not None:
-        print(f"error: policy denies this run (rule {sealed.policy.get('rule')}): {sealed.policy.get('reason')}", file=sys.stderr)
+    """The exit code of a sealed run: 1 when an enforced policy rule denies it or requires more
+    approvals than it had (the bundle is sealed all the same and records why), else ``exit_code``."""
+    p = sealed.policy or {}
+    if sealed.denied:
+        print(f"error: policy denies this run (rule {p.get('rule')}): {p.get('reason')}", file=sys.stderr)
+        return max(exit_code, 1)
+    if sealed.approvals_missing:
+        print(f"error: policy requires {sealed.approvals_required} approval(s) for this run and it had "
+              f"{sealed.approvals_recorded} (rule {p.get('rule')}: {p.get('reason')}); the bundle records the shortfall. "
+              "Get the change approved and run it with --approval FILE=NONCE --approver-key KEY --change-id ID", file=sys.stderr)
         return max(exit_code, 1)
     return exit_code
 

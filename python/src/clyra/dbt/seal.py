@@ -28,11 +28,19 @@ class Sealed:
     summary: dict[str, Any]
     spec: dict[str, Any]
     policy: Optional[dict[str, Any]] = None
+    approvals_required: int = 0
+    approvals_recorded: int = 0
 
     @property
     def denied(self) -> bool:
         """Whether the project's policy denies the run by an enforced rule (the run fails)."""
         return self.policy is not None and self.policy.get("decision") == "deny"
+
+    @property
+    def approvals_missing(self) -> int:
+        """How many more approvals the enforced policy required than the bundle holds (the run
+        fails; its verifier reports ``approval.insufficient``)."""
+        return max(0, self.approvals_required - self.approvals_recorded)
 
 
 def now() -> str:
@@ -162,7 +170,8 @@ def seal_run(
     clyra.save_state(r["state"])
     if approvals and not r["approvals_applied"]:
         r["summary"]["approval_note"] = "the approvals do not cover the change this run made; sealed without them"
-    return Sealed(out, r["bundle"]["bundle_id"], r["summary"], r["spec"], r.get("policy"))
+    return Sealed(out, r["bundle"]["bundle_id"], r["summary"], r["spec"], r.get("policy"),
+                  r["approvals_required"], r["approvals_recorded"])
 
 
 def describe(sealed: Sealed, trust: Path) -> str:
@@ -184,6 +193,8 @@ def describe(sealed: Sealed, trust: Path) -> str:
         for d in p.get("decisions", []):
             if d.get("mode") == "shadow":
                 lines.append(f"  policy shadow: rule {d['rule']} would {d['decision']}: {d['reason']}")
+    if sealed.approvals_required:
+        lines.append(f"  approvals: {sealed.approvals_recorded} of {sealed.approvals_required} required")
     if "approval_note" in s:
         lines.append(f"  approvals: {s['approval_note']}")
     lines.append(f"  verify: clyra verify {sealed.path} --trust {trust}")
