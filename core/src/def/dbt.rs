@@ -509,30 +509,10 @@ pub fn seal_spec(
     let which = text(run_results, "/args/which").unwrap_or("build");
     let command = cx.command.clone().unwrap_or_else(|| format!("dbt {which}"));
     let deployer = cx.deployer.clone().unwrap_or_else(|| cx.actor.clone());
-    let policy = cx
-        .policy
-        .clone()
-        .unwrap_or_else(|| json!({"required": false, "decisions": []}));
-    let decisions = policy
-        .get("decisions")
-        .and_then(Value::as_array)
-        .cloned()
-        .unwrap_or_default();
-
     let mut journal = vec![
         json!({"at": started.as_str(), "kind": "run.started", "data": {
         "command": command, "invocation_id": invocation, "target": target, "tool": "dbt", "tool_version": tool_version}}),
     ];
-    for d in &decisions {
-        let mut data = Map::new();
-        data.insert("applies_to".into(), Value::from(0));
-        for k in ["rule", "decision", "mode"] {
-            if let Some(v) = d.get(k) {
-                data.insert(k.into(), v.clone());
-            }
-        }
-        journal.push(json!({"at": started.as_str(), "kind": "policy.decided", "data": data}));
-    }
     journal.extend(
         events
             .into_iter()
@@ -601,7 +581,7 @@ pub fn seal_spec(
     };
     let critical = count("fail") + count("error");
     let factors = json!({"change_magnitude": kind, "violations_critical": critical, "violations_warning": count("warn"),
-        "production": environment == "production", "off_hours": cx.off_hours, "approval_bypassed": approval_bypassed(&decisions, cx.approvals_required), "threats": 0,
+        "production": environment == "production", "off_hours": cx.off_hours, "approval_bypassed": false, "threats": 0,
         "sql_findings": sql_findings.len(), "first_time_actor": previous.is_some() && !known.contains(&cx.actor)});
     let artifacts: Map<String, Value> = cx
         .artifacts
@@ -615,9 +595,9 @@ pub fn seal_spec(
         "change": change_of(&subject, &kind, cx, environment),
         "anchors": anchors_out.iter().map(|a| a.manifest.clone()).collect::<Vec<_>>(),
         "lineage": lineage.iter().map(|(f, t)| json!({"from": f, "to": t})).collect::<Vec<_>>(),
-        "policy": policy,
+        "policy": {"required": false, "decisions": []},
         "risk": {"factors": factors},
-        "approvals": {"required": cx.approvals_required},
+        "approvals": {"required": 0},
         "def": {"run": run, "assets": assets, "tests": tests, "metrics": metrics},
         "artifacts": artifacts,
         "journal": journal,
@@ -627,11 +607,61 @@ pub fn seal_spec(
     let state = json!({"version": 0, "invocation_id": invocation, "actors": actors, "relations": relations});
     let summary = json!({"sql_findings": sql_findings, "sql_statements": sql_statements, "invocation_id": invocation, "status": status, "environment": environment, "target": target,
         "schema_changes": schema_changes, "tests_failed": critical, "anchors": anchors_out.len(), "assets": assets.len()});
-    Ok(Sealed {
+    let mut sealed = Sealed {
         spec,
         state,
         summary,
-    })
+    };
+    sealed.record_policy(cx.policy.clone(), cx.approvals_required);
+    Ok(sealed)
+}
+
+impl Sealed {
+    /// Records the policy over the sealed run (def-v0.md §7): the `policy` block (`None`: no
+    /// policy), one `policy.decided` event per decision right after `run.started`,
+    /// `approvals.required`, and risk-v1's `approval_bypassed`. A host that evaluates its policy
+    /// over this run's facts calls it again; the new block replaces the old.
+    pub fn record_policy(&mut self, policy: Option<Value>, approvals_required: u8) {
+        let policy = policy.unwrap_or_else(|| json!({"required": false, "decisions": []}));
+        let decisions = policy
+            .get("decisions")
+            .and_then(Value::as_array)
+            .map(Vec::as_slice)
+            .unwrap_or_default();
+        let bypassed = approval_bypassed(decisions, approvals_required);
+        let Some(spec) = self.spec.as_object_mut() else {
+            return;
+        };
+        if let Some(journal) = spec.get_mut("journal").and_then(Value::as_array_mut) {
+            journal.retain(|e| text(e, "/kind") != Some("policy.decided"));
+            let started = journal
+                .first()
+                .and_then(|e| text(e, "/at"))
+                .unwrap_or_default()
+                .to_owned();
+            let events = decisions.iter().map(|d| {
+                let mut data = Map::new();
+                data.insert("applies_to".into(), Value::from(0));
+                for k in ["rule", "decision", "mode"] {
+                    if let Some(v) = d.get(k) {
+                        data.insert(k.into(), v.clone());
+                    }
+                }
+                json!({"at": started, "kind": "policy.decided", "data": data})
+            });
+            let at = journal.len().min(1);
+            journal.splice(at..at, events.collect::<Vec<_>>());
+        }
+        if let Some(factors) = spec
+            .get_mut("risk")
+            .and_then(|r| r.get_mut("factors"))
+            .and_then(Value::as_object_mut)
+        {
+            factors.insert("approval_bypassed".into(), Value::Bool(bypassed));
+        }
+        spec.insert("approvals".into(), json!({"required": approvals_required}));
+        spec.insert("policy".into(), policy);
+    }
 }
 
 #[cfg(test)]

@@ -99,36 +99,33 @@ pub fn seal(
                 .artifacts
                 .insert(name.to_owned(), "application/json".to_owned());
         }
-        let seal_with = |context: &RunContext| {
-            seal_spec(
-                &results,
-                &manifest_json,
-                c.facts.as_ref(),
-                c.previous.as_ref(),
-                context,
-            )
-            .map_err(|e| def_error(&e))
-        };
-        let sealed = seal_with(&context)?;
+        let mut sealed = seal_spec(
+            &results,
+            &manifest_json,
+            c.facts.as_ref(),
+            c.previous.as_ref(),
+            &context,
+        )
+        .map_err(|e| def_error(&e))?;
         let Some(text) = &c.policy else {
             let required = context.approvals_required;
             return Ok((c, sealed, None, required));
         };
-        // The policy decides on the facts of the run as sealed; the run is sealed again with
-        // the policy block (hash and decisions) in its manifest and journal.
+        // The policy decides on the facts of the run as sealed; its block (hash and decisions)
+        // then goes in the manifest and journal.
         let file = c.policy_file.as_deref().unwrap_or("policy.yaml");
         let evaluation = super::policy::evaluate_text(text, file, &policy_facts(&sealed))?;
         // An enforced decision is only auditable with the policy (def-v0 §7.2), and its
         // approvals are the run's required count (§7.5; shadow decisions never change it).
-        context.policy = Some(serde_json::json!({
+        let block = serde_json::json!({
             "hash": evaluation.evaluation.policy_hash,
             "required": evaluation.evaluation.mode == "enforce",
             "decisions": evaluation.decisions,
-        }));
+        });
         context.approvals_required = context
             .approvals_required
             .max(evaluation.evaluation.approvals_required);
-        let sealed = seal_with(&context)?;
+        sealed.record_policy(Some(block), context.approvals_required);
         let evaluation = serde_json::to_value(&evaluation)
             .map_err(|e| vec![DetailedError::new("ffi.answer", e.to_string())])?;
         Ok((c, sealed, Some(evaluation), context.approvals_required))
