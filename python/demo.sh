@@ -3,7 +3,7 @@
 #   1. a venv (python/.venv) and `pip install './python[dbt]'` (builds the Rust extension; dbt-core 1.11, dbt-duckdb)
 #   2. the sample project (tests/e2e/shop) copied to a temp dir; `clyra dbt init`
 #   3. `clyra dbt build` twice; the second run changes the schema of `orders` (var phase=2)
-#   4. both bundles verified with `clyra verify`; the second one with the auditor view
+#   4. both bundles verified with `clyra verify`; the second one against the policy, with the auditor view
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 repo=$PWD
@@ -32,6 +32,6 @@ clyra dbt build -- --quiet --vars '{phase: 2}'
 step "4/4 verify both bundles (offline, against .clyra/trust.json)"
 mapfile -t bundles < <(ls -tr target/clyra/*.zip)
 clyra verify "${bundles[0]}" --trust .clyra/trust.json
-clyra verify "${bundles[1]}" --trust .clyra/trust.json --auditor
+clyra verify "${bundles[1]}" --trust .clyra/trust.json --policy .clyra/policy.yaml --auditor
 echo
 echo "The project, its .clyra/ and both bundles are in $work/shop (try: clyra inspect ${bundles[1]})"
