@@ -295,4 +295,13 @@ fn enforced_approval_decisions_set_the_required_count_and_shadow_ones_the_risk()
     assert_eq!(shadow["spec"]["policy"]["decisions"][0]["mode"], "shadow");
     assert_eq!(shadow["approvals_required"], 0);
     assert_eq!(shadow["spec"]["risk"]["factors"]["approval_bypassed"], true);
+    // One `policy.decided` event, right after `run.started` (the policy is recorded once).
+    let kinds: Vec<&str> = shadow["spec"]["journal"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds[..2], ["run.started", "policy.decided"]);
+    assert_eq!(kinds.iter().filter(|k| **k == "policy.decided").count(), 1);
 }

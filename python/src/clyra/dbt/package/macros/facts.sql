@@ -48,6 +48,28 @@
   {{ return(rows) }}
 {% endmacro %}
 
+{#- DuckDB and PostgreSQL aggregate the rows into one JSON text in the warehouse: building an agate
+    table of thousands of rows and looping over it in Jinja cost ~100 ms per 2,000 columns. -#}
+{% macro duckdb__columns_of(database, schema) %}
+  {%- set sql -%}
+    select coalesce(to_json(list([table_catalog, table_schema, table_name, column_name, data_type, is_nullable]
+                                 order by table_name, ordinal_position))::varchar, '[]')
+    from information_schema.columns
+    where table_catalog = '{{ database }}' and table_schema = '{{ schema }}'
+  {%- endset -%}
+  {{ return(fromjson(run_query(sql).rows[0][0])) }}
+{% endmacro %}
+
+{% macro postgres__columns_of(database, schema) %}
+  {%- set sql -%}
+    select coalesce(json_agg(json_build_array(table_catalog, table_schema, table_name, column_name, data_type, is_nullable)
+                             order by table_name, ordinal_position)::text, '[]')
+    from information_schema.columns
+    where table_catalog = '{{ database }}' and table_schema = '{{ schema }}'
+  {%- endset -%}
+  {{ return(fromjson(run_query(sql).rows[0][0])) }}
+{% endmacro %}
+
 {% macro snowflake__columns_of(database, schema) %}
   {%- set sql -%}
     select table_catalog, table_schema, table_name, column_name, data_type, is_nullable
