@@ -193,13 +193,15 @@ pub fn change_of(subject: &str, kind: &str, cx: &RunContext, environment: &str) 
 /// risk-v1's `approval_bypassed`: an enforce or shadow decision needs more approvals than the
 /// run records (`require_approval` 1, `require_two_person` 2).
 fn approval_bypassed(decisions: &[Value], required: u8) -> bool {
+    use crate::policy::model::{Decision, Mode};
+    use serde::Deserialize;
     decisions.iter().any(|d| {
-        let needs = match text(d, "/decision") {
-            Some("require_two_person") => 2,
-            Some("require_approval") => 1,
-            _ => 0,
-        };
-        matches!(text(d, "/mode"), Some("enforce" | "shadow")) && needs > required
+        let needs = d
+            .get("decision")
+            .and_then(|v| Decision::deserialize(v).ok())
+            .map_or(0, Decision::approvals);
+        let mode = d.get("mode").and_then(|v| Mode::deserialize(v).ok());
+        matches!(mode, Some(Mode::Enforce | Mode::Shadow)) && needs > required
     })
 }
 
@@ -581,7 +583,7 @@ pub fn seal_spec(
     };
     let critical = count("fail") + count("error");
     let factors = json!({"change_magnitude": kind, "violations_critical": critical, "violations_warning": count("warn"),
-        "production": environment == "production", "off_hours": cx.off_hours, "approval_bypassed": false, "threats": 0,
+        "production": environment == "production", "off_hours": cx.off_hours, "threats": 0,
         "sql_findings": sql_findings.len(), "first_time_actor": previous.is_some() && !known.contains(&cx.actor)});
     let artifacts: Map<String, Value> = cx
         .artifacts
@@ -595,9 +597,7 @@ pub fn seal_spec(
         "change": change_of(&subject, &kind, cx, environment),
         "anchors": anchors_out.iter().map(|a| a.manifest.clone()).collect::<Vec<_>>(),
         "lineage": lineage.iter().map(|(f, t)| json!({"from": f, "to": t})).collect::<Vec<_>>(),
-        "policy": {"required": false, "decisions": []},
         "risk": {"factors": factors},
-        "approvals": {"required": 0},
         "def": {"run": run, "assets": assets, "tests": tests, "metrics": metrics},
         "artifacts": artifacts,
         "journal": journal,
@@ -619,7 +619,8 @@ pub fn seal_spec(
 impl Sealed {
     /// Records the policy over the sealed run (def-v0.md §7): the `policy` block (`None`: no
     /// policy), one `policy.decided` event per decision right after `run.started`,
-    /// `approvals.required`, and risk-v1's `approval_bypassed`. A host that evaluates its policy
+    /// `approvals.required`, and risk-v1's `approval_bypassed` (the spec holds these only
+    /// once this has run). A host that evaluates its policy
     /// over this run's facts calls it again; the new block replaces the old.
     pub fn record_policy(&mut self, policy: Option<Value>, approvals_required: u8) {
         let policy = policy.unwrap_or_else(|| json!({"required": false, "decisions": []}));
