@@ -9,6 +9,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use crate::display;
 use crate::jcs::{self, Map, Value};
 use crate::risk::{self, ChangeMagnitude, RiskBlock};
 use crate::verdict::{Severity, Step};
@@ -357,6 +358,8 @@ pub struct AuditReport {
     pub risk: Option<RiskBreakdown>,
     /// The lineage edges as an ASCII tree (empty when there are none).
     pub lineage: String,
+    /// The same tree with every node name escaped for a terminal (verdicts.md §3.2).
+    pub lineage_shown: String,
     /// Findings an auditor should read (shadow decisions, approvals not counted, …).
     pub notes: Vec<String>,
     /// What auditor mode assumes of the customer.
@@ -484,11 +487,11 @@ pub fn audit(
         }
     }
     let summary = summary(manifest, &approvers, &times, risk.as_ref());
-    let lineage = manifest
+    let pairs: Vec<(&str, &str)> = manifest
         .and_then(|m| m.get("lineage"))
         .and_then(Value::as_array)
         .map(|edges| {
-            let pairs: Vec<(&str, &str)> = edges
+            edges
                 .iter()
                 .filter_map(|e| {
                     Some((
@@ -496,16 +499,19 @@ pub fn audit(
                         e.get("to").and_then(Value::as_str)?,
                     ))
                 })
-                .collect();
-            lineage_tree(&pairs, text(manifest, &["change", "subject"]))
+                .collect()
         })
         .unwrap_or_default();
+    let subject = text(manifest, &["change", "subject"]);
+    let lineage = lineage_tree(&pairs, subject);
+    let lineage_shown = draw_lineage(&pairs, subject, |n| display::escape(n).into_owned());
     AuditReport {
         format: text(manifest, &["format"]).map(str::to_owned),
         summary,
         steps,
         risk,
         lineage,
+        lineage_shown,
         notes,
         assumptions: ASSUMPTIONS.to_vec(),
     }
@@ -569,6 +575,15 @@ fn summary(
 /// edge back to a node on the current path is printed with `(cycle)`. `subject`, when given, is
 /// marked `[changed]`. Iterative: no recursion depth to exhaust.
 pub fn lineage_tree(edges: &[(&str, &str)], subject: Option<&str>) -> String {
+    draw_lineage(edges, subject, str::to_owned)
+}
+
+/// [`lineage_tree`] with each node name written through `name` (raw, or escaped for a terminal).
+fn draw_lineage(
+    edges: &[(&str, &str)],
+    subject: Option<&str>,
+    name: impl Fn(&str) -> String,
+) -> String {
     let mut children: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
     let mut nodes: BTreeSet<&str> = BTreeSet::new();
     let mut has_parent: BTreeSet<&str> = BTreeSet::new();
@@ -595,9 +610,9 @@ pub fn lineage_tree(edges: &[(&str, &str)], subject: Option<&str>) -> String {
     let mut out = String::new();
     let label = |n: &str| {
         if Some(n) == subject {
-            format!("{n} [changed]")
+            format!("{} [changed]", name(n))
         } else {
-            n.to_owned()
+            name(n)
         }
     };
     let mut next_unreached = nodes.iter().copied();
@@ -724,7 +739,8 @@ impl AuditReport {
     /// The report for people: summary, controls per step, risk breakdown, lineage, notes.
     pub fn to_text(&self) -> String {
         let mut out = String::from("AUDITOR VIEW\n");
-        out.push_str(&format!("Summary: {}\n", self.summary));
+        // verdicts.md §3.2: strings from the evidence are escaped for the terminal.
+        out.push_str(&format!("Summary: {}\n", display::escape(&self.summary)));
         out.push_str("\nControls supported (evidence supports, never satisfies, a control):\n");
         for s in &self.steps {
             let status = if s.supports() {
@@ -760,14 +776,14 @@ impl AuditReport {
         if self.lineage.is_empty() {
             out.push_str("  (no lineage recorded)\n");
         } else {
-            for line in self.lineage.lines() {
+            for line in self.lineage_shown.lines() {
                 out.push_str(&format!("  {line}\n"));
             }
         }
         if !self.notes.is_empty() {
             out.push_str("\nNotes:\n");
             for n in &self.notes {
-                out.push_str(&format!("  - {n}\n"));
+                out.push_str(&format!("  - {}\n", display::escape(n)));
             }
         }
         out.push_str("\nAssumptions:\n");
@@ -949,6 +965,42 @@ mod tests {
         let text = report.to_text();
         assert!(text.contains("HIPAA 164.312(b)"));
         assert!(text.contains("raw 40; score min(100, max(0, 40)) = 40; recorded 40"));
+    }
+
+    #[test]
+    fn text_escapes_what_the_manifest_and_approvals_say_and_json_keeps_it() {
+        // verdicts.md §3.2: a node name, an approver and the subject carrying a forged line.
+        let evil = "x\u{1b}[2K\rVALID\n\u{202e}";
+        let mut manifest = def_manifest();
+        let Value::Object(m) = &mut manifest else {
+            panic!()
+        };
+        let mut edge = Map::new();
+        edge.insert("from", Value::from(format!("model.a{evil}").as_str()));
+        edge.insert("to", Value::from(format!("model.b{evil}").as_str()));
+        m.insert("lineage", Value::from(vec![Value::from(edge)]));
+        let approvals = [ApprovalRecord {
+            file: "approvals/0001.dsse.json".into(),
+            sso_sub: Some(evil.into()),
+            approved_at: None,
+            mfa_verified: Some(false),
+        }];
+        let report = audit(&ok_verdict(), Some(&manifest), &approvals);
+        let text = report.to_text();
+        assert!(
+            !text.chars().any(|c| c != '\n' && display::is_unsafe(c)),
+            "{text}"
+        );
+        assert!(!text.lines().any(|l| l.starts_with("VALID")), "{text}");
+        assert!(
+            text.contains("  model.ax\\x1b[2K\\rVALID\\n\\u{202e}\n"),
+            "{text}"
+        );
+        assert!(text.contains("by x\\x1b[2K\\rVALID\\n\\u{202e}"), "{text}");
+        assert!(report
+            .lineage
+            .starts_with(&format!("model.a{evil}\n└── model.b{evil}")));
+        assert!(report.summary.contains(evil));
     }
 
     #[test]

@@ -13,6 +13,7 @@ pub mod bundle;
 pub mod crypto;
 pub mod def;
 pub mod digest;
+pub mod display;
 pub mod dsse;
 pub mod error;
 pub mod export;

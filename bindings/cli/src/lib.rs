@@ -156,7 +156,9 @@ Create a signing key pair for producing evidence.
 Writes DIR/clyra.key (the private key, PKCS#8 PEM, readable only by you: mode 0600) and \
 DIR/clyra.pub (the public key, SPKI PEM, to give to verifiers), then prints the keyid: \
 `sha256:` and the SHA-256 of the public key's DER encoding, the name verifiers know the key by. \
-Existing files are never replaced unless you pass --force.";
+Existing files are never replaced unless you pass --force. A missing DIR is created readable \
+only by you (0700); an existing DIR that group or others can write is used with a warning on \
+stderr, since another user could replace clyra.pub, the file you give to verifiers.";
 
 const KEYGEN_EXAMPLES: &str = "\
 Examples:
@@ -167,8 +169,10 @@ const SIGN_LONG_ABOUT: &str = "\
 Add your producer signature to an existing bundle (co-signing).
 
 Signs the bundle's manifest with KEY (a new signatures/<keyid>.dsse.json and keys/<keyid>.pub.pem) \
-and replaces BUNDLE atomically; every other entry keeps its bytes. A key that already signed the \
-bundle, or signed one of its approvals, is refused (build.signer).";
+and replaces BUNDLE atomically; every other entry keeps its bytes, and the file keeps its \
+permissions. BUNDLE must be a regular file: a symbolic link is refused (cli.io), since replacing \
+it would leave its target unsigned; sign the real path. A key that already signed the bundle, or \
+signed one of its approvals, is refused (build.signer).";
 
 const SIGN_EXAMPLES: &str = "\
 Examples:
@@ -184,7 +188,8 @@ Statement over the manifest as a DSSE envelope, then verifies it all back from t
 and prints the verdict with each check in plain words. Finally it changes one digit of the signed \
 payload and shows the verification fail. Exit 0 when both behave as they should.
 
-With --out DIR the journal, manifest, envelope and public key are written there to inspect.";
+With --out DIR the bundles, the trust file and the policies are written there to inspect; files \
+already in DIR are never replaced unless you pass --force.";
 
 const CANON_LONG_ABOUT: &str = "\
 Print the canonical form (RFC 8785, JSON Canonicalization Scheme) of a JSON document.
@@ -236,8 +241,17 @@ impl Context<'_> {
     }
 
     /// Writes a text report (already ending in a newline) to stdout and returns `exit`.
+    ///
+    /// In `--format human` no control or bidirectional character but LF reaches the terminal
+    /// (verdicts.md §3.2; fields are escaped where the report is built, this is the backstop).
     pub fn print(&mut self, text: &str, exit: Exit) -> Exit {
-        self.write_out(text.as_bytes(), false, exit)
+        match self.format {
+            Format::Human => {
+                let text = output::shown_report(text);
+                self.write_out(text.as_bytes(), false, exit)
+            }
+            Format::Json => self.write_out(text.as_bytes(), false, exit),
+        }
     }
 
     fn write_out(&mut self, bytes: &[u8], newline: bool, exit: Exit) -> Exit {

@@ -5,7 +5,12 @@
 //! JSON errors are one line on **stdout**, the shape every Clyra host emits (STYLE rule 2):
 //! `{"errors":[{"code":"jcs.duplicate_key","message":"duplicate object key","offset":7,"path":"in.json"}]}`;
 //! `offset` and `path` appear only when known. Codes are stable (`spec/verdicts.md`); messages are not.
+//!
+//! Human output never carries a string from the input raw: every such string goes through
+//! [`shown`] (verdicts.md §3.2), and each whole human report through [`shown_report`] as a last
+//! line of defence. JSON output carries the exact strings (JSON escapes what it must).
 
+use std::borrow::Cow;
 use std::io::{self, Write};
 
 use clap::ValueEnum;
@@ -17,6 +22,18 @@ pub const CODE_USAGE: &str = "cli.usage";
 pub const CODE_IO: &str = "cli.io";
 /// Code of an output file that exists and would be overwritten without `--force`.
 pub const CODE_EXISTS: &str = "cli.exists";
+
+/// `s` (a string from a bundle, receipt, trust or policy file, or a path) as it may be shown to a
+/// person: control and bidirectional characters escaped visibly, `\\` doubled (verdicts.md §3.2).
+pub fn shown(s: &str) -> Cow<'_, str> {
+    clyra_core::display::escape(s)
+}
+
+/// A whole human report with any control or bidirectional character that escaped [`shown`]
+/// escaped too (every one but LF), so no field can ever drive the terminal.
+pub fn shown_report(text: &str) -> Cow<'_, str> {
+    clyra_core::display::sanitize_report(text)
+}
 
 /// The output format chosen with `--format`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
@@ -87,13 +104,13 @@ impl Problem {
             .as_deref()
             .or(self.from_stdin.then_some("<stdin>"))
         {
-            line.push_str(source);
+            line.push_str(&shown(source));
             line.push_str(": ");
         }
         if let Some(offset) = self.offset {
             line.push_str(&format!("byte {offset}: "));
         }
-        line.push_str(&self.message);
+        line.push_str(&shown(&self.message));
         match self.detail {
             Some(detail) => line.push_str(&format!(" ({}, {detail})", self.code)),
             None => line.push_str(&format!(" ({})", self.code)),
@@ -147,7 +164,7 @@ pub fn report(
     match format {
         Format::Human => {
             let line = problem.human();
-            writeln!(stderr, "error: {line}")?;
+            writeln!(stderr, "error: {}", shown_report(&line))?;
             stderr.flush()
         }
         Format::Json => {
@@ -169,7 +186,7 @@ pub fn report_usage(
 ) -> io::Result<()> {
     match format {
         Format::Human => {
-            stderr.write_all(rendered.as_bytes())?;
+            stderr.write_all(shown_report(rendered).as_bytes())?;
             stderr.flush()
         }
         Format::Json => {
@@ -197,6 +214,25 @@ mod tests {
         assert_eq!(
             String::from_utf8(err).unwrap(),
             "error: in.json: byte 12: duplicate object key (jcs.duplicate_key)\n"
+        );
+    }
+
+    #[test]
+    fn human_line_escapes_what_the_input_controls() {
+        let problem = Problem::new("trust.file", "unknown role `\u{1b}[2K\rVALID`")
+            .in_source(&Source::File("t\u{202e}.json".into()));
+        let (mut out, mut err) = (Vec::new(), Vec::new());
+        report(Format::Human, &problem, &mut out, &mut err).unwrap();
+        assert_eq!(
+            String::from_utf8(err).unwrap(),
+            "error: t\\u{202e}.json: unknown role `\\x1b[2K\\rVALID` (trust.file)\n"
+        );
+        let mut out = Vec::new();
+        report(Format::Json, &problem, &mut out, &mut Vec::new()).unwrap();
+        let json: serde_json::Value = serde_json::from_slice(&out).unwrap();
+        assert_eq!(
+            json["errors"][0]["message"],
+            "unknown role `\u{1b}[2K\rVALID`"
         );
     }
 

@@ -23,7 +23,7 @@ use clyra_core::verify::{verify_bundle_with_evidence, Verdict, VerifyInputs};
 use clyra_core::{Coded, Limits};
 
 use crate::exit::Exit;
-use crate::output::{Format, Problem, CODE_IO};
+use crate::output::{Format, Problem, CODE_EXISTS, CODE_IO};
 use crate::{atomic, Context};
 
 const DEF_SPEC: &str = include_str!("demo_data/def-spec.json");
@@ -41,6 +41,10 @@ pub struct DemoArgs {
     /// Also write the two bundles, their trust file and policies into this folder
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
+
+    /// Replace files already in --out (without it an existing file is refused, nothing written)
+    #[arg(long, requires = "out")]
+    pub force: bool,
 }
 
 /// One demonstrated change: its bundle, what to verify it with, and the verdict.
@@ -158,7 +162,7 @@ fn demo(args: &DemoArgs) -> Result<Outcome, Problem> {
         .0
     };
     if let Some(dir) = &args.out {
-        save(dir, &stories, &trust_bytes)?;
+        save(dir, &stories, &trust_bytes, args.force)?;
     }
     Ok((stories, tampered_verdict, trust_bytes))
 }
@@ -486,27 +490,36 @@ fn json(stories: &[Story], tampered: &Verdict, trust: &[u8]) -> String {
     format!("{report}\n")
 }
 
-/// Writes the bundles, the trust file and the policies into `dir`, atomically.
-fn save(dir: &Path, stories: &[Story], trust: &[u8]) -> Result<(), Problem> {
+/// Writes the bundles, the trust file and the policies into `dir`, atomically. Without `force`
+/// an existing file is refused (`cli.exists`) before any file is written.
+fn save(dir: &Path, stories: &[Story], trust: &[u8], force: bool) -> Result<(), Problem> {
     let io = |path: &Path, err: std::io::Error| {
-        Problem::new(
-            CODE_IO,
-            format!(
-                "cannot write `{}`: {}",
-                path.display(),
-                err.to_string().to_lowercase()
-            ),
-        )
+        let code = if err.kind() == std::io::ErrorKind::AlreadyExists {
+            CODE_EXISTS
+        } else {
+            CODE_IO
+        };
+        let reason = if code == CODE_EXISTS {
+            "exists; pass --force to replace it".to_owned()
+        } else {
+            err.to_string().to_lowercase()
+        };
+        Problem::new(code, format!("cannot write `{}`: {reason}", path.display()))
     };
-    std::fs::create_dir_all(dir).map_err(|e| io(dir, e))?;
-    let mut files: Vec<(String, &[u8])> = vec![("trust.json".into(), trust)];
+    let mut files: Vec<(PathBuf, &[u8])> = vec![(dir.join("trust.json"), trust)];
     for (story, stem) in stories.iter().zip(["def", "pef"]) {
-        files.push((format!("{stem}.zip"), &story.bundle));
-        files.push((format!("{stem}-policy.json"), story.policy.as_bytes()));
+        files.push((dir.join(format!("{stem}.zip")), &story.bundle));
+        files.push((
+            dir.join(format!("{stem}-policy.json")),
+            story.policy.as_bytes(),
+        ));
     }
-    for (name, bytes) in files {
-        let path = dir.join(name);
-        atomic::write(&path, bytes, 0o644, true).map_err(|e| io(&path, e))?;
+    for (path, _) in &files {
+        atomic::check_target(path, force).map_err(|e| io(path, e))?;
+    }
+    std::fs::create_dir_all(dir).map_err(|e| io(dir, e))?;
+    for (path, bytes) in &files {
+        atomic::write(path, bytes, 0o644, force).map_err(|e| io(path, e))?;
     }
     Ok(())
 }

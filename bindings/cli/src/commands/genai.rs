@@ -9,7 +9,7 @@ use clyra_core::{Coded, Limits};
 
 use super::canon::{io_message, read_bounded};
 use crate::exit::Exit;
-use crate::output::{Format, Problem, Source, CODE_IO};
+use crate::output::{shown, Format, Problem, Source, CODE_IO};
 use crate::Context;
 
 /// Arguments of `clyra genai`.
@@ -110,7 +110,8 @@ fn scan(args: &ScanArgs, cx: &mut Context<'_>) -> Exit {
 }
 
 fn human(report: &Report, source: &Source) -> String {
-    let name = source.path().unwrap_or("<stdin>");
+    let name = shown(source.path().unwrap_or("<stdin>"));
+    let name = name.as_ref();
     if report.findings.is_empty() {
         return format!("{name}: clean (no finding)\n");
     }
@@ -156,6 +157,6 @@ fn line(name: &str, f: &Finding) -> String {
         f.confidence,
         f.owasp.join(", "),
         f.atlas.join(", "),
-        f.evidence.replace('\n', "\\n")
+        shown(&f.evidence)
     )
 }

@@ -10,7 +10,7 @@ use clyra_core::{Coded, Limits};
 
 use super::verify::io_problem;
 use crate::exit::Exit;
-use crate::output::{Format, Problem, Source};
+use crate::output::{shown, Format, Problem, Source};
 use crate::Context;
 
 /// Arguments of `clyra inspect`.
@@ -47,10 +47,12 @@ pub fn run(args: &InspectArgs, cx: &mut Context<'_>) -> Exit {
     cx.print(&text, Exit::Ok)
 }
 
+/// A value of the summary as it may be shown: strings escaped (verdicts.md §3.2), other values as
+/// canonical JSON (escaped too: JSON leaves C1 and bidirectional characters raw).
 fn text(v: Option<&Value>) -> String {
     match v {
-        Some(Value::String(s)) => s.clone(),
-        Some(other) => String::from_utf8_lossy(&jcs::to_vec(other)).into_owned(),
+        Some(Value::String(s)) => shown(s).into_owned(),
+        Some(other) => shown(&String::from_utf8_lossy(&jcs::to_vec(other))).into_owned(),
         None => "-".to_owned(),
     }
 }
@@ -76,7 +78,8 @@ fn human(s: &Value, bundle: &str) -> String {
         v
     };
     let mut out = format!(
-        "{bundle} (not verified: run `clyra verify` for a verdict)\n  format       {}\n  bundle id    {}\n  created at   {}\n",
+        "{} (not verified: run `clyra verify` for a verdict)\n  format       {}\n  bundle id    {}\n  created at   {}\n",
+        shown(bundle),
         text(get(&["format"])),
         text(get(&["bundle_id"])),
         text(get(&["created_at"])),
@@ -111,7 +114,7 @@ fn human(s: &Value, bundle: &str) -> String {
     ));
     if let Some(kinds) = get(&["journal", "kinds"]).and_then(Value::as_object) {
         for (kind, n) in kinds.iter() {
-            out.push_str(&format!("  {kind}  x{}\n", text(Some(n))));
+            out.push_str(&format!("  {}  x{}\n", shown(kind), text(Some(n))));
         }
     }
     let signers = get(&["signers"])
@@ -145,7 +148,7 @@ fn human(s: &Value, bundle: &str) -> String {
     out.push_str(&format!("risk score {}\n", text(get(&["risk", "score"]))));
     if let Some(factors) = get(&["risk", "factors"]).and_then(Value::as_object) {
         for (name, v) in factors.iter() {
-            out.push_str(&format!("  {name:<20} {}\n", text(Some(v))));
+            out.push_str(&format!("  {:<20} {}\n", shown(name), text(Some(v))));
         }
     }
     if let Some(deltas) = get(&["schema_deltas"]).and_then(Value::as_array) {

@@ -11,7 +11,7 @@ use clyra_core::Coded;
 use serde_json::json;
 
 use crate::exit::Exit;
-use crate::output::{Format, Problem, CODE_EXISTS, CODE_IO};
+use crate::output::{shown, Format, Problem, CODE_EXISTS, CODE_IO};
 use crate::{atomic, Context};
 
 /// Private key file name inside `--out`.
@@ -82,8 +82,13 @@ pub fn run(args: &KeygenArgs, cx: &mut Context<'_>) -> Exit {
             }
         }
     }
-    if let Err(err) = std::fs::create_dir_all(&args.out) {
-        return cx.fail(&io_problem(&args.out, &err));
+    match key_folder(&args.out) {
+        Ok(None) => {}
+        Ok(Some(warning)) => {
+            // A warning, not a refusal: the folder is the user's; stderr keeps stdout parseable.
+            let _ = writeln!(cx.stderr, "warning: {}", shown(&warning));
+        }
+        Err(err) => return cx.fail(&io_problem(&args.out, &err)),
     }
     // Private key first: a public key without its private key would be useless.
     for (path, bytes, mode) in [
@@ -113,6 +118,60 @@ pub fn run(args: &KeygenArgs, cx: &mut Context<'_>) -> Exit {
         ),
     };
     cx.print(&report, Exit::Ok)
+}
+
+/// Makes sure the key folder `dir` exists: created 0700 when missing (its missing parents at most
+/// 0755, whatever the umask), so no other user can replace `clyra.pub` in it. An existing folder
+/// that group or others can write is kept, and the warning to print is returned.
+fn key_folder(dir: &Path) -> std::io::Result<Option<String>> {
+    match std::fs::metadata(dir) {
+        Ok(meta) if !meta.is_dir() => Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            "exists and is not a folder",
+        )),
+        Ok(meta) => Ok(writable_by_others(&meta).map(|mode| {
+            format!(
+                "`{}` (mode {mode:04o}) can be written by group or others: another user could \
+                 replace {PUBLIC_KEY_FILE}, the key you give to verifiers; run `chmod go-w {}`",
+                dir.display(),
+                dir.display()
+            )
+        })),
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
+            if let Some(parent) = dir.parent().filter(|p| !p.as_os_str().is_empty()) {
+                create_dirs(parent, 0o755)?;
+            }
+            create_dirs(dir, 0o700).map(|()| None)
+        }
+        Err(err) => Err(err),
+    }
+}
+
+#[cfg(unix)]
+fn create_dirs(dir: &Path, mode: u32) -> std::io::Result<()> {
+    use std::os::unix::fs::DirBuilderExt;
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(mode)
+        .create(dir)
+}
+
+#[cfg(not(unix))]
+fn create_dirs(dir: &Path, _mode: u32) -> std::io::Result<()> {
+    std::fs::create_dir_all(dir)
+}
+
+/// The permission bits of a folder that group or others can write, else `None`.
+#[cfg(unix)]
+fn writable_by_others(meta: &std::fs::Metadata) -> Option<u32> {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = meta.permissions().mode() & 0o7777;
+    (mode & 0o022 != 0).then_some(mode)
+}
+
+#[cfg(not(unix))]
+fn writable_by_others(_meta: &std::fs::Metadata) -> Option<u32> {
+    None
 }
 
 fn io_problem(path: &Path, err: &std::io::Error) -> Problem {

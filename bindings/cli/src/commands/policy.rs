@@ -13,7 +13,7 @@ use serde_json::json;
 
 use super::verify::{io_problem, read_bounded};
 use crate::exit::Exit;
-use crate::output::{Format, Problem, Source, CODE_EXISTS, CODE_IO};
+use crate::output::{shown, Format, Problem, Source, CODE_EXISTS, CODE_IO};
 use crate::{atomic, Context};
 
 /// Arguments of `clyra policy`.
@@ -202,7 +202,12 @@ pub(crate) fn human_report(report: &Report, file: &str) -> String {
             Severity::Info => "info",
         };
         let at = f.location.clone().unwrap_or_else(|| file.to_owned());
-        out.push_str(&format!("{at}: {severity} [{}] {}\n", f.id, f.message));
+        out.push_str(&format!(
+            "{}: {severity} [{}] {}\n",
+            shown(&at),
+            f.id,
+            shown(&f.message)
+        ));
         out.push_str(&format!("  fix: {}\n", f.fix.description));
         for line in f.fix.yaml.lines() {
             out.push_str(&format!("    {line}\n"));
@@ -279,9 +284,9 @@ fn human_evaluation(e: &Evaluation) -> String {
         e.mode,
         e.rule
             .as_ref()
-            .map(|r| format!(", rule {r}"))
+            .map(|r| format!(", rule {}", shown(r)))
             .unwrap_or_default(),
-        e.reason,
+        shown(&e.reason),
         e.approvals_required
     );
     if !e.matched.is_empty() {
@@ -295,9 +300,9 @@ fn human_evaluation(e: &Evaluation) -> String {
             let code = m.code.map(|c| format!(" [{c}]")).unwrap_or_default();
             out.push_str(&format!(
                 "  {mode:<8} {:<20} {:<19} {}{code}\n",
-                m.rule,
+                shown(&m.rule),
                 m.decision.as_str(),
-                m.reason
+                shown(&m.reason)
             ));
         }
     }

@@ -9,7 +9,7 @@ use serde_json::json;
 
 use super::bundle::{io_problem, read, read_signing_key};
 use crate::exit::Exit;
-use crate::output::{Format, Problem};
+use crate::output::{Format, Problem, CODE_IO};
 use crate::{atomic, clock, Context};
 
 /// Arguments of `clyra sign`.
@@ -38,13 +38,29 @@ pub fn run(args: &SignArgs, cx: &mut Context<'_>) -> Exit {
 
 fn sign(args: &SignArgs, format: Format) -> Result<String, Problem> {
     let limits = Limits::default();
+    // The bundle is replaced in place: a link would be replaced by a regular file and its target
+    // left unsigned, so it is refused before anything is read (atomic::replace checks again).
+    let is_link = args
+        .bundle
+        .symlink_metadata()
+        .is_ok_and(|m| m.file_type().is_symlink());
+    if is_link {
+        return Err(Problem::new(
+            CODE_IO,
+            format!(
+                "cannot sign `{}` in place: it {}",
+                args.bundle.display(),
+                atomic::SYMLINK_REFUSED
+            ),
+        ));
+    }
     let bundle = read(&args.bundle)?;
     let key = read_signing_key(&args.key)?;
     let signed_at = args.signed_at.clone().unwrap_or_else(clock::now_utc);
     let signed = co_sign(&bundle, &key, &signed_at, &limits)
         .map_err(|e| Problem::new(e.code(), format!("{}: {e}", args.bundle.display())))?;
-    atomic::write(&args.bundle, &signed, 0o644, true)
-        .map_err(|e| io_problem(&args.bundle, &e, "write"))?;
+    // spec: the file keeps its permissions (a 0600 bundle stays 0600).
+    atomic::replace(&args.bundle, &signed).map_err(|e| io_problem(&args.bundle, &e, "write"))?;
     let keyid = key.public_key().keyid();
     Ok(match format {
         Format::Human => format!(

@@ -11,7 +11,7 @@ use clyra_core::{Coded, Limits};
 
 use super::verify::io_problem;
 use crate::exit::Exit;
-use crate::output::{Format, Problem, Source};
+use crate::output::{shown, Format, Problem, Source};
 use crate::Context;
 
 /// Arguments of `clyra sql`.
@@ -160,19 +160,21 @@ fn human(result: &SqlCheck, name: &str) -> String {
         let object = f
             .object
             .as_deref()
-            .map_or_else(String::new, |o| format!(" on `{o}`"));
+            .map_or_else(String::new, |o| format!(" on `{}`", shown(o)));
         out.push_str(&format!(
-            "{name}: statement {}{place}: {} [{}]{object}: {}\n",
+            "{}: statement {}{place}: {} [{}]{object}: {}\n",
+            shown(name),
             f.statement + 1,
             f.severity,
             f.rule,
-            f.message
+            shown(&f.message)
         ));
     }
     let r = &result.report;
     let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
     out.push_str(&format!(
-        "{name}: {} ({}): {}, {}, {} info; {} recognised as dbt's own, {} allowed by policy\n",
+        "{}: {} ({}): {}, {}, {} info; {} recognised as dbt's own, {} allowed by policy\n",
+        shown(name),
         plural(r.statements, "statement"),
         r.dialect,
         plural(result.counts.error, "error"),

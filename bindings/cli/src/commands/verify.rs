@@ -20,7 +20,7 @@ use clyra_core::{Coded, Limits};
 
 use crate::exit::Exit;
 use crate::hasher::ParallelHasher;
-use crate::output::{Format, Problem, Source, CODE_IO, CODE_USAGE};
+use crate::output::{shown, Format, Problem, Source, CODE_IO, CODE_USAGE};
 use crate::progress::Progress;
 use crate::Context;
 
@@ -176,11 +176,15 @@ pub(crate) fn print_verdict(
     cx.print(&text, exit)
 }
 
-/// The verdict for people: outcome and primary code, then one line per check.
+/// The verdict for people: outcome and primary code, then one line per check. Subjects and
+/// messages quote the evidence, so they are escaped (verdicts.md §3.2).
 fn human(verdict: &Verdict, bundle: &str, at: &str) -> String {
     let mut out = format!(
-        "{bundle}: {} ({}) at {at}\n",
-        verdict.outcome, verdict.primary
+        "{}: {} ({}) at {}\n",
+        shown(bundle),
+        verdict.outcome,
+        verdict.primary,
+        shown(at)
     );
     for check in &verdict.checks {
         let label = match check.severity() {
@@ -197,12 +201,12 @@ fn human(verdict: &Verdict, bundle: &str, at: &str) -> String {
         };
         let subject = check
             .subject()
-            .map(|s| format!(" {s}:"))
+            .map(|s| format!(" {}:", shown(s)))
             .unwrap_or_default();
         out.push_str(&format!(
             "  {label:<13} {:<10}{subject} {}{code}\n",
             check.step().as_str(),
-            check.message()
+            shown(check.message())
         ));
     }
     out.push_str(&format!("exit {}\n", verdict.exit));

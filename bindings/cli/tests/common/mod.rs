@@ -83,3 +83,23 @@ pub fn example_spec() -> String {
     let close = open + block[open..].find("```").unwrap();
     block[open..close].to_owned()
 }
+
+/// Runs `clyra bundle build` of `spec` signed by `key` with one `run_results.json` artifact
+/// (`artifact`, a path) into `out`, at a fixed signing time.
+pub fn build_bundle(spec: &str, key: &str, artifact: &str, out: &str) -> Output {
+    let artifact = format!("run_results.json={artifact}");
+    clyra(&[
+        "bundle",
+        "build",
+        "--spec",
+        spec,
+        "--key",
+        key,
+        "--artifact",
+        &artifact,
+        "--out",
+        out,
+        "--signed-at",
+        "2026-11-20T09:01:16Z",
+    ])
+}

@@ -12,6 +12,7 @@ import (
 	"strconv"
 
 	"github.com/clyra-dev/clyra/verifier/go/internal/b64"
+	"github.com/clyra-dev/clyra/verifier/go/internal/display"
 	"github.com/clyra-dev/clyra/verifier/go/jcs"
 	"github.com/clyra-dev/clyra/verifier/go/limits"
 	"github.com/clyra-dev/clyra/verifier/go/merkle"
@@ -26,8 +27,10 @@ func main() {
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 
-// run executes one protocol command and returns the process exit code.
+// run executes one protocol command and returns the process exit code. stdout carries JSON
+// only; the messages on stderr quote paths and input, so they are escaped (verdicts.md §3.2).
 func run(args []string, stdout, stderr io.Writer) int {
+	stderr = display.Writer(stderr)
 	if len(args) == 0 {
 		fmt.Fprintln(stderr, "usage: clyra-verify-go jcs FILE | merkle-root FILE | verify … | receipt-verify …")
 		return verdictError(stdout, codeUsage)
