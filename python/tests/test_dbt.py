@@ -137,3 +137,64 @@ def test_state_and_atomic_writes(tmp_path: Path) -> None:
     with pytest.raises(TypeError):
         write_atomic(target, "not bytes")  # type: ignore[arg-type]
     assert not target.exists() and os.listdir(tmp_path / "out") == []
+
+
+def _dbt_project(tmp_path: Path) -> Path:
+    (tmp_path / "dbt_project.yml").write_text("name: shop\n")
+    return tmp_path
+
+
+def test_init_key_folder_is_private_under_a_permissive_umask(tmp_path: Path) -> None:
+    from clyra.dbt.init import init
+
+    project = _dbt_project(tmp_path)
+    old = os.umask(0)
+    try:
+        init(project, {})
+    finally:
+        os.umask(old)
+    d = ClyraDir(project)
+
+    def mode(p: Path) -> int:
+        return os.stat(p).st_mode & 0o7777
+
+    assert mode(d.key.parent) == 0o700
+    assert mode(d.root) & 0o022 == 0 and mode(d.state_dir) & 0o022 == 0
+    assert mode(d.key) == 0o600
+
+
+def test_init_warns_about_a_key_folder_others_can_write(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from clyra.dbt.init import init
+
+    project = _dbt_project(tmp_path)
+    keys = project / ".clyra" / "keys"
+    keys.mkdir(parents=True)
+    os.chmod(keys, 0o777)
+    init(project, {})
+    err = capsys.readouterr().err
+    assert err.startswith("warning: ") and "mode 0777" in err and "clyra.pub" in err
+
+
+def test_init_never_replaces_a_trust_file_without_force(tmp_path: Path) -> None:
+    from clyra.dbt.init import init
+
+    project = _dbt_project(tmp_path)
+    init(project, {})
+    d = ClyraDir(project)
+    d.key.unlink()
+    d.trust.write_text("mine\n")
+    with pytest.raises(SetupError, match="--force"):
+        init(project, {})
+    assert d.trust.read_text() == "mine\n" and not d.key.exists()
+    init(project, {}, force=True)
+    assert json.loads(d.trust.read_text())["version"] == 0 and d.key.exists()
+
+
+def test_atomic_writes_refuse_a_symlink(tmp_path: Path) -> None:
+    target = tmp_path / "real.zip"
+    target.write_bytes(b"keep")
+    link = tmp_path / "link.zip"
+    link.symlink_to(target)
+    with pytest.raises(SetupError, match="symbolic link"):
+        write_atomic(link, b"new")
+    assert link.is_symlink() and target.read_bytes() == b"keep"

@@ -8,6 +8,7 @@ mod bundle;
 mod canon;
 mod cli;
 mod dbt;
+mod display;
 mod errors;
 mod gil;
 mod guard;
@@ -39,5 +40,6 @@ fn _clyra(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(policy::policy_lint, m)?)?;
     m.add_function(wrap_pyfunction!(policy::policy_eval, m)?)?;
     m.add_function(wrap_pyfunction!(cli::run, m)?)?;
+    m.add_function(wrap_pyfunction!(display::display_escape, m)?)?;
     Ok(())
 }

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Optional, Sequence
 
 from .. import ClyraError
+from .._clyra import display_escape
 from .project import ClyraDir, SetupError
 
 if TYPE_CHECKING:
@@ -41,7 +42,8 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _fail(message: str) -> int:
-    print(f"error: {message}", file=sys.stderr)
+    # Messages quote paths, dbt artifacts and policy text: escaped for the terminal (verdicts.md §3.2).
+    print(f"error: {display_escape(message)}", file=sys.stderr)
     return USAGE_EXIT
 
 
@@ -65,7 +67,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             envs[target] = env
         try:
             for line in init(project, envs, args.force):
-                print(line)
+                print(display_escape(line))
         except (SetupError, ClyraError, OSError) as e:
             return _fail(str(e))
         return 0
@@ -121,10 +123,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         sealed = seal_run(project, run.target_path, facts=run.facts, command=command, executed_sql=run.executed_sql,
                           subject=args.change_id, approvals=approvals, approver_keys=approver_keys)
     except SetupError as e:
-        print(f"error: no evidence sealed: {e} (dbt's own result stands: exit {run.exit_code})", file=sys.stderr)
+        print(f"error: no evidence sealed: {display_escape(str(e))} (dbt's own result stands: exit {run.exit_code})", file=sys.stderr)
         return run.exit_code
     except ClyraError as e:
-        print(f"error: no evidence sealed: {_error_line(e)} (dbt's own result stands: exit {run.exit_code})", file=sys.stderr)
+        print(f"error: no evidence sealed: {display_escape(_error_line(e))} (dbt's own result stands: exit {run.exit_code})", file=sys.stderr)
         return run.exit_code
     print(describe(sealed, trust))
     return _policy_exit(sealed, run.exit_code)
@@ -134,12 +136,13 @@ def _policy_exit(sealed: "Sealed", exit_code: int) -> int:
     """The exit code of a sealed run: 1 when an enforced policy rule denies it or requires more
     approvals than it had (the bundle is sealed all the same and records why), else ``exit_code``."""
     p = sealed.policy or {}
+    rule, reason = display_escape(str(p.get("rule"))), display_escape(str(p.get("reason")))
     if sealed.denied:
-        print(f"error: policy denies this run (rule {p.get('rule')}): {p.get('reason')}", file=sys.stderr)
+        print(f"error: policy denies this run (rule {rule}): {reason}", file=sys.stderr)
         return max(exit_code, 1)
     if sealed.approvals_missing:
         print(f"error: policy requires {sealed.approvals_required} approval(s) for this run and it had "
-              f"{sealed.approvals_recorded} (rule {p.get('rule')}: {p.get('reason')}); the bundle records the shortfall. "
+              f"{sealed.approvals_recorded} (rule {rule}: {reason}); the bundle records the shortfall. "
               "Get the change approved and run it with --approval FILE=NONCE --approver-key KEY --change-id ID", file=sys.stderr)
         return max(exit_code, 1)
     return exit_code

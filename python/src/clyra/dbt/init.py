@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import stat
+import sys
 from pathlib import Path
 from typing import Mapping
 
@@ -28,7 +31,14 @@ def init(project: Path, environments: Mapping[str, str], force: bool = False) ->
         if env not in ENVIRONMENTS:
             raise SetupError(f"--env {target}={env}: the environment must be one of {', '.join(ENVIRONMENTS)}")
     done = []
-    clyra.state_dir.mkdir(parents=True, exist_ok=True)
+    # Folders readable by all, writable by you only, whatever the umask; the key folder private.
+    clyra.root.mkdir(mode=0o755, exist_ok=True)
+    clyra.state_dir.mkdir(mode=0o755, exist_ok=True)
+    _key_folder(clyra.key.parent)
+    if not force and not clyra.key.exists():
+        for path in (clyra.public_key, clyra.trust):
+            if path.exists() or path.is_symlink():
+                raise SetupError(f"{path}: exists but {clyra.key} does not; pass --force to make a new key and replace it")
     if force or not clyra.key.exists():
         pair = keygen()
         write_atomic(clyra.key, pair.private_pem, 0o600)
@@ -53,7 +63,24 @@ def init(project: Path, environments: Mapping[str, str], force: bool = False) ->
         if _clyra.run(args) != 0:
             raise SetupError(f"{clyra.policy}: could not write the starting policy (`clyra policy init --env {env}`)")
         done.append(f"{clyra.policy}: starting policy ({env}); check it with `clyra policy lint {clyra.policy}`")
-    write_atomic(clyra.root / ".gitignore", b"keys/clyra.key\nstate/\n")
+    gitignore = clyra.root / ".gitignore"
+    if force or not (gitignore.exists() or gitignore.is_symlink()):
+        write_atomic(gitignore, b"keys/clyra.key\nstate/\n")
     clyra.install_package()
     done.append(f"{clyra.package_dir}: the clyra dbt package (on-run-end facts hook, clyra_guard macros)")
     return done
+
+
+def _key_folder(keys: Path) -> None:
+    """Creates the key folder 0700 (another user must not be able to replace ``clyra.pub``, the
+    key given to verifiers); an existing one that group or others can write is kept, with a
+    warning on stderr."""
+    try:
+        keys.mkdir(mode=0o700)
+        return
+    except FileExistsError:
+        pass
+    mode = stat.S_IMODE(os.stat(keys).st_mode)
+    if mode & 0o022:
+        print(f"warning: {keys} (mode {mode:04o}) can be written by group or others: another user could replace "
+              f"clyra.pub, the key you give to verifiers; run `chmod go-w {keys}`", file=sys.stderr)

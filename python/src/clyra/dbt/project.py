@@ -19,10 +19,21 @@ class SetupError(Exception):
     """A project that is not set up for Clyra, with the one line that says how to fix it."""
 
 
+SYMLINK_REFUSED = "is a symbolic link; clyra never replaces or writes through a link: give the real path"
+"""Why a write to a symbolic link is refused (the same rule as the Rust CLI's writer)."""
+
+
 def write_atomic(path: Path, data: bytes, mode: int = 0o644) -> None:
     """Writes ``data`` to ``path`` through a temporary file renamed into place: readers see the
-    old file or the whole new one, never a part."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    old file or the whole new one, never a part. A symbolic link at ``path`` is refused
+    (:class:`SetupError`): renaming over it would replace the link and leave its target as it
+    was. A missing folder is created without write access for group or others, whatever the
+    umask. Callers decide whether an existing file may be replaced (``--force``)."""
+    if path.is_symlink():
+        raise SetupError(f"{path}: {SYMLINK_REFUSED}")
+    if not path.parent.is_dir():
+        path.parent.parent.mkdir(parents=True, exist_ok=True)
+        path.parent.mkdir(mode=0o755, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as f:

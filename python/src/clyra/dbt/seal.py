@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, Optional, Sequence
 
 from .. import __version__, _clyra
+from .._clyra import display_escape
 from .project import ClyraDir, SetupError, write_atomic
 
 FACTS_MARKER = "CLYRA_FACTS "
@@ -175,27 +176,33 @@ def seal_run(
 
 
 def describe(sealed: Sealed, trust: Path) -> str:
-    """What was sealed, for people: the bundle, the run's status and the semantic delta."""
+    """What was sealed, for people: the bundle, the run's status and the semantic delta. Every
+    value comes from dbt's artifacts, the warehouse or the policy, so each is escaped for the
+    terminal (verdicts.md §3.2): a column named with an escape sequence cannot rewrite the screen."""
+    def e(value: Any) -> str:
+        return display_escape(str(value))
+
     s = sealed.summary
     lines = [
-        f"clyra: sealed {sealed.path} ({sealed.bundle_id})",
-        f"  run {s['invocation_id']}: {s['status']}, target {s['target']} ({s['environment']}), "
+        f"clyra: sealed {e(sealed.path)} ({e(sealed.bundle_id)})",
+        f"  run {e(s['invocation_id'])}: {e(s['status'])}, target {e(s['target'])} ({e(s['environment'])}), "
         f"{s['assets']} assets, {s['tests_failed']} failing tests, {s['anchors']} anchors",
     ]
     for f in s.get("sql_findings", []):
-        lines.append(f"  SQL guard {f['severity']}: {f['asset']}: {f['rule']}: {f['message']}")
+        lines.append(f"  SQL guard {e(f['severity'])}: {e(f['asset'])}: {e(f['rule'])}: {e(f['message'])}")
     for change in s.get("schema_changes", []):
-        parts = [f"{k.split('_')[1]} {', '.join(change[k])}" for k in ("columns_added", "columns_removed", "columns_changed") if k in change]
-        lines.append(f"  schema change {change['asset']}: {'; '.join(parts) if parts else 'new relation'}")
+        parts = [f"{k.split('_')[1]} {', '.join(e(c) for c in change[k])}" for k in ("columns_added", "columns_removed", "columns_changed") if k in change]
+        lines.append(f"  schema change {e(change['asset'])}: {'; '.join(parts) if parts else 'new relation'}")
     p = sealed.policy
     if p is not None:
-        lines.append(f"  policy {p['policy_hash']}: {p['decision']} ({p['mode']}{', rule ' + p['rule'] if p.get('rule') else ''}): {p['reason']}")
+        rule = ", rule " + e(p["rule"]) if p.get("rule") else ""
+        lines.append(f"  policy {e(p['policy_hash'])}: {e(p['decision'])} ({e(p['mode'])}{rule}): {e(p['reason'])}")
         for d in p.get("decisions", []):
             if d.get("mode") == "shadow":
-                lines.append(f"  policy shadow: rule {d['rule']} would {d['decision']}: {d['reason']}")
+                lines.append(f"  policy shadow: rule {e(d['rule'])} would {e(d['decision'])}: {e(d['reason'])}")
     if sealed.approvals_required:
         lines.append(f"  approvals: {sealed.approvals_recorded} of {sealed.approvals_required} required")
     if "approval_note" in s:
-        lines.append(f"  approvals: {s['approval_note']}")
-    lines.append(f"  verify: clyra verify {sealed.path} --trust {trust}")
+        lines.append(f"  approvals: {e(s['approval_note'])}")
+    lines.append(f"  verify: clyra verify {e(sealed.path)} --trust {e(trust)}")
     return "\n".join(lines)
