@@ -154,6 +154,22 @@ impl Source {
     }
 }
 
+/// The problem of an output `path` that could not be written (see `atomic`): `cli.exists` when
+/// it exists and `--force` was not given, else `cli.io` with the reason (a symbolic link, a
+/// permission, a full disk).
+pub fn write_problem(path: &std::path::Path, err: &io::Error) -> Problem {
+    if err.kind() == io::ErrorKind::AlreadyExists {
+        let message = format!("`{}` exists; pass --force to replace it", path.display());
+        Problem::new(CODE_EXISTS, message)
+    } else {
+        let reason = err.to_string().to_lowercase();
+        Problem::new(
+            CODE_IO,
+            format!("cannot write `{}`: {reason}", path.display()),
+        )
+    }
+}
+
 /// Writes `problem` in the chosen format: human to `stderr`, JSON to `stdout`.
 pub fn report(
     format: Format,

@@ -198,3 +198,27 @@ fn outputs_are_never_written_through_a_symlink() {
             .is_symlink());
     }
 }
+
+#[test]
+fn keygen_refuses_a_linked_key_file_before_writing_either() {
+    let dir = TempDir::new();
+    let keys = dir.path("keys");
+    std::fs::create_dir(&keys).unwrap();
+    let target = dir.write("elsewhere.pub", b"keep\n");
+    symlink(&target, format!("{keys}/clyra.pub")).unwrap();
+    for force in [false, true] {
+        let mut args = vec!["keygen", "--out", &keys];
+        if force {
+            args.push("--force");
+        }
+        let out = clyra(&args);
+        assert_eq!(out.status.code(), Some(4), "force {force}");
+        assert!(
+            text(&out.stderr).contains("symbolic link"),
+            "{}",
+            text(&out.stderr)
+        );
+        assert!(!Path::new(&keys).join("clyra.key").exists());
+        assert_eq!(std::fs::read(&target).unwrap(), b"keep\n");
+    }
+}

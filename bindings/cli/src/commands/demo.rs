@@ -23,7 +23,7 @@ use clyra_core::verify::{verify_bundle_with_evidence, Verdict, VerifyInputs};
 use clyra_core::{Coded, Limits};
 
 use crate::exit::Exit;
-use crate::output::{Format, Problem, CODE_EXISTS, CODE_IO};
+use crate::output::{write_problem, Format, Problem, CODE_IO};
 use crate::{atomic, Context};
 
 const DEF_SPEC: &str = include_str!("demo_data/def-spec.json");
@@ -493,19 +493,7 @@ fn json(stories: &[Story], tampered: &Verdict, trust: &[u8]) -> String {
 /// Writes the bundles, the trust file and the policies into `dir`, atomically. Without `force`
 /// an existing file is refused (`cli.exists`) before any file is written.
 fn save(dir: &Path, stories: &[Story], trust: &[u8], force: bool) -> Result<(), Problem> {
-    let io = |path: &Path, err: std::io::Error| {
-        let code = if err.kind() == std::io::ErrorKind::AlreadyExists {
-            CODE_EXISTS
-        } else {
-            CODE_IO
-        };
-        let reason = if code == CODE_EXISTS {
-            "exists; pass --force to replace it".to_owned()
-        } else {
-            err.to_string().to_lowercase()
-        };
-        Problem::new(code, format!("cannot write `{}`: {reason}", path.display()))
-    };
+    let io = |path: &Path, err: std::io::Error| write_problem(path, &err);
     let mut files: Vec<(PathBuf, &[u8])> = vec![(dir.join("trust.json"), trust)];
     for (story, stem) in stories.iter().zip(["def", "pef"]) {
         files.push((dir.join(format!("{stem}.zip")), &story.bundle));

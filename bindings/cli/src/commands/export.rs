@@ -13,7 +13,7 @@ use serde_json::json;
 
 use super::bundle::io_problem;
 use crate::exit::Exit;
-use crate::output::{Format, Problem, CODE_EXISTS};
+use crate::output::{write_problem, Format, Problem};
 use crate::{atomic, Context};
 
 /// Arguments of `clyra export`.
@@ -72,15 +72,8 @@ const SUFFIX: &str = ".dsse.json";
 
 fn export(args: &ExportArgs, format: Format) -> Result<String, Problem> {
     let limits = Limits::default();
-    if !args.force && args.out.symlink_metadata().is_ok() {
-        return Err(Problem::new(
-            CODE_EXISTS,
-            format!(
-                "`{}` exists; pass --force to replace it",
-                args.out.display()
-            ),
-        ));
-    }
+    // Refused before any work, with the writer's own rules (an existing file, a link).
+    atomic::check_target(&args.out, args.force).map_err(|e| write_problem(&args.out, &e))?;
     let bundle_err = |detail: &'static str| {
         Problem::new(
             "export.bundle",
@@ -136,19 +129,8 @@ fn export(args: &ExportArgs, format: Format) -> Result<String, Problem> {
             format!("{}: {name}: {e}{detail}", args.bundle.display()),
         )
     })?;
-    atomic::write(&args.out, &exported, 0o644, args.force).map_err(|e| {
-        if e.kind() == std::io::ErrorKind::AlreadyExists {
-            Problem::new(
-                CODE_EXISTS,
-                format!(
-                    "`{}` exists; pass --force to replace it",
-                    args.out.display()
-                ),
-            )
-        } else {
-            io_problem(&args.out, &e, "write")
-        }
-    })?;
+    atomic::write(&args.out, &exported, 0o644, args.force)
+        .map_err(|e| write_problem(&args.out, &e))?;
 
     let keyid = format!(
         "sha256:{}",

@@ -11,7 +11,7 @@ use clyra_core::Coded;
 use serde_json::json;
 
 use crate::exit::Exit;
-use crate::output::{shown, Format, Problem, CODE_EXISTS, CODE_IO};
+use crate::output::{shown, write_problem, Format, Problem, CODE_IO};
 use crate::{atomic, Context};
 
 /// Private key file name inside `--out`.
@@ -74,12 +74,10 @@ pub fn run(args: &KeygenArgs, cx: &mut Context<'_>) -> Exit {
     let public_pem = key.public_key().to_pem();
     let private_path = args.out.join(PRIVATE_KEY_FILE);
     let public_path = args.out.join(PUBLIC_KEY_FILE);
-    if !args.force {
-        for path in [&private_path, &public_path] {
-            if path.symlink_metadata().is_ok() {
-                let message = format!("`{}` exists; pass --force to replace it", path.display());
-                return cx.fail(&Problem::new(CODE_EXISTS, message));
-            }
+    // Both refused before either is written: an existing file without --force, or a link.
+    for path in [&private_path, &public_path] {
+        if let Err(err) = atomic::check_target(path, args.force) {
+            return cx.fail(&write_problem(path, &err));
         }
     }
     match key_folder(&args.out) {
@@ -88,7 +86,7 @@ pub fn run(args: &KeygenArgs, cx: &mut Context<'_>) -> Exit {
             // A warning, not a refusal: the folder is the user's; stderr keeps stdout parseable.
             let _ = writeln!(cx.stderr, "warning: {}", shown(&warning));
         }
-        Err(err) => return cx.fail(&io_problem(&args.out, &err)),
+        Err(err) => return cx.fail(&write_problem(&args.out, &err)),
     }
     // Private key first: a public key without its private key would be useless.
     for (path, bytes, mode) in [
@@ -96,7 +94,7 @@ pub fn run(args: &KeygenArgs, cx: &mut Context<'_>) -> Exit {
         (&public_path, public_pem.as_bytes(), 0o644),
     ] {
         if let Err(err) = atomic::write(path, bytes, mode, args.force) {
-            return cx.fail(&io_problem(path, &err));
+            return cx.fail(&write_problem(path, &err));
         }
     }
     let keyid = key.public_key().keyid();
@@ -172,20 +170,4 @@ fn writable_by_others(meta: &std::fs::Metadata) -> Option<u32> {
 #[cfg(not(unix))]
 fn writable_by_others(_meta: &std::fs::Metadata) -> Option<u32> {
     None
-}
-
-fn io_problem(path: &Path, err: &std::io::Error) -> Problem {
-    let code = if err.kind() == std::io::ErrorKind::AlreadyExists {
-        CODE_EXISTS
-    } else {
-        CODE_IO
-    };
-    Problem::new(
-        code,
-        format!(
-            "cannot write `{}`: {}",
-            path.display(),
-            err.to_string().to_lowercase()
-        ),
-    )
 }

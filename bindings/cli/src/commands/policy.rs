@@ -13,7 +13,7 @@ use serde_json::json;
 
 use super::verify::{io_problem, read_bounded};
 use crate::exit::Exit;
-use crate::output::{shown, Format, Problem, Source, CODE_EXISTS, CODE_IO};
+use crate::output::{shown, write_problem, Format, Problem, Source, CODE_IO};
 use crate::{atomic, Context};
 
 /// Arguments of `clyra policy`.
@@ -334,22 +334,7 @@ fn init(args: &InitArgs, cx: &mut Context<'_>) -> Exit {
         }
     }
     if let Err(e) = atomic::write(out, text.as_bytes(), 0o644, args.force) {
-        let (code, message) = if e.kind() == std::io::ErrorKind::AlreadyExists {
-            (
-                CODE_EXISTS,
-                format!("`{}` exists; pass --force to replace it", out.display()),
-            )
-        } else {
-            (
-                CODE_IO,
-                format!(
-                    "cannot write `{}`: {}",
-                    out.display(),
-                    e.to_string().to_lowercase()
-                ),
-            )
-        };
-        return cx.fail(&Problem::new(code, message));
+        return cx.fail(&write_problem(out, &e));
     }
     let hash = Policy::load(text.as_bytes(), "init", &Limits::default())
         .map(|p| p.hash().to_prefixed())
