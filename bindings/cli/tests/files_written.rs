@@ -170,17 +170,11 @@ fn demo_out_refuses_existing_files_without_force() {
     assert_eq!(std::fs::read(&elsewhere).unwrap(), b"keep\n");
 }
 
-#[test]
-fn outputs_are_never_written_through_a_symlink() {
-    let dir = TempDir::new();
-    let (bundle, _) = bundle_and_second_key(&dir);
-    let target = dir.write("target.json", b"keep\n");
-    let link = dir.path("receipt.json");
-    symlink(&target, &link).unwrap();
+/// Runs `clyra args`, with and without `--force`: each run must refuse the symbolic link `link`
+/// (exit 4, `symbolic link` on stderr) and leave it and its target (holding `keep\n`) alone.
+fn assert_link_refused(args: &[&str], link: &str, target: &str) {
     for force in [false, true] {
-        let mut args = vec![
-            "receipt", "extract", &bundle, "--event", "0", "--out", &link,
-        ];
+        let mut args = args.to_vec();
         if force {
             args.push("--force");
         }
@@ -191,12 +185,28 @@ fn outputs_are_never_written_through_a_symlink() {
             "{}",
             text(&out.stderr)
         );
-        assert_eq!(std::fs::read(&target).unwrap(), b"keep\n");
-        assert!(std::fs::symlink_metadata(&link)
+        assert_eq!(std::fs::read(target).unwrap(), b"keep\n");
+        assert!(std::fs::symlink_metadata(link)
             .unwrap()
             .file_type()
             .is_symlink());
     }
+}
+
+#[test]
+fn outputs_are_never_written_through_a_symlink() {
+    let dir = TempDir::new();
+    let (bundle, _) = bundle_and_second_key(&dir);
+    let target = dir.write("target.json", b"keep\n");
+    let link = dir.path("receipt.json");
+    symlink(&target, &link).unwrap();
+    assert_link_refused(
+        &[
+            "receipt", "extract", &bundle, "--event", "0", "--out", &link,
+        ],
+        &link,
+        &target,
+    );
 }
 
 #[test]
@@ -205,20 +215,8 @@ fn keygen_refuses_a_linked_key_file_before_writing_either() {
     let keys = dir.path("keys");
     std::fs::create_dir(&keys).unwrap();
     let target = dir.write("elsewhere.pub", b"keep\n");
-    symlink(&target, format!("{keys}/clyra.pub")).unwrap();
-    for force in [false, true] {
-        let mut args = vec!["keygen", "--out", &keys];
-        if force {
-            args.push("--force");
-        }
-        let out = clyra(&args);
-        assert_eq!(out.status.code(), Some(4), "force {force}");
-        assert!(
-            text(&out.stderr).contains("symbolic link"),
-            "{}",
-            text(&out.stderr)
-        );
-        assert!(!Path::new(&keys).join("clyra.key").exists());
-        assert_eq!(std::fs::read(&target).unwrap(), b"keep\n");
-    }
+    let link = format!("{keys}/clyra.pub");
+    symlink(&target, &link).unwrap();
+    assert_link_refused(&["keygen", "--out", &keys], &link, &target);
+    assert!(!Path::new(&keys).join("clyra.key").exists());
 }
