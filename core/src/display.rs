@@ -85,7 +85,7 @@ fn push_escaped(out: &mut String, c: char, double_backslash: bool) {
 mod tests {
     use super::*;
 
-    /// The examples table of verdicts.md §3.2: (string, shown as). The Go verifier reads the
+    /// The examples of verdicts.md §3.2: (string, shown as). The Go verifier reads the
     /// same table.
     fn spec_cases() -> Vec<(String, String)> {
         let text =
@@ -96,9 +96,9 @@ mod tests {
         let cases: Vec<(String, String)> = section
             .lines()
             .filter_map(|line| {
-                let rest = line.strip_prefix("| `\"")?;
-                let (literal, shown) = rest.split_once("` | `")?;
-                let shown = shown.strip_suffix("` |")?;
+                let rest = line.strip_prefix("- `\"")?;
+                let (literal, shown) = rest.split_once("` is shown as `")?;
+                let shown = shown.strip_suffix('`')?;
                 let value =
                     crate::jcs::parse(format!("\"{literal}").as_bytes(), &crate::Limits::default())
                         .unwrap();

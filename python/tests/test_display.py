@@ -18,7 +18,7 @@ UNSAFE = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e
 def test_follows_the_examples_of_the_spec() -> None:
     text = VERDICTS.read_text(encoding="utf-8")
     section = text[text.index("§3.2 **Human output"):]
-    rows = re.findall(r'^\| `("[^`]*")` \| `([^`]*)` \|$', section, re.M)
+    rows = re.findall(r'^- `("[^`]*")` is shown as `([^`]*)`$', section, re.M)
     assert len(rows) >= 5
     for literal, shown in rows:
         assert display_escape(json.loads(literal)) == shown

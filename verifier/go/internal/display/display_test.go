@@ -11,7 +11,7 @@ import (
 	"github.com/clyra-dev/clyra/verifier/go/internal/specdoc"
 )
 
-// specCases reads the examples table of spec/verdicts.md §3.2: a JSON string literal and the
+// specCases reads the examples of spec/verdicts.md §3.2: a JSON string literal and the
 // text it is shown as.
 func specCases(t *testing.T) map[string]string {
 	t.Helper()
@@ -23,7 +23,7 @@ func specCases(t *testing.T) map[string]string {
 	if start < 0 {
 		t.Fatal("verdicts.md has no §3.2")
 	}
-	row := regexp.MustCompile("(?m)^\\| `(\"[^`]*\")` \\| `([^`]*)` \\|$")
+	row := regexp.MustCompile("(?m)^- `(\"[^`]*\")` is shown as `([^`]*)`$")
 	cases := map[string]string{}
 	for _, m := range row.FindAllStringSubmatch(string(text[start:]), -1) {
 		var in string
