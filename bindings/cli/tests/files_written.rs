@@ -220,3 +220,30 @@ fn keygen_refuses_a_linked_key_file_before_writing_either() {
     assert_link_refused(&["keygen", "--out", &keys], &link, &target);
     assert!(!Path::new(&keys).join("clyra.key").exists());
 }
+
+#[test]
+fn doctor_warns_about_a_key_folder_others_can_write() {
+    let dir = TempDir::new();
+    let keys = dir.path(".clyra/keys");
+    assert!(clyra(&["keygen", "--out", &keys]).status.success());
+    let key_finding = |dir: &TempDir| {
+        let out = clyra(&["doctor", "--dir", &dir.path(""), "--format", "json"]);
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["check"] == "key")
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(key_finding(&dir)["status"], "ok");
+    std::fs::set_permissions(&keys, std::fs::Permissions::from_mode(0o777)).unwrap();
+    let finding = key_finding(&dir);
+    assert_eq!(finding["status"], "warning", "{finding}");
+    assert!(
+        finding["message"].as_str().unwrap().contains("mode 0777"),
+        "{finding}"
+    );
+    assert_eq!(finding["fix"], format!("chmod go-w {keys}"));
+}

@@ -254,6 +254,24 @@ fn check_key(path: &Path) -> (Finding, Option<String>) {
             }
         }
     }
+    // The folder too: whoever can write it can replace clyra.pub, the key given to verifiers.
+    if let Some(mode) = std::fs::metadata(&dir)
+        .ok()
+        .and_then(|m| super::keygen::writable_by_others(&m))
+    {
+        return (
+            finding(
+                "key",
+                Status::Warning,
+                format!(
+                    "`{dir}` (mode {mode:04o}) can be written by group or others: another user \
+                     could replace {PUBLIC_KEY_FILE}"
+                ),
+                format!("chmod go-w {dir}"),
+            ),
+            Some(keyid),
+        );
+    }
     (
         finding(
             "key",

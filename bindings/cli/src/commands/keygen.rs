@@ -161,13 +161,13 @@ fn create_dirs(dir: &Path, _mode: u32) -> std::io::Result<()> {
 
 /// The permission bits of a folder that group or others can write, else `None`.
 #[cfg(unix)]
-fn writable_by_others(meta: &std::fs::Metadata) -> Option<u32> {
+pub(crate) fn writable_by_others(meta: &std::fs::Metadata) -> Option<u32> {
     use std::os::unix::fs::PermissionsExt;
     let mode = meta.permissions().mode() & 0o7777;
     (mode & 0o022 != 0).then_some(mode)
 }
 
 #[cfg(not(unix))]
-fn writable_by_others(_meta: &std::fs::Metadata) -> Option<u32> {
+pub(crate) fn writable_by_others(_meta: &std::fs::Metadata) -> Option<u32> {
     None
 }
