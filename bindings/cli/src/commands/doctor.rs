@@ -15,7 +15,7 @@ use serde::Serialize;
 
 use super::keygen::{PRIVATE_KEY_FILE, PUBLIC_KEY_FILE};
 use crate::exit::Exit;
-use crate::output::Format;
+use crate::output::{shown, Format};
 use crate::Context;
 
 /// Arguments of `clyra doctor`.
@@ -152,9 +152,11 @@ pub fn run(args: &DoctorArgs, cx: &mut Context<'_>) -> Exit {
                     Status::Warning => "warning",
                     Status::Error => "ERROR",
                 };
-                out.push_str(&format!("{label:<8} {:<8} {}\n", f.check, f.message));
+                // Messages quote paths and policy text (verdicts.md §3.2).
+                let message = shown(&f.message);
+                out.push_str(&format!("{label:<8} {:<8} {message}\n", f.check));
                 if !f.fix.is_empty() {
-                    out.push_str(&format!("         fix: {}\n", f.fix));
+                    out.push_str(&format!("         fix: {}\n", shown(&f.fix)));
                 }
             }
             out
