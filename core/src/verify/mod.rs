@@ -367,6 +367,9 @@ fn run<R: Read + Seek>(
         .policy
         .map(|bytes| crate::policy::read_given(bytes, inputs.limits));
     judgement::policy(&sealed.manifest, given.as_ref(), checks);
-    let weights = given.as_ref().and_then(|g| g.as_ref().ok()).map(|g| &g.risk_weights);
+    let weights = given
+        .as_ref()
+        .and_then(|g| g.as_ref().ok())
+        .map(|g| &g.risk_weights);
     judgement::risk(&sealed.manifest, weights, checks);
 }

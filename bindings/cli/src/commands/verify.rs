@@ -226,7 +226,11 @@ fn not_covered(verdict: &Verdict) -> String {
         verdict
             .not_covered
             .iter()
-            .map(|s| if *s == "journal" { "journal (other lines)" } else { s })
+            .map(|s| if *s == "journal" {
+                "journal (other lines)"
+            } else {
+                s
+            })
             .collect::<Vec<_>>()
             .join(", ")
     )
