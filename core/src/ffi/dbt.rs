@@ -126,6 +126,19 @@ pub fn seal(
             .approvals_required
             .max(evaluation.evaluation.approvals_required);
         sealed.record_policy(Some(block), context.approvals_required);
+        // policy-v1.md §3.2, risk-v1.md §2.2: the risk weights are the policy's (a verifier
+        // given the policy checks them, risk-v1.md §6.1 item 4). The text loaded above.
+        if let Ok(given) = crate::policy::read_given(text.as_bytes(), &crate::Limits::default()) {
+            if let Some(risk) = sealed.spec.get_mut("risk").and_then(Value::as_object_mut) {
+                let weights: serde_json::Map<String, Value> = given
+                    .risk_weights
+                    .named()
+                    .iter()
+                    .map(|(name, v)| ((*name).to_owned(), Value::from(*v)))
+                    .collect();
+                risk.insert("weights".into(), Value::Object(weights));
+            }
+        }
         let evaluation = serde_json::to_value(&evaluation)
             .map_err(|e| vec![DetailedError::new("ffi.answer", e.to_string())])?;
         Ok((c, sealed, Some(evaluation), context.approvals_required))
