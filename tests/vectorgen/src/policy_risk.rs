@@ -88,13 +88,13 @@ pub fn cases() -> Vec<Case> {
         },
         Case {
             slug: "policy-file-other",
-            readme: "policy-file-match's bundle given another schema-valid policy: policy.hash_mismatch (supersedes 0087, whose policy breaks the schema)",
+            readme: "a bundle built like policy-file-match's given another schema-valid policy: policy.hash_mismatch (supersedes 0087, whose policy breaks the schema)",
             expected: invalid("policy.hash_mismatch"),
             make: |c| valid_policy_given(c, OTHER_VALID_POLICY.to_vec()),
         },
         Case {
             slug: "policy-file-off-schema",
-            readme: "0010's bundle and policy: the hash matches but the policy breaks policy-v1.schema.json (top-level rules), so the file is unusable: policy.file, detail policy.schema (policy-v1.md 1.3 item 4)",
+            readme: "a bundle built like 0010's, given 0010's policy: the hash matches but the policy breaks policy-v1.schema.json (top-level rules), so the file is unusable: policy.file, detail policy.schema (policy-v1.md 1.3 item 4)",
             expected: ("ERROR", "policy.file", 4),
             make: |c| Vector {
                 policy: Some(POLICY.to_vec()),
@@ -104,7 +104,7 @@ pub fn cases() -> Vec<Case> {
         },
         Case {
             slug: "policy-file-too-large",
-            readme: "policy-file-match's bundle given its policy padded with spaces to L36 + 1 bytes (the hash still matches): policy.file, detail policy.too_large (limits.md L36 binds verifiers)",
+            readme: "a bundle built like policy-file-match's given its policy padded with spaces to L36 + 1 bytes (the hash still matches): policy.file, detail policy.too_large (limits.md L36 binds verifiers)",
             expected: ("ERROR", "policy.file", 4),
             make: |c| {
                 let mut policy = VALID_POLICY.to_vec();
@@ -114,7 +114,7 @@ pub fn cases() -> Vec<Case> {
         },
         Case {
             slug: "policy-file-bom",
-            readme: "policy-file-match's bundle given its policy after a UTF-8 byte-order mark (the hash would match without it): policy.file, detail policy.bom (policy-v1.md 1.1)",
+            readme: "a bundle built like policy-file-match's given its policy after a UTF-8 byte-order mark (the hash would match without it): policy.file, detail policy.bom (policy-v1.md 1.1)",
             expected: ("ERROR", "policy.file", 4),
             make: |c| {
                 let mut policy = b"\xEF\xBB\xBF".to_vec();
@@ -142,7 +142,7 @@ pub fn cases() -> Vec<Case> {
         },
         Case {
             slug: "risk-weights-zero-policy",
-            readme: "risk-weights-zero-no-policy's bundle given its policy (hash matches, no compliance.risk: default weights): risk.weights_mismatch (risk-v1.md 6.1 item 4)",
+            readme: "a bundle built like risk-weights-zero-no-policy's given its policy (hash matches, no compliance.risk: default weights): risk.weights_mismatch (risk-v1.md 6.1 item 4)",
             expected: invalid("risk.weights_mismatch"),
             make: |c| Vector {
                 policy: Some(VALID_POLICY.to_vec()),
