@@ -271,6 +271,11 @@ pub struct RiskBreakdown {
     pub score: u64,
     /// The score the manifest records.
     pub recorded: u64,
+    /// The eleven recorded weights (risk-v1.md §2.1): the producer's choice.
+    pub weights: risk::Weights,
+    /// Whether a policy was given, so the risk step compared the weights with its own
+    /// (risk-v1.md §6.1 item 4); false: nobody checked them (§2.3).
+    pub weights_checked: bool,
 }
 
 impl RiskBreakdown {
@@ -341,7 +346,27 @@ impl RiskBreakdown {
             raw,
             score: risk::score(w, f),
             recorded: block.score(),
+            weights: *w,
+            weights_checked: false,
         }
+    }
+
+    /// The weights as `name value` pairs, each that differs from its risk-v1.md §2.1 default
+    /// followed by `(default D)`.
+    pub fn weights_text(&self) -> String {
+        self.weights
+            .named()
+            .iter()
+            .zip(risk::default_weights().named())
+            .map(|((name, v), (_, d))| {
+                if *v == d {
+                    format!("{name} {v}")
+                } else {
+                    format!("{name} {v} (default {d})")
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
     }
 }
 
@@ -441,7 +466,17 @@ pub fn audit(
     let risk = manifest
         .and_then(|m| m.get("risk"))
         .and_then(|r| RiskBlock::parse(r).ok())
-        .map(|b| RiskBreakdown::of(&b));
+        .map(|b| RiskBreakdown {
+            // risk-v1.md §6.1 item 4 ran (a usable policy was given) exactly when the risk
+            // step recorded its second check (`risk::check_with_policy`).
+            weights_checked: verdict
+                .checks
+                .iter()
+                .filter(|c| c.step() == Step::Risk)
+                .count()
+                > 1,
+            ..RiskBreakdown::of(&b)
+        });
     let mut notes = Vec::new();
     let approvers: Vec<String> = approvals
         .iter()
@@ -727,6 +762,16 @@ impl AuditReport {
             m.insert("raw", num(r.raw));
             m.insert("score", num(r.score));
             m.insert("recorded", num(r.recorded));
+            let weights = |w: &risk::Weights| {
+                let mut o = Map::new();
+                for (name, v) in w.named() {
+                    o.insert(name, num(v));
+                }
+                Value::from(o)
+            };
+            m.insert("weights", weights(&r.weights));
+            m.insert("default_weights", weights(&risk::default_weights()));
+            m.insert("weights_checked", Value::from(r.weights_checked));
             top.insert("risk", Value::from(m));
         }
         top.insert("lineage", Value::from(self.lineage.as_str()));
@@ -769,6 +814,13 @@ impl AuditReport {
                     "  raw {}; score min(100, max(0, {})) = {}; recorded {}\n",
                     r.raw, r.raw, r.score, r.recorded
                 ));
+                out.push_str(&format!("  weights: {}\n", r.weights_text()));
+                out.push_str(if r.weights_checked {
+                    "  the weights were checked against the given policy (risk step)\n"
+                } else {
+                    "  the weights are the producer's own choice and were NOT checked: give \
+                     --policy to check them against the policy's compliance.risk\n"
+                });
             }
             None => out.push_str("\nRisk: no valid risk/v1 block to break down\n"),
         }

@@ -116,7 +116,7 @@ pub fn extract<R: Read + Seek>(
     content::journal(journal_bytes, &sealed, limits, &mut checks);
     content::merkle(journal_bytes, &sealed.manifest, &mut checks);
     let signed = signatures::check(&loaded, &sealed, &schemas, limits, &mut checks);
-    judgement::risk(&sealed.manifest, &mut checks);
+    judgement::risk(&sealed.manifest, None, &mut checks);
     if let Some(bad) = checks
         .iter()
         .find(|c| matches!(c.severity(), Severity::Fail | Severity::Indeterminate))
@@ -202,7 +202,13 @@ pub fn extract<R: Read + Seek>(
     Ok(jcs::to_vec(&Value::from(receipt)))
 }
 
-/// Verifies the receipt `bytes` against `trust` at `at` (receipt-v0.md §4).
+/// The steps of verdicts.md §2 a receipt verdict never covers, in this order (receipt-v0.md §1.2,
+/// verdicts.md §3.2): `journal` stands for every line but the receipt's event. A VALID receipt
+/// says nothing about them — in particular not that the bundle's approvals passed.
+pub const NOT_COVERED: [&str; 4] = ["artifacts", "journal", "approvals", "policy"];
+
+/// Verifies the receipt `bytes` against `trust` at `at` (receipt-v0.md §4); the verdict's
+/// `not_covered` is [`NOT_COVERED`].
 pub fn verify_receipt(
     bytes: &[u8],
     trust: &Trust,
@@ -214,7 +220,7 @@ pub fn verify_receipt(
     if run(bytes, trust, at, schemas, limits, &mut checks).is_none() {
         skip_rest(&mut checks);
     }
-    Verdict::from_checks(checks)
+    Verdict::of_receipt(checks)
 }
 
 /// Verifies `bytes` as a receipt against a trust file (`trust_bytes`, either form of trust-v0.md)
@@ -566,7 +572,7 @@ fn run(
         checks,
     );
     // 10. Risk.
-    judgement::risk(manifest, checks);
+    judgement::risk(manifest, None, checks);
     Some(())
 }
 

@@ -21,11 +21,12 @@ pub const MAX_COUNT: u64 = 1_000_000;
 pub const MAX_SCORE: u64 = 100;
 
 /// Every code the risk step records, with its severity (all registered in `spec/verdicts.md`).
-pub const CODES: [(&str, Severity); 4] = [
+pub const CODES: [(&str, Severity); 5] = [
     ("ok", Severity::Ok),
     ("risk.algorithm_unknown", Severity::Indeterminate),
     ("risk.schema", Severity::Fail),
     ("risk.score_mismatch", Severity::Fail),
+    ("risk.weights_mismatch", Severity::Fail),
 ];
 
 /// The eleven weights of risk-v1.md §2.1, each 0..=1000 in a parsed block.
@@ -53,6 +54,25 @@ pub struct Weights {
     pub sql_finding: u64,
     /// When `first_time_actor` is true.
     pub first_time_actor: u64,
+}
+
+impl Weights {
+    /// The eleven weights by their names, in the order of risk-v1.md §2.1.
+    pub const fn named(&self) -> [(&'static str, u64); 11] {
+        [
+            ("magnitude_schema", self.magnitude_schema),
+            ("magnitude_data", self.magnitude_data),
+            ("magnitude_config", self.magnitude_config),
+            ("violation_critical", self.violation_critical),
+            ("violation_warning", self.violation_warning),
+            ("production", self.production),
+            ("off_hours", self.off_hours),
+            ("approval_bypassed", self.approval_bypassed),
+            ("threat", self.threat),
+            ("sql_finding", self.sql_finding),
+            ("first_time_actor", self.first_time_actor),
+        ]
+    }
 }
 
 /// The weights a producer uses unless configured otherwise (risk-v1.md §2.1).
@@ -235,6 +255,38 @@ pub fn check(value: &Value) -> Check {
                 block.score
             ))
     }
+}
+
+/// The risk step (risk-v1.md §6.1 items 1–4): [`check`], then, when a policy was given
+/// (`policy_weights`, its `compliance.risk.weights` over the defaults) and the block is a valid
+/// `risk/v1` block, one more check: `ok` or `risk.weights_mismatch` naming the weights that
+/// differ. The producer chooses the weights it records; only a policy can say they are wrong.
+pub fn check_with_policy(value: &Value, policy_weights: Option<&Weights>) -> Vec<Check> {
+    let mut checks = vec![check(value)];
+    let (Some(policy), Ok(block)) = (policy_weights, RiskBlock::parse(value)) else {
+        return checks;
+    };
+    let differing: Vec<String> = block
+        .weights
+        .named()
+        .iter()
+        .zip(policy.named())
+        .filter(|((_, recorded), (_, wanted))| recorded != wanted)
+        .map(|((name, recorded), (_, wanted))| format!("{name} {recorded} (policy {wanted})"))
+        .collect();
+    checks.push(if differing.is_empty() {
+        Check::ok(Step::Risk)
+            .with_subject("manifest.json")
+            .with_message("the recorded risk weights are the given policy's")
+    } else {
+        Check::new(Step::Risk, "risk.weights_mismatch", Severity::Fail)
+            .with_subject("manifest.json")
+            .with_message(format!(
+                "the recorded risk weights are not the given policy's: {}",
+                differing.join(", ")
+            ))
+    });
+    checks
 }
 
 /// A `risk` block that cannot be scored.

@@ -479,3 +479,19 @@ fn spec_example_decides_as_stated() {
         (Decision::Deny, Some("dbt-tests-failed"))
     );
 }
+
+#[test]
+fn a_bom_and_a_yaml_1_1_directive_are_refused_by_the_engine_too() {
+    // policy-v1.md §1.1 and §2.1: one reading for the engine and every verifier.
+    assert_eq!(load_err("\u{feff}version: 1\n").code(), "policy.bom");
+    assert_eq!(load_err("\u{feff}{\"version\": 1}").code(), "policy.bom");
+    let err = load_err("%YAML 1.1\n---\nversion: 1\ndata_platform:\n  mode: off\n");
+    assert_eq!(err.code(), "policy.yaml_subset");
+    assert!(err.to_string().contains("%YAML 1.1"), "{err}");
+    // `%YAML 1.2` is the version the subset is read with: `off` stays the string "off".
+    let p = load("%YAML 1.2\n---\nversion: 1\ndata_platform:\n  mode: off\n");
+    assert_eq!(
+        p.canonical(),
+        br#"{"data_platform":{"mode":"off"},"version":1}"#.as_slice()
+    );
+}

@@ -433,3 +433,24 @@ fn verify_receipt_with_compiled_inputs() {
     assert!(verify_receipt_bytes(&receipt, b"not a trust", AT).is_err());
     assert!(verify_receipt_bytes(&receipt, &trust_of(&producer()), "yesterday").is_err());
 }
+
+#[test]
+fn every_receipt_verdict_says_what_it_does_not_cover() {
+    // receipt-v0.md §1.2, verdicts.md §3.2: whatever the outcome, the same list, in order.
+    for receipt in [receipt_of(&bundle(), 1), b"not a receipt".to_vec()] {
+        let verdict = verify(&receipt);
+        assert_eq!(
+            verdict.not_covered,
+            ["artifacts", "journal", "approvals", "policy"]
+        );
+        let json = jcs::parse(&verdict.to_json(), &Limits::default()).unwrap();
+        let listed: Vec<&str> = json
+            .get("not_covered")
+            .and_then(Value::as_array)
+            .unwrap()
+            .iter()
+            .filter_map(Value::as_str)
+            .collect();
+        assert_eq!(listed, ["artifacts", "journal", "approvals", "policy"]);
+    }
+}

@@ -29,8 +29,7 @@ use clyra_core::{Coded, Limits};
 const AT: &str = "2026-12-01T00:00:00Z";
 const CREATED_AT: &str = "2026-11-20T09:01:15Z";
 const SIGNED_AT: &str = "2026-11-20T09:01:16Z";
-const POLICY: &[u8] =
-    br#"{"rules": [{"id": "prod-schema-change", "require": "two_person"}], "version": 1}"#;
+const POLICY: &[u8] = br#"{"version": 1, "data_platform": {"rules": [{"id": "prod-schema-change", "when": "change.environment == \"production\"", "decision": "require_two_person"}]}}"#;
 const ARTIFACT: &[u8] = b"{\"metadata\":{\"dbt_version\":\"1.11.2\",\"invocation_id\":\"5f0c8a4e-7d2b-4c1e-9a63-0b8e2f4d1c77\"},\"results\":[{\"unique_id\":\"model.shop.orders\",\"status\":\"success\",\"rows_affected\":1842}],\"elapsed_time\":31.2}\n";
 
 fn producer() -> SigningKey {
@@ -522,6 +521,100 @@ fn risk_score_that_does_not_recompute() {
         p.manifest.insert("risk", Value::from(risk));
     });
     expect(&verify(&bundle), Outcome::Invalid, "risk.score_mismatch", 1);
+}
+
+/// A zero-weight risk block: a production schema change scored 0 (risk-v1.md §2.3).
+fn zero_weights(p: &mut Parts) {
+    let mut risk = p.manifest.get("risk").unwrap().as_object().unwrap().clone();
+    let mut weights = risk.get("weights").unwrap().as_object().unwrap().clone();
+    let names: Vec<String> = weights.iter().map(|(k, _)| k.to_owned()).collect();
+    for name in names {
+        weights.insert(name, Value::from(0u32));
+    }
+    risk.insert("weights", Value::from(weights));
+    risk.insert("score", Value::from(0u32));
+    p.manifest.insert("risk", Value::from(risk));
+}
+
+#[test]
+fn risk_weights_are_checked_against_a_given_policy() {
+    // risk-v1.md §6.1 item 4: the policy (no compliance.risk) implies the default weights.
+    let bundle = broken(zero_weights);
+    let verdict = verify(&bundle);
+    expect(&verdict, Outcome::Invalid, "risk.weights_mismatch", 1);
+    let check = verdict
+        .checks
+        .iter()
+        .find(|c| c.code() == "risk.weights_mismatch");
+    assert!(check
+        .unwrap()
+        .message()
+        .contains("production 0 (policy 15)"));
+    // Without a policy the producer's weights stand (the auditor view shows them).
+    let without = verify_with(&bundle, &trust_of(&producer(), &[]), AT, None);
+    assert!(without
+        .checks
+        .iter()
+        .all(|c| c.code() != "risk.weights_mismatch"));
+    // With a policy whose weights are the recorded ones, the weights check passes, even though
+    // this other policy's hash does not match (step 10 says so on its own).
+    let zero = br#"{"version":1,"compliance":{"risk":{"weights":{"magnitude_schema":0,"magnitude_data":0,"magnitude_config":0,"violation_critical":0,"violation_warning":0,"production":0,"off_hours":0,"approval_bypassed":0,"threat":0,"sql_finding":0,"first_time_actor":0}}}}"#;
+    let verdict = verify_with(&bundle, &trust_of(&producer(), &[]), AT, Some(zero));
+    expect(&verdict, Outcome::Invalid, "policy.hash_mismatch", 1);
+    let risk: Vec<&str> = verdict
+        .checks
+        .iter()
+        .filter(|c| c.step() == Step::Risk)
+        .map(|c| c.code())
+        .collect();
+    assert_eq!(risk, ["ok", "ok"]);
+    // The honest bundle, default weights, given its policy: both risk checks pass.
+    let verdict = verify(&seal(&honest()));
+    expect(&verdict, Outcome::Valid, "ok", 0);
+    assert_eq!(
+        verdict
+            .checks
+            .iter()
+            .filter(|c| c.step() == Step::Risk)
+            .count(),
+        2
+    );
+}
+
+#[test]
+fn policy_files_are_refused_by_the_rules_of_policy_v1_1_3() {
+    let bundle = seal(&honest());
+    let pem = producer().public_key().to_pem();
+    let refuse =
+        |policy: &[u8]| verify_bundle_bytes(&bundle, pem.as_bytes(), AT, Some(policy)).unwrap_err();
+    let mut big = POLICY.to_vec();
+    big.resize(Limits::default().policy_max_bytes + 1, b' ');
+    let mut bom = b"\xEF\xBB\xBF".to_vec();
+    bom.extend_from_slice(POLICY);
+    let cases: [(&[u8], &str); 5] = [
+        (&big, "policy.too_large"),
+        (&bom, "policy.bom"),
+        (br#"{"rules":[],"version":1}"#, "policy.schema"),
+        (b"[1]", "policy.schema"),
+        (b"%YAML 1.1\n---\nversion: 1\n", "policy.yaml_subset"),
+    ];
+    for (policy, detail) in cases {
+        let err = refuse(policy);
+        assert_eq!(
+            (err.code(), err.detail()),
+            ("policy.file", Some(detail)),
+            "{detail}"
+        );
+    }
+    // Exactly L36 bytes is accepted (the hash still matches: spaces are layout).
+    let mut edge = POLICY.to_vec();
+    edge.resize(Limits::default().policy_max_bytes, b' ');
+    let verdict = verify_bundle_bytes(&bundle, pem.as_bytes(), AT, Some(&edge)).unwrap();
+    expect(&verdict, Outcome::Valid, "ok", 0);
+    // `%YAML 1.2` (or no directive) is read as usual: the YAML form hashes as the JSON form.
+    let yaml = "%YAML 1.2\n---\nversion: 1\ndata_platform:\n  rules:\n    - id: prod-schema-change\n      when: 'change.environment == \"production\"'\n      decision: require_two_person\n";
+    let verdict = verify_bundle_bytes(&bundle, pem.as_bytes(), AT, Some(yaml.as_bytes())).unwrap();
+    expect(&verdict, Outcome::Valid, "ok", 0);
 }
 
 #[test]

@@ -54,14 +54,19 @@ def test_verify_from_paths_with_auditor_view(tmp_path: Path, key: clyra.KeyPair,
 
 
 def test_policy_hash_is_checked(key: clyra.KeyPair) -> None:
-    policy = '{"data_platform": {"rules": []}}'
+    policy = '{"version": 1, "data_platform": {"rules": []}}'
     digest = clyra.canonicalize(policy).digest
     b = clyra.build_bundle(spec(policy={"hash": digest, "required": True, "decisions": []}), [key.private_pem], signed_at="2026-11-20T09:02:00Z")
     assert clyra.verify(b.bundle, key.public_pem, at=AT).outcome == "INDETERMINATE"
     assert clyra.verify(b.bundle, key.public_pem, at=AT, policy=policy).outcome == "VALID"
-    assert clyra.verify(b.bundle, key.public_pem, at=AT, policy='{"other": 1}').primary == "policy.hash_mismatch"
+    assert clyra.verify(b.bundle, key.public_pem, at=AT, policy='{"version": 1, "name": "other"}').primary == "policy.hash_mismatch"
     with pytest.raises(clyra.PolicyError):
         clyra.verify(b.bundle, key.public_pem, at=AT, policy='{"a":1,"a":1}')
+    # policy-v1.md §1.3: a file off its schema, or with a byte-order mark, is unusable.
+    for bad in ('{"other": 1}', b"\xef\xbb\xbf" + policy.encode()):
+        with pytest.raises(clyra.PolicyError) as e:
+            clyra.verify(b.bundle, key.public_pem, at=AT, policy=bad)
+        assert e.value.code == "policy.file"
 
 
 def test_build_errors_are_coded(key: clyra.KeyPair) -> None:
@@ -108,7 +113,10 @@ def test_approval_flow(key: clyra.KeyPair) -> None:
 def test_receipts(key: clyra.KeyPair, built: clyra.Built) -> None:
     receipt = clyra.extract_receipt(built.bundle, 1)
     assert json.loads(receipt)["leaf_index"] == 1
-    assert clyra.verify_receipt(receipt, key.public_pem, at=AT).outcome == "VALID"
+    verdict = clyra.verify_receipt(receipt, key.public_pem, at=AT)
+    assert verdict.outcome == "VALID"
+    # verdicts.md §3.2: a receipt's verdict says what it does not cover.
+    assert verdict.not_covered == ("artifacts", "journal", "approvals", "policy")
     assert clyra.verify_receipt(receipt.replace("run.finished", "run.finishe_"), key.public_pem, at=AT).outcome == "INVALID"
     with pytest.raises(clyra.ReceiptError) as e:
         clyra.extract_receipt(built.bundle, 99)

@@ -20,6 +20,8 @@ import sys
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 IMPLS = ["rust", "python", "node", "wasm", "go"]
+# verdicts.md §3.2: the steps a receipt verdict never covers, in order.
+NOT_COVERED = ["artifacts", "journal", "approvals", "policy"]
 
 
 def superseded(vectors):
@@ -82,6 +84,10 @@ def run_case(adapter, folder, extras=()):
         got += (primary_subject(out) if name == "subject" else out.get(name),)
     if out.get("exit") != p.returncode:
         return got, f"output exit {out.get('exit')} != process exit {p.returncode}"
+    receipt = not os.path.exists(os.path.join(folder, "bundle.zip"))
+    if receipt and out.get("outcome") != "ERROR" and out.get("not_covered") != NOT_COVERED:
+        # conformance.md §6.5, verdicts.md §3.2: every receipt verdict says what it does not cover.
+        return got, f"not_covered {out.get('not_covered')!r} != {NOT_COVERED!r}"
     return got, None
 
 

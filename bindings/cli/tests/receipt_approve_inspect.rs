@@ -122,6 +122,14 @@ fn receipt_extract_then_verify_and_tamper() {
     let human = clyra(&["receipt", "verify", &receipt, "--trust", &trust, "--at", AT]);
     assert_eq!(human.status.code(), Some(0));
     assert!(String::from_utf8_lossy(&human.stdout).contains("VALID"));
+    // verdicts.md §3.2: a receipt verdict says what it does not cover, in words and in JSON.
+    assert!(String::from_utf8_lossy(&human.stdout)
+        .contains("NOT COVERED   artifacts, journal (other lines), approvals, policy"));
+    let json = clyra(&[
+        "receipt", "verify", &receipt, "--trust", &trust, "--at", AT, "--format", "json",
+    ]);
+    assert!(String::from_utf8_lossy(&json.stdout)
+        .contains(r#""not_covered":["artifacts","journal","approvals","policy"]"#));
     // Refuses to overwrite; --force replaces.
     let again = clyra(&[
         "receipt", "extract", &bundle, "--event", "1", "--out", &receipt,

@@ -309,7 +309,9 @@ fn unusable_arguments_exit_4_with_the_usual_error_line() {
         assert!(
             stderr.starts_with("error: ")
                 && (stderr.trim_end().ends_with(&format!("({code})"))
-                    || stderr.trim_end().ends_with(&format!("({code}, schema)"))),
+                    || stderr.trim_end().ends_with(&format!("({code}, schema)"))
+                    // policy-v1.md §1.3: `policy.file` names the failing rule as its detail.
+                    || stderr.trim_end().ends_with(&format!("({code}, policy.yaml)"))),
             "{stderr}"
         );
     }
@@ -383,10 +385,46 @@ fn policy_may_be_given_as_the_yaml_file() {
     ]);
     assert_eq!(out.status.code(), Some(4));
     assert!(
-        text(&out.stderr).contains("(policy.file)"),
+        text(&out.stderr).contains("(policy.file, policy.yaml_subset)"),
         "{}",
         text(&out.stderr)
     );
+    // policy-v1.md §1.3: a `%YAML 1.1` directive, a byte-order mark, a file over L36 and a
+    // document off its schema are refused, each named in the JSON error's detail.
+    let mut big = b"version: 1\n".to_vec();
+    big.resize(1024 * 1024 + 1, b' ');
+    let cases: [(&str, Vec<u8>, &str); 4] = [
+        (
+            "v11.yaml",
+            b"%YAML 1.1\n---\nversion: 1\n".to_vec(),
+            "policy.yaml_subset",
+        ),
+        (
+            "bom.json",
+            b"\xEF\xBB\xBF{\"version\":1}".to_vec(),
+            "policy.bom",
+        ),
+        ("big.yaml", big, "policy.too_large"),
+        (
+            "schema.json",
+            br#"{"version":1,"rules":[]}"#.to_vec(),
+            "policy.schema",
+        ),
+    ];
+    for (name, bytes, detail) in cases {
+        let path = dir.write(name, &bytes);
+        let out = clyra(&[
+            "verify", &s.valid, "--trust", &s.trust, "--at", AT, "--policy", &path, "--format",
+            "json",
+        ]);
+        assert_eq!(out.status.code(), Some(4), "{name}");
+        let line = text(&out.stdout);
+        assert!(
+            line.contains(r#""code":"policy.file""#)
+                && line.contains(&format!(r#""detail":"{detail}""#)),
+            "{name}: {line}"
+        );
+    }
 }
 
 #[test]

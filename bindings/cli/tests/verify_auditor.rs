@@ -58,6 +58,25 @@ fn auditor_view_of_the_demo_def_bundle() {
     assert!(view.contains("SOX ITGC COSO P10"));
     assert!(view.contains("EU AI Act Art. 12(1)"));
     assert!(view.contains("raw 40; score min(100, max(0, 40)) = 40; recorded 40"));
+    // risk-v1.md §2.3: the weights stand beside the score, and whether a policy checked them.
+    assert!(
+        view.contains("  weights: magnitude_schema 20, magnitude_data 10,"),
+        "{view}"
+    );
+    assert!(view.contains("checked against the given policy"), "{view}");
+    // Without --policy the weights are the producer's own choice, and the view says so.
+    let (bundle, trust) = (dir.path("def.zip"), dir.path("trust.json"));
+    let out = clyra(&[
+        "verify",
+        &bundle,
+        "--trust",
+        &trust,
+        "--at",
+        AT,
+        "--auditor",
+    ]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("were NOT checked: give --policy"), "{text}");
 }
 
 #[test]
@@ -86,6 +105,17 @@ fn auditor_json_adds_an_audit_member_and_keeps_the_verdict() {
     assert_eq!(
         audit.get("steps").and_then(Value::as_array).unwrap().len(),
         11
+    );
+    let risk = audit.get("risk").unwrap();
+    assert_eq!(
+        risk.get("weights_checked").and_then(Value::as_bool),
+        Some(true)
+    );
+    assert_eq!(
+        risk.get("weights")
+            .and_then(|w| w.get("production"))
+            .and_then(Value::as_u64),
+        Some(15)
     );
 }
 

@@ -339,7 +339,9 @@ pub fn verify(call: &[u8], bundle: &[u8]) -> Vec<u8> {
         let at = timestamp(&c.at, "at")?;
         let policy = c.policy.as_deref().map(str::as_bytes);
         if let Some(policy) = policy {
-            policy_digest(policy, &limits).map_err(coded)?;
+            // policy-v1.md §1.3: the failing rule is the detail (conformance.md §6.6).
+            policy_digest(policy, &limits)
+                .map_err(|e| vec![DetailedError::of(&e).with_detail(e.detail())])?;
         }
         let schemas = schemas()?;
         let inputs = VerifyInputs {

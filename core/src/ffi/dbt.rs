@@ -126,6 +126,19 @@ pub fn seal(
             .approvals_required
             .max(evaluation.evaluation.approvals_required);
         sealed.record_policy(Some(block), context.approvals_required);
+        // policy-v1.md §3.2, risk-v1.md §2.2: the risk weights are the policy's (a verifier
+        // given the policy checks them, risk-v1.md §6.1 item 4). The text loaded above.
+        if let Ok(given) = crate::policy::read_given(text.as_bytes(), &crate::Limits::default()) {
+            if let Some(risk) = sealed.spec.get_mut("risk").and_then(Value::as_object_mut) {
+                let weights: serde_json::Map<String, Value> = given
+                    .risk_weights
+                    .named()
+                    .iter()
+                    .map(|(name, v)| ((*name).to_owned(), Value::from(*v)))
+                    .collect();
+                risk.insert("weights".into(), Value::Object(weights));
+            }
+        }
         let evaluation = serde_json::to_value(&evaluation)
             .map_err(|e| vec![DetailedError::new("ffi.answer", e.to_string())])?;
         Ok((c, sealed, Some(evaluation), context.approvals_required))
@@ -319,6 +332,32 @@ mod tests {
             wrong_kind["errors"][0]["code"], "build.approval",
             "{wrong_kind}"
         );
+    }
+
+    #[test]
+    fn seal_records_the_policy_s_risk_weights() {
+        // policy-v1.md §3.2: a verifier given this policy checks them (risk-v1.md §6.1 item 4).
+        use crate::ffi::bundle::{keygen, verify};
+        let made = keygen(b"{}", [3; 32]);
+        let private = String::from_utf8(made.bytes).unwrap();
+        let key: Value = serde_json::from_slice(&made.answer).unwrap();
+        let policy = "version: 1\ncompliance:\n  risk:\n    weights: {production: 40}\n";
+        let call = serde_json::json!({
+            "context": {"producer_version": "0", "created_at": "2026-11-21T07:47:00Z",
+                "actor": "dana@example.com", "deployer": "ci@example.com", "environments": {"dev": "production"}, "target": "dev"},
+            "keys": [private], "signed_at": "2026-11-21T07:47:01Z", "policy": policy});
+        let results = br#"{"metadata":{"dbt_version":"1.11.16","invocation_id":"i-1","invocation_started_at":"2026-11-21T07:46:43Z","generated_at":"2026-11-21T07:46:46Z"},"elapsed_time":0.8,"args":{"which":"build"},"results":[{"unique_id":"model.shop.orders","status":"success","compiled_code":"select 1","adapter_response":{},"timing":[{"name":"execute","started_at":"2026-11-21T07:46:44Z","completed_at":"2026-11-21T07:46:45Z"}]}]}"#;
+        let manifest = br#"{"metadata":{"invocation_id":"i-1","project_name":"shop","adapter_type":"duckdb"},"nodes":{"model.shop.orders":{"resource_type":"model","database":"shop","schema":"main","alias":"orders","depends_on":{"nodes":[]}}}}"#;
+        let out = seal(call.to_string().as_bytes(), results, manifest, &[]);
+        let answer: Value = serde_json::from_slice(&out.answer).unwrap();
+        let weights = &answer["result"]["spec"]["risk"]["weights"];
+        assert_eq!(weights["production"], 40, "{answer}");
+        assert_eq!(weights["magnitude_schema"], 20, "{answer}");
+        let vcall = serde_json::json!({"trust": key["result"]["public_pem"], "at": "2026-12-01T00:00:00Z",
+            "policy": policy});
+        let verdict: Value =
+            serde_json::from_slice(&verify(vcall.to_string().as_bytes(), &out.bytes)).unwrap();
+        assert_eq!(verdict["result"]["primary"], "ok", "{verdict}");
     }
 
     #[test]

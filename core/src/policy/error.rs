@@ -28,6 +28,8 @@ pub enum PolicyErrorKind {
     TooLarge,
     /// Not well-formed YAML.
     Yaml,
+    /// The file starts with a UTF-8 byte-order mark (policy-v1.md §1.1).
+    Bom,
     /// Well-formed YAML outside the JSON-compatible subset (tags, anchors, merge keys, …).
     Subset,
     /// Breaks `policy-v1.schema.json`.
@@ -68,6 +70,7 @@ impl PolicyErrorKind {
         match self {
             Self::TooLarge => "policy.too_large",
             Self::Yaml => "policy.yaml",
+            Self::Bom => "policy.bom",
             Self::Subset => "policy.yaml_subset",
             Self::Schema => "policy.schema",
             Self::DuplicateRule => "policy.duplicate_rule",
@@ -88,9 +91,10 @@ impl PolicyErrorKind {
     }
 
     /// Every kind, for the registry test.
-    pub const ALL: [PolicyErrorKind; 18] = [
+    pub const ALL: [PolicyErrorKind; 19] = [
         Self::TooLarge,
         Self::Yaml,
+        Self::Bom,
         Self::Subset,
         Self::Schema,
         Self::DuplicateRule,

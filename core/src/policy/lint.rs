@@ -168,7 +168,8 @@ fn error_finding(e: &PolicyError) -> Finding {
 fn hint(code: &str) -> &'static str {
     match code {
         "policy.yaml" => "fix the YAML syntax at the position shown",
-        "policy.yaml_subset" => "write plain JSON-compatible YAML: quote the value, remove tags, anchors, aliases and merge keys, use string keys",
+        "policy.yaml_subset" => "write plain JSON-compatible YAML: quote the value, remove tags, anchors, aliases and merge keys, use string keys; drop a `%YAML 1.1` line (the file is read as YAML 1.2)",
+        "policy.bom" => "save the file as UTF-8 without a byte-order mark (the first three bytes EF BB BF)",
         "policy.schema" => "change the value at the pointer shown to what spec/policy-v1.md §3 allows",
         "policy.duplicate_rule" => "give each rule a unique id",
         "policy.cel_syntax" => "fix the condition's CEL syntax at the position shown",

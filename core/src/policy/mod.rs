@@ -223,8 +223,12 @@ impl Policy {
     }
 }
 
-/// Reads policy text into its JSON value: size (L36), then the YAML subset (JSON is YAML).
-pub fn read(text: &[u8], file: &str, limits: &Limits) -> Result<(Value, yaml::Spans), PolicyError> {
+/// The UTF-8 byte-order mark a policy file must not start with (policy-v1.md §1.1).
+const BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// The checks on a policy file's bytes before any parsing (policy-v1.md §1.1, §1.3 items 1–2):
+/// at most L36 bytes (`policy.too_large`), no byte-order mark (`policy.bom`).
+fn check_bytes(text: &[u8], limits: &Limits) -> Result<(), PolicyError> {
     if text.len() > limits.policy_max_bytes {
         return Err(PolicyError::new(
             PolicyErrorKind::TooLarge,
@@ -234,6 +238,19 @@ pub fn read(text: &[u8], file: &str, limits: &Limits) -> Result<(Value, yaml::Sp
             ),
         ));
     }
+    if text.starts_with(BOM) {
+        return Err(PolicyError::new(
+            PolicyErrorKind::Bom,
+            "the policy file starts with a byte-order mark: save it as UTF-8 without one",
+        ));
+    }
+    Ok(())
+}
+
+/// Reads policy text into its JSON value: size (L36), byte-order mark, then the YAML subset
+/// (JSON is YAML).
+pub fn read(text: &[u8], file: &str, limits: &Limits) -> Result<(Value, yaml::Spans), PolicyError> {
+    check_bytes(text, limits)?;
     let text = std::str::from_utf8(text).map_err(|e| {
         PolicyError::new(
             PolicyErrorKind::Yaml,
@@ -243,15 +260,50 @@ pub fn read(text: &[u8], file: &str, limits: &Limits) -> Result<(Value, yaml::Sp
     yaml::parse(text, file, limits)
 }
 
-/// The digest of a policy document as a verifier takes it: strict JSON is canonicalized as is
-/// (DESIGN §4); anything else is read as the YAML subset first. Neither schema nor rules are
-/// checked: a verifier compares hashes only.
-pub fn document_digest(bytes: &[u8], limits: &Limits) -> Result<Sha256Digest, PolicyError> {
-    if let Ok(canonical) = jcs::canonicalize(bytes, limits) {
-        return Ok(Sha256Digest::of(&canonical));
+/// A policy file as a verifier reads it (policy-v1.md §1.3): what steps 10 and 11 compare.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GivenPolicy {
+    /// `sha256:` of the JCS of the document (§1.2), compared with `policy.hash`.
+    pub hash: Sha256Digest,
+    /// `compliance.risk.weights` over the risk-v1.md §2.1 defaults, compared with the manifest's
+    /// recorded `risk.weights`.
+    pub risk_weights: crate::risk::Weights,
+}
+
+/// Reads a policy file given to a verifier (policy-v1.md §1.3), in order: at most L36 bytes
+/// (`policy.too_large`), no byte-order mark (`policy.bom`), strict JSON or else the YAML subset
+/// of §2 (`policy.yaml`, `policy.yaml_subset`), valid against `policy-v1.schema.json`
+/// (`policy.schema`). Rules are neither compiled nor evaluated: decisions are signed evidence.
+pub fn read_given(bytes: &[u8], limits: &Limits) -> Result<GivenPolicy, PolicyError> {
+    check_bytes(bytes, limits)?;
+    let (value, spans) = match jcs::parse(bytes, limits) {
+        Ok(value) => (value, yaml::Spans::default()),
+        Err(_) => read(bytes, "<policy>", limits)?,
+    };
+    let instance = to_serde(&value)?;
+    if let Some(first) = PolicySchema::new()?
+        .errors(&instance, &spans)
+        .into_iter()
+        .next()
+    {
+        return Err(first);
     }
-    let (value, _) = read(bytes, "<policy>", limits)?;
-    Ok(Sha256Digest::of(&jcs::to_vec(&value)))
+    let doc: PolicyDoc = serde_json::from_value(instance).map_err(|e| {
+        PolicyError::new(
+            PolicyErrorKind::Schema,
+            format!("the policy does not match its schema: {e}"),
+        )
+    })?;
+    Ok(GivenPolicy {
+        hash: Sha256Digest::of(&jcs::to_vec(&value)),
+        risk_weights: doc.risk_weights(),
+    })
+}
+
+/// The digest of a policy file as a verifier takes it ([`read_given`]): the JCS of strict JSON as
+/// is (DESIGN §4), else of the YAML subset read as JSON, once the file passed §1.3's checks.
+pub fn document_digest(bytes: &[u8], limits: &Limits) -> Result<Sha256Digest, PolicyError> {
+    read_given(bytes, limits).map(|given| given.hash)
 }
 
 /// The document as a `serde_json` value (for schema validation and typed reading).

@@ -2,8 +2,9 @@
 //!
 //! Every node becomes a JSON value, and its position is kept by JSON pointer so that later
 //! errors (schema, CEL) can name a line and column. Tags, anchors, aliases, merge keys, keys that
-//! are not strings, duplicate keys, several documents, plain scalars other parsers would read
-//! differently (`True`, `0x1F`, `.inf`, `~`) and integers outside ±(2^53−1) are rejected.
+//! are not strings, duplicate keys, several documents, a `%YAML` directive other than 1.2, plain
+//! scalars other parsers would read differently (`True`, `0x1F`, `.inf`, `~`) and integers outside
+//! ±(2^53−1) are rejected.
 
 use std::collections::BTreeMap;
 
@@ -92,10 +93,20 @@ pub fn parse(text: &str, file: &str, limits: &Limits) -> Result<(Value, Spans), 
         };
         match event {
             Event::StreamStart | Event::StreamEnd | Event::DocumentEnd => {}
-            Event::DocumentStart(..) => {
+            Event::DocumentStart(_, version) => {
                 documents += 1;
                 if documents > 1 {
                     return Err(subset(&m, "a policy file holds one YAML document".into()));
+                }
+                // spec: policy-v1.md §2.1 — `%YAML 1.1` reads `off` as false: refused.
+                if let Some(v) = version.filter(|v| (v.major, v.minor) != (1, 2)) {
+                    return Err(subset(
+                        &m,
+                        format!(
+                            "a `%YAML {}.{}` directive: a policy file is read as YAML 1.2 only",
+                            v.major, v.minor
+                        ),
+                    ));
                 }
             }
             Event::Alias(_) | Event::UnresolvedAlias(_) => {

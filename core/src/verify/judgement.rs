@@ -7,26 +7,32 @@ use super::{Sealed, UsageError, VerifyInputs};
 use crate::approval::{check_approvals, ApprovalContext};
 use crate::bundle::EntryClass;
 use crate::digest::Sha256Digest;
+use crate::error::Coded;
 use crate::format::Manifest;
 use crate::limits::Limits;
+use crate::policy::{GivenPolicy, PolicyError};
 use crate::risk;
 use crate::time::Timestamp;
 use crate::trust::judge::{trust_and_time, ProducerSignature};
 use crate::trust::Trust;
 use crate::verdict::{Check, Severity, Step};
 
-/// The digest of a policy document: `sha256:` of the JCS of its JSON value. Strict JSON is
-/// canonicalized as is; other text is read as the YAML subset of policy-v1.md §2 (so the
-/// `.clyra/policy.yaml` file itself can be given).
+/// Reads a policy file given to a verifier (policy-v1.md §1.3): at most L36 bytes, no
+/// byte-order mark, strict JSON (or the YAML subset of §2, so `.clyra/policy.yaml` itself can be
+/// given), valid against `policy-v1.schema.json`.
 ///
-/// `policy.file` when the bytes are neither (a host reports it with exit 4).
-pub fn policy_digest(bytes: &[u8], limits: &Limits) -> Result<Sha256Digest, UsageError> {
-    crate::policy::document_digest(bytes, limits).map_err(|e| {
-        UsageError::new(
-            "policy.file",
-            format!("the policy is neither strict JSON nor the policy YAML subset: {e}"),
-        )
+/// `policy.file` with the failing rule's code as detail (`policy.too_large`, `policy.bom`,
+/// `policy.yaml`, `policy.yaml_subset`, `policy.schema`); a host reports it with exit 4.
+pub fn read_policy(bytes: &[u8], limits: &Limits) -> Result<GivenPolicy, UsageError> {
+    crate::policy::read_given(bytes, limits).map_err(|e| {
+        UsageError::new("policy.file", format!("the policy file is unusable: {e}"))
+            .with_detail(e.code())
     })
+}
+
+/// The digest of a policy file as [`read_policy`] reads it: `sha256:` of the JCS of its value.
+pub fn policy_digest(bytes: &[u8], limits: &Limits) -> Result<Sha256Digest, UsageError> {
+    read_policy(bytes, limits).map(|given| given.hash)
 }
 
 /// Step 8: the producer signatures that passed steps 6–7, judged by the trust and `at`.
@@ -119,16 +125,21 @@ pub(super) fn approvals(
     }
 }
 
-/// Step 10: the given policy's hash against `policy.hash`, or whether one was needed.
-pub(super) fn policy(manifest: &Manifest, inputs: &VerifyInputs<'_>, checks: &mut Vec<Check>) {
+/// Step 10: the given policy's hash against `policy.hash`, or whether one was needed. `given` is
+/// the policy file as read by [`crate::policy::read_given`], when the caller gave one.
+pub(super) fn policy(
+    manifest: &Manifest,
+    given: Option<&Result<GivenPolicy, PolicyError>>,
+    checks: &mut Vec<Check>,
+) {
     let check = |code: &'static str, severity: Severity, message: String| {
         Check::new(Step::Policy, code, severity)
             .with_subject(MANIFEST)
             .with_message(message)
     };
     let recorded = manifest.policy_hash.as_deref();
-    checks.push(match inputs.policy {
-        Some(bytes) => match (policy_digest(bytes, inputs.limits), recorded) {
+    checks.push(match given {
+        Some(read) => match (read.as_ref().map(|g| g.hash), recorded) {
             (Ok(digest), Some(recorded)) if digest.to_prefixed() == recorded => check(
                 "ok",
                 Severity::Ok,
@@ -150,7 +161,12 @@ pub(super) fn policy(manifest: &Manifest, inputs: &VerifyInputs<'_>, checks: &mu
                     digest.to_prefixed()
                 ),
             ),
-            (Err(e), _) => check("policy.hash_mismatch", Severity::Fail, e.to_string()),
+            // A library caller's unusable policy; hosts refuse it first (`policy.file`).
+            (Err(e), _) => check(
+                "policy.hash_mismatch",
+                Severity::Fail,
+                format!("the policy file is unusable: {e}"),
+            ),
         },
         None if manifest.policy_required => check(
             "policy.missing",
@@ -165,12 +181,17 @@ pub(super) fn policy(manifest: &Manifest, inputs: &VerifyInputs<'_>, checks: &mu
     });
 }
 
-/// Step 11: the risk score recomputed from the recorded factors and weights.
-pub(crate) fn risk(manifest: &Manifest, checks: &mut Vec<Check>) {
+/// Step 11: the risk score recomputed from the recorded factors and weights, then, when a usable
+/// policy was given (`policy_weights`), the recorded weights against the policy's (risk-v1.md §6.1).
+pub(crate) fn risk(
+    manifest: &Manifest,
+    policy_weights: Option<&risk::Weights>,
+    checks: &mut Vec<Check>,
+) {
     let value = manifest
         .value
         .get("risk")
         .cloned()
         .unwrap_or(crate::jcs::Value::Null);
-    checks.push(risk::check(&value));
+    checks.extend(risk::check_with_policy(&value, policy_weights));
 }

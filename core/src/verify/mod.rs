@@ -24,7 +24,7 @@ use crate::trust::Trust;
 use crate::verdict::{exit_code, primary_code, Check, Outcome, Severity, Step};
 
 pub use hasher::ArtifactHasher;
-pub use judgement::policy_digest;
+pub use judgement::{policy_digest, read_policy};
 
 /// Everything a verification needs besides the bundle: all inputs, no clock.
 #[derive(Debug, Clone, Copy)]
@@ -33,8 +33,9 @@ pub struct VerifyInputs<'a> {
     pub trust: &'a Trust,
     /// The verification time: evidence is judged as of this instant.
     pub at: &'a Timestamp,
-    /// The policy document's JSON bytes, when the caller gives one: strictly parsed,
-    /// canonicalized and hashed (`sha256:`), then compared with the manifest's `policy.hash`.
+    /// The policy file's bytes, when the caller gives one: read as policy-v1.md §1.3 says
+    /// ([`read_policy`]), its hash compared with the manifest's `policy.hash` (step 10) and its
+    /// risk weights with the recorded ones (step 11).
     pub policy: Option<&'a [u8]>,
     /// Compiled schemas.
     pub schemas: &'a Schemas,
@@ -53,6 +54,9 @@ pub struct Verdict {
     pub exit: u8,
     /// Every check, in pipeline order.
     pub checks: Vec<Check>,
+    /// The steps this verdict does not cover: empty for a bundle; for a receipt
+    /// [`crate::receipt::NOT_COVERED`] (verdicts.md §3.2), printed as `not_covered`.
+    pub not_covered: &'static [&'static str],
 }
 
 impl Verdict {
@@ -63,12 +67,22 @@ impl Verdict {
             primary: primary_code(&checks),
             exit: exit_code(&checks),
             checks,
+            not_covered: &[],
+        }
+    }
+
+    /// The verdict of a receipt's `checks`: [`Verdict::from_checks`] with `not_covered` set to
+    /// the steps a receipt cannot run (receipt-v0.md §1.2, verdicts.md §3.2).
+    pub fn of_receipt(checks: Vec<Check>) -> Self {
+        Self {
+            not_covered: &crate::receipt::NOT_COVERED,
+            ..Self::from_checks(checks)
         }
     }
 
     /// The verdict JSON of verdicts.md §3, in canonical form (no trailing newline):
-    /// `{"checks":[{"code","message","severity","step","subject"?}…],"exit","outcome","primary"}`.
-    /// `subject` is present only when the check has one.
+    /// `{"checks":[{"code","message","severity","step","subject"?}…],"exit","not_covered"?,"outcome","primary"}`.
+    /// `subject` is present only when the check has one; `not_covered` only for a receipt (§3.2).
     pub fn to_json(&self) -> Vec<u8> {
         let checks: Vec<Value> = self
             .checks
@@ -90,6 +104,10 @@ impl Verdict {
         top.insert("primary", Value::from(self.primary));
         top.insert("exit", Value::from(u32::from(self.exit)));
         top.insert("checks", Value::from(checks));
+        if !self.not_covered.is_empty() {
+            let steps: Vec<Value> = self.not_covered.iter().map(|s| Value::from(*s)).collect();
+            top.insert("not_covered", Value::from(steps));
+        }
         jcs::to_vec(&Value::from(top))
     }
 }
@@ -100,6 +118,7 @@ impl Verdict {
 pub struct UsageError {
     code: &'static str,
     message: String,
+    detail: Option<&'static str>,
 }
 
 impl UsageError {
@@ -107,12 +126,26 @@ impl UsageError {
         Self {
             code,
             message: message.into(),
+            detail: None,
         }
+    }
+
+    /// Adds the code of the rule that failed (conformance.md §6.6 `detail`).
+    #[must_use]
+    pub(crate) fn with_detail(mut self, detail: &'static str) -> Self {
+        self.detail = Some(detail);
+        self
     }
 
     /// What was wrong, in words.
     pub fn message(&self) -> &str {
         &self.message
+    }
+
+    /// The code of the rule that failed, when the spec names one: for `policy.file`, the
+    /// policy-v1.md §1.3 rule (`policy.too_large`, `policy.bom`, `policy.schema`, …).
+    pub fn detail(&self) -> Option<&'static str> {
+        self.detail
     }
 }
 
@@ -217,7 +250,7 @@ fn approval_records(
 /// Verifies `bytes` as a bundle against a trust file (`trust_bytes`, either form of trust-v0.md),
 /// at the timestamp `at`, with an optional policy document: the JSON/FFI-ready entry point.
 ///
-/// Errors only when verification cannot run: `trust.file`, `policy.file` (not strict JSON), or
+/// Errors only when verification cannot run: `trust.file`, `policy.file` (policy-v1.md §1.3), or
 /// `cli.usage` (`at` is not a timestamp). Every bundle byte string yields a verdict.
 pub fn verify_bundle_bytes(
     bytes: &[u8],
@@ -329,6 +362,14 @@ fn run<R: Read + Seek>(
         inputs,
         checks,
     );
-    judgement::policy(&sealed.manifest, inputs, checks);
-    judgement::risk(&sealed.manifest, checks);
+    // 10–11 read the policy file once (policy-v1.md §1.3).
+    let given = inputs
+        .policy
+        .map(|bytes| crate::policy::read_given(bytes, inputs.limits));
+    judgement::policy(&sealed.manifest, given.as_ref(), checks);
+    let weights = given
+        .as_ref()
+        .and_then(|g| g.as_ref().ok())
+        .map(|g| &g.risk_weights);
+    judgement::risk(&sealed.manifest, weights, checks);
 }

@@ -99,6 +99,9 @@ class Verdict:
     checks: tuple[Check, ...]
     audit: Optional[dict[str, Any]] = None
     audit_text: Optional[str] = None
+    #: For a receipt: the steps its verdict does not cover (verdicts.md §3.2), always
+    #: ("artifacts", "journal", "approvals", "policy"); empty for a bundle.
+    not_covered: tuple[str, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -113,7 +116,8 @@ class Verdict:
             Check(c["step"], c["code"], c["severity"], c.get("message", ""), c.get("subject"))
             for c in v["checks"]
         )
-        return cls(v["outcome"], v["primary"], v["exit"], checks, v.get("audit"), v.get("audit_text"))
+        return cls(v["outcome"], v["primary"], v["exit"], checks, v.get("audit"), v.get("audit_text"),
+                   tuple(v.get("not_covered", ())))
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@
 mod cases;
 mod coverage;
 mod pins;
+mod policy_risk;
 mod rsa_cases;
 mod rsa_keys;
 mod zip;

@@ -56,6 +56,9 @@ type Limits struct {
 	BundleMaxArtifacts int
 	// ReceiptMaxBytes is L23, the largest receipt file in bytes (receipt.too_large).
 	ReceiptMaxBytes int64
+	// PolicyMaxBytes is L36, the largest policy file in bytes (policy.file, detail
+	// policy.too_large), checked before the file is parsed (policy-v1.md §1.3).
+	PolicyMaxBytes int64
 }
 
 const (
@@ -91,5 +94,6 @@ func Default() Limits {
 		BundleMaxKeys:              32,
 		BundleMaxArtifacts:         4096,
 		ReceiptMaxBytes:            32 * mib,
+		PolicyMaxBytes:             1 * mib,
 	}
 }

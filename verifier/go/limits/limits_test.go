@@ -34,6 +34,7 @@ func TestDefaultsMatchTable(t *testing.T) {
 		{"L21", int64(l.BundleMaxKeys), 32},
 		{"L22", int64(l.BundleMaxArtifacts), 4096},
 		{"L23", l.ReceiptMaxBytes, 33_554_432},
+		{"L36", l.PolicyMaxBytes, 1_048_576},
 	}
 	for _, c := range checks {
 		if c.got != c.want {

@@ -101,6 +101,39 @@ func Decode(block jcs.Value) (Weights, Factors, int64) {
 		}, integer(block, "score")
 }
 
+// named lists the eleven weights by their names, in the order of §2.1.
+func (w Weights) named() [11]struct {
+	name string
+	v    int64
+} {
+	return [11]struct {
+		name string
+		v    int64
+	}{
+		{"magnitude_schema", w.MagnitudeSchema}, {"magnitude_data", w.MagnitudeData},
+		{"magnitude_config", w.MagnitudeConfig}, {"violation_critical", w.ViolationCritical},
+		{"violation_warning", w.ViolationWarning}, {"production", w.Production},
+		{"off_hours", w.OffHours}, {"approval_bypassed", w.ApprovalBypassed},
+		{"threat", w.Threat}, {"sql_finding", w.SQLFinding}, {"first_time_actor", w.FirstTimeActor},
+	}
+}
+
+// WeightsDiff names each weight whose recorded value differs from the policy's, as
+// "name R (policy P)" joined by ", "; empty when all eleven are equal (§6.1 item 4).
+func WeightsDiff(recorded, policy Weights) string {
+	out := ""
+	p := policy.named()
+	for i, r := range recorded.named() {
+		if r.v != p[i].v {
+			if out != "" {
+				out += ", "
+			}
+			out += fmt.Sprintf("%s %d (policy %d)", r.name, r.v, p[i].v)
+		}
+	}
+	return out
+}
+
 // Check is the risk step (§6.1) on the manifest's `risk` value: an unknown algorithm is
 // indeterminate and ends the step; a block invalid against $defs/risk_v1 is risk.schema; then the
 // recomputed score must equal the recorded one. A passing step returns code ok.

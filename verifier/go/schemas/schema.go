@@ -36,6 +36,7 @@ const (
 	Trust        = "trust-v0"
 	Approval     = "approval-v0"
 	Receipt      = "receipt-v0"
+	Policy       = "policy-v1"
 )
 
 // RiskV1 is the location of the full risk/v1 block schema (risk-v1.md §6.1 item 2).

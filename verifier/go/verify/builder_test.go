@@ -227,7 +227,7 @@ const (
 	bundleID  = "host-test-0001"
 )
 
-var testPolicy = []byte(`{"rules":[{"id":"prod-schema-change","require":"two_person"}],"version":1}`)
+var testPolicy = []byte(`{"data_platform":{"rules":[{"decision":"require_two_person","id":"prod-schema-change","when":"change.environment == \"production\""}]},"version":1}`)
 
 func defaultSpec(t testing.TB) *spec {
 	return &spec{

@@ -14,6 +14,7 @@ import (
 	"github.com/clyra-dev/clyra/verifier/go/limits"
 	"github.com/clyra-dev/clyra/verifier/go/manifest"
 	"github.com/clyra-dev/clyra/verifier/go/merkle"
+	"github.com/clyra-dev/clyra/verifier/go/policy"
 	"github.com/clyra-dev/clyra/verifier/go/risk"
 	"github.com/clyra-dev/clyra/verifier/go/trust"
 	"github.com/clyra-dev/clyra/verifier/go/verdict"
@@ -32,6 +33,7 @@ const (
 	CodePolicyHash        = "policy.hash_mismatch"
 	CodePolicyMissing     = "policy.missing"
 	CodePolicyNotRequired = "policy.not_required"
+	CodeWeightsMismatch   = "risk.weights_mismatch"
 	CodeKeyFilename       = "key.filename_mismatch"
 	CodeSignatureFile     = "signature.file_mismatch"
 	CodeSchemeUnknown     = "signature.scheme_unknown"
@@ -59,6 +61,10 @@ type run struct {
 	at     string
 	policy []byte
 	checks []Check
+	// given is the policy file read by policy.Read (nil: none given, or givenErr says why it is
+	// unusable — a library caller's problem; the CLI refuses such a file first).
+	given    *policy.Policy
+	givenErr *policy.FileError
 
 	b        *container.Bundle
 	m        *manifest.Manifest
@@ -95,6 +101,9 @@ func Bundle(data []byte, tr *trust.Trust, at string, policy []byte, lim limits.L
 // container is streamed from ra, so memory does not grow with the size of the artifacts.
 func BundleAt(ra io.ReaderAt, size int64, tr *trust.Trust, at string, policy []byte, lim limits.Limits) Verdict {
 	r := &run{lim: lim, trust: tr, at: at, policy: policy}
+	if policy != nil {
+		r.given, r.givenErr = readPolicy(policy, lim)
+	}
 	r.pipeline(ra, size)
 	return Decide(r.checks)
 }
@@ -286,24 +295,38 @@ func (r *run) policyStep() {
 		}
 		return
 	}
-	canon, err := jcs.Canonicalize(r.policy, r.lim)
 	switch {
-	case err != nil:
-		r.fail(StepPolicy, CodePolicyHash, "", "the policy is not strict JSON: "+err.Error())
+	case r.givenErr != nil:
+		r.fail(StepPolicy, CodePolicyHash, manifest.Subject, "the policy file is unusable: "+r.givenErr.Error())
 	case !hasHash:
 		r.fail(StepPolicy, CodePolicyHash, manifest.Subject, "a policy was given but the manifest records no policy.hash")
-	case digestOf(canon) != hash:
-		r.fail(StepPolicy, CodePolicyHash, manifest.Subject, "policy digest "+digestOf(canon)+" differs from policy.hash")
+	case r.given.Digest != hash:
+		r.fail(StepPolicy, CodePolicyHash, manifest.Subject, "policy digest "+r.given.Digest+" differs from policy.hash")
 	default:
 		r.ok(StepPolicy, manifest.Subject, "policy hash matches")
 	}
 }
 
-// riskStep is step 11.
+// riskStep is step 11 (risk-v1.md §6.1): the score, then, with a usable policy, the recorded
+// weights against the policy's (item 4; runs whatever the score check and the hash gave).
 func (r *run) riskStep() {
 	block, _ := r.m.Value.Get("risk")
 	f := risk.Check(block)
 	r.add(StepRisk, f.Code, f.Severity, manifest.Subject, f.Detail)
+	if r.given == nil || (f.Code != CodeOK && f.Code != risk.CodeScoreMismatch) {
+		return
+	}
+	recorded, _, _ := risk.Decode(block)
+	if diff := risk.WeightsDiff(recorded, r.given.Weights); diff != "" {
+		r.fail(StepRisk, CodeWeightsMismatch, manifest.Subject, "the recorded risk weights are not the given policy's: "+diff)
+		return
+	}
+	r.ok(StepRisk, manifest.Subject, "the recorded risk weights are the given policy's")
+}
+
+// readPolicy is policy.Read under another name: BundleAt's parameter `policy` shadows the package.
+func readPolicy(data []byte, lim limits.Limits) (*policy.Policy, *policy.FileError) {
+	return policy.Read(data, lim)
 }
 
 // trustStep is step 8 (trust-v0.md §5–§7).

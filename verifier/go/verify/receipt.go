@@ -49,12 +49,19 @@ func (r *run) receiptSkip() {
 	}
 }
 
+// NotCovered returns the steps a receipt verdict never covers, in order (receipt-v0.md §1.2,
+// verdicts.md §3.2): "journal" stands for every line but the receipt's event. A VALID receipt says
+// nothing about them — in particular not that the bundle's approvals passed.
+func NotCovered() []string { return []string{"artifacts", "journal", "approvals", "policy"} }
+
 // Receipt verifies a receipt (receipt-v0.md §4) against a usable trust, at the verification time at
 // (a valid timestamp), within lim.
 func Receipt(data []byte, tr *trust.Trust, at string, lim limits.Limits) Verdict {
 	r := &run{lim: lim, trust: tr, at: at}
 	r.receipt(data)
-	return Decide(r.checks)
+	v := Decide(r.checks)
+	v.NotCovered = NotCovered()
+	return v
 }
 
 func (r *run) receipt(data []byte) {

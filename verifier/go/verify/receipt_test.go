@@ -3,6 +3,7 @@ package verify
 import (
 	"bytes"
 	"encoding/json"
+	"strings"
 	"testing"
 
 	"github.com/clyra-dev/clyra/verifier/go/internal/specdoc"
@@ -109,5 +110,25 @@ func TestReceiptMutations(t *testing.T) {
 		{"too large", make([]byte, lim.ReceiptMaxBytes+1), Invalid, "receipt.too_large", 1},
 	} {
 		wantVerdict(t, c.name, Receipt(c.data, tr, at, lim), c.outcome, c.primary, c.exit)
+	}
+}
+
+// TestReceiptNotCovered: every receipt verdict, whatever its outcome, names the steps it does not
+// cover (verdicts.md §3.2), in its JSON too; a bundle verdict has no such member.
+func TestReceiptNotCovered(t *testing.T) {
+	lim := limits.Default()
+	data := specExample(t, "receipt-v0.md", "receipt-v0")
+	tr := specTrust(t)
+	want := `"not_covered":["artifacts","journal","approvals","policy"]`
+	for name, v := range map[string]Verdict{
+		"valid":      Receipt(data, tr, "2026-11-21T00:00:00Z", lim),
+		"not a JSON": Receipt([]byte("not a receipt"), tr, "2026-11-21T00:00:00Z", lim),
+	} {
+		if !strings.Contains(string(v.JSON()), want) {
+			t.Errorf("%s: %s lacks %s", name, v.JSON(), want)
+		}
+	}
+	if b := Bundle([]byte("PK"), tr, "2026-11-21T00:00:00Z", nil, lim); strings.Contains(string(b.JSON()), "not_covered") {
+		t.Errorf("a bundle verdict with not_covered: %s", b.JSON())
 	}
 }

@@ -52,6 +52,8 @@ type Verdict struct {
 	Primary string  `json:"primary"`
 	Exit    int     `json:"exit"`
 	Checks  []Check `json:"checks"`
+	// NotCovered is set for a receipt verdict only: the steps it cannot run (verdicts.md §3.2).
+	NotCovered []string `json:"not_covered,omitempty"`
 }
 
 // Decide computes outcome, primary code and exit code from checks (verdicts.md §1.2–§1.4).

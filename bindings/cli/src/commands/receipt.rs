@@ -54,7 +54,11 @@ Verify a receipt offline against the keys you trust, and print the verdict.
 Checks the receipt's shape, its manifest, that the event is the journal line it claims to be and \
 that its inclusion proof leads to the signed Merkle root, the producer signatures, trust and time, \
 and the risk score. The verdict and exit codes are those of `clyra verify`: VALID (0), \
-VALID_UNTRUSTED (2), INVALID (1), INDETERMINATE (3). --at defaults to now (UTC).";
+VALID_UNTRUSTED (2), INVALID (1), INDETERMINATE (3). --at defaults to now (UTC).
+
+A receipt does not cover the bundle's artifacts, other journal lines, approvals or policy: a VALID \
+receipt can come from a bundle whose approvals fail. The verdict says so (`not_covered` in JSON, a \
+NOT COVERED line for people); verify the bundle itself for those.";
 
 const VERIFY_EXAMPLES: &str = "\
 Examples:

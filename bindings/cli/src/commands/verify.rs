@@ -15,7 +15,7 @@ use clyra_core::jcs::{self, Value};
 use clyra_core::time::Timestamp;
 use clyra_core::trust::Trust;
 use clyra_core::verdict::Severity;
-use clyra_core::verify::{policy_digest, verify_bundle_hashed, Verdict, VerifyInputs};
+use clyra_core::verify::{read_policy, verify_bundle_hashed, Verdict, VerifyInputs};
 use clyra_core::{Coded, Limits};
 
 use crate::exit::Exit;
@@ -90,12 +90,17 @@ pub fn run(args: &VerifyArgs, cx: &mut Context<'_>) -> Exit {
         None => None,
         Some(path) => {
             let source = Source::File(path.clone());
-            let bytes = match read_bounded(path, limits.json_max_bytes) {
+            // policy-v1.md §1.3: L36 is checked before parsing, so read at most L36 + 1 bytes.
+            let bytes = match read_bounded(path, limits.policy_max_bytes) {
                 Ok(bytes) => bytes,
                 Err(err) => return cx.fail(&io_problem(&err).in_source(&source)),
             };
-            if let Err(err) = policy_digest(&bytes, &limits) {
-                return cx.fail(&Problem::new(err.code(), err.message()).in_source(&source));
+            if let Err(err) = read_policy(&bytes, &limits) {
+                return cx.fail(
+                    &Problem::new(err.code(), err.message())
+                        .with_detail(err.detail())
+                        .in_source(&source),
+                );
             }
             Some(bytes)
         }
@@ -209,8 +214,30 @@ fn human(verdict: &Verdict, bundle: &str, at: &str) -> String {
             shown(check.message())
         ));
     }
+    out.push_str(&not_covered(verdict));
     out.push_str(&format!("exit {}\n", verdict.exit));
     out
+}
+
+/// For a receipt verdict, what it does not cover, in words (verdicts.md §3.2); empty otherwise.
+fn not_covered(verdict: &Verdict) -> String {
+    if verdict.not_covered.is_empty() {
+        return String::new();
+    }
+    format!(
+        "  NOT COVERED   {}: a receipt proves one event's inclusion in a signed bundle, not the \
+         bundle's verdict (its approvals may fail); verify the bundle itself for these\n",
+        verdict
+            .not_covered
+            .iter()
+            .map(|s| if *s == "journal" {
+                "journal (other lines)"
+            } else {
+                s
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    )
 }
 
 /// Reads at most `limit + 1` bytes of `path` (enough for the parser to report a size error).

@@ -5,10 +5,11 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"strings"
 
-	"github.com/clyra-dev/clyra/verifier/go/jcs"
 	"github.com/clyra-dev/clyra/verifier/go/limits"
+	"github.com/clyra-dev/clyra/verifier/go/policy"
 	"github.com/clyra-dev/clyra/verifier/go/timefmt"
 	"github.com/clyra-dev/clyra/verifier/go/trust"
 	"github.com/clyra-dev/clyra/verifier/go/verify"
@@ -98,26 +99,29 @@ func runVerify(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, ferr)
 		return trustFileError(stdout, ferr.Detail)
 	}
-	var policy []byte
+	var policyBytes []byte
 	if a.hasPolicy {
-		policy, err = readFile(a.policy, lim.JSONMaxBytes)
+		// policy-v1.md §1.3: L36 before parsing, so at most L36 + 1 bytes are read.
+		policyBytes, err = readFile(a.policy, lim.PolicyMaxBytes)
 		if err != nil {
 			fmt.Fprintln(stderr, err)
 			return verdictError(stdout, codeIO)
 		}
-		v, perr := jcs.Parse(policy, lim)
-		if perr != nil {
+		if _, perr := policy.Read(policyBytes, lim); perr != nil {
 			fmt.Fprintln(stderr, "policy:", perr)
-			return verdictError(stdout, codePolicyFile)
-		}
-		if v.Kind() != jcs.KindObject {
-			fmt.Fprintln(stderr, "policy: the document is not a JSON object")
-			return verdictError(stdout, codePolicyFile)
+			return policyFileError(stdout, perr.Detail)
 		}
 	}
-	v := verify.BundleAt(bundle.r, bundle.size, tr, a.at, policy, lim)
+	v := verify.BundleAt(bundle.r, bundle.size, tr, a.at, policyBytes, lim)
 	fmt.Fprintf(stdout, "%s\n", v.JSON())
 	return v.Exit
+}
+
+// policyFileError prints the conformance.md §6.6 shape for `policy.file` with its detail (the
+// policy-v1.md §1.3 rule that refused the file) and returns exit 4.
+func policyFileError(stdout io.Writer, detail string) int {
+	fmt.Fprintf(stdout, "{\"outcome\":\"ERROR\",\"primary\":%s,\"exit\":4,\"checks\":[],\"detail\":%s}\n", strconv.Quote(codePolicyFile), strconv.Quote(detail))
+	return 4
 }
 
 // bundleFile is an opened bundle: a regular file is read in place through its io.ReaderAt (the

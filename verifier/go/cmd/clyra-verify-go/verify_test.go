@@ -26,6 +26,9 @@ func TestVerifyCommand(t *testing.T) {
 	errShape := func(code string) string {
 		return `{"outcome":"ERROR","primary":"` + code + `","exit":4,"checks":[]}`
 	}
+	policyErr := func(detail string) string { // policy-v1.md §1.3, conformance.md §6.6
+		return `{"outcome":"ERROR","primary":"policy.file","exit":4,"checks":[],"detail":"` + detail + `"}`
+	}
 	cases := []struct {
 		name string
 		args []string
@@ -33,8 +36,12 @@ func TestVerifyCommand(t *testing.T) {
 		exit int
 	}{
 		{"bad trust", []string{"verify", write(t, "PK"), "--trust", write(t, `{"version":0}`), "--at", at}, `{"outcome":"ERROR","primary":"trust.file","exit":4,"checks":[],"detail":"schema"}`, 4},
-		{"bad policy", []string{"verify", write(t, "PK"), "--trust", trustPath, "--at", at, "--policy", write(t, `{"a":1,"a":2}`)}, errShape("policy.file"), 4},
-		{"policy not an object", []string{"verify", write(t, "PK"), "--trust", trustPath, "--at", at, "--policy", write(t, `[]`)}, errShape("policy.file"), 4},
+		{"bad policy", []string{"verify", write(t, "PK"), "--trust", trustPath, "--at", at, "--policy", write(t, `{"a":1,"a":2}`)}, policyErr("jcs.duplicate_key"), 4},
+		{"policy not an object", []string{"verify", write(t, "PK"), "--trust", trustPath, "--at", at, "--policy", write(t, `[]`)}, policyErr("policy.schema"), 4},
+		{"policy off schema", []string{"verify", write(t, "PK"), "--trust", trustPath, "--at", at, "--policy", write(t, `{"rules":[],"version":1}`)}, policyErr("policy.schema"), 4},
+		{"policy with a BOM", []string{"verify", write(t, "PK"), "--trust", trustPath, "--at", at, "--policy", write(t, "\xEF\xBB\xBF"+`{"version":1}`)}, policyErr("policy.bom"), 4},
+		{"policy over L36", []string{"verify", write(t, "PK"), "--trust", trustPath, "--at", at, "--policy", write(t, `{"version":1}`+strings.Repeat(" ", 1<<20))}, policyErr("policy.too_large"), 4},
+		{"policy YAML 1.1", []string{"verify", write(t, "PK"), "--trust", trustPath, "--at", at, "--policy", write(t, "%YAML 1.1\n---\nversion: 1\n")}, policyErr("jcs.unexpected_character"), 4},
 		{"unreadable trust", []string{"verify", write(t, "PK"), "--trust", trustPath + ".absent", "--at", at}, errShape("cli.io"), 4},
 		{"garbage bundle", []string{"verify", write(t, "not a zip"), "--trust", trustPath, "--at", at}, "zip.eocd", 1},
 		{"flags first", []string{"verify", "--at=" + at, "--trust", trustPath, write(t, "")}, "zip.eocd", 1},
