@@ -15,6 +15,7 @@ mod clock;
 pub mod commands;
 pub mod exit;
 mod hasher;
+mod input;
 pub mod output;
 mod progress;
 
