@@ -73,7 +73,7 @@ func trustFileError(stdout io.Writer, detail string) int {
 // readFile reads at most max+1 bytes of path into memory (conformance.md §6.7: a directory is
 // an error; a pipe or device is read as a stream, still at most max+1 bytes).
 func readFile(path string, max int64) ([]byte, error) {
-	f, err := openInput(path)
+	f, _, err := openInput(path)
 	if err != nil {
 		return nil, err
 	}
@@ -81,22 +81,23 @@ func readFile(path string, max int64) ([]byte, error) {
 	return io.ReadAll(io.LimitReader(f, max+1))
 }
 
-// openInput opens path for reading and refuses a directory (conformance.md §6.7: `cli.io`).
-func openInput(path string) (*os.File, error) {
+// openInput opens path for reading, with its file information, and refuses a directory
+// (conformance.md §6.7: `cli.io`).
+func openInput(path string) (*os.File, os.FileInfo, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	st, err := f.Stat()
 	if err != nil {
 		f.Close()
-		return nil, err
+		return nil, nil, err
 	}
 	if st.IsDir() {
 		f.Close()
-		return nil, fmt.Errorf("%s: is a directory", path)
+		return nil, nil, fmt.Errorf("%s: is a directory", path)
 	}
-	return f, nil
+	return f, st, nil
 }
 
 // runJCS is conformance.md §6.2.
@@ -134,7 +135,7 @@ func runMerkleRoot(path string, stdout, stderr io.Writer) int {
 const maxLeafLine = 2*(1<<20) + 1
 
 func merkleRoot(path string, max int64, stdout, stderr io.Writer) int {
-	f, err := openInput(path)
+	f, _, err := openInput(path)
 	if err != nil {
 		fmt.Fprintln(stderr, err)
 		return primitiveError(stdout, codeIO)

@@ -130,13 +130,8 @@ type bundleFile struct {
 }
 
 func openBundle(path string, max int64) (*bundleFile, error) {
-	f, err := openInput(path)
+	f, st, err := openInput(path)
 	if err != nil {
-		return nil, err
-	}
-	st, err := f.Stat()
-	if err != nil {
-		f.Close()
 		return nil, err
 	}
 	if st.Mode().IsRegular() {
