@@ -205,11 +205,26 @@ pub fn check_manifest(
         ));
     };
     // 4. the format's schema. The bytes are strict and canonical, so serde_json reads them alike.
+    // The tree is dropped while the validator's copy exists and parsed again after it, so that
+    // the two never take memory at once (limits.md L43–L44).
+    drop(value);
     let instance: serde_json::Value = serde_json::from_slice(bytes)
         .map_err(|e| ManifestError::new(ManifestErrorKind::Json, e.to_string()))?;
     if let Some(error) = first_error(schemas.manifest(format), &instance) {
         return Err(ManifestError::new(ManifestErrorKind::Schema, error));
     }
+    drop(instance);
+    let value = jcs::parse(bytes, limits).map_err(|e| ManifestError {
+        kind: ManifestErrorKind::Json,
+        detail: Some(e.to_string()),
+        jcs: Some(e),
+    })?;
+    let Value::Object(members) = &value else {
+        return Err(ManifestError::new(
+            ManifestErrorKind::Json,
+            "the top level is not an object",
+        ));
+    };
     let manifest = typed(format, members, &value)?;
     // 6. artifacts sorted by path bytes, no duplicates.
     if manifest

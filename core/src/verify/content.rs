@@ -121,11 +121,14 @@ fn invalid_time_first(
     }
     let value = jcs::parse(bytes, limits).ok()?;
     let format = Format::from_name(value.get("format")?.as_str()?)?;
+    let created_at = value.get("created_at")?.as_str()?.to_owned();
+    // The tree is gone before the validator's copy is made (limits.md L43–L44).
+    drop(value);
     let instance: serde_json::Value = serde_json::from_slice(bytes).ok()?;
     if !schemas.manifest(format).is_valid(&instance) {
         return None;
     }
-    let created_at = value.get("created_at")?.as_str()?;
+    let created_at = created_at.as_str();
     let err = Timestamp::parse(created_at).err()?;
     Some(format!("`created_at` `{created_at}`: {err}"))
 }
