@@ -24,7 +24,7 @@ ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, os.path.join(ROOT, "tests", "differential"))
 import differential  # noqa: E402  (write_bundle, entries_of: the deterministic zip writer)
 
-from inputs import available  # noqa: E402
+from inputs import available, run  # noqa: E402
 
 IMPLS = ["rust", "python", "node", "wasm", "go"]
 VECTOR = "0001-def-minimal"
@@ -59,16 +59,11 @@ def manifest(unit, prefix):
 
 
 def peak(cmd):
-    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-    out = p.stdout.read()
-    p.stdout.close()
-    _, status, usage = os.wait4(p.pid, 0)
-    try:
-        obj = json.loads(out.decode("utf-8", "replace").splitlines()[0])
-        got = (obj.get("outcome"), obj.get("primary"), os.waitstatus_to_exitcode(status))
-    except (IndexError, ValueError):
-        got = ("no JSON", None, os.waitstatus_to_exitcode(status))
-    return got, usage.ru_maxrss * 1024
+    """(outcome, primary, exit) and the peak RSS in bytes of the process tree (inputs.run)."""
+    obj, code, rss = run(cmd[0], cmd[1:])
+    if obj is None:
+        return ("no JSON", None, code), rss
+    return (obj.get("outcome"), obj.get("primary"), code), rss
 
 
 def main():
