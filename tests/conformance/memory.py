@@ -91,7 +91,7 @@ def main():
                 adapter = os.path.join(HERE, "adapters", impl)
                 got, rss = peak([adapter, "verify", path, "--trust", os.path.join(vec, "trust.json"), "--at", at])
                 verdicts.add(got)
-                bad = rss > bound(len(doc))
+                bad = rss > bound(len(doc)) or got[0] not in ("INVALID", "VALID", "VALID_UNTRUSTED", "INDETERMINATE")
                 failures += bad
                 print(f"{'FAIL' if bad else 'pass'}  {name} ({len(doc)} bytes) {impl}: peak {rss >> 20} MiB "
                       f"= {rss / len(doc):.1f} × n (bound {bound(len(doc)) >> 20} MiB); {'/'.join(map(str, got))}")

@@ -298,13 +298,13 @@ func (p *parser) closeTop() (Value, bool, error) {
 		copy(ms, p.members[f.start:])
 		clear(p.members[f.start:])
 		p.members = p.members[:f.start]
-		v = Value{kind: KindObject, members: ms}
+		v = Object(ms...)
 	} else {
 		items := make([]Value, len(p.items)-f.start)
 		copy(items, p.items[f.start:])
 		clear(p.items[f.start:])
 		p.items = p.items[:f.start]
-		v = Value{kind: KindArray, items: items}
+		v = Array(items...)
 	}
 	v, done := p.complete(v)
 	if !done {
