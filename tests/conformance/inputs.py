@@ -165,6 +165,10 @@ def main():
         got = {}
         for impl in impls:
             adapter = os.path.join(HERE, "adapters", impl)
+            if "L10" in name and impl == "python":
+                # The Python API takes a bundle as bytes: it would buffer L10 + 1 bytes (§6.7).
+                print(f"skip  {name} ({impl}): the API takes bytes; a 4 GiB buffer, by design")
+                continue
 
             def body(path, fds):
                 obj, code, rss = run(adapter, argv(path), fds)
