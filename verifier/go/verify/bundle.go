@@ -239,9 +239,20 @@ func (r *run) journal() {
 
 // merkle is step 5 (bundle-v0.md §4).
 func (r *run) merkle() {
+	data := r.b.Entry(journalName).Data
+	// spec: bundle-v0.md §4.1 — a journal of more than L16 lines has already failed the journal
+	// step: its tree is not recomputed, so a flood of (empty) lines costs no hashing.
+	lines := bytes.Count(data, []byte{'\n'})
+	if len(data) > 0 && data[len(data)-1] != '\n' {
+		lines++
+	}
+	if lines > r.lim.JournalMaxEvents {
+		r.add(StepMerkle, CodeSkipped, verdict.OK, manifest.Subject, fmt.Sprintf("not run: the journal has %d lines, more than %d", lines, r.lim.JournalMaxEvents))
+		return
+	}
 	// The tree keeps O(log n) peaks: memory stays flat however many lines the journal has.
 	var tree merkle.Tree
-	journal.EachLine(r.b.Entry(journalName).Data, func(_ int, line []byte) bool {
+	journal.EachLine(data, func(_ int, line []byte) bool {
 		tree.Append(line)
 		return true
 	})
