@@ -383,7 +383,7 @@ pub struct AuditReport {
     pub risk: Option<RiskBreakdown>,
     /// The lineage edges as an ASCII tree (empty when there are none).
     pub lineage: String,
-    /// The same tree with every node name escaped for a terminal (verdicts.md §3.2).
+    /// The same tree with every node name escaped for a terminal (verdicts.md §3.3).
     pub lineage_shown: String,
     /// Findings an auditor should read (shadow decisions, approvals not counted, …).
     pub notes: Vec<String>,
@@ -784,7 +784,7 @@ impl AuditReport {
     /// The report for people: summary, controls per step, risk breakdown, lineage, notes.
     pub fn to_text(&self) -> String {
         let mut out = String::from("AUDITOR VIEW\n");
-        // verdicts.md §3.2: strings from the evidence are escaped for the terminal.
+        // verdicts.md §3.3: strings from the evidence are escaped for the terminal.
         out.push_str(&format!("Summary: {}\n", display::escape(&self.summary)));
         out.push_str("\nControls supported (evidence supports, never satisfies, a control):\n");
         for s in &self.steps {
@@ -1021,7 +1021,7 @@ mod tests {
 
     #[test]
     fn text_escapes_what_the_manifest_and_approvals_say_and_json_keeps_it() {
-        // verdicts.md §3.2: a node name, an approver and the subject carrying a forged line.
+        // verdicts.md §3.3: a node name, an approver and the subject carrying a forged line.
         let evil = "x\u{1b}[2K\rVALID\n\u{202e}";
         let mut manifest = def_manifest();
         let Value::Object(m) = &mut manifest else {

@@ -1,4 +1,4 @@
-//! Showing strings from evidence to people: one escaping rule every host shares (verdicts.md §3.2).
+//! Showing strings from evidence to people: one escaping rule every host shares (verdicts.md §3.3).
 //!
 //! A manifest, journal, receipt, trust or policy file is attacker-controlled text. Printed raw, an
 //! escape sequence (`ESC [ 2K`), a carriage return or a bidirectional override can erase or
@@ -9,7 +9,7 @@
 use std::borrow::Cow;
 use std::fmt::Write as _;
 
-/// Whether `c` must not reach a terminal raw (verdicts.md §3.2): C0 controls (LF and TAB
+/// Whether `c` must not reach a terminal raw (verdicts.md §3.3): C0 controls (LF and TAB
 /// included, so a field never breaks the line structure), DEL, C1 controls, the Unicode
 /// bidirectional marks, embeddings, overrides and isolates, and the line and paragraph
 /// separators.
@@ -85,13 +85,13 @@ fn push_escaped(out: &mut String, c: char, double_backslash: bool) {
 mod tests {
     use super::*;
 
-    /// The examples of verdicts.md §3.2: (string, shown as). The Go verifier reads the
+    /// The examples of verdicts.md §3.3: (string, shown as). The Go verifier reads the
     /// same table.
     fn spec_cases() -> Vec<(String, String)> {
         let text =
             std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../spec/verdicts.md"))
                 .unwrap();
-        let section = &text[text.find("§3.2 **Human output").unwrap()..];
+        let section = &text[text.find("§3.3 **Human output").unwrap()..];
         let section = &section[..section.find("\n## ").unwrap()];
         let cases: Vec<(String, String)> = section
             .lines()

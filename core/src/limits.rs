@@ -18,6 +18,12 @@ pub struct Limits {
     pub json_max_string_bytes: usize,
     /// Most members of one object or elements of one array (limits.md L4).
     pub json_max_entries: usize,
+    /// Values any JSON document may hold whatever its size (limits.md L43).
+    pub json_values_base: usize,
+    /// Bytes of a JSON document per further value it may hold (limits.md L44): a document of
+    /// `n` bytes holds at most `json_values_base + n / json_bytes_per_value` values, which bounds
+    /// the memory its parsed form takes by a multiple of `n`.
+    pub json_bytes_per_value: usize,
     /// Most hashes in one Merkle inclusion or consistency proof (limits.md L5).
     pub merkle_max_proof_hashes: usize,
     /// Largest PEM or DER key accepted, in bytes (limits.md L6).
@@ -106,6 +112,8 @@ impl Default for Limits {
             json_max_depth: 128,
             json_max_string_bytes: 16 * 1024 * 1024,
             json_max_entries: 1_000_000,
+            json_values_base: 4096,
+            json_bytes_per_value: 8,
             merkle_max_proof_hashes: 64,
             key_max_bytes: 16 * 1024,
             dsse_max_envelope_bytes: 16 * 1024 * 1024,
@@ -225,6 +233,8 @@ mod tests {
             ("L40", l.policy_cel_max_comprehension_nesting as u64),
             ("L41", l.policy_cel_max_cost),
             ("L42", l.policy_cel_max_depth as u64),
+            ("L43", l.json_values_base as u64),
+            ("L44", l.json_bytes_per_value as u64),
         ];
         let spec = spec_defaults();
         let spec: Vec<(&str, u64)> = spec.iter().map(|(id, v)| (id.as_str(), *v)).collect();

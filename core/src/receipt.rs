@@ -114,7 +114,7 @@ pub fn extract<R: Read + Seek>(
     content::artifacts(&loaded, &sealed.manifest, &mut checks);
     let journal_bytes = loaded.bytes(JOURNAL).unwrap_or_default();
     content::journal(journal_bytes, &sealed, limits, &mut checks);
-    content::merkle(journal_bytes, &sealed.manifest, &mut checks);
+    content::merkle(journal_bytes, &sealed.manifest, limits, &mut checks);
     let signed = signatures::check(&loaded, &sealed, &schemas, limits, &mut checks);
     judgement::risk(&sealed.manifest, None, &mut checks);
     if let Some(bad) = checks

@@ -269,6 +269,38 @@ fn sizes_and_counts_are_limited() {
     );
 }
 
+/// limits.md L43–L44: a document of n bytes holds at most L43 + n / L44 values, counted at each
+/// value's first byte, before its grammar (primitives.md §2.3). The Go verifier's
+/// `TestValueBudget` checks the same inputs.
+#[test]
+fn the_value_budget_is_proportional_to_the_document_size() {
+    let mut small = Limits::default();
+    small.json_values_base = 3;
+    small.json_bytes_per_value = 8;
+    let err = |input: &[u8], limits: &Limits| {
+        let e = jcs::parse(input, limits).unwrap_err();
+        (e.code(), e.offset())
+    };
+    // 9 bytes: budget 3 + 1 = 4 values.
+    assert!(jcs::parse(b"[[],{},1]", &small).is_ok());
+    assert_eq!(err(b"[[],{},1,2]", &small), ("jcs.too_many_values", 9));
+    assert_eq!(err(b"[[],{},1,x]", &small), ("jcs.unexpected_character", 9));
+    assert_eq!(err(b"[[],{},1,t]", &small), ("jcs.too_many_values", 9));
+    // 25 bytes: budget 6; 5 values (keys do not count).
+    assert!(jcs::parse(br#"{"a":{"b":{"c":1}},"d":2}"#, &small).is_ok());
+    // Default: 768 KiB of `[],` is rejected at value budget + 1, which starts at byte
+    // 1 + 3 (budget - 1) (value 1 is the outer array at byte 0).
+    let limits = Limits::default();
+    let mut doc = b"[".to_vec();
+    doc.extend(b"[],".repeat(1 << 18));
+    doc.extend(b"[]]");
+    let budget = 4096 + doc.len() / 8;
+    assert_eq!(
+        err(&doc, &limits),
+        ("jcs.too_many_values", 1 + 3 * (budget - 1))
+    );
+}
+
 #[test]
 fn parse_canonical_accepts_only_canonical_bytes() {
     let limits = Limits::default();

@@ -772,3 +772,29 @@ fn bytes_entry_point_reports_unusable_arguments_only() {
     let verdict = verify_bundle_bytes(b"PK", pem.as_bytes(), AT, None).unwrap();
     expect(&verdict, Outcome::Invalid, "zip.eocd", 1);
 }
+
+/// bundle-v0.md §4.1: a journal of more than L16 lines (here L16 + 1 empty ones) fails the
+/// journal step at its first line, and its Merkle tree is not recomputed (`skipped`); at L16
+/// lines the tree is still recomputed. The Go verifier's TestThirtyMillionEmptyJournalLines
+/// checks the same with 30 million lines.
+#[test]
+fn a_flood_of_journal_lines_is_not_hashed() {
+    let limits = Limits::default();
+    let merkle_code = |lines: usize| {
+        let verdict = verify(&broken(|p| p.journal = vec![b'\n'; lines]));
+        assert_eq!(verdict.outcome, Outcome::Invalid);
+        assert_eq!(verdict.primary, "journal.no_trailing_newline");
+        let merkle: Vec<&str> = verdict
+            .checks
+            .iter()
+            .filter(|c| c.step() == Step::Merkle)
+            .map(|c| c.code())
+            .collect();
+        merkle
+    };
+    assert_eq!(merkle_code(limits.journal_max_events + 1), ["skipped"]);
+    assert_eq!(
+        merkle_code(limits.journal_max_events),
+        ["merkle.size_mismatch", "merkle.root_mismatch"]
+    );
+}

@@ -53,6 +53,35 @@ def test_verify_from_paths_with_auditor_view(tmp_path: Path, key: clyra.KeyPair,
     assert v.ok and v.audit is not None and v.audit_text and "AUDITOR VIEW" in v.audit_text
 
 
+def test_bundle_paths_that_are_not_regular_files(tmp_path: Path, key: clyra.KeyPair, built: clyra.Built) -> None:
+    """conformance.md §6.7: a directory is an OSError; a FIFO is read as a stream and judged on
+    the bytes read; a device too (/dev/null is an empty bundle)."""
+    import os
+    import threading
+
+    with pytest.raises(IsADirectoryError):
+        clyra.verify(tmp_path, key.public_pem, at=AT)
+    fifo = tmp_path / "stream"
+    os.mkfifo(fifo)
+
+    def feed() -> None:
+        with open(fifo, "wb") as f:
+            f.write(built.bundle)
+
+    writer = threading.Thread(target=feed)
+    writer.start()
+    assert clyra.verify(fifo, key.public_pem, at=AT).ok
+    writer.join()
+    v = clyra.verify("/dev/null", key.public_pem, at=AT)
+    assert (v.outcome, v.primary) == ("INVALID", "zip.eocd")
+
+
+def test_a_stream_is_read_at_most_one_byte_past_l10(monkeypatch: pytest.MonkeyPatch) -> None:
+    # With L10 lowered for the test: /dev/zero never ends, the read stops at L10 + 1 bytes.
+    monkeypatch.setattr(clyra, "_BUNDLE_MAX_BYTES", 1000)
+    assert len(clyra._bytes("/dev/zero")) == 1001
+
+
 def test_policy_hash_is_checked(key: clyra.KeyPair) -> None:
     policy = '{"version": 1, "data_platform": {"rules": []}}'
     digest = clyra.canonicalize(policy).digest

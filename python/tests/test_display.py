@@ -1,4 +1,4 @@
-"""Escaping evidence strings for the terminal (bindings/python/src/display.rs, verdicts.md §3.2)."""
+"""Escaping evidence strings for the terminal (bindings/python/src/display.rs, verdicts.md §3.3)."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ UNSAFE = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e
 
 def test_follows_the_examples_of_the_spec() -> None:
     text = VERDICTS.read_text(encoding="utf-8")
-    section = text[text.index("§3.2 **Human output"):]
+    section = text[text.index("§3.3 **Human output"):]
     rows = re.findall(r'^- `("[^`]*")` is shown as `([^`]*)`$', section, re.M)
     assert len(rows) >= 5
     for literal, shown in rows:

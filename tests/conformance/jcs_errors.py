@@ -42,7 +42,13 @@ print(f"jcs rejections: {len(cases)} small inputs, {diff} disagreements")
 M = 16*1024*1024
 big = [b'"' + b"a"*M + b'b"', b'"' + b"a"*(M-1) + b'\\nx"', b'"' + b"a"*(M-1) + "é".encode() + b'"', b'"' + b"a"*M + b"\\n\"",
        b'"' + b"a"*(M+5), b'"' + b"a"*(M-2) + b"\xff" + b"a"*10 + b'"',
-       b"[" + b"0,"*1000000 + b"0]", b"[" + b"0, "*1000000 + b" 7]", b"{" + b",".join(b'"k%d":0' % i for i in range(1000001)) + b"}"]
+       b"[" + b"0,"*1000000 + b"0]", b"[" + b"0, "*1000000 + b" 7]", b"{" + b",".join(b'"k%d":0' % i for i in range(1000001)) + b"}",
+       # L4 with entries of 8 bytes, so that the value budget (L43-L44) is not what stops them
+       b"[" + b"1000000,"*1000000 + b"1000000]", b"{" + b",".join(b'"k%07d":0' % i for i in range(1000001)) + b"}",
+       # L43-L44: the value budget, at its edge and beyond, in every value kind
+       b"[" + b"[],"*(1 << 20) + b"[]]", b"[" + b"{},"*(1 << 20) + b"{}]", b'[' + b'"",'*(1 << 20) + b'""]',
+       b"[" + b"0,"*(1 << 20) + b"0]", b"[" + b"null,"*(1 << 20) + b"null]",
+       b'{"a":[' + b'{"b":0},'*(1 << 20) + b'{"b":0}]}']
 d2 = 0
 for c in big:
     r, g = rust(c), go(c)

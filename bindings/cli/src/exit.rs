@@ -8,6 +8,7 @@
 //! | 3 | INDETERMINATE |
 //! | 4 | could not run: usage error, unreadable path, bad input, trust or policy file |
 
+use std::io::Write;
 use std::process::{ExitCode, Termination};
 
 /// How a `clyra` run ended. Convert it with [`Exit::code`] or into an [`ExitCode`].
@@ -38,6 +39,25 @@ impl Exit {
     }
 }
 
+/// Runs `command` and turns an internal failure (a panic, on this thread or on a scoped thread it
+/// joined) into [`Exit::Usage`] with a message on stderr: a bug must never exit 0–3, the codes
+/// of verdicts (verdicts.md §1.4). The panic's own message is printed by the panic hook first.
+pub fn guarded(command: impl FnOnce() -> Exit) -> Exit {
+    // AssertUnwindSafe: after a panic nothing the command touched is used again; the process
+    // only reports and exits.
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(command)) {
+        Ok(exit) => exit,
+        Err(_) => {
+            // A failed write to stderr cannot be reported anywhere else.
+            let _ = writeln!(
+                std::io::stderr(),
+                "clyra: internal error (a bug; please report it): exit 4"
+            );
+            Exit::Usage
+        }
+    }
+}
+
 impl From<Exit> for ExitCode {
     fn from(exit: Exit) -> Self {
         ExitCode::from(exit.code())
@@ -52,7 +72,23 @@ impl Termination for Exit {
 
 #[cfg(test)]
 mod tests {
-    use super::Exit;
+    use super::{guarded, Exit};
+
+    #[test]
+    fn an_internal_failure_exits_4() {
+        // The function `main` runs every command through: a panic anywhere in the command,
+        // including on a scoped worker thread it joins, becomes exit 4, never 0-3.
+        let exit = guarded(|| panic!("simulated bug"));
+        assert_eq!(exit.code(), 4);
+        let exit = guarded(|| {
+            std::thread::scope(|s| {
+                s.spawn(|| panic!("simulated bug on a worker"));
+            });
+            Exit::Ok
+        });
+        assert_eq!(exit.code(), 4);
+        assert_eq!(guarded(|| Exit::Warning).code(), 2);
+    }
 
     #[test]
     fn codes_follow_the_design_table() {

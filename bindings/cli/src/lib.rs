@@ -15,6 +15,7 @@ mod clock;
 pub mod commands;
 pub mod exit;
 mod hasher;
+mod input;
 pub mod output;
 mod progress;
 
@@ -243,7 +244,7 @@ impl Context<'_> {
     /// Writes a text report (already ending in a newline) to stdout and returns `exit`.
     ///
     /// In `--format human` no control or bidirectional character but LF reaches the terminal
-    /// (verdicts.md §3.2; fields are escaped where the report is built, this is the backstop).
+    /// (verdicts.md §3.3; fields are escaped where the report is built, this is the backstop).
     pub fn print(&mut self, text: &str, exit: Exit) -> Exit {
         match self.format {
             Format::Human => {

@@ -7,7 +7,7 @@
 //! `offset` and `path` appear only when known. Codes are stable (`spec/verdicts.md`); messages are not.
 //!
 //! Human output never carries a string from the input raw: every such string goes through
-//! [`shown`] (verdicts.md §3.2), and each whole human report through [`shown_report`] as a last
+//! [`shown`] (verdicts.md §3.3), and each whole human report through [`shown_report`] as a last
 //! line of defence. JSON output carries the exact strings (JSON escapes what it must).
 
 use std::borrow::Cow;
@@ -24,7 +24,7 @@ pub const CODE_IO: &str = "cli.io";
 pub const CODE_EXISTS: &str = "cli.exists";
 
 /// `s` (a string from a bundle, receipt, trust or policy file, or a path) as it may be shown to a
-/// person: control and bidirectional characters escaped visibly, `\\` doubled (verdicts.md §3.2).
+/// person: control and bidirectional characters escaped visibly, `\\` doubled (verdicts.md §3.3).
 pub fn shown(s: &str) -> Cow<'_, str> {
     clyra_core::display::escape(s)
 }

@@ -1,4 +1,4 @@
-//! Strings a bundle, receipt or file name controls never drive the terminal (verdicts.md §3.2):
+//! Strings a bundle, receipt or file name controls never drive the terminal (verdicts.md §3.3):
 //! human output escapes them visibly, JSON output carries them exactly.
 #![allow(
     clippy::unwrap_used,

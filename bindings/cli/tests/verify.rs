@@ -461,3 +461,47 @@ fn jobs_change_nothing_but_speed() {
     ]);
     assert_eq!(out.status.code(), Some(4));
 }
+
+/// conformance.md §6.7: a bundle given as a pipe is judged on the bytes read; a directory is
+/// `cli.io` (exit 4); a device is read as a stream (/dev/null: an empty bundle).
+#[test]
+fn bundles_that_are_not_regular_files() {
+    let s = setup();
+    let bytes = std::fs::read(&s.valid).unwrap();
+    let args = |path: &str| {
+        [
+            "verify", path, "--trust", &s.trust, "--at", AT, "--policy", &s.policy, "--format",
+            "json",
+        ]
+        .map(String::from)
+    };
+    let verdict = |out: &std::process::Output| {
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        (
+            v["outcome"].as_str().map(String::from),
+            v["primary"].as_str().map(String::from),
+            out.status.code(),
+        )
+    };
+    let pipe = args("/dev/stdin");
+    let out = common::clyra_stdin(&pipe.each_ref().map(String::as_str), &bytes);
+    assert_eq!(
+        verdict(&out),
+        (Some("VALID".into()), Some("ok".into()), Some(0)),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = clyra(&args("/dev/null").each_ref().map(String::as_str));
+    assert_eq!(
+        verdict(&out),
+        (Some("INVALID".into()), Some("zip.eocd".into()), Some(1))
+    );
+    let dir = std::env::temp_dir().display().to_string();
+    let out = clyra(&args(&dir).each_ref().map(String::as_str));
+    assert_eq!(out.status.code(), Some(4));
+    assert!(
+        text(&out.stdout).contains("\"code\":\"cli.io\""),
+        "{}",
+        text(&out.stdout)
+    );
+}

@@ -17,13 +17,16 @@ pub fn run(py: Python<'_>, args: Vec<String>) -> u8 {
             stderr: io::stderr().is_terminal(),
         };
         // stderr is not locked for the whole run: a progress bar may draw on it from a thread.
-        let exit = clyra_cli::run_on(
-            args,
-            &mut io::stdin().lock(),
-            &mut stdout.lock(),
-            &mut io::stderr(),
-            terminal,
-        );
+        // A bug (a panic) exits 4, never a verdict's code (clyra_cli::exit::guarded).
+        let exit = clyra_cli::exit::guarded(|| {
+            clyra_cli::run_on(
+                args,
+                &mut io::stdin().lock(),
+                &mut stdout.lock(),
+                &mut io::stderr(),
+                terminal,
+            )
+        });
         exit.code()
     })
 }

@@ -1,4 +1,4 @@
-//! Showing evidence strings to people from Python: `clyra_core::display` (verdicts.md §3.2).
+//! Showing evidence strings to people from Python: `clyra_core::display` (verdicts.md §3.3).
 
 use pyo3::prelude::*;
 

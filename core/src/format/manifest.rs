@@ -161,6 +161,23 @@ pub struct Manifest {
     pub value: Value,
 }
 
+/// Parses `manifest.json` bytes as strict JSON whose top level is an object (§5.18 item 1).
+fn parse_object(bytes: &[u8], limits: &Limits) -> Result<Value, ManifestError> {
+    let value = jcs::parse(bytes, limits).map_err(|e| ManifestError {
+        kind: ManifestErrorKind::Json,
+        detail: Some(e.to_string()),
+        jcs: Some(e),
+    })?;
+    match value {
+        Value::Object(_) => Ok(value),
+        _ => Err(not_an_object()),
+    }
+}
+
+fn not_an_object() -> ManifestError {
+    ManifestError::new(ManifestErrorKind::Json, "the top level is not an object")
+}
+
 /// Checks `manifest.json` bytes in the order of bundle-v0.md §5.18 and returns the manifest with
 /// its non-stopping findings (unknown extensions), or the first stopping failure.
 ///
@@ -172,16 +189,9 @@ pub fn check_manifest(
     limits: &Limits,
 ) -> Result<(Manifest, Vec<ManifestCheck>), ManifestError> {
     // 1. strict JSON object.
-    let value = jcs::parse(bytes, limits).map_err(|e| ManifestError {
-        kind: ManifestErrorKind::Json,
-        detail: Some(e.to_string()),
-        jcs: Some(e),
-    })?;
+    let value = parse_object(bytes, limits)?;
     let Value::Object(members) = &value else {
-        return Err(ManifestError::new(
-            ManifestErrorKind::Json,
-            "the top level is not an object",
-        ));
+        return Err(not_an_object());
     };
     // 2. canonical form.
     if let Err(e) = jcs::check_canonical_value(&value, bytes) {
@@ -205,11 +215,19 @@ pub fn check_manifest(
         ));
     };
     // 4. the format's schema. The bytes are strict and canonical, so serde_json reads them alike.
+    // The tree is dropped while the validator's copy exists and parsed again after it, so that
+    // the two never take memory at once (limits.md L43–L44).
+    drop(value);
     let instance: serde_json::Value = serde_json::from_slice(bytes)
         .map_err(|e| ManifestError::new(ManifestErrorKind::Json, e.to_string()))?;
     if let Some(error) = first_error(schemas.manifest(format), &instance) {
         return Err(ManifestError::new(ManifestErrorKind::Schema, error));
     }
+    drop(instance);
+    let value = parse_object(bytes, limits)?;
+    let Value::Object(members) = &value else {
+        return Err(not_an_object());
+    };
     let manifest = typed(format, members, &value)?;
     // 6. artifacts sorted by path bytes, no duplicates.
     if manifest

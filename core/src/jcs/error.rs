@@ -84,6 +84,9 @@ pub enum JcsErrorKind {
     /// An object or array with more entries than `Limits::json_max_entries`.
     #[error("object or array exceeds the entry limit")]
     TooManyEntries,
+    /// A document with more values than its size allows (limits.md L43–L44).
+    #[error("document holds more values than its size allows")]
+    TooManyValues,
     /// Valid JSON whose bytes differ from its canonical form.
     #[error("JSON is not in canonical form")]
     NotCanonical,
@@ -109,12 +112,13 @@ impl JcsErrorKind {
             Self::TooDeep => "jcs.too_deep",
             Self::StringTooLong => "jcs.string_too_long",
             Self::TooManyEntries => "jcs.too_many_entries",
+            Self::TooManyValues => "jcs.too_many_values",
             Self::NotCanonical => "jcs.not_canonical",
         }
     }
 
     /// Every reason, in registry order (used to check `spec/verdicts.md` stays complete).
-    pub const ALL: [JcsErrorKind; 17] = [
+    pub const ALL: [JcsErrorKind; 18] = [
         Self::TooLarge,
         Self::UnexpectedEnd,
         Self::UnexpectedCharacter,
@@ -131,6 +135,7 @@ impl JcsErrorKind {
         Self::TooDeep,
         Self::StringTooLong,
         Self::TooManyEntries,
+        Self::TooManyValues,
         Self::NotCanonical,
     ];
 }

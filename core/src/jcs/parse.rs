@@ -50,12 +50,18 @@ pub(super) fn parse_into<S: Sink>(
     if bytes.len() > limits.json_max_bytes {
         return Err(JcsError::new(Kind::TooLarge, limits.json_max_bytes));
     }
+    // spec: limits.md L43–L44 — a value budget proportional to the document's size.
+    let max_values = limits
+        .json_values_base
+        .saturating_add(bytes.len() / limits.json_bytes_per_value.max(1));
     Parser {
         bytes,
         pos: 0,
         limits,
         mode,
         scratch: String::new(),
+        values: 0,
+        max_values,
     }
     .document(sink)
 }
@@ -67,6 +73,9 @@ struct Parser<'a> {
     mode: IntegerMode,
     /// Reused buffer for strings that contain escapes.
     scratch: String,
+    /// Values begun so far, and the most the document may hold (limits.md L43–L44).
+    values: usize,
+    max_values: usize,
 }
 
 impl<'a> Parser<'a> {
@@ -110,6 +119,7 @@ impl<'a> Parser<'a> {
         let mut stack: Vec<(Container, usize)> = Vec::new();
         'value: loop {
             self.skip_whitespace();
+            self.count_value()?;
             match self.peek() {
                 Some(b'{') => {
                     self.enter(&stack)?;
@@ -205,6 +215,20 @@ impl<'a> Parser<'a> {
                 stack.pop();
             }
         }
+    }
+
+    /// Counts the value that starts at `self.pos`, if a value starts there.
+    ///
+    /// spec: primitives.md §2.3 — the offset is the first byte of the first value beyond the
+    /// budget of limits.md L43–L44, checked before anything else about that value.
+    fn count_value(&mut self) -> Result<(), JcsError> {
+        if let Some(b'{' | b'[' | b'"' | b't' | b'f' | b'n' | b'-' | b'0'..=b'9') = self.peek() {
+            self.values += 1;
+            if self.values > self.max_values {
+                return self.err(Kind::TooManyValues, self.pos);
+            }
+        }
+        Ok(())
     }
 
     /// Checks that a container holding `done` entries may start another one here.

@@ -44,7 +44,10 @@ impl Sink for TreeSink {
     }
 
     fn end_array(&mut self) {
-        if let Some(Frame::Array(items)) = self.stack.pop() {
+        if let Some(Frame::Array(mut items)) = self.stack.pop() {
+            // Exact size: a parsed document's memory stays a small multiple of its bytes
+            // (limits.md L43–L44), not twice that from the growth of the vector.
+            items.shrink_to_fit();
             self.push(Value::Array(items));
         }
     }
@@ -106,7 +109,9 @@ fn close_object(mut members: Vec<(String, Value, usize)>) -> Result<Map, JcsErro
             return Err(JcsError::new(JcsErrorKind::DuplicateKey, dup));
         }
     }
-    Ok(Map::from_sorted(
-        members.into_iter().map(|(k, v, _)| (k, v)).collect(),
-    ))
+    // Exact size (see `end_array`): a one-member object takes one entry, not the four a
+    // growing vector reserves.
+    let mut entries: Vec<(String, Value)> = Vec::with_capacity(members.len());
+    entries.extend(members.into_iter().map(|(k, v, _)| (k, v)));
+    Ok(Map::from_sorted(entries))
 }

@@ -121,11 +121,14 @@ fn invalid_time_first(
     }
     let value = jcs::parse(bytes, limits).ok()?;
     let format = Format::from_name(value.get("format")?.as_str()?)?;
+    let created_at = value.get("created_at")?.as_str()?.to_owned();
+    // The tree is gone before the validator's copy is made (limits.md L43–L44).
+    drop(value);
     let instance: serde_json::Value = serde_json::from_slice(bytes).ok()?;
     if !schemas.manifest(format).is_valid(&instance) {
         return None;
     }
-    let created_at = value.get("created_at")?.as_str()?;
+    let created_at = created_at.as_str();
     let err = Timestamp::parse(created_at).err()?;
     Some(format!("`created_at` `{created_at}`: {err}"))
 }
@@ -200,7 +203,27 @@ pub(crate) fn journal(
 
 /// Step 5 (§4): leaves are the journal lines, then each listed artifact's record; the size is
 /// checked first, then the root.
-pub(crate) fn merkle(journal_bytes: &[u8], manifest: &Manifest, checks: &mut Vec<Check>) {
+pub(crate) fn merkle(
+    journal_bytes: &[u8],
+    manifest: &Manifest,
+    limits: &Limits,
+    checks: &mut Vec<Check>,
+) {
+    // spec: bundle-v0.md §4.1 — a journal of more than L16 lines has already failed the journal
+    // step: its tree is not recomputed, so a flood of (empty) lines costs no hashing.
+    let newlines = journal_bytes.iter().filter(|b| **b == b'\n').count();
+    let lines = newlines + usize::from(journal_bytes.last().is_some_and(|b| *b != b'\n'));
+    if lines > limits.journal_max_events {
+        checks.push(
+            Check::new(Step::Merkle, "skipped", Severity::Ok)
+                .with_subject(MANIFEST)
+                .with_message(format!(
+                    "not run: the journal has {lines} lines, more than {}",
+                    limits.journal_max_events
+                )),
+        );
+        return;
+    }
     let mut tree = TreeBuilder::new();
     for line in journal::lines(journal_bytes) {
         tree.push_leaf(line);

@@ -349,7 +349,7 @@ fn run<R: Read + Seek>(
     content::artifacts(&loaded, &sealed.manifest, checks);
     let journal = loaded.bytes(container::JOURNAL).unwrap_or(&[]);
     let first_event_at = content::journal(journal, &sealed, inputs.limits, checks);
-    content::merkle(journal, &sealed.manifest, checks);
+    content::merkle(journal, &sealed.manifest, inputs.limits, checks);
     // 6–7. keys and envelopes, then the statement binding.
     let signed = signatures::check(&loaded, &sealed, inputs.schemas, inputs.limits, checks);
     // 8–11. trust and time, approvals, policy, risk.

@@ -156,12 +156,18 @@ def _text(value: Source) -> str:
         return f.read()
 
 
+# limits.md L10: a bundle file is at most this many bytes.
+_BUNDLE_MAX_BYTES = 4 * 1024 * 1024 * 1024 + 1024 * 1024
+
+
 def _bytes(value: Union[bytes, str, "_os.PathLike[str]"]) -> bytes:
-    """A bundle given as bytes or as a path."""
+    """A bundle given as bytes or as a path. A directory raises ``IsADirectoryError`` (an
+    ``OSError``); a pipe, FIFO or device is read as a stream of at most L10 + 1 bytes, and the
+    verdict is judged on the bytes read (conformance.md §6.7)."""
     if isinstance(value, bytes):
         return value
     with open(value, "rb") as f:
-        return f.read()
+        return f.read(_BUNDLE_MAX_BYTES + 1)
 
 
 def _now() -> str:

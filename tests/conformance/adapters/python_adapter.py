@@ -57,9 +57,12 @@ def main(argv: list[str]) -> int:
             trust_path, at = opts["trust"], opts["at"]
         except (ValueError, KeyError, StopIteration):
             return error("cli.usage")
+        # conformance.md §6.7: at most the input's limit + 1 bytes (L10 bundle, L23 receipt);
+        # a directory raises IsADirectoryError, an OSError: cli.io.
+        limit = 4 * 1024 * 1024 * 1024 + 1024 * 1024 if cmd == "verify" else 32 * 1024 * 1024
         try:
             with open(args[0], "rb") as f:
-                subject = f.read()
+                subject = f.read(limit + 1)
             trust = read(trust_path, "trust.file")
             call = {"trust": trust, "at": at}
             if cmd == "verify":

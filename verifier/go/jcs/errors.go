@@ -22,6 +22,7 @@ const (
 	CodeTooDeep           = "jcs.too_deep"
 	CodeStringTooLong     = "jcs.string_too_long"
 	CodeTooManyEntries    = "jcs.too_many_entries"
+	CodeTooManyValues     = "jcs.too_many_values"
 	CodeNotCanonical      = "jcs.not_canonical"
 )
 

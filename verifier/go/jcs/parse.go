@@ -33,6 +33,13 @@ type parser struct {
 	// items and members are the shared scratch stacks of the open containers' contents.
 	items   []Value
 	members []Member
+	// values counts the values begun so far, against maxValues (limits.md L43–L44).
+	values, maxValues int
+}
+
+// valueBudget is limits.md L43–L44 for a document of n bytes.
+func valueBudget(n int, lim limits.Limits) int {
+	return lim.JSONValuesBase + n/max(lim.JSONBytesPerValue, 1)
 }
 
 // smallObject is the member count up to which a repeated key is found by scanning the members
@@ -91,7 +98,7 @@ func Parse(data []byte, lim limits.Limits) (Value, error) {
 		// spec: limits.md L1; offset = the first byte beyond the limit.
 		return Value{}, &Error{code: CodeTooLarge, offset: lim.JSONMaxBytes, detail: "document larger than the size limit"}
 	}
-	p := &parser{data: data, lim: lim}
+	p := &parser{data: data, lim: lim, maxValues: valueBudget(len(data), lim)}
 	return p.run()
 }
 
@@ -104,7 +111,7 @@ func (ps *Parser) Parse(data []byte, lim limits.Limits) (Value, error) {
 	if int64(len(data)) > lim.JSONMaxBytes {
 		return Parse(data, lim)
 	}
-	ps.p = parser{data: data, lim: lim, stack: ps.p.stack[:0], items: ps.p.items[:0], members: ps.p.members[:0]}
+	ps.p = parser{data: data, lim: lim, stack: ps.p.stack[:0], items: ps.p.items[:0], members: ps.p.members[:0], maxValues: valueBudget(len(data), lim)}
 	return ps.p.run()
 }
 
@@ -121,6 +128,14 @@ func (p *parser) run() (Value, error) {
 				return Value{}, newError(CodeTooManyEntries, p.pos, "array has more entries than the limit")
 			}
 			c := p.data[p.pos]
+			// spec: limits.md L43–L44, primitives.md §2.3 — the first byte of the first value
+			// beyond the budget, before anything else about that value.
+			if c == '{' || c == '[' || c == '"' || c == 't' || c == 'f' || c == 'n' || c == '-' || (c >= '0' && c <= '9') {
+				p.values++
+				if p.values > p.maxValues {
+					return Value{}, newError(CodeTooManyValues, p.pos, "the document holds more values than its size allows")
+				}
+			}
 			switch {
 			case c == '{' || c == '[':
 				if len(p.stack) >= p.lim.JSONMaxDepth {
@@ -283,13 +298,13 @@ func (p *parser) closeTop() (Value, bool, error) {
 		copy(ms, p.members[f.start:])
 		clear(p.members[f.start:])
 		p.members = p.members[:f.start]
-		v = Value{kind: KindObject, members: ms}
+		v = Object(ms...)
 	} else {
 		items := make([]Value, len(p.items)-f.start)
 		copy(items, p.items[f.start:])
 		clear(p.items[f.start:])
 		p.items = p.items[:f.start]
-		v = Value{kind: KindArray, items: items}
+		v = Array(items...)
 	}
 	v, done := p.complete(v)
 	if !done {

@@ -184,21 +184,51 @@ func TestLimits(t *testing.T) {
 	checkReject(t, small, rejectCase{"4 array entries", `[1,2,3, 4]`, CodeTooManyEntries, 8})
 	checkReject(t, small, rejectCase{"4 members", `{"a":1,"b":2,"c":3,"d":4}`, CodeTooManyEntries, 19})
 
-	// Default L4: 1,000,000 entries pass, 1,000,001 fail at the extra entry.
+	// Default L4: 1,000,000 entries pass, 1,000,001 fail at the extra entry. Each entry takes
+	// 8 bytes, so that the value budget of L43–L44 (one value per 8 bytes) is not what stops it.
 	var b bytes.Buffer
 	b.WriteByte('[')
 	for i := 0; i < 1_000_000; i++ {
 		if i > 0 {
 			b.WriteByte(',')
 		}
-		b.WriteByte('0')
+		b.WriteString("1000000")
 	}
 	if _, err := Parse(append(bytes.Clone(b.Bytes()), ']'), lim); err != nil {
 		t.Errorf("1,000,000 entries: %v", err)
 	}
 	extra := b.Len() + 1
-	b.WriteString(",0]")
+	b.WriteString(",1000000]")
 	checkReject(t, lim, rejectCase{"1,000,001 entries", b.String(), CodeTooManyEntries, int64(extra)})
+}
+
+// TestValueBudget is limits.md L43–L44: a document of n bytes holds at most L43 + n/L44 values,
+// counted at each value's first byte (primitives.md §2.3).
+func TestValueBudget(t *testing.T) {
+	small := limits.Default()
+	small.JSONValuesBase, small.JSONBytesPerValue = 3, 8
+	// 9 bytes: budget 3 + 1 = 4 values.
+	if _, err := Parse([]byte(`[[],{},1]`), small); err != nil {
+		t.Errorf("4 values in 9 bytes: %v", err)
+	}
+	checkReject(t, small, rejectCase{"5 values in 11 bytes", `[[],{},1,2]`, CodeTooManyValues, 9})
+	checkReject(t, small, rejectCase{"counted before its grammar", `[[],{},1,x]`, CodeUnexpectedChar, 9})
+	checkReject(t, small, rejectCase{"counted before its grammar", `[[],{},1,t]`, CodeTooManyValues, 9})
+	// 25 bytes: budget 6; 5 values (4 keys do not count).
+	if _, err := Parse([]byte(`{"a":{"b":{"c":1}},"d":2}`), small); err != nil {
+		t.Errorf("keys counted as values: %v", err)
+	}
+	// Default: 768 KiB of `[],` (one value per 3 bytes) is rejected at the first value beyond
+	// 4096 + n/8; the golden manifests hold one value per 21 bytes.
+	lim := limits.Default()
+	doc := []byte("[" + strings.Repeat("[],", 1<<18) + "[]]")
+	budget := 4096 + len(doc)/8
+	// Value 1 is the outer array (byte 0); value k ≥ 2 starts at byte 1 + 3(k-2); value
+	// budget+1 is the first beyond.
+	_, err := Parse(doc, lim)
+	if e, ok := err.(*Error); !ok || e.Code() != CodeTooManyValues || e.Offset() != int64(1+3*(budget-1)) {
+		t.Errorf("768 KiB of empty arrays: got %v, want %s at %d", err, CodeTooManyValues, 1+3*(budget-1))
+	}
 }
 
 // TestNotCanonical: CheckCanonical reports the first differing byte.

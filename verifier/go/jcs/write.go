@@ -112,7 +112,7 @@ func appendValue(dst []byte, v Value) ([]byte, error) {
 		return appendString(dst, v.str)
 	case KindArray:
 		dst = append(dst, '[')
-		for i, item := range v.items {
+		for i, item := range v.Items() {
 			if i > 0 {
 				dst = append(dst, ',')
 			}
@@ -123,19 +123,20 @@ func appendValue(dst []byte, v Value) ([]byte, error) {
 		}
 		return append(dst, ']'), nil
 	case KindObject:
-		if sorted, ok := keysSorted(v.members); ok && sorted {
+		members := v.Members()
+		if sorted, ok := keysSorted(members); ok && sorted {
 			// Already in canonical order with distinct keys: write in place.
 			dst = append(dst, '{')
-			for i := range v.members {
+			for i := range members {
 				if i > 0 {
 					dst = append(dst, ',')
 				}
 				var err error
-				if dst, err = appendString(dst, v.members[i].Key); err != nil {
+				if dst, err = appendString(dst, members[i].Key); err != nil {
 					return nil, err
 				}
 				dst = append(dst, ':')
-				if dst, err = appendValue(dst, v.members[i].Value); err != nil {
+				if dst, err = appendValue(dst, members[i].Value); err != nil {
 					return nil, err
 				}
 			}
@@ -145,9 +146,9 @@ func appendValue(dst []byte, v Value) ([]byte, error) {
 			units []uint16
 			m     *Member
 		}
-		sorted := make([]sortable, len(v.members))
-		for i := range v.members {
-			sorted[i] = sortable{utf16.Encode([]rune(v.members[i].Key)), &v.members[i]}
+		sorted := make([]sortable, len(members))
+		for i := range members {
+			sorted[i] = sortable{utf16.Encode([]rune(members[i].Key)), &members[i]}
 		}
 		// spec: primitives.md §2.6 — keys compared as sequences of UTF-16 code units.
 		slices.SortStableFunc(sorted, func(a, b sortable) int { return slices.Compare(a.units, b.units) })

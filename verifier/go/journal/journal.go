@@ -80,6 +80,21 @@ func Lines(data []byte) [][]byte {
 	return pieces
 }
 
+// EachLine calls yield with each piece Lines would return, in order, without building the list
+// (memory stays flat however many lines the journal has), until yield returns false.
+func EachLine(data []byte, yield func(n int, line []byte) bool) {
+	for n := 0; len(data) > 0; n++ {
+		line, rest, found := bytes.Cut(data, []byte{'\n'})
+		if !yield(n, line) {
+			return
+		}
+		if !found {
+			return
+		}
+		data = rest
+	}
+}
+
 // Check runs bundle-v0.md §3.5 in order and returns the first failure, or nil. No line after a
 // failing one is checked, and the count and head checks run only when every line passed.
 func Check(data []byte, m Manifest, lim limits.Limits) *Error {
@@ -89,11 +104,12 @@ func Check(data []byte, m Manifest, lim limits.Limits) *Error {
 	if data[len(data)-1] != '\n' {
 		return &Error{Code: CodeNoTrailingNewline, Line: -1, Msg: "the last byte is not LF"}
 	}
-	lines := Lines(data)
 	prevDigest, prevAt := ZeroDigest, ""
 	var canon []byte // reused for every line's canonical form
 	var parser jcs.Parser
-	for n, line := range lines {
+	var failure *Error
+	count := 0
+	step := func(n int, line []byte) *Error {
 		if n >= lim.JournalMaxEvents {
 			return &Error{Code: CodeTooManyEvents, Line: n, Msg: fmt.Sprintf("more than %d lines", lim.JournalMaxEvents)}
 		}
@@ -142,9 +158,20 @@ func Check(data []byte, m Manifest, lim limits.Limits) *Error {
 			return &Error{Code: CodeTimeOrder, Line: n, Msg: fmt.Sprintf("at %s after created_at %s", at, m.CreatedAt)}
 		}
 		prevDigest, prevAt = Digest(line), at
+		return nil
 	}
-	if uint64(len(lines)) != m.Count {
-		return &Error{Code: CodeCountMismatch, Line: -1, Msg: fmt.Sprintf("%d lines, journal.count %d", len(lines), m.Count)}
+	// Lines are visited one at a time: an empty line (or any failure) stops the walk at once,
+	// so a journal of millions of empty lines fails at line 0 without a list of its lines.
+	EachLine(data, func(n int, line []byte) bool {
+		count = n + 1
+		failure = step(n, line)
+		return failure == nil
+	})
+	if failure != nil {
+		return failure
+	}
+	if uint64(count) != m.Count {
+		return &Error{Code: CodeCountMismatch, Line: -1, Msg: fmt.Sprintf("%d lines, journal.count %d", count, m.Count)}
 	}
 	if prevDigest != m.Head {
 		return &Error{Code: CodeHeadMismatch, Line: -1, Msg: fmt.Sprintf("head %s, journal.head %s", prevDigest, m.Head)}

@@ -15,6 +15,11 @@ type Limits struct {
 	JSONMaxStringBytes int64
 	// JSONMaxEntries is L4, the most entries in one JSON object or array (jcs.too_many_entries).
 	JSONMaxEntries int
+	// JSONValuesBase is L43 and JSONBytesPerValue L44: a JSON document of n bytes holds at most
+	// JSONValuesBase + n/JSONBytesPerValue values (jcs.too_many_values), which bounds the memory
+	// its parsed form takes by a multiple of n.
+	JSONValuesBase    int
+	JSONBytesPerValue int
 	// MerkleMaxProofHashes is L5, the most hashes in one Merkle proof (merkle.proof_too_long).
 	MerkleMaxProofHashes int
 	// KeyMaxBytes is L6, the largest PEM or DER key in bytes (key.too_large).
@@ -74,6 +79,8 @@ func Default() Limits {
 		JSONMaxDepth:               128,
 		JSONMaxStringBytes:         16 * mib,
 		JSONMaxEntries:             1_000_000,
+		JSONValuesBase:             4096,
+		JSONBytesPerValue:          8,
 		MerkleMaxProofHashes:       64,
 		KeyMaxBytes:                16 * kib,
 		DSSEMaxEnvelopeBytes:       16 * mib,

@@ -35,6 +35,8 @@ func TestDefaultsMatchTable(t *testing.T) {
 		{"L22", int64(l.BundleMaxArtifacts), 4096},
 		{"L23", l.ReceiptMaxBytes, 33_554_432},
 		{"L36", l.PolicyMaxBytes, 1_048_576},
+		{"L43", int64(l.JSONValuesBase), 4096},
+		{"L44", int64(l.JSONBytesPerValue), 8},
 	}
 	for _, c := range checks {
 		if c.got != c.want {

@@ -46,15 +46,16 @@ type approvalState struct {
 
 // journalStart is the `at` of journal line 0, or created_at when it has no valid `at` (5.1).
 func (r *run) journalStart() string {
-	lines := journal.Lines(r.b.Entry(journalName).Data)
-	if len(lines) > 0 {
-		if v, err := jcs.Parse(lines[0], r.lim); err == nil {
+	start := r.m.CreatedAt
+	journal.EachLine(r.b.Entry(journalName).Data, func(_ int, line []byte) bool {
+		if v, err := jcs.Parse(line, r.lim); err == nil {
 			if at := getString(v, "at"); timefmt.Valid(at) {
-				return at
+				start = at
 			}
 		}
-	}
-	return r.m.CreatedAt
+		return false // line 0 only
+	})
+	return start
 }
 
 func (r *run) approvalFail(st *approvalState, code, msg string) {

@@ -248,7 +248,23 @@ func (r *run) journal() {
 
 // merkle is step 5 (bundle-v0.md §4).
 func (r *run) merkle() {
-	leaves := journal.Lines(r.b.Entry(journalName).Data)
+	data := r.b.Entry(journalName).Data
+	// spec: bundle-v0.md §4.1 — a journal of more than L16 lines has already failed the journal
+	// step: its tree is not recomputed, so a flood of (empty) lines costs no hashing.
+	lines := bytes.Count(data, []byte{'\n'})
+	if len(data) > 0 && data[len(data)-1] != '\n' {
+		lines++
+	}
+	if lines > r.lim.JournalMaxEvents {
+		r.add(StepMerkle, CodeSkipped, verdict.OK, manifest.Subject, fmt.Sprintf("not run: the journal has %d lines, more than %d", lines, r.lim.JournalMaxEvents))
+		return
+	}
+	// The tree keeps O(log n) peaks: memory stays flat however many lines the journal has.
+	var tree merkle.Tree
+	journal.EachLine(data, func(_ int, line []byte) bool {
+		tree.Append(line)
+		return true
+	})
 	for _, a := range r.artifactList() {
 		rec, err := jcs.Marshal(jcs.Object(
 			jcs.Member{Key: "path", Value: jcs.String(a.path)},
@@ -258,14 +274,14 @@ func (r *run) merkle() {
 		if err != nil {
 			panic(err) // a schema-valid size is an integer below 2^53
 		}
-		leaves = append(leaves, rec)
+		tree.Append(rec)
 	}
 	bad := false
-	if size := getUint(r.m.Value, "merkle", "size"); size != uint64(len(leaves)) {
-		r.fail(StepMerkle, CodeMerkleSize, manifest.Subject, fmt.Sprintf("%d leaves, merkle.size %d", len(leaves), size))
+	if size := getUint(r.m.Value, "merkle", "size"); size != tree.Size() {
+		r.fail(StepMerkle, CodeMerkleSize, manifest.Subject, fmt.Sprintf("%d leaves, merkle.size %d", tree.Size(), size))
 		bad = true
 	}
-	root := merkle.Root(leaves)
+	root := tree.Root()
 	got := "sha256:" + hex.EncodeToString(root[:])
 	if want := getString(r.m.Value, "merkle", "root"); got != want {
 		r.fail(StepMerkle, CodeMerkleRoot, manifest.Subject, "recomputed root "+got)

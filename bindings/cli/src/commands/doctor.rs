@@ -152,7 +152,7 @@ pub fn run(args: &DoctorArgs, cx: &mut Context<'_>) -> Exit {
                     Status::Warning => "warning",
                     Status::Error => "ERROR",
                 };
-                // Messages quote paths and policy text (verdicts.md §3.2).
+                // Messages quote paths and policy text (verdicts.md §3.3).
                 let message = shown(&f.message);
                 out.push_str(&format!("{label:<8} {:<8} {message}\n", f.check));
                 if !f.fix.is_empty() {

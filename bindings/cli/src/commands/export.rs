@@ -1,7 +1,6 @@
 //! `clyra export --sigstore`: one producer signature of a bundle as a Sigstore bundle v0.3
 //! (spec: dsse.md §9), for Sigstore tools such as `@sigstore/verify`.
 
-use std::fs::File;
 use std::path::PathBuf;
 
 use clap::Args;
@@ -83,12 +82,11 @@ fn export(args: &ExportArgs, format: Format) -> Result<String, Problem> {
             ),
         )
     };
-    let file = File::open(&args.bundle).map_err(|e| io_problem(&args.bundle, &e, "read"))?;
-    let len = file
-        .metadata()
-        .map_err(|e| io_problem(&args.bundle, &e, "read"))?
-        .len();
-    let mut container = Container::open(file, len, &limits).map_err(|e| bundle_err(e.code()))?;
+    // conformance.md §6.7, as for `clyra verify`.
+    let input = crate::input::open(&args.bundle.display().to_string(), limits.bundle_max_bytes)
+        .map_err(|e| io_problem(&args.bundle, &e, "read"))?;
+    let mut container =
+        Container::open(input.file, input.len, &limits).map_err(|e| bundle_err(e.code()))?;
 
     let wanted = args
         .key

@@ -1,6 +1,5 @@
 //! `clyra inspect`: what is inside a bundle, readable. Informative, not a verification.
 
-use std::fs::File;
 use std::io::BufReader;
 
 use clap::Args;
@@ -24,12 +23,9 @@ pub struct InspectArgs {
 /// Runs `clyra inspect`.
 pub fn run(args: &InspectArgs, cx: &mut Context<'_>) -> Exit {
     let source = Source::File(args.bundle.clone());
-    let opened = File::open(&args.bundle).and_then(|f| {
-        let len = f.metadata()?.len();
-        Ok((f, len))
-    });
-    let (file, len) = match opened {
-        Ok(opened) => opened,
+    // conformance.md §6.7, as for `clyra verify`.
+    let (file, len) = match crate::input::open(&args.bundle, Limits::default().bundle_max_bytes) {
+        Ok(input) => (input.file, input.len),
         Err(err) => return cx.fail(&io_problem(&err).in_source(&source)),
     };
     let summary = match inspect(BufReader::new(file), len, &Limits::default()) {
@@ -47,7 +43,7 @@ pub fn run(args: &InspectArgs, cx: &mut Context<'_>) -> Exit {
     cx.print(&text, Exit::Ok)
 }
 
-/// A value of the summary as it may be shown: strings escaped (verdicts.md §3.2), other values as
+/// A value of the summary as it may be shown: strings escaped (verdicts.md §3.3), other values as
 /// canonical JSON (escaped too: JSON leaves C1 and bidirectional characters raw).
 fn text(v: Option<&Value>) -> String {
     match v {

@@ -1,7 +1,6 @@
 //! `clyra receipt extract` and `clyra receipt verify`: a self-contained proof that one journal
 //! event belongs to a signed bundle (spec/receipt-v0.md), made from a bundle and checked alone.
 
-use std::fs::File;
 use std::io::BufReader;
 use std::path::PathBuf;
 
@@ -115,12 +114,10 @@ pub fn run(args: &ReceiptArgs, cx: &mut Context<'_>) -> Exit {
 fn run_extract(args: &ExtractArgs, format: Format) -> Result<String, Problem> {
     let limits = Limits::default();
     let source = Source::File(args.bundle.display().to_string());
-    let file = File::open(&args.bundle).map_err(|e| io_problem(&e).in_source(&source))?;
-    let len = file
-        .metadata()
-        .map_err(|e| io_problem(&e).in_source(&source))?
-        .len();
-    let receipt = extract(BufReader::new(file), len, args.event, &limits)
+    // conformance.md §6.7, as for `clyra verify`.
+    let input = crate::input::open(&args.bundle.display().to_string(), limits.bundle_max_bytes)
+        .map_err(|e| io_problem(&e).in_source(&source))?;
+    let receipt = extract(BufReader::new(input.file), input.len, args.event, &limits)
         .map_err(|e| Problem::new(e.code(), e.message()).in_source(&source))?;
     atomic::write(&args.out, &receipt, 0o644, args.force)?;
     Ok(match format {

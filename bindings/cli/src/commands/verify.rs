@@ -5,8 +5,7 @@
 //! `clyra_core::verify::verify_bundle`. A damaged bundle is a verdict (exit 1), never exit 4.
 //! `--at` defaults to the host's current UTC time: the CLI reads the clock, the core never does.
 
-use std::fs::File;
-use std::io::{self, BufReader, Read};
+use std::io::{self, BufReader};
 
 use clap::Args;
 use clyra_core::audit::{audit, AuditReport};
@@ -110,12 +109,10 @@ pub fn run(args: &VerifyArgs, cx: &mut Context<'_>) -> Exit {
         Err(err) => return cx.fail(&Problem::new(CODE_USAGE, err.to_string())),
     };
     let bundle_source = Source::File(args.bundle.clone());
-    let opened = File::open(&args.bundle).and_then(|f| {
-        let len = f.metadata()?.len();
-        Ok((f, len))
-    });
-    let (file, len) = match opened {
-        Ok(opened) => opened,
+    // conformance.md §6.7: a directory is `cli.io`; a pipe or device is spooled, at most L10 + 1
+    // bytes, and judged on the bytes read.
+    let (file, len) = match crate::input::open(&args.bundle, limits.bundle_max_bytes) {
+        Ok(input) => (input.file, input.len),
         Err(err) => return cx.fail(&io_problem(&err).in_source(&bundle_source)),
     };
     let inputs = VerifyInputs {
@@ -182,7 +179,7 @@ pub(crate) fn print_verdict(
 }
 
 /// The verdict for people: outcome and primary code, then one line per check. Subjects and
-/// messages quote the evidence, so they are escaped (verdicts.md §3.2).
+/// messages quote the evidence, so they are escaped (verdicts.md §3.3).
 fn human(verdict: &Verdict, bundle: &str, at: &str) -> String {
     let mut out = format!(
         "{}: {} ({}) at {}\n",
@@ -240,13 +237,7 @@ fn not_covered(verdict: &Verdict) -> String {
     )
 }
 
-/// Reads at most `limit + 1` bytes of `path` (enough for the parser to report a size error).
-pub(crate) fn read_bounded(path: &str, limit: usize) -> io::Result<Vec<u8>> {
-    let cap = u64::try_from(limit).unwrap_or(u64::MAX).saturating_add(1);
-    let mut bytes = Vec::new();
-    File::open(path)?.take(cap).read_to_end(&mut bytes)?;
-    Ok(bytes)
-}
+pub(crate) use crate::input::read_bounded;
 
 pub(crate) fn io_problem(err: &io::Error) -> Problem {
     let reason = match err.kind() {

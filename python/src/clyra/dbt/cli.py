@@ -42,7 +42,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _fail(message: str) -> int:
-    # Messages quote paths, dbt artifacts and policy text: escaped for the terminal (verdicts.md §3.2).
+    # Messages quote paths, dbt artifacts and policy text: escaped for the terminal (verdicts.md §3.3).
     print(f"error: {display_escape(message)}", file=sys.stderr)
     return USAGE_EXIT
 

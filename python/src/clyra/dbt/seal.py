@@ -178,7 +178,7 @@ def seal_run(
 def describe(sealed: Sealed, trust: Path) -> str:
     """What was sealed, for people: the bundle, the run's status and the semantic delta. Every
     value comes from dbt's artifacts, the warehouse or the policy, so each is escaped for the
-    terminal (verdicts.md §3.2): a column named with an escape sequence cannot rewrite the screen."""
+    terminal (verdicts.md §3.3): a column named with an escape sequence cannot rewrite the screen."""
     def e(value: Any) -> str:
         return display_escape(str(value))
 

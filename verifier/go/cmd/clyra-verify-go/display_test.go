@@ -10,7 +10,7 @@ import (
 )
 
 // TestStderrEscapesWhatItQuotes: a path (or any input a message quotes) never reaches stderr with
-// a raw control or bidirectional character (verdicts.md §3.2); stdout stays exact JSON.
+// a raw control or bidirectional character (verdicts.md §3.3); stdout stays exact JSON.
 func TestStderrEscapesWhatItQuotes(t *testing.T) {
 	hostile := filepath.Join(t.TempDir(), "b\x1b[2K\rVALID\u202e.zip")
 	var out, errOut bytes.Buffer

@@ -4,7 +4,7 @@
 package main
 
 import (
-	"bytes"
+	"bufio"
 	"encoding/hex"
 	"fmt"
 	"io"
@@ -22,10 +22,6 @@ const (
 	codeUsage = "cli.usage"
 	codeIO    = "cli.io"
 )
-
-func main() {
-	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
-}
 
 // run executes one protocol command and returns the process exit code. stdout carries JSON
 // only; the messages on stderr quote paths and input, so they are escaped (verdicts.md §3.2).
@@ -70,7 +66,6 @@ func verdictError(stdout io.Writer, code string) int {
 	return 4
 }
 
-// readFile reads at most max+1 bytes, so that an oversized input is reported by its parser.
 // trustFileError prints the conformance.md §6.6 shape for `trust.file` with its detail
 // (trust-v0.md §3.4) and returns exit 4.
 func trustFileError(stdout io.Writer, detail string) int {
@@ -78,13 +73,34 @@ func trustFileError(stdout io.Writer, detail string) int {
 	return 4
 }
 
+// readFile reads at most max+1 bytes of path into memory (conformance.md §6.7: a directory is
+// an error; a pipe or device is read as a stream, still at most max+1 bytes).
 func readFile(path string, max int64) ([]byte, error) {
-	f, err := os.Open(path)
+	f, _, err := openInput(path)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
 	return io.ReadAll(io.LimitReader(f, max+1))
+}
+
+// openInput opens path for reading, with its file information, and refuses a directory
+// (conformance.md §6.7: `cli.io`).
+func openInput(path string) (*os.File, os.FileInfo, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	st, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, nil, err
+	}
+	if st.IsDir() {
+		f.Close()
+		return nil, nil, fmt.Errorf("%s: is a directory", path)
+	}
+	return f, st, nil
 }
 
 // runJCS is conformance.md §6.2.
@@ -111,28 +127,60 @@ func runJCS(path string, stdout, stderr io.Writer) int {
 }
 
 // runMerkleRoot is conformance.md §6.3: one leaf per line as lowercase hex, each line ending in
-// LF; an empty line is an empty leaf and an empty file the empty tree.
+// LF; an empty line is an empty leaf and an empty file the empty tree. The file is read as a
+// stream (§6.7): one line in memory at a time, at most maxLeafLine bytes, and at most
+// lim.BundleMaxBytes bytes in all; the tree keeps only its O(log n) peaks.
 func runMerkleRoot(path string, stdout, stderr io.Writer) int {
-	data, err := os.ReadFile(path)
+	return merkleRoot(path, limits.Default().BundleMaxBytes, stdout, stderr)
+}
+
+// maxLeafLine bounds one merkle-root line: the hex of a leaf of at most L17 bytes, and its LF.
+const maxLeafLine = 2*(1<<20) + 1
+
+func merkleRoot(path string, max int64, stdout, stderr io.Writer) int {
+	f, _, err := openInput(path)
 	if err != nil {
 		fmt.Fprintln(stderr, err)
 		return primitiveError(stdout, codeIO)
 	}
+	defer f.Close()
+	in := bufio.NewReaderSize(io.LimitReader(f, max+1), 64*1024)
 	var tree merkle.Tree
-	for len(data) > 0 {
-		nl := bytes.IndexByte(data, '\n')
-		if nl < 0 {
-			fmt.Fprintln(stderr, "the last line does not end in LF")
+	var read int64
+	var line []byte
+	for {
+		chunk, err := in.ReadSlice('\n')
+		read += int64(len(chunk))
+		if read > max {
+			fmt.Fprintf(stderr, "the file is longer than %d bytes\n", max)
 			return primitiveError(stdout, codeUsage)
 		}
-		line := data[:nl]
-		data = data[nl+1:]
-		leaf, ok := lowerHex(line)
+		line = append(line, chunk...)
+		if len(line) > maxLeafLine {
+			fmt.Fprintf(stderr, "line %d is longer than %d bytes\n", tree.Size()+1, maxLeafLine)
+			return primitiveError(stdout, codeUsage)
+		}
+		if err == bufio.ErrBufferFull {
+			continue
+		}
+		if err == io.EOF {
+			if len(line) > 0 {
+				fmt.Fprintln(stderr, "the last line does not end in LF")
+				return primitiveError(stdout, codeUsage)
+			}
+			break
+		}
+		if err != nil {
+			fmt.Fprintln(stderr, err)
+			return primitiveError(stdout, codeIO)
+		}
+		leaf, ok := lowerHex(line[:len(line)-1])
 		if !ok {
 			fmt.Fprintf(stderr, "line %d is not lowercase hex\n", tree.Size()+1)
 			return primitiveError(stdout, codeUsage)
 		}
 		tree.Append(leaf)
+		line = line[:0]
 	}
 	root := tree.Root()
 	fmt.Fprintf(stdout, "{\"root\":\"sha256:%s\",\"size\":%d}\n", hex.EncodeToString(root[:]), tree.Size())

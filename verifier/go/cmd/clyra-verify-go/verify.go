@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"fmt"
 	"io"
 	"os"
@@ -124,9 +123,10 @@ func policyFileError(stdout io.Writer, detail string) int {
 	return 4
 }
 
-// bundleFile is an opened bundle: a regular file is read in place through its io.ReaderAt (the
-// container reader streams it; nothing grows with artifact size), anything else (a pipe, a
-// device) is read into memory as before, at most max+1 bytes.
+// bundleFile is an opened bundle (conformance.md §6.7): a regular file is read in place through
+// its io.ReaderAt (the container reader streams it; nothing grows with artifact size); anything
+// else that is not a directory (a pipe, a FIFO, a device) is spooled, at most max+1 bytes, into
+// an unlinked temporary file and judged on the bytes copied. Memory stays flat either way.
 type bundleFile struct {
 	r     io.ReaderAt
 	size  int64
@@ -134,18 +134,37 @@ type bundleFile struct {
 }
 
 func openBundle(path string, max int64) (*bundleFile, error) {
-	f, err := os.Open(path)
+	f, st, err := openInput(path)
 	if err != nil {
 		return nil, err
 	}
-	if st, err := f.Stat(); err == nil && st.Mode().IsRegular() {
+	if st.Mode().IsRegular() {
 		// Clamped to max+1 like readFile, so an oversized file is reported the same way.
 		return &bundleFile{r: f, size: min(st.Size(), max+1), close: func() { f.Close() }}, nil
 	}
 	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, max+1))
+	spool, n, err := spoolStream(f, max)
 	if err != nil {
 		return nil, err
 	}
-	return &bundleFile{r: bytes.NewReader(data), size: int64(len(data)), close: func() {}}, nil
+	return &bundleFile{r: spool, size: n, close: func() { spool.Close() }}, nil
+}
+
+// spoolStream copies at most max+1 bytes of r into a temporary file whose name is removed at
+// once (the space returns to the system when the file is closed, even after a crash).
+func spoolStream(r io.Reader, max int64) (*os.File, int64, error) {
+	spool, err := os.CreateTemp("", ".clyra-spool-*")
+	if err != nil {
+		return nil, 0, err
+	}
+	if err := os.Remove(spool.Name()); err != nil {
+		spool.Close()
+		return nil, 0, err
+	}
+	n, err := io.Copy(spool, io.LimitReader(r, max+1))
+	if err != nil {
+		spool.Close()
+		return nil, 0, err
+	}
+	return spool, n, nil
 }

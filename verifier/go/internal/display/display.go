@@ -1,4 +1,4 @@
-// Package display shows strings from evidence to people (spec/verdicts.md §3.2): control and
+// Package display shows strings from evidence to people (spec/verdicts.md §3.3): control and
 // bidirectional characters become visible escapes, so a hostile bundle, receipt or trust file
 // cannot move the cursor, erase a line or print a forged verdict on a terminal. JSON output
 // never goes through it.

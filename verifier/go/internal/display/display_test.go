@@ -11,7 +11,7 @@ import (
 	"github.com/clyra-dev/clyra/verifier/go/internal/specdoc"
 )
 
-// specCases reads the examples of spec/verdicts.md §3.2: a JSON string literal and the
+// specCases reads the examples of spec/verdicts.md §3.3: a JSON string literal and the
 // text it is shown as.
 func specCases(t *testing.T) map[string]string {
 	t.Helper()
@@ -19,9 +19,9 @@ func specCases(t *testing.T) map[string]string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	start := strings.Index(string(text), "§3.2 **Human output")
+	start := strings.Index(string(text), "§3.3 **Human output")
 	if start < 0 {
-		t.Fatal("verdicts.md has no §3.2")
+		t.Fatal("verdicts.md has no §3.3")
 	}
 	row := regexp.MustCompile("(?m)^- `(\"[^`]*\")` is shown as `([^`]*)`$")
 	cases := map[string]string{}
@@ -33,7 +33,7 @@ func specCases(t *testing.T) map[string]string {
 		cases[in] = m[2]
 	}
 	if len(cases) < 5 {
-		t.Fatalf("only %d examples in verdicts.md §3.2", len(cases))
+		t.Fatalf("only %d examples in verdicts.md §3.3", len(cases))
 	}
 	return cases
 }
