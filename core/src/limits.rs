@@ -18,6 +18,10 @@ pub struct Limits {
     pub json_max_string_bytes: usize,
     /// Most members of one object or elements of one array (limits.md L4).
     pub json_max_entries: usize,
+    /// Longest JSON number token (sign, digits, point and exponent), in bytes (limits.md L43).
+    pub json_max_number_bytes: usize,
+    /// Most digits in the exponent of one JSON number token, leading zeros included (limits.md L44).
+    pub json_max_exponent_digits: usize,
     /// Most hashes in one Merkle inclusion or consistency proof (limits.md L5).
     pub merkle_max_proof_hashes: usize,
     /// Largest PEM or DER key accepted, in bytes (limits.md L6).
@@ -106,6 +110,8 @@ impl Default for Limits {
             json_max_depth: 128,
             json_max_string_bytes: 16 * 1024 * 1024,
             json_max_entries: 1_000_000,
+            json_max_number_bytes: 800,
+            json_max_exponent_digits: 4,
             merkle_max_proof_hashes: 64,
             key_max_bytes: 16 * 1024,
             dsse_max_envelope_bytes: 16 * 1024 * 1024,
@@ -225,6 +231,8 @@ mod tests {
             ("L40", l.policy_cel_max_comprehension_nesting as u64),
             ("L41", l.policy_cel_max_cost),
             ("L42", l.policy_cel_max_depth as u64),
+            ("L43", l.json_max_number_bytes as u64),
+            ("L44", l.json_max_exponent_digits as u64),
         ];
         let spec = spec_defaults();
         let spec: Vec<(&str, u64)> = spec.iter().map(|(id, v)| (id.as_str(), *v)).collect();

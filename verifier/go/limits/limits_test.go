@@ -34,6 +34,8 @@ func TestDefaultsMatchTable(t *testing.T) {
 		{"L21", int64(l.BundleMaxKeys), 32},
 		{"L22", int64(l.BundleMaxArtifacts), 4096},
 		{"L23", l.ReceiptMaxBytes, 33_554_432},
+		{"L43", int64(l.JSONMaxNumberBytes), 800},
+		{"L44", int64(l.JSONMaxExponentDigits), 4},
 	}
 	for _, c := range checks {
 		if c.got != c.want {
