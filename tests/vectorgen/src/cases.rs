@@ -1129,6 +1129,7 @@ pub fn cases() -> Vec<Case> {
     .chain(crate::pins::cases())
     .chain(crate::rsa_cases::cases())
     .chain(crate::coverage::cases())
+    .chain(crate::numbers::cases())
     .collect()
 }
 

@@ -19,6 +19,7 @@
 
 mod cases;
 mod coverage;
+mod numbers;
 mod pins;
 mod rsa_cases;
 mod rsa_keys;
