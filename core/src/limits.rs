@@ -24,6 +24,10 @@ pub struct Limits {
     /// `n` bytes holds at most `json_values_base + n / json_bytes_per_value` values, which bounds
     /// the memory its parsed form takes by a multiple of `n`.
     pub json_bytes_per_value: usize,
+    /// Longest JSON number token (sign, digits, point and exponent), in bytes (limits.md L45).
+    pub json_max_number_bytes: usize,
+    /// Most digits in the exponent of one JSON number token, leading zeros included (limits.md L46).
+    pub json_max_exponent_digits: usize,
     /// Most hashes in one Merkle inclusion or consistency proof (limits.md L5).
     pub merkle_max_proof_hashes: usize,
     /// Largest PEM or DER key accepted, in bytes (limits.md L6).
@@ -114,6 +118,8 @@ impl Default for Limits {
             json_max_entries: 1_000_000,
             json_values_base: 4096,
             json_bytes_per_value: 8,
+            json_max_number_bytes: 800,
+            json_max_exponent_digits: 4,
             merkle_max_proof_hashes: 64,
             key_max_bytes: 16 * 1024,
             dsse_max_envelope_bytes: 16 * 1024 * 1024,
@@ -235,6 +241,8 @@ mod tests {
             ("L42", l.policy_cel_max_depth as u64),
             ("L43", l.json_values_base as u64),
             ("L44", l.json_bytes_per_value as u64),
+            ("L45", l.json_max_number_bytes as u64),
+            ("L46", l.json_max_exponent_digits as u64),
         ];
         let spec = spec_defaults();
         let spec: Vec<(&str, u64)> = spec.iter().map(|(id, v)| (id.as_str(), *v)).collect();

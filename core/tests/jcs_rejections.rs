@@ -3,7 +3,8 @@
     clippy::unwrap_used,
     clippy::expect_used,
     clippy::panic,
-    clippy::indexing_slicing
+    clippy::indexing_slicing,
+    clippy::string_slice
 )]
 use clyra_core::jcs::{self, IntegerMode, JcsErrorKind, Map, Number, Value};
 use clyra_core::{Coded, Limits};
@@ -103,6 +104,90 @@ fn overflow_to_infinity_is_rejected_and_underflow_is_zero() {
         jcs::canonicalize(b"1.7976931348623157e308", &Limits::default()).unwrap(),
         b"1.7976931348623157e+308"
     );
+}
+
+/// The decimal text of 1 + 2^-53, the exact halfway point between 1 and the next double.
+const HALF_ABOVE_ONE: &str = "1.00000000000000011102230246251565404236316680908203125";
+
+fn canon(input: &[u8]) -> String {
+    String::from_utf8(jcs::canonicalize(input, &Limits::default()).unwrap()).unwrap()
+}
+
+#[test]
+fn number_tokens_are_bounded_at_l43_bytes_and_l44_exponent_digits() {
+    let limits = Limits::default();
+    assert_eq!(limits.json_max_number_bytes, 800);
+    assert_eq!(limits.json_max_exponent_digits, 4);
+    // The longest token accepted: 800 bytes. One more byte is jcs.number_too_long at its start.
+    let longest = format!("1.{}1", "0".repeat(797));
+    assert_eq!(longest.len(), 800);
+    assert_eq!(canon(longest.as_bytes()), "1");
+    let over = format!("1.{}1", "0".repeat(798));
+    rejects(over.as_bytes(), "jcs.number_too_long", 0);
+    rejects(format!("[0,{over}]").as_bytes(), "jcs.number_too_long", 3);
+    let negative = format!("-1{}", "0".repeat(799));
+    rejects(negative.as_bytes(), "jcs.number_too_long", 0);
+    // The bound comes before the value rules: a long integer literal is not integer_out_of_range.
+    let integer = format!("1{}", "0".repeat(800));
+    rejects(integer.as_bytes(), "jcs.number_too_long", 0);
+    let at_800 = format!("1{}", "0".repeat(799));
+    rejects(at_800.as_bytes(), "jcs.number_overflow", 0);
+    // ... and after the grammar: a break anywhere in a long token keeps its own code and offset.
+    let broken = format!("1.{}ex", "0".repeat(900));
+    rejects(broken.as_bytes(), "jcs.invalid_number", 903);
+    let trailing = format!("1.{}x", "0".repeat(900));
+    rejects(trailing.as_bytes(), "jcs.number_too_long", 0);
+    let cut = format!("1.{}e", "0".repeat(900));
+    rejects(cut.as_bytes(), "jcs.unexpected_end", cut.len());
+    // Exponents: 4 digits (leading zeros count), then jcs.number_too_long, never a clamp.
+    assert_eq!(canon(b"1e0005"), "100000");
+    assert_eq!(canon(b"1E-0007"), "1e-7");
+    rejects(b"1e00005", "jcs.number_too_long", 0);
+    rejects(b"1e9999", "jcs.number_overflow", 0);
+    assert_eq!(canon(b"1e-9999"), "0");
+    rejects(b"1e10000", "jcs.number_too_long", 0);
+    rejects(b"[1,5e-10001]", "jcs.number_too_long", 3);
+    // Lossy mode applies the same bound.
+    let lossy = jcs::canonicalize_with(integer.as_bytes(), &limits, IntegerMode::Lossy);
+    assert_eq!(lossy.unwrap_err().code(), "jcs.number_too_long");
+    // A host may lower the limits.
+    let mut tight = Limits::default();
+    tight.json_max_number_bytes = 3;
+    tight.json_max_exponent_digits = 1;
+    assert_eq!(jcs::canonicalize(b"-12", &tight).unwrap(), b"-12");
+    assert_eq!(
+        jcs::canonicalize(b"1234", &tight).unwrap_err().code(),
+        "jcs.number_too_long"
+    );
+    assert_eq!(
+        jcs::canonicalize(b"1e10", &tight).unwrap_err().code(),
+        "jcs.number_too_long"
+    );
+}
+
+#[test]
+fn numbers_within_the_bound_round_to_nearest_from_all_their_digits() {
+    // Exactly halfway between 1 and 1 + 2^-52: ties to even, 1.
+    assert_eq!(canon(HALF_ABOVE_ONE.as_bytes()), "1");
+    // The same with a 1 at byte 800: above halfway, rounds up.
+    let pad = 800 - HALF_ABOVE_ONE.len() - 1;
+    let above = format!("{HALF_ABOVE_ONE}{}1", "0".repeat(pad));
+    assert_eq!(above.len(), 800);
+    assert_eq!(canon(above.as_bytes()), "1.0000000000000002");
+    // Just below halfway with nines up to byte 800: 1.
+    let below = format!(
+        "{}4{}",
+        &HALF_ABOVE_ONE[..HALF_ABOVE_ONE.len() - 1],
+        "9".repeat(pad + 1)
+    );
+    assert_eq!(below.len(), 800);
+    assert_eq!(canon(below.as_bytes()), "1");
+    // Long spellings of small values (the Go standard parser lost the point beyond 800 digits).
+    let ten = format!("1{}e-{}", "0".repeat(790), 789);
+    assert_eq!(canon(ten.as_bytes()), "10");
+    let five = format!("0.{}5e+{}", "0".repeat(792), 793);
+    assert_eq!(five.len(), 800);
+    assert_eq!(canon(five.as_bytes()), "5");
 }
 
 #[test]
@@ -269,7 +354,7 @@ fn sizes_and_counts_are_limited() {
     );
 }
 
-/// limits.md L43–L44: a document of n bytes holds at most L43 + n / L44 values, counted at each
+/// limits.md L45–L46: a document of n bytes holds at most L45 + n / L46 values, counted at each
 /// value's first byte, before its grammar (primitives.md §2.3). The Go verifier's
 /// `TestValueBudget` checks the same inputs.
 #[test]

@@ -96,6 +96,18 @@ def test_policy_hash_is_checked(key: clyra.KeyPair) -> None:
         with pytest.raises(clyra.PolicyError) as e:
             clyra.verify(b.bundle, key.public_pem, at=AT, policy=bad)
         assert e.value.code == "policy.file"
+    # The same policy with a number spelled beyond L45 (800 bytes), as JSON or YAML: refused.
+    for long in [b'{"data_platform": {"rules": []}, "v": 1.%s}' % (b"0" * 800), b"data_platform:\n  rules: []\nv: 1.%s\n" % (b"0" * 800)]:
+        with pytest.raises(clyra.PolicyError) as e:
+            clyra.verify(b.bundle, key.public_pem, at=AT, policy=long)
+        assert e.value.code == "policy.file"
+
+
+def test_trust_file_with_a_long_number_is_refused(built: clyra.Built, key: clyra.KeyPair) -> None:
+    trust = '{"version": 0, "keys": [], "thresholds": {"producer": 1.%s}}' % ("0" * 800)
+    with pytest.raises(clyra.TrustError) as e:
+        clyra.verify(built.bundle, trust, at=AT)
+    assert e.value.code == "trust.file" and '"detail":"jcs.number_too_long"' in e.value.errors[0]
 
 
 def test_build_errors_are_coded(key: clyra.KeyPair) -> None:

@@ -22,3 +22,13 @@ def test_rejections_raise_canon_error_with_code(text: str, code: str) -> None:
     assert e.value.code.startswith("jcs.")
     if code != "jcs.syntax":
         assert e.value.code == code
+
+
+def test_number_tokens_are_bounded() -> None:
+    """primitives.md §2.2.6: at most 800 bytes (L45) and 4 exponent digits (L46)."""
+    assert clyra.canonicalize("1." + "0" * 797 + "1").canonical == "1"
+    assert clyra.canonicalize("1e-0007").canonical == "1e-7"
+    for text in ["1." + "0" * 798 + "1", "1e00005", "[1" + "0" * 900 + "]"]:
+        with pytest.raises(clyra.CanonError) as e:
+            clyra.canonicalize(text)
+        assert e.value.code == "jcs.number_too_long"

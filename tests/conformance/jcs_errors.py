@@ -7,6 +7,7 @@ inputs covering every row of that table, including the L3 and L4 offsets at full
 
 Usage: jcs_errors.py RUST_CLYRA GO_CLYRA_VERIFY
 """
+import base64
 import json
 import os
 import subprocess
@@ -56,4 +57,40 @@ for c in big:
         print(f"{len(c)}-byte input: rust={r} go={g}")
     d2 += r != g
 print(f"jcs rejections: {len(big)} limit-size inputs, {d2} disagreements")
-sys.exit(1 if diff or d2 else 0)
+# Number tokens (primitives.md §2.2.6, limits.md L45–L46): the bound's edges, then literals that a
+# parser keeping 800 digits or clamping exponents at 10,000 misread (issue 21). Accepted inputs
+# must give the same canonical bytes; each expected result is pinned from the spec.
+def below_halfway(integer, m, exponent):
+    half_ulp = str(5 ** m).rjust(m, "0")
+    return f"{integer}{half_ulp[:-1]}4{'9' * (exponent - m)}e-{exponent}".encode()
+HALF = b"1.00000000000000011102230246251565404236316680908203125"  # 1 + 2^-53
+TOO_LONG = ("jcs.number_too_long", 0)
+numbers = [
+    (b"1." + b"0" * 797 + b"1", b"1"), (b"1." + b"0" * 798 + b"1", TOO_LONG),
+    (b"[0,1." + b"0" * 798 + b"1]", ("jcs.number_too_long", 3)), (b"-1" + b"0" * 799, TOO_LONG),
+    (b"1" + b"0" * 800, TOO_LONG), (b"1" + b"0" * 799, ("jcs.number_overflow", 0)),
+    (b"1." + b"0" * 900 + b"ex", ("jcs.invalid_number", 903)), (b"1." + b"0" * 900 + b"e", ("jcs.unexpected_end", 903)),
+    (b"1." + b"0" * 900 + b"x", TOO_LONG), (b"1e0005", b"100000"), (b"1E-0007", b"1e-7"), (b"1e00005", TOO_LONG),
+    (b"1e9999", ("jcs.number_overflow", 0)), (b"1e-9999", b"0"), (b"1e10000", TOO_LONG), (b"[1,5e-10001]", ("jcs.number_too_long", 3)),
+    (HALF, b"1"), (HALF + b"0" * (800 - len(HALF) - 1) + b"1", b"1.0000000000000002"),
+    (HALF[:-1] + b"4" + b"9" * (800 - len(HALF)), b"1"), (b"1" + b"0" * 790 + b"e-789", b"10"), (b"0." + b"0" * 792 + b"5e+793", b"5"),
+    (below_halfway(1024000, 34, 796), TOO_LONG), (below_halfway(2048000, 33, 796), TOO_LONG), (below_halfway(10, 50, 799), TOO_LONG),
+    (b"1842" + b"0" * 10000 + b"e-100000", TOO_LONG), (b"0." + b"0" * 20000 + b"5e+20001", TOO_LONG), (b"1" + b"0" * (1 << 20) + b"e-1048576", TOO_LONG),
+]
+def rust_canon(data):
+    p = subprocess.run([RUST, "canon", "--format", "json"], input=data, capture_output=True)
+    return p.stdout.rstrip(b"\n") if p.returncode == 0 else rust(data)
+def go_canon(data):
+    with tempfile.NamedTemporaryFile() as f:
+        f.write(data)
+        f.flush()
+        o = json.loads(subprocess.run([GO, "jcs", f.name], capture_output=True).stdout)
+    return base64.b64decode(o["canonical"]) if o.get("ok") else (o["code"], o["offset"])
+d3 = 0
+for c, want in numbers:
+    r, g = rust_canon(c), go_canon(c)
+    if not (r == g == want):
+        d3 += 1
+        print(f"{len(c)}-byte number {c[:24]!r}...: rust={r!r:.60} go={g!r:.60} want={want!r:.60}")
+print(f"jcs numbers: {len(numbers)} long-literal inputs, {d3} disagreements or departures from the spec")
+sys.exit(1 if diff or d2 or d3 else 0)

@@ -3,12 +3,15 @@
 
 From a fixed seed it generates
   (a) random JSON documents (valid and invalid: nesting, escapes, unicode, surrogate pairs, numbers
-      of every shape, duplicate keys, byte corruptions) and requires `clyra canon --format json` and
+      of every shape — long literals too: many digits, leading and trailing zeros, huge and tiny
+      exponents, one value spelled many ways, lengths around limits.md L45–L46 —, duplicate keys,
+      byte corruptions) and requires `clyra canon --format json` and
       `clyra-verify-go jcs` to give the same canonical bytes, or the same rejection code AND offset
       (primitives.md §2, conformance.md §6.2);
   (b) random mutations of the VALID bundle vectors of vectors/ (byte flips, truncations, insertions,
-      swaps, random runs, mutations inside one entry's data region, and entry-content mutations
-      repacked by a bundle-v0.md §2.3 writer so that they pass the container checks) and requires
+      swaps, random runs, mutations inside one entry's data region, entry-content mutations
+      repacked by a bundle-v0.md §2.3 writer so that they pass the container checks, numbers of an
+      entry, of the trust file or of the policy respelled as long literals) and requires
       `clyra verify --format json` and `clyra-verify-go verify` to give the same (outcome, primary,
       exit) with the vector's trust file and args.
 
@@ -111,7 +114,92 @@ def gen_number(r):
     if k < 0.85:  # invalid shapes
         return r.choice(["01", "-", "1.", ".5", "+1", "1e", "1e+", "0x10", "NaN", "Infinity",
                          "-Infinity", "1.2.3", "--1", "1ee2", "00", "-01", "1_000"])
-    return str(r.randrange(-(2**63), 2**63))
+    if k < 0.9:
+        return str(r.randrange(-(2**63), 2**63))
+    return gen_long_number(r)
+
+
+# Number tokens around limits.md L45 (800 bytes) and L46 (4 exponent digits), primitives.md §2.2.6.
+NUMBER_MAX_BYTES, EXPONENT_MAX_DIGITS = 800, 4
+
+
+def decompose(token):
+    """(sign, digits, exponent) with value = sign·int(digits)·10^exponent, for a JSON number token
+    (digits without leading zeros, "0" for zero)."""
+    sign = "-" if token.startswith("-") else ""
+    body = token.lstrip("-")
+    mant, _, exp = body.lower().partition("e")
+    ip, _, fp = mant.partition(".")
+    digits = (ip + fp).lstrip("0") or "0"
+    return sign, digits, (int(exp) if exp else 0) - len(fp)
+
+
+def spell(r, sign, digits, exponent, target=None):
+    """A number token worth sign·int(digits)·10^exponent, in a random layout (leading zeros after
+    `0.`, trailing zeros, the point anywhere, exponent with padding and either case), stretched
+    with zeros to about `target` bytes when given."""
+    shape = r.randrange(3)
+    pad = 0
+    for _ in range(3):  # the exponent's width depends on the padding: settle it
+        if shape == 0:  # 0.{zeros}digits{…} e+n
+            m = "0." + "0" * pad + digits
+            e = exponent + pad + len(digits)
+        elif shape == 1:  # digits{zeros} e-n
+            m = digits + "0" * pad if digits != "0" else "0." + "0" * max(pad, 1)
+            e = exponent - pad if digits != "0" else 0
+        else:  # point inside the digits, zeros after
+            p = r.randrange(1, len(digits) + 1) if digits != "0" else 1
+            frac = digits[p:] + "0" * pad
+            m = digits[:p] + ("." + frac if frac else "")
+            e = exponent + len(digits) - p
+        ex = ""
+        if e != 0 or r.random() < 0.3:
+            width = r.choice([0, 0, 0, 2, 3, 4, 5])
+            ex = r.choice("eE") + ("-" if e < 0 else r.choice(["", "+"])) + str(abs(e)).rjust(width, "0")
+        tok = sign + m + ex
+        if target is None or len(tok) >= target:
+            break
+        pad += target - len(tok)
+    return tok
+
+
+def gen_long_number(r):
+    """A long or oddly spelled literal: the same double many ways, lengths at the L45 edge, long
+    digit strings, halfway points between doubles, huge and tiny exponents."""
+    k = r.random()
+    if k < 0.35:  # one value, many spellings, at lengths around the bound
+        x = r.choice([1.0, 10.0, 5.0, 0.1, 1842.0, 2048000.0, 1e-7, 5e-324, 1.7976931348623157e308,
+                      r.uniform(-1e6, 1e6), r.random() * 10.0 ** r.randrange(-320, 300)])
+        sign, digits, exponent = decompose(repr(x).replace("inf", "1e309"))
+        target = r.choice([None, r.randrange(20, 400), NUMBER_MAX_BYTES - 1, NUMBER_MAX_BYTES, NUMBER_MAX_BYTES + 1,
+                           r.randrange(780, 830), r.randrange(800, 3000), 20000])
+        return spell(r, sign or r.choice(["", "-"]), digits, exponent, target)
+    if k < 0.55:  # a random digit string of a length near or beyond the bound
+        n = r.choice([r.randrange(1, 40), r.randrange(700, 800), r.randrange(790, 810), r.randrange(800, 1200)])
+        digits = str(r.randrange(1, 10)) + "".join(r.choice("0123456789") for _ in range(n - 1))
+        return spell(r, r.choice(["", "-"]), digits, r.randrange(-1100, 400))
+    if k < 0.75:  # a halfway point between doubles, exactly or nudged at the last digit
+        bits = r.getrandbits(63) & 0x7FEFFFFFFFFFFFFE
+        lo = struct.unpack("<d", struct.pack("<Q", bits))[0]
+        hi = struct.unpack("<d", struct.pack("<Q", bits + 1))[0]
+        from fractions import Fraction
+        h = (Fraction(lo) + Fraction(hi)) / 2
+        den_pow = 0
+        while h.denominator != 1:
+            h *= 10
+            den_pow += 1
+        digits, exponent = str(h.numerator), -den_pow
+        nudge = r.random()
+        if nudge < 0.33 and len(digits) < NUMBER_MAX_BYTES:  # plus one unit far below the last digit
+            z = r.randrange(0, NUMBER_MAX_BYTES - len(digits))
+            digits, exponent = digits + "0" * z + "1", exponent - z - 1
+        elif nudge < 0.66:  # minus one unit at the last digit
+            digits = str(int(digits) - 1)
+        return spell(r, r.choice(["", "-"]), digits.lstrip("0") or "0", exponent)
+    # exponents: many digits, leading zeros, at and beyond 4 digits and Go's old clamp of 10,000
+    e = r.choice([r.randrange(0, 400), 9999, 10000, 10001, 99999, 100000, r.randrange(0, 10**7)])
+    return (r.choice(["", "-"]) + r.choice(["1", "5", "0", "1.5", "0.0001", "1" + "0" * r.randrange(1, 900)])
+            + r.choice("eE") + r.choice(["", "+", "-"]) + str(e).rjust(r.choice([0, 4, 5, 8]), "0"))
 
 
 def gen_value(r, depth):
@@ -187,6 +275,9 @@ def gen_json_case(seed, i):
         d = r.randrange(120, 140)
         o, c = r.choice([("[", "]"), ('{"a":', "}")])
         text = o * d + gen_value(r, 0) + c * d
+    elif k < 0.08:  # long literals alone or in a list
+        longs = [gen_long_number(r) for _ in range(r.randrange(1, 4))]
+        text = longs[0] if r.random() < 0.5 else "[" + ",".join(longs) + "]"
     else:
         text = gen_value(r, r.randrange(0, 6))
     data = add_whitespace(r, text).encode("utf-8", "surrogatepass")
@@ -333,8 +424,33 @@ def mutate_bytes(r, data):
     return bytes(data), what
 
 
+NUMBER_IN_JSON = re.compile(rb"(?<=[:,\[])-?[0-9]+(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?(?=[,\]}])")
+
+
+def respell_number(r, plain):
+    """One number token of canonical JSON text respelled as a long literal: the same value in
+    another layout, or nudged far below its last digit; lengths around L45. None if none."""
+    found = list(NUMBER_IN_JSON.finditer(plain))
+    if not found:
+        return None
+    m = r.choice(found)
+    sign, digits, exponent = decompose(m.group().decode())
+    how = "same value"
+    if r.random() < 0.3:
+        z = r.randrange(0, NUMBER_MAX_BYTES)
+        digits, exponent, how = digits + "0" * z + "1", exponent - z - 1, "nudged"
+    target = r.choice([None, NUMBER_MAX_BYTES - 1, NUMBER_MAX_BYTES, NUMBER_MAX_BYTES + 1, r.randrange(20, 1200)])
+    tok = spell(r, sign, digits, exponent, target).encode()
+    what = f"number at {m.start()} {m.group()[:20]!r} respelled ({how}, {len(tok)} bytes)"
+    return plain[:m.start()] + tok + plain[m.end():], what
+
+
 def mutate_text(r, plain):
     """A content mutation of one entry's plain bytes, often keeping it JSON-looking."""
+    if r.random() < 0.15:
+        respelled = respell_number(r, plain)
+        if respelled:
+            return respelled
     k = r.random()
     if k < 0.5 or not plain:
         b, what = mutate_bytes(r, plain or b"\x00")
@@ -368,9 +484,22 @@ def mutate_text(r, plain):
 
 
 def gen_bundle_case(seed, i, bases):
+    """(base folder, bundle bytes, description, {"trust.json"|"policy.json": replacement bytes})."""
     r = random.Random(f"{seed}:bundle:{i}")
     base = r.choice(bases)
     data = open(os.path.join(base, "bundle.zip"), "rb").read()
+    if r.random() < 0.06:  # the bundle as is; a number of its trust file or policy respelled
+        args = json.load(open(os.path.join(base, "args.json"), encoding="utf-8"))
+        name = "policy.json" if "policy" in args and r.random() < 0.5 else "trust.json"
+        text = open(os.path.join(base, args.get("policy", "policy.json") if name == "policy.json" else name), "rb").read()
+        respelled = respell_number(r, text)
+        if respelled:
+            return base, data, f"{name}: {respelled[1]}", {name: respelled[0]}
+    base, data, what = gen_bundle_mutation(r, base, data)
+    return base, data, what, {}
+
+
+def gen_bundle_mutation(r, base, data):
     k = r.random()
     ents = entries_of(data) if k >= 0.4 else []
     if k < 0.4 or not ents:
@@ -422,11 +551,15 @@ def verdict(cmd):
     return (o.get("outcome"), o.get("primary"), p.returncode)
 
 
-def verify_pair(a, base, path):
+def verify_pair(a, base, path, overrides=()):
+    """Both verdicts on the bundle at `path` with the base's trust, time and policy; a file named
+    in `overrides` is taken from beside `path` instead (`<path>.trust.json`, `<path>.policy.json`)."""
     args = json.load(open(os.path.join(base, "args.json"), encoding="utf-8"))
-    tail = ["--trust", os.path.join(base, "trust.json"), "--at", args["at"]]
+    trust = path + ".trust.json" if "trust.json" in overrides else os.path.join(base, "trust.json")
+    tail = ["--trust", trust, "--at", args["at"]]
     if "policy" in args:
-        tail += ["--policy", os.path.join(base, args["policy"])]
+        policy = path + ".policy.json" if "policy.json" in overrides else os.path.join(base, args["policy"])
+        tail += ["--policy", policy]
     return verdict([a.rust, "verify", path] + tail + ["--format", "json"]), verdict([a.go, "verify", path] + tail)
 
 
@@ -483,13 +616,16 @@ def main():
             return 4
         cases = []
         for i in range(a.bundle_cases):
-            base, data, what = gen_bundle_case(a.seed, i, bases)
+            base, data, what, overrides = gen_bundle_case(a.seed, i, bases)
             p = os.path.join(tmp, f"b{i}.zip")
             with open(p, "wb") as f:
                 f.write(data)
-            cases.append((base, p, what))
+            for name, content in overrides.items():
+                with open(p + "." + name, "wb") as f:
+                    f.write(content)
+            cases.append((base, p, what, overrides))
         with concurrent.futures.ThreadPoolExecutor(a.jobs) as ex:
-            for i, (r, g) in enumerate(ex.map(lambda c: verify_pair(a, c[0], c[1]), cases)):
+            for i, (r, g) in enumerate(ex.map(lambda c: verify_pair(a, c[0], c[1], c[3]), cases)):
                 if r == g:
                     key = f"{r[0]}/{r[1]}" if len(r) > 1 else r[0]
                     outcomes[key] = outcomes.get(key, 0) + 1
@@ -522,11 +658,14 @@ def main():
                              "rerun": "clyra canon --format json input.json ; clyra-verify-go jcs input.json"})
                 print(f"DISAGREE json #{i}: rust={sr} go={sg} input={small[:80]!r} -> {d}")
             else:
-                base, p, what = cases[i]
+                base, p, what, overrides = cases[i]
                 shutil.copy(p, os.path.join(d, "bundle.zip"))
                 for fn in os.listdir(base):
                     if fn not in ("bundle.zip", "README", "expected.json"):
                         shutil.copy(os.path.join(base, fn), os.path.join(d, fn))
+                for name, content in overrides.items():
+                    with open(os.path.join(d, name), "wb") as f:
+                        f.write(content)
                 info.update({"base": os.path.relpath(base, ROOT), "mutation": what,
                              "rerun": "clyra verify bundle.zip --trust trust.json --at AT [--policy policy.json] --format json ; clyra-verify-go verify …"})
                 print(f"DISAGREE bundle #{i} ({os.path.basename(base)}; {what}): rust={r} go={g} -> {d}")

@@ -66,6 +66,10 @@ pub enum JcsErrorKind {
     /// `NaN`, `Infinity` or `-Infinity`: JSON has no non-finite numbers.
     #[error("non-finite number")]
     NonFinite,
+    /// A number token longer than `Limits::json_max_number_bytes`, or with more exponent digits
+    /// than `Limits::json_max_exponent_digits`.
+    #[error("number token exceeds the length limit")]
+    NumberTooLong,
     /// A number whose magnitude rounds to infinity.
     #[error("number overflows to infinity")]
     NumberOverflow,
@@ -106,6 +110,7 @@ impl JcsErrorKind {
             Self::LoneSurrogate => "jcs.lone_surrogate",
             Self::InvalidNumber => "jcs.invalid_number",
             Self::NonFinite => "jcs.non_finite",
+            Self::NumberTooLong => "jcs.number_too_long",
             Self::NumberOverflow => "jcs.number_overflow",
             Self::IntegerOutOfRange => "jcs.integer_out_of_range",
             Self::DuplicateKey => "jcs.duplicate_key",
@@ -118,7 +123,7 @@ impl JcsErrorKind {
     }
 
     /// Every reason, in registry order (used to check `spec/verdicts.md` stays complete).
-    pub const ALL: [JcsErrorKind; 18] = [
+    pub const ALL: [JcsErrorKind; 19] = [
         Self::TooLarge,
         Self::UnexpectedEnd,
         Self::UnexpectedCharacter,
@@ -129,6 +134,7 @@ impl JcsErrorKind {
         Self::LoneSurrogate,
         Self::InvalidNumber,
         Self::NonFinite,
+        Self::NumberTooLong,
         Self::NumberOverflow,
         Self::IntegerOutOfRange,
         Self::DuplicateKey,

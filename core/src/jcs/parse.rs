@@ -472,15 +472,26 @@ impl<'a> Parser<'a> {
                 return self.grammar_break();
             }
         }
+        let mut exponent_digits = 0;
         if matches!(self.peek(), Some(b'e' | b'E')) {
             integer = false;
             self.pos += 1;
             if matches!(self.peek(), Some(b'+' | b'-')) {
                 self.pos += 1;
             }
+            let exponent_start = self.pos;
             if !self.digits() {
                 return self.grammar_break();
             }
+            exponent_digits = self.pos - exponent_start;
+        }
+        // spec: primitives.md §2.2.6 — the token's length (L45) and exponent (L46) are bounded,
+        // after its grammar and before its value: within them `str::parse::<f64>` and every
+        // other implementation's standard parser are exact.
+        if self.pos - start > self.limits.json_max_number_bytes
+            || exponent_digits > self.limits.json_max_exponent_digits
+        {
+            return self.err(Kind::NumberTooLong, start);
         }
         let token = bytes.get(start..self.pos).unwrap_or_default();
         if integer {

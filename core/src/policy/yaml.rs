@@ -2,20 +2,17 @@
 //!
 //! Every node becomes a JSON value, and its position is kept by JSON pointer so that later
 //! errors (schema, CEL) can name a line and column. Tags, anchors, aliases, merge keys, keys that
-//! are not strings, duplicate keys, several documents, a `%YAML` directive other than 1.2, plain
-//! scalars other parsers would read differently (`True`, `0x1F`, `.inf`, `~`) and integers outside
-//! ±(2^53−1) are rejected.
+//! are not strings, duplicate keys, several documents, a `%YAML` directive other than 1.2 and plain
+//! scalars other parsers would read differently (`True`, `0x1F`, `.inf`, `~`) are rejected; numbers
+//! are read by the canonical JSON parser (strict integers, the token bounds L45–L46).
 
 use std::collections::BTreeMap;
 
 use serde_saphyr::granit_parser::{Event, Marker, Parser, ScalarStyle};
 
 use super::error::{Location, PolicyError, PolicyErrorKind};
-use crate::jcs::{Map, Number, Value};
+use crate::jcs::{Map, Value};
 use crate::limits::Limits;
-
-/// Largest integer literal the subset keeps exactly (DESIGN §4: ±(2^53−1)).
-const MAX_SAFE_INTEGER: i64 = (1 << 53) - 1;
 
 /// Positions of every node of a document, by JSON pointer (`""` is the root).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -129,7 +126,7 @@ pub fn parse(text: &str, file: &str, limits: &Limits) -> Result<(Value, Spans), 
                         if plain && text == "<<" {
                             return Err(subset(&m, "merge keys (`<<`) are not allowed".into()));
                         }
-                        if plain && !matches!(resolve_plain(&text), Ok(Value::String(_))) {
+                        if plain && !matches!(resolve_plain(&text, limits), Ok(Value::String(_))) {
                             return Err(subset(
                                 &m,
                                 format!("key `{text}` is not a string: quote it"),
@@ -147,7 +144,7 @@ pub fn parse(text: &str, file: &str, limits: &Limits) -> Result<(Value, Spans), 
                     }
                     Some(pointer) => {
                         let value = if style == ScalarStyle::Plain {
-                            resolve_plain(&text).map_err(|why| subset(&m, why))?
+                            resolve_plain(&text, limits).map_err(|why| subset(&m, why))?
                         } else {
                             Value::String(text.into_owned())
                         };
@@ -234,7 +231,7 @@ pub(crate) fn escape(segment: &str) -> String {
 /// numbers; any other plain scalar is a string (YAML 1.2: `off`, `yes` are strings) unless the
 /// YAML 1.2 core schema would read it as something else (`~`, `True`, `0x1F`, `.inf`): then it
 /// must be quoted.
-fn resolve_plain(text: &str) -> Result<Value, String> {
+fn resolve_plain(text: &str, limits: &Limits) -> Result<Value, String> {
     match text {
         "null" => return Ok(Value::Null),
         "true" => return Ok(Value::Bool(true)),
@@ -249,20 +246,18 @@ fn resolve_plain(text: &str) -> Result<Value, String> {
         ));
     }
     if is_json_number(text) {
-        let integer = !text.contains(['.', 'e', 'E']);
-        if integer {
-            return match text.parse::<i64>() {
-                Ok(n) if (-MAX_SAFE_INTEGER..=MAX_SAFE_INTEGER).contains(&n) => Number::from_i64(n)
-                    .map(Value::Number)
-                    .ok_or_else(|| format!("integer `{text}` is out of range")),
-                _ => Err(format!("integer `{text}` is outside ±(2^53−1)")),
-            };
-        }
-        return match text.parse::<f64>() {
-            Ok(f) => Number::from_f64(f)
-                .map(Value::Number)
-                .ok_or_else(|| format!("number `{text}` is not finite")),
-            Err(_) => Err(format!("number `{text}` does not parse")),
+        // spec: primitives.md §2.2.5–8 — a plain scalar that is a JSON number is read by the
+        // canonical JSON parser itself, so a YAML policy and its JSON form follow one number rule:
+        // token length (L43–L44), nearest double, strict integers, overflow.
+        return match crate::jcs::parse(text.as_bytes(), limits) {
+            Ok(value @ Value::Number(_)) => Ok(value),
+            Ok(_) => Err(format!("number `{}` does not parse", shown(text))),
+            Err(e) => Err(format!(
+                "number `{}` is not accepted: {} ({})",
+                shown(text),
+                e.kind(),
+                e.kind().code()
+            )),
         };
     }
     let first = text.as_bytes().first().copied().unwrap_or(b' ');
@@ -274,6 +269,15 @@ fn resolve_plain(text: &str) -> Result<Value, String> {
         ));
     }
     Ok(Value::String(text.to_owned()))
+}
+
+/// At most the first 40 characters of `text`, for messages (a number token may be long).
+fn shown(text: &str) -> String {
+    let mut cut: String = text.chars().take(40).collect();
+    if cut.len() < text.len() {
+        cut.push('…');
+    }
+    cut
 }
 
 /// JSON's number grammar: `-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?`.
@@ -366,6 +370,30 @@ mod tests {
         let e = load("a: 9007199254740992\n").unwrap_err();
         assert_eq!(e.kind(), PolicyErrorKind::Subset);
         assert!(load("a: -9007199254740992\n").is_err());
+    }
+
+    #[test]
+    fn numbers_follow_the_canonical_json_rule() {
+        // The number bound of primitives.md §2.2.6 (L43, L44), as in a JSON policy.
+        let longest = format!("1.{}1", "0".repeat(797));
+        let v = load(&format!("max_rows: {longest}\n")).unwrap();
+        assert_eq!(crate::jcs::to_vec(&v), br#"{"max_rows":1}"#);
+        for bad in [
+            format!("1.{}1", "0".repeat(798)),
+            "1e00005".to_owned(),
+            format!("1{}", "0".repeat(900)),
+        ] {
+            let e = load(&format!("max_rows: {bad}\n")).unwrap_err();
+            assert_eq!(e.kind(), PolicyErrorKind::Subset);
+            assert!(e.to_string().contains("jcs.number_too_long"), "{e}");
+        }
+        // Values that would print as unsafe integers are refused as in JSON.
+        let e = load("a: 9e18\n").unwrap_err();
+        assert!(e.to_string().contains("jcs.integer_out_of_range"), "{e}");
+        assert!(load("a: 1e309\n")
+            .unwrap_err()
+            .to_string()
+            .contains("jcs.number_overflow"));
     }
 
     #[test]

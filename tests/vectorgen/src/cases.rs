@@ -1130,6 +1130,7 @@ pub fn cases() -> Vec<Case> {
     .chain(crate::rsa_cases::cases())
     .chain(crate::coverage::cases())
     .chain(crate::policy_risk::cases())
+    .chain(crate::numbers::cases())
     .collect()
 }
 

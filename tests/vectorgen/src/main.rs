@@ -19,6 +19,7 @@
 
 mod cases;
 mod coverage;
+mod numbers;
 mod pins;
 mod policy_risk;
 mod rsa_cases;

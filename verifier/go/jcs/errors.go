@@ -16,6 +16,7 @@ const (
 	CodeLoneSurrogate     = "jcs.lone_surrogate"
 	CodeInvalidNumber     = "jcs.invalid_number"
 	CodeNonFinite         = "jcs.non_finite"
+	CodeNumberTooLong     = "jcs.number_too_long"
 	CodeNumberOverflow    = "jcs.number_overflow"
 	CodeIntegerOutOfRange = "jcs.integer_out_of_range"
 	CodeDuplicateKey      = "jcs.duplicate_key"

@@ -2,6 +2,7 @@ package jcs
 
 import (
 	"bytes"
+	"strings"
 	"testing"
 
 	"github.com/clyra-dev/clyra/verifier/go/limits"
@@ -14,6 +15,7 @@ func FuzzParse(f *testing.F) {
 		`{"b":[1,2.5,-0,1e30,"x"],"a":{"\u00e9":null,"\ud83d\ude02":true}}`,
 		`[9007199254740991,1e21,5e-324,0.000001,1e-7]`,
 		`{"a":1,"\u0061":2}`, `"\ud800"`, "\"\xff\"", `[01]`, `NaN`, `9e18`, `[[[[]]]]`,
+		`[1e0005,1e-9999,1e10000]`, "[1." + strings.Repeat("0", 797) + "1]",
 	} {
 		f.Add([]byte(s))
 	}

@@ -421,6 +421,7 @@ func (p *parser) parseNumber() (float64, error) {
 		}
 		p.digits()
 	}
+	exponentDigits := 0
 	if p.pos < len(p.data) && (p.data[p.pos] == 'e' || p.data[p.pos] == 'E') {
 		integer = false
 		p.pos++
@@ -433,9 +434,18 @@ func (p *parser) parseNumber() (float64, error) {
 		if !isDigit(p.data[p.pos]) {
 			return 0, p.badByte(CodeInvalidNumber, "missing exponent digits")
 		}
+		exponentStart := p.pos
 		p.digits()
+		exponentDigits = p.pos - exponentStart
 	}
-	// strconv.ParseFloat rounds correctly (nearest, ties to even) for any token length.
+	// spec: primitives.md §2.2.6 — the token's length (L45) and exponent digits (L46) are bounded
+	// after its grammar and before its value. strconv.ParseFloat rounds correctly (nearest, ties
+	// to even) only while the digits fit its 800-digit decimal and the exponent stays below
+	// 10,000 (beyond, it loses the point's position and clamps the exponent): the bounds keep
+	// every accepted token inside both.
+	if p.pos-start > p.lim.JSONMaxNumberBytes || exponentDigits > p.lim.JSONMaxExponentDigits {
+		return 0, newError(CodeNumberTooLong, start, "number token exceeds the length limit")
+	}
 	f, err := strconv.ParseFloat(string(p.data[start:p.pos]), 64)
 	if math.IsInf(f, 0) {
 		return 0, newError(CodeNumberOverflow, start, "number rounds to infinity")

@@ -1,5 +1,5 @@
 // Package limits holds the bounds every Clyra parser and verifier applies: the defaults of the
-// normative table in spec/limits.md (L1–L23), mirrored field for field.
+// normative table in spec/limits.md (L1–L23, L43–L46), mirrored field for field.
 //
 // A host MAY lower a limit; raising one makes its verdicts differ from other implementations.
 package limits
@@ -20,6 +20,12 @@ type Limits struct {
 	// its parsed form takes by a multiple of n.
 	JSONValuesBase    int
 	JSONBytesPerValue int
+	// JSONMaxNumberBytes is L45, the longest JSON number token in bytes, sign, point and exponent
+	// included (jcs.number_too_long).
+	JSONMaxNumberBytes int
+	// JSONMaxExponentDigits is L46, the most digits in a number token's exponent, leading zeros
+	// included (jcs.number_too_long).
+	JSONMaxExponentDigits int
 	// MerkleMaxProofHashes is L5, the most hashes in one Merkle proof (merkle.proof_too_long).
 	MerkleMaxProofHashes int
 	// KeyMaxBytes is L6, the largest PEM or DER key in bytes (key.too_large).
@@ -81,6 +87,8 @@ func Default() Limits {
 		JSONMaxEntries:             1_000_000,
 		JSONValuesBase:             4096,
 		JSONBytesPerValue:          8,
+		JSONMaxNumberBytes:         800,
+		JSONMaxExponentDigits:      4,
 		MerkleMaxProofHashes:       64,
 		KeyMaxBytes:                16 * kib,
 		DSSEMaxEnvelopeBytes:       16 * mib,

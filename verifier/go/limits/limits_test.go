@@ -37,6 +37,8 @@ func TestDefaultsMatchTable(t *testing.T) {
 		{"L36", l.PolicyMaxBytes, 1_048_576},
 		{"L43", int64(l.JSONValuesBase), 4096},
 		{"L44", int64(l.JSONBytesPerValue), 8},
+		{"L45", int64(l.JSONMaxNumberBytes), 800},
+		{"L46", int64(l.JSONMaxExponentDigits), 4},
 	}
 	for _, c := range checks {
 		if c.got != c.want {
