@@ -66,7 +66,7 @@ pub fn detailed(e: &PolicyError) -> DetailedError {
     d
 }
 
-fn load_policy(c: &PolicyCall) -> Result<Policy, Vec<DetailedError>> {
+pub(crate) fn load_policy(c: &PolicyCall) -> Result<Policy, Vec<DetailedError>> {
     Policy::load(c.policy.as_bytes(), &c.file, &Limits::default()).map_err(|e| vec![detailed(&e)])
 }
 

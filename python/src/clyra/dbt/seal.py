@@ -130,6 +130,7 @@ def seal_run(
     subject: Optional[str] = None,
     approvals: Sequence[tuple[str, str]] = (),
     approver_keys: Sequence[str] = (),
+    plan: Optional[dict[str, Any]] = None,
 ) -> Sealed:
     """Seals the run whose artifacts are in ``target_path``. Raises :class:`SetupError` or a
     :class:`clyra.ClyraError`; on any error no bundle file exists and the state is unchanged."""
@@ -158,6 +159,8 @@ def seal_run(
         "approvals": [{"envelope": e, "nonce": n} for e, n in approvals],
         "approver_keys": list(approver_keys),
     }
+    if plan is not None:
+        call["plan"] = plan
     if clyra.policy.is_file():
         try:
             call["policy"] = clyra.policy.read_text(encoding="utf-8")
@@ -187,6 +190,10 @@ def describe(sealed: Sealed, trust: Path) -> str:
     for change in s.get("schema_changes", []):
         parts = [f"{k.split('_')[1]} {', '.join(change[k])}" for k in ("columns_added", "columns_removed", "columns_changed") if k in change]
         lines.append(f"  schema change {change['asset']}: {'; '.join(parts) if parts else 'new relation'}")
+    if "plan" in s:
+        lines.append(f"  plan {s['plan']}: {len(s.get('drift', []))} drift finding(s)")
+    for d in s.get("drift", []):
+        lines.append(f"  drift: {d['asset']}: {d['rule']}")
     p = sealed.policy
     if p is not None:
         lines.append(f"  policy {p['policy_hash']}: {p['decision']} ({p['mode']}{', rule ' + p['rule'] if p.get('rule') else ''}): {p['reason']}")
