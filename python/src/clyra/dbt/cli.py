@@ -95,8 +95,6 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     if args.command == "seal":
         target_path = (args.target_path or project / "target").resolve()
         try:
-            import json
-
             inv = str(json.loads((target_path / "run_results.json").read_bytes())["metadata"]["invocation_id"])
         except (OSError, ValueError, KeyError, TypeError):
             inv = ""
@@ -136,7 +134,7 @@ def _gated_run(project: Path, command: str, dbt_args: list[str], approvals: "App
                kind: Optional[str], hold: Optional[dict[str, object]] = None, hold_request: bool = False,
                hold_path: Path = Path()) -> int:
     """Plans, gates, runs dbt only when the gate passes, then seals the run with its plan."""
-    from .gate import approve_lines, gate, make_plan, nonces, write_hold, write_request
+    from .gate import approve_lines, gate, make_plan, nonces, with_vars, write_hold, write_request
     from .runner import run_dbt
     from .seal import describe, seal_run
 
@@ -179,7 +177,7 @@ def _gated_run(project: Path, command: str, dbt_args: list[str], approvals: "App
         why = "; ".join(f"{e['code']}: {e['message']}" for e in gated["approval_errors"])
         return _refuse(f"the approval does not cover plan {gated['digest']}: {why}")
     try:
-        run_args = _with_vars(dbt_args, {"clyra_gate": gated["digest"], **({"clyra_approved": subject} if subject and approvals.given else {})})
+        run_args = with_vars(dbt_args, {"clyra_gate": gated["digest"], **({"clyra_approved": subject} if subject and approvals.given else {})})
         if hold is not None:
             hold_path.unlink(missing_ok=True)  # a hold runs once
         run = run_dbt(project, run_args, command)
@@ -206,24 +204,6 @@ def _gated_run(project: Path, command: str, dbt_args: list[str], approvals: "App
 def _refuse(message: str) -> int:
     print(f"error: {message}", file=sys.stderr)
     return GATE_EXIT
-
-
-def _with_vars(dbt_args: list[str], extra: dict[str, object]) -> list[str]:
-    """``dbt_args`` with ``extra`` merged into its ``--vars`` (YAML or JSON) as one JSON object."""
-    from .gate import option, split_args
-
-    given = option(dbt_args, "--vars")
-    merged: dict[str, object] = {}
-    if given is not None:
-        import yaml
-
-        loaded = yaml.safe_load(given) or {}
-        if not isinstance(loaded, dict):
-            raise SetupError(f"--vars `{given}` is not a mapping")
-        merged.update(loaded)
-    merged.update(extra)
-    rest = [a for g in split_args(dbt_args) if g[0].split("=", 1)[0] != "--vars" for a in g]
-    return [*rest, "--vars", json.dumps(merged)]
 
 
 def _plan(project: Path, args: argparse.Namespace) -> int:
@@ -296,6 +276,6 @@ def _policy_exit(sealed: "Sealed", exit_code: int) -> int:
     if sealed.approvals_missing:
         print(f"error: policy requires {sealed.approvals_required} approval(s) for this run and it had "
               f"{sealed.approvals_recorded} (rule {p.get('rule')}: {p.get('reason')}); the bundle records the shortfall. "
-              "Get the change approved and run it with --approval FILE=NONCE --approver-key KEY --change-id ID", file=sys.stderr)
+              "Plan it with `clyra dbt plan`, get that plan approved and run it with `clyra dbt build --approval FILE=NONCE --approver-key KEY`", file=sys.stderr)
         return max(exit_code, 1)
     return exit_code

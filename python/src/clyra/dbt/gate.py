@@ -4,6 +4,7 @@ approvals bound to the plan digest), and hold a plan until it is approved."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import os
@@ -61,6 +62,22 @@ def option(args: Sequence[str], *names: str) -> Optional[str]:
     return value
 
 
+def with_vars(dbt_args: Sequence[str], extra: dict[str, object]) -> list[str]:
+    """``dbt_args`` with ``extra`` merged into its ``--vars`` (YAML or JSON) as one JSON object."""
+    given = option(dbt_args, "--vars")
+    merged: dict[str, object] = {}
+    if given is not None:
+        import yaml
+
+        loaded = yaml.safe_load(given) or {}
+        if not isinstance(loaded, dict):
+            raise SetupError(f"--vars `{given}` is not a mapping")
+        merged.update(loaded)
+    merged.update(extra)
+    rest = [a for g in split_args(dbt_args) if g[0].split("=", 1)[0] != "--vars" for a in g]
+    return [*rest, "--vars", json.dumps(merged)]
+
+
 def plan_args(args: Sequence[str]) -> list[str]:
     """The arguments a plan records: all but the path options."""
     return [a for g in split_args(args) if g[0].split("=", 1)[0] not in PATHS for a in g]
@@ -106,10 +123,13 @@ def compile_nodes(project: Path, args: Sequence[str], command: str) -> tuple[lis
     except ImportError as e:
         raise SetupError("dbt is not installed; run `pip install 'clyra[dbt]'`") from e
     os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "False")
-    given = [a for g in split_args(args) if g[0].split("=", 1)[0] in COMPILE for a in g]
+    # `clyra_plan` lets `clyra.require_approval` compile: the gate, not the macro, decides now.
+    given = with_vars([a for g in split_args(args) if g[0].split("=", 1)[0] in COMPILE for a in g], {"clyra_plan": True})
     plan_dir = project / "target" / "clyra" / "plan"
     full = ["compile", *given, "--project-dir", str(project), "--target-path", str(plan_dir), "--quiet"]
-    result = dbtRunner().invoke(full)
+    # dbt prints a one-node selection's compiled SQL to stdout: keep stdout for the plan.
+    with open(os.devnull, "w", encoding="utf-8") as sink, contextlib.redirect_stdout(sink):
+        result = dbtRunner().invoke(full)
     if not result.success or result.result is None:
         raise SetupError(f"dbt could not compile this selection ({result.exception or 'see dbt.log'}); nothing ran")
     wanted = KINDS[command]
