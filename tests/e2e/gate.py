@@ -104,6 +104,10 @@ def refused_then_approved(g: Gate) -> None:
     assert plan["gate"] == "approval_required" and plan["approvals_required"] == 1
     assert plan["change"]["plan"] == plan["digest"]  # type: ignore[index]
     approval = g.approve(plan["commands"], "a.dsse.json")  # type: ignore[arg-type]
+    # For a pull request: Markdown with the digest, the nodes and the approve command; exit 2.
+    md = g.clyra("plan", "--project-dir", str(g.project), "--format", "markdown", "--", "--target", g.target)
+    assert md.returncode == 2 and f"`{plan['digest']}`" in md.stdout and "| `model.shop.orders` |" in md.stdout
+    assert "1 approval(s) required" in md.stdout and "clyra approve --spec" in md.stdout
     # Plan B (another selection) is not what was approved.
     r = g.build(approval, "--select", "stg_orders")
     assert r.returncode == 3 and "approval" in r.stderr, r.stderr[-2000:]
