@@ -36,7 +36,7 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--approval", action="append", default=[], metavar="FILE=NONCE", help="a signed approval (clyra approve) of the change, with the nonce you issued; checked before dbt runs")
     b.add_argument("--approver-key", action="append", default=[], type=Path, metavar="PEM", help="the public key of an approval's signer")
     b.add_argument("--change-id", default=None, help="the approved change's id (`change.subject`); the var `clyra_approved` that clyra.require_approval checks")
-    b.add_argument("--change-kind", default="schema", choices=["schema", "data", "config"], help="the kind of change approved (default schema)")
+    b.add_argument("--change-kind", default=None, choices=["schema", "data", "config"], help="the kind of change approved (default schema when the plan writes a relation, else data)")
     b.add_argument("--hold", action="store_true", help="when the plan needs approvals, write the approval request and exit 5 (resume with `clyra dbt resume HOLD`)")
     b.add_argument("dbt_args", nargs=argparse.REMAINDER, help="-- then dbt's own arguments")
     pl = sub.add_parser("plan", help="plan `dbt build` (or --dbt-command) without running it: the plan digest, the policy's decision and the approvals it needs")
