@@ -200,3 +200,19 @@ def test_gate_config_generates_the_gated_targets(tmp_path: Path) -> None:
     generated = (clyra_dir.package_dir / "macros" / "gate_config.sql").read_text()
     assert 'return(["prod"])' in generated
     assert "on-run-start" in (clyra_dir.package_dir / "dbt_project.yml").read_text()
+
+
+def test_plan_renders_for_pull_requests(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from clyra.dbt.cli import _render
+
+    gated = json.loads(_clyra.dbt_plan(_plan_call("delete from shop.main.orders")))
+    lines = ["clyra approve --spec r.json --nonce n-1"]
+    summary = tmp_path / "summary.md"
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
+    out = _render(gated, lines, "github")
+    assert out.startswith("::warning title=clyra dbt plan::") and gated["digest"] in out.splitlines()[0]
+    assert "| `model.shop.orders` | model | table |" in out and "sql.delete_without_where" in out
+    assert "clyra approve --spec r.json --nonce n-1" in summary.read_text()
+    assert json.loads(_render(gated, lines, "json"))["commands"] == lines
+    text = _render(gated, lines, "text")
+    assert text.startswith(f"clyra: plan {gated['digest']}") and "SQL guard error" in text
