@@ -126,13 +126,21 @@ def refused_then_approved(g: Gate) -> None:
     assert "plan.drift" not in kinds, [e for e in journal_of(bundle) if e["kind"] == "plan.drift"]
     verdict = clyra.verify(bundle, g.trust, policy=g.project / ".clyra" / "policy.yaml")
     assert verdict.ok, [(c.code, c.message) for c in verdict.checks if c.severity != "ok"]
+    # The same approval does not run the same plan twice (its nonce is spent). (The whole project
+    # plans differently now that `order_events` exists, `is_incremental()`; `orders` alone does not.)
+    one = g.approve(g.plan("--select", "orders")["commands"], "o.dsse.json")  # type: ignore[arg-type]
+    r = g.build(one, "--select", "orders")
+    assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-2000:]
+    r = g.build(one, "--select", "orders")
+    assert r.returncode == 3 and "approval.nonce" in r.stderr, r.stderr[-2000:]
+    assert len(bundles(g.project)) == 2
     # A model edited after approval: the same approval is refused before dbt runs.
     orders = g.project / "models" / "orders.sql"
     orders.write_text(orders.read_text() + "\n-- edited after approval\n")
     snapshot = g.tables()
     r = g.build(approval)
     assert r.returncode == 3 and "build.approval" in r.stderr, r.stderr[-2000:]
-    assert g.tables() == snapshot and len(bundles(g.project)) == 1
+    assert g.tables() == snapshot and len(bundles(g.project)) == 2
 
 
 def another_commit(g: Gate) -> None:

@@ -176,7 +176,13 @@ def _gated_run(project: Path, command: str, dbt_args: list[str], approvals: "App
     if approvals.given and gated["approval_errors"]:
         why = "; ".join(f"{e['code']}: {e['message']}" for e in gated["approval_errors"])
         return _refuse(f"the approval does not cover plan {gated['digest']}: {why}")
+    replayed = sorted({n for _, n in approvals.given} & ClyraDir(project).used_nonces())
+    if replayed:
+        return _refuse(f"approval.nonce: nonce {replayed[0]} was used by an earlier run; an approval covers one run "
+                       "(plan again and ask for a new approval)")
     try:
+        if approvals.given:
+            ClyraDir(project).consume_nonces([n for _, n in approvals.given])
         run_args = with_vars(dbt_args, {"clyra_gate": gated["digest"], **({"clyra_approved": subject} if subject and approvals.given else {})})
         if hold is not None:
             hold_path.unlink(missing_ok=True)  # a hold runs once

@@ -143,6 +143,19 @@ class ClyraDir:
         return ("{#- Generated from .clyra/config.json by clyra; do not edit. -#}\n"
                 f"{{% macro gated_targets() %}}{{{{ return({json.dumps(targets)}) }}}}{{% endmacro %}}\n").encode("utf-8")
 
+    def used_nonces(self) -> set[str]:
+        """Approval nonces earlier runs consumed (approval-v0.md §3.2: a nonce serves one run)."""
+        path = self.state_dir / "nonces.json"
+        if not path.exists():
+            return set()
+        used = self._read_state(path)
+        return {str(n) for n in used} if isinstance(used, list) else set()
+
+    def consume_nonces(self, nonces: list[str]) -> None:
+        """Records ``nonces`` as used, before the run they approve starts."""
+        used = sorted(self.used_nonces() | set(nonces))
+        write_atomic(self.state_dir / "nonces.json", json.dumps(used).encode("utf-8"))
+
     def install_package(self) -> None:
         """Copies the shipped dbt package into ``dbt_packages/clyra`` (dbt loads it from there
         without ``dbt deps``) with the generated gate config; replaced whole when it differs."""
