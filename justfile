@@ -67,6 +67,11 @@ bench-dbt:
     bash python/ci.sh package
     python/.venv/bin/python benches/dbt_overhead.py
 
+# Cost of the dbt gate (`clyra dbt plan`, core plan and gate) beside dbt's own `compile` on the 1,000-model project (never run by CI)
+bench-gate:
+    bash python/ci.sh package
+    python/.venv/bin/python benches/dbt_gate.py
+
 # Run the criterion benches against their named peers, then print the ratio report (never run by CI)
 bench:
     cargo bench --locked -p clyra-benches

@@ -13,6 +13,7 @@ use std::path::Path;
 const AREAS: &[&str] = &[
     "jcs",
     "seal",
+    "plan",
     "ffi",
     "merkle",
     "key",

@@ -198,3 +198,82 @@ def test_atomic_writes_refuse_a_symlink(tmp_path: Path) -> None:
     with pytest.raises(SetupError, match="symbolic link"):
         write_atomic(link, b"new")
     assert link.is_symlink() and target.read_bytes() == b"keep"
+
+
+def _plan_call(sql: str, target: str = "prod") -> str:
+    context = {"producer_version": "0", "created_at": AT, "actor": "dana", "deployer": "ci",
+               "environments": {"prod": "production"}, "target": target}
+    nodes = [{"id": "model.shop.orders", "resource_type": "model", "materialization": "table",
+              "relation": "shop.main.orders", "sql": sql}]
+    policy = ("version: 1\ndata_platform:\n  rules:\n    - {id: prod, when: 'change.environment == \"production\"', "
+              "decision: require_approval}\n")
+    return json.dumps({"input": {"context": context, "tool_version": "1.11.2", "project": "shop", "adapter": "duckdb",
+                                 "command": "build", "args": ["--target", target], "nodes": nodes}, "policy": policy})
+
+
+def test_dbt_plan_and_gate_bind_approvals_to_the_plan(key: clyra.KeyPair) -> None:
+    a = json.loads(_clyra.dbt_plan(_plan_call("select 1")))
+    assert a["gate"] == "approval_required" and a["approvals_required"] == 1
+    assert a["change"]["plan"] == a["digest"] and a["payload_hash"].startswith("sha256:")
+    assert a["facts"]["dbt"]["models"] == ["model.shop.orders"]
+    approver = clyra.keygen()
+    envelope = clyra.approve(json.dumps(a["request"]), approver.private_pem, sso_sub="lee", idp_domain="idp.example",
+                             nonce="n-0123456789abcdef", approved_at="2026-01-01T00:00:00Z", expires_at="2100-01-01T00:00:00Z")
+
+    def gate(plan: dict[str, Any]) -> dict[str, Any]:
+        call = {"plan": plan, "policy": json.loads(_plan_call("x"))["policy"], "keys": [key.private_pem.decode()],
+                "approvals": [{"envelope": envelope.decode(), "nonce": "n-0123456789abcdef"}],
+                "approver_keys": [approver.public_pem], "at": AT, "producer_version": "0"}
+        out: dict[str, Any] = json.loads(_clyra.dbt_gate(json.dumps(call)))
+        return out
+
+    assert gate(a["plan"])["gate"] == "pass"
+    other = json.loads(_clyra.dbt_plan(_plan_call("select 2")))
+    refused = gate(other["plan"])
+    assert refused["gate"] == "approval_required" and refused["approval_errors"][0]["code"] == "build.approval"
+    with pytest.raises(clyra.SealError) as e:
+        gate({"type": "not a plan"})
+    assert e.value.code == "plan.invalid"
+    with pytest.raises(clyra.SealError) as e:
+        _clyra.dbt_plan(_plan_call("select 1", target="qa"))
+    assert e.value.code == "seal.environment"
+
+
+def test_gate_argument_handling() -> None:
+    from clyra.dbt.gate import option, plan_args, split_args, with_vars
+
+    args = ["--select", "a", "b+", "--target", "prod", "--project-dir", "/x", "--full-refresh", "--vars", "{p: 1}"]
+    assert split_args(args)[0] == ["--select", "a", "b+"]
+    assert option(args, "--target", "-t") == "prod" and option(["-t=dev"], "--target", "-t") == "dev"
+    assert plan_args(args) == ["--select", "a", "b+", "--target", "prod", "--full-refresh", "--vars", "{p: 1}"]
+    merged = with_vars(args, {"clyra_gate": "sha256:0"})
+    assert merged[-2:] == ["--vars", json.dumps({"p": 1, "clyra_gate": "sha256:0"})]
+    with pytest.raises(SetupError):
+        with_vars(["--vars", "[1]"], {})
+
+
+def test_gate_config_generates_the_gated_targets(tmp_path: Path) -> None:
+    (tmp_path / "dbt_project.yml").write_text("name: x\n")
+    clyra_dir = ClyraDir(tmp_path)
+    write_atomic(clyra_dir.config_path, json.dumps({"environments": {"prod": "production", "dev": "development"},
+                                                    "gate": {"fail_closed": ["production"]}}).encode())
+    clyra_dir.install_package()
+    generated = (clyra_dir.package_dir / "macros" / "gate_config.sql").read_text()
+    assert 'return(["prod"])' in generated
+    assert "on-run-start" in (clyra_dir.package_dir / "dbt_project.yml").read_text()
+
+
+def test_plan_renders_for_pull_requests(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from clyra.dbt.cli import _render
+
+    gated = json.loads(_clyra.dbt_plan(_plan_call("delete from shop.main.orders")))
+    lines = ["clyra approve --spec r.json --nonce n-1"]
+    summary = tmp_path / "summary.md"
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
+    out = _render(gated, lines, "github")
+    assert out.startswith("::warning title=clyra dbt plan::") and gated["digest"] in out.splitlines()[0]
+    assert "| `model.shop.orders` | model | table |" in out and "sql.delete_without_where" in out
+    assert "clyra approve --spec r.json --nonce n-1" in summary.read_text()
+    assert json.loads(_render(gated, lines, "json"))["commands"] == lines
+    text = _render(gated, lines, "text")
+    assert text.startswith(f"clyra: plan {gated['digest']}") and "SQL guard error" in text

@@ -61,15 +61,16 @@ def test_bad_input_is_one_line_and_leaves_no_bundle(shop: Path) -> None:
     r = run_clyra("dbt", "build", "--project-dir", str(shop), cwd=shop)
     assert r.returncode == 4 and r.stderr.count("\n") == 1 and "clyra dbt init" in r.stderr
     assert run_clyra("dbt", "init", "--project-dir", str(shop), cwd=shop).returncode == 0
-    # An unmapped target: dbt runs and keeps its result; no evidence, one line saying how to fix it.
+    # An unmapped target: the gate cannot place the plan, so dbt never runs; one line saying how to fix it.
     config = shop / ".clyra" / "config.json"
     config.write_text(json.dumps({"version": 0, "environments": {"prod": "production"}}))
     r = run_clyra("dbt", "build", "--project-dir", str(shop), cwd=shop)
-    assert r.returncode == 0, r.stderr[-2000:]
-    assert "seal.environment" in r.stderr and "environments" in r.stderr
-    assert bundles(shop) == []
+    assert r.returncode == 4, r.stderr[-2000:]
+    assert "seal.environment" in r.stderr and "environments" in r.stderr and r.stderr.count("\n") == 1
+    assert bundles(shop) == [] and not (shop / "target" / "run_results.json").exists()
     config.write_text(json.dumps({"version": 0, "environments": {"dev": "development"}}))
-    # A corrupt artifact.
+    # A corrupt artifact of a run made by plain dbt.
+    assert subprocess.run([str(BIN / "dbt"), "build", "--project-dir", str(shop)], cwd=shop, capture_output=True).returncode == 0
     (shop / "target" / "run_results.json").write_text('{"metadata": {"invocation_id": "x"}')
     r = run_clyra("dbt", "seal", "--project-dir", str(shop), cwd=shop)
     assert r.returncode == 4 and len(r.stderr.strip().splitlines()) == 1 and "corrupt" in r.stderr, r.stderr
@@ -110,21 +111,26 @@ def test_approved_run(shop: Path) -> None:
     r = run_clyra("dbt", "build", "--project-dir", str(shop), "--", "--vars", "{phase: 4}", cwd=shop, env=env)
     assert r.returncode != 0 and "needs a signed approval" in (r.stdout + r.stderr), r.stdout[-3000:]
     sealed = set(bundles(shop))  # the failed run is sealed too (status partial)
+    # The approver signs the plan's change (`clyra dbt plan` prints the request and a nonce).
+    planned = run_clyra("dbt", "plan", "--project-dir", str(shop), "--change-id", "orders-v2", "--format", "json",
+                        "--", "--target", "dev", "--vars", "{phase: 4}", cwd=shop, env=env)
+    assert planned.returncode == 0, planned.stderr[-2000:]
+    plan = json.loads(planned.stdout)
+    change = plan["change"]
+    assert change == {"subject": "orders-v2", "kind": "schema", "actor": "dana@example.com", "deployer": "svc-ci",
+                      "environment": "development", "plan": plan["digest"]}
+    request = shop / "target" / "clyra" / "plans" / f"{plan['digest'][7:23]}.request.json"
     approver = clyra.keygen()
     (shop / "lee.pub").write_text(approver.public_pem)
-    change = {"subject": "orders-v2", "kind": "schema", "actor": "dana@example.com", "deployer": "svc-ci", "environment": "development"}
-    spec = {"change": change, "format": "def/v0", "created_at": "2026-01-01T00:00:00Z", "producer": {"name": "x", "version": "0"},
-            "policy": {"required": False, "decisions": []}, "risk": {"factors": {}}, "approvals": {"required": 1},
-            "journal": [{"at": "2026-01-01T00:00:00Z", "kind": "run.started", "data": {}}]}
     now = dt.datetime.now(dt.timezone.utc)
     stamp = lambda d: d.strftime("%Y-%m-%dT%H:%M:%SZ")  # noqa: E731
-    envelope = clyra.approve(json.dumps(spec), approver.private_pem, sso_sub="lee@example.com", idp_domain="idp.example",
+    envelope = clyra.approve(request.read_text(), approver.private_pem, sso_sub="lee@example.com", idp_domain="idp.example",
                              nonce="n-0123456789abcdef", approved_at=stamp(now - dt.timedelta(minutes=1)),
                              expires_at=stamp(now + dt.timedelta(hours=1)), mfa_verified=True)
     (shop / "lee.dsse.json").write_bytes(envelope)
     wrong = run_clyra("dbt", "build", "--project-dir", str(shop), "--approval", f"{shop / 'lee.dsse.json'}=n-ffffffffffffffff",
                       "--approver-key", str(shop / "lee.pub"), "--change-id", "orders-v2", "--", "--target", "dev", "--vars", "{phase: 4}", cwd=shop, env=env)
-    assert wrong.returncode == 4 and "does not cover" in wrong.stderr and set(bundles(shop)) == sealed
+    assert wrong.returncode == 3 and "does not cover" in wrong.stderr and set(bundles(shop)) == sealed, wrong.stderr
     bundle = build(shop, "--target", "dev", "--vars", "{phase: 4}", env=env, extra=[
         "--approval", f"{shop / 'lee.dsse.json'}=n-0123456789abcdef", "--approver-key", str(shop / "lee.pub"), "--change-id", "orders-v2"])
     trust = json.loads((shop / ".clyra" / "trust.json").read_text())
@@ -184,20 +190,28 @@ def test_policy_is_hashed_decided_and_enforced(shop: Path) -> None:
     kinds = [json.loads(line)["kind"] for line in zipfile.ZipFile(shadow).read("journal.ndjson").splitlines()]
     assert "policy.decided" in kinds
     assert _verify_with_policy(shadow, trust, policy)["exit"] == 0
-    # An enforced deny fails the command; the bundle is sealed all the same and verifies.
+    # An enforced deny on facts the plan knows stops the command before dbt runs: no run, no bundle.
     policy.write_text(ENFORCED_DENY)
-    denied = build(shop, expect=1)
-    assert json.loads(zipfile.ZipFile(denied).read("manifest.json"))["policy"]["decisions"][0]["mode"] == "enforce"
-    assert _verify_with_policy(denied, trust, policy)["exit"] == 0
-    # The same for a run sealed from artifacts.
+    before = bundles(shop)
+    r = run_clyra("dbt", "build", "--project-dir", str(shop), cwd=shop)
+    assert r.returncode == 3 and "no-orders" in r.stderr and "before it starts" in r.stderr, r.stderr[-2000:]
+    assert bundles(shop) == before
+    # A run made by plain dbt and sealed from its artifacts is judged after the fact: exit 1.
     dbt = subprocess.run([str(BIN / "dbt"), "build", "--project-dir", str(shop)], cwd=shop, capture_output=True, text=True)
     assert dbt.returncode == 0
     r = run_clyra("dbt", "seal", "--project-dir", str(shop), cwd=shop)
     assert r.returncode == 1 and "policy denies this run" in r.stderr, r.stderr
-    # An enforced require_approval without an approval fails the command; the bundle requires one,
-    # holds none, and its verifier reports the shortfall.
+    denied = bundles(shop)[-1]
+    assert json.loads(zipfile.ZipFile(denied).read("manifest.json"))["policy"]["decisions"][0]["mode"] == "enforce"
+    assert _verify_with_policy(denied, trust, policy)["exit"] == 0
+    # An enforced require_approval without an approval: `clyra dbt build` refuses before dbt runs;
+    # the plain run sealed afterwards requires one, holds none, and its verifier reports the shortfall.
     policy.write_text(ENFORCED_DENY.replace("decision: deny", "decision: require_approval"))
     r = run_clyra("dbt", "build", "--project-dir", str(shop), cwd=shop)
+    assert r.returncode == 3 and "policy requires 1 approval(s)" in r.stderr and "clyra approve --spec" in r.stderr, r.stderr[-2000:]
+    dbt = subprocess.run([str(BIN / "dbt"), "build", "--project-dir", str(shop)], cwd=shop, capture_output=True, text=True)
+    assert dbt.returncode == 0
+    r = run_clyra("dbt", "seal", "--project-dir", str(shop), cwd=shop)
     assert r.returncode == 1 and "policy requires 1 approval(s)" in r.stderr, r.stderr[-2000:]
     unapproved = bundles(shop)[-1]
     m = json.loads(zipfile.ZipFile(unapproved).read("manifest.json"))
@@ -216,3 +230,58 @@ def test_policy_is_hashed_decided_and_enforced(shop: Path) -> None:
     before = bundles(shop)
     r = run_clyra("dbt", "build", "--project-dir", str(shop), cwd=shop)
     assert "policy.yaml_subset" in r.stderr and bundles(shop) == before, r.stderr
+
+
+def _duckdb_gate(shop: Path):  # type: ignore[no-untyped-def]
+    import os
+
+    import duckdb
+    from gate import Gate
+
+    def tables() -> list[tuple[str, ...]]:
+        path = os.environ["SHOP_DUCKDB"]
+        if not Path(path).exists():
+            return []
+        con = duckdb.connect(path, read_only=True)
+        try:
+            return sorted(con.execute("select table_schema, table_name from information_schema.tables").fetchall())
+        finally:
+            con.close()
+
+    return Gate(shop, "dev", {}, tables)
+
+
+def test_gate_refuses_before_dbt_runs_and_binds_approvals_to_the_plan(shop: Path) -> None:
+    from gate import refused_then_approved
+
+    refused_then_approved(_duckdb_gate(shop))
+
+
+def test_gate_binds_the_git_commit(shop: Path) -> None:
+    from gate import another_commit
+
+    another_commit(_duckdb_gate(shop))
+
+
+def test_gate_drift_is_recorded_and_denied(shop: Path) -> None:
+    from gate import drift_denied
+
+    drift_denied(_duckdb_gate(shop))
+
+
+def test_gate_hold_and_resume(shop: Path) -> None:
+    from gate import hold_and_resume
+
+    hold_and_resume(_duckdb_gate(shop))
+
+
+def test_gate_shadow_mode_only_records(shop: Path) -> None:
+    from gate import shadow_unchanged
+
+    shadow_unchanged(_duckdb_gate(shop))
+
+
+def test_gate_plain_dbt_fails_closed_when_opted_in(shop: Path) -> None:
+    from gate import plain_dbt_fails_closed
+
+    plain_dbt_fails_closed(_duckdb_gate(shop))

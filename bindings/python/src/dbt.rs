@@ -40,3 +40,19 @@ pub fn dbt_preflight(py: Python<'_>, call: &str) -> PyResult<String> {
     let answer = released(py, || ffi::preflight(call.as_bytes()));
     result_of(py, &answer)
 }
+
+/// Plans a dbt invocation (plan-v0.md): the plan, its digest, the `change` to approve and the
+/// policy's pre-execution decision, as JSON.
+#[pyfunction]
+pub fn dbt_plan(py: Python<'_>, call: &str) -> PyResult<String> {
+    let answer = released(py, || clyra_core::ffi::gate::plan(call.as_bytes()));
+    result_of(py, &answer)
+}
+
+/// Decides on a plan before dbt runs: policy over the pre-execution facts and the approvals
+/// against the plan's `change`; `gate` is `pass`, `deny` or `approval_required`.
+#[pyfunction]
+pub fn dbt_gate(py: Python<'_>, call: &str) -> PyResult<String> {
+    let answer = released(py, || clyra_core::ffi::gate::gate(call.as_bytes()));
+    result_of(py, &answer)
+}

@@ -80,7 +80,7 @@ create_exception!(
     _clyra,
     SealError,
     ClyraError,
-    "A tool's facts that cannot be sealed as evidence (`seal.*`)."
+    "A tool's facts that cannot be sealed as evidence (`seal.*`), or planned (`plan.*`)."
 );
 
 /// Registers the exception classes on the module.
@@ -119,7 +119,7 @@ fn new_error(code: &str, message: String) -> PyErr {
         "approval" => ApprovalError::new_err(message),
         "receipt" => ReceiptError::new_err(message),
         "zip" | "bundle" | "manifest" | "inspect" | "export" => BundleError::new_err(message),
-        "seal" => SealError::new_err(message),
+        "seal" | "plan" => SealError::new_err(message),
         "sql" | "genai" => GuardError::new_err(message),
         _ => ClyraError::new_err(message),
     }

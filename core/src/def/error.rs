@@ -28,6 +28,8 @@ pub enum DefErrorKind {
     Time,
     /// A relation's columns cannot be fingerprinted (duplicate names, def-v0.md §3.3).
     Columns,
+    /// A plan cannot be made, or a plan given back does not match plan-v0.schema.json.
+    Plan,
 }
 
 impl DefError {
@@ -67,6 +69,7 @@ impl Coded for DefError {
             DefErrorKind::Environment => "seal.environment",
             DefErrorKind::Time => "seal.time",
             DefErrorKind::Columns => "seal.columns",
+            DefErrorKind::Plan => "plan.invalid",
         }
     }
 }

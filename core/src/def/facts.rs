@@ -97,6 +97,9 @@ pub fn policy_facts(sealed: &Sealed) -> Value {
             "tests_total": tests.len(),
             "tests_failed": count(&["fail", "error"]),
             "tests_warned": count(&["warn"]),
+            "drift": sealed.summary.get("drift").and_then(Value::as_array).map(|d| {
+                d.iter().map(|x| json!({"rule": text(x, "/rule"), "asset": text(x, "/asset")})).collect::<Vec<_>>()
+            }).unwrap_or_default(),
         },
         "sql": {"statements": statements, "findings": findings},
     })

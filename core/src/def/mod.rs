@@ -11,5 +11,6 @@ mod error;
 pub mod facts;
 pub mod fingerprint;
 mod guard;
+pub mod plan;
 
 pub use error::{DefError, DefErrorKind};

@@ -8,6 +8,10 @@ use super::bundle::{build, ApprovalInput, Produced};
 use super::{parse_call, Answer, DetailedError};
 use crate::def::dbt::{change_of, environment_of, seal_spec, RunContext};
 use crate::def::facts::policy_facts;
+use crate::def::plan::{canonical_bytes, plan_of};
+
+/// The artifact name of the plan a run was gated on (plan-v0.md §5).
+pub const PLAN_ARTIFACT: &str = "clyra/plan.json";
 use crate::def::fingerprint::{fingerprint as fingerprint_of, Column};
 use crate::def::DefError;
 
@@ -44,6 +48,10 @@ pub struct SealCall {
     /// The policy's file name, for errors (default `policy.yaml`).
     #[serde(default)]
     pub policy_file: Option<String>,
+    /// The plan the run was gated on (plan-v0.md): its `change` is sealed, drift recorded, and
+    /// the plan added as the artifact `clyra/plan.json` (its canonical bytes).
+    #[serde(default)]
+    pub plan: Option<Value>,
 }
 
 /// The result of [`seal`]; the bundle is the produced bytes.
@@ -99,6 +107,17 @@ pub fn seal(
                 .artifacts
                 .insert(name.to_owned(), "application/json".to_owned());
         }
+        let plan = c
+            .plan
+            .clone()
+            .map(plan_of)
+            .transpose()
+            .map_err(|e| def_error(&e))?;
+        if plan.is_some() {
+            context
+                .artifacts
+                .insert(PLAN_ARTIFACT.to_owned(), "application/json".to_owned());
+        }
         let mut sealed = seal_spec(
             &results,
             &manifest_json,
@@ -107,9 +126,17 @@ pub fn seal(
             &context,
         )
         .map_err(|e| def_error(&e))?;
+        if let Some(p) = &plan {
+            let ran = results
+                .get("results")
+                .and_then(Value::as_array)
+                .map(Vec::as_slice)
+                .unwrap_or_default();
+            sealed.record_plan(p, ran);
+        }
         let Some(text) = &c.policy else {
             let required = context.approvals_required;
-            return Ok((c, sealed, None, required));
+            return Ok((c, sealed, None, required, plan));
         };
         // The policy decides on the facts of the run as sealed; its block (hash and decisions)
         // then goes in the manifest and journal.
@@ -141,9 +168,15 @@ pub fn seal(
         }
         let evaluation = serde_json::to_value(&evaluation)
             .map_err(|e| vec![DetailedError::new("ffi.answer", e.to_string())])?;
-        Ok((c, sealed, Some(evaluation), context.approvals_required))
+        Ok((
+            c,
+            sealed,
+            Some(evaluation),
+            context.approvals_required,
+            plan,
+        ))
     });
-    let (c, sealed, evaluation, required) = match parsed {
+    let (c, sealed, evaluation, required, plan) = match parsed {
         Ok(ok) => ok,
         Err(errors) => {
             return Produced {
@@ -157,6 +190,22 @@ pub fn seal(
         ("dbt/manifest.json".to_owned(), manifest),
     ];
     artifacts.extend(extra.iter().cloned());
+    let plan_bytes = match plan
+        .as_ref()
+        .map(|p| canonical_bytes(&p.document))
+        .transpose()
+    {
+        Ok(b) => b,
+        Err(e) => {
+            return Produced {
+                answer: Answer::<()>::of(Err(def_error(&e))).to_json(),
+                bytes: Vec::new(),
+            }
+        }
+    };
+    if let Some(bytes) = &plan_bytes {
+        artifacts.push((PLAN_ARTIFACT.to_owned(), bytes.as_slice()));
+    }
     let approvals: Vec<Value> = c
         .approvals
         .iter()
@@ -225,41 +274,24 @@ pub fn preflight(call: &[u8]) -> Vec<u8> {
     Answer::of(parse_call::<PreflightCall>(call).and_then(|c| {
         let cx = &c.context;
         let missing = |what: &str| {
-            vec![DetailedError::new("seal.facts", format!("an approved run needs `{what}`"))
-                .with_help("pass --change-id ID and dbt's --target NAME")]
+            vec![
+                DetailedError::new("seal.facts", format!("an approved run needs `{what}`"))
+                    .with_help("pass --change-id ID and dbt's --target NAME"),
+            ]
         };
         let subject = cx.subject.as_deref().ok_or_else(|| missing("subject"))?;
         let target = cx.target.as_deref().ok_or_else(|| missing("target"))?;
         let environment = environment_of(target, cx).map_err(|e| def_error(&e))?;
         let change = change_of(subject, &c.kind, cx, environment);
-        let deployer = cx.deployer.clone().unwrap_or_else(|| cx.actor.clone());
-        let spec = serde_json::json!({
-            "format": "def/v0", "created_at": c.at,
-            "producer": {"name": "clyra-dbt", "version": cx.producer_version, "host": "dbt"},
-            "change": change, "policy": {"required": false, "decisions": []},
-            "risk": {"factors": {"change_magnitude": c.kind, "violations_critical": 0, "violations_warning": 0,
-                "production": environment == "production", "off_hours": false, "approval_bypassed": false,
-                "threats": 0, "sql_findings": 0, "first_time_actor": false}},
-            "approvals": {"required": c.approvals.len().min(2)},
-            "def": {"run": {"tool": "dbt", "tool_version": "preflight", "invocation_id": "preflight",
-                "command": "preflight", "started_at": c.at, "finished_at": c.at, "environment": target,
-                "actor": deployer, "status": "success"}, "assets": [], "tests": [], "metrics": {}},
-            "journal": [{"at": c.at, "kind": "run.started", "data": {}}],
-        });
-        let approvals: Vec<Value> = c.approvals.iter()
-            .map(|a| serde_json::json!({"envelope": a.envelope, "nonce": a.nonce})).collect();
-        let call = serde_json::json!({"spec": spec.to_string(), "keys": c.keys, "signed_at": c.at,
-            "approvals": approvals, "approver_keys": c.approver_keys});
-        let built = build(call.to_string().as_bytes(), &[]);
-        let answer: Value = serde_json::from_slice(&built.answer).unwrap_or(Value::Null);
-        match answer.get("errors").and_then(Value::as_array) {
-            None => Ok(change),
-            Some(errors) => Err(errors.iter().map(|e| {
-                let text = |k: &str| e.get(k).and_then(Value::as_str).unwrap_or_default().to_owned();
-                DetailedError::new(text("code"), text("message"))
-                    .with_help("ask the approver to sign this change (`clyra approve`) with the nonce you issued")
-            }).collect()),
-        }
+        let required = u8::try_from(c.approvals.len().min(2)).unwrap_or(2);
+        let request = super::gate::request_spec(&change, &c.at, &cx.producer_version, required);
+        let approvals = super::gate::Approvals {
+            given: &c.approvals,
+            approver_keys: &c.approver_keys,
+            keys: &c.keys,
+            at: &c.at,
+        };
+        super::gate::approvals_cover(&request, &approvals).map(|()| change)
     }))
     .to_json()
 }

@@ -12,6 +12,7 @@
 pub mod bundle;
 pub mod canon;
 pub mod dbt;
+pub mod gate;
 pub mod genai;
 pub mod guard;
 pub mod policy;

@@ -113,6 +113,7 @@ pub const VOCABULARY: &[Fact] = &[
     fact("dbt", "tests_total", FactType::Int, "dbt tests run"),
     fact("dbt", "tests_failed", FactType::Int, "dbt tests that failed or errored"),
     fact("dbt", "tests_warned", FactType::Int, "dbt tests that warned"),
+    fact("dbt", "drift", FactType::ObjectList, "drift between the run and its plan, each an object such as `{\"rule\": \"plan.sql_changed\", \"asset\": \"model.shop.orders\"}` (plan-v0.md §5)"),
     fact("sql", "statements", FactType::Int, "SQL statements the change executes"),
     fact("sql", "findings", FactType::ObjectList, "SQL guard findings, each an object such as `{\"rule\": \"sql.drop_table\", \"severity\": \"critical\", \"guard_severity\": \"error\", \"table\": \"…\", \"asset\": \"…\"}` (§5.2)"),
     fact("genai", "model", FactType::Str, "the model called"),
@@ -130,6 +131,22 @@ pub const VOCABULARY: &[Fact] = &[
     fact("request", "tool", FactType::Str, "the tool or endpoint called"),
     fact("request", "method", FactType::Str, "the HTTP method or operation"),
     fact("request", "rows", FactType::Int, "rows the request reads or writes"),
+];
+
+/// Whether `fact` (`namespace.member`) is known only after execution (plan-v0.md §4).
+pub fn known_after_execution(fact: &str) -> bool {
+    AFTER_EXECUTION.contains(&fact)
+}
+
+/// The facts only a finished run can give (plan-v0.md §4); every other DEF fact is known from
+/// the plan. `sql.findings` is known in part before (the compiled SQL), in full after (hooks
+/// and dbt's own statements).
+pub const AFTER_EXECUTION: [&str; 5] = [
+    "dbt.tests_total",
+    "dbt.tests_failed",
+    "dbt.tests_warned",
+    "dbt.drift",
+    "sql.statements",
 ];
 
 /// The fact `namespace.member`, if the vocabulary defines it.

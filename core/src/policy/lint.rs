@@ -146,6 +146,7 @@ pub fn lint(text: &[u8], file: &str, limits: &Limits) -> Report {
     never_matching(&policy, &mut findings);
     shadowed(&policy, &mut findings);
     coverage(&policy, &mut findings);
+    after_execution(&policy, &mut findings);
     fail(findings)
 }
 
@@ -437,6 +438,54 @@ fn shadowed(policy: &Policy, out: &mut Vec<Finding>) {
                 remove_rule(later, "it never changes the decision"),
             ));
         }
+    }
+}
+
+/// L009: an enforced rule that reads a fact known only after execution (plan-v0.md §4) cannot
+/// stop the change before it runs. An approval rule is a warning (the approval it asks for can
+/// never precede execution, approval-v0.md §3.3); a `deny` is info (detective: it fails the run
+/// after dbt changed the warehouse, as L005 asks for failed tests).
+fn after_execution(policy: &Policy, out: &mut Vec<Finding>) {
+    for rule in policy.rules().iter().filter(|r| r.mode == Mode::Enforce) {
+        let late: Vec<&str> = rule
+            .condition
+            .facts()
+            .iter()
+            .map(String::as_str)
+            .filter(|f| super::facts::known_after_execution(f))
+            .collect();
+        let (Some(first), true) = (late.first(), rule.decision != Decision::Allow) else {
+            continue;
+        };
+        let (severity, effect) = if rule.decision == Decision::Deny {
+            (
+                Severity::Info,
+                "it can only fail the run after dbt changed the warehouse (detective)",
+            )
+        } else {
+            (Severity::Warning, "the approval it requires can never be given before execution, so the gate cannot ask for it and every matching run is in breach")
+        };
+        out.push(finding(
+            policy,
+            "L009",
+            severity,
+            format!("{}/when", rule.pointer()),
+            format!(
+                "rule `{}` reads `{first}`, known only after execution: {effect}",
+                rule.id
+            ),
+            Fix {
+                description: format!(
+                    "decide on facts known before execution (change.*, dbt.command, dbt.target, dbt.models, sql.findings), or make rule `{}` a shadow rule",
+                    rule.id
+                ),
+                yaml: "mode: shadow".to_owned(),
+                edit: Some(Edit::Replace {
+                    pointer: format!("{}/mode", rule.pointer()),
+                    value: Value::from("shadow"),
+                }),
+            },
+        ));
     }
 }
 

@@ -9,7 +9,8 @@ from . import _clyra
 
 DBT_HELP = """
 Python package commands:
-  dbt   Evidence for dbt runs: `clyra dbt init`, `clyra dbt build -- <dbt args>`, `clyra dbt seal`
+  dbt   Evidence for dbt runs: `clyra dbt init`, `clyra dbt plan -- <dbt args>`, `clyra dbt build -- <dbt args>`,
+        `clyra dbt resume HOLD`, `clyra dbt seal`
 """
 
 

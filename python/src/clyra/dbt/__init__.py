@@ -1,5 +1,6 @@
-"""The dbt integration: ``init`` a project, ``run_dbt`` through dbt's programmatic runner with
-the facts callback, and ``seal_run`` a finished run into a signed DEF bundle (def-v0.md)."""
+"""The dbt integration: ``init`` a project, plan and gate an invocation before it runs
+(``gate``, plan-v0.md), ``run_dbt`` through dbt's programmatic runner with the facts callback,
+and ``seal_run`` a finished run into a signed DEF bundle (def-v0.md)."""
 
 from .init import init
 from .project import ClyraDir, SetupError

@@ -141,21 +141,50 @@ class ClyraDir:
         # Compact: the C encoder (indent= falls back to pure Python, ~10x slower on large runs).
         write_atomic(last, json.dumps(state, separators=(",", ":"), sort_keys=True).encode("utf-8"))
 
+    def gate_config(self) -> bytes:
+        """The generated macro ``clyra.gated_targets()``: the dbt targets whose environment
+        ``.clyra/config.json`` lists in ``gate.fail_closed`` (plain ``dbt build`` fails there)."""
+        try:
+            config = self.config() if self.config_path.is_file() else {}
+        except SetupError:
+            config = {}
+        gate = config.get("gate") if isinstance(config.get("gate"), dict) else {}
+        closed = set(gate.get("fail_closed", [])) if isinstance(gate.get("fail_closed"), list) else set()
+        targets = sorted(t for t, env in config.get("environments", {}).items() if env in closed)
+        return ("{#- Generated from .clyra/config.json by clyra; do not edit. -#}\n"
+                f"{{% macro gated_targets() %}}{{{{ return({json.dumps(targets)}) }}}}{{% endmacro %}}\n").encode("utf-8")
+
+    def used_nonces(self) -> set[str]:
+        """Approval nonces earlier runs consumed (approval-v0.md §3.2: a nonce serves one run)."""
+        path = self.state_dir / "nonces.json"
+        if not path.exists():
+            return set()
+        used = self._read_state(path)
+        return {str(n) for n in used} if isinstance(used, list) else set()
+
+    def consume_nonces(self, nonces: list[str]) -> None:
+        """Records ``nonces`` as used, before the run they approve starts."""
+        used = sorted(self.used_nonces() | set(nonces))
+        write_atomic(self.state_dir / "nonces.json", json.dumps(used).encode("utf-8"))
+
     def install_package(self) -> None:
         """Copies the shipped dbt package into ``dbt_packages/clyra`` (dbt loads it from there
-        without ``dbt deps``); replaced whole when its version differs."""
+        without ``dbt deps``) with the generated gate config; replaced whole when it differs."""
         marker = self.package_dir / "dbt_project.yml"
         source = PACKAGE_SOURCE / "dbt_project.yml"
+        generated = self.gate_config()
+        gate_file = self.package_dir / "macros" / "gate_config.sql"
         if marker.is_file() and marker.read_bytes() == source.read_bytes() and all(
             (self.package_dir / "macros" / m.name).is_file()
             and (self.package_dir / "macros" / m.name).read_bytes() == m.read_bytes()
             for m in (PACKAGE_SOURCE / "macros").iterdir()
-        ):
+        ) and gate_file.is_file() and gate_file.read_bytes() == generated:
             return
         tmp = self.package_dir.with_name(".clyra.tmp")
         if tmp.exists():
             shutil.rmtree(tmp)
         shutil.copytree(PACKAGE_SOURCE, tmp, ignore=shutil.ignore_patterns("__pycache__"))
+        (tmp / "macros" / "gate_config.sql").write_bytes(generated)
         if self.package_dir.exists():
             shutil.rmtree(self.package_dir)
         os.replace(tmp, self.package_dir)

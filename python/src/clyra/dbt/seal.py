@@ -131,6 +131,7 @@ def seal_run(
     subject: Optional[str] = None,
     approvals: Sequence[tuple[str, str]] = (),
     approver_keys: Sequence[str] = (),
+    plan: Optional[dict[str, Any]] = None,
 ) -> Sealed:
     """Seals the run whose artifacts are in ``target_path``. Raises :class:`SetupError` or a
     :class:`clyra.ClyraError`; on any error no bundle file exists and the state is unchanged."""
@@ -159,6 +160,8 @@ def seal_run(
         "approvals": [{"envelope": e, "nonce": n} for e, n in approvals],
         "approver_keys": list(approver_keys),
     }
+    if plan is not None:
+        call["plan"] = plan
     if clyra.policy.is_file():
         try:
             call["policy"] = clyra.policy.read_text(encoding="utf-8")
@@ -193,6 +196,10 @@ def describe(sealed: Sealed, trust: Path) -> str:
     for change in s.get("schema_changes", []):
         parts = [f"{k.split('_')[1]} {', '.join(e(c) for c in change[k])}" for k in ("columns_added", "columns_removed", "columns_changed") if k in change]
         lines.append(f"  schema change {e(change['asset'])}: {'; '.join(parts) if parts else 'new relation'}")
+    if "plan" in s:
+        lines.append(f"  plan {e(s['plan'])}: {len(s.get('drift', []))} drift finding(s)")
+    for d in s.get("drift", []):
+        lines.append(f"  drift: {e(d['asset'])}: {e(d['rule'])}")
     p = sealed.policy
     if p is not None:
         rule = ", rule " + e(p["rule"]) if p.get("rule") else ""

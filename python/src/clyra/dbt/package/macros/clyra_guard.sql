@@ -22,9 +22,10 @@ when not matched then insert ({{ columns | join(", ") }}) values ({% for c in co
 {% endmacro %}
 
 {#- Fails compilation unless `clyra dbt build` verified a signed approval for `change_id` and set
-    the var `clyra_approved` to the ids it covers. Plain `dbt build` can never pass it. -#}
+    the var `clyra_approved` to the ids it covers. Plain `dbt build` can never pass it. While
+    `clyra dbt plan` compiles (var `clyra_plan`) nothing runs and the gate decides instead. -#}
 {% macro require_approval(change_id) %}
-  {%- if execute -%}
+  {%- if execute and not var("clyra_plan", false) -%}
     {%- set approved = var("clyra_approved", "") | string -%}
     {%- if change_id not in approved.split(",") -%}
       {{ exceptions.raise_compiler_error("clyra.require_approval: change `" ~ change_id ~ "` needs a signed approval. Run it with `clyra dbt build --approval FILE=NONCE --approver-key PEM -- ...`.") }}
