@@ -479,3 +479,18 @@ fn spec_example_decides_as_stated() {
         (Decision::Deny, Some("dbt-tests-failed"))
     );
 }
+
+/// `data_platform.warehouse_guard.unreadable` takes the SQL guard's three choices (guard-sql.md §5.1).
+#[test]
+fn warehouse_guard_unreadable_takes_the_sql_guard_choices() {
+    for knob in ["destructive", "writes", "all"] {
+        load(&format!(
+            "version: 1\ndata_platform:\n  warehouse_guard:\n    unreadable: {knob}\n"
+        ));
+        let sql: clyra_core::guard::sql::SqlPolicy =
+            serde_json::from_str(&format!(r#"{{"unreadable":"{knob}"}}"#)).unwrap();
+        assert_eq!(sql.unreadable.as_str(), knob);
+    }
+    let e = load_err("version: 1\ndata_platform:\n  warehouse_guard:\n    unreadable: never\n");
+    assert_eq!(clyra_core::Coded::code(&e), "policy.schema");
+}

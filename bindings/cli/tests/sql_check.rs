@@ -122,6 +122,54 @@ fn policy_file_allows_and_overrides() {
 }
 
 #[test]
+fn unreadable_statements_are_judged_by_tokens_and_the_policy_decides() {
+    let dir = TempDir::new();
+    let file = dir.write(
+        "u.sql",
+        b"show tables ((; insert into t replace where d = 1 select 1",
+    );
+    let out = clyra(&[
+        "sql",
+        "check",
+        &file,
+        "--dialect",
+        "databricks",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
+    let v = json(&out);
+    assert_eq!(v["findings"][0]["rule"], "sql.unreadable_judged");
+    assert_eq!(v["findings"][1]["severity"], "info");
+    let policy = dir.write("writes.json", br#"{"unreadable":"writes"}"#);
+    let out = clyra(&[
+        "sql",
+        "check",
+        &file,
+        "--dialect",
+        "databricks",
+        "--policy",
+        &policy,
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stdout));
+    let destructive = dir.write("d.sql", b"drop dynamic table s.t weird");
+    let out = clyra(&[
+        "sql",
+        "check",
+        &destructive,
+        "--dialect",
+        "snowflake",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        json(&out)["findings"][0]["rule"],
+        "sql.unreadable_destructive"
+    );
+}
+
+#[test]
 fn could_not_run_is_exit_4_with_a_code() {
     let dir = TempDir::new();
     let file = dir.write("x.sql", b"select 1");

@@ -21,20 +21,22 @@ mod finding;
 mod policy;
 mod rules;
 mod split;
+mod unreadable;
 
 pub use dbt::DbtContext;
 pub use dialect::SqlDialect;
 pub use error::SqlError;
 pub use finding::{Finding, Rule, Severity, Span, SqlReport};
-pub use policy::{AllowEntry, SqlPolicy};
+pub use policy::{AllowEntry, SqlPolicy, Unreadable};
 
 use sqlparser::parser::{Parser, ParserError};
-use sqlparser::tokenizer::Token;
+use sqlparser::tokenizer::{Token, TokenWithSpan};
 
 use crate::limits::Limits;
 use dbt::DbtBatch;
 use rules::Hit;
 use split::Chunk;
+use unreadable::Class;
 
 /// What a check needs besides the text.
 #[derive(Debug, Clone)]
@@ -205,12 +207,8 @@ impl Run<'_, '_> {
         }
         let mut tokens = chunk.tokens;
         compat::rewrite(&mut tokens);
-        // Kept for recognising dbt's seed load when the parser rejects it.
-        let tokens_copy = if self.options.dbt.is_some() {
-            tokens.clone()
-        } else {
-            Vec::new()
-        };
+        // Kept for judging the statement by its tokens when the parser rejects it.
+        let tokens_copy = tokens.clone();
         let mut parser = Parser::new(self.options.dialect.parser())
             .with_recursion_limit(limits.sql_max_depth)
             .with_tokens_with_locations(tokens);
@@ -241,8 +239,7 @@ impl Run<'_, '_> {
                         return;
                     }
                 }
-                let message = format!("statement does not parse: {}", m.to_lowercase());
-                return self.unjudged(Rule::ParseError, index, Some(span), message);
+                return self.unreadable(index, span, &tokens_copy, &m);
             }
         };
         let hits = rules::hits(&statement);
@@ -259,6 +256,46 @@ impl Run<'_, '_> {
         for hit in hits {
             self.hit(index, span, hit);
         }
+    }
+
+    /// A statement the parser rejects, judged by its tokens (guard-sql.md §3.3).
+    fn unreadable(&mut self, index: usize, span: Span, tokens: &[TokenWithSpan], error: &str) {
+        let error = error.to_lowercase();
+        let Some(judgement) = unreadable::judge(tokens) else {
+            let message = format!("statement does not parse: {error}");
+            return self.unjudged(Rule::ParseError, index, Some(span), message);
+        };
+        let class = judgement.class;
+        let knob = self
+            .options
+            .policy
+            .map(|p| p.unreadable)
+            .unwrap_or_default();
+        let (rule, severity) = match (class, knob) {
+            (Class::Destructive, _) => (Rule::UnreadableDestructive, Severity::Error),
+            (_, Unreadable::All) | (Class::Write, Unreadable::Writes) => {
+                (Rule::UnreadableJudged, Severity::Error)
+            }
+            _ => (Rule::UnreadableJudged, Severity::Info),
+        };
+        let on = judgement
+            .object
+            .as_deref()
+            .map(|o| format!(" on `{o}`"))
+            .unwrap_or_default();
+        let message = format!(
+            "statement does not parse ({error}); judged by its tokens, not parsed: {} `{}`{on}",
+            class.as_str(),
+            judgement.kind
+        );
+        self.report.findings.push(Finding {
+            rule,
+            severity,
+            message,
+            statement: index,
+            object: judgement.object,
+            span: Some(span),
+        });
     }
 
     fn hit(&mut self, statement: usize, span: Span, hit: Hit) {
