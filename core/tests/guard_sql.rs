@@ -236,6 +236,17 @@ fn ddl_and_dcl_rules() {
         "sql.alter_column_type",
     );
     none(Postgres, "ALTER TABLE t ALTER COLUMN c SET NOT NULL");
+    // INSERT OVERWRITE replaces every row (of the partitions named).
+    one(
+        Databricks,
+        "INSERT OVERWRITE TABLE s.t SELECT 1",
+        "sql.insert_overwrite",
+    );
+    one(
+        Snowflake,
+        "INSERT OVERWRITE INTO t SELECT * FROM u",
+        "sql.insert_overwrite",
+    );
     // Renames: columns, schemas, Snowflake SWAP, views.
     one(Postgres, "ALTER TABLE t RENAME COLUMN a TO b", "sql.rename");
     one(Postgres, "ALTER SCHEMA s RENAME TO s2", "sql.rename");

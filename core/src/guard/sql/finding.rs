@@ -120,6 +120,8 @@ rules! {
     /// A statement the parser cannot read, judged by its tokens as read-only, session or write
     /// (guard-sql.md §3.3); the policy's `unreadable` decides whether it blocks.
     UnreadableJudged => "sql.unreadable_judged", Info;
+    /// `INSERT OVERWRITE`: replaces every row of the table (or of the partitions named).
+    InsertOverwrite => "sql.insert_overwrite", Warning;
 }
 
 impl fmt::Display for Rule {

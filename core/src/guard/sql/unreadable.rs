@@ -72,6 +72,8 @@ const READ_ONLY: &[&str] = &[
     "SUMMARIZE",
     "PIVOT",
     "UNPIVOT",
+    "PIVOT_WIDER",
+    "PIVOT_LONGER",
 ];
 
 /// Leading keywords of session, transaction and scripting statements.
@@ -122,6 +124,12 @@ const SESSION: &[&str] = &[
     "LOCK",
     "ANALYZE",
     "ANALYSE",
+    "IF",
+    "WHILE",
+    "REPEAT",
+    "FOR",
+    "FORCE",
+    "DISCONNECT",
 ];
 
 /// Leading keywords of statements that write without removing anything.
