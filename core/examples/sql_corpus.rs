@@ -18,8 +18,9 @@ fn main() -> Result<(), Box<dyn Error>> {
     for line in stdin.lines() {
         let line = line?;
         let case: Value = serde_json::from_str(&line)?;
-        let dialect: SqlDialect = case["dialect"].as_str().unwrap_or_default().parse()?;
-        let sql = case["sql"].as_str().unwrap_or_default();
+        let member = |key: &str| case.get(key).and_then(Value::as_str).unwrap_or_default();
+        let dialect: SqlDialect = member("dialect").parse()?;
+        let sql = member("sql");
         let report = check(sql.as_bytes(), &CheckOptions::new(dialect));
         let findings: Vec<Value> = report
             .findings
@@ -27,7 +28,7 @@ fn main() -> Result<(), Box<dyn Error>> {
             .map(|f| json!([f.rule.id(), f.severity.as_str()]))
             .collect();
         let answer =
-            json!({"id": case["id"], "statements": report.statements, "findings": findings});
+            json!({"id": case.get("id"), "statements": report.statements, "findings": findings});
         writeln!(out, "{answer}")?;
     }
     out.flush()?;
