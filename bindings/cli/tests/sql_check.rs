@@ -211,31 +211,40 @@ fn help_lists_the_command() {
     assert!(text(&out.stdout).contains("--dialect"));
 }
 
-/// The console example of docs/guards.md is this command's real output.
+/// The console examples of docs/guards.md are this command's real output.
 #[test]
 fn docs_example_is_the_real_output() {
     let doc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/guards.md"))
         .unwrap();
-    let block = doc.split("<!-- example: sql-check -->").nth(1).unwrap();
-    let block = block
-        .split("```console\n")
-        .nth(1)
-        .unwrap()
-        .split("```")
-        .next()
-        .unwrap();
-    let mut lines = block.lines();
-    let command = lines.next().unwrap().strip_prefix("$ ").unwrap();
-    let expected: Vec<&str> = lines.collect();
-    let (input, args) = command.split_once(" | clyra ").unwrap();
-    let input = input
-        .strip_prefix("printf '")
-        .unwrap()
-        .strip_suffix('\'')
-        .unwrap()
-        .replace("\\n", "\n");
-    let args: Vec<&str> = args.split(' ').collect();
-    let out = with_stdin(&args, input.as_bytes());
-    assert_eq!(text(&out.stdout).lines().collect::<Vec<_>>(), expected);
-    assert_eq!(out.status.code(), Some(1));
+    for marker in ["sql-check", "sql-check-unreadable"] {
+        let block = doc
+            .split(&format!("<!-- example: {marker} -->"))
+            .nth(1)
+            .unwrap();
+        let block = block
+            .split("```console\n")
+            .nth(1)
+            .unwrap()
+            .split("```")
+            .next()
+            .unwrap();
+        let mut lines = block.lines();
+        let command = lines.next().unwrap().strip_prefix("$ ").unwrap();
+        let expected: Vec<&str> = lines.collect();
+        let (input, args) = command.split_once(" | clyra ").unwrap();
+        let input = input
+            .strip_prefix("printf '")
+            .unwrap()
+            .strip_suffix('\'')
+            .unwrap()
+            .replace("\\n", "\n");
+        let args: Vec<&str> = args.split(' ').collect();
+        let out = with_stdin(&args, input.as_bytes());
+        assert_eq!(
+            text(&out.stdout).lines().collect::<Vec<_>>(),
+            expected,
+            "{marker}"
+        );
+        assert_eq!(out.status.code(), Some(1));
+    }
 }
