@@ -158,6 +158,15 @@ impl Scanner {
         })
     }
 
+    /// Compiles the rules and takes `model` instead of the shipped one: for evaluating a model
+    /// trained on other data (tests/genai/report.py's leave-one-source-out runs).
+    pub fn with_model(model: Model) -> Result<Self, GenaiError> {
+        Ok(Self {
+            rules: Rules::new()?,
+            model,
+        })
+    }
+
     /// Scans one text (any bytes; invalid UTF-8 is scanned as U+FFFD).
     pub fn scan(&self, input: &[u8], limits: &Limits) -> Result<Report, GenaiError> {
         if input.len() > limits.genai_max_input_bytes {
