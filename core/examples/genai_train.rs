@@ -160,6 +160,14 @@ fn verdict(scanner: &Scanner, row: &Value, setting: &str) -> Value {
         "classifier": report.findings.iter().any(|f| f.detector == Detector::Classifier),
         "error": report.worst == Some(Severity::Error),
         "any": report.worst.is_some(),
+        "rules_permille": report.findings.iter().filter(rule).map(|f| f.confidence).max().unwrap_or(0),
+        "classifier_permille": report
+            .findings
+            .iter()
+            .filter(|f| f.detector == Detector::Classifier)
+            .map(|f| f.confidence)
+            .max()
+            .unwrap_or(0),
     })
 }
 

@@ -26,13 +26,14 @@ ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
 DATA = os.path.join(HERE, ".data")
 
 # (name, most or least, value): the floors a --check run holds (measured; README.md).
-# Measured (deterministic training): split blocking recall 0.926; loso blocking recall 0.685,
-# blocking FPR 0.038, any FPR 0.074; external blocking recall 0.854. The loso goals of issue 20
-# (recall >= 0.80 at FPR <= 0.02, any FPR <= 0.05) are NOT met: these floors hold today's values.
+# Measured (deterministic training; classifier blocks from 800 per mille): split blocking recall
+# 0.910; loso blocking recall 0.657, blocking FPR 0.020, any FPR 0.074; external blocking recall
+# 0.846. The loso goals of issue 20 (recall >= 0.80 at FPR <= 0.02, any FPR <= 0.05) are NOT all
+# met: these floors hold today's values.
 FLOORS = [
-    ("split blocking recall", "least", 0.90),
-    ("loso blocking recall", "least", 0.67),
-    ("loso blocking fpr", "most", 0.045),
+    ("split blocking recall", "least", 0.89),
+    ("loso blocking recall", "least", 0.64),
+    ("loso blocking fpr", "most", 0.025),
     ("loso any fpr", "most", 0.085),
     ("external blocking recall", "least", 0.83),
 ]
@@ -115,6 +116,20 @@ def main():
                       f"{rate(neg, 'error'):.3f}" if neg else "-", f"{rate(neg, 'any'):.3f}" if neg else "-"])
     table("Totals (goals: blocking recall >= 0.80 at blocking FPR <= 0.02; any-finding FPR <= 0.05)",
           ["setting", "attacks", "benign", "blocking recall", "any recall", "blocking FPR", "any FPR"], lines)
+
+    # The trade-off a per-severity threshold could buy: block on a rule error, or on the
+    # classifier at T per mille (the scanner blocks at 700 today); flag at the model's threshold.
+    pos, neg = totals("loso")
+    lines = []
+    for t in (700, 750, 800, 850, 900, 950):
+        block = lambda r: r["rules_error"] or r.get("classifier_permille", 0) >= t  # noqa: E731
+        lines.append([t, f"{sum(map(block, pos)) / len(pos):.3f}", f"{sum(map(block, neg)) / len(neg):.3f}"])
+    for t in (750, 800, 850, 900):
+        block = lambda r: r.get("rules_permille", 0) >= t  # noqa: E731
+        lines.append([f"rules only >= {t}", f"{sum(map(block, pos)) / len(pos):.3f}",
+                      f"{sum(map(block, neg)) / len(neg):.3f}"])
+    table("Blocking threshold of the classifier, loso (rule errors always block)",
+          ["classifier blocks at (per mille)", "blocking recall", "blocking FPR"], lines)
 
     failed = []
     for name, kind, value in FLOORS:
