@@ -17,6 +17,7 @@ pub mod normalise;
 pub mod rules;
 pub mod steps;
 pub mod taxonomy;
+mod typos;
 
 pub use error::GenaiError;
 pub use steps::Step;
