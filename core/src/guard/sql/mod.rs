@@ -30,7 +30,7 @@ pub use finding::{Finding, Rule, Severity, Span, SqlReport};
 pub use policy::{AllowEntry, SqlPolicy, Unreadable};
 
 use sqlparser::parser::{Parser, ParserError};
-use sqlparser::tokenizer::{Token, TokenWithSpan};
+use sqlparser::tokenizer::{Token, TokenWithSpan, Tokenizer};
 
 use crate::limits::Limits;
 use dbt::DbtBatch;
@@ -150,7 +150,7 @@ pub fn check(sql: &[u8], options: &CheckOptions<'_>) -> SqlReport {
             break;
         }
         run.report.statements += 1;
-        run.statement(index, chunk, &mut batch);
+        run.statement(text, index, chunk, &mut batch);
     }
     run.report
 }
@@ -186,7 +186,7 @@ impl Run<'_, '_> {
         });
     }
 
-    fn statement(&mut self, index: usize, chunk: Chunk, batch: &mut DbtBatch) {
+    fn statement(&mut self, text: &str, index: usize, chunk: Chunk, batch: &mut DbtBatch) {
         let span = chunk.span;
         let limits = &self.options.limits;
         let size = span.end_byte.saturating_sub(span.start_byte);
@@ -207,8 +207,12 @@ impl Run<'_, '_> {
         }
         let mut tokens = chunk.tokens;
         compat::rewrite(&mut tokens);
-        // Kept for judging the statement by its tokens when the parser rejects it.
-        let tokens_copy = tokens.clone();
+        // Kept for recognising dbt's seed load when the parser rejects it.
+        let tokens_copy = if self.options.dbt.is_some() {
+            tokens.clone()
+        } else {
+            Vec::new()
+        };
         let mut parser = Parser::new(self.options.dialect.parser())
             .with_recursion_limit(limits.sql_max_depth)
             .with_tokens_with_locations(tokens);
@@ -239,7 +243,12 @@ impl Run<'_, '_> {
                         return;
                     }
                 }
-                return self.unreadable(index, span, &tokens_copy, &m);
+                // Judged by its tokens (read again from the text: the parser took them).
+                let source = text.get(span.start_byte..span.end_byte).unwrap_or_default();
+                let tokens = Tokenizer::new(self.options.dialect.parser(), source)
+                    .tokenize_with_location()
+                    .unwrap_or_default();
+                return self.unreadable(index, span, &tokens, &m);
             }
         };
         let hits = rules::hits(&statement);
