@@ -1,6 +1,8 @@
 //! Trains the GenAI classifier (`core/src/guard/genai/model.bin`) on the development split.
 //!
-//! Usage: `cargo run --release -p clyra-core --example genai_train -- DEV.jsonl OUT.bin`
+//! Usage: `cargo run --release -p clyra-core --example genai_train -- DEV.jsonl OUT.bin`, or
+//! `… -- --loso DATA_DIR OUT.jsonl` for the leave-one-source-out evaluation that
+//! `tests/genai/report.py` reads (see [`loso`]).
 //! (tests/genai/README.md). Logistic regression over the hashed n-gram features of
 //! `clyra_core::guard::genai::model`, trained with AdaGrad in a fixed order (deterministic), class
 //! weights balancing the two labels. The threshold is the one in 500..=950 per mille that
@@ -15,6 +17,9 @@
 
 use clyra_core::guard::genai::model::{for_each_bucket, Model};
 use clyra_core::guard::genai::normalise::normalise;
+use clyra_core::guard::genai::{Detector, Scanner, Severity};
+use clyra_core::Limits;
+use serde_json::{json, Value};
 
 const BITS: u32 = 16;
 const EPOCHS: usize = 30;
@@ -124,10 +129,93 @@ fn prf(scores: &[(u16, bool)], threshold: u16) -> (f64, f64, f64) {
     (p, r, f)
 }
 
+fn read_rows(path: &std::path::Path) -> Vec<Value> {
+    std::fs::read_to_string(path)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+fn example(row: &Value) -> Example {
+    let text = row["text"].as_str().unwrap();
+    Example {
+        normalised: normalise(text.as_bytes()).text,
+        features: features(text),
+        label: row["label"].as_u64().unwrap() == 1,
+    }
+}
+
+/// One JSON line: the example's id, source, family, label, the setting and what each system says.
+fn verdict(scanner: &Scanner, row: &Value, setting: &str) -> Value {
+    let text = row["text"].as_str().unwrap();
+    let report = scanner.scan(text.as_bytes(), &Limits::default()).unwrap();
+    let rule = |f: &&clyra_core::guard::genai::Finding| f.detector != Detector::Classifier;
+    json!({
+        "id": row["id"], "source": row["source"], "family": row["family"], "label": row["label"],
+        "setting": setting,
+        "rules_error": report.findings.iter().filter(rule).any(|f| f.severity == Severity::Error),
+        "rules_any": report.findings.iter().any(|f| rule(&f)),
+        "classifier": report.findings.iter().any(|f| f.detector == Detector::Classifier),
+        "error": report.worst == Some(Severity::Error),
+        "any": report.worst.is_some(),
+        "rules_permille": report.findings.iter().filter(rule).map(|f| f.confidence).max().unwrap_or(0),
+        "classifier_permille": report
+            .findings
+            .iter()
+            .filter(|f| f.detector == Detector::Classifier)
+            .map(|f| f.confidence)
+            .max()
+            .unwrap_or(0),
+    })
+}
+
+/// Leave-one-source-out: for each source of the labelled data (both parts of the split), a
+/// model trained the same way on every other source (threshold: the shipped model's) scans the
+/// held-out source (`loso`). Beside it, the shipped scanner scans the evaluation part (`split`)
+/// and the external sets it never saw (`external`).
+fn loso(dir: &str, out: &str) {
+    let dir = std::path::Path::new(dir);
+    let mut rows = read_rows(&dir.join("dev.jsonl"));
+    let eval = read_rows(&dir.join("eval.jsonl"));
+    rows.extend(eval.iter().cloned());
+    let external = read_rows(&dir.join("external.jsonl"));
+    let shipped = Scanner::new().unwrap();
+    let threshold = Model::shipped().unwrap().threshold();
+    let mut lines: Vec<Value> = Vec::new();
+    lines.extend(eval.iter().map(|r| verdict(&shipped, r, "split")));
+    lines.extend(external.iter().map(|r| verdict(&shipped, r, "external")));
+    let examples: Vec<Example> = rows.iter().map(example).collect();
+    let mut sources: Vec<&str> = rows.iter().map(|r| r["source"].as_str().unwrap()).collect();
+    sources.sort_unstable();
+    sources.dedup();
+    for held in sources {
+        let train_set: Vec<&Example> = examples
+            .iter()
+            .zip(&rows)
+            .filter(|(_, r)| r["source"] != held)
+            .map(|(e, _)| e)
+            .collect();
+        let (bias, w) = train(&train_set);
+        let scanner = Scanner::with_model(quantise(bias, &w, threshold)).unwrap();
+        let held_rows = rows.iter().filter(|r| r["source"] == held);
+        lines.extend(held_rows.map(|r| verdict(&scanner, r, "loso")));
+        eprintln!("loso: held out {held}");
+    }
+    let text: String = lines.iter().map(|l| format!("{l}\n")).collect();
+    std::fs::write(out, text).unwrap();
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
+    if let [_, flag, dir, out] = args.as_slice() {
+        if flag == "--loso" {
+            return loso(dir, out);
+        }
+    }
     let [_, dev, out] = args.as_slice() else {
-        eprintln!("usage: genai_train DEV.jsonl OUT.bin");
+        eprintln!("usage: genai_train DEV.jsonl OUT.bin | genai_train --loso DATA_DIR OUT.jsonl");
         std::process::exit(4);
     };
     let examples: Vec<Example> = std::fs::read_to_string(dev)

@@ -177,9 +177,10 @@ fn accuracy_on_the_evaluation_split_stays_above_its_floors() {
         );
     };
     // Measured on the evaluation split (tests/genai/README.md): regex errors P 1.000 R 0.423;
-    // classifier P 0.990 R 0.938; scanner errors P 0.995 R 0.926; scanner any P 0.988 R 0.941.
+    // classifier P 0.990 R 0.938; scanner errors P 0.997 R 0.910 (the classifier blocks from 800
+    // per mille since issue 20); scanner any P 0.988 R 0.941.
     floor(0, 0.98, 0.40);
     floor(2, 0.97, 0.91);
-    floor(3, 0.97, 0.90);
+    floor(3, 0.97, 0.89);
     floor(4, 0.97, 0.91);
 }

@@ -236,6 +236,17 @@ fn ddl_and_dcl_rules() {
         "sql.alter_column_type",
     );
     none(Postgres, "ALTER TABLE t ALTER COLUMN c SET NOT NULL");
+    // INSERT OVERWRITE replaces every row (of the partitions named).
+    one(
+        Databricks,
+        "INSERT OVERWRITE TABLE s.t SELECT 1",
+        "sql.insert_overwrite",
+    );
+    one(
+        Snowflake,
+        "INSERT OVERWRITE INTO t SELECT * FROM u",
+        "sql.insert_overwrite",
+    );
     // Renames: columns, schemas, Snowflake SWAP, views.
     one(Postgres, "ALTER TABLE t RENAME COLUMN a TO b", "sql.rename");
     one(Postgres, "ALTER SCHEMA s RENAME TO s2", "sql.rename");
@@ -281,24 +292,24 @@ fn findings_carry_statement_index_span_and_object() {
 }
 
 #[test]
-fn a_statement_that_does_not_parse_is_an_error_and_checking_goes_on() {
+fn a_statement_that_does_not_parse_is_judged_by_its_tokens_and_checking_goes_on() {
     let r = run(Postgres, "SELEC 1; DELETE FROM t; SELECT (1", None);
-    let got: Vec<(usize, &str)> = r
+    let got: Vec<(usize, &str, Severity)> = r
         .findings
         .iter()
-        .map(|f| (f.statement, f.rule.id()))
+        .map(|f| (f.statement, f.rule.id(), f.severity))
         .collect();
     assert_eq!(
         got,
         [
-            (0, "sql.parse_error"),
-            (1, "sql.delete_without_where"),
-            (2, "sql.parse_error")
+            (0, "sql.parse_error", Severity::Error),
+            (1, "sql.delete_without_where", Severity::Error),
+            (2, "sql.unreadable_judged", Severity::Info)
         ]
     );
-    assert!(r.findings.iter().all(|f| f.severity == Severity::Error));
-    // Two statements without a separator.
-    one(Postgres, "SELECT 1 SELECT 2", "sql.parse_error");
+    assert!(r.findings[2].message.contains("judged by its tokens"));
+    // Two statements without a separator: read-only by their tokens.
+    one(Postgres, "SELECT 1 SELECT 2", "sql.unreadable_judged");
     // A text that does not tokenize (unterminated string) is one finding with a location.
     let r = run(Postgres, "SELECT 1;\nSELECT 'oops", None);
     assert_eq!(r.findings.len(), 1);
@@ -309,6 +320,115 @@ fn a_statement_that_does_not_parse_is_an_error_and_checking_goes_on() {
     assert_eq!(r.findings[0].rule, Rule::ParseError);
     // Nothing to check is clean.
     assert!(run(Postgres, " ;; -- nothing\n", None).findings.is_empty());
+}
+
+/// Statements sqlparser 0.63 cannot read (guard-sql.md §3.3), each with the class its tokens show.
+#[test]
+fn unreadable_statements_block_only_when_destructive_by_default() {
+    let cases: [(SqlDialect, &str, &str, Severity, Option<&str>); 9] = [
+        (
+            Snowflake,
+            "DESCRIBE STAGE @s",
+            "sql.unreadable_judged",
+            Severity::Info,
+            None,
+        ),
+        (
+            Snowflake,
+            "ALTER SESSION SET QUERY_TAG = 'x' UNKNOWN_THING",
+            "sql.unreadable_judged",
+            Severity::Info,
+            None,
+        ),
+        (
+            Snowflake,
+            "COPY INTO @my_stage/out/ FROM (SELECT 1) FILE_FORMAT = (TYPE = PARQUET) HEADER = TRUE WEIRD",
+            "sql.unreadable_judged",
+            Severity::Info,
+            None,
+        ),
+        (
+            Snowflake,
+            "DROP DYNAMIC TABLE IF EXISTS db.s.t WEIRD",
+            "sql.unreadable_destructive",
+            Severity::Error,
+            Some("db.s.t"),
+        ),
+        (
+            Databricks,
+            "DELETE FROM cat.s.t WHERE a = 1 WEIRD STUFF",
+            "sql.unreadable_destructive",
+            Severity::Error,
+            Some("cat.s.t"),
+        ),
+        (
+            Databricks,
+            "ALTER TABLE s.t DROP PARTITION (d = '1') PURGE WEIRD",
+            "sql.unreadable_destructive",
+            Severity::Error,
+            Some("s.t"),
+        ),
+        (
+            Snowflake,
+            "BEGIN\n  DELETE FROM t WEIRD",
+            "sql.unreadable_destructive",
+            Severity::Error,
+            None,
+        ),
+        (
+            Databricks,
+            "INSERT INTO s.t REPLACE WHERE d = 1 SELECT * FROM u",
+            "sql.unreadable_judged",
+            Severity::Info,
+            Some("s.t"),
+        ),
+        (
+            Postgres,
+            "FROBNICATE t",
+            "sql.parse_error",
+            Severity::Error,
+            None,
+        ),
+    ];
+    for (dialect, sql, rule, severity, object) in cases {
+        let r = run(dialect, sql, None);
+        assert_eq!(r.findings.len(), 1, "{sql}: {:?}", r.findings);
+        let f = &r.findings[0];
+        assert_eq!(
+            (f.rule.id(), f.severity),
+            (rule, severity),
+            "{sql}: {}",
+            f.message
+        );
+        assert_eq!(f.object.as_deref(), object, "{sql}");
+    }
+    // The policy's `unreadable` decides what else blocks.
+    let sql = "SHOW TABLES ((; INSERT INTO s.t REPLACE WHERE d = 1 SELECT 1";
+    for (knob, expected) in [
+        ("destructive", [Severity::Info, Severity::Info]),
+        ("writes", [Severity::Info, Severity::Error]),
+        ("all", [Severity::Error, Severity::Error]),
+    ] {
+        let policy: SqlPolicy =
+            serde_json::from_str(&format!(r#"{{"unreadable":"{knob}"}}"#)).unwrap();
+        policy.validate().unwrap();
+        let mut options = CheckOptions::new(Databricks);
+        options.policy = Some(&policy);
+        let r = check(sql.as_bytes(), &options);
+        let got: Vec<Severity> = r.findings.iter().map(|f| f.severity).collect();
+        assert_eq!(got, expected, "{knob}");
+    }
+    // Neither unreadable rule can be allowed or downgraded; the judged one is set by the knob.
+    for bad in [
+        r#"{"allow":[{"rule":"sql.unreadable_destructive"}]}"#,
+        r#"{"severity":{"sql.unreadable_destructive":"warning"}}"#,
+        r#"{"allow":[{"rule":"sql.unreadable_judged"}]}"#,
+        r#"{"severity":{"sql.unreadable_judged":"error"}}"#,
+        r#"{"unreadable":"none"}"#,
+    ] {
+        let parsed = serde_json::from_str::<SqlPolicy>(bad);
+        assert!(parsed.map_or(true, |p| p.validate().is_err()), "{bad}");
+    }
 }
 
 #[test]

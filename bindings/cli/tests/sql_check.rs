@@ -122,6 +122,54 @@ fn policy_file_allows_and_overrides() {
 }
 
 #[test]
+fn unreadable_statements_are_judged_by_tokens_and_the_policy_decides() {
+    let dir = TempDir::new();
+    let file = dir.write(
+        "u.sql",
+        b"show tables ((; insert into t replace where d = 1 select 1",
+    );
+    let out = clyra(&[
+        "sql",
+        "check",
+        &file,
+        "--dialect",
+        "databricks",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
+    let v = json(&out);
+    assert_eq!(v["findings"][0]["rule"], "sql.unreadable_judged");
+    assert_eq!(v["findings"][1]["severity"], "info");
+    let policy = dir.write("writes.json", br#"{"unreadable":"writes"}"#);
+    let out = clyra(&[
+        "sql",
+        "check",
+        &file,
+        "--dialect",
+        "databricks",
+        "--policy",
+        &policy,
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stdout));
+    let destructive = dir.write("d.sql", b"drop dynamic table s.t weird");
+    let out = clyra(&[
+        "sql",
+        "check",
+        &destructive,
+        "--dialect",
+        "snowflake",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        json(&out)["findings"][0]["rule"],
+        "sql.unreadable_destructive"
+    );
+}
+
+#[test]
 fn could_not_run_is_exit_4_with_a_code() {
     let dir = TempDir::new();
     let file = dir.write("x.sql", b"select 1");
@@ -163,31 +211,40 @@ fn help_lists_the_command() {
     assert!(text(&out.stdout).contains("--dialect"));
 }
 
-/// The console example of docs/guards.md is this command's real output.
+/// The console examples of docs/guards.md are this command's real output.
 #[test]
 fn docs_example_is_the_real_output() {
     let doc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/guards.md"))
         .unwrap();
-    let block = doc.split("<!-- example: sql-check -->").nth(1).unwrap();
-    let block = block
-        .split("```console\n")
-        .nth(1)
-        .unwrap()
-        .split("```")
-        .next()
-        .unwrap();
-    let mut lines = block.lines();
-    let command = lines.next().unwrap().strip_prefix("$ ").unwrap();
-    let expected: Vec<&str> = lines.collect();
-    let (input, args) = command.split_once(" | clyra ").unwrap();
-    let input = input
-        .strip_prefix("printf '")
-        .unwrap()
-        .strip_suffix('\'')
-        .unwrap()
-        .replace("\\n", "\n");
-    let args: Vec<&str> = args.split(' ').collect();
-    let out = with_stdin(&args, input.as_bytes());
-    assert_eq!(text(&out.stdout).lines().collect::<Vec<_>>(), expected);
-    assert_eq!(out.status.code(), Some(1));
+    for marker in ["sql-check", "sql-check-unreadable"] {
+        let block = doc
+            .split(&format!("<!-- example: {marker} -->"))
+            .nth(1)
+            .unwrap();
+        let block = block
+            .split("```console\n")
+            .nth(1)
+            .unwrap()
+            .split("```")
+            .next()
+            .unwrap();
+        let mut lines = block.lines();
+        let command = lines.next().unwrap().strip_prefix("$ ").unwrap();
+        let expected: Vec<&str> = lines.collect();
+        let (input, args) = command.split_once(" | clyra ").unwrap();
+        let input = input
+            .strip_prefix("printf '")
+            .unwrap()
+            .strip_suffix('\'')
+            .unwrap()
+            .replace("\\n", "\n");
+        let args: Vec<&str> = args.split(' ').collect();
+        let out = with_stdin(&args, input.as_bytes());
+        assert_eq!(
+            text(&out.stdout).lines().collect::<Vec<_>>(),
+            expected,
+            "{marker}"
+        );
+        assert_eq!(out.status.code(), Some(1));
+    }
 }

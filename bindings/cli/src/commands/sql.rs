@@ -34,14 +34,17 @@ Check SQL statements before they run, and report what they can do that a guard s
 Each statement (separated by `;`) is parsed in the chosen dialect and checked by rules with stable \
 ids (spec/guard-sql.md): UPDATE or DELETE without WHERE, always-true WHERE (1=1, TRUE, x=x, \
 OR 1=1, NOT (1=0)), MERGE with a constant ON that deletes, TRUNCATE, DROP TABLE/VIEW/SCHEMA/\
-DATABASE/COLUMN, column type changes, renames, GRANT and REVOKE. A statement that does not parse is \
-an error finding, never a pass.
+DATABASE/COLUMN, column type changes, renames, GRANT and REVOKE. A statement the parser cannot read \
+is judged by its tokens, never passed silently: a destructive kind (DELETE, DROP, TRUNCATE, ALTER … \
+DROP, MERGE … DELETE, GRANT…) is an error (sql.unreadable_destructive), a read-only, session or \
+write kind an info finding (sql.unreadable_judged), an unknown kind an error (sql.parse_error).
 
 With --dbt the statements dbt issues while materialising (swaps through __dbt_tmp and \
 __dbt_backup relations, seed truncation, incremental merges, alter_column_type) are recognised and \
 not flagged; --relation names the relations the run materialises (repeatable; implies --dbt). \
---policy reads a JSON object {\"allow\":[{\"rule\":…,\"objects\":[…]}],\"severity\":{…}} that \
-allows findings or changes severities.
+--policy reads a JSON object {\"allow\":[{\"rule\":…,\"objects\":[…]}],\"severity\":{…},\
+\"unreadable\":\"destructive|writes|all\"} that allows findings, changes severities and says which \
+unreadable statements block.
 
 Exit codes: 0 no findings (or only info), 1 any error, 2 warnings only, 4 could not run.";
 

@@ -45,12 +45,12 @@ pub const RULES: &[Rule] = &[
     rule(
         O,
         550,
-        r"\b(?:ignore|disregard|forget|override|bypass)\s+(?:your|the|any|these|those)\s+(?:\w+\s+)?(?:instructions|directives|system prompt|rules|guidelines|programming|policies|guardrails|restrictions)\b",
+        r"\b(?:ignore|disregard|forget|override|bypass)\s+(?:about\s+)?(?:all\s+(?:of\s+)?)?(?:your|the|any|these|those)\s+(?:\w+\s+)?(?:instructions|directives|system prompt|rules|guidelines|programming|policies|guardrails|restrictions)\b",
     ),
     rule(
         O,
         850,
-        r"\b(?:ignore|disregard|forget)\s+(?:everything|all(?: of)?(?: that)?|what)\s+(?:above|before|previously|prior|i said|you were told|you've been told|you have been told|that came before|you know)",
+        r"\b(?:ignore|disregard|forget|overlook|neglect|discard|abandon|skip|drop|set aside|throw out)\s+(?:about\s+)?(?:everything|anything|all(?: of)?(?: that| what)?|what)\s+(?:above|before|previously|prior|earlier|i (?:said|told you)|(?:that |what )?you(?:'ve| have)? (?:been|were) (?:told|instructed|taught|given|asked)|that came before|you know)",
     ),
     rule(
         O,
@@ -249,7 +249,13 @@ impl Rules {
     pub fn new() -> Result<Self, GenaiError> {
         let patterns: Vec<String> = RULES
             .iter()
-            .map(|r| format!("(?-u){}", r.pattern))
+            .map(|r| match r.detector {
+                // Typo tolerance only where it pays: the override family (spec §4).
+                Detector::InstructionOverride => {
+                    format!("(?-u){}", super::typos::tolerant(r.pattern))
+                }
+                _ => format!("(?-u){}", r.pattern),
+            })
             .collect();
         let internal = |e: regex::Error| GenaiError::internal(e.to_string());
         let set = RegexSet::new(&patterns).map_err(internal)?;

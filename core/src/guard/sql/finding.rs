@@ -114,6 +114,14 @@ rules! {
     Revoke => "sql.revoke", Warning;
     /// A statement affected more rows than the policy's `max_rows_affected`.
     RowsAffectedLimit => "sql.rows_affected_limit", Error;
+    /// A statement the parser cannot read whose tokens show a destructive kind (guard-sql.md
+    /// §3.3): never allowed, never downgraded.
+    UnreadableDestructive => "sql.unreadable_destructive", Error;
+    /// A statement the parser cannot read, judged by its tokens as read-only, session or write
+    /// (guard-sql.md §3.3); the policy's `unreadable` decides whether it blocks.
+    UnreadableJudged => "sql.unreadable_judged", Info;
+    /// `INSERT OVERWRITE`: replaces every row of the table (or of the partitions named).
+    InsertOverwrite => "sql.insert_overwrite", Warning;
 }
 
 impl fmt::Display for Rule {

@@ -21,20 +21,22 @@ mod finding;
 mod policy;
 mod rules;
 mod split;
+mod unreadable;
 
 pub use dbt::DbtContext;
 pub use dialect::SqlDialect;
 pub use error::SqlError;
 pub use finding::{Finding, Rule, Severity, Span, SqlReport};
-pub use policy::{AllowEntry, SqlPolicy};
+pub use policy::{AllowEntry, SqlPolicy, Unreadable};
 
 use sqlparser::parser::{Parser, ParserError};
-use sqlparser::tokenizer::Token;
+use sqlparser::tokenizer::{Token, TokenWithSpan, Tokenizer};
 
 use crate::limits::Limits;
 use dbt::DbtBatch;
 use rules::Hit;
 use split::Chunk;
+use unreadable::Class;
 
 /// What a check needs besides the text.
 #[derive(Debug, Clone)]
@@ -148,7 +150,7 @@ pub fn check(sql: &[u8], options: &CheckOptions<'_>) -> SqlReport {
             break;
         }
         run.report.statements += 1;
-        run.statement(index, chunk, &mut batch);
+        run.statement(text, index, chunk, &mut batch);
     }
     run.report
 }
@@ -184,7 +186,7 @@ impl Run<'_, '_> {
         });
     }
 
-    fn statement(&mut self, index: usize, chunk: Chunk, batch: &mut DbtBatch) {
+    fn statement(&mut self, text: &str, index: usize, chunk: Chunk, batch: &mut DbtBatch) {
         let span = chunk.span;
         let limits = &self.options.limits;
         let size = span.end_byte.saturating_sub(span.start_byte);
@@ -241,8 +243,12 @@ impl Run<'_, '_> {
                         return;
                     }
                 }
-                let message = format!("statement does not parse: {}", m.to_lowercase());
-                return self.unjudged(Rule::ParseError, index, Some(span), message);
+                // Judged by its tokens (read again from the text: the parser took them).
+                let source = text.get(span.start_byte..span.end_byte).unwrap_or_default();
+                let tokens = Tokenizer::new(self.options.dialect.parser(), source)
+                    .tokenize_with_location()
+                    .unwrap_or_default();
+                return self.unreadable(index, span, &tokens, &m);
             }
         };
         let hits = rules::hits(&statement);
@@ -259,6 +265,46 @@ impl Run<'_, '_> {
         for hit in hits {
             self.hit(index, span, hit);
         }
+    }
+
+    /// A statement the parser rejects, judged by its tokens (guard-sql.md §3.3).
+    fn unreadable(&mut self, index: usize, span: Span, tokens: &[TokenWithSpan], error: &str) {
+        let error = error.to_lowercase();
+        let Some(judgement) = unreadable::judge(tokens) else {
+            let message = format!("statement does not parse: {error}");
+            return self.unjudged(Rule::ParseError, index, Some(span), message);
+        };
+        let class = judgement.class;
+        let knob = self
+            .options
+            .policy
+            .map(|p| p.unreadable)
+            .unwrap_or_default();
+        let (rule, severity) = match (class, knob) {
+            (Class::Destructive, _) => (Rule::UnreadableDestructive, Severity::Error),
+            (_, Unreadable::All) | (Class::Write, Unreadable::Writes) => {
+                (Rule::UnreadableJudged, Severity::Error)
+            }
+            _ => (Rule::UnreadableJudged, Severity::Info),
+        };
+        let on = judgement
+            .object
+            .as_deref()
+            .map(|o| format!(" on `{o}`"))
+            .unwrap_or_default();
+        let message = format!(
+            "statement does not parse ({error}); judged by its tokens, not parsed: {} `{}`{on}",
+            class.as_str(),
+            judgement.kind
+        );
+        self.report.findings.push(Finding {
+            rule,
+            severity,
+            message,
+            statement: index,
+            object: judgement.object,
+            span: Some(span),
+        });
     }
 
     fn hit(&mut self, statement: usize, span: Span, hit: Hit) {

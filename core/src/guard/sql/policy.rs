@@ -21,6 +21,40 @@ pub struct SqlPolicy {
     /// Most rows one statement may affect; more is a `sql.rows_affected_limit` finding.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_rows_affected: Option<u64>,
+    /// Which statements the parser cannot read block (guard-sql.md §3.3).
+    #[serde(default, skip_serializing_if = "Unreadable::is_default")]
+    pub unreadable: Unreadable,
+}
+
+/// Which statements the parser cannot read are errors (guard-sql.md §3.3). A statement whose
+/// tokens show a destructive kind is an error under every choice; one whose kind is unknown is
+/// `sql.parse_error`, also always an error.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Unreadable {
+    /// Only destructive kinds block; read-only, session and write kinds are `info`.
+    #[default]
+    Destructive,
+    /// Destructive and write kinds block; read-only and session kinds are `info`.
+    Writes,
+    /// Every statement the parser cannot read blocks.
+    All,
+}
+
+impl Unreadable {
+    /// Whether this is the default (`destructive`).
+    pub fn is_default(&self) -> bool {
+        *self == Self::Destructive
+    }
+
+    /// The lowercase name (`destructive`, `writes`, `all`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Destructive => "destructive",
+            Self::Writes => "writes",
+            Self::All => "all",
+        }
+    }
 }
 
 /// One allowlist entry.
@@ -37,8 +71,9 @@ pub struct AllowEntry {
 }
 
 /// Rules that say the guard could not judge a statement: never allowed, never downgraded.
-const UNJUDGED: [Rule; 5] = [
+const UNJUDGED: [Rule; 6] = [
     Rule::ParseError,
+    Rule::UnreadableDestructive,
     Rule::TooLarge,
     Rule::StatementTooLarge,
     Rule::TooManyStatements,
@@ -50,6 +85,7 @@ impl SqlPolicy {
     pub fn validate(&self) -> Result<(), SqlError> {
         for entry in &self.allow {
             let rule = known(&entry.rule)?;
+            judged_by_knob(rule)?;
             if UNJUDGED.contains(&rule) {
                 return Err(SqlError::Policy(format!(
                     "`{}` cannot be allowed: the statement was not judged",
@@ -65,6 +101,7 @@ impl SqlPolicy {
         }
         for (id, severity) in &self.severity {
             let rule = known(id)?;
+            judged_by_knob(rule)?;
             if UNJUDGED.contains(&rule) && *severity != Severity::Error {
                 return Err(SqlError::Policy(format!(
                     "`{id}` is always an error: the statement was not judged"
@@ -93,6 +130,16 @@ impl SqlPolicy {
                         .is_some_and(|o| entry.objects.iter().any(|p| matches_object(p, o))))
         })
     }
+}
+
+/// `sql.unreadable_judged` takes its severity from `unreadable` only.
+fn judged_by_knob(rule: Rule) -> Result<(), SqlError> {
+    if rule == Rule::UnreadableJudged {
+        return Err(SqlError::Policy(
+            "`sql.unreadable_judged` is set by `unreadable`, not allowed or overridden".to_owned(),
+        ));
+    }
+    Ok(())
 }
 
 fn known(id: &str) -> Result<Rule, SqlError> {

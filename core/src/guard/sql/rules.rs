@@ -4,7 +4,7 @@
 use sqlparser::ast::{
     AlterColumnOperation, AlterSchemaOperation, AlterTableOperation, Expr, FromTable, GrantObjects,
     Ident, MergeAction, MergeClauseKind, ObjectName, ObjectNamePart, ObjectType, Query,
-    RenameTableNameKind, SetExpr, Statement, TableFactor, TableWithJoins,
+    RenameTableNameKind, SetExpr, Statement, TableFactor, TableObject, TableWithJoins,
 };
 
 use super::constant::{has_true_disjunct, truth, Truth};
@@ -164,6 +164,18 @@ pub(crate) fn hits(statement: &Statement) -> Vec<Hit> {
         }
         Statement::Query(query) => query_rule(&mut out, query),
         Statement::Insert(insert) => {
+            if insert.overwrite {
+                let object = match &insert.table {
+                    TableObject::TableName(n) => Some(name(n)),
+                    _ => None,
+                };
+                let target = quoted(object.as_deref());
+                out.push(Hit::new(
+                    Rule::InsertOverwrite,
+                    object,
+                    format!("insert overwrite replaces the rows of {target}"),
+                ));
+            }
             if let Some(source) = &insert.source {
                 query_rule(&mut out, source);
             }
