@@ -11,10 +11,8 @@ use std::io::{self, BufReader, Read};
 use clap::Args;
 use clyra_core::audit::{audit, AuditReport};
 use clyra_core::format::Schemas;
-use clyra_core::jcs::{self, Value};
 use clyra_core::time::Timestamp;
 use clyra_core::trust::Trust;
-use clyra_core::verdict::Severity;
 use clyra_core::verify::{policy_digest, verify_bundle_hashed, Verdict, VerifyInputs};
 use clyra_core::{Coded, Limits};
 
@@ -147,66 +145,9 @@ pub(crate) fn print_verdict(
         2 => Exit::Warning,
         _ => Exit::Indeterminate,
     };
-    let text = match cx.format {
-        Format::Json => {
-            let json = match &report {
-                None => verdict.to_json(),
-                // verdicts.md §3: the optional, informative `audit` member.
-                Some(report) => match jcs::parse(&verdict.to_json(), &Limits::default()) {
-                    Ok(Value::Object(mut top)) => {
-                        top.insert("audit", report.to_value());
-                        jcs::to_vec(&Value::from(top))
-                    }
-                    _ => verdict.to_json(),
-                },
-            };
-            let mut line = String::from_utf8_lossy(&json).into_owned();
-            line.push('\n');
-            line
-        }
-        Format::Human => {
-            let mut text = human(verdict, name, at);
-            if let Some(report) = report {
-                text.push('\n');
-                text.push_str(&report.to_text());
-            }
-            text
-        }
-    };
+    // One rendering for every verifier host (clyra_core::verify, `Verdict::to_output`).
+    let text = verdict.to_output(report, name, at, cx.format == Format::Json);
     cx.print(&text, exit)
-}
-
-/// The verdict for people: outcome and primary code, then one line per check.
-fn human(verdict: &Verdict, bundle: &str, at: &str) -> String {
-    let mut out = format!(
-        "{bundle}: {} ({}) at {at}\n",
-        verdict.outcome, verdict.primary
-    );
-    for check in &verdict.checks {
-        let label = match check.severity() {
-            Severity::Ok => "ok",
-            Severity::Warn => "warn",
-            Severity::Untrusted => "untrusted",
-            Severity::Indeterminate => "INDETERMINATE",
-            Severity::Fail => "FAIL",
-        };
-        let code = if check.code() == "ok" {
-            String::new()
-        } else {
-            format!(" [{}]", check.code())
-        };
-        let subject = check
-            .subject()
-            .map(|s| format!(" {s}:"))
-            .unwrap_or_default();
-        out.push_str(&format!(
-            "  {label:<13} {:<10}{subject} {}{code}\n",
-            check.step().as_str(),
-            check.message()
-        ));
-    }
-    out.push_str(&format!("exit {}\n", verdict.exit));
-    out
 }
 
 /// Reads at most `limit + 1` bytes of `path` (enough for the parser to report a size error).
