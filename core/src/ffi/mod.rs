@@ -11,8 +11,11 @@
 
 pub mod bundle;
 pub mod canon;
+#[cfg(feature = "guard")]
 pub mod dbt;
+#[cfg(feature = "guard")]
 pub mod genai;
+#[cfg(feature = "guard")]
 pub mod guard;
 pub mod policy;
 pub mod verifier;

@@ -67,6 +67,10 @@ test('the page is served with connect-src none and the page cannot fetch', async
     try { await fetch(url); return 'sent' } catch { return 'blocked' }
   }, origin + '/index.html')
   assert.equal(attempt, 'blocked')
+  // The listeners see the page's own loads (the worker's module included): the check below,
+  // that verification adds none, is not vacuous.
+  assert.ok(requests.some((u) => u.endsWith('/worker.js')), String(requests))
+  assert.ok(requests.every((u) => u.startsWith(origin + '/')), String(requests))
 })
 
 test('every golden vector: the verdict JSON the Rust CLI prints, byte for byte', { timeout: 600_000 }, async () => {
