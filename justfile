@@ -17,7 +17,7 @@ demo:
 demo-cli:
     cargo run --release --locked -p clyra-cli -- demo
 
-# Run every test: interop venv and npm modules, cargo test, go test, conformance, the Python package (wheel and sdist), pytest, stubtest, dbt e2e on DuckDB and PostgreSQL, clippy, rustfmt (each stage prints its time; needs ../shared)
+# Run every test: interop venv and npm modules, cargo test, go test, conformance, the Python package (wheel and sdist), pytest, stubtest, node (npx clyra-verify) and the verify page in headless Chromium, dbt e2e on DuckDB and PostgreSQL, clippy, rustfmt (each stage prints its time; needs ../shared)
 test:
     cargo clippy --version >/dev/null 2>&1 && cargo fmt --version >/dev/null 2>&1 || rustup component add clippy rustfmt
     if [ -f tests/interop/requirements.txt ]; then \
@@ -39,6 +39,8 @@ test:
     bash .ci/stage python-sdist -- bash python/ci.sh sdist
     bash .ci/stage pytest -- bash python/ci.sh pytest
     bash .ci/stage stubtest -- bash python/ci.sh stubtest
+    bash .ci/stage node -- bash node/ci.sh node
+    bash .ci/stage web-page -- bash node/ci.sh web
     bash .ci/stage conformance -- bash -c 'cargo build -q --locked -p clyra-cli && (cd verifier/go && go build -o "${CARGO_TARGET_DIR:-../../target}/clyra-verify-go" ./cmd/clyra-verify-go) && python3 tests/conformance/run.py'
     bash .ci/stage conformance-inputs -- bash -c 'cargo build -q --locked -p clyra-cli && (cd verifier/go && go build -o "${CARGO_TARGET_DIR:-../../target}/clyra-verify-go" ./cmd/clyra-verify-go) && python3 tests/conformance/inputs.py --big && python3 tests/conformance/memory.py'
     bash .ci/stage differential -- bash -c 'cargo build -q --locked -p clyra-cli && (cd verifier/go && go build -o "${CARGO_TARGET_DIR:-../../target}/clyra-verify-go" ./cmd/clyra-verify-go) && python3 tests/differential/differential.py --seed 1 --json-cases 2000 --bundle-cases 300 --rust "${CARGO_TARGET_DIR:-target}/debug/clyra" --go "${CARGO_TARGET_DIR:-target}/clyra-verify-go"'

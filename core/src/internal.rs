@@ -53,6 +53,9 @@ pub mod fuzzing {
 
     /// Verifies `data` as a bundle with a fixed trust (one Ed25519 producer key) at a fixed time:
     /// every input must yield a verdict whose outcome, primary code and exit agree, never a panic.
+    /// Not on wasm: jsonschema's validators are not `Sync` there, so they cannot live in a static
+    /// (the fuzzers run natively).
+    #[cfg(not(target_family = "wasm"))]
     #[expect(
         clippy::panic,
         reason = "a broken invariant is what the fuzzer looks for"
@@ -97,6 +100,7 @@ pub mod fuzzing {
 
     /// Normalises `data` and scans it with the GenAI guard: the map back to the input must be
     /// consistent and every finding's span must lie inside the input, whatever the bytes.
+    #[cfg(feature = "guard")]
     #[expect(
         clippy::panic,
         reason = "a broken invariant is what the fuzzer looks for"
@@ -155,6 +159,7 @@ pub mod fuzzing {
     /// Fuzz shim of the SQL guard: the first byte picks the dialect and whether a dbt context is
     /// given; the rest is the SQL text. Every input must give a report whose findings point inside
     /// the text and at a counted statement, never a panic or a stack overflow.
+    #[cfg(feature = "guard")]
     #[expect(
         clippy::panic,
         reason = "a broken invariant is what the fuzzer looks for"

@@ -11,6 +11,7 @@ pub mod audit;
 pub mod build;
 pub mod bundle;
 pub mod crypto;
+#[cfg(feature = "guard")]
 pub mod def;
 pub mod digest;
 pub mod display;
@@ -19,6 +20,7 @@ pub mod error;
 pub mod export;
 pub mod ffi;
 pub mod format;
+#[cfg(feature = "guard")]
 pub mod guard;
 pub mod inspect;
 pub mod jcs;

@@ -11,16 +11,14 @@ use serde::{Deserialize, Serialize};
 
 use super::{parse_call, Answer, DetailedError};
 use crate::approval::{approval_payload, sign_approval, ApprovalRequest};
-use crate::audit::audit;
 use crate::build::{build_bundle, co_sign, ApprovalFile, Artifact, BuildInputs, BundleSpec};
 use crate::crypto::{PublicKey, Scheme, SigningKey};
 use crate::error::Coded;
 use crate::format::Schemas;
-use crate::jcs::{self, Value};
+use crate::jcs;
 use crate::limits::Limits;
 use crate::time::Timestamp;
 use crate::trust::Trust;
-use crate::verify::{policy_digest, verify_bundle_with_evidence, VerifyInputs};
 
 /// The answer JSON of a producing call and, on success, the bytes it produced.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -46,7 +44,7 @@ impl Produced {
     }
 }
 
-fn coded<E: Coded + std::fmt::Display>(error: E) -> Vec<DetailedError> {
+pub(super) fn coded<E: Coded + std::fmt::Display>(error: E) -> Vec<DetailedError> {
     vec![DetailedError::of(&error)]
 }
 
@@ -58,7 +56,7 @@ fn signing_key(pem: &str, what: &str) -> Result<SigningKey, Vec<DetailedError>> 
     })
 }
 
-fn timestamp(text: &str, what: &str) -> Result<Timestamp, Vec<DetailedError>> {
+pub(super) fn timestamp(text: &str, what: &str) -> Result<Timestamp, Vec<DetailedError>> {
     Timestamp::parse(text).map_err(|e| {
         vec![DetailedError::new(
             "cli.usage",
@@ -68,11 +66,11 @@ fn timestamp(text: &str, what: &str) -> Result<Timestamp, Vec<DetailedError>> {
     })
 }
 
-fn schemas() -> Result<Schemas, Vec<DetailedError>> {
+pub(super) fn schemas() -> Result<Schemas, Vec<DetailedError>> {
     Schemas::new().map_err(|e| vec![DetailedError::new("ffi.answer", e.to_string())])
 }
 
-fn json_value(bytes: &[u8]) -> Result<serde_json::Value, Vec<DetailedError>> {
+pub(super) fn json_value(bytes: &[u8]) -> Result<serde_json::Value, Vec<DetailedError>> {
     serde_json::from_slice(bytes).map_err(|e| vec![DetailedError::new("ffi.answer", e.to_string())])
 }
 
@@ -329,46 +327,7 @@ pub struct VerifyCall {
 /// Verifies `bundle` (bundle-v0.md §7): the verdict JSON of verdicts.md §3, never a failure for
 /// a damaged bundle; failures only for an unusable trust file, policy or time.
 pub fn verify(call: &[u8], bundle: &[u8]) -> Vec<u8> {
-    let limits = Limits::default();
-    Answer::of(parse_call::<VerifyCall>(call).and_then(|c| {
-        let trust = Trust::parse(c.trust.as_bytes(), &limits).map_err(|e| {
-            vec![DetailedError::new("trust.file", e.to_string())
-                .with_detail(e.detail())
-                .with_help("give the trust file `clyra dbt init` wrote (.clyra/trust.json) or a producer's PEM public key")]
-        })?;
-        let at = timestamp(&c.at, "at")?;
-        let policy = c.policy.as_deref().map(str::as_bytes);
-        if let Some(policy) = policy {
-            // policy-v1.md §1.3: the failing rule is the detail (conformance.md §6.6).
-            policy_digest(policy, &limits)
-                .map_err(|e| vec![DetailedError::of(&e).with_detail(e.detail())])?;
-        }
-        let schemas = schemas()?;
-        let inputs = VerifyInputs {
-            trust: &trust,
-            at: &at,
-            policy,
-            schemas: &schemas,
-            limits: &limits,
-        };
-        let (verdict, evidence) =
-            verify_bundle_with_evidence(Cursor::new(bundle), bundle.len() as u64, &inputs);
-        let json = if c.auditor {
-            let report = audit(&verdict, evidence.manifest.as_ref(), &evidence.approvals);
-            match jcs::parse(&verdict.to_json(), &limits) {
-                Ok(Value::Object(mut top)) => {
-                    top.insert("audit", report.to_value());
-                    top.insert("audit_text", Value::from(report.to_text()));
-                    jcs::to_vec(&Value::from(top))
-                }
-                _ => verdict.to_json(),
-            }
-        } else {
-            verdict.to_json()
-        };
-        json_value(&json)
-    }))
-    .to_json()
+    super::verifier::verify_reader(call, Cursor::new(bundle), bundle.len() as u64)
 }
 
 /// Inspects `bundle`: its summary JSON (not a verdict; see `core::inspect`).

@@ -7,15 +7,20 @@
 //! codes. A failed verification is a `success` whose result is a verdict; `failure` means the call
 //! itself could not run (usage, unusable trust or policy file).
 //!
-//! One file per area: [`canon`], [`bundle`], [`dbt`], [`guard`], [`genai`], [`policy`].
+//! One file per area: [`canon`], [`bundle`], [`dbt`], [`guard`], [`genai`], [`policy`], [`verifier`].
 
 pub mod bundle;
 pub mod canon;
+#[cfg(feature = "guard")]
 pub mod dbt;
+#[cfg(feature = "guard")]
 pub mod gate;
+#[cfg(feature = "guard")]
 pub mod genai;
+#[cfg(feature = "guard")]
 pub mod guard;
 pub mod policy;
+pub mod verifier;
 
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -113,6 +118,18 @@ impl<T: Serialize> Answer<T> {
                 .to_vec()
         })
     }
+}
+
+/// The `cli.io` error of a file a host could not read, worded as `clyra` words it, with the file
+/// as the user named it: hosts that read files (Node) report them as the CLI does.
+pub fn io_error(error: &std::io::Error, path: &str) -> DetailedError {
+    let reason = match error.kind() {
+        std::io::ErrorKind::NotFound => "no such file".to_owned(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".to_owned(),
+        std::io::ErrorKind::IsADirectory => "is a directory".to_owned(),
+        _ => error.to_string().to_lowercase(),
+    };
+    DetailedError::new("cli.io", format!("cannot read: {reason}")).with_path(path)
 }
 
 /// Parses a call's JSON into `C`; a malformed call is `ffi.call` with the serde message.

@@ -12,6 +12,7 @@ pub(crate) mod content;
 mod hasher;
 pub(crate) mod judgement;
 pub(crate) mod signatures;
+mod text;
 
 use std::io::{Cursor, Read, Seek};
 

@@ -10,16 +10,14 @@ use std::io::{self, BufReader};
 use clap::Args;
 use clyra_core::audit::{audit, AuditReport};
 use clyra_core::format::Schemas;
-use clyra_core::jcs::{self, Value};
 use clyra_core::time::Timestamp;
 use clyra_core::trust::Trust;
-use clyra_core::verdict::Severity;
 use clyra_core::verify::{read_policy, verify_bundle_hashed, Verdict, VerifyInputs};
 use clyra_core::{Coded, Limits};
 
 use crate::exit::Exit;
 use crate::hasher::ParallelHasher;
-use crate::output::{shown, Format, Problem, Source, CODE_IO, CODE_USAGE};
+use crate::output::{Format, Problem, Source, CODE_IO, CODE_USAGE};
 use crate::progress::Progress;
 use crate::Context;
 
@@ -149,92 +147,9 @@ pub(crate) fn print_verdict(
         2 => Exit::Warning,
         _ => Exit::Indeterminate,
     };
-    let text = match cx.format {
-        Format::Json => {
-            let json = match &report {
-                None => verdict.to_json(),
-                // verdicts.md §3: the optional, informative `audit` member.
-                Some(report) => match jcs::parse(&verdict.to_json(), &Limits::default()) {
-                    Ok(Value::Object(mut top)) => {
-                        top.insert("audit", report.to_value());
-                        jcs::to_vec(&Value::from(top))
-                    }
-                    _ => verdict.to_json(),
-                },
-            };
-            let mut line = String::from_utf8_lossy(&json).into_owned();
-            line.push('\n');
-            line
-        }
-        Format::Human => {
-            let mut text = human(verdict, name, at);
-            if let Some(report) = report {
-                text.push('\n');
-                text.push_str(&report.to_text());
-            }
-            text
-        }
-    };
+    // One rendering for every verifier host (clyra_core::verify, `Verdict::to_output`).
+    let text = verdict.to_output(report, name, at, cx.format == Format::Json);
     cx.print(&text, exit)
-}
-
-/// The verdict for people: outcome and primary code, then one line per check. Subjects and
-/// messages quote the evidence, so they are escaped (verdicts.md §3.3).
-fn human(verdict: &Verdict, bundle: &str, at: &str) -> String {
-    let mut out = format!(
-        "{}: {} ({}) at {}\n",
-        shown(bundle),
-        verdict.outcome,
-        verdict.primary,
-        shown(at)
-    );
-    for check in &verdict.checks {
-        let label = match check.severity() {
-            Severity::Ok => "ok",
-            Severity::Warn => "warn",
-            Severity::Untrusted => "untrusted",
-            Severity::Indeterminate => "INDETERMINATE",
-            Severity::Fail => "FAIL",
-        };
-        let code = if check.code() == "ok" {
-            String::new()
-        } else {
-            format!(" [{}]", check.code())
-        };
-        let subject = check
-            .subject()
-            .map(|s| format!(" {}:", shown(s)))
-            .unwrap_or_default();
-        out.push_str(&format!(
-            "  {label:<13} {:<10}{subject} {}{code}\n",
-            check.step().as_str(),
-            shown(check.message())
-        ));
-    }
-    out.push_str(&not_covered(verdict));
-    out.push_str(&format!("exit {}\n", verdict.exit));
-    out
-}
-
-/// For a receipt verdict, what it does not cover, in words (verdicts.md §3.2); empty otherwise.
-fn not_covered(verdict: &Verdict) -> String {
-    if verdict.not_covered.is_empty() {
-        return String::new();
-    }
-    format!(
-        "  NOT COVERED   {}: a receipt proves one event's inclusion in a signed bundle, not the \
-         bundle's verdict (its approvals may fail); verify the bundle itself for these\n",
-        verdict
-            .not_covered
-            .iter()
-            .map(|s| if *s == "journal" {
-                "journal (other lines)"
-            } else {
-                s
-            })
-            .collect::<Vec<_>>()
-            .join(", ")
-    )
 }
 
 pub(crate) use crate::input::read_bounded;

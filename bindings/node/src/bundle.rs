@@ -1,0 +1,108 @@
+//! Bundles for Node: verify (bytes or a path, verdict JSON or the printed output of
+//! `clyra verify`), inspect (`clyra_core::ffi::bundle`, `clyra_core::ffi::verifier`).
+
+use std::io::BufReader;
+
+use clyra_core::ffi::bundle as ffi;
+use clyra_core::ffi::verifier;
+use clyra_core::ffi::{Answer, DetailedError};
+use clyra_core::Limits;
+use napi::bindgen_prelude::{AsyncTask, Uint8Array};
+use napi_derive::napi;
+
+use crate::files::{open, read_text, unreadable};
+use crate::task::{answered, Answered};
+
+/// Verifies bundle bytes: the answer of `ffi::bundle::verify` (a verdict, or a failure for an
+/// unusable trust file, policy or time).
+#[napi(ts_return_type = "Promise<string>")]
+pub fn verify_bundle(call: String, bundle: Uint8Array) -> AsyncTask<Answered> {
+    let bundle = bundle.to_vec();
+    answered(move || ffi::verify(call.as_bytes(), &bundle))
+}
+
+/// Verifies the bundle at `path`, streamed from disk (never read whole into memory).
+#[napi(ts_return_type = "Promise<string>")]
+pub fn verify_bundle_file(call: String, path: String) -> AsyncTask<Answered> {
+    answered(move || match open(&path) {
+        Ok((file, len)) => verifier::verify_reader(call.as_bytes(), BufReader::new(file), len),
+        Err(error) => Answer::<()>::of(Err(vec![error])).to_json(),
+    })
+}
+
+/// The files and flags of `clyra verify` (paths as the user typed them).
+#[napi(object)]
+pub struct VerifyArgs {
+    /// The bundle's path.
+    pub bundle: String,
+    /// The trust file's path.
+    pub trust: String,
+    /// The verification time (the caller's clock when the user gave none).
+    pub at: String,
+    /// The policy file's path.
+    pub policy: Option<String>,
+    /// `--auditor`.
+    pub auditor: bool,
+    /// `human` or `json`.
+    pub format: String,
+}
+
+/// What `clyra verify` prints for `args`: answer `{exit, text}`, or the failure (exit 4) with
+/// the CLI's code and the file it concerns.
+#[napi(ts_return_type = "Promise<string>")]
+pub fn verify_printed(args: VerifyArgs) -> AsyncTask<Answered> {
+    answered(move || {
+        let prepared = (|| -> Result<_, DetailedError> {
+            let limits = Limits::default();
+            let trust = read_text(&args.trust, limits.json_max_bytes)?;
+            let policy = match &args.policy {
+                Some(path) => Some(read_text(path, limits.json_max_bytes)?),
+                None => None,
+            };
+            let (file, len) = open(&args.bundle)?;
+            Ok((trust, policy, file, len))
+        })();
+        let (trust, policy, file, len) = match prepared {
+            Ok(prepared) => prepared,
+            Err(error) => return Answer::<()>::of(Err(vec![error])).to_json(),
+        };
+        let call = serde_json::json!({
+            "trust": trust, "trust_name": args.trust, "at": args.at,
+            "policy": policy, "policy_name": args.policy, "auditor": args.auditor,
+            "format": args.format, "name": args.bundle,
+        });
+        verifier::verify_printed(call.to_string().as_bytes(), BufReader::new(file), len)
+    })
+}
+
+/// What is inside bundle bytes (not a verdict): the answer of `ffi::bundle::inspect`.
+#[napi(ts_return_type = "Promise<string>")]
+pub fn inspect_bundle(bundle: Uint8Array) -> AsyncTask<Answered> {
+    let bundle = bundle.to_vec();
+    answered(move || ffi::inspect(&bundle))
+}
+
+/// What is inside the bundle at `path`.
+#[napi(ts_return_type = "Promise<string>")]
+pub fn inspect_bundle_file(path: String) -> AsyncTask<Answered> {
+    answered(move || match std::fs::read(&path) {
+        Ok(bundle) => ffi::inspect(&bundle),
+        Err(error) => unreadable(&error, &path),
+    })
+}
+
+/// The receipt of one journal event of bundle bytes: the answer of `ffi::bundle::receipt_extract`.
+#[napi(ts_return_type = "Promise<string>")]
+pub fn receipt_extract(call: String, bundle: Uint8Array) -> AsyncTask<Answered> {
+    let bundle = bundle.to_vec();
+    answered(move || ffi::receipt_extract(call.as_bytes(), &bundle))
+}
+
+/// The receipt of one journal event of the bundle at `path`.
+#[napi(ts_return_type = "Promise<string>")]
+pub fn receipt_extract_file(call: String, path: String) -> AsyncTask<Answered> {
+    answered(move || match std::fs::read(&path) {
+        Ok(bundle) => ffi::receipt_extract(call.as_bytes(), &bundle),
+        Err(error) => unreadable(&error, &path),
+    })
+}

@@ -1,0 +1,23 @@
+//! The native addon of the `clyra-verify` npm package (node/).
+//!
+//! Bindings convert types and errors only (STYLE rules 1 and 10): every function forwards a JSON
+//! call to `clyra_core::ffi` and returns its answer JSON text (`success` or `failure`); the
+//! package's `index.js` turns failures into `ClyraError` with `.code`. Anything that reads or
+//! verifies a bundle or a receipt runs as an `AsyncTask` on libuv's thread pool ([`task`]), so
+//! the event loop stays free. One module per area: [`bundle`], [`receipt`], [`canon`].
+
+#![deny(clippy::all)]
+
+pub mod bundle;
+pub mod canon;
+pub mod files;
+pub mod receipt;
+pub mod task;
+
+use napi_derive::napi;
+
+/// The version of the addon (the workspace version of clyra-core).
+#[napi]
+pub fn version() -> String {
+    env!("CARGO_PKG_VERSION").to_owned()
+}

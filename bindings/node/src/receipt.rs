@@ -1,0 +1,55 @@
+//! Receipts for Node: verify bytes (verdict JSON) or a file (the printed output of
+//! `clyra receipt verify`) through `clyra_core::ffi`.
+
+use clyra_core::ffi::bundle as ffi;
+use clyra_core::ffi::verifier;
+use clyra_core::ffi::{Answer, DetailedError};
+use clyra_core::Limits;
+use napi::bindgen_prelude::{AsyncTask, Uint8Array};
+use napi_derive::napi;
+
+use crate::files::{read_bounded, read_text};
+use crate::task::{answered, Answered};
+
+/// Verifies receipt bytes: the answer of `ffi::bundle::receipt_verify`.
+#[napi(ts_return_type = "Promise<string>")]
+pub fn receipt_verify(call: String, receipt: Uint8Array) -> AsyncTask<Answered> {
+    let receipt = receipt.to_vec();
+    answered(move || ffi::receipt_verify(call.as_bytes(), &receipt))
+}
+
+/// The files and flags of `clyra receipt verify`.
+#[napi(object)]
+pub struct ReceiptArgs {
+    /// The receipt's path.
+    pub receipt: String,
+    /// The trust file's path.
+    pub trust: String,
+    /// The verification time.
+    pub at: String,
+    /// `human` or `json`.
+    pub format: String,
+}
+
+/// What `clyra receipt verify` prints for `args`: answer `{exit, text}` or the failure.
+#[napi(ts_return_type = "Promise<string>")]
+pub fn receipt_verify_printed(args: ReceiptArgs) -> AsyncTask<Answered> {
+    answered(move || {
+        let limits = Limits::default();
+        let read = (|| -> Result<_, DetailedError> {
+            let trust = read_text(&args.trust, limits.json_max_bytes)?;
+            // One byte past the limit is enough for `receipt.too_large`.
+            let receipt = read_bounded(&args.receipt, limits.receipt_max_bytes)?;
+            Ok((trust, receipt))
+        })();
+        let (trust, receipt) = match read {
+            Ok(read) => read,
+            Err(error) => return Answer::<()>::of(Err(vec![error])).to_json(),
+        };
+        let call = serde_json::json!({
+            "trust": trust, "trust_name": args.trust, "at": args.at,
+            "format": args.format, "name": args.receipt,
+        });
+        verifier::receipt_verify_printed(call.to_string().as_bytes(), &receipt)
+    })
+}

@@ -1,0 +1,65 @@
+//! The browser verifier: `clyra_core::ffi` for a web page, through wasm-bindgen.
+//!
+//! Bindings convert types and errors only (STYLE rule 1): each function takes a JSON call and
+//! returns the FFI answer JSON text. A bundle is a JS `Blob` (a `File` the user chose) read in
+//! slices through `FileReaderSync` ([`blob`]), so a large bundle is never copied whole into
+//! wasm memory; `FileReaderSync` exists only in workers, so the page runs these in a Worker.
+
+pub mod blob;
+
+use std::io::BufReader;
+
+use clyra_core::ffi::{self, verifier};
+use wasm_bindgen::prelude::wasm_bindgen;
+use web_sys::Blob;
+
+use crate::blob::BlobReader;
+
+/// How much of the Blob one slice reads: large enough that crossing into JS is rare.
+const SLICE: usize = 1 << 20;
+
+/// Verifies the bundle `bundle`: the answer of `ffi::bundle::verify` (verdict JSON).
+#[wasm_bindgen]
+pub fn verify(call: &str, bundle: &Blob) -> String {
+    let reader = BlobReader::new(bundle.clone());
+    let len = reader.len();
+    text(verifier::verify_reader(
+        call.as_bytes(),
+        BufReader::with_capacity(SLICE, reader),
+        len,
+    ))
+}
+
+/// What `clyra verify` prints for the call (`ffi::verifier::PrintCall`): answer `{exit, text}`.
+#[wasm_bindgen(js_name = verifyPrinted)]
+pub fn verify_printed(call: &str, bundle: &Blob) -> String {
+    let reader = BlobReader::new(bundle.clone());
+    let len = reader.len();
+    text(verifier::verify_printed(
+        call.as_bytes(),
+        BufReader::with_capacity(SLICE, reader),
+        len,
+    ))
+}
+
+/// What `clyra receipt verify` prints for the call and the receipt's bytes.
+#[wasm_bindgen(js_name = receiptVerifyPrinted)]
+pub fn receipt_verify_printed(call: &str, receipt: &[u8]) -> String {
+    text(verifier::receipt_verify_printed(call.as_bytes(), receipt))
+}
+
+/// The answer of `ffi::canon::canonicalize`.
+#[wasm_bindgen]
+pub fn canonicalize(call: &str) -> String {
+    text(ffi::canon::canonicalize(call.as_bytes()))
+}
+
+/// The version of the core.
+#[wasm_bindgen]
+pub fn version() -> String {
+    env!("CARGO_PKG_VERSION").to_owned()
+}
+
+fn text(answer: Vec<u8>) -> String {
+    String::from_utf8_lossy(&answer).into_owned()
+}

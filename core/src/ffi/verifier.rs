@@ -1,0 +1,267 @@
+//! What a verifier host needs beyond bytes in, verdict out: verification from any reader (a file
+//! streamed by Node, a browser `File` read in slices) and the exact output of `clyra verify` and
+//! `clyra receipt verify` (text or JSON line, and the exit code), so `npx clyra-verify` and the
+//! browser page print what the Rust CLI prints without a second renderer.
+
+use std::io::{Read, Seek};
+
+use serde::{Deserialize, Serialize};
+
+use super::bundle::{json_value, schemas, timestamp};
+use super::{parse_call, Answer, DetailedError};
+use crate::audit::{audit, AuditReport};
+use crate::error::Coded;
+use crate::format::Schemas;
+use crate::jcs::{self, Value};
+use crate::limits::Limits;
+use crate::receipt::verify_receipt;
+use crate::time::Timestamp;
+use crate::trust::Trust;
+use crate::verify::{policy_digest, verify_bundle_with_evidence, Verdict, VerifyInputs};
+
+/// The usable arguments of one verification: trust, time, policy bytes and schemas.
+struct Prepared {
+    trust: Trust,
+    at: Timestamp,
+    policy: Option<Vec<u8>>,
+    schemas: Schemas,
+}
+
+/// Where each argument came from, for the `path` of its error (a file name as the user gave it).
+#[derive(Default)]
+struct Names<'a> {
+    trust: Option<&'a str>,
+    policy: Option<&'a str>,
+}
+
+fn with_path(error: DetailedError, path: Option<&str>) -> DetailedError {
+    match path {
+        Some(path) => error.with_path(path),
+        None => error,
+    }
+}
+
+/// Parses trust, time and policy in the order `clyra verify` does (trust, time, policy), so the
+/// first unusable argument is the one the CLI reports.
+fn prepare(
+    trust: &str,
+    at: &str,
+    policy: Option<&str>,
+    names: &Names<'_>,
+) -> Result<Prepared, Vec<DetailedError>> {
+    let limits = Limits::default();
+    let trust = Trust::parse(trust.as_bytes(), &limits).map_err(|e| {
+        let error = DetailedError::new("trust.file", e.to_string()).with_detail(e.detail());
+        vec![match names.trust {
+            Some(path) => error.with_path(path),
+            None => error.with_help("give the trust file `clyra dbt init` wrote (.clyra/trust.json) or a producer's PEM public key"),
+        }]
+    })?;
+    let at = match names.trust {
+        // A host printing like the CLI names the flag, as the CLI does.
+        Some(_) => Timestamp::parse(at).map_err(|_| {
+            vec![DetailedError::new(
+                "cli.usage",
+                format!("--at `{at}` is not a UTC timestamp like 2026-12-01T00:00:00Z"),
+            )]
+        })?,
+        None => timestamp(at, "at")?,
+    };
+    if let Some(policy) = policy {
+        policy_digest(policy.as_bytes(), &limits).map_err(|e| {
+            // policy-v1.md §1.3: the failing rule is the detail (conformance.md §6.6).
+            vec![with_path(
+                DetailedError::new(e.code(), e.message()).with_detail(e.detail()),
+                names.policy,
+            )]
+        })?;
+    }
+    Ok(Prepared {
+        trust,
+        at,
+        policy: policy.map(|p| p.as_bytes().to_vec()),
+        schemas: schemas()?,
+    })
+}
+
+/// Runs the verification of `bundle` (`len` bytes) with `prepared`: the verdict and, when
+/// `auditor`, the auditor report.
+fn run<R: Read + Seek>(
+    prepared: &Prepared,
+    bundle: R,
+    len: u64,
+    auditor: bool,
+) -> (Verdict, Option<AuditReport>) {
+    let limits = Limits::default();
+    let inputs = VerifyInputs {
+        trust: &prepared.trust,
+        at: &prepared.at,
+        policy: prepared.policy.as_deref(),
+        schemas: &prepared.schemas,
+        limits: &limits,
+    };
+    let (verdict, evidence) = verify_bundle_with_evidence(bundle, len, &inputs);
+    let report = auditor.then(|| audit(&verdict, evidence.manifest.as_ref(), &evidence.approvals));
+    (verdict, report)
+}
+
+/// [`super::bundle::verify`] over any reader of `len` bytes: the call is a
+/// [`super::bundle::VerifyCall`]; the answer its verdict JSON (with `audit` and `audit_text`
+/// when the call asks for the auditor view).
+pub fn verify_reader<R: Read + Seek>(call: &[u8], bundle: R, len: u64) -> Vec<u8> {
+    Answer::of(parse_call::<super::bundle::VerifyCall>(call).and_then(|c| {
+        let prepared = prepare(&c.trust, &c.at, c.policy.as_deref(), &Names::default())?;
+        let (verdict, report) = run(&prepared, bundle, len, c.auditor);
+        let json = match report {
+            None => verdict.to_json(),
+            Some(report) => match jcs::parse(&verdict.to_json(), &Limits::default()) {
+                Ok(Value::Object(mut top)) => {
+                    top.insert("audit", report.to_value());
+                    top.insert("audit_text", Value::from(report.to_text()));
+                    jcs::to_vec(&Value::from(top))
+                }
+                _ => verdict.to_json(),
+            },
+        };
+        json_value(&json)
+    }))
+    .to_json()
+}
+
+/// The output format of `clyra verify --format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Format {
+    /// The text for people.
+    Human,
+    /// One JSON line: the verdict (verdicts.md §3).
+    Json,
+}
+
+/// The call of [`verify_printed`]: the arguments of `clyra verify` that apply to any host.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PrintCall {
+    /// The trust file's text, or a bare PEM public key.
+    pub trust: String,
+    /// The trust file's name as the user gave it (the `path` of its errors).
+    pub trust_name: String,
+    /// The verification time.
+    pub at: String,
+    /// The policy document's text (strict JSON or the policy YAML subset), when given.
+    #[serde(default)]
+    pub policy: Option<String>,
+    /// The policy file's name as the user gave it.
+    #[serde(default)]
+    pub policy_name: Option<String>,
+    /// Adds the auditor view (`--auditor`).
+    #[serde(default)]
+    pub auditor: bool,
+    /// `human` or `json`.
+    pub format: Format,
+    /// The bundle or receipt as the user named it (the first word of the human text).
+    pub name: String,
+}
+
+/// What `clyra verify` would print on stdout, and its exit code.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Printed {
+    /// 0 VALID, 1 INVALID, 2 VALID with warnings or VALID_UNTRUSTED, 3 INDETERMINATE.
+    pub exit: u8,
+    /// The standard output, byte for byte (ends with a newline).
+    pub text: String,
+}
+
+/// Verifies `bundle` (`len` bytes) and renders the output of `clyra verify` with the call's
+/// format; failures carry the CLI's code, message, detail and path (exit 4).
+pub fn verify_printed<R: Read + Seek>(call: &[u8], bundle: R, len: u64) -> Vec<u8> {
+    Answer::of(parse_call::<PrintCall>(call).and_then(|c| {
+        let names = Names {
+            trust: Some(&c.trust_name),
+            policy: c.policy_name.as_deref(),
+        };
+        let prepared = prepare(&c.trust, &c.at, c.policy.as_deref(), &names)?;
+        let (verdict, report) = run(&prepared, bundle, len, c.auditor);
+        Ok(Printed {
+            exit: verdict.exit,
+            text: verdict.to_output(report.as_ref(), &c.name, &c.at, c.format == Format::Json),
+        })
+    }))
+    .to_json()
+}
+
+/// The call of [`receipt_verify_printed`]: the arguments of `clyra receipt verify`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReceiptPrintCall {
+    /// The trust file's text, or a bare PEM public key.
+    pub trust: String,
+    /// The trust file's name as the user gave it.
+    pub trust_name: String,
+    /// The verification time.
+    pub at: String,
+    /// `human` or `json`.
+    pub format: Format,
+    /// The receipt as the user named it.
+    pub name: String,
+}
+
+/// Verifies the receipt `receipt` and renders the output of `clyra receipt verify`.
+pub fn receipt_verify_printed(call: &[u8], receipt: &[u8]) -> Vec<u8> {
+    Answer::of(parse_call::<ReceiptPrintCall>(call).and_then(|c| {
+        let names = Names {
+            trust: Some(&c.trust_name),
+            policy: None,
+        };
+        let prepared = prepare(&c.trust, &c.at, None, &names)?;
+        let limits = Limits::default();
+        let verdict = verify_receipt(
+            receipt,
+            &prepared.trust,
+            &prepared.at,
+            &prepared.schemas,
+            &limits,
+        );
+        Ok(Printed {
+            exit: verdict.exit,
+            text: verdict.to_output(None, &c.name, &c.at, c.format == Format::Json),
+        })
+    }))
+    .to_json()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Cursor;
+
+    use super::*;
+
+    fn answer(bytes: &[u8]) -> serde_json::Value {
+        serde_json::from_slice(bytes).unwrap()
+    }
+
+    #[test]
+    fn garbage_is_a_printed_invalid_verdict_and_bad_trust_names_its_file() {
+        let call = serde_json::json!({"trust": "-----BEGIN PUBLIC KEY-----\nMCowBQYDK2VwAyEAGb9ECWmEzf6FQbrBZ9w7lshQhqowtrbLDFw4rXAxZuE=\n-----END PUBLIC KEY-----\n",
+            "trust_name": "t.pem", "at": "2026-12-01T00:00:00Z", "format": "human", "name": "x.zip"});
+        let out = answer(&verify_printed(
+            call.to_string().as_bytes(),
+            Cursor::new(b"not a zip"),
+            9,
+        ));
+        assert_eq!(out["result"]["exit"], 1, "{out}");
+        assert!(out["result"]["text"]
+            .as_str()
+            .unwrap()
+            .starts_with("x.zip: INVALID"));
+        let bad = serde_json::json!({"trust": "{", "trust_name": "t.json",
+            "at": "2026-12-01T00:00:00Z", "format": "json", "name": "x.zip"});
+        let out = answer(&verify_printed(
+            bad.to_string().as_bytes(),
+            Cursor::new(b""),
+            0,
+        ));
+        assert_eq!(out["errors"][0]["code"], "trust.file");
+        assert_eq!(out["errors"][0]["path"], "t.json");
+    }
+}

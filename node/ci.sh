@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# The Node and browser test stages (called by the justfile's `test` recipe), from a fresh machine:
+#   node   npm ci (node/package-lock.json), build the napi addon (debug), node --test node/test
+#          (SDK, the clyra-verify command byte for byte against the Rust CLI, npm pack + npx)
+#   web    rustup target wasm32-unknown-unknown, wasm-bindgen-cli pinned to the crate's version
+#          (cargo install without --locked, into a cache folder), Debian's chromium when missing,
+#          build the verify page's wasm, then the page test in headless Chromium
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+repo=$PWD
+target="${CARGO_TARGET_DIR:-$repo/target}"
+export CARGO_TARGET_DIR="$target"
+# The wasm-bindgen CLI must equal the crate version pinned in bindings/wasm/Cargo.toml.
+wasm_bindgen_version="$(sed -n 's/^wasm-bindgen = "=\([0-9.]*\)"/\1/p' bindings/wasm/Cargo.toml)"
+tools="${CLYRA_TOOLS:-$HOME/.cache/clyra/tools}"
+
+npm_ci() { [ -d node/node_modules/@napi-rs/cli ] || npm ci --prefix node --no-audit --no-fund; }
+
+case "${1:-}" in
+  node)
+    npm_ci
+    cargo build -q --locked -p clyra-cli
+    (cd node && npm run -s build:debug >/dev/null)
+    (cd node && npm test)
+    ;;
+  web)
+    npm_ci
+    rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
+    if [ "$("$tools/bin/wasm-bindgen" --version 2>/dev/null)" != "wasm-bindgen $wasm_bindgen_version" ]; then
+      # No --locked: the CLI's lockfile pins a crate version the registry lacks (FIELD-NOTES).
+      cargo install -q wasm-bindgen-cli --version "=$wasm_bindgen_version" --root "$tools"
+    fi
+    command -v /usr/bin/chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }
+    cargo build -q --locked -p clyra-cli
+    (cd node && WASM_BINDGEN="$tools/bin/wasm-bindgen" node web/build.mjs)
+    (cd node && npm run -s test:web)
+    ;;
+  *)
+    echo "usage: bash node/ci.sh node|web" >&2
+    exit 4
+    ;;
+esac

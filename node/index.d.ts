@@ -1,0 +1,72 @@
+// Types of the clyra-verify SDK (index.js). The native addon's own declarations are generated
+// by napi-rs into binding.d.ts.
+
+/** One check of a verification, in pipeline order (verdicts.md §3). */
+export interface Check {
+  step: string
+  code: string
+  severity: 'ok' | 'warn' | 'untrusted' | 'indeterminate' | 'fail' | 'skipped'
+  subject?: string
+  message: string
+}
+
+/** The result of verifying a bundle or a receipt (verdicts.md §3). */
+export interface Verdict {
+  outcome: 'VALID' | 'VALID_UNTRUSTED' | 'INVALID' | 'INDETERMINATE'
+  /** The code of the first check with the worst severity (`ok` for a clean VALID). */
+  primary: string
+  /** 0 VALID, 1 INVALID, 2 warnings or VALID_UNTRUSTED, 3 INDETERMINATE. */
+  exit: 0 | 1 | 2 | 3
+  checks: Check[]
+  /** The auditor view (with `auditor: true`). */
+  audit?: Record<string, unknown>
+  /** The auditor view as text (with `auditor: true`). */
+  audit_text?: string
+}
+
+/** A trust file, key or policy: its text, its bytes, or a path to it. */
+export type Source = string | Uint8Array
+
+export interface VerifyOptions {
+  /** Verification time, e.g. `2026-12-01T00:00:00Z` (UTC); default: now. */
+  at?: string
+  /** The policy the bundle must have been produced under (JSON or the policy YAML subset). */
+  policy?: Source
+  /** Adds the auditor view (`audit`, `audit_text`). */
+  auditor?: boolean
+}
+
+/** An error of the Clyra core: the call could not run. */
+export declare class ClyraError extends Error {
+  /** Stable code of spec/verdicts.md, e.g. `trust.file`, `cli.io`, `jcs.duplicate_key`. */
+  readonly code: string
+  readonly help?: string
+  /** The file or location concerned, when known. */
+  readonly path?: string
+  /** The underlying rule, e.g. `window` for `trust.file` (trust-v0.md §3.4). */
+  readonly detail?: string
+  /** Every error the core reported, most important first. */
+  readonly errors: Array<{ code: string; message: string; help?: string; path?: string; detail?: string }>
+}
+
+/**
+ * Verifies a bundle: a path (streamed from disk off the main thread) or its bytes.
+ * A damaged or untrusted bundle resolves with a Verdict; rejects with ClyraError only when the
+ * trust file, policy, time or path is unusable.
+ */
+export declare function verify(bundle: string | Uint8Array, trust: Source, options?: VerifyOptions): Promise<Verdict>
+
+/** What is inside a bundle (not a verdict). */
+export declare function inspect(bundle: string | Uint8Array): Promise<Record<string, unknown>>
+
+/** The receipt (receipt-v0.md) of journal event `seq`, as canonical JSON text. */
+export declare function extractReceipt(bundle: string | Uint8Array, seq: number): Promise<string>
+
+/** Verifies a receipt given as its JSON text or bytes. */
+export declare function verifyReceipt(receipt: string | Uint8Array, trust: Source, options?: { at?: string }): Promise<Verdict>
+
+/** A JSON text's canonical form (RFC 8785) and the `sha256:` digest of its bytes. */
+export declare function canonicalize(json: string | Uint8Array): { canonical: string; digest: string }
+
+/** The version of the native core. */
+export declare const version: string

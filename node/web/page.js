@@ -1,0 +1,75 @@
+// The verify page: reads the chosen files' texts, hands the bundle File to the worker (which
+// reads it in slices through wasm) and shows what `clyra verify` prints.
+const $ = (id) => document.getElementById(id)
+const worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' })
+let pending = null
+
+worker.onmessage = ({ data }) => {
+  if (data.ready) {
+    $('version').textContent = `clyra-core ${data.version} (WebAssembly)`
+    $('verify').disabled = false
+    document.body.dataset.state = 'ready'
+    return
+  }
+  if (pending) pending(data)
+}
+
+function now() {
+  return new Date().toISOString().replace(/\.\d+Z$/, 'Z')
+}
+
+/** A failure as `clyra` reports it: human on stderr, one JSON line on stdout. */
+function failureText(format, error) {
+  if (format === 'json') {
+    const out = { code: error.code }
+    if (error.detail) out.detail = error.detail
+    out.message = error.message
+    if (error.path) out.path = error.path
+    return JSON.stringify({ errors: [out] }) + '\n'
+  }
+  const where = error.path ? `${error.path}: ` : ''
+  const code = error.detail ? `${error.code}, ${error.detail}` : error.code
+  return `error: ${where}${error.message} (${code})\n`
+}
+
+$('form').addEventListener('submit', async (event) => {
+  event.preventDefault()
+  const bundle = $('bundle').files[0]
+  const trust = $('trust').files[0]
+  const policy = $('policy').files[0]
+  if (!bundle || !trust) return
+  document.body.dataset.state = 'running'
+  $('verify').disabled = true
+  const format = $('format').value
+  const request = {
+    bundle,
+    receipt: /\.json$/i.test(bundle.name),
+    call: {
+      trust: await trust.text(), trust_name: trust.name, at: $('at').value || now(),
+      format, name: bundle.name,
+    },
+  }
+  if (!request.receipt) {
+    request.call.auditor = $('auditor').checked
+    if (policy) Object.assign(request.call, { policy: await policy.text(), policy_name: policy.name })
+  }
+  const answer = await new Promise((resolve) => { pending = resolve; worker.postMessage(request) })
+  pending = null
+  const parsed = JSON.parse(answer.answer)
+  let outcome, text, exit
+  if (parsed.type === 'success') {
+    ({ text, exit } = parsed.result)
+    outcome = format === 'json' ? JSON.parse(text).outcome : text.split('\n')[0].match(/: ([A-Z_]+) \(/)[1]
+  } else {
+    outcome = 'ERROR'
+    exit = 4
+    text = failureText(format, parsed.errors[0])
+  }
+  $('verdict').textContent = outcome === 'ERROR' ? 'could not verify (exit 4)' : `${outcome} (exit ${exit})`
+  $('verdict').dataset.outcome = outcome
+  $('output').textContent = text
+  $('result').hidden = false
+  $('result').dataset.exit = String(exit)
+  $('verify').disabled = false
+  document.body.dataset.state = 'done'
+})

@@ -1,0 +1,75 @@
+// Conformance adapter body for the Node host (see `node` beside this file): verify and
+// receipt-verify through the public SDK of node/ (clyra-verify), printing the verdict JSON line.
+import fs from 'node:fs'
+import { createRequire } from 'node:module'
+
+const require = createRequire(import.meta.url)
+const clyra = require('../../../node/index.js')
+
+function print(value) {
+  process.stdout.write(JSON.stringify(value) + '\n')
+}
+
+function error(code, detail) {
+  const answer = { outcome: 'ERROR', primary: code, exit: 4, checks: [] }
+  if (detail) answer.detail = detail
+  print(answer)
+  return 4
+}
+
+function options(args) {
+  const out = {}
+  for (let i = 0; i < args.length; i += 2) {
+    if (!args[i].startsWith('--') || args[i + 1] === undefined) return null
+    out[args[i].slice(2)] = args[i + 1]
+  }
+  return out
+}
+
+async function main([cmd, ...args]) {
+  if (cmd === 'verify' || cmd === 'receipt-verify') {
+    const opts = args.length ? options(args.slice(1)) : null
+    if (!opts || !opts.trust || !opts.at) return error('cli.usage')
+    try {
+      // Trust and policy travel as text, like every host's API; unreadable files are cli.io.
+      const trust = fs.readFileSync(opts.trust)
+      let verdict
+      if (cmd === 'verify') {
+        const policy = opts.policy === undefined ? undefined : fs.readFileSync(opts.policy)
+        verdict = await clyra.verify(args[0], trust, { at: opts.at, policy })
+      } else {
+        verdict = await clyra.verifyReceipt(fs.readFileSync(args[0]), trust, { at: opts.at })
+      }
+      print(verdict)
+      return verdict.exit
+    } catch (e) {
+      if (e instanceof clyra.ClyraError) return error(e.code, e.detail)
+      if (e && e.code && typeof e.code === 'string' && e.syscall) return error('cli.io')
+      throw e
+    }
+  }
+  if (cmd === 'jcs' && args.length === 1) {
+    let bytes
+    try {
+      bytes = fs.readFileSync(args[0])
+    } catch {
+      print({ ok: false, code: 'cli.io', offset: 0 })
+      return 4
+    }
+    try {
+      const { canonical } = clyra.canonicalize(bytes)
+      print({ ok: true, canonical: Buffer.from(canonical, 'utf8').toString('base64') })
+      return 0
+    } catch (e) {
+      if (!(e instanceof clyra.ClyraError)) throw e
+      const offset = /byte (\d+)/.exec(e.message)
+      print({ ok: false, code: e.code, offset: offset ? Number(offset[1]) : 0 })
+      return 1
+    }
+  }
+  process.stderr.write(`clyra (node): ${cmd} not implemented\n`)
+  print({ ok: false, code: 'cli.usage', offset: 0 })
+  return 4
+}
+
+process.exitCode = await main(process.argv.slice(2))
