@@ -32,6 +32,7 @@ const AREAS: &[&str] = &[
     "policy",
     "risk",
     "receipt",
+    "ledger",
     "build",
     "export",
     "ffi",
