@@ -167,9 +167,26 @@ pub fn severity(kind: K) -> Severity {
     }
 }
 
-fn check(subject: &str, result: Result<(), LedgerError>) -> Check {
+/// The message of a passing ledger check, by its subject (§5.5).
+pub(crate) fn ok_message(subject: &str) -> &'static str {
+    match subject {
+        "proof" => "the proof file is well formed",
+        "checkpoint" | "old checkpoint" | "new checkpoint" => "signed by the ledger key",
+        "tree_size" => "the proof is for the checkpoint's tree size",
+        "inclusion" => "the record is in the checkpoint's tree",
+        "bundle" => "the record names these exact bundle bytes",
+        "consistency" => "the older tree is a prefix of the newer one",
+        "tiles" => "every record and tile hashes up to the checkpoint's root",
+        "since" => "the current tree extends the earlier checkpoint",
+        _ => "cosigned by the witness",
+    }
+}
+
+pub(crate) fn check(subject: &str, result: Result<(), LedgerError>) -> Check {
     match result {
-        Ok(()) => Check::ok(Step::Ledger).with_subject(subject),
+        Ok(()) => Check::ok(Step::Ledger)
+            .with_subject(subject)
+            .with_message(ok_message(subject)),
         Err(e) => Check::new(Step::Ledger, e.kind().code(), severity(e.kind()))
             .with_subject(subject)
             .with_message(e.to_string()),

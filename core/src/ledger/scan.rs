@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use super::note::{Checkpoint, Note, VerifierKey};
-use super::proof::{check_consistency, severity};
+use super::proof::{check, check_consistency};
 use super::record::Record;
 use super::tiles::{
     entries_path, split_entries, split_hashes, tile_path, TileStore, TiledTree, TILE_WIDTH,
@@ -183,15 +183,6 @@ pub struct LedgerVerification {
     pub checkpoint: Option<Checkpoint>,
     /// The records' index, when every tile checked.
     pub index: Option<Index>,
-}
-
-fn check(subject: &str, result: Result<(), LedgerError>) -> Check {
-    match result {
-        Ok(()) => Check::ok(Step::Ledger).with_subject(subject),
-        Err(e) => Check::new(Step::Ledger, e.kind().code(), severity(e.kind()))
-            .with_subject(subject)
-            .with_message(e.to_string()),
-    }
 }
 
 /// Verifies the ledger in `store` whose current signed checkpoint is `note`: the checkpoint
