@@ -60,7 +60,10 @@ def primary_subject(out):
 
 def run_case(adapter, folder, extras=()):
     args = json.load(open(os.path.join(folder, "args.json"), encoding="utf-8"))
-    if os.path.exists(os.path.join(folder, "bundle.zip")):
+    if os.path.exists(os.path.join(folder, "ledger-proof.json")):  # conformance.md §2.6, §6.7
+        cmd = [adapter, "ledger-verify", os.path.join(folder, "ledger-proof.json"),
+               "--key", os.path.join(folder, "ledger-key.txt")]
+    elif os.path.exists(os.path.join(folder, "bundle.zip")):
         cmd = [adapter, "verify", os.path.join(folder, "bundle.zip"),
                "--trust", os.path.join(folder, "trust.json"), "--at", args["at"]]
         if "policy" in args:

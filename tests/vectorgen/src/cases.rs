@@ -60,6 +60,7 @@ pub(crate) fn vector(bundle: Vec<u8>, trust: Vec<u8>) -> Vector {
         policy: None,
         subject: None,
         detail: None,
+        ledger: false,
     }
 }
 
@@ -1129,6 +1130,7 @@ pub fn cases() -> Vec<Case> {
     .chain(crate::pins::cases())
     .chain(crate::rsa_cases::cases())
     .chain(crate::coverage::cases())
+    .chain(crate::ledger_cases::cases())
     .collect()
 }
 
