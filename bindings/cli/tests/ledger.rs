@@ -478,3 +478,57 @@ fn kill_9_during_append_leaves_a_ledger_that_verifies() {
     ok(&ledger.append(&all.iter().map(PathBuf::as_path).collect::<Vec<_>>()));
     is(ledger.verify(&[]), VALID);
 }
+
+#[test]
+fn a_witness_cosigns_after_checking_consistency_and_verify_requires_it() {
+    let ledger = Ledger::new();
+    let all = bundles();
+    ok(&ledger.append(&[&all[0], &all[1]]));
+    ok(&clyra(&["keygen", "--out", &ledger.dir.path("w")]));
+    let state = ledger.dir.path("witness-state");
+    let cosign = |extra: &[&str]| {
+        let (l, wk) = (ledger.l(), ledger.dir.path("w/clyra.key"));
+        let mut args = vec![
+            "ledger",
+            "cosign",
+            &l,
+            "--witness-key",
+            &wk,
+            "--name",
+            "witness.example/w1",
+            "--key",
+            &ledger.vkey,
+            "--state",
+            &state,
+            "--format",
+            "json",
+        ];
+        args.extend(extra);
+        clyra(&args)
+    };
+    let out: serde_json::Value = serde_json::from_str(&ok(&cosign(&[]))).unwrap();
+    let wkey = out["key"].as_str().unwrap().to_owned();
+    is(ledger.verify(&["--witness", &wkey]), VALID);
+    // A new checkpoint carries no cosignature until the witness signs it.
+    ok(&ledger.append(&[&all[2]]));
+    is(
+        ledger.verify(&["--witness", &wkey]),
+        ("INVALID", "ledger.witness_missing", 1),
+    );
+    ok(&cosign(&[]));
+    is(ledger.verify(&["--witness", &wkey]), VALID);
+    // A rewound ledger is refused by the witness: it remembers the last checkpoint it signed.
+    let cp3 = ledger.save_checkpoint("cp3");
+    ok(&ledger.append(&[&all[3]]));
+    ok(&cosign(&[]));
+    let after = ledger.save_checkpoint("after");
+    std::fs::copy(&cp3, ledger.dir.path("L/checkpoint")).unwrap();
+    let refused = cosign(&[]);
+    assert_eq!(refused.status.code(), Some(4));
+    assert!(
+        text(&refused.stdout).contains("ledger.rewound"),
+        "{}",
+        text(&refused.stdout)
+    );
+    std::fs::copy(&after, ledger.dir.path("L/checkpoint")).unwrap();
+}

@@ -274,3 +274,61 @@ fn since_check<S: TileStore>(
     let proof = TiledTree::new(store, cp.size).consistency_proof(old.size)?;
     check_consistency(&old, cp, &proof, limits)
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing)]
+mod tests {
+    use super::*;
+    use crate::ledger::record::RecordApproval;
+
+    fn record(n: u8, nonce: &str, digest: u8) -> Record {
+        let mut r = Record::parse(
+            &Record {
+                v: 0,
+                bundle_id: format!("b-{n}"),
+                bundle_sha256: crate::digest::to_hex(&[n; 32]),
+                manifest_digest: format!("sha256:{}", crate::digest::to_hex(&[n; 32])),
+                format: "def/v0".into(),
+                created_at: "2026-11-20T09:01:15Z".into(),
+                subject: "s".into(),
+                environment: "production".into(),
+                approvals: vec![],
+                logged_at: "2026-11-20T09:01:15Z".into(),
+            }
+            .to_bytes(),
+            &Limits::default(),
+        )
+        .unwrap();
+        r.approvals.push(RecordApproval {
+            digest: format!("sha256:{}", crate::digest::to_hex(&[digest; 32])),
+            nonce: nonce.into(),
+        });
+        r
+    }
+
+    #[test]
+    fn shared_nonces_and_digests_are_replays() {
+        let mut store = crate::ledger::tiles::MemoryStore::default();
+        let records = [
+            record(1, "n-1", 1),
+            record(2, "n-2", 2),
+            record(3, "n-1", 3),
+            record(4, "n-4", 2),
+        ];
+        let bytes: Vec<Vec<u8>> = records.iter().map(Record::to_bytes).collect();
+        let root = store.append(0, &bytes).unwrap();
+        let cp = Checkpoint {
+            origin: "o".into(),
+            size: 4,
+            root,
+        };
+        let index = check_tiles(&mut store, &cp, &Limits::default()).unwrap();
+        let found: Vec<_> = index
+            .replays
+            .iter()
+            .map(|r| (r.first, r.second, r.what))
+            .collect();
+        assert_eq!(found, vec![(0, 2, "nonce"), (1, 3, "digest")]);
+        assert!(index.replays_of(&record(9, "n-9", 9)).is_empty());
+    }
+}
