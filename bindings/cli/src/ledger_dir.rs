@@ -114,21 +114,64 @@ impl LedgerDir {
         atomic::write(path, bytes, 0o644, true).map_err(|e| storage(path, &e))
     }
 
-    /// Writes a bundle's bytes to `bundles/<sha256>.zip` unless it is there.
+    /// Writes `bytes` to `path` as a temporary file renamed into place, without fsync: an append
+    /// makes every such file durable at once ([`LedgerDir::commit`]) before the checkpoint that
+    /// covers it. A crash before that leaves files no signed checkpoint covers (§7.2).
+    fn write_unsynced(&self, path: &Path, bytes: &[u8]) -> Result<(), LedgerError> {
+        if let Some(parent) = path.parent() {
+            fs::create_dir_all(parent).map_err(|e| storage(parent, &e))?;
+        }
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("out");
+        let tmp = path.with_file_name(format!(".{name}.tmp-{}", std::process::id()));
+        fs::write(&tmp, bytes)
+            .and_then(|()| fs::rename(&tmp, path))
+            .map_err(|e| {
+                let _ = fs::remove_file(&tmp);
+                storage(path, &e)
+            })
+    }
+
+    /// Writes a bundle's bytes to `bundles/<sha256>.zip` unless it is there (made durable by
+    /// [`LedgerDir::commit`]).
     pub fn store_bundle(&self, sha256_hex: &str, bytes: &[u8]) -> Result<(), LedgerError> {
         let path = self.root.join("bundles").join(format!("{sha256_hex}.zip"));
         if path.exists() {
             return Ok(());
         }
-        self.write(&path, bytes)
+        self.write_unsynced(&path, bytes)
     }
 
-    /// Writes the tiles of an append, then the new checkpoint last (§7.2).
+    /// Writes the tiles of an append, makes them and the stored bundles durable, then replaces
+    /// the checkpoint atomically, last (§7.2).
     pub fn commit(&self, writes: &[TileWrite], checkpoint: &[u8]) -> Result<(), LedgerError> {
         for w in writes {
-            self.write(&self.root.join(&w.path), &w.bytes)?;
+            self.write_unsynced(&self.root.join(&w.path), &w.bytes)?;
         }
+        self.sync_everything(writes)?;
         self.write(&self.root.join("checkpoint"), checkpoint)
+    }
+
+    /// Flushes every file written so far to disk: one `syncfs` of the ledger's file system
+    /// (one call instead of an fsync per file, which costs ~4 ms each on ext4 here).
+    #[cfg(target_os = "linux")]
+    fn sync_everything(&self, _writes: &[TileWrite]) -> Result<(), LedgerError> {
+        let dir = File::open(&self.root).map_err(|e| storage(&self.root, &e))?;
+        rustix::fs::syncfs(&dir).map_err(|e| storage(&self.root, &io::Error::from(e)))
+    }
+
+    /// Flushes every file an append wrote (no `syncfs` here): each tile, then the bundles folder.
+    #[cfg(not(target_os = "linux"))]
+    fn sync_everything(&self, writes: &[TileWrite]) -> Result<(), LedgerError> {
+        let mut paths: Vec<PathBuf> = writes.iter().map(|w| self.root.join(&w.path)).collect();
+        if let Ok(entries) = fs::read_dir(self.root.join("bundles")) {
+            paths.extend(entries.flatten().map(|e| e.path()));
+        }
+        for p in paths {
+            File::open(&p)
+                .and_then(|f| f.sync_all())
+                .map_err(|e| storage(&p, &e))?;
+        }
+        Ok(())
     }
 
     /// The current checkpoint, verified with the ledger key.

@@ -217,6 +217,24 @@ fn append_prove_check_and_verify_with_a_receipt() {
     ]);
     assert_eq!(mismatch.2, 1);
 
+    // The same receipt by index.
+    let by_index = ledger.dir.path("by-index.json");
+    let at_index = (all.len() - 1).to_string();
+    ok(&clyra(&[
+        "ledger",
+        "prove",
+        "--index",
+        &at_index,
+        "--ledger",
+        &ledger.l(),
+        "--out",
+        &by_index,
+    ]));
+    assert_eq!(
+        std::fs::read(&by_index).unwrap(),
+        std::fs::read(&receipt).unwrap()
+    );
+
     // A consistency proof, checked alone.
     let proof = ledger.dir.path("consistency.json");
     ok(&clyra(&[

@@ -88,9 +88,13 @@ pub struct AppendArgs {
 /// Arguments of `clyra ledger prove`.
 #[derive(Debug, Args)]
 pub struct ProveArgs {
-    /// The bundle whose inclusion to prove (omit with --since)
-    #[arg(value_name = "BUNDLE", required_unless_present = "since")]
+    /// The bundle whose inclusion to prove (omit with --since or --index)
+    #[arg(value_name = "BUNDLE", required_unless_present_any = ["since", "index"])]
     pub bundle: Option<PathBuf>,
+    /// Instead: the inclusion proof of the record at this index (reads one entry bundle and the
+    /// tiles the proof needs, not the whole ledger)
+    #[arg(long, value_name = "N", conflicts_with_all = ["bundle", "since"])]
+    pub index: Option<u64>,
     /// Instead: a consistency proof from this earlier checkpoint file to the current one
     #[arg(long, value_name = "CHECKPOINT", conflicts_with = "bundle")]
     pub since: Option<PathBuf>,
@@ -374,8 +378,32 @@ fn prove(args: &ProveArgs, format: Format) -> Result<String, Problem> {
         let what = format!("consistency proof from {} to {} entries", old.size, cp.size);
         return write_or_return(args.out.as_ref(), &proof.to_bytes(), what, format);
     }
+    if let Some(index) = args.index {
+        if index >= cp.size {
+            return Err(Problem::new(
+                K::NotFound.code(),
+                format!("no entry {index} in a ledger of {} entries", cp.size),
+            ));
+        }
+        let entries = read_entries(&mut dir, cp.size, index / TILE_WIDTH, &limits)
+            .map_err(|e| problem(&e))?;
+        let record = entries
+            .into_iter()
+            .nth((index % TILE_WIDTH) as usize)
+            .map(|(_, r)| r)
+            .ok_or_else(|| Problem::new(K::TileTruncated.code(), "entry bundle too short"))?;
+        let path = TiledTree::new(&mut dir, cp.size)
+            .inclusion_proof(index)
+            .map_err(|e| problem(&e))?;
+        let proof = InclusionProof::new(note, cp.size, index, record, &path);
+        let what = format!(
+            "inclusion of entry {index} in the checkpoint of {} entries",
+            cp.size
+        );
+        return write_or_return(args.out.as_ref(), &proof.to_bytes(), what, format);
+    }
     let Some(bundle) = &args.bundle else {
-        return Err(Problem::new(CODE_USAGE, "give BUNDLE or --since"));
+        return Err(Problem::new(CODE_USAGE, "give BUNDLE, --index or --since"));
     };
     let sha = Sha256Digest::of(&read(bundle)?).to_hex();
     // Find the record: the entry bundles are read one tile at a time.
