@@ -4,6 +4,8 @@
 #   2. the sample project (tests/e2e/shop) copied to a temp dir; `clyra dbt init`
 #   3. `clyra dbt build` twice; the second run changes the schema of `orders` (var phase=2)
 #   4. both bundles verified with `clyra verify`; the second one against the policy, with the auditor view
+#   5. the evidence ledger: both bundles were appended by `clyra dbt build`; a consistency proof from the
+#      checkpoint after the first run to the current one, checked; the second bundle's ledger receipt
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 repo=$PWD
@@ -12,7 +14,7 @@ export DBT_SEND_ANONYMOUS_USAGE_STATS=False
 
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 
-step "1/4 venv and pip install './python[dbt]'"
+step "1/5 venv and pip install './python[dbt]'"
 [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
 "$venv/bin/python" -m pip install -q --disable-pip-version-check './python[dbt]'
 export PATH="$venv/bin:$PATH"
@@ -22,16 +24,26 @@ cp -r tests/e2e/shop "$work/shop"
 cd "$work/shop"
 export DBT_PROFILES_DIR=$PWD SHOP_DUCKDB=$PWD/shop.duckdb
 
-step "2/4 clyra dbt init   (in $PWD)"
+step "2/5 clyra dbt init   (in $PWD)"
 clyra dbt init
 
-step "3/4 clyra dbt build, twice; the second run adds a column to orders and retypes another"
+step "3/5 clyra dbt build, twice; the second run adds a column to orders and retypes another"
 clyra dbt build -- --quiet
+cp .clyra/ledger/checkpoint checkpoint-after-run-1   # what an auditor keeps
 clyra dbt build -- --quiet --vars '{phase: 2}'
 
-step "4/4 verify both bundles (offline, against .clyra/trust.json)"
+step "4/5 verify both bundles (offline, against .clyra/trust.json)"
 mapfile -t bundles < <(ls -tr target/clyra/*.zip)
 clyra verify "${bundles[0]}" --trust .clyra/trust.json
 clyra verify "${bundles[1]}" --trust .clyra/trust.json --policy .clyra/policy.yaml --auditor
+
+step "5/5 the evidence ledger: both bundles appended; consistency since the first checkpoint; a ledger receipt"
+key=$(python3 -c 'import json; print(json.load(open(".clyra/ledger/ledger.json"))["key"])')
+clyra ledger list --ledger .clyra/ledger
+clyra ledger prove --since checkpoint-after-run-1 --ledger .clyra/ledger --out consistency.json
+clyra ledger check consistency.json --key "$key"
+clyra ledger verify .clyra/ledger --key "$key" --since checkpoint-after-run-1
+clyra ledger prove "${bundles[1]}" --ledger .clyra/ledger --out ledger-receipt.json
+clyra verify "${bundles[1]}" --trust .clyra/trust.json --policy .clyra/policy.yaml --ledger-proof ledger-receipt.json --ledger-key "$key" | tail -6
 echo
 echo "The project, its .clyra/ and both bundles are in $work/shop (try: clyra inspect ${bundles[1]})"

@@ -25,6 +25,7 @@ pub mod guard;
 pub mod inspect;
 pub mod jcs;
 pub mod journal;
+pub mod ledger;
 pub mod limits;
 pub mod merkle;
 pub mod policy;

@@ -166,6 +166,8 @@ pub enum Step {
     Risk,
     /// The receipt checks (receipt-v0.md).
     Receipt,
+    /// The evidence ledger checks: checkpoints, inclusion and consistency (ledger-v0.md §5.5).
+    Ledger,
 }
 
 impl Step {
@@ -184,6 +186,7 @@ impl Step {
             Step::Policy => "policy",
             Step::Risk => "risk",
             Step::Receipt => "receipt",
+            Step::Ledger => "ledger",
         }
     }
 }

@@ -33,6 +33,7 @@ const AREAS: &[&str] = &[
     "policy",
     "risk",
     "receipt",
+    "ledger",
     "build",
     "export",
     "ffi",

@@ -62,7 +62,10 @@ def primary_subject(out):
 
 def run_case(adapter, folder, extras=()):
     args = json.load(open(os.path.join(folder, "args.json"), encoding="utf-8"))
-    if os.path.exists(os.path.join(folder, "bundle.zip")):
+    if os.path.exists(os.path.join(folder, "ledger-proof.json")):  # conformance.md §2.6, §6.9
+        cmd = [adapter, "ledger-verify", os.path.join(folder, "ledger-proof.json"),
+               "--key", os.path.join(folder, "ledger-key.txt")]
+    elif os.path.exists(os.path.join(folder, "bundle.zip")):
         cmd = [adapter, "verify", os.path.join(folder, "bundle.zip"),
                "--trust", os.path.join(folder, "trust.json"), "--at", args["at"]]
         if "policy" in args:
@@ -84,7 +87,7 @@ def run_case(adapter, folder, extras=()):
         got += (primary_subject(out) if name == "subject" else out.get(name),)
     if out.get("exit") != p.returncode:
         return got, f"output exit {out.get('exit')} != process exit {p.returncode}"
-    receipt = not os.path.exists(os.path.join(folder, "bundle.zip"))
+    receipt = os.path.exists(os.path.join(folder, "receipt.json"))
     if receipt and out.get("outcome") != "ERROR" and out.get("not_covered") != NOT_COVERED:
         # conformance.md §6.5, verdicts.md §3.2: every receipt verdict says what it does not cover.
         return got, f"not_covered {out.get('not_covered')!r} != {NOT_COVERED!r}"

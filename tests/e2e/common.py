@@ -56,6 +56,34 @@ def assert_tampering_caught(bundle: Path, trust: Path) -> None:
             assert verdict.primary == "artifact.digest_mismatch", (name, verdict.primary)
 
 
+def assert_ledger(project: Path, ledger: Path, trust: Path, sealed: list[Path]) -> None:
+    """Both sealed bundles are in the project's ledger (spec/ledger-v0.md): it verifies whole and
+    consistent with the checkpoint kept after the first run, and each bundle's ledger receipt adds
+    a passing inclusion check to `clyra verify`."""
+    key = json.loads((ledger / "ledger.json").read_text())["key"]
+    cli = rust_clyra()
+    r = subprocess.run([*cli, "ledger", "verify", str(ledger), "--key", key, "--since", str(project / "checkpoint-1"),
+                        "--format", "json"], capture_output=True, text=True)
+    assert r.returncode == 0 and json.loads(r.stdout)["outcome"] == "VALID", r.stdout + r.stderr
+    assert (ledger / "checkpoint").read_text().splitlines()[1] == str(len(sealed))
+    proof = project / "consistency.json"
+    r = subprocess.run([*cli, "ledger", "prove", "--since", str(project / "checkpoint-1"), "--ledger", str(ledger),
+                        "--out", str(proof)], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    r = subprocess.run([*cli, "ledger", "check", str(proof), "--key", key, "--format", "json"], capture_output=True, text=True)
+    assert json.loads(r.stdout)["outcome"] == "VALID", r.stdout
+    for i, bundle in enumerate(sealed):
+        receipt = project / f"ledger-receipt-{i}.json"
+        r = subprocess.run([*cli, "ledger", "prove", str(bundle), "--ledger", str(ledger), "--out", str(receipt)],
+                           capture_output=True, text=True)
+        assert r.returncode == 0, r.stderr
+        assert json.loads(receipt.read_text())["index"] == i
+        r = subprocess.run([*cli, "verify", str(bundle), "--trust", str(trust), "--ledger-proof", str(receipt),
+                            "--ledger-key", key, "--format", "json"], capture_output=True, text=True)
+        checks = json.loads(r.stdout)["checks"]
+        assert r.returncode == 0 and [c["code"] for c in checks if c["step"] == "ledger"] == ["ok"] * 5, r.stdout
+
+
 def schema_deltas(bundle: Path) -> list[dict[str, object]]:
     deltas: list[dict[str, object]] = clyra.inspect(bundle).get("schema_deltas", [])
     return deltas
@@ -67,9 +95,12 @@ def story(project: Path, target: str, env: dict[str, str] | None = None) -> tupl
     assert init.returncode == 0, init.stderr
     trust = project / ".clyra" / "trust.json"
     first = build(project, "--target", target, env=env)
+    ledger = project / ".clyra" / "ledger"
+    (project / "checkpoint-1").write_bytes((ledger / "checkpoint").read_bytes())
     second = build(project, "--target", target, "--vars", "{phase: 2}", env=env)
     verify_both(first, trust)
     verify_both(second, trust)
+    assert_ledger(project, ledger, trust, [first, second])
     deltas = {d["id"]: d for d in schema_deltas(second)}
     orders = deltas["model.shop.orders"]
     assert orders["columns_added"] == ["amount"]

@@ -16,6 +16,7 @@ pub mod commands;
 pub mod exit;
 mod hasher;
 mod input;
+mod ledger_dir;
 pub mod output;
 mod progress;
 
@@ -97,6 +98,8 @@ enum Command {
     Sql(commands::sql::SqlArgs),
     /// Scan prompts and agent steps for injection, jailbreaks, leaks and loops (`clyra genai scan --help`)
     Genai(commands::genai::GenaiArgs),
+    /// The evidence ledger: an append-only, signed log of bundles with proofs (`clyra ledger --help`)
+    Ledger(commands::ledger::LedgerArgs),
 }
 
 const DOCTOR_LONG_ABOUT: &str = "\
@@ -349,6 +352,7 @@ where
         Command::Doctor(args) => commands::doctor::run(args, &mut cx),
         Command::Sql(args) => commands::sql::run(args, &mut cx),
         Command::Genai(args) => commands::genai::run(args, &mut cx),
+        Command::Ledger(args) => commands::ledger::run(args, &mut cx),
     }
 }
 

@@ -79,6 +79,31 @@ def main(argv: list[str]) -> int:
             return error(e.code or str(e), detail_of(e))
         print(verdict)
         return int(json.loads(verdict)["exit"])
+    if cmd == "ledger-verify":
+        # conformance.md §6.9 through the package's compiled CLI entry (`clyra ledger check`):
+        # the same core code as the Rust adapter, reached through the Python extension.
+        if len(args) != 3 or args[1] != "--key":
+            return error("cli.usage")
+        import os
+        import tempfile
+
+        with tempfile.TemporaryFile() as out:
+            saved = os.dup(1)
+            try:
+                sys.stdout.flush()
+                os.dup2(out.fileno(), 1)
+                code = _clyra.run(["clyra", "ledger", "check", args[0], "--key", args[2], "--format", "json"])
+            finally:
+                sys.stdout.flush()
+                os.dup2(saved, 1)
+                os.close(saved)
+            out.seek(0)
+            line = out.read().decode("utf-8", "replace").splitlines()[:1]
+        answer = json.loads(line[0]) if line else {}
+        if "errors" in answer:
+            return error(answer["errors"][0].get("code", "cli.usage"))
+        print(json.dumps(answer))
+        return int(code)
     if cmd == "jcs" and len(args) == 1:
         try:
             canonical = clyra.canonicalize(read(args[0], "jcs.utf8")).canonical.encode("utf-8")

@@ -60,6 +60,7 @@ pub(crate) fn vector(bundle: Vec<u8>, trust: Vec<u8>) -> Vector {
         policy: None,
         subject: None,
         detail: None,
+        ledger: false,
     }
 }
 
@@ -1131,6 +1132,7 @@ pub fn cases() -> Vec<Case> {
     .chain(crate::coverage::cases())
     .chain(crate::policy_risk::cases())
     .chain(crate::numbers::cases())
+    .chain(crate::ledger_cases::cases())
     .collect()
 }
 

@@ -19,6 +19,7 @@
 
 mod cases;
 mod coverage;
+mod ledger_cases;
 mod numbers;
 mod pins;
 mod policy_risk;
@@ -588,6 +589,9 @@ pub struct Vector {
     pub subject: Option<String>,
     /// `expected.json` `detail` of an ERROR (conformance.md §2.5), when the vector pins it.
     pub detail: Option<&'static str>,
+    /// The vector is a ledger vector (conformance.md §2.6): `bundle` holds `ledger-proof.json`
+    /// and `trust` holds `ledger-key.txt`.
+    pub ledger: bool,
 }
 
 /// The files of one vector folder.
@@ -598,13 +602,20 @@ fn files_of(case: &cases::Case, ctx: &Ctx<'_>) -> BTreeMap<String, Vec<u8>> {
         !(v.receipt && v.policy.is_some()),
         "a receipt vector has no policy"
     );
-    let name = if v.receipt {
+    let name = if v.ledger {
+        "ledger-proof.json"
+    } else if v.receipt {
         "receipt.json"
     } else {
         "bundle.zip"
     };
     files.insert(name.to_owned(), v.bundle);
-    files.insert("trust.json".to_owned(), v.trust);
+    let trust_name = if v.ledger {
+        "ledger-key.txt"
+    } else {
+        "trust.json"
+    };
+    files.insert(trust_name.to_owned(), v.trust);
     let mut args = json!({"at": v.at});
     if let Some(policy) = v.policy {
         args["policy"] = json!("policy.json");

@@ -15,6 +15,7 @@
 //! - `doctor`: check the project's policy, key, trust file and host tools.
 //! - `sql check`: the SQL guard on a file or stdin.
 //! - `genai scan`: scan a prompt or agent steps for injection, jailbreaks, leaks and loops.
+//! - `ledger init|append|prove|verify|list|check|cosign`: the evidence ledger (spec/ledger-v0.md).
 //!
 //! A command exists only once it works (DESIGN §11). Register a new one here, in `Command` in
 //! `lib.rs`, and in `README.md`.
@@ -28,6 +29,7 @@ pub mod export;
 pub mod genai;
 pub mod inspect;
 pub mod keygen;
+pub mod ledger;
 pub mod policy;
 pub mod receipt;
 pub mod sign;

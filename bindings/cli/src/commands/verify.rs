@@ -45,6 +45,15 @@ pub struct VerifyArgs {
     #[arg(long)]
     pub auditor: bool,
 
+    /// A ledger receipt (`clyra ledger prove BUNDLE`): adds the check that this bundle is in the
+    /// ledger at the receipt's checkpoint (needs --ledger-key)
+    #[arg(long, value_name = "PROOF", requires = "ledger_key")]
+    pub ledger_proof: Option<String>,
+
+    /// The ledger's verifier key (text or file), for --ledger-proof
+    #[arg(long, value_name = "VKEY")]
+    pub ledger_key: Option<String>,
+
     /// Threads that hash artifacts in parallel (default: the number of cores, at most 8)
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=64))]
     pub jobs: Option<u16>,
@@ -127,6 +136,33 @@ pub fn run(args: &VerifyArgs, cx: &mut Context<'_>) -> Exit {
     let hasher = ParallelHasher::new(&file, jobs, progress.counter());
     let (verdict, evidence) =
         progress.run(|| verify_bundle_hashed(BufReader::new(&file), len, &inputs, Some(&hasher)));
+    // ledger-v0.md §5.2: the receipt's checks follow the bundle's own.
+    let verdict = match (&args.ledger_proof, &args.ledger_key) {
+        (Some(proof), Some(key)) => {
+            let key = match super::ledger::read_vkey(key) {
+                Ok(key) => key,
+                Err(problem) => return cx.fail(&problem),
+            };
+            let proof_source = Source::File(proof.clone());
+            let bytes = match read_bounded(proof, limits.receipt_max_bytes) {
+                Ok(bytes) => bytes,
+                Err(err) => return cx.fail(&io_problem(&err).in_source(&proof_source)),
+            };
+            let sha = match crate::hasher::file_sha256(&file) {
+                Ok(sha) => sha,
+                Err(err) => return cx.fail(&io_problem(&err).in_source(&bundle_source)),
+            };
+            let mut checks = verdict.checks;
+            checks.extend(clyra_core::ledger::proof::inclusion_checks(
+                &bytes,
+                &key,
+                Some(&sha),
+                &limits,
+            ));
+            clyra_core::verify::Verdict::from_checks(checks)
+        }
+        _ => verdict,
+    };
     let report = args
         .auditor
         .then(|| audit(&verdict, evidence.manifest.as_ref(), &evidence.approvals));

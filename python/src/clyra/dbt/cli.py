@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Optional, Sequence
 
-from .. import ClyraError
+from .. import ClyraError, _clyra
 from .._clyra import display_escape
 from .project import ClyraDir, SetupError
 
@@ -108,7 +108,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         except ClyraError as e:
             return _fail(_error_line(e))
         print(describe(sealed, trust))
-        return _policy_exit(sealed, 0)
+        return _ledger_exit(project, sealed, _policy_exit(sealed, 0))
     if args.command == "plan":
         return _plan(project, args)
     from .gate import Approvals, read_hold
@@ -206,7 +206,7 @@ def _gated_run(project: Path, command: str, dbt_args: list[str], approvals: "App
         print(f"error: no evidence sealed: {display_escape(_error_line(e))} (dbt's own result stands: exit {run.exit_code})", file=sys.stderr)
         return run.exit_code
     print(describe(sealed, trust))
-    return _policy_exit(sealed, run.exit_code)
+    return _ledger_exit(project, sealed, _policy_exit(sealed, run.exit_code))
 
 
 def _refuse(message: str) -> int:
@@ -272,6 +272,21 @@ def _render(gated: dict[str, object], lines: list[str], fmt: str) -> str:
                 f.write(text + "\n")
         return f"::{level} title=clyra dbt plan::{head[2]} (plan {gated['digest']})\n{text}"
     return text
+
+
+def _ledger_exit(project: Path, sealed: "Sealed", exit_code: int) -> int:
+    """Appends the sealed bundle to the project's evidence ledger (spec/ledger-v0.md), when
+    there is one; returns ``exit_code``, or 1 when the append fails (the bundle stays sealed)."""
+    clyra = ClyraDir(project)
+    ledger = clyra.ledger
+    if not (ledger / "ledger.json").exists():
+        return exit_code
+    sys.stdout.flush()
+    args = ["clyra", "ledger", "append", str(sealed.path), "--ledger", str(ledger), "--key", str(clyra.key)]
+    if _clyra.run(args) != 0:
+        print(f"error: {sealed.path} was sealed but not appended to the ledger {ledger}", file=sys.stderr)
+        return max(exit_code, 1)
+    return exit_code
 
 
 def _policy_exit(sealed: "Sealed", exit_code: int) -> int:

@@ -63,9 +63,15 @@ def init(project: Path, environments: Mapping[str, str], force: bool = False) ->
         if _clyra.run(args) != 0:
             raise SetupError(f"{clyra.policy}: could not write the starting policy (`clyra policy init --env {env}`)")
         done.append(f"{clyra.policy}: starting policy ({env}); check it with `clyra policy lint {clyra.policy}`")
+    if not (clyra.ledger / "ledger.json").exists():
+        # spec/ledger-v0.md: every sealed bundle is appended here; the ledger key is the producer key.
+        if _clyra.run(["clyra", "ledger", "init", str(clyra.ledger), "--key", str(clyra.key)]) != 0:
+            raise SetupError(f"{clyra.ledger}: could not create the evidence ledger (`clyra ledger init`)")
+        done.append(f"{clyra.ledger}: evidence ledger; every sealed bundle is appended (a team shares one by setting "
+                    f"\"ledger\" in {clyra.config_path} to a shared directory)")
     gitignore = clyra.root / ".gitignore"
     if force or not (gitignore.exists() or gitignore.is_symlink()):
-        write_atomic(gitignore, b"keys/clyra.key\nstate/\n")
+        write_atomic(gitignore, b"keys/clyra.key\nstate/\nledger/\n")
     clyra.install_package()
     done.append(f"{clyra.package_dir}: the clyra dbt package (on-run-end facts hook, clyra_guard macros)")
     return done

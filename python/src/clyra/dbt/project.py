@@ -79,6 +79,13 @@ class ClyraDir:
         return self.root / "policy.yaml"
 
     @property
+    def ledger(self) -> Path:
+        """The evidence ledger sealed bundles are appended to (spec/ledger-v0.md): ``ledger`` in
+        ``.clyra/config.json`` (a directory, relative to the project), else ``.clyra/ledger``."""
+        configured = self.config().get("ledger") if self.config_path.exists() else None
+        return self.project / configured if isinstance(configured, str) else self.root / "ledger"
+
+    @property
     def state_dir(self) -> Path:
         return self.root / "state"
 

@@ -1,6 +1,6 @@
 // Command clyra-verify-go is the Go verifier's adapter for the conformance CLI protocol
-// (spec/conformance.md §6). It implements `jcs FILE`, `merkle-root FILE`, `verify` and
-// `receipt-verify`.
+// (spec/conformance.md §6). It implements `jcs FILE`, `merkle-root FILE`, `verify`,
+// `receipt-verify` and `ledger-verify`.
 package main
 
 import (
@@ -48,6 +48,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return runVerify(args[1:], stdout, stderr)
 	case "receipt-verify":
 		return runReceiptVerify(args[1:], stdout, stderr)
+	case "ledger-verify":
+		return runLedgerVerify(args[1:], stdout, stderr)
 	default:
 		fmt.Fprintf(stderr, "unknown command `%s`\n", args[0])
 		return verdictError(stdout, codeUsage)

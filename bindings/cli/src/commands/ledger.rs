@@ -1,0 +1,591 @@
+//! `clyra ledger …`: the evidence ledger (spec/ledger-v0.md) in a local directory — init, append,
+//! prove, verify, list, check a proof file, cosign as a witness.
+
+use std::io::Cursor;
+use std::path::{Path, PathBuf};
+
+use clap::{Args, Subcommand};
+use clyra_core::digest::Sha256Digest;
+use clyra_core::ledger::note::{Note, ALG_COSIGNATURE_V1, ALG_ED25519};
+use clyra_core::ledger::proof::{verify_proof_file, ConsistencyProof, InclusionProof};
+use clyra_core::ledger::scan::{self, read_entries};
+use clyra_core::ledger::tiles::{self, TiledTree, TILE_WIDTH};
+use clyra_core::ledger::{
+    Checkpoint, LedgerError, LedgerErrorKind as K, NoteSigner, Record, VerifierKey,
+};
+use clyra_core::verify::Verdict;
+use clyra_core::{Coded, Limits};
+use serde_json::json;
+
+use super::bundle::{read, read_signing_key};
+use super::verify::print_verdict;
+use crate::exit::Exit;
+use crate::ledger_dir::{LedgerDir, CONFIG_FORMAT};
+use crate::output::{Format, Problem, CODE_USAGE};
+use crate::{clock, Context};
+
+/// The ledger `clyra dbt` and the defaults use.
+const DEFAULT_LEDGER: &str = ".clyra/ledger";
+/// The producer key `clyra dbt init` writes.
+const DEFAULT_KEY: &str = ".clyra/keys/clyra.key";
+
+/// Arguments of `clyra ledger`.
+#[derive(Debug, Args)]
+pub struct LedgerArgs {
+    #[command(subcommand)]
+    command: LedgerCommand,
+}
+
+#[derive(Debug, Subcommand)]
+enum LedgerCommand {
+    /// Create an empty ledger in DIR, signed with KEY (an Ed25519 key from `clyra keygen`)
+    Init(InitArgs),
+    /// Append bundles (idempotent: a bundle already there keeps its index); signs a new checkpoint
+    Append(AppendArgs),
+    /// Write the inclusion proof of BUNDLE (a ledger receipt), or with --since a consistency proof
+    Prove(ProveArgs),
+    /// Re-check every tile and record against the signed checkpoint; with --since, consistency
+    Verify(VerifyLedgerArgs),
+    /// List the records appended (index, time, bundle, subject), optionally between two times
+    List(ListArgs),
+    /// Verify a proof file (ledger receipt or consistency proof) against the ledger key; print the verdict
+    Check(CheckArgs),
+    /// Cosign the current checkpoint as a witness after checking consistency with the last one you cosigned
+    Cosign(CosignArgs),
+}
+
+/// Arguments of `clyra ledger init`.
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// The ledger directory to create
+    #[arg(value_name = "DIR")]
+    pub dir: PathBuf,
+    /// The ledger's signing key (Ed25519, PKCS#8 PEM)
+    #[arg(long, value_name = "KEY")]
+    pub key: PathBuf,
+    /// The checkpoint origin and key name (default: clyra.local/ledger/<8 hex of the key>)
+    #[arg(long, value_name = "NAME")]
+    pub origin: Option<String>,
+}
+
+/// Arguments of `clyra ledger append`.
+#[derive(Debug, Args)]
+pub struct AppendArgs {
+    /// The bundles to append, in order
+    #[arg(value_name = "BUNDLE", required = true)]
+    pub bundles: Vec<PathBuf>,
+    /// The ledger directory
+    #[arg(long, value_name = "DIR", default_value = DEFAULT_LEDGER)]
+    pub ledger: PathBuf,
+    /// The ledger's signing key
+    #[arg(long, value_name = "KEY", default_value = DEFAULT_KEY)]
+    pub key: PathBuf,
+    /// The time recorded as `logged_at` (default: now, UTC)
+    #[arg(long, value_name = "TIME")]
+    pub logged_at: Option<String>,
+}
+
+/// Arguments of `clyra ledger prove`.
+#[derive(Debug, Args)]
+pub struct ProveArgs {
+    /// The bundle whose inclusion to prove (omit with --since or --index)
+    #[arg(value_name = "BUNDLE", required_unless_present_any = ["since", "index"])]
+    pub bundle: Option<PathBuf>,
+    /// Instead: the inclusion proof of the record at this index (reads one entry bundle and the
+    /// tiles the proof needs, not the whole ledger)
+    #[arg(long, value_name = "N", conflicts_with_all = ["bundle", "since"])]
+    pub index: Option<u64>,
+    /// Instead: a consistency proof from this earlier checkpoint file to the current one
+    #[arg(long, value_name = "CHECKPOINT", conflicts_with = "bundle")]
+    pub since: Option<PathBuf>,
+    /// The ledger directory
+    #[arg(long, value_name = "DIR", default_value = DEFAULT_LEDGER)]
+    pub ledger: PathBuf,
+    /// Where to write the proof (default: stdout)
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+}
+
+/// Arguments of `clyra ledger verify`.
+#[derive(Debug, Args)]
+pub struct VerifyLedgerArgs {
+    /// The ledger directory
+    #[arg(value_name = "DIR", default_value = DEFAULT_LEDGER)]
+    pub dir: PathBuf,
+    /// An earlier checkpoint file you kept: the current tree must extend it
+    #[arg(long, value_name = "CHECKPOINT")]
+    pub since: Option<PathBuf>,
+    /// The ledger's verifier key (text or file); default: the one in ledger.json, untrusted
+    #[arg(long, value_name = "VKEY")]
+    pub key: Option<String>,
+    /// Require a cosignature by this witness verifier key (text or file); repeatable
+    #[arg(long, value_name = "VKEY")]
+    pub witness: Vec<String>,
+}
+
+/// Arguments of `clyra ledger list`.
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// The ledger directory
+    #[arg(long, value_name = "DIR", default_value = DEFAULT_LEDGER)]
+    pub ledger: PathBuf,
+    /// Only records logged at or after this time
+    #[arg(long, value_name = "TIME")]
+    pub since: Option<String>,
+    /// Only records logged before this time
+    #[arg(long, value_name = "TIME")]
+    pub until: Option<String>,
+}
+
+/// Arguments of `clyra ledger check`.
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// The proof file (ledger receipt or consistency proof)
+    #[arg(value_name = "PROOF")]
+    pub proof: PathBuf,
+    /// The ledger's verifier key (text or file)
+    #[arg(long, value_name = "VKEY")]
+    pub key: String,
+}
+
+/// Arguments of `clyra ledger cosign`.
+#[derive(Debug, Args)]
+pub struct CosignArgs {
+    /// The ledger directory
+    #[arg(value_name = "DIR", default_value = DEFAULT_LEDGER)]
+    pub dir: PathBuf,
+    /// The witness's signing key (Ed25519)
+    #[arg(long, value_name = "KEY")]
+    pub witness_key: PathBuf,
+    /// The witness's name (e.g. witness.example.com/w1)
+    #[arg(long, value_name = "NAME")]
+    pub name: String,
+    /// The ledger's verifier key (text or file)
+    #[arg(long, value_name = "VKEY")]
+    pub key: String,
+    /// The witness's state: the last checkpoint it cosigned (read, then replaced)
+    #[arg(long, value_name = "FILE")]
+    pub state: PathBuf,
+}
+
+/// Runs `clyra ledger …`.
+pub fn run(args: &LedgerArgs, cx: &mut Context<'_>) -> Exit {
+    let format = cx.format;
+    let result = match &args.command {
+        LedgerCommand::Init(a) => init(a, format),
+        LedgerCommand::Append(a) => append(a, format),
+        LedgerCommand::Prove(a) => prove(a, format),
+        LedgerCommand::List(a) => list(a, format),
+        LedgerCommand::Cosign(a) => cosign(a, format),
+        LedgerCommand::Verify(a) => return verify(a, cx),
+        LedgerCommand::Check(a) => return check(a, cx),
+    };
+    match result {
+        Ok(text) => cx.print(&text, Exit::Ok),
+        Err(problem) => cx.fail(&problem),
+    }
+}
+
+fn problem(e: &LedgerError) -> Problem {
+    Problem::new(e.code(), e.to_string())
+}
+
+/// A verifier key given as text or as a file holding it (`ledger.key`, exit 4).
+pub(crate) fn read_vkey(arg: &str) -> Result<VerifierKey, Problem> {
+    let text = if Path::new(arg).is_file() {
+        String::from_utf8(read(Path::new(arg))?)
+            .map_err(|_| Problem::new(K::Key.code(), format!("`{arg}` is not text")))?
+    } else {
+        arg.to_owned()
+    };
+    VerifierKey::parse(text.trim()).map_err(|e| problem(&e))
+}
+
+fn init(args: &InitArgs, format: Format) -> Result<String, Problem> {
+    let key = read_signing_key(&args.key)?;
+    let origin = match &args.origin {
+        Some(o) => o.clone(),
+        None => {
+            let keyid = key.public_key().keyid();
+            let hex = keyid.strip_prefix("sha256:").unwrap_or(keyid);
+            format!("clyra.local/ledger/{}", hex.get(..8).unwrap_or(hex))
+        }
+    };
+    let signer = NoteSigner::new(&key, &origin, ALG_ED25519).map_err(|e| problem(&e))?;
+    let vkey = signer.verifier().to_text();
+    let empty = Checkpoint {
+        origin: origin.clone(),
+        size: 0,
+        root: clyra_core::merkle::empty_root(),
+    };
+    let note = empty.sign(&signer).map_err(|e| problem(&e))?;
+    let config = json!({"format": CONFIG_FORMAT, "origin": origin, "key": vkey});
+    let config = clyra_core::jcs::canonicalize(config.to_string().as_bytes(), &Limits::default())
+        .map_err(|e| Problem::new(CODE_USAGE, e.to_string()))?;
+    LedgerDir::new(&args.dir)
+        .create(&config, note.as_bytes())
+        .map_err(|e| problem(&e))?;
+    Ok(match format {
+        Format::Human => format!(
+            "{}: empty ledger\n  origin  {origin}\n  key     {vkey}\nGive auditors the key line; they pass it as --key.\n",
+            args.dir.display()
+        ),
+        Format::Json => format!(
+            "{}\n",
+            json!({"ledger": args.dir.display().to_string(), "origin": origin, "key": vkey})
+        ),
+    })
+}
+
+fn append(args: &AppendArgs, format: Format) -> Result<String, Problem> {
+    let limits = Limits::default();
+    let mut dir = LedgerDir::new(&args.ledger);
+    let config = dir.config().map_err(|e| problem(&e))?;
+    let key = read_signing_key(&args.key)?;
+    let signer = NoteSigner::new(&key, &config.origin, ALG_ED25519).map_err(|e| problem(&e))?;
+    if signer.verifier() != &config.key {
+        return Err(Problem::new(
+            K::Key.code(),
+            format!(
+                "{}: not this ledger's key ({})",
+                args.key.display(),
+                config.key.to_text()
+            ),
+        ));
+    }
+    let logged_at = args.logged_at.clone().unwrap_or_else(clock::now_utc);
+    let _lock = dir.lock().map_err(|e| problem(&e))?;
+    let (_, cp) = dir
+        .verified_checkpoint(&config.key)
+        .map_err(|e| problem(&e))?;
+    let mut index = scan::index(&mut dir, cp.size, &limits).map_err(|e| problem(&e))?;
+    let mut records = Vec::new();
+    let mut report = Vec::new();
+    for path in &args.bundles {
+        let bytes = read(path)?;
+        let sha = Sha256Digest::of(&bytes);
+        if let Some(at) = index.by_bundle.get(&sha.to_hex()) {
+            report.push((path.display().to_string(), *at, false));
+            continue;
+        }
+        let record = Record::of_bundle(
+            Cursor::new(&bytes),
+            bytes.len() as u64,
+            &sha,
+            &logged_at,
+            &limits,
+        )
+        .map_err(|e| Problem::new(e.code(), format!("{}: {e}", path.display())))?;
+        if let Some(r) = index.replays_of(&record).first() {
+            return Err(Problem::new(
+                K::Replay.code(),
+                format!(
+                    "{}: its approval {} `{}` is already recorded by entry {}; nothing was appended",
+                    path.display(),
+                    r.what,
+                    r.value,
+                    r.first
+                ),
+            ));
+        }
+        let at = cp.size + records.len() as u64;
+        index.add(at, &record);
+        dir.store_bundle(&sha.to_hex(), &bytes)
+            .map_err(|e| problem(&e))?;
+        report.push((path.display().to_string(), at, true));
+        records.push(record.to_bytes());
+    }
+    let mut size = cp.size;
+    if !records.is_empty() {
+        let (writes, root) = tiles::append(&mut dir, cp.size, &records).map_err(|e| problem(&e))?;
+        size += records.len() as u64;
+        let next = Checkpoint {
+            origin: config.origin.clone(),
+            size,
+            root,
+        };
+        let note = next.sign(&signer).map_err(|e| problem(&e))?;
+        dir.commit(&writes, note.as_bytes())
+            .map_err(|e| problem(&e))?;
+    }
+    Ok(match format {
+        Format::Human => {
+            let mut text = String::new();
+            for (path, at, new) in &report {
+                let what = if *new { "appended at" } else { "already at" };
+                text.push_str(&format!("{path}: {what} index {at}\n"));
+            }
+            text.push_str(&format!(
+                "{}: checkpoint of {size} entries\n",
+                args.ledger.display()
+            ));
+            text
+        }
+        Format::Json => {
+            let entries: Vec<_> = report
+                .iter()
+                .map(|(p, at, new)| json!({"bundle": p, "index": at, "appended": new}))
+                .collect();
+            format!("{}\n", json!({"entries": entries, "tree_size": size}))
+        }
+    })
+}
+
+fn write_or_return(
+    out: Option<&PathBuf>,
+    bytes: &[u8],
+    what: String,
+    format: Format,
+) -> Result<String, Problem> {
+    match out {
+        None => Ok(format!("{}\n", String::from_utf8_lossy(bytes))),
+        Some(path) => {
+            LedgerDir::new(".")
+                .write(path, bytes)
+                .map_err(|e| problem(&e))?;
+            Ok(match format {
+                Format::Human => format!("{}: {what}\n", path.display()),
+                Format::Json => format!(
+                    "{}\n",
+                    json!({"out": path.display().to_string(), "what": what})
+                ),
+            })
+        }
+    }
+}
+
+fn prove(args: &ProveArgs, format: Format) -> Result<String, Problem> {
+    let limits = Limits::default();
+    let mut dir = LedgerDir::new(&args.ledger);
+    let config = dir.config().map_err(|e| problem(&e))?;
+    let (note, cp) = dir
+        .verified_checkpoint(&config.key)
+        .map_err(|e| problem(&e))?;
+    let note = String::from_utf8_lossy(&note).into_owned();
+    if let Some(since) = &args.since {
+        let old_note = read(since)?;
+        let old = Checkpoint::verify(&old_note, &config.key).map_err(|e| problem(&e))?;
+        let mut tree = TiledTree::new(&mut dir, cp.size);
+        let path = if old.size == 0 || old.size == cp.size {
+            Vec::new()
+        } else {
+            tree.consistency_proof(old.size).map_err(|e| problem(&e))?
+        };
+        clyra_core::ledger::proof::check_consistency(&old, &cp, &path, &limits)
+            .map_err(|e| problem(&e))?;
+        let proof =
+            ConsistencyProof::new(String::from_utf8_lossy(&old_note).into_owned(), note, &path);
+        let what = format!("consistency proof from {} to {} entries", old.size, cp.size);
+        return write_or_return(args.out.as_ref(), &proof.to_bytes(), what, format);
+    }
+    if let Some(index) = args.index {
+        if index >= cp.size {
+            return Err(Problem::new(
+                K::NotFound.code(),
+                format!("no entry {index} in a ledger of {} entries", cp.size),
+            ));
+        }
+        let entries = read_entries(&mut dir, cp.size, index / TILE_WIDTH, &limits)
+            .map_err(|e| problem(&e))?;
+        let record = entries
+            .into_iter()
+            .nth((index % TILE_WIDTH) as usize)
+            .map(|(_, r)| r)
+            .ok_or_else(|| Problem::new(K::TileTruncated.code(), "entry bundle too short"))?;
+        let path = TiledTree::new(&mut dir, cp.size)
+            .inclusion_proof(index)
+            .map_err(|e| problem(&e))?;
+        let proof = InclusionProof::new(note, cp.size, index, record, &path);
+        let what = format!(
+            "inclusion of entry {index} in the checkpoint of {} entries",
+            cp.size
+        );
+        return write_or_return(args.out.as_ref(), &proof.to_bytes(), what, format);
+    }
+    let Some(bundle) = &args.bundle else {
+        return Err(Problem::new(CODE_USAGE, "give BUNDLE, --index or --since"));
+    };
+    let sha = Sha256Digest::of(&read(bundle)?).to_hex();
+    // Find the record: the entry bundles are read one tile at a time.
+    for tile in 0..cp.size.div_ceil(TILE_WIDTH) {
+        let entries = read_entries(&mut dir, cp.size, tile, &limits).map_err(|e| problem(&e))?;
+        if let Some(i) = entries.iter().position(|(_, r)| r.bundle_sha256 == sha) {
+            let index = tile * TILE_WIDTH + i as u64;
+            let record = entries.into_iter().nth(i).map(|(_, r)| r);
+            let Some(record) = record else { break };
+            let mut tree = TiledTree::new(&mut dir, cp.size);
+            let path = tree.inclusion_proof(index).map_err(|e| problem(&e))?;
+            let proof = InclusionProof::new(note, cp.size, index, record, &path);
+            let what = format!(
+                "inclusion of entry {index} in the checkpoint of {} entries",
+                cp.size
+            );
+            return write_or_return(args.out.as_ref(), &proof.to_bytes(), what, format);
+        }
+    }
+    Err(Problem::new(
+        K::NotFound.code(),
+        format!("{}: not in the ledger", bundle.display()),
+    ))
+}
+
+fn verify(args: &VerifyLedgerArgs, cx: &mut Context<'_>) -> Exit {
+    let limits = Limits::default();
+    let mut dir = LedgerDir::new(&args.dir);
+    let key = match &args.key {
+        Some(k) => read_vkey(k),
+        None => dir.config().map(|c| c.key).map_err(|e| problem(&e)),
+    };
+    let key = match key {
+        Ok(k) => k,
+        Err(p) => return cx.fail(&p),
+    };
+    let mut witnesses = Vec::new();
+    for w in &args.witness {
+        match read_vkey(w) {
+            Ok(k) => witnesses.push(k),
+            Err(p) => return cx.fail(&p),
+        }
+    }
+    let note = match dir.checkpoint() {
+        Ok(n) => n,
+        Err(e) => return cx.fail(&problem(&e)),
+    };
+    let since = match &args.since {
+        Some(p) => match read(p) {
+            Ok(b) => Some(b),
+            Err(p) => return cx.fail(&p),
+        },
+        None => None,
+    };
+    let result = scan::verify_ledger(&mut dir, &note, &key, since.as_deref(), &witnesses, &limits);
+    if args.key.is_none() && cx.format == Format::Human {
+        let _ = writeln_err(
+            cx,
+            "note: --key not given: the ledger's own key from ledger.json was used",
+        );
+    }
+    let name = args.dir.display().to_string();
+    print_verdict(&result.verdict, None, &name, &clock::now_utc(), cx)
+}
+
+fn writeln_err(cx: &mut Context<'_>, text: &str) -> std::io::Result<()> {
+    writeln!(cx.stderr, "{text}")
+}
+
+fn check(args: &CheckArgs, cx: &mut Context<'_>) -> Exit {
+    let limits = Limits::default();
+    let key = match read_vkey(&args.key) {
+        Ok(k) => k,
+        Err(p) => return cx.fail(&p),
+    };
+    let bytes = match read(&args.proof) {
+        Ok(b) => b,
+        Err(p) => return cx.fail(&p),
+    };
+    let verdict: Verdict = verify_proof_file(&bytes, &key, &limits);
+    let name = args.proof.display().to_string();
+    print_verdict(&verdict, None, &name, &clock::now_utc(), cx)
+}
+
+fn list(args: &ListArgs, format: Format) -> Result<String, Problem> {
+    let limits = Limits::default();
+    let mut dir = LedgerDir::new(&args.ledger);
+    let config = dir.config().map_err(|e| problem(&e))?;
+    let (_, cp) = dir
+        .verified_checkpoint(&config.key)
+        .map_err(|e| problem(&e))?;
+    let mut text = String::new();
+    let mut rows = Vec::new();
+    for tile in 0..cp.size.div_ceil(TILE_WIDTH) {
+        let entries = read_entries(&mut dir, cp.size, tile, &limits).map_err(|e| problem(&e))?;
+        for (i, (_, r)) in entries.into_iter().enumerate() {
+            let after = args
+                .since
+                .as_deref()
+                .is_none_or(|s| r.logged_at.as_str() >= s);
+            let before = args
+                .until
+                .as_deref()
+                .is_none_or(|u| r.logged_at.as_str() < u);
+            if !(after && before) {
+                continue;
+            }
+            let index = tile * TILE_WIDTH + i as u64;
+            match format {
+                Format::Human => text.push_str(&format!(
+                    "{index:>6}  {}  {}  {}  {}  {}\n",
+                    r.logged_at, r.format, r.environment, r.subject, r.bundle_id
+                )),
+                Format::Json => rows.push(
+                    json!({"index": index, "record": serde_json::to_value(&r).unwrap_or_default()}),
+                ),
+            }
+        }
+    }
+    Ok(match format {
+        Format::Human => format!(
+            "{text}{} of {} entries listed\n",
+            text.lines().count(),
+            cp.size
+        ),
+        Format::Json => format!("{}\n", json!({"tree_size": cp.size, "entries": rows})),
+    })
+}
+
+fn cosign(args: &CosignArgs, format: Format) -> Result<String, Problem> {
+    let limits = Limits::default();
+    let mut dir = LedgerDir::new(&args.dir);
+    let key = read_vkey(&args.key)?;
+    let (note, cp) = dir.verified_checkpoint(&key).map_err(|e| problem(&e))?;
+    // tlog-cosignature: cosign only a checkpoint consistent with the last one cosigned.
+    if let Ok(old_note) = std::fs::read(&args.state) {
+        let old = Checkpoint::verify(&old_note, &key).map_err(|e| problem(&e))?;
+        let path = if old.size == 0 || old.size >= cp.size {
+            Vec::new()
+        } else {
+            TiledTree::new(&mut dir, cp.size)
+                .consistency_proof(old.size)
+                .map_err(|e| problem(&e))?
+        };
+        clyra_core::ledger::proof::check_consistency(&old, &cp, &path, &limits)
+            .map_err(|e| problem(&e))?;
+    }
+    let witness_key = read_signing_key(&args.witness_key)?;
+    let witness =
+        NoteSigner::new(&witness_key, &args.name, ALG_COSIGNATURE_V1).map_err(|e| problem(&e))?;
+    let now = clyra_core::time::Timestamp::parse(&clock::now_utc())
+        .map(|t| t.unix_seconds())
+        .unwrap_or(0);
+    let cosigned = Note::cosign(
+        &String::from_utf8_lossy(&note),
+        &witness,
+        u64::try_from(now).unwrap_or(0),
+    )
+    .map_err(|e| problem(&e))?;
+    dir.write(&args.state, &note).map_err(|e| problem(&e))?;
+    let _lock = dir.lock().map_err(|e| problem(&e))?;
+    // The checkpoint may have moved on since it was read: cosign only the one checked.
+    if dir.checkpoint().map_err(|e| problem(&e))? == note {
+        dir.write(&dir.root().join("checkpoint"), cosigned.as_bytes())
+            .map_err(|e| problem(&e))?;
+    } else {
+        return Err(Problem::new(
+            K::Storage.code(),
+            "the checkpoint changed while cosigning; run again",
+        ));
+    }
+    let vkey = witness.verifier().to_text();
+    Ok(match format {
+        Format::Human => format!(
+            "{}: checkpoint of {} entries cosigned by {}\n  witness key  {vkey}\n",
+            args.dir.display(),
+            cp.size,
+            args.name
+        ),
+        Format::Json => format!(
+            "{}\n",
+            json!({"tree_size": cp.size, "witness": args.name, "key": vkey})
+        ),
+    })
+}
