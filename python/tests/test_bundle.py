@@ -82,6 +82,16 @@ def test_a_stream_is_read_at_most_one_byte_past_l10(monkeypatch: pytest.MonkeyPa
     assert len(clyra._bytes("/dev/zero")) == 1001
 
 
+def test_a_trust_or_policy_stream_is_read_at_most_one_byte_past_l1(monkeypatch: pytest.MonkeyPatch, built: clyra.Built) -> None:
+    # conformance.md §6.7 for trust files and policies: /dev/zero never ends; the read stops at
+    # L1 + 1 bytes (lowered here) and the core refuses the document, never reading without bound.
+    monkeypatch.setattr(clyra, "_JSON_MAX_BYTES", 1000)
+    assert len(clyra._text("/dev/zero")) == 1001
+    with pytest.raises(clyra.TrustError) as e:
+        clyra.verify(built.bundle, "/dev/zero", at=AT)
+    assert e.value.code == "trust.file"
+
+
 def test_policy_hash_is_checked(key: clyra.KeyPair) -> None:
     policy = '{"version": 1, "data_platform": {"rules": []}}'
     digest = clyra.canonicalize(policy).digest

@@ -143,17 +143,22 @@ class Built:
     entries: tuple[str, ...]
 
 
+# limits.md L1: a JSON document (a trust file, a policy) is at most this many bytes.
+_JSON_MAX_BYTES = 64 * 1024 * 1024
+
+
 def _text(value: Source) -> str:
-    """The text of a trust file, key or policy given as text, bytes or a path."""
+    """The text of a trust file, key or policy given as text, bytes or a path. A path is read
+    as at most L1 + 1 bytes, whatever it is (a FIFO or a device too: conformance.md §6.7), so
+    the core reports an oversized document instead of the host reading without bound."""
     if isinstance(value, bytes):
         return value.decode("utf-8")
-    if isinstance(value, str):
-        if value.lstrip().startswith(("{", "-----BEGIN")):
-            return value
-        with open(value, encoding="utf-8") as f:
-            return f.read()
-    with open(value, encoding="utf-8") as f:
-        return f.read()
+    if isinstance(value, str) and value.lstrip().startswith(("{", "-----BEGIN")):
+        return value
+    with open(value, "rb") as f:
+        data = f.read(_JSON_MAX_BYTES + 1)
+    # Cut at L1 + 1 bytes, the text may end inside a character; it is refused for its size anyway.
+    return data.decode("utf-8", errors="replace" if len(data) > _JSON_MAX_BYTES else "strict")
 
 
 # limits.md L10: a bundle file is at most this many bytes.
