@@ -16,6 +16,9 @@ export function vectors() {
   return fs.readdirSync(vectorsDir)
     .filter((d) => /^\d{4}-[a-z0-9-]+$/.test(d))
     .filter((d) => !new RegExp(`^- ${d} superseded by`, 'm').test(errata))
+    // Ledger vectors (conformance.md §2.6) need a ledger API the Node SDK does not have yet
+    // (tests/conformance/skips.json says the same for the node column).
+    .filter((d) => !fs.existsSync(path.join(vectorsDir, d, 'ledger-proof.json')))
     .sort()
     .map((name) => {
       const dir = path.join(vectorsDir, name)
