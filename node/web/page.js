@@ -18,6 +18,12 @@ function now() {
   return new Date().toISOString().replace(/\.\d+Z$/, 'Z')
 }
 
+/** A file's text exactly as written: Blob.text() drops a leading byte-order mark, which
+ * policy-v1.md §1.3 requires a verifier to see (and refuse), as `clyra verify` does. */
+async function exactText(file) {
+  return new TextDecoder('utf-8', { ignoreBOM: true }).decode(await file.arrayBuffer())
+}
+
 /** A failure as `clyra` reports it: human on stderr, one JSON line on stdout. */
 function failureText(format, error) {
   if (format === 'json') {
@@ -45,13 +51,13 @@ $('form').addEventListener('submit', async (event) => {
     bundle,
     receipt: /\.json$/i.test(bundle.name),
     call: {
-      trust: await trust.text(), trust_name: trust.name, at: $('at').value || now(),
+      trust: await exactText(trust), trust_name: trust.name, at: $('at').value || now(),
       format, name: bundle.name,
     },
   }
   if (!request.receipt) {
     request.call.auditor = $('auditor').checked
-    if (policy) Object.assign(request.call, { policy: await policy.text(), policy_name: policy.name })
+    if (policy) Object.assign(request.call, { policy: await exactText(policy), policy_name: policy.name })
   }
   const answer = await new Promise((resolve) => { pending = resolve; worker.postMessage(request) })
   pending = null
