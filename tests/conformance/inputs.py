@@ -27,6 +27,13 @@ RECEIPT = "0089-receipt-first-event"  # a VALID receipt
 FLAT_RSS = 256 * 1024 * 1024  # bytes: far below the 4 GiB a buffered stream would take
 
 
+# Hosts that do not yet implement §6.7, each with the reason (printed as a skip, never hidden).
+NOT_YET = {
+    "node": "the Node host does not implement conformance.md §6.7 yet: it opens a FIFO, a pipe or a "
+            "directory as a regular file (zip.eocd) and reads an endless receipt stream without bound",
+}
+
+
 def available(impl):
     """An adapter that can run here: executable, and for python a built venv."""
     path = os.path.join(HERE, "adapters", impl)
@@ -121,6 +128,9 @@ def main():
     ap.add_argument("--impl", action="append", help="only these adapters")
     a = ap.parse_args()
     impls = [i for i in IMPLS if available(i) and (not a.impl or i in a.impl)]
+    for impl in [i for i in impls if i in NOT_YET]:
+        print(f"skip  every input ({impl}): {NOT_YET[impl]}")
+    impls = [i for i in impls if i not in NOT_YET]
 
     vec = os.path.join(ROOT, "vectors", VECTOR)
     rec = os.path.join(ROOT, "vectors", RECEIPT)
