@@ -34,13 +34,6 @@ pub fn fingerprint(py: Python<'_>, call: &str) -> PyResult<String> {
     result_of(py, &answer)
 }
 
-/// Checks approvals against the planned change before a run: the approved `change` JSON.
-#[pyfunction]
-pub fn dbt_preflight(py: Python<'_>, call: &str) -> PyResult<String> {
-    let answer = released(py, || ffi::preflight(call.as_bytes()));
-    result_of(py, &answer)
-}
-
 /// Plans a dbt invocation (plan-v0.md): the plan, its digest, the `change` to approve and the
 /// policy's pre-execution decision, as JSON.
 #[pyfunction]

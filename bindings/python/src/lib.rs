@@ -32,7 +32,6 @@ fn _clyra(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(bundle::receipt_verify, m)?)?;
     m.add_function(wrap_pyfunction!(dbt::dbt_seal, m)?)?;
     m.add_function(wrap_pyfunction!(dbt::fingerprint, m)?)?;
-    m.add_function(wrap_pyfunction!(dbt::dbt_preflight, m)?)?;
     m.add_function(wrap_pyfunction!(dbt::dbt_plan, m)?)?;
     m.add_function(wrap_pyfunction!(dbt::dbt_gate, m)?)?;
     m.add_function(wrap_pyfunction!(guard::sql_check, m)?)?;

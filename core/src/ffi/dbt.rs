@@ -6,7 +6,7 @@ use serde_json::Value;
 
 use super::bundle::{build, ApprovalInput, Produced};
 use super::{parse_call, Answer, DetailedError};
-use crate::def::dbt::{change_of, environment_of, seal_spec, RunContext};
+use crate::def::dbt::{seal_spec, RunContext};
 use crate::def::facts::policy_facts;
 use crate::def::plan::{canonical_bytes, plan_of};
 
@@ -35,7 +35,7 @@ pub struct SealCall {
     pub keys: Vec<String>,
     /// The signing time.
     pub signed_at: String,
-    /// Approval envelopes checked by [`preflight`] before the run, with their nonces.
+    /// Approval envelopes checked by the gate (`ffi::gate`) before the run, with their nonces.
     #[serde(default)]
     pub approvals: Vec<ApprovalInput>,
     /// The approvers' public keys, PEM.
@@ -249,53 +249,6 @@ pub fn seal(
     }
 }
 
-/// The call of [`preflight`].
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct PreflightCall {
-    /// The host's context; `subject` (the approved change id) and `target` are required.
-    pub context: RunContext,
-    /// The kind of change approved: `schema`, `data` or `config`.
-    pub kind: String,
-    /// The approval envelopes with their nonces.
-    pub approvals: Vec<ApprovalInput>,
-    /// The approvers' public keys, PEM.
-    pub approver_keys: Vec<String>,
-    /// The producer keys, PKCS#8 PEM.
-    pub keys: Vec<String>,
-    /// Now: the run starts after this instant.
-    pub at: String,
-}
-
-/// Checks, before a run, that the approvals cover the planned change (approval-v0.md §5 rules a
-/// producer can check, by the builder's own checks on a provisional bundle of the change) so
-/// that `clyra dbt build` may set the `clyra_approved` var; the result is the `change` approved.
-pub fn preflight(call: &[u8]) -> Vec<u8> {
-    Answer::of(parse_call::<PreflightCall>(call).and_then(|c| {
-        let cx = &c.context;
-        let missing = |what: &str| {
-            vec![
-                DetailedError::new("seal.facts", format!("an approved run needs `{what}`"))
-                    .with_help("pass --change-id ID and dbt's --target NAME"),
-            ]
-        };
-        let subject = cx.subject.as_deref().ok_or_else(|| missing("subject"))?;
-        let target = cx.target.as_deref().ok_or_else(|| missing("target"))?;
-        let environment = environment_of(target, cx).map_err(|e| def_error(&e))?;
-        let change = change_of(subject, &c.kind, cx, environment);
-        let required = u8::try_from(c.approvals.len().min(2)).unwrap_or(2);
-        let request = super::gate::request_spec(&change, &c.at, &cx.producer_version, required);
-        let approvals = super::gate::Approvals {
-            given: &c.approvals,
-            approver_keys: &c.approver_keys,
-            keys: &c.keys,
-            at: &c.at,
-        };
-        super::gate::approvals_cover(&request, &approvals).map(|()| change)
-    }))
-    .to_json()
-}
-
 /// The call of [`fingerprint`].
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -328,42 +281,6 @@ mod tests {
         assert!(String::from_utf8(ok).unwrap().contains("sha256:"));
         let dup = fingerprint(br#"{"relation":"a.b.c","columns":[{"name":"x","type":"int","nullable":true},{"name":"x","type":"int","nullable":true}]}"#);
         assert!(String::from_utf8(dup).unwrap().contains("seal.columns"));
-    }
-
-    #[test]
-    fn preflight_accepts_the_approval_of_the_planned_change_only() {
-        use crate::ffi::bundle::{approve, keygen};
-        let producer = String::from_utf8(keygen(b"{}", [1; 32]).bytes).unwrap();
-        let approver = keygen(b"{}", [2; 32]);
-        let approver_pub: Value = serde_json::from_slice(&approver.answer).unwrap();
-        let change = serde_json::json!({"subject": "orders-v2", "kind": "schema", "actor": "dana", "deployer": "ci", "environment": "development"});
-        let spec = serde_json::json!({"format": "def/v0", "created_at": "2026-11-21T08:00:00Z",
-            "producer": {"name": "x", "version": "0"}, "change": change, "policy": {"required": false, "decisions": []},
-            "risk": {"factors": {}}, "approvals": {"required": 1},
-            "journal": [{"at": "2026-11-21T08:00:00Z", "kind": "run.started", "data": {}}]});
-        let call = serde_json::json!({"spec": spec.to_string(), "key": String::from_utf8(approver.bytes).unwrap(),
-            "sso_sub": "lee", "idp_domain": "idp.example", "mfa_verified": true, "nonce": "n-0123456789abcdef",
-            "approved_at": "2026-11-21T07:00:00Z", "expires_at": "2026-11-21T12:00:00Z"});
-        let envelope = String::from_utf8(approve(call.to_string().as_bytes()).bytes).unwrap();
-        let preflight_with = |nonce: &str, kind: &str| {
-            let call = serde_json::json!({"context": {"producer_version": "0", "created_at": "2026-11-21T08:00:00Z",
-                    "actor": "dana", "deployer": "ci", "environments": {"dev": "development"}, "target": "dev", "subject": "orders-v2"},
-                "kind": kind, "approvals": [{"envelope": envelope, "nonce": nonce}],
-                "approver_keys": [approver_pub["result"]["public_pem"]], "keys": [producer], "at": "2026-11-21T08:00:00Z"});
-            serde_json::from_slice::<Value>(&preflight(call.to_string().as_bytes())).unwrap()
-        };
-        let ok = preflight_with("n-0123456789abcdef", "schema");
-        assert_eq!(ok["result"], change, "{ok}");
-        let wrong_nonce = preflight_with("n-ffffffffffffffff", "schema");
-        assert_eq!(
-            wrong_nonce["errors"][0]["code"], "build.approval",
-            "{wrong_nonce}"
-        );
-        let wrong_kind = preflight_with("n-0123456789abcdef", "data");
-        assert_eq!(
-            wrong_kind["errors"][0]["code"], "build.approval",
-            "{wrong_kind}"
-        );
     }
 
     #[test]
