@@ -31,6 +31,7 @@ pub mod merkle;
 pub mod policy;
 pub mod receipt;
 pub mod risk;
+pub mod siem;
 pub mod time;
 pub mod trust;
 pub mod verdict;

@@ -1,0 +1,1 @@
+//! SIEM events for sealed bundles (reports: `clyra report daily-review --siem`).
