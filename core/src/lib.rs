@@ -8,6 +8,7 @@
 
 pub mod approval;
 pub mod audit;
+pub mod badge;
 pub mod build;
 pub mod bundle;
 pub mod crypto;

@@ -100,6 +100,8 @@ enum Command {
     Genai(commands::genai::GenaiArgs),
     /// The evidence ledger: an append-only, signed log of bundles with proofs (`clyra ledger --help`)
     Ledger(commands::ledger::LedgerArgs),
+    /// Signed compliance badges: issue one over bundles or a ledger, verify one (`clyra badge --help`)
+    Badge(commands::badge::BadgeArgs),
 }
 
 const DOCTOR_LONG_ABOUT: &str = "\
@@ -353,6 +355,7 @@ where
         Command::Sql(args) => commands::sql::run(args, &mut cx),
         Command::Genai(args) => commands::genai::run(args, &mut cx),
         Command::Ledger(args) => commands::ledger::run(args, &mut cx),
+        Command::Badge(args) => commands::badge::run(args, &mut cx),
     }
 }
 
