@@ -40,6 +40,8 @@ const AREAS: &[&str] = &[
     "sql",
     "enforce",
     "genai",
+    "badge",
+    "ticket",
 ];
 
 /// Manifest field paths (`journal.head`, `risk.score`) look like codes; a code's reason is never
