@@ -65,6 +65,9 @@ def run_case(adapter, folder, extras=()):
     if os.path.exists(os.path.join(folder, "ledger-proof.json")):  # conformance.md §2.6, §6.9
         cmd = [adapter, "ledger-verify", os.path.join(folder, "ledger-proof.json"),
                "--key", os.path.join(folder, "ledger-key.txt")]
+    elif os.path.exists(os.path.join(folder, "badge.jws")):  # conformance.md §2.7, §6.10
+        cmd = [adapter, "badge-verify", os.path.join(folder, "badge.jws"),
+               "--trust", os.path.join(folder, "trust.json"), "--at", args["at"]]
     elif os.path.exists(os.path.join(folder, "bundle.zip")):
         cmd = [adapter, "verify", os.path.join(folder, "bundle.zip"),
                "--trust", os.path.join(folder, "trust.json"), "--at", args["at"]]

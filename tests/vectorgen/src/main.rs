@@ -17,6 +17,7 @@
     clippy::string_slice
 )]
 
+mod badge_cases;
 mod cases;
 mod coverage;
 mod ledger_cases;
@@ -602,8 +603,13 @@ fn files_of(case: &cases::Case, ctx: &Ctx<'_>) -> BTreeMap<String, Vec<u8>> {
         !(v.receipt && v.policy.is_some()),
         "a receipt vector has no policy"
     );
+    // conformance.md §2.7: a badge vector's bytes are a compact JWS, whose JSON header starts
+    // `{"` and so its base64url `eyJ`; no bundle (`PK`) or receipt (`{`) starts so.
+    let badge = v.bundle.starts_with(b"eyJ");
     let name = if v.ledger {
         "ledger-proof.json"
+    } else if badge {
+        "badge.jws"
     } else if v.receipt {
         "receipt.json"
     } else {
