@@ -14,7 +14,7 @@ export CARGO_TARGET_DIR="$target"
 wasm_bindgen_version="$(sed -n 's/^wasm-bindgen = "=\([0-9.]*\)"/\1/p' bindings/wasm/Cargo.toml)"
 tools="${CLYRA_TOOLS:-$HOME/.cache/clyra/tools}"
 
-npm_ci() { [ -d node/node_modules/@napi-rs/cli ] || npm ci --prefix node --no-audit --no-fund; }
+npm_ci() { [ -d node/node_modules/@napi-rs/cli ] && [ -d node/node_modules/jose ] || npm ci --prefix node --no-audit --no-fund; }
 
 case "${1:-}" in
   node)

@@ -66,6 +66,18 @@ export declare function extractReceipt(bundle: string | Uint8Array, seq: number)
 export declare function verifyReceipt(receipt: string | Uint8Array, trust: Source, options?: { at?: string }): Promise<Verdict>
 
 /** A JSON text's canonical form (RFC 8785) and the `sha256:` digest of its bytes. */
+/** The verdict on a badge (spec/badge-v0.md §5.3). */
+export interface BadgeVerdict {
+  outcome: 'VALID' | 'VALID_UNTRUSTED' | 'INVALID' | 'INDETERMINATE'
+  primary: string
+  exit: 0 | 1 | 2 | 3
+  message: string
+  badge?: { iss: string; sub: string; framework: string; status: string; iat: number; exp: number; jti: string }
+}
+
+/** Verifies a badge (its JWS text, a path to badge.jws, or bytes) against a trust file. */
+export declare function verifyBadge(badge: string | Uint8Array, trust: Source, options?: { at?: string }): Promise<BadgeVerdict>
+
 export declare function canonicalize(json: string | Uint8Array): { canonical: string; digest: string }
 
 /** The version of the native core. */

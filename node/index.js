@@ -94,6 +94,26 @@ async function verifyReceipt(receipt, trust, options) {
   return resultOf(await native.receiptVerify(call, bytes))
 }
 
+/**
+ * Verifies a badge (badge-v0.md: its compact JWS text, bytes, or a path to badge.jws) against a
+ * trust file at options.at (default now): the badge verdict {outcome, primary, exit, message, badge?}.
+ */
+async function verifyBadge(badge, trust, options) {
+  const opts = options || {}
+  const call = JSON.stringify({ trust: textOf(trust), at: opts.at || now() })
+  let bytes
+  if (badge instanceof Uint8Array) bytes = badge
+  else if (typeof badge === 'string' && badge.startsWith('eyJ')) bytes = Buffer.from(badge, 'utf8')
+  else if (typeof badge === 'string') {
+    try {
+      bytes = fs.readFileSync(badge)
+    } catch (e) {
+      throw new ClyraError({ code: 'cli.io', message: `cannot read: ${e.code === 'ENOENT' ? 'no such file' : e.message}`, path: badge }, [])
+    }
+  } else throw new ClyraError({ code: 'cli.usage', message: 'a badge is its text, a path or bytes' }, [])
+  return resultOf(await native.badgeVerify(call, bytes))
+}
+
 /** A JSON text's canonical form (RFC 8785) and the sha256: digest of its bytes. */
 function canonicalize(json) {
   const text = json instanceof Uint8Array ? Buffer.from(json).toString('utf8') : json
@@ -112,6 +132,7 @@ module.exports = {
   inspect,
   verify,
   verifyReceipt,
+  verifyBadge,
   version: native.version(),
   // For the clyra-verify command: the exact output of `clyra verify` / `clyra receipt verify`.
   _printed: { verify: native.verifyPrinted, receipt: native.receiptVerifyPrinted, resultOf, now },

@@ -19,6 +19,8 @@ export function vectors() {
     // Ledger vectors (conformance.md §2.6) need a ledger API the Node SDK does not have yet
     // (tests/conformance/skips.json says the same for the node column).
     .filter((d) => !fs.existsSync(path.join(vectorsDir, d, 'ledger-proof.json')))
+    // Badge vectors (conformance.md §2.7) are neither bundles nor receipts: see badges().
+    .filter((d) => !fs.existsSync(path.join(vectorsDir, d, 'badge.jws')))
     .sort()
     .map((name) => {
       const dir = path.join(vectorsDir, name)
@@ -31,6 +33,23 @@ export function vectors() {
         receipt: fs.existsSync(bundle) ? null : path.join(dir, 'receipt.json'),
         trust: path.join(dir, 'trust.json'),
         policy: args.policy ? path.join(dir, args.policy) : null,
+      }
+    })
+}
+
+/** Every badge vector (conformance.md §2.7): {name, dir, args, expected, badge, trust}. */
+export function badges() {
+  return fs.readdirSync(vectorsDir)
+    .filter((d) => fs.existsSync(path.join(vectorsDir, d, 'badge.jws')))
+    .sort()
+    .map((name) => {
+      const dir = path.join(vectorsDir, name)
+      return {
+        name, dir,
+        args: JSON.parse(fs.readFileSync(path.join(dir, 'args.json'), 'utf8')),
+        expected: JSON.parse(fs.readFileSync(path.join(dir, 'expected.json'), 'utf8')),
+        badge: path.join(dir, 'badge.jws'),
+        trust: path.join(dir, 'trust.json'),
       }
     })
 }

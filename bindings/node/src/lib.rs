@@ -4,10 +4,11 @@
 //! call to `clyra_core::ffi` and returns its answer JSON text (`success` or `failure`); the
 //! package's `index.js` turns failures into `ClyraError` with `.code`. Anything that reads or
 //! verifies a bundle or a receipt runs as an `AsyncTask` on libuv's thread pool ([`task`]), so
-//! the event loop stays free. One module per area: [`bundle`], [`receipt`], [`canon`].
+//! the event loop stays free. One module per area: [`bundle`], [`receipt`], [`canon`], [`badge`].
 
 #![deny(clippy::all)]
 
+pub mod badge;
 pub mod bundle;
 pub mod canon;
 pub mod files;

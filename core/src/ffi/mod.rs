@@ -7,8 +7,9 @@
 //! codes. A failed verification is a `success` whose result is a verdict; `failure` means the call
 //! itself could not run (usage, unusable trust or policy file).
 //!
-//! One file per area: [`canon`], [`bundle`], [`dbt`], [`guard`], [`genai`], [`policy`], [`verifier`].
+//! One file per area: [`badge`], [`canon`], [`bundle`], [`dbt`], [`guard`], [`genai`], [`policy`], [`verifier`].
 
+pub mod badge;
 pub mod bundle;
 pub mod canon;
 #[cfg(feature = "guard")]

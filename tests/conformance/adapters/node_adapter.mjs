@@ -1,5 +1,5 @@
 // Conformance adapter body for the Node host (see `node` beside this file): verify and
-// receipt-verify through the public SDK of node/ (clyra-verify), printing the verdict JSON line.
+// receipt-verify and badge-verify through the public SDK of node/ (clyra-verify), printing the verdict JSON line.
 import fs from 'node:fs'
 import { createRequire } from 'node:module'
 
@@ -40,6 +40,19 @@ async function main([cmd, ...args]) {
       } else {
         verdict = await clyra.verifyReceipt(fs.readFileSync(args[0]), trust, { at: opts.at })
       }
+      print(verdict)
+      return verdict.exit
+    } catch (e) {
+      if (e instanceof clyra.ClyraError) return error(e.code, e.detail)
+      if (e && e.code && typeof e.code === 'string' && e.syscall) return error('cli.io')
+      throw e
+    }
+  }
+  if (cmd === 'badge-verify') {
+    const opts = args.length ? options(args.slice(1)) : null
+    if (!opts || !opts.trust || !opts.at) return error('cli.usage')
+    try {
+      const verdict = await clyra.verifyBadge(fs.readFileSync(args[0]), fs.readFileSync(opts.trust), { at: opts.at })
       print(verdict)
       return verdict.exit
     } catch (e) {

@@ -1,0 +1,14 @@
+//! Badges for Node (spec: badge-v0.md §5): verify a badge's bytes through `clyra_core::ffi`.
+
+use clyra_core::ffi::badge as ffi;
+use napi::bindgen_prelude::{AsyncTask, Uint8Array};
+use napi_derive::napi;
+
+use crate::task::{answered, Answered};
+
+/// Verifies badge bytes: the answer of `ffi::badge::badge_verify`.
+#[napi(ts_return_type = "Promise<string>")]
+pub fn badge_verify(call: String, badge: Uint8Array) -> AsyncTask<Answered> {
+    let badge = badge.to_vec();
+    answered(move || ffi::badge_verify(call.as_bytes(), &badge))
+}
