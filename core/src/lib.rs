@@ -33,6 +33,7 @@ pub mod policy;
 pub mod receipt;
 pub mod risk;
 pub mod siem;
+pub mod ticket;
 pub mod time;
 pub mod trust;
 pub mod verdict;

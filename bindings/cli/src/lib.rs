@@ -15,6 +15,7 @@ mod clock;
 pub mod commands;
 pub mod exit;
 mod hasher;
+mod http;
 mod input;
 mod ledger_dir;
 pub mod output;
@@ -86,7 +87,7 @@ enum Command {
     /// Show what is inside a bundle: change, artifacts, events, signers, approvals, risk
     #[command(long_about = INSPECT_LONG_ABOUT)]
     Inspect(commands::inspect::InspectArgs),
-    /// Export a producer signature as a Sigstore bundle, for Sigstore verifiers (`--sigstore`)
+    /// Export a producer signature as a Sigstore bundle (`--sigstore`), or file an attested ServiceNow or Jira ticket (`--servicenow`, `--jira`)
     #[command(long_about = commands::export::LONG_ABOUT, after_help = commands::export::EXAMPLES)]
     Export(commands::export::ExportArgs),
     /// Work with the policy file: canonical JSON and hash, lint with fixes, evaluate, start one (`clyra policy --help`)

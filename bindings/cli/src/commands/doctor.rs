@@ -36,6 +36,11 @@ pub struct DoctorArgs {
     /// The trust file (default DIR/.clyra/trust.json)
     #[arg(long, value_name = "FILE")]
     pub trust: Option<PathBuf>,
+
+    /// Check only this ticket configuration (spec/ticket-config-v0.md): the file, its secrets
+    /// and the connection; exit 0 when all is fine, 4 with the `ticket.*` code otherwise
+    #[arg(long, value_name = "FILE")]
+    pub ticket_config: Option<PathBuf>,
 }
 
 /// The outcome of one check.
@@ -77,6 +82,23 @@ fn finding(check: &'static str, status: Status, message: String, fix: String) ->
 
 /// Runs `clyra doctor`: exit 0 all fine, 1 an error, 2 warnings only.
 pub fn run(args: &DoctorArgs, cx: &mut Context<'_>) -> Exit {
+    if let Some(path) = &args.ticket_config {
+        return match super::ticket::doctor(path) {
+            Ok(lines) => {
+                let text = match cx.format {
+                    crate::output::Format::Json => {
+                        format!(
+                            "{}\n",
+                            serde_json::json!({"ticket_config": "ok", "checks": lines})
+                        )
+                    }
+                    crate::output::Format::Human => format!("{}\n", lines.join("\n")),
+                };
+                cx.print(&text, Exit::Ok)
+            }
+            Err(problem) => cx.fail(&problem),
+        };
+    }
     let clyra_dir = args.dir.join(".clyra");
     let policy = args
         .policy

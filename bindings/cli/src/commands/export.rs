@@ -1,5 +1,6 @@
 //! `clyra export --sigstore`: one producer signature of a bundle as a Sigstore bundle v0.3
-//! (spec: dsse.md §9), for Sigstore tools such as `@sigstore/verify`.
+//! (spec: dsse.md §9), for Sigstore tools such as `@sigstore/verify`; `clyra export --servicenow |
+//! --jira`: an attested change ticket (spec: ticket-config-v0.md, [`super::ticket`]).
 
 use std::path::PathBuf;
 
@@ -17,18 +18,51 @@ use crate::{atomic, Context};
 
 /// Arguments of `clyra export`.
 #[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("target").required(true).args(["sigstore", "servicenow", "jira"])))]
 pub struct ExportArgs {
-    /// Write a Sigstore bundle v0.3 (the only export format, so required)
-    #[arg(long, required = true)]
+    /// Write a Sigstore bundle v0.3
+    #[arg(long)]
     pub sigstore: bool,
+
+    /// File a ServiceNow change request (Table API) for the bundle (needs --config)
+    #[arg(long, requires = "config")]
+    pub servicenow: bool,
+
+    /// File a Jira Cloud issue for the bundle (needs --config)
+    #[arg(long, requires = "config")]
+    pub jira: bool,
+
+    /// Ticket configuration (YAML, spec/ticket-config-v0.md); secrets come from env vars or 0600 files
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// An attestation file: its SHA-256 is the ticket's attestation hash (default: the bundle's)
+    #[arg(long, value_name = "FILE")]
+    pub attestation: Option<PathBuf>,
+
+    /// A badge (badge.jws) whose id the ticket records
+    #[arg(long, value_name = "BADGE")]
+    pub badge: Option<PathBuf>,
+
+    /// Trust file to verify the bundle against (default: `trust` of the ticket configuration)
+    #[arg(long, value_name = "TRUST")]
+    pub trust: Option<PathBuf>,
+
+    /// Print the exact requests (secrets redacted) and send nothing
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Write the ticket record (JSON, read by `clyra badge issue --tickets`) to FILE
+    #[arg(long, value_name = "FILE")]
+    pub record: Option<PathBuf>,
 
     /// The evidence bundle whose producer signature to export
     #[arg(value_name = "BUNDLE.zip")]
     pub bundle: PathBuf,
 
     /// Where to write the Sigstore bundle JSON (e.g. change.sigstore.json)
-    #[arg(long, value_name = "FILE")]
-    pub out: PathBuf,
+    #[arg(long, value_name = "FILE", required_if_eq("sigstore", "true"))]
+    pub out: Option<PathBuf>,
 
     /// Which producer signature: its keyid (`sha256:<hex>` or `<hex>`); default: the first one
     #[arg(long, value_name = "KEYID")]
@@ -41,6 +75,30 @@ pub struct ExportArgs {
 
 /// Runs `clyra export`.
 pub fn run(args: &ExportArgs, cx: &mut Context<'_>) -> Exit {
+    let system = if args.servicenow {
+        Some(super::ticket::System::ServiceNow)
+    } else if args.jira {
+        Some(super::ticket::System::Jira)
+    } else {
+        None
+    };
+    if let (Some(system), Some(config)) = (system, &args.config) {
+        let ticket = super::ticket::TicketArgs {
+            system,
+            bundle: &args.bundle,
+            config,
+            attestation: args.attestation.as_deref(),
+            badge: args.badge.as_deref(),
+            trust: args.trust.as_deref(),
+            dry_run: args.dry_run,
+            record: args.record.as_deref(),
+            force: args.force,
+        };
+        return match super::ticket::export(&ticket, cx.format) {
+            Ok(report) => cx.print(&report, Exit::Ok),
+            Err(problem) => cx.fail(&problem),
+        };
+    }
     match export(args, cx.format) {
         Ok(report) => cx.print(&report, Exit::Ok),
         Err(problem) => cx.fail(&problem),
@@ -71,8 +129,12 @@ const SUFFIX: &str = ".dsse.json";
 
 fn export(args: &ExportArgs, format: Format) -> Result<String, Problem> {
     let limits = Limits::default();
+    let out = args
+        .out
+        .as_deref()
+        .ok_or_else(|| Problem::new(crate::output::CODE_USAGE, "--sigstore needs --out FILE"))?;
     // Refused before any work, with the writer's own rules (an existing file, a link).
-    atomic::check_target(&args.out, args.force).map_err(|e| write_problem(&args.out, &e))?;
+    atomic::check_target(out, args.force).map_err(|e| write_problem(out, &e))?;
     let bundle_err = |detail: &'static str| {
         Problem::new(
             "export.bundle",
@@ -127,8 +189,7 @@ fn export(args: &ExportArgs, format: Format) -> Result<String, Problem> {
             format!("{}: {name}: {e}{detail}", args.bundle.display()),
         )
     })?;
-    atomic::write(&args.out, &exported, 0o644, args.force)
-        .map_err(|e| write_problem(&args.out, &e))?;
+    atomic::write(out, &exported, 0o644, args.force).map_err(|e| write_problem(out, &e))?;
 
     let keyid = format!(
         "sha256:{}",
@@ -138,12 +199,12 @@ fn export(args: &ExportArgs, format: Format) -> Result<String, Problem> {
     Ok(match format {
         Format::Human => format!(
             "{}\n  exported   {name} (producer {keyid})\n  format     Sigstore bundle v0.3, public-key hint, no tlog entries\n  verify it  with the producer's public key; check payloadType and subject yourself (spec/dsse.md §9)\n",
-            args.out.display()
+            out.display()
         ),
         Format::Json => format!(
             "{}\n",
             json!({
-                "out": args.out.display().to_string(),
+                "out": out.display().to_string(),
                 "envelope": name,
                 "keyid": keyid,
                 "media_type": clyra_core::export::SIGSTORE_BUNDLE_V03_MEDIA_TYPE,

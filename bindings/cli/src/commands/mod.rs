@@ -36,4 +36,5 @@ pub mod policy;
 pub mod receipt;
 pub mod sign;
 pub mod sql;
+pub mod ticket;
 pub mod verify;
