@@ -39,6 +39,8 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--change-id", default=None, help="the approved change's id (`change.subject`); the var `clyra_approved` that clyra.require_approval checks")
     b.add_argument("--change-kind", default=None, choices=["schema", "data", "config"], help="the kind of change approved (default schema when the plan writes a relation, else data)")
     b.add_argument("--hold", action="store_true", help="when the plan needs approvals, write the approval request and exit 5 (resume with `clyra dbt resume HOLD`)")
+    b.add_argument("--ticket", choices=["servicenow", "jira"], default=None, help="file an attested change ticket after sealing (clyra export; a failure is retried on the next run and never changes the exit code)")
+    b.add_argument("--ticket-config", type=Path, default=None, metavar="FILE", help="the ticket configuration (default .clyra/tickets.yaml; spec/ticket-config-v0.md)")
     b.add_argument("dbt_args", nargs=argparse.REMAINDER, help="-- then dbt's own arguments")
     pl = sub.add_parser("plan", help="plan `dbt build` (or --dbt-command) without running it: the plan digest, the policy's decision and the approvals it needs")
     pl.add_argument("--project-dir", default=".", type=Path)
@@ -128,14 +130,16 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     dbt_args = list(args.dbt_args)
     if dbt_args[:1] == ["--"]:
         dbt_args = dbt_args[1:]
+    ticket = (args.ticket, args.ticket_config or ClyraDir(project).root / "tickets.yaml") if args.ticket else None
     return _gated_run(project, args.dbt_command, dbt_args, approvals, subject=args.change_id, kind=args.change_kind,
-                      hold_request=args.hold)
+                      hold_request=args.hold, ticket=ticket)
 
 
 def _gated_run(project: Path, command: str, dbt_args: list[str], approvals: "Approvals", *, subject: Optional[str],
                kind: Optional[str], hold: Optional[dict[str, object]] = None, hold_request: bool = False,
-               hold_path: Path = Path()) -> int:
-    """Plans, gates, runs dbt only when the gate passes, then seals the run with its plan."""
+               hold_path: Path = Path(), ticket: Optional[tuple[str, Path]] = None) -> int:
+    """Plans, gates, runs dbt only when the gate passes, then seals the run with its plan (and,
+    with ``ticket``, files its change ticket; a ticket failure never changes the exit code)."""
     from .gate import approve_lines, gate, make_plan, nonces, with_vars, write_hold, write_request
     from .runner import run_dbt
     from .seal import describe, seal_run
@@ -206,7 +210,14 @@ def _gated_run(project: Path, command: str, dbt_args: list[str], approvals: "App
         print(f"error: no evidence sealed: {display_escape(_error_line(e))} (dbt's own result stands: exit {run.exit_code})", file=sys.stderr)
         return run.exit_code
     print(describe(sealed, trust))
-    return _ledger_exit(project, sealed, _policy_exit(sealed, run.exit_code))
+    exit_code = _ledger_exit(project, sealed, _policy_exit(sealed, run.exit_code))
+    if ticket is not None:
+        from .tickets import file_tickets
+
+        sys.stdout.flush()
+        for message in file_tickets(project, ticket[0], sealed.path, ticket[1]):
+            print(display_escape(message), file=sys.stderr)
+    return exit_code
 
 
 def _refuse(message: str) -> int:
