@@ -116,13 +116,17 @@ transparency-log entries, so verify with a public key and log thresholds of 0. S
 check only the signature: check the payloadType (application/vnd.in-toto+json) and the subject \
 (manifest.json and its SHA-256) yourself. The export does not verify the bundle: run \
 `clyra verify` first. FILE is written atomically and never replaced unless you pass --force. \
-See spec/dsse.md §9.";
+See spec/dsse.md §9.
+
+With --servicenow or --jira instead, file an attested change ticket for the bundle (spec/ticket-config-v0.md): the bundle is verified, the ticket is looked up by its attestation hash (never filed twice), created with the attestation fields and a description of the change, and the bundle is attached. --config names the ticket configuration; secrets come from environment variables or 0600 files only. --dry-run prints the exact requests (secrets redacted) and sends nothing. Each request is tried at most 3 times (backoff, Retry-After). See docs/integrations.md.";
 
 /// The examples of `clyra export --help`.
 pub const EXAMPLES: &str = "\
 Examples:
   $ clyra export --sigstore change.zip --out change.sigstore.json
-  $ clyra export --sigstore change.zip --key sha256:3f2a... --out change.sigstore.json --force";
+  $ clyra export --sigstore change.zip --key sha256:3f2a... --out change.sigstore.json --force
+  $ clyra export --servicenow change.zip --config .clyra/tickets.yaml --dry-run
+  $ clyra export --jira change.zip --config .clyra/tickets.yaml --attestation att.dsse.json --record change.ticket.json";
 
 const PREFIX: &str = "signatures/";
 const SUFFIX: &str = ".dsse.json";
