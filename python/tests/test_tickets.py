@@ -8,7 +8,7 @@ import json
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 from clyra.dbt.tickets import file_tickets, outbox
 
@@ -25,9 +25,9 @@ def test_failures_stay_in_the_outbox_and_are_retried(tmp_path: Path) -> None:
     project = _project(tmp_path)
     bundle = tmp_path / "run.zip"
     bundle.write_bytes(b"PK")
-    calls: list[Sequence[str]] = []
+    calls: list[list[str]] = []
 
-    def failing(args: Sequence[str]) -> int:
+    def failing(args: list[str]) -> int:
         calls.append(args)
         return 4
 
@@ -37,7 +37,7 @@ def test_failures_stay_in_the_outbox_and_are_retried(tmp_path: Path) -> None:
     assert list(calls[0][:4]) == ["clyra", "export", "--jira", str(bundle)]
     assert "--config" in calls[0] and "--record" in calls[0]
 
-    def raising(args: Sequence[str]) -> int:
+    def raising(args: list[str]) -> int:
         raise RuntimeError("network down")
 
     assert "network down" in file_tickets(project, None, None, tmp_path / "t.yaml", run=raising)[0]

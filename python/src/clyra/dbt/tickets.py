@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Callable, Optional, Sequence
+from typing import Callable, Optional
 
 from .project import ClyraDir, write_atomic
 
 OUTBOX = "ticket-outbox.json"
 SYSTEMS = ("servicenow", "jira")
 
-Runner = Callable[[Sequence[str]], int]
+Runner = Callable[[list[str]], int]
 
 
 def _read(path: Path) -> list[dict[str, str]]:
@@ -42,7 +42,9 @@ def file_tickets(project: Path, system: Optional[str], bundle: Optional[Path], c
     if run is None:
         from .. import _clyra
 
-        run = _clyra.run
+        runner: Runner = _clyra.run
+    else:
+        runner = run
     state = ClyraDir(project).state_dir
     state.mkdir(parents=True, exist_ok=True)
     path = state / OUTBOX
@@ -62,7 +64,7 @@ def file_tickets(project: Path, system: Optional[str], bundle: Optional[Path], c
         args = ["clyra", "export", f"--{item['system']}", item["bundle"], "--config", str(config),
                 "--record", record, "--force"]
         try:
-            code = run(args)
+            code = runner(args)
         except Exception as e:  # noqa: BLE001 - a ticket must never break the run
             code, why = 4, str(e)
         else:
