@@ -56,7 +56,6 @@ pub struct TicketFacts {
 impl TicketFacts {
     /// The facts of a bundle whose file is `file_name`, with SHA-256 `bundle_sha256` (64 hex),
     /// verdict `outcome`/`primary`, manifest `manifest`, and optional attestation bytes and badge id.
-    #[allow(clippy::too_many_arguments)]
     pub fn new(
         file_name: &str,
         bundle_sha256: &str,
