@@ -202,10 +202,6 @@ async fn every_primitive_answers_as_specified() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn holds_are_released_by_a_signed_approval_and_expire() {
-    use clyra_core::approval::{approval_payload, sign_approval, ApprovalRequest};
-    use clyra_core::format::Schemas;
-    use clyra_core::jcs;
-
     let dir = TempDir::new("hold");
     let approver = write_files(dir.path());
     let up = Upstream::start().await;
@@ -222,39 +218,7 @@ async fn holds_are_released_by_a_signed_approval_and_expire() {
     let hits = up.hits();
     let hold_id = hold["hold_id"].as_str().unwrap();
     let token = hold["token"].as_str().unwrap();
-    let nonce = hold["nonces"][0].as_str().unwrap();
-    let change = jcs::parse(
-        serde_json::to_vec(&hold["change"]).unwrap().as_slice(),
-        &Default::default(),
-    )
-    .unwrap();
-    let now = clyra_core::time::Timestamp::from_unix_seconds(
-        i64::try_from(
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .unwrap()
-                .as_secs(),
-        )
-        .unwrap(),
-    )
-    .unwrap();
-    let later = clyra_core::time::Timestamp::from_unix_seconds(now.unix_seconds() + 3_600).unwrap();
-    let sign = |sub: &str| {
-        let payload = approval_payload(
-            &change,
-            &ApprovalRequest {
-                sso_sub: sub,
-                idp_domain: "acme.example",
-                mfa_verified: true,
-                challenge_nonce: nonce,
-                approved_at: now.as_str(),
-                expires_at: later.as_str(),
-            },
-            &Schemas::new().unwrap(),
-        )
-        .unwrap();
-        String::from_utf8(sign_approval(&payload, &approver)).unwrap()
-    };
+    let sign = |sub: &str| approve(&hold, &approver, sub);
     let resume = format!("/_clyra/holds/{hold_id}/resume");
 
     // A wrong token is refused; nothing goes upstream.

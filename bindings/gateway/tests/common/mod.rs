@@ -39,6 +39,10 @@ enforcement:
       when: 'request.tool == "/crm/export"'
       decision: require_approval
       reason: exports need one approver
+    - id: approve-refund
+      when: 'request.tool == "crm.refund"'
+      decision: require_approval
+      reason: refunds by an agent need one approver
     - id: deny-drop-tool
       when: 'request.tool == "crm.drop_table"'
       decision: deny
@@ -272,4 +276,43 @@ pub async fn post(addr: SocketAddr, path: &str, body: &[u8]) -> Reply {
         body,
     )
     .await
+}
+
+/// An approval envelope (text) by `approver` as `sub` for the hold answer `hold` (202 body).
+pub fn approve(hold: &serde_json::Value, approver: &SigningKey, sub: &str) -> String {
+    use clyra_core::approval::{approval_payload, sign_approval, ApprovalRequest};
+    use clyra_core::time::Timestamp;
+    let change = clyra_core::jcs::parse(
+        &serde_json::to_vec(&hold["change"]).unwrap(),
+        &Default::default(),
+    )
+    .unwrap();
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let now = Timestamp::from_unix_seconds(i64::try_from(secs).unwrap()).unwrap();
+    let later = Timestamp::from_unix_seconds(now.unix_seconds() + 3_600).unwrap();
+    let payload = approval_payload(
+        &change,
+        &ApprovalRequest {
+            sso_sub: sub,
+            idp_domain: "acme.example",
+            mfa_verified: true,
+            challenge_nonce: hold["nonces"][0].as_str().unwrap(),
+            approved_at: now.as_str(),
+            expires_at: later.as_str(),
+        },
+        &clyra_core::format::Schemas::new().unwrap(),
+    )
+    .unwrap();
+    String::from_utf8(sign_approval(&payload, approver)).unwrap()
+}
+
+/// Where `../shared` is (CLYRA_SHARED, else next to the repository).
+pub fn shared_dir() -> PathBuf {
+    std::env::var_os("CLYRA_SHARED").map_or_else(
+        || Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared"),
+        PathBuf::from,
+    )
 }
