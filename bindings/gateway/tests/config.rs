@@ -113,3 +113,31 @@ fn check_config_exits_0_or_4_without_starting() {
     assert_eq!(out.status.code(), Some(4));
     assert!(String::from_utf8_lossy(&out.stderr).contains("gateway.config_file"));
 }
+
+#[test]
+fn the_examples_in_docs_gateway_md_are_valid() {
+    let doc = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/gateway.md"),
+    )
+    .unwrap();
+    let blocks: Vec<&str> = doc
+        .split("```yaml\n")
+        .skip(1)
+        .map(|b| b.split("```").next().unwrap())
+        .collect();
+    assert!(blocks.len() >= 4);
+    for block in blocks {
+        if block.starts_with("version: 0") {
+            if let Err(e) = Config::parse(block.as_bytes(), "docs/gateway.md") {
+                panic!("{e}\n{block}");
+            }
+        } else {
+            let p = clyra_core::policy::Policy::load(
+                block.as_bytes(),
+                "docs/gateway.md",
+                &Default::default(),
+            );
+            assert!(p.is_ok(), "{:?}\n{block}", p.err());
+        }
+    }
+}
