@@ -155,6 +155,9 @@ pub struct EvidenceConfig {
     /// Ledger to append sealed bundles to.
     #[serde(default)]
     pub ledger_dir: Option<PathBuf>,
+    /// The ledger's signing key (Ed25519 PKCS#8 PEM), with `ledger_dir`.
+    #[serde(default)]
+    pub ledger_key: Option<PathBuf>,
 }
 
 fn default_seal_events() -> u64 {
@@ -164,7 +167,7 @@ fn default_seal_ms() -> u64 {
     60_000
 }
 fn default_fsync_ms() -> u64 {
-    2
+    0
 }
 fn default_environment() -> String {
     "production".into()
@@ -524,6 +527,9 @@ impl Config {
         fix(&mut self.evidence.dir);
         fix(&mut self.evidence.signing_key);
         if let Some(p) = &mut self.evidence.ledger_dir {
+            fix(p);
+        }
+        if let Some(p) = &mut self.evidence.ledger_key {
             fix(p);
         }
         if let Some(p) = &mut self.siem.ocsf {

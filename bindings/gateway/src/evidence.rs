@@ -79,11 +79,15 @@ impl Evidence {
             facts,
             instance: instance.clone(),
             bundles,
+            ledger: config.ledger_dir.clone().zip(config.ledger_key.clone()),
         };
         // Recovery: seal what a previous run left, oldest first.
         let mut next = 0u64;
         for (window, path) in windows(&wal)? {
-            sealer.seal(window, &path)?;
+            // A window that cannot be sealed now stays in the WAL (logged), retried next start.
+            if let Err(e) = sealer.seal(window, &path) {
+                eprintln!("clyra-gateway: recovering window {window}: {e}");
+            }
             next = next.max(window + 1);
         }
         next = next.max(sealer.next_window()?);
@@ -113,6 +117,7 @@ impl Evidence {
             seal_events: config.seal_every_events,
             seal_after: Duration::from_millis(config.seal_every_ms),
             seal_tx,
+            gather: Duration::from_millis(config.fsync_batch_ms),
         };
         std::thread::Builder::new()
             .name("clyra-wal".into())
@@ -234,6 +239,8 @@ struct Writer {
     seal_events: u64,
     seal_after: Duration,
     seal_tx: mpsc::Sender<(u64, PathBuf, Option<oneshot::Sender<()>>)>,
+    /// Longest extra wait to gather a batch before syncing.
+    gather: Duration,
 }
 
 impl Writer {
@@ -260,10 +267,17 @@ impl Writer {
                 }
             };
             let mut batch = vec![first];
+            let deadline = Instant::now() + self.gather;
             while batch.len() < 4_096 {
-                match rx.try_recv() {
-                    Ok(m) => batch.push(m),
-                    Err(_) => break,
+                let left = deadline.saturating_duration_since(Instant::now());
+                let next = if left.is_zero() {
+                    rx.try_recv().ok()
+                } else {
+                    rx.recv_timeout(left).ok()
+                };
+                match next {
+                    Some(m) => batch.push(m),
+                    None => break,
                 }
             }
             self.write_batch(batch);
@@ -386,6 +400,8 @@ struct Sealer {
     facts: SealFacts,
     instance: String,
     bundles: PathBuf,
+    /// Ledger directory and its key, when sealed bundles are appended to a ledger.
+    ledger: Option<(PathBuf, PathBuf)>,
 }
 
 impl Sealer {
@@ -439,8 +455,43 @@ impl Sealer {
             let bytes = self.bundle(&id, &events)?;
             write_atomic(&out, &bytes)?;
         }
+        if out.exists() {
+            self.append_to_ledger(&out)?;
+        }
         fs::remove_file(wal).map_err(|e| io(wal, e))?;
         Ok(())
+    }
+
+    /// Appends a sealed bundle to the configured ledger with `clyra ledger append` (the CLI's
+    /// own command: lock, idempotent append, signed checkpoint).
+    fn append_to_ledger(&self, bundle: &Path) -> Result<(), GatewayError> {
+        let Some((dir, key)) = &self.ledger else {
+            return Ok(());
+        };
+        let args: Vec<std::ffi::OsString> = vec![
+            "clyra".into(),
+            "ledger".into(),
+            "append".into(),
+            bundle.into(),
+            "--ledger".into(),
+            dir.into(),
+            "--key".into(),
+            key.into(),
+        ];
+        let (mut out, mut err) = (Vec::new(), Vec::new());
+        let exit = clyra_cli::run(args, &mut std::io::empty(), &mut out, &mut err);
+        if exit.code() == 0 {
+            Ok(())
+        } else {
+            Err(GatewayError::new(
+                "gateway.ledger",
+                format!(
+                    "ledger append of `{}` failed: {}",
+                    bundle.display(),
+                    String::from_utf8_lossy(&err).trim()
+                ),
+            ))
+        }
     }
 
     /// The PEF bundle of one window's events (spec: pef-v0.md).

@@ -240,3 +240,56 @@ async fn kill_9_under_load_loses_no_answered_receipt() {
         0
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sealed_bundles_are_appended_to_the_ledger() {
+    let dir = TempDir::new("ledger");
+    write_files(dir.path());
+    let key =
+        clyra_core::crypto::SigningKey::generate(clyra_core::crypto::Scheme::Ed25519, [11; 32])
+            .unwrap();
+    let key_path = dir.path().join("ledger.pem");
+    std::fs::write(&key_path, key.to_pkcs8_pem().unwrap().as_bytes()).unwrap();
+    let ledger = dir.path().join("ledger");
+    let (code, text) = clyra(&[
+        "ledger",
+        "init",
+        ledger.to_str().unwrap(),
+        "--key",
+        key_path.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{text}");
+    let up = Upstream::start().await;
+    let text = config_text(up.addr, "  - prefix: /crm\n    upstream: crm\n", "").replace(
+        "  seal_every_events: 1000\n",
+        "  seal_every_events: 3\n  ledger_dir: ledger\n  ledger_key: ledger.pem\n",
+    );
+    let gw = start_gateway(dir.path(), &text).await;
+    for i in 0..7 {
+        assert_eq!(
+            post(gw.addr, "/crm/x", format!("{{\"i\":{i}}}").as_bytes())
+                .await
+                .status,
+            200
+        );
+    }
+    gw.gateway.evidence.seal_now().await.unwrap();
+    let bundles: Vec<_> = std::fs::read_dir(dir.path().join("evidence/bundles"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(bundles.len(), 3, "7 events in windows of 3");
+    for b in &bundles {
+        let (code, text) = clyra(&[
+            "ledger",
+            "prove",
+            b.to_str().unwrap(),
+            "--ledger",
+            ledger.to_str().unwrap(),
+        ]);
+        assert_eq!(code, 0, "{}: {text}", b.display());
+    }
+    let (code, text) = clyra(&["ledger", "verify", ledger.to_str().unwrap()]);
+    assert_eq!(code, 0, "{text}");
+    gw.task.abort();
+}
