@@ -76,6 +76,10 @@ async fn upstream() -> SocketAddr {
     addr
 }
 
+fn args_has(flag: &str) -> bool {
+    std::env::args().any(|a| a == flag)
+}
+
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
@@ -96,6 +100,7 @@ fn setup(dir: &Path, up: SocketAddr, state: &str) -> PathBuf {
     .unwrap();
     std::fs::write(dir.join("secret"), [5u8; 40]).unwrap();
     std::fs::write(dir.join("policy.yaml"), POLICY).unwrap();
+    let seal = arg("--seal-every", 1_000);
     let cfg = format!(
         r#"version: 0
 listen: "127.0.0.1:0"
@@ -105,8 +110,8 @@ limits: {{max_in_flight: 4096}}
 {state}evidence:
   dir: evidence
   signing_key: producer.pem
-  seal_every_events: 1000
-  seal_every_ms: 10000
+  seal_every_events: {seal}
+  seal_every_ms: 60000
 upstreams:
   crm: {{url: "http://{up}", timeout_ms: 5000}}
 routes:
@@ -119,6 +124,20 @@ routes:
     kill: {{window_ms: 60000, trip_ms: 60000, max_error_percent: 50, min_requests: 1000000}}
 "#
     );
+    // `--without scan` (or policy, loop, idempotency, kill) drops one check, to see its cost.
+    let args: Vec<String> = std::env::args().collect();
+    let mut cfg = cfg;
+    for w in args.windows(2).filter(|w| w[0] == "--without") {
+        let drop = match w[1].as_str() {
+            "scan" => "    scan: {request: true}\n",
+            "loop" => "    loop: {window_ms: 60000, max_repeats: 5, history: 8, cool_off_ms: 1000}\n",
+            "idempotency" => "    idempotency: {ttl_ms: 60000, lock_ttl_ms: 5000}\n",
+            "kill" => "    kill: {window_ms: 60000, trip_ms: 60000, max_error_percent: 50, min_requests: 1000000}\n",
+            "policy" => "policy: policy.yaml\n",
+            other => panic!("unknown check `{other}`"),
+        };
+        cfg = cfg.replace(drop, "");
+    }
     let path = dir.join("gateway.yaml");
     std::fs::write(&path, cfg).unwrap();
     path
@@ -239,7 +258,12 @@ async fn main() {
     println!("| store | path | p50 | p95 | p99 | errors | added p50 | added p95 | added p99 | gateway CPU ms / 1,000 req |");
     println!("|---|---|---|---|---|---|---|---|---|---|");
     let mut redis: Option<Child> = None;
-    for store in ["memory", "redis"] {
+    let stores: Vec<&str> = if args_has("--memory-only") {
+        vec!["memory"]
+    } else {
+        vec!["memory", "redis"]
+    };
+    for store in stores {
         let state = if store == "redis" {
             let port = free_port();
             let dir = root.join("redis");

@@ -130,12 +130,20 @@ impl Evidence {
     /// returns its receipt id `<bundle_id>/<seq>`.
     pub async fn record(&self, data: Map) -> Result<String, GatewayError> {
         let (ack, done) = oneshot::channel();
-        let tx = self.tx.clone();
-        // A full queue blocks: off the async workers.
-        tokio::task::spawn_blocking(move || tx.send(Msg::Append(data, ack)))
-            .await
-            .map_err(|e| GatewayError::new(CODE_IO, format!("wal queue: {e}")))?
-            .map_err(|_| GatewayError::new(CODE_IO, "the wal writer stopped"))?;
+        match self.tx.try_send(Msg::Append(data, ack)) {
+            Ok(()) => {}
+            Err(mpsc::TrySendError::Full(msg)) => {
+                // A full queue blocks (backpressure): off the async workers.
+                let tx = self.tx.clone();
+                tokio::task::spawn_blocking(move || tx.send(msg))
+                    .await
+                    .map_err(|e| GatewayError::new(CODE_IO, format!("wal queue: {e}")))?
+                    .map_err(|_| GatewayError::new(CODE_IO, "the wal writer stopped"))?;
+            }
+            Err(mpsc::TrySendError::Disconnected(_)) => {
+                return Err(GatewayError::new(CODE_IO, "the wal writer stopped"));
+            }
+        }
         match done.await {
             Ok(Ok(id)) => Ok(id),
             Ok(Err(message)) => Err(GatewayError::new(CODE_IO, message)),
@@ -359,8 +367,12 @@ impl Writer {
             let path = self.path();
             let f = OpenOptions::new().create(true).append(true).open(&path)?;
             File::open(&self.wal).and_then(|d| d.sync_all())?;
-            self.file = Some((f, 0));
-            self.opened = Instant::now();
+            // Reopened after a failure: the file already holds this window's synced lines.
+            let len = f.metadata()?.len();
+            self.file = Some((f, len));
+            if self.count == 0 {
+                self.opened = Instant::now();
+            }
         }
         let Some((f, len)) = self.file.as_mut() else {
             return Err(std::io::Error::other("no wal file"));
@@ -372,8 +384,10 @@ impl Writer {
                 Ok(())
             }
             Err(e) => {
-                // Keep the file a sequence of whole, acknowledged lines.
+                // Keep the file a sequence of whole, acknowledged lines, and reopen it for the
+                // next batch (the failure may be gone by then: space freed, file replaced).
                 let _ = f.set_len(*len);
+                self.file = None;
                 Err(e)
             }
         }

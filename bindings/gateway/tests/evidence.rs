@@ -293,3 +293,41 @@ async fn sealed_bundles_are_appended_to_the_ledger() {
     assert_eq!(code, 0, "{text}");
     gw.task.abort();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_wal_disk_answers_503_and_recovers() {
+    let dir = TempDir::new("fullwal");
+    write_files(dir.path());
+    let up = Upstream::start().await;
+    let gw = start_gateway(
+        dir.path(),
+        &config_text(up.addr, "  - prefix: /crm\n    upstream: crm\n", ""),
+    )
+    .await;
+    // The first window's WAL file is /dev/full: every write fails with ENOSPC.
+    let wal = dir.path().join("evidence/wal/0000000000.ndjson");
+    std::os::unix::fs::symlink("/dev/full", &wal).unwrap();
+    let r = post(gw.addr, "/crm/x", b"{\"n\":1}").await;
+    assert_eq!(r.status, 503);
+    assert_eq!(r.json()["code"], "gateway.wal");
+    assert!(
+        r.header("clyra-receipt").is_none(),
+        "no receipt for an unrecorded decision"
+    );
+    // Space comes back: the gateway serves and records again.
+    std::fs::remove_file(&wal).unwrap();
+    let r = post(gw.addr, "/crm/x", b"{\"n\":2}").await;
+    assert_eq!(r.status, 200);
+    let receipt = r.header("clyra-receipt").unwrap().to_owned();
+    gw.gateway.evidence.seal_now().await.unwrap();
+    let journals = journals(dir.path());
+    let (id, seq) = receipt.split_once('/').unwrap();
+    let line = &journals[id][seq.parse::<usize>().unwrap()];
+    assert_eq!(line["data"]["path"], "/crm/x");
+    assert_eq!(
+        journals.values().map(Vec::len).sum::<usize>(),
+        1,
+        "only the recorded decision is sealed"
+    );
+    gw.task.abort();
+}
