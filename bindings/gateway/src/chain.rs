@@ -974,16 +974,28 @@ async fn forward(
             upstream.name
         );
     }
-    if route.kill_signals {
+    // Only the signals a threshold reads: each record is a store round trip.
+    if let Some(k) = route.config.kill {
         let bytes = sent.as_ref().map_or(0, |a| a.body.len() as u64) + body.len() as u64;
-        let _ = gw.store.with(|s| {
-            route
-                .kill
-                .record(s, &route.scope, Signal::Outcome { error: !ok }, now)?;
-            route
-                .kill
-                .record(s, &route.scope, Signal::Data { bytes, rows: 0 }, now)
+        let recorded = gw.store.with(|s| {
+            if k.max_error_percent.is_some() {
+                route
+                    .kill
+                    .record(s, &route.scope, Signal::Outcome { error: !ok }, now)?;
+            }
+            if k.max_bytes.is_some() {
+                route
+                    .kill
+                    .record(s, &route.scope, Signal::Data { bytes, rows: 0 }, now)?;
+            }
+            Ok(())
         });
+        if let Err(e) = recorded {
+            eprintln!(
+                "clyra-gateway: kill switch `{}` could not record: {e} (gateway.store)",
+                route.scope
+            );
+        }
     }
     let mut answer = match sent {
         Ok(a) => a,
@@ -1053,7 +1065,7 @@ fn scan_text(
         t.insert("detector", Value::from(f.detector.id()));
         trail.threats.push(Value::from(t));
     }
-    if route.kill_signals && !report.findings.is_empty() {
+    if route.config.kill.is_some_and(|k| k.max_threats.is_some()) && !report.findings.is_empty() {
         let count = report.findings.len() as u64;
         let _ = gw.store.with(|s| {
             route

@@ -42,8 +42,6 @@ pub struct Route {
     pub loop_breaker: Option<LoopBreaker>,
     /// Kill switch (thresholds from the config, or none: engaged by hand only).
     pub kill: KillSwitch,
-    /// Whether `kill` has thresholds (signals are recorded only then).
-    pub kill_signals: bool,
 }
 
 /// An upstream with its circuit breaker.
@@ -162,7 +160,6 @@ impl Gateway {
                 idempotency,
                 loop_breaker,
                 kill: KillSwitch::new(kill_config).map_err(config_error)?,
-                kill_signals: r.kill.is_some(),
             });
         }
         let mut upstreams = BTreeMap::new();

@@ -330,3 +330,37 @@ async fn overload_slow_clients_and_bad_http_keep_the_gateway_serving() {
     assert_eq!(post(a, "/crm/x", b"{}").await.status, 200);
     gw.task.abort();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_threat_spike_trips_the_kill_switch_of_its_route() {
+    let dir = TempDir::new("trip");
+    write_files(dir.path());
+    let up = Upstream::start().await;
+    let routes = "  - prefix: /crm/agent\n    upstream: crm\n    scan: {request: true}\n    kill: {window_ms: 60000, trip_ms: 60000, max_threats: 2}\n  - prefix: /crm\n    upstream: crm\n";
+    let gw = start_gateway(dir.path(), &config_text(up.addr, routes, "")).await;
+    let a = gw.addr;
+    assert_eq!(
+        post(a, "/crm/agent/step", b"{\"q\":\"weather in Paris\"}")
+            .await
+            .status,
+        200
+    );
+    // Threats pile up in the window until the switch trips; then even clean calls are stopped.
+    let mut tripped = false;
+    for _ in 0..3 {
+        let r = post(a, "/crm/agent/step", INJECTION).await;
+        if r.status == 503 {
+            assert_eq!(r.json()["code"], "gateway.killed");
+            tripped = true;
+            break;
+        }
+        assert_eq!(r.status, 403);
+    }
+    assert!(tripped || post(a, "/crm/agent/step", b"{}").await.status == 503);
+    let r = post(a, "/crm/agent/step", b"{\"q\":\"weather in Paris\"}").await;
+    assert_eq!(r.status, 503);
+    assert_eq!(r.json()["code"], "gateway.killed");
+    // Other routes keep serving.
+    assert_eq!(post(a, "/crm/other", b"{}").await.status, 200);
+    gw.task.abort();
+}
