@@ -466,7 +466,7 @@ impl Sealer {
             }
         }
         if !out.exists() && !events.is_empty() {
-            let bytes = self.bundle(&id, &events)?;
+            let bytes = self.bundle(&id, events)?;
             write_atomic(&out, &bytes)?;
         }
         if out.exists() {
@@ -509,7 +509,7 @@ impl Sealer {
     }
 
     /// The PEF bundle of one window's events (spec: pef-v0.md).
-    fn bundle(&self, id: &str, events: &[Value]) -> Result<Vec<u8>, GatewayError> {
+    fn bundle(&self, id: &str, events: Vec<Value>) -> Result<Vec<u8>, GatewayError> {
         let last_at = events
             .iter()
             .filter_map(|e| e.get("at").and_then(Value::as_str))
@@ -541,7 +541,7 @@ impl Sealer {
 
 /// The bundle spec (bundle-v0.md §9) of a window: its events as the journal, one PEF operation
 /// per request, the threats the scanner found, and the policy decisions that were enforced.
-pub fn window_spec(id: &str, created_at: &str, events: &[Value], facts: &SealFacts) -> Value {
+pub fn window_spec(id: &str, created_at: &str, events: Vec<Value>, facts: &SealFacts) -> Value {
     let mut operations = Vec::new();
     let mut threats = Vec::new();
     let mut decisions = Vec::new();
@@ -606,7 +606,6 @@ pub fn window_spec(id: &str, created_at: &str, events: &[Value], facts: &SealFac
     if let Some(hash) = &facts.policy_hash {
         policy.push(("hash", Value::from(hash.as_str())));
     }
-    let journal: Vec<Value> = events.to_vec();
     obj(vec![
         ("format", Value::from("pef/v0")),
         ("bundle_id", Value::from(id)),
@@ -661,6 +660,6 @@ pub fn window_spec(id: &str, created_at: &str, events: &[Value], facts: &SealFac
                 ("threats", Value::from(threats)),
             ]),
         ),
-        ("journal", Value::from(journal)),
+        ("journal", Value::from(events)),
     ])
 }

@@ -331,3 +331,43 @@ async fn a_full_wal_disk_answers_503_and_recovers() {
     );
     gw.task.abort();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_seals_the_open_window() {
+    let dir = TempDir::new("term");
+    write_files(dir.path());
+    let up = Upstream::start().await;
+    std::fs::write(
+        dir.path().join("gateway.yaml"),
+        config_text(up.addr, "  - prefix: /crm\n    upstream: crm\n", ""),
+    )
+    .unwrap();
+    let (mut child, addr) = spawn_gateway(dir.path());
+    let mut receipts = Vec::new();
+    for _ in 0..3 {
+        receipts.push(
+            post(addr, "/crm/x", b"{}")
+                .await
+                .header("clyra-receipt")
+                .unwrap()
+                .to_owned(),
+        );
+    }
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    assert!(child.wait().unwrap().success());
+    let journals = journals(dir.path());
+    for r in receipts {
+        let (id, seq) = r.split_once('/').unwrap();
+        assert!(journals[id].get(seq.parse::<usize>().unwrap()).is_some());
+    }
+    assert_eq!(
+        std::fs::read_dir(dir.path().join("evidence/wal"))
+            .unwrap()
+            .count(),
+        0
+    );
+}
