@@ -603,6 +603,10 @@ fn hold(
     }
     if let Some(p) = &mut trail.policy {
         p.insert("hold_id", Value::from(hold_id.as_str()));
+        // A hold never resumed is read from the journal as held until `expires_at`.
+        if let Some(e) = cp.value.get("expires_at") {
+            p.insert("expires_at", e.clone());
+        }
     }
     Answer {
         status: 202,

@@ -204,6 +204,14 @@ async fn mcp_tool_calls_are_checked_recorded_and_siem_lines_conform() {
         "dana.lee@acme.example"
     );
     assert!(refund["data"]["mcp"]["result_hash"].is_string());
+    let held = calls
+        .iter()
+        .find(|e| e["data"]["mcp"]["tool"] == "crm.refund" && e["data"]["decision"] == "hold")
+        .unwrap();
+    assert_eq!(held["data"]["status"], 202);
+    assert_eq!(held["data"]["policy"]["hold_id"], hold["hold_id"]);
+    assert_eq!(held["data"]["policy"]["expires_at"], hold["expires_at"]);
+    assert_eq!(held["data"]["operation"]["outcome"], "held");
 
     // SIEM lines: one per recorded decision, written off the request path.
     let read = |name: &str| -> Vec<Value> {
