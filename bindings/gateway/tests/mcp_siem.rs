@@ -17,7 +17,11 @@ use std::time::Duration;
 use common::*;
 use serde_json::{json, Value};
 
-const ROUTES: &str = "  - prefix: /mcp
+const ROUTES: &str = "  - prefix: /sse
+    upstream: crm
+    change_kind: tool_call
+    mcp: {server_id: mcp-stream.acme.example}
+  - prefix: /mcp
     upstream: crm
     change_kind: tool_call
     mcp: {server_id: mcp-crm.acme.example}
@@ -107,6 +111,24 @@ async fn mcp_tool_calls_are_checked_recorded_and_siem_lines_conform() {
     .await;
     assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
     assert_eq!(r.json()["result"]["content"][0]["text"], "done");
+    // The same over a `text/event-stream` answer.
+    let r = send(
+        a,
+        "POST",
+        "/sse",
+        &[
+            ("x-tenant", "acme"),
+            ("accept", "application/json, text/event-stream"),
+        ],
+        &rpc(
+            12,
+            "tools/call",
+            json!({"name": "crm.lookup", "arguments": {"id": 1}}),
+        ),
+    )
+    .await;
+    assert_eq!(r.status, 200);
+    assert_eq!(r.header("content-type"), Some("text/event-stream"));
     // Denied by policy, per tool.
     let r = mcp(
         a,
@@ -190,6 +212,23 @@ async fn mcp_tool_calls_are_checked_recorded_and_siem_lines_conform() {
         clyra_core::digest::Sha256Digest::of(&result).to_prefixed()
     );
     assert_eq!(update["data"]["operation"]["tool"], "crm.update_case");
+    let streamed = calls
+        .iter()
+        .find(|e| e["data"]["mcp"]["tool"] == "crm.lookup")
+        .unwrap();
+    let result = clyra_core::jcs::canonicalize(
+        br#"{"content":[{"type":"text","text":"streamed"}]}"#,
+        &Default::default(),
+    )
+    .unwrap();
+    assert_eq!(
+        streamed["data"]["mcp"]["result_hash"],
+        clyra_core::digest::Sha256Digest::of(&result).to_prefixed()
+    );
+    assert_eq!(
+        streamed["data"]["mcp"]["server_id"],
+        "mcp-stream.acme.example"
+    );
     let dropped = calls
         .iter()
         .find(|e| e["data"]["mcp"]["tool"] == "crm.drop_table")
