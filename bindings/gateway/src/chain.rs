@@ -210,11 +210,24 @@ pub async fn run(gw: &Gateway, req: Incoming, body: Bytes, trail: &mut Trail) ->
     };
     trail.body_digest = Some(Sha256Digest::of(&body).to_prefixed());
     let call = match &route.config.mcp {
-        Some(m) => match mcp::parse_request(&body, &m.server_id, &gw.limits) {
-            Ok(c) => Some(c),
-            Err(a) => return a,
-        },
-        None => None,
+        // Streamable HTTP lets a server refuse the server-initiated SSE stream with 405; the
+        // gateway does, since it checks and records whole request/response pairs.
+        Some(_) if req.method == "GET" => {
+            return Answer::block(
+                405,
+                "gateway.mcp_stream",
+                "deny",
+                "the gateway offers no server-initiated SSE stream on MCP routes",
+            )
+            .with("allow", "POST, DELETE");
+        }
+        Some(m) if req.method == "POST" => {
+            match mcp::parse_request(&body, &m.server_id, &gw.limits) {
+                Ok(c) => Some(c),
+                Err(a) => return a,
+            }
+        }
+        _ => None,
     };
     if let Some(c) = &call {
         trail.mcp = Some(c.facts());

@@ -111,6 +111,17 @@ async fn mcp_tool_calls_are_checked_recorded_and_siem_lines_conform() {
     .await;
     assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
     assert_eq!(r.json()["result"]["content"][0]["text"], "done");
+    // No server-initiated SSE stream through the gateway (streamable HTTP allows 405).
+    let r = send(
+        a,
+        "GET",
+        "/mcp",
+        &[("x-tenant", "acme"), ("accept", "text/event-stream")],
+        b"",
+    )
+    .await;
+    assert_eq!(r.status, 405);
+    assert_eq!(r.header("allow"), Some("POST, DELETE"));
     // The same over a `text/event-stream` answer.
     let r = send(
         a,
