@@ -286,7 +286,8 @@ async fn overload_slow_clients_and_bad_http_keep_the_gateway_serving() {
     // Over max_in_flight → 503 + Retry-After while a slow request holds the only slot.
     let slow =
         tokio::spawn(async move { send(a, "GET", "/slow", &[("x-tenant", "acme")], b"").await });
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    // The slow request holds the slot from its start until the upstream timeout (1 s).
+    tokio::time::sleep(Duration::from_millis(450)).await;
     let r = post(a, "/crm/x", b"{}").await;
     assert_eq!(r.status, 503);
     assert_eq!(r.header("retry-after"), Some("1"));
