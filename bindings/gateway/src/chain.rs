@@ -1196,7 +1196,8 @@ async fn send(
 }
 
 /// The `data` of the request's `gateway.request` journal event.
-pub fn event_data(req: &Incoming, answer: &Answer, trail: &Trail) -> Map {
+/// Moves the trail's checks and threats into the event (the SIEM lines do not need them).
+pub fn event_data(req: &Incoming, answer: &Answer, trail: &mut Trail) -> Map {
     let mut m = Map::new();
     m.insert("request_id", Value::from(req.id.as_str()));
     m.insert("route", int(req.route as u64));
@@ -1210,9 +1211,9 @@ pub fn event_data(req: &Incoming, answer: &Answer, trail: &Trail) -> Map {
     m.insert("decision", Value::from(answer.decision));
     m.insert("code", Value::from(answer.code));
     m.insert("reason", Value::from(answer.reason.as_str()));
-    m.insert("checks", Value::from(trail.checks.clone()));
+    m.insert("checks", Value::from(std::mem::take(&mut trail.checks)));
     if !trail.threats.is_empty() {
-        m.insert("threats", Value::from(trail.threats.clone()));
+        m.insert("threats", Value::from(std::mem::take(&mut trail.threats)));
     }
     if let Some(p) = &trail.policy {
         m.insert("policy", Value::from(p.clone()));

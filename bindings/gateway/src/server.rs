@@ -179,10 +179,10 @@ pub(crate) async fn finish(
     gw: &Gateway,
     req: &Req,
     answer: Answer,
-    trail: Trail,
+    mut trail: Trail,
     started: Instant,
 ) -> Response<Full<Bytes>> {
-    let data = chain::event_data(req, &answer, &trail);
+    let data = chain::event_data(req, &answer, &mut trail);
     match gw.evidence.record(data).await {
         Ok(receipt) => {
             if let Some(siem) = &gw.siem {
