@@ -264,7 +264,7 @@ async fn own_endpoint(gw: &Arc<Gateway>, req: Request<Incoming>, rest: String) -
             return Answer::block(405, "gateway.http", "error", "use POST").into();
         }
         let started = Instant::now();
-        let (req, answer, trail) = chain::resume_hold(gw, hold, &body).await;
+        let (req, answer, trail) = crate::hold::resume_hold(gw, hold, &body).await;
         return match req {
             Some(req) => Reply::Recorded(Box::new((req, answer, trail, started))),
             None => Reply::Plain(answer),
