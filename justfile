@@ -30,6 +30,7 @@ test:
     else \
         echo "stage interop-npm: skipped (no tests/interop/package-lock.json yet)"; \
     fi
+    bash .ci/stage gateway -- bash -c 'command -v redis-server >/dev/null || (apt-get update -qq && apt-get install -y -qq redis-server) && cargo test --locked -p clyra-gateway'
     bash .ci/stage cargo-test -- cargo test --workspace --locked
     bash .ci/stage go-test -- bash -c 'cd verifier/go && go vet ./... && go test ./...'
     bash .ci/stage go-fuzz-brief -- bash -c 'cd verifier/go && go test -run="^$" -fuzz=FuzzParse -fuzztime=5s ./jcs && go test -run="^$" -fuzz=FuzzRead -fuzztime=5s ./container'
@@ -76,6 +77,12 @@ bench-dbt:
 bench-gate:
     bash python/ci.sh package
     python/.venv/bin/python benches/dbt_gate.py
+
+# Added latency of clyra-gateway at 2,000 req/s (open loop, latency-corrected) beside the same traffic sent straight to the upstream, memory store and Redis, with CPU per 1,000 requests (never run by CI)
+bench-gateway:
+    command -v redis-server >/dev/null || (apt-get update -qq && apt-get install -y -qq redis-server)
+    cargo build --release --locked -p clyra-gateway --bin clyra-gateway --example bench
+    "${CARGO_TARGET_DIR:-target}/release/examples/bench" --rate 2000 --seconds 10
 
 # Run the criterion benches against their named peers, then print the ratio report (never run by CI)
 bench:

@@ -42,6 +42,7 @@ const AREAS: &[&str] = &[
     "genai",
     "badge",
     "ticket",
+    "gateway",
 ];
 
 /// Manifest field paths (`journal.head`, `risk.score`) look like codes; a code's reason is never

@@ -1,0 +1,336 @@
+//! `just bench-gateway`: open-loop, latency-corrected load at a fixed rate (default 2,000 req/s),
+//! the same traffic sent straight to the upstream and through the gateway (every primitive on:
+//! fence, kill switch, GCRA, idempotency, policy, GenAI scan, loop breaker, circuit, WAL +
+//! sealing), with the memory store and with Redis. Prints p50/p95/p99 latency, the added latency
+//! and the gateway's CPU time per 1,000 requests (from /proc).
+//!
+//! Latency is measured from each request's scheduled start, not from when it was sent, so a
+//! stall counts against every request it delays (no coordinated omission).
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+use std::convert::Infallible;
+use std::io::{BufRead, BufReader};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use hyper::service::service_fn;
+use hyper::{Request, Response};
+use hyper_util::rt::TokioIo;
+
+const POLICY: &str = r#"version: 1
+name: bench
+default_decision: allow
+enforcement:
+  mode: enforce
+  rules:
+    - id: deny-delete
+      when: 'request.method == "DELETE"'
+      decision: deny
+      reason: no deletes
+    - id: approve-export
+      when: 'request.tool == "/crm/export"'
+      decision: require_approval
+      reason: exports need approval
+"#;
+
+fn arg(name: &str, default: u64) -> u64 {
+    let args: Vec<String> = std::env::args().collect();
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+async fn upstream() -> SocketAddr {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        loop {
+            let (s, _) = listener.accept().await.unwrap();
+            let _ = s.set_nodelay(true);
+            tokio::spawn(async move {
+                let svc = service_fn(|req: Request<hyper::body::Incoming>| async move {
+                    let _ = req.into_body().collect().await;
+                    Ok::<_, Infallible>(Response::new(Full::new(Bytes::from_static(
+                        b"{\"ok\":true,\"id\":\"0042\"}",
+                    ))))
+                });
+                let _ = hyper::server::conn::http1::Builder::new()
+                    .serve_connection(TokioIo::new(s), svc)
+                    .await;
+            });
+        }
+    });
+    addr
+}
+
+fn args_has(flag: &str) -> bool {
+    std::env::args().any(|a| a == flag)
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn setup(dir: &Path, up: SocketAddr, state: &str) -> PathBuf {
+    std::fs::create_dir_all(dir).unwrap();
+    let key =
+        clyra_core::crypto::SigningKey::generate(clyra_core::crypto::Scheme::Ed25519, [3; 32])
+            .unwrap();
+    std::fs::write(
+        dir.join("producer.pem"),
+        key.to_pkcs8_pem().unwrap().as_bytes(),
+    )
+    .unwrap();
+    std::fs::write(dir.join("secret"), [5u8; 40]).unwrap();
+    std::fs::write(dir.join("policy.yaml"), POLICY).unwrap();
+    let seal = arg("--seal-every", 1_000);
+    let cfg = format!(
+        r#"version: 0
+listen: "127.0.0.1:0"
+secret_file: secret
+policy: policy.yaml
+limits: {{max_in_flight: 4096}}
+{state}evidence:
+  dir: evidence
+  signing_key: producer.pem
+  seal_every_events: {seal}
+  seal_every_ms: 60000
+upstreams:
+  crm: {{url: "http://{up}", timeout_ms: 5000}}
+routes:
+  - prefix: /crm
+    upstream: crm
+    rate: {{limit: 1000000, period_ms: 1000, burst: 100000}}
+    idempotency: {{ttl_ms: 60000, lock_ttl_ms: 5000}}
+    scan: {{request: true}}
+    loop: {{window_ms: 60000, max_repeats: 5, history: 8, cool_off_ms: 1000}}
+    kill: {{window_ms: 60000, trip_ms: 60000, max_error_percent: 50, min_requests: 1000000}}
+"#
+    );
+    // `--without scan` (or policy, loop, idempotency, kill) drops one check, to see its cost.
+    let args: Vec<String> = std::env::args().collect();
+    let mut cfg = cfg;
+    for w in args.windows(2).filter(|w| w[0] == "--without") {
+        let drop = match w[1].as_str() {
+            "scan" => "    scan: {request: true}\n",
+            "loop" => "    loop: {window_ms: 60000, max_repeats: 5, history: 8, cool_off_ms: 1000}\n",
+            "idempotency" => "    idempotency: {ttl_ms: 60000, lock_ttl_ms: 5000}\n",
+            "kill" => "    kill: {window_ms: 60000, trip_ms: 60000, max_error_percent: 50, min_requests: 1000000}\n",
+            "policy" => "policy: policy.yaml\n",
+            other => panic!("unknown check `{other}`"),
+        };
+        cfg = cfg.replace(drop, "");
+    }
+    let path = dir.join("gateway.yaml");
+    std::fs::write(&path, cfg).unwrap();
+    path
+}
+
+fn spawn_gateway(bin: &Path, config: &Path) -> (Child, SocketAddr) {
+    let mut child = Command::new(bin)
+        .arg("--config")
+        .arg(config)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{}: {e}", bin.display()));
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    (
+        child,
+        line.trim().rsplit(' ').next().unwrap().parse().unwrap(),
+    )
+}
+
+/// utime + stime of `pid`, in seconds.
+fn cpu_seconds(pid: u32) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    let after = stat.rsplit(')').next().unwrap_or_default();
+    let f: Vec<&str> = after.split_whitespace().collect();
+    let ticks: f64 = f.get(11).and_then(|v| v.parse().ok()).unwrap_or(0.0)
+        + f.get(12).and_then(|v| v.parse().ok()).unwrap_or(0.0);
+    ticks / 100.0
+}
+
+/// Sends `rate` req/s for `secs` to `addr`; returns the latencies (µs) from scheduled start.
+async fn load(addr: SocketAddr, rate: u64, secs: u64, tag: &str) -> (Vec<u64>, u64) {
+    let total = rate * secs;
+    let next = Arc::new(AtomicU64::new(0));
+    let errors = Arc::new(AtomicU64::new(0));
+    let start = Instant::now() + Duration::from_millis(50);
+    let interval_ns = 1_000_000_000 / rate;
+    let mut tasks = Vec::new();
+    for _ in 0..64 {
+        let (next, errors, tag) = (next.clone(), errors.clone(), tag.to_owned());
+        tasks.push(tokio::spawn(async move {
+            let mut lat = Vec::new();
+            let stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+            stream.set_nodelay(true).unwrap();
+            let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+                .await
+                .unwrap();
+            tokio::spawn(conn);
+            loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                if i >= total {
+                    break;
+                }
+                let at = start + Duration::from_nanos(i * interval_ns);
+                tokio::time::sleep_until(at.into()).await;
+                let body = format!(
+                    "{{\"contact\":{i},\"email\":\"user{i}@example.com\",\"segment\":\"vip\"}}"
+                );
+                let req = Request::post("/crm/contacts")
+                    .header("host", "bench")
+                    .header("x-tenant", "acme")
+                    .header("x-actor", "hightouch")
+                    .header("x-session", format!("s{}", i % 1000))
+                    .header("idempotency-key", format!("{tag}-{i}"))
+                    .body(Full::new(Bytes::from(body)))
+                    .unwrap();
+                match sender.send_request(req).await {
+                    Ok(r) => {
+                        let ok = r.status().is_success();
+                        let _ = r.into_body().collect().await;
+                        if !ok {
+                            errors.fetch_add(1, Ordering::Relaxed);
+                        }
+                    }
+                    Err(_) => {
+                        errors.fetch_add(1, Ordering::Relaxed);
+                    }
+                }
+                lat.push(u64::try_from(at.elapsed().as_micros()).unwrap_or(u64::MAX));
+            }
+            lat
+        }));
+    }
+    let mut all = Vec::new();
+    for t in tasks {
+        all.extend(t.await.unwrap());
+    }
+    all.sort_unstable();
+    (all, errors.load(Ordering::Relaxed))
+}
+
+fn pct(v: &[u64], p: f64) -> u64 {
+    if v.is_empty() {
+        return 0;
+    }
+    let i = ((v.len() as f64 - 1.0) * p).round() as usize;
+    v[i.min(v.len() - 1)]
+}
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 1)]
+async fn main() {
+    let rate = arg("--rate", 2_000);
+    let secs = arg("--seconds", 10);
+    let bin = std::env::current_exe()
+        .unwrap()
+        .parent()
+        .unwrap()
+        .parent()
+        .unwrap()
+        .join("clyra-gateway");
+    let up = upstream().await;
+    let root = std::env::temp_dir().join(format!("clyra-gw-bench-{}", std::process::id()));
+    println!("clyra-gateway bench: {rate} req/s open loop for {secs} s per row, 64 keep-alive connections, every primitive on");
+    println!("latency from each request's scheduled start (µs); added = through gateway − direct, same traffic, same run\n");
+    println!("| store | path | p50 | p95 | p99 | errors | added p50 | added p95 | added p99 | gateway CPU ms / 1,000 req |");
+    println!("|---|---|---|---|---|---|---|---|---|---|");
+    let mut redis: Option<Child> = None;
+    let stores: Vec<&str> = if args_has("--memory-only") {
+        vec!["memory"]
+    } else {
+        vec!["memory", "redis"]
+    };
+    for store in stores {
+        let state = if store == "redis" {
+            let port = free_port();
+            let dir = root.join("redis");
+            std::fs::create_dir_all(&dir).unwrap();
+            let child = Command::new("redis-server")
+                .args([
+                    "--port",
+                    &port.to_string(),
+                    "--bind",
+                    "127.0.0.1",
+                    "--save",
+                    "",
+                    "--appendonly",
+                    "no",
+                ])
+                .arg("--dir")
+                .arg(&dir)
+                .stdout(Stdio::null())
+                .spawn();
+            let Ok(child) = child else {
+                println!("| redis | (redis-server not installed: skipped) | | | | | | | | |");
+                continue;
+            };
+            redis = Some(child);
+            for _ in 0..100 {
+                if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                    break;
+                }
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            format!("state: {{store: redis, redis_url: \"redis://127.0.0.1:{port}/\"}}\n")
+        } else {
+            String::new()
+        };
+        let config = setup(&root.join(store), up, &state);
+        let (mut gw, gw_addr) = spawn_gateway(&bin, &config);
+        // Warm up both paths.
+        load(up, rate, 1, &format!("{store}-wd")).await;
+        load(gw_addr, rate, 1, &format!("{store}-wg")).await;
+        let (direct, direct_err) = load(up, rate, secs, &format!("{store}-d")).await;
+        let cpu0 = cpu_seconds(gw.id());
+        let (through, gw_err) = load(gw_addr, rate, secs, &format!("{store}-g")).await;
+        let cpu = cpu_seconds(gw.id()) - cpu0;
+        let per_k = cpu * 1_000.0 / (through.len() as f64 / 1_000.0);
+        let row = |name: &str, v: &[u64], e: u64| {
+            format!(
+                "| {store} | {name} | {} | {} | {} | {e} |",
+                pct(v, 0.5),
+                pct(v, 0.95),
+                pct(v, 0.99)
+            )
+        };
+        println!("{} | | | |", row("direct", &direct, direct_err));
+        let added = |p: f64| pct(&through, p) as i64 - pct(&direct, p) as i64;
+        println!(
+            "{} {} | {} | {} | {per_k:.1} |",
+            row("gateway", &through, gw_err),
+            added(0.5),
+            added(0.95),
+            added(0.99)
+        );
+        let _ = gw.kill();
+        let _ = gw.wait();
+    }
+    if let Some(mut r) = redis {
+        let _ = r.kill();
+        let _ = r.wait();
+    }
+    let _ = std::fs::remove_dir_all(&root);
+}

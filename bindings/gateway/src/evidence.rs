@@ -1,0 +1,665 @@
+//! Evidence: every decision is a journal event appended to a write-ahead log and synced before
+//! the response is sent (group commit: whatever queued while the last sync ran is written and
+//! synced together); windows of events are sealed into signed PEF bundles (spec:
+//! gateway-config-v0.md §5).
+//!
+//! Layout under `evidence.dir`: `instance` (this gateway's id, made once), `wal/<window>.ndjson`
+//! (one canonical journal event per line), `bundles/<bundle_id>.zip`. A window's WAL file is
+//! removed only after its bundle is durably written; at start every WAL file left behind is
+//! sealed first, so a crash (even `kill -9`) loses no event whose response was sent.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{Cursor, Write};
+use std::path::{Path, PathBuf};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, SyncSender};
+use std::time::{Duration, Instant};
+
+use clyra_core::build::{build_bundle, BuildInputs, BundleSpec};
+use clyra_core::crypto::SigningKey;
+use clyra_core::jcs::{self, Map, Value};
+use clyra_core::time::Timestamp;
+use clyra_core::{Coded, Limits};
+use tokio::sync::oneshot;
+
+use crate::config::{lower, EvidenceConfig};
+use crate::error::{GatewayError, CODE_IO};
+
+/// Kind of the one journal event each request leaves.
+pub const EVENT_KIND: &str = "gateway.request";
+
+/// Most events queued for the WAL writer; a full queue makes requests wait (backpressure).
+const QUEUE: usize = 8_192;
+
+/// Facts about the bundles the sealer writes.
+#[derive(Debug, Clone)]
+pub struct SealFacts {
+    /// `change.subject`.
+    pub subject: String,
+    /// `change.environment`.
+    pub environment: String,
+    /// Policy hash, when a policy is loaded.
+    pub policy_hash: Option<String>,
+}
+
+enum Msg {
+    Append(Map, oneshot::Sender<Result<String, String>>),
+    Seal(oneshot::Sender<()>),
+}
+
+/// The handle requests use to record their event.
+#[derive(Clone)]
+pub struct Evidence {
+    tx: SyncSender<Msg>,
+}
+
+impl std::fmt::Debug for Evidence {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Evidence { .. }")
+    }
+}
+
+impl Evidence {
+    /// Opens `config.dir`, seals any window a previous run left, and starts the WAL writer and
+    /// the sealer threads.
+    pub fn open(
+        config: &EvidenceConfig,
+        key: SigningKey,
+        facts: SealFacts,
+    ) -> Result<Self, GatewayError> {
+        let io = |p: &Path, e: std::io::Error| {
+            GatewayError::new(CODE_IO, format!("`{}`: {}", p.display(), lower(&e)))
+        };
+        let wal = config.dir.join("wal");
+        let bundles = config.dir.join("bundles");
+        fs::create_dir_all(&wal).map_err(|e| io(&wal, e))?;
+        fs::create_dir_all(&bundles).map_err(|e| io(&bundles, e))?;
+        let instance = instance_id(&config.dir)?;
+        let sealer = Sealer {
+            key,
+            facts,
+            instance: instance.clone(),
+            bundles,
+            ledger: config.ledger_dir.clone().zip(config.ledger_key.clone()),
+        };
+        // Recovery: seal what a previous run left, oldest first.
+        let mut next = 0u64;
+        for (window, path) in windows(&wal)? {
+            // A window that cannot be sealed now stays in the WAL (logged), retried next start.
+            if let Err(e) = sealer.seal(window, &path) {
+                eprintln!("clyra-gateway: recovering window {window}: {e}");
+            }
+            next = next.max(window + 1);
+        }
+        next = next.max(sealer.next_window()?);
+        let (seal_tx, seal_rx) = mpsc::channel::<(u64, PathBuf, Option<oneshot::Sender<()>>)>();
+        std::thread::Builder::new()
+            .name("clyra-sealer".into())
+            .spawn(move || {
+                for (window, path, done) in seal_rx {
+                    if let Err(e) = sealer.seal(window, &path) {
+                        eprintln!("clyra-gateway: sealing window {window} failed: {e}");
+                    }
+                    if let Some(done) = done {
+                        let _ = done.send(());
+                    }
+                }
+            })
+            .map_err(|e| io(&config.dir, e))?;
+        let (tx, rx) = mpsc::sync_channel(QUEUE);
+        let writer = Writer {
+            wal,
+            instance,
+            window: next,
+            file: None,
+            count: 0,
+            opened: Instant::now(),
+            last_at: 0,
+            seal_events: config.seal_every_events,
+            seal_after: Duration::from_millis(config.seal_every_ms),
+            seal_tx,
+            gather: Duration::from_millis(config.fsync_batch_ms),
+        };
+        std::thread::Builder::new()
+            .name("clyra-wal".into())
+            .spawn(move || writer.run(&rx))
+            .map_err(|e| io(&config.dir, e))?;
+        Ok(Self { tx })
+    }
+
+    /// Appends one event (`data` of a `gateway.request` event) and waits until it is synced;
+    /// returns its receipt id `<bundle_id>/<seq>`.
+    pub async fn record(&self, data: Map) -> Result<String, GatewayError> {
+        let (ack, done) = oneshot::channel();
+        match self.tx.try_send(Msg::Append(data, ack)) {
+            Ok(()) => {}
+            Err(mpsc::TrySendError::Full(msg)) => {
+                // A full queue blocks (backpressure): off the async workers.
+                let tx = self.tx.clone();
+                tokio::task::spawn_blocking(move || tx.send(msg))
+                    .await
+                    .map_err(|e| GatewayError::new(CODE_IO, format!("wal queue: {e}")))?
+                    .map_err(|_| GatewayError::new(CODE_IO, "the wal writer stopped"))?;
+            }
+            Err(mpsc::TrySendError::Disconnected(_)) => {
+                return Err(GatewayError::new(CODE_IO, "the wal writer stopped"));
+            }
+        }
+        match done.await {
+            Ok(Ok(id)) => Ok(id),
+            Ok(Err(message)) => Err(GatewayError::new(CODE_IO, message)),
+            Err(_) => Err(GatewayError::new(CODE_IO, "the wal writer stopped")),
+        }
+    }
+
+    /// Closes the open window and waits until its bundle is written (shutdown, tests).
+    pub async fn seal_now(&self) -> Result<(), GatewayError> {
+        let (ack, done) = oneshot::channel();
+        self.tx
+            .send(Msg::Seal(ack))
+            .map_err(|_| GatewayError::new(CODE_IO, "the wal writer stopped"))?;
+        done.await
+            .map_err(|_| GatewayError::new(CODE_IO, "the sealer stopped"))
+    }
+}
+
+/// The gateway's instance id, made once from operating-system randomness and kept in
+/// `dir/instance`, so bundle ids of two gateways never collide.
+fn instance_id(dir: &Path) -> Result<String, GatewayError> {
+    let path = dir.join("instance");
+    if let Ok(text) = fs::read_to_string(&path) {
+        let id = text.trim().to_owned();
+        if !id.is_empty() && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
+            return Ok(id);
+        }
+    }
+    let mut raw = [0u8; 6];
+    getrandom::getrandom(&mut raw)
+        .map_err(|e| GatewayError::new(CODE_IO, format!("no randomness: {e}")))?;
+    let id = format!("gw-{}", clyra_core::digest::to_hex(&raw));
+    write_atomic(&path, id.as_bytes())?;
+    Ok(id)
+}
+
+/// WAL files of `wal`, by window number.
+fn windows(wal: &Path) -> Result<Vec<(u64, PathBuf)>, GatewayError> {
+    let entries = fs::read_dir(wal)
+        .map_err(|e| GatewayError::new(CODE_IO, format!("`{}`: {}", wal.display(), lower(&e))))?;
+    let mut out: Vec<(u64, PathBuf)> = entries
+        .filter_map(Result::ok)
+        .filter_map(|e| {
+            let name = e.file_name().into_string().ok()?;
+            let n = name.strip_suffix(".ndjson")?.parse::<u64>().ok()?;
+            Some((n, e.path()))
+        })
+        .collect();
+    out.sort();
+    Ok(out)
+}
+
+/// Writes `bytes` to `path` through a synced temporary file and a rename.
+fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), GatewayError> {
+    let io = |e: std::io::Error| {
+        GatewayError::new(CODE_IO, format!("`{}`: {}", path.display(), lower(&e)))
+    };
+    let tmp = path.with_extension("tmp");
+    let mut f = File::create(&tmp).map_err(io)?;
+    f.write_all(bytes).map_err(io)?;
+    f.sync_all().map_err(io)?;
+    fs::rename(&tmp, path).map_err(io)?;
+    if let Some(parent) = path.parent() {
+        File::open(parent).and_then(|d| d.sync_all()).map_err(io)?;
+    }
+    Ok(())
+}
+
+/// The bundle id of `window` of `instance`.
+pub fn bundle_id(instance: &str, window: u64) -> String {
+    format!("{instance}-{window:010}")
+}
+
+/// A JSON integer (clamped to the safe range).
+pub fn int(n: u64) -> Value {
+    let n = i64::try_from(n.min(jcs::MAX_SAFE_INTEGER)).unwrap_or(0);
+    jcs::Number::from_i64(n).map_or(Value::Null, Value::Number)
+}
+
+/// Now, whole seconds since the epoch.
+fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+}
+
+fn timestamp(seconds: i64) -> String {
+    Timestamp::from_unix_seconds(seconds)
+        .map(|t| t.as_str().to_owned())
+        .unwrap_or_default()
+}
+
+struct Writer {
+    wal: PathBuf,
+    instance: String,
+    window: u64,
+    file: Option<(File, u64)>,
+    count: u64,
+    opened: Instant,
+    last_at: i64,
+    seal_events: u64,
+    seal_after: Duration,
+    seal_tx: mpsc::Sender<(u64, PathBuf, Option<oneshot::Sender<()>>)>,
+    /// Longest extra wait to gather a batch before syncing.
+    gather: Duration,
+}
+
+impl Writer {
+    fn path(&self) -> PathBuf {
+        self.wal.join(format!("{:010}.ndjson", self.window))
+    }
+
+    fn run(mut self, rx: &Receiver<Msg>) {
+        loop {
+            let wait = if self.count > 0 {
+                self.seal_after.saturating_sub(self.opened.elapsed())
+            } else {
+                Duration::from_secs(3_600)
+            };
+            let first = match rx.recv_timeout(wait) {
+                Ok(m) => m,
+                Err(RecvTimeoutError::Timeout) => {
+                    self.close(None);
+                    continue;
+                }
+                Err(RecvTimeoutError::Disconnected) => {
+                    self.close(None);
+                    return;
+                }
+            };
+            let mut batch = vec![first];
+            let deadline = Instant::now() + self.gather;
+            while batch.len() < 4_096 {
+                let left = deadline.saturating_duration_since(Instant::now());
+                let next = if left.is_zero() {
+                    rx.try_recv().ok()
+                } else {
+                    rx.recv_timeout(left).ok()
+                };
+                match next {
+                    Some(m) => batch.push(m),
+                    None => break,
+                }
+            }
+            self.write_batch(batch);
+        }
+    }
+
+    fn write_batch(&mut self, batch: Vec<Msg>) {
+        let mut acks = Vec::new();
+        let mut buf = Vec::new();
+        let mut seal_requests = Vec::new();
+        for msg in batch {
+            match msg {
+                Msg::Seal(done) => seal_requests.push(done),
+                Msg::Append(data, ack) => {
+                    if self.count + acks.len() as u64 >= self.seal_events {
+                        // The window is full: write what it holds, then start the next one.
+                        self.flush(&mut buf, &mut acks);
+                        self.close(None);
+                    }
+                    let at = unix_now().max(self.last_at);
+                    self.last_at = at;
+                    let mut event = Map::new();
+                    event.insert("at", Value::from(timestamp(at)));
+                    event.insert("data", Value::from(data));
+                    event.insert("kind", Value::from(EVENT_KIND));
+                    buf.extend_from_slice(&jcs::to_vec(&Value::from(event)));
+                    buf.push(b'\n');
+                    let id = format!(
+                        "{}/{}",
+                        bundle_id(&self.instance, self.window),
+                        self.count + acks.len() as u64
+                    );
+                    acks.push((ack, id));
+                }
+            }
+        }
+        self.flush(&mut buf, &mut acks);
+        if self.count >= self.seal_events
+            || (self.count > 0 && self.opened.elapsed() >= self.seal_after)
+        {
+            self.close(None);
+        }
+        for done in seal_requests {
+            self.close(Some(done));
+        }
+    }
+
+    /// Writes and syncs `buf`, then answers every ack; on failure the file is cut back to its
+    /// last synced length and every ack gets the error.
+    fn flush(
+        &mut self,
+        buf: &mut Vec<u8>,
+        acks: &mut Vec<(oneshot::Sender<Result<String, String>>, String)>,
+    ) {
+        if acks.is_empty() {
+            return;
+        }
+        let result = self.append(buf);
+        match result {
+            Ok(()) => {
+                self.count += acks.len() as u64;
+                for (ack, id) in acks.drain(..) {
+                    let _ = ack.send(Ok(id));
+                }
+            }
+            Err(e) => {
+                let message = format!("wal `{}`: {}", self.path().display(), lower(&e));
+                eprintln!("clyra-gateway: {message} (gateway.io)");
+                for (ack, _) in acks.drain(..) {
+                    let _ = ack.send(Err(message.clone()));
+                }
+            }
+        }
+        buf.clear();
+    }
+
+    fn append(&mut self, buf: &[u8]) -> std::io::Result<()> {
+        if self.file.is_none() {
+            let path = self.path();
+            let f = OpenOptions::new().create(true).append(true).open(&path)?;
+            File::open(&self.wal).and_then(|d| d.sync_all())?;
+            // Reopened after a failure: the file already holds this window's synced lines.
+            let len = f.metadata()?.len();
+            self.file = Some((f, len));
+            if self.count == 0 {
+                self.opened = Instant::now();
+            }
+        }
+        let Some((f, len)) = self.file.as_mut() else {
+            return Err(std::io::Error::other("no wal file"));
+        };
+        let written = f.write_all(buf).and_then(|()| f.sync_data());
+        match written {
+            Ok(()) => {
+                *len += buf.len() as u64;
+                Ok(())
+            }
+            Err(e) => {
+                // Keep the file a sequence of whole, acknowledged lines, and reopen it for the
+                // next batch (the failure may be gone by then: space freed, file replaced).
+                let _ = f.set_len(*len);
+                self.file = None;
+                Err(e)
+            }
+        }
+    }
+
+    /// Hands the open window (if it holds events) to the sealer and starts the next one.
+    fn close(&mut self, done: Option<oneshot::Sender<()>>) {
+        if self.count == 0 {
+            if let Some(done) = done {
+                let _ = done.send(());
+            }
+            return;
+        }
+        let path = self.path();
+        self.file = None;
+        let _ = self.seal_tx.send((self.window, path, done));
+        self.window += 1;
+        self.count = 0;
+    }
+}
+
+struct Sealer {
+    key: SigningKey,
+    facts: SealFacts,
+    instance: String,
+    bundles: PathBuf,
+    /// Ledger directory and its key, when sealed bundles are appended to a ledger.
+    ledger: Option<(PathBuf, PathBuf)>,
+}
+
+impl Sealer {
+    /// One more than the highest window of a bundle already written.
+    fn next_window(&self) -> Result<u64, GatewayError> {
+        let entries = fs::read_dir(&self.bundles).map_err(|e| {
+            GatewayError::new(
+                CODE_IO,
+                format!("`{}`: {}", self.bundles.display(), lower(&e)),
+            )
+        })?;
+        let prefix = format!("{}-", self.instance);
+        Ok(entries
+            .filter_map(Result::ok)
+            .filter_map(|e| {
+                let name = e.file_name().into_string().ok()?;
+                let n = name.strip_prefix(&prefix)?.strip_suffix(".zip")?;
+                n.parse::<u64>().ok()
+            })
+            .map(|n| n + 1)
+            .max()
+            .unwrap_or(0))
+    }
+
+    /// Seals the WAL file of `window` into `bundles/<bundle_id>.zip`, then removes the WAL file.
+    fn seal(&self, window: u64, wal: &Path) -> Result<(), GatewayError> {
+        let io = |p: &Path, e: std::io::Error| {
+            GatewayError::new(CODE_IO, format!("`{}`: {}", p.display(), lower(&e)))
+        };
+        let id = bundle_id(&self.instance, window);
+        let out = self.bundles.join(format!("{id}.zip"));
+        let text = fs::read(wal).map_err(|e| io(wal, e))?;
+        let limits = Limits::default();
+        let mut events = Vec::new();
+        // Only whole lines: a line cut by a crash was never acknowledged.
+        for line in text.split_inclusive(|b| *b == b'\n') {
+            let Some(line) = line.strip_suffix(b"\n") else {
+                break;
+            };
+            match jcs::parse(line, &limits) {
+                Ok(v) => events.push(v),
+                Err(e) => {
+                    return Err(GatewayError::new(
+                        CODE_IO,
+                        format!("wal `{}` holds a bad line: {e}", wal.display()),
+                    ))
+                }
+            }
+        }
+        if !out.exists() && !events.is_empty() {
+            let bytes = self.bundle(&id, events)?;
+            write_atomic(&out, &bytes)?;
+        }
+        if out.exists() {
+            self.append_to_ledger(&out)?;
+        }
+        fs::remove_file(wal).map_err(|e| io(wal, e))?;
+        Ok(())
+    }
+
+    /// Appends a sealed bundle to the configured ledger with `clyra ledger append` (the CLI's
+    /// own command: lock, idempotent append, signed checkpoint).
+    fn append_to_ledger(&self, bundle: &Path) -> Result<(), GatewayError> {
+        let Some((dir, key)) = &self.ledger else {
+            return Ok(());
+        };
+        let args: Vec<std::ffi::OsString> = vec![
+            "clyra".into(),
+            "ledger".into(),
+            "append".into(),
+            bundle.into(),
+            "--ledger".into(),
+            dir.into(),
+            "--key".into(),
+            key.into(),
+        ];
+        let (mut out, mut err) = (Vec::new(), Vec::new());
+        let exit = clyra_cli::run(args, &mut std::io::empty(), &mut out, &mut err);
+        if exit.code() == 0 {
+            Ok(())
+        } else {
+            Err(GatewayError::new(
+                "gateway.ledger",
+                format!(
+                    "ledger append of `{}` failed: {}",
+                    bundle.display(),
+                    String::from_utf8_lossy(&err).trim()
+                ),
+            ))
+        }
+    }
+
+    /// The PEF bundle of one window's events (spec: pef-v0.md).
+    fn bundle(&self, id: &str, events: Vec<Value>) -> Result<Vec<u8>, GatewayError> {
+        let last_at = events
+            .iter()
+            .filter_map(|e| e.get("at").and_then(Value::as_str))
+            .filter_map(|t| Timestamp::parse(t).ok())
+            .map(|t| t.unix_seconds())
+            .max()
+            .unwrap_or(0);
+        let created_at = timestamp(unix_now().max(last_at));
+        let spec = window_spec(id, &created_at, events, &self.facts);
+        let spec = BundleSpec::from_value(&spec)
+            .map_err(|e| GatewayError::new(e.code(), e.to_string()))?;
+        let mut sink = Cursor::new(Vec::new());
+        build_bundle(
+            &spec,
+            BuildInputs {
+                artifacts: Vec::new(),
+                approvals: Vec::new(),
+                approver_keys: &[],
+                signers: &[&self.key],
+                signed_at: &created_at,
+            },
+            &mut sink,
+            &Limits::default(),
+        )
+        .map_err(|e| GatewayError::new(e.code(), e.to_string()))?;
+        Ok(sink.into_inner())
+    }
+}
+
+/// The bundle spec (bundle-v0.md §9) of a window: its events as the journal, one PEF operation
+/// per request, the threats the scanner found, and the policy decisions that were enforced.
+pub fn window_spec(id: &str, created_at: &str, events: Vec<Value>, facts: &SealFacts) -> Value {
+    let mut operations = Vec::new();
+    let mut threats = Vec::new();
+    let mut decisions = Vec::new();
+    let mut denied = 0u64;
+    for (seq, event) in events.iter().enumerate() {
+        let Some(data) = event.get("data") else {
+            continue;
+        };
+        if let Some(Value::Object(op)) = data.get("operation") {
+            let mut op = op.clone();
+            op.insert("seq", int(seq as u64));
+            if op.get("decision").and_then(Value::as_str) == Some("deny") {
+                denied += 1;
+            }
+            operations.push(Value::from(op));
+        }
+        for t in data
+            .get("threats")
+            .and_then(Value::as_array)
+            .unwrap_or_default()
+        {
+            if let Value::Object(t) = t {
+                let mut t = t.clone();
+                t.insert("seq", int(seq as u64));
+                threats.push(Value::from(t));
+            }
+        }
+        if let Some(Value::Object(p)) = data.get("policy") {
+            if let (Some(rule), Some(decision), Some(reason)) = (
+                p.get("rule").and_then(Value::as_str),
+                p.get("decision").and_then(Value::as_str),
+                p.get("reason").and_then(Value::as_str),
+            ) {
+                let mut d = Map::new();
+                d.insert("rule", Value::from(rule));
+                d.insert("decision", Value::from(decision));
+                d.insert("mode", Value::from("enforce"));
+                d.insert("reason", Value::from(reason));
+                d.insert("seq", int(seq as u64));
+                decisions.push(Value::from(d));
+            }
+        }
+    }
+    let obj = |pairs: Vec<(&str, Value)>| {
+        let mut m = Map::new();
+        for (k, v) in pairs {
+            m.insert(k, v);
+        }
+        Value::from(m)
+    };
+    let mut policy = vec![
+        ("required", Value::from(false)),
+        (
+            "decisions",
+            Value::from(if facts.policy_hash.is_some() {
+                decisions
+            } else {
+                Vec::new()
+            }),
+        ),
+    ];
+    if let Some(hash) = &facts.policy_hash {
+        policy.push(("hash", Value::from(hash.as_str())));
+    }
+    obj(vec![
+        ("format", Value::from("pef/v0")),
+        ("bundle_id", Value::from(id)),
+        ("created_at", Value::from(created_at)),
+        (
+            "producer",
+            obj(vec![
+                ("name", Value::from("clyra-gateway")),
+                ("version", Value::from(env!("CARGO_PKG_VERSION"))),
+            ]),
+        ),
+        (
+            "change",
+            obj(vec![
+                ("subject", Value::from(facts.subject.as_str())),
+                ("kind", Value::from("data_push")),
+                ("actor", Value::from("clyra-gateway")),
+                ("environment", Value::from(facts.environment.as_str())),
+                (
+                    "summary",
+                    Value::from(format!("{} gateway decisions", events.len())),
+                ),
+            ]),
+        ),
+        ("anchors", Value::from(Vec::<Value>::new())),
+        ("snapshots", Value::from(Vec::<Value>::new())),
+        ("lineage", Value::from(Vec::<Value>::new())),
+        ("policy", obj(policy)),
+        (
+            "risk",
+            obj(vec![(
+                "factors",
+                obj(vec![
+                    ("change_magnitude", Value::from("data")),
+                    ("violations_critical", int(denied)),
+                    ("violations_warning", Value::from(0u32)),
+                    ("production", Value::from(facts.environment == "production")),
+                    ("off_hours", Value::from(false)),
+                    ("approval_bypassed", Value::from(false)),
+                    ("threats", int(threats.len() as u64)),
+                    ("sql_findings", Value::from(0u32)),
+                    ("first_time_actor", Value::from(false)),
+                ]),
+            )]),
+        ),
+        ("approvals", obj(vec![("required", Value::from(0u32))])),
+        ("extensions", obj(Vec::new())),
+        (
+            "pef",
+            obj(vec![
+                ("operations", Value::from(operations)),
+                ("threats", Value::from(threats)),
+            ]),
+        ),
+        ("journal", Value::from(events)),
+    ])
+}

@@ -1,0 +1,143 @@
+//! The configuration file: validated at start with line and column (gateway-config-v0.md §1),
+//! and `clyra-gateway --check-config`.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+mod common;
+
+use std::process::Command;
+
+use clyra_gateway::config::Config;
+use common::*;
+
+const GOOD: &str = "version: 0
+listen: \"127.0.0.1:0\"
+secret_file: secret
+evidence:
+  dir: evidence
+  signing_key: producer.pem
+upstreams:
+  crm: {url: \"http://127.0.0.1:9\"}
+routes:
+  - prefix: /crm
+    upstream: crm
+    rate: {limit: 10, period_ms: 1000}
+";
+
+fn error_of(text: &str) -> clyra_gateway::error::GatewayError {
+    Config::parse(text.as_bytes(), "gw.yaml").unwrap_err()
+}
+
+#[test]
+fn errors_carry_line_and_column() {
+    assert!(Config::parse(GOOD.as_bytes(), "gw.yaml").is_ok());
+
+    // An unknown key inside a route: the route's line.
+    let e = error_of(&GOOD.replace("    upstream: crm\n", "    upstream: crm\n    retries: 3\n"));
+    assert_eq!(e.code(), "gateway.config");
+    let l = e.location().unwrap();
+    assert_eq!((l.file.as_str(), l.line), ("gw.yaml", 10), "{e}");
+
+    // A wrong type: the value's own line and column.
+    let e = error_of(&GOOD.replace("limit: 10", "limit: ten"));
+    let l = e.location().unwrap();
+    assert_eq!(l.line, 12, "{e}");
+    assert!(l.column > 10, "{e}");
+
+    // A route naming an undefined upstream.
+    let e = error_of(&GOOD.replace("    upstream: crm\n", "    upstream: erp\n"));
+    assert!(e.message().contains("`erp`"), "{e}");
+    assert_eq!(e.location().unwrap().line, 11, "{e}");
+
+    // Not YAML of the subset (an anchor), and broken YAML.
+    let e = error_of(&GOOD.replace("secret_file: secret", "secret_file: &a secret"));
+    assert_eq!(e.code(), "gateway.config_yaml");
+    assert_eq!(e.location().unwrap().line, 3, "{e}");
+    let e = error_of("version: 0\nlisten: [\n");
+    assert_eq!(e.code(), "gateway.config_yaml");
+    assert!(e.location().is_some(), "{e}");
+
+    // A missing required member, and a rate the core refuses.
+    let e = error_of(&GOOD.replace("secret_file: secret\n", ""));
+    assert_eq!(e.code(), "gateway.config");
+    assert!(e.message().contains("secret_file"), "{e}");
+    let e = error_of(&GOOD.replace("limit: 10, period_ms: 1000", "limit: 1000000, period_ms: 1"));
+    assert!(e.message().contains("microsecond"), "{e}");
+}
+
+#[test]
+fn check_config_exits_0_or_4_without_starting() {
+    let dir = TempDir::new("check");
+    write_files(dir.path());
+    let path = dir.path().join("gw.yaml");
+    std::fs::write(&path, GOOD).unwrap();
+    let run = || {
+        Command::new(env!("CARGO_BIN_EXE_clyra-gateway"))
+            .arg("--check-config")
+            .arg(&path)
+            .output()
+            .unwrap()
+    };
+    let out = run();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        !dir.path().join("evidence").exists(),
+        "checking starts nothing"
+    );
+
+    std::fs::write(&path, GOOD.replace("limit: 10", "limit: -1")).unwrap();
+    let out = run();
+    assert_eq!(out.status.code(), Some(4));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("gw.yaml:12:") && err.contains("(gateway.config)"),
+        "{err}"
+    );
+
+    // A file the config names is missing.
+    std::fs::write(
+        &path,
+        GOOD.replace("secret_file: secret", "secret_file: nowhere"),
+    )
+    .unwrap();
+    let out = run();
+    assert_eq!(out.status.code(), Some(4));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("gateway.config_file"));
+}
+
+#[test]
+fn the_examples_in_docs_gateway_md_are_valid() {
+    let doc = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/gateway.md"),
+    )
+    .unwrap();
+    let blocks: Vec<&str> = doc
+        .split("```yaml\n")
+        .skip(1)
+        .map(|b| b.split("```").next().unwrap())
+        .collect();
+    assert!(blocks.len() >= 4);
+    for block in blocks {
+        if block.starts_with("version: 0") {
+            if let Err(e) = Config::parse(block.as_bytes(), "docs/gateway.md") {
+                panic!("{e}\n{block}");
+            }
+        } else {
+            let p = clyra_core::policy::Policy::load(
+                block.as_bytes(),
+                "docs/gateway.md",
+                &Default::default(),
+            );
+            assert!(p.is_ok(), "{:?}\n{block}", p.err());
+        }
+    }
+}

@@ -1,0 +1,373 @@
+//! Evidence: every answered request's event is in the WAL before its answer, sealed windows are
+//! signed PEF bundles `clyra receipt extract` works on, and `kill -9` under load loses nothing.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader, Cursor};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use clyra_core::bundle::Container;
+use clyra_core::Limits;
+use common::*;
+
+/// The journal lines of every sealed bundle, by bundle id.
+fn journals(dir: &Path) -> BTreeMap<String, Vec<serde_json::Value>> {
+    let mut out = BTreeMap::new();
+    for e in std::fs::read_dir(dir.join("evidence/bundles")).unwrap() {
+        let p = e.unwrap().path();
+        let id = p.file_stem().unwrap().to_str().unwrap().to_owned();
+        let bytes = std::fs::read(&p).unwrap();
+        let len = bytes.len() as u64;
+        let mut c = Container::open(Cursor::new(bytes), len, &Limits::default()).unwrap();
+        let i = c
+            .entries()
+            .iter()
+            .position(|e| e.name == "journal.ndjson")
+            .unwrap();
+        let journal = c.read_small_entry(i, 1 << 30).unwrap();
+        let lines = journal
+            .split(|b| *b == b'\n')
+            .filter(|l| !l.is_empty())
+            .map(|l| serde_json::from_slice(l).unwrap())
+            .collect();
+        out.insert(id, lines);
+    }
+    out
+}
+
+/// Runs the `clyra` CLI (the binary's own entry point) and returns its exit code and stdout.
+fn clyra(args: &[&str]) -> (u8, String) {
+    let mut all = vec!["clyra"];
+    all.extend_from_slice(args);
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    let exit = clyra_cli::run(all, &mut std::io::empty(), &mut out, &mut err);
+    let code = exit.code();
+    (
+        code,
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out),
+            String::from_utf8_lossy(&err)
+        ),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sealed_bundles_give_receipts_the_cli_verifies() {
+    let dir = TempDir::new("receipts");
+    write_files(dir.path());
+    let up = Upstream::start().await;
+    let gw = start_gateway(
+        dir.path(),
+        &config_text(up.addr, "  - prefix: /crm\n    upstream: crm\n", ""),
+    )
+    .await;
+    let mut receipts = Vec::new();
+    for i in 0..5 {
+        let r = post(
+            gw.addr,
+            "/crm/contacts",
+            format!("{{\"i\":{i}}}").as_bytes(),
+        )
+        .await;
+        assert_eq!(r.status, 200);
+        receipts.push(r.header("clyra-receipt").unwrap().to_owned());
+    }
+    let denied = send(
+        gw.addr,
+        "DELETE",
+        "/crm/contacts/1",
+        &[("x-tenant", "acme")],
+        b"",
+    )
+    .await;
+    assert_eq!(denied.status, 403);
+    receipts.push(denied.header("clyra-receipt").unwrap().to_owned());
+    gw.gateway.evidence.seal_now().await.unwrap();
+
+    let journals = journals(dir.path());
+    assert_eq!(journals.len(), 1);
+    let (id, lines) = journals.iter().next().unwrap();
+    assert_eq!(lines.len(), 6);
+    assert_eq!(lines[5]["data"]["decision"], "deny");
+    assert_eq!(lines[5]["data"]["policy"]["rule"], "deny-delete");
+    let bundle = dir.path().join(format!("evidence/bundles/{id}.zip"));
+    let trust = dir.path().join("producer.pub.pem");
+    let (code, text) = clyra(&[
+        "verify",
+        bundle.to_str().unwrap(),
+        "--trust",
+        trust.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{text}");
+    for receipt in &receipts {
+        let (bundle_id, seq) = receipt.split_once('/').unwrap();
+        assert_eq!(bundle_id, id);
+        let out = dir.path().join(format!("r{seq}.json"));
+        let (code, text) = clyra(&[
+            "receipt",
+            "extract",
+            bundle.to_str().unwrap(),
+            "--event",
+            seq,
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        assert_eq!(code, 0, "{text}");
+        let (code, text) = clyra(&[
+            "receipt",
+            "verify",
+            out.to_str().unwrap(),
+            "--trust",
+            trust.to_str().unwrap(),
+        ]);
+        assert_eq!(code, 0, "{text}");
+    }
+    gw.task.abort();
+}
+
+fn spawn_gateway(dir: &Path) -> (Child, std::net::SocketAddr) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_clyra-gateway"))
+        .arg("--config")
+        .arg(dir.join("gateway.yaml"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let addr = line.trim().rsplit(' ').next().unwrap().parse().unwrap();
+    (child, addr)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kill_9_under_load_loses_no_answered_receipt() {
+    let dir = TempDir::new("kill9");
+    write_files(dir.path());
+    let up = Upstream::start().await;
+    let text = config_text(up.addr, "  - prefix: /crm\n    upstream: crm\n", "")
+        .replace("seal_every_events: 1000", "seal_every_events: 40");
+    std::fs::write(dir.path().join("gateway.yaml"), text).unwrap();
+    let (mut child, addr) = spawn_gateway(dir.path());
+
+    // Load from 8 clients; keep every receipt id that came back.
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let mut tasks = Vec::new();
+    for c in 0..8 {
+        let stop = stop.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut got = Vec::new();
+            let mut i = 0u64;
+            while !stop.load(std::sync::atomic::Ordering::SeqCst) {
+                i += 1;
+                let Ok(stream) = tokio::net::TcpStream::connect(addr).await else {
+                    break;
+                };
+                let io = hyper_util::rt::TokioIo::new(stream);
+                let Ok((mut sender, conn)) = hyper::client::conn::http1::handshake(io).await else {
+                    break;
+                };
+                tokio::spawn(conn);
+                let req = hyper::Request::post("/crm/load")
+                    .header("host", "gw")
+                    .header("x-tenant", "acme")
+                    .body(http_body_util::Full::new(bytes::Bytes::from(format!(
+                        "{{\"c\":{c},\"i\":{i}}}"
+                    ))))
+                    .unwrap();
+                let Ok(resp) = sender.send_request(req).await else {
+                    break;
+                };
+                if let Some(r) = resp.headers().get("clyra-receipt") {
+                    got.push(r.to_str().unwrap().to_owned());
+                }
+            }
+            got
+        }));
+    }
+    tokio::time::sleep(Duration::from_millis(1_500)).await;
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+    stop.store(true, std::sync::atomic::Ordering::SeqCst);
+    let mut answered = Vec::new();
+    for t in tasks {
+        answered.extend(t.await.unwrap());
+    }
+    assert!(
+        answered.len() > 20,
+        "load produced only {} answers",
+        answered.len()
+    );
+
+    // Restart: the WAL left behind is sealed before the gateway listens.
+    let (mut child, _) = spawn_gateway(dir.path());
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let journals = journals(dir.path());
+    let mut missing = Vec::new();
+    for receipt in &answered {
+        let (id, seq) = receipt.split_once('/').unwrap();
+        let seq: usize = seq.parse().unwrap();
+        let found = journals.get(id).and_then(|lines| lines.get(seq));
+        match found {
+            Some(line) => assert_eq!(line["data"]["path"], "/crm/load"),
+            None => missing.push(receipt.clone()),
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "{} of {} answered receipts lost: {:?}",
+        missing.len(),
+        answered.len(),
+        &missing[..missing.len().min(5)]
+    );
+    // No WAL file is left once everything is sealed.
+    assert_eq!(
+        std::fs::read_dir(dir.path().join("evidence/wal"))
+            .unwrap()
+            .count(),
+        0
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sealed_bundles_are_appended_to_the_ledger() {
+    let dir = TempDir::new("ledger");
+    write_files(dir.path());
+    let key =
+        clyra_core::crypto::SigningKey::generate(clyra_core::crypto::Scheme::Ed25519, [11; 32])
+            .unwrap();
+    let key_path = dir.path().join("ledger.pem");
+    std::fs::write(&key_path, key.to_pkcs8_pem().unwrap().as_bytes()).unwrap();
+    let ledger = dir.path().join("ledger");
+    let (code, text) = clyra(&[
+        "ledger",
+        "init",
+        ledger.to_str().unwrap(),
+        "--key",
+        key_path.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{text}");
+    let up = Upstream::start().await;
+    let text = config_text(up.addr, "  - prefix: /crm\n    upstream: crm\n", "").replace(
+        "  seal_every_events: 1000\n",
+        "  seal_every_events: 3\n  ledger_dir: ledger\n  ledger_key: ledger.pem\n",
+    );
+    let gw = start_gateway(dir.path(), &text).await;
+    for i in 0..7 {
+        assert_eq!(
+            post(gw.addr, "/crm/x", format!("{{\"i\":{i}}}").as_bytes())
+                .await
+                .status,
+            200
+        );
+    }
+    gw.gateway.evidence.seal_now().await.unwrap();
+    let bundles: Vec<_> = std::fs::read_dir(dir.path().join("evidence/bundles"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(bundles.len(), 3, "7 events in windows of 3");
+    for b in &bundles {
+        let (code, text) = clyra(&[
+            "ledger",
+            "prove",
+            b.to_str().unwrap(),
+            "--ledger",
+            ledger.to_str().unwrap(),
+        ]);
+        assert_eq!(code, 0, "{}: {text}", b.display());
+    }
+    let (code, text) = clyra(&["ledger", "verify", ledger.to_str().unwrap()]);
+    assert_eq!(code, 0, "{text}");
+    gw.task.abort();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_wal_disk_answers_503_and_recovers() {
+    let dir = TempDir::new("fullwal");
+    write_files(dir.path());
+    let up = Upstream::start().await;
+    let gw = start_gateway(
+        dir.path(),
+        &config_text(up.addr, "  - prefix: /crm\n    upstream: crm\n", ""),
+    )
+    .await;
+    // The first window's WAL file is /dev/full: every write fails with ENOSPC.
+    let wal = dir.path().join("evidence/wal/0000000000.ndjson");
+    std::os::unix::fs::symlink("/dev/full", &wal).unwrap();
+    let r = post(gw.addr, "/crm/x", b"{\"n\":1}").await;
+    assert_eq!(r.status, 503);
+    assert_eq!(r.json()["code"], "gateway.wal");
+    assert!(
+        r.header("clyra-receipt").is_none(),
+        "no receipt for an unrecorded decision"
+    );
+    // Space comes back: the gateway serves and records again.
+    std::fs::remove_file(&wal).unwrap();
+    let r = post(gw.addr, "/crm/x", b"{\"n\":2}").await;
+    assert_eq!(r.status, 200);
+    let receipt = r.header("clyra-receipt").unwrap().to_owned();
+    gw.gateway.evidence.seal_now().await.unwrap();
+    let journals = journals(dir.path());
+    let (id, seq) = receipt.split_once('/').unwrap();
+    let line = &journals[id][seq.parse::<usize>().unwrap()];
+    assert_eq!(line["data"]["path"], "/crm/x");
+    assert_eq!(
+        journals.values().map(Vec::len).sum::<usize>(),
+        1,
+        "only the recorded decision is sealed"
+    );
+    gw.task.abort();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_seals_the_open_window() {
+    let dir = TempDir::new("term");
+    write_files(dir.path());
+    let up = Upstream::start().await;
+    std::fs::write(
+        dir.path().join("gateway.yaml"),
+        config_text(up.addr, "  - prefix: /crm\n    upstream: crm\n", ""),
+    )
+    .unwrap();
+    let (mut child, addr) = spawn_gateway(dir.path());
+    let mut receipts = Vec::new();
+    for _ in 0..3 {
+        receipts.push(
+            post(addr, "/crm/x", b"{}")
+                .await
+                .header("clyra-receipt")
+                .unwrap()
+                .to_owned(),
+        );
+    }
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    assert!(child.wait().unwrap().success());
+    let journals = journals(dir.path());
+    for r in receipts {
+        let (id, seq) = r.split_once('/').unwrap();
+        assert!(journals[id].get(seq.parse::<usize>().unwrap()).is_some());
+    }
+    assert_eq!(
+        std::fs::read_dir(dir.path().join("evidence/wal"))
+            .unwrap()
+            .count(),
+        0
+    );
+}

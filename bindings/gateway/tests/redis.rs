@@ -1,0 +1,157 @@
+//! Many replicas: two gateways share a rate limit, an idempotency key and a fence through a
+//! real `redis-server` (Debian package) started on a free port; Redis going away fails closed or
+//! open as configured (gateway-config-v0.md §4).
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+mod common;
+
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use common::*;
+
+struct Redis {
+    child: Child,
+    port: u16,
+    _dir: TempDir,
+}
+
+impl Redis {
+    fn start() -> Self {
+        let dir = TempDir::new("redis");
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let mut child = Command::new("redis-server")
+            .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
+            .arg("--dir")
+            .arg(dir.path())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("redis-server is required (apt-get install -y redis-server; `just test` installs it)");
+        for _ in 0..100 {
+            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                return Self {
+                    child,
+                    port,
+                    _dir: dir,
+                };
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = child.kill();
+        let _ = child.wait();
+        panic!("redis-server did not start on port {port}");
+    }
+
+    fn stop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Redis {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+const ROUTES: &str = "  - prefix: /crm/limited\n    upstream: crm\n    rate: {limit: 3, period_ms: 60000, burst: 3}\n  - prefix: /crm\n    upstream: crm\n    idempotency: {ttl_ms: 60000, lock_ttl_ms: 5000}\n";
+
+async fn replica(
+    redis_port: u16,
+    upstream: std::net::SocketAddr,
+    on_error: &str,
+) -> (TempDir, clyra_gateway::server::Running) {
+    let dir = TempDir::new("replica");
+    write_files(dir.path());
+    let extra = format!("state: {{store: redis, redis_url: \"redis://127.0.0.1:{redis_port}/\", on_error: {on_error}}}\n");
+    let gw = start_gateway(dir.path(), &config_text(upstream, ROUTES, &extra)).await;
+    (dir, gw)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_replicas_share_state_and_redis_failure_is_explicit() {
+    let mut redis = Redis::start();
+    let up = Upstream::start().await;
+    let (_da, a) = replica(redis.port, up.addr, "closed").await;
+    let (_db, b) = replica(redis.port, up.addr, "closed").await;
+    let (_dc, c) = replica(redis.port, up.addr, "open").await;
+
+    // One GCRA bucket across replicas: 3 allowed in total, the 4th refused wherever it lands.
+    assert_eq!(post(a.addr, "/crm/limited", b"{}").await.status, 200);
+    assert_eq!(post(b.addr, "/crm/limited", b"{}").await.status, 200);
+    assert_eq!(post(a.addr, "/crm/limited", b"{}").await.status, 200);
+    let r = post(b.addr, "/crm/limited", b"{}").await;
+    assert_eq!(r.status, 429);
+    assert!(r.header("retry-after").is_some());
+
+    // One idempotency record across replicas.
+    let key = [("x-tenant", "acme"), ("idempotency-key", "shared-1")];
+    let first = send(a.addr, "POST", "/crm/deals", &key, b"{\"deal\":7}").await;
+    assert_eq!(first.status, 200);
+    let hits = up.hits();
+    let replay = send(b.addr, "POST", "/crm/deals", &key, b"{\"deal\":7}").await;
+    assert_eq!(replay.status, 200);
+    assert_eq!(replay.body, first.body);
+    assert_eq!(replay.header("idempotency-replayed"), Some("true"));
+    assert_eq!(up.hits(), hits);
+    assert_eq!(
+        send(b.addr, "POST", "/crm/deals", &key, b"{\"deal\":8}")
+            .await
+            .status,
+        422
+    );
+
+    // A fence set through one replica holds on the other.
+    let admin = [("authorization", "Bearer admin-token-0123456789")];
+    assert_eq!(
+        send(
+            a.addr,
+            "POST",
+            "/_clyra/admin/fence",
+            &admin,
+            b"{\"tenant\":\"acme\"}"
+        )
+        .await
+        .status,
+        200
+    );
+    assert_eq!(post(b.addr, "/crm/x", b"{}").await.status, 403);
+    assert_eq!(
+        send(
+            b.addr,
+            "POST",
+            "/_clyra/admin/unfence",
+            &admin,
+            b"{\"tenant\":\"acme\"}"
+        )
+        .await
+        .status,
+        200
+    );
+    assert_eq!(post(a.addr, "/crm/x", b"{}").await.status, 200);
+
+    // Redis goes away: closed → 503 `gateway.store`; open → the request goes on, recorded.
+    redis.stop();
+    let r = post(a.addr, "/crm/x", b"{}").await;
+    assert_eq!(r.status, 503);
+    assert_eq!(r.json()["code"], "gateway.store");
+    assert!(
+        r.header("clyra-receipt").is_some(),
+        "the failure is recorded"
+    );
+    let r = post(c.addr, "/crm/x", b"{}").await;
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    for g in [a, b, c] {
+        g.task.abort();
+    }
+}
