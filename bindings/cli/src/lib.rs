@@ -100,6 +100,8 @@ enum Command {
     Genai(commands::genai::GenaiArgs),
     /// The evidence ledger: an append-only, signed log of bundles with proofs (`clyra ledger --help`)
     Ledger(commands::ledger::LedgerArgs),
+    /// Attest a framework's controls over verified bundles, signed, with OSCAL results (`clyra attest --help`)
+    Attest(commands::attest::AttestArgs),
 }
 
 const DOCTOR_LONG_ABOUT: &str = "\
@@ -353,6 +355,7 @@ where
         Command::Sql(args) => commands::sql::run(args, &mut cx),
         Command::Genai(args) => commands::genai::run(args, &mut cx),
         Command::Ledger(args) => commands::ledger::run(args, &mut cx),
+        Command::Attest(args) => commands::attest::run(args, &mut cx),
     }
 }
 
