@@ -1,6 +1,6 @@
 // Command clyra-verify-go is the Go verifier's adapter for the conformance CLI protocol
 // (spec/conformance.md §6). It implements `jcs FILE`, `merkle-root FILE`, `verify`,
-// `receipt-verify` and `ledger-verify`.
+// `receipt-verify`, `ledger-verify` and `attest-verify`.
 package main
 
 import (
@@ -50,6 +50,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return runReceiptVerify(args[1:], stdout, stderr)
 	case "ledger-verify":
 		return runLedgerVerify(args[1:], stdout, stderr)
+	case "attest-verify":
+		return runAttestVerify(args[1:], stdout, stderr)
 	default:
 		fmt.Fprintf(stderr, "unknown command `%s`\n", args[0])
 		return verdictError(stdout, codeUsage)
