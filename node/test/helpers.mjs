@@ -19,6 +19,8 @@ export function vectors() {
     // Ledger vectors (conformance.md §2.6) need a ledger API the Node SDK does not have yet
     // (tests/conformance/skips.json says the same for the node column).
     .filter((d) => !fs.existsSync(path.join(vectorsDir, d, 'ledger-proof.json')))
+    // Attestation vectors (attestation-v0.md §6): the Node SDK has no attestation API (skips.json).
+    .filter((d) => !fs.existsSync(path.join(vectorsDir, d, 'attestation.dsse.json')))
     .sort()
     .map((name) => {
       const dir = path.join(vectorsDir, name)

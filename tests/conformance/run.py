@@ -65,6 +65,10 @@ def run_case(adapter, folder, extras=()):
     if os.path.exists(os.path.join(folder, "ledger-proof.json")):  # conformance.md §2.6, §6.9
         cmd = [adapter, "ledger-verify", os.path.join(folder, "ledger-proof.json"),
                "--key", os.path.join(folder, "ledger-key.txt")]
+    elif os.path.exists(os.path.join(folder, "attestation.dsse.json")):  # attestation-v0.md §6
+        cmd = [adapter, "attest-verify", os.path.join(folder, "attestation.dsse.json"),
+               os.path.join(folder, "bundle.zip"),
+               "--trust", os.path.join(folder, "trust.json"), "--at", args["at"]]
     elif os.path.exists(os.path.join(folder, "bundle.zip")):
         cmd = [adapter, "verify", os.path.join(folder, "bundle.zip"),
                "--trust", os.path.join(folder, "trust.json"), "--at", args["at"]]

@@ -1133,6 +1133,7 @@ pub fn cases() -> Vec<Case> {
     .chain(crate::policy_risk::cases())
     .chain(crate::numbers::cases())
     .chain(crate::ledger_cases::cases())
+    .chain(crate::attest_cases::cases())
     .collect()
 }
 

@@ -17,6 +17,7 @@
     clippy::string_slice
 )]
 
+mod attest_cases;
 mod cases;
 mod coverage;
 mod ledger_cases;
@@ -610,6 +611,9 @@ fn files_of(case: &cases::Case, ctx: &Ctx<'_>) -> BTreeMap<String, Vec<u8>> {
         "bundle.zip"
     };
     files.insert(name.to_owned(), v.bundle);
+    if let Some(attestation) = attest_cases::attestation(case.slug, ctx) {
+        files.insert("attestation.dsse.json".to_owned(), attestation);
+    }
     let trust_name = if v.ledger {
         "ledger-key.txt"
     } else {
