@@ -1,4 +1,4 @@
-//! The OSCAL 1.1.2 assessment-results view of a signed attestation (attestation-v0.md §7).
+//! The OSCAL 1.1.3 assessment-results view of a signed attestation (attestation-v0.md §7).
 //!
 //! One result; one finding per control (target `objective-id`, state `satisfied` only for
 //! `supported`), one observation per bundle. UUIDs are derived from the payload digest and a
@@ -9,7 +9,7 @@ use crate::dsse::Statement;
 use crate::jcs::{self, Map, Value};
 
 /// The OSCAL version written.
-pub const OSCAL_VERSION: &str = "1.1.2";
+pub const OSCAL_VERSION: &str = "1.1.3";
 
 /// The namespace of Clyra's OSCAL props.
 const NS: &str = "https://clyra.dev/ns/oscal";
