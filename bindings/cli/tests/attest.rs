@@ -592,3 +592,46 @@ fn resign(dir: &TempDir, statement: &Value, key: &str, out: &str) {
     )
     .unwrap();
 }
+
+#[test]
+fn the_demo_ends_with_a_sox_attestation_of_its_two_runs_that_verifies() {
+    let dir = TempDir::new();
+    let out = clyra(&["demo", "--out", &dir.path("demo")]);
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let shown = text(&out.stdout);
+    let last = shown.rsplit("\n\n").next().unwrap();
+    assert!(
+        last.starts_with("4. clyra attest --framework sox over the two runs"),
+        "{last}"
+    );
+    assert!(
+        last.contains("COSO P10") && last.ends_with("VALID (ok), exit 0\n"),
+        "{last}"
+    );
+    let d = |f: &str| dir.path(&format!("demo/{f}"));
+    let run = clyra(&[
+        "attest",
+        "verify",
+        &d("attestation.dsse.json"),
+        &d("def.zip"),
+        &d("pef.zip"),
+        "--trust",
+        &d("trust.json"),
+        "--policy",
+        &d("def-policy.json"),
+        "--policy",
+        &d("pef-policy.json"),
+        "--at",
+        "2026-12-01T00:00:00Z",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(run.status.code(), Some(0), "{run:?}");
+    let oscal: Value =
+        serde_json::from_slice(&std::fs::read(d("oscal-assessment-results.json")).unwrap())
+            .unwrap();
+    assert_eq!(
+        oscal["assessment-results"]["metadata"]["oscal-version"],
+        "1.1.3"
+    );
+}
