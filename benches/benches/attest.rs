@@ -119,7 +119,11 @@ fn attest_1000(c: &mut Criterion) {
     group.bench_function("peer_verify_only_1000", |b| {
         b.iter(|| {
             for bytes in &all {
-                black_box(verify_bundle(Cursor::new(bytes), bytes.len() as u64, &inputs));
+                black_box(verify_bundle(
+                    Cursor::new(bytes),
+                    bytes.len() as u64,
+                    &inputs,
+                ));
             }
         })
     });

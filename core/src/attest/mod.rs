@@ -100,8 +100,10 @@ pub enum AttestError {
         /// The file name.
         name: String,
     },
-    /// The signing key is not a producer key of the trust file.
-    #[error("the signing key `{keyid}` is not a producer key of the trust file")]
+    /// The signing key is not a producer key of the trust file (in its window, not revoked).
+    #[error(
+        "the signing key `{keyid}` is not a producer key of the trust file at the signing time"
+    )]
     KeyNotTrusted {
         /// Its keyid.
         keyid: String,

@@ -1,4 +1,4 @@
-//! The OSCAL 1.1.3 assessment-results view of a signed attestation (attestation-v0.md §7).
+//! The OSCAL 1.1.3 assessment-results view of a signed attestation (attestation-v0.md §8).
 //!
 //! One result; one finding per control (target `objective-id`, state `satisfied` only for
 //! `supported`), one observation per bundle. UUIDs are derived from the payload digest and a

@@ -254,10 +254,12 @@ fn make(args: &AttestArgs, format: Format) -> Result<(String, Exit), Problem> {
     let s = setup(&args.trust, &args.policy, args.at.as_deref())?;
     let key = read_signing_key(key_path)?;
     let keyid = key.public_key().keyid().to_owned();
+    // attestation-v0.md §2.3: a producer key of the trust file, in its window and not revoked
+    // at the signing time (else `attest verify` would refuse what this writes).
     if !s
         .trust
         .key(&keyid)
-        .is_some_and(|k| k.has_role(Role::Producer))
+        .is_some_and(|k| k.has_role(Role::Producer) && k.in_window(&s.at) && !k.revoked(&s.at))
     {
         let e = attest::AttestError::KeyNotTrusted { keyid };
         return Err(Problem::new(e.code(), e.to_string()));
