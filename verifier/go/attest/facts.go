@@ -3,6 +3,7 @@ package attest
 import (
 	"bytes"
 	"crypto/sha256"
+	"io"
 	"strconv"
 	"strings"
 
@@ -127,10 +128,20 @@ func choosePolicy(recorded string, policies [][]byte, lim limits.Limits) []byte 
 
 // BundleFacts verifies data at `at` with tr and the matching policy, and reads its facts.
 func BundleFacts(data []byte, tr *trust.Trust, at string, policies [][]byte, lim limits.Limits) Facts {
-	f := Facts{SHA256: sha256.Sum256(data), met: map[string]string{}}
+	return BundleFactsAt(bytes.NewReader(data), int64(len(data)), tr, at, policies, lim)
+}
+
+// BundleFactsAt is BundleFacts over a bundle of size bytes readable from r (an *os.File): the
+// bundle is streamed (hashed, then verified), so memory does not grow with its artifacts.
+func BundleFactsAt(r io.ReaderAt, size int64, tr *trust.Trust, at string, policies [][]byte, lim limits.Limits) Facts {
+	f := Facts{met: map[string]string{}}
+	h := sha256.New()
+	if _, err := io.Copy(h, io.NewSectionReader(r, 0, size)); err == nil {
+		copy(f.SHA256[:], h.Sum(nil))
+	}
 	var m jcs.Value
 	var approvalPayloads []jcs.Value
-	b, cerr := container.ReadBytes(data, lim)
+	b, cerr := container.Read(r, size, lim)
 	if cerr == nil {
 		if man, ferr := manifest.Check(b.Entry(manifest.Subject).Data, lim); ferr == nil {
 			f.manifestRead = true
@@ -151,7 +162,7 @@ func BundleFacts(data []byte, tr *trust.Trust, at string, policies [][]byte, lim
 	if f.manifestRead {
 		recorded, _ = str(m, "policy", "hash")
 	}
-	v := verify.Bundle(data, tr, at, choosePolicy(recorded, policies, lim), lim)
+	v := verify.BundleAt(r, size, tr, at, choosePolicy(recorded, policies, lim), lim)
 	f.Outcome, f.Primary = v.Outcome, v.Primary
 	if !f.manifestRead {
 		f.met[reqVerified] = fail

@@ -110,12 +110,13 @@ func runAttestVerify(args []string, stdout, stderr io.Writer) int {
 		if len(a.bundles) > 0 {
 			facts = []attest.Facts{}
 			for _, path := range a.bundles {
-				b, err := readFile(path, lim.BundleMaxBytes)
+				b, err := openBundle(path, lim.BundleMaxBytes)
 				if err != nil {
 					fmt.Fprintln(stderr, err)
 					return verdictError(stdout, codeIO)
 				}
-				facts = append(facts, attest.BundleFacts(b, tr, opened.VerifiedAt, policies, lim))
+				facts = append(facts, attest.BundleFactsAt(b.r, b.size, tr, opened.VerifiedAt, policies, lim))
+				b.close()
 			}
 		}
 		checks = append(checks, attest.Recompute(opened, facts)...)
