@@ -468,6 +468,31 @@ fn a_gap_in_the_ledger_fails_every_control() {
             serde_json::from_slice::<Value>(&run.stdout).unwrap(),
         )
     };
+    // A period that ends before it starts is a usage error, before anything is read.
+    let reversed = clyra(&[
+        "attest",
+        "--ledger",
+        &ledger,
+        "--from",
+        "2026-11-21",
+        "--until",
+        "2026-11-20",
+        "--framework",
+        "sox",
+        "--key",
+        &k.producer,
+        "--trust",
+        &k.trust,
+        "--out",
+        &dir.path("reversed"),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(reversed.status.code(), Some(4));
+    assert!(
+        text(&reversed.stdout).contains("attest.period"),
+        "{reversed:?}"
+    );
     let (code, s) = window("complete");
     assert_eq!(code, Some(0), "{s}");
     assert_eq!(s["bundles"], 2);
