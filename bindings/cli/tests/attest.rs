@@ -500,6 +500,24 @@ fn a_gap_in_the_ledger_fails_every_control() {
     let p = payload(&dir, "complete");
     assert_eq!(p["predicate"]["completeness"]["entries"], 2);
     assert_eq!(p["predicate"]["completeness"]["accounted"], 2);
+    // A record altered inside the ledger: it no longer hashes to the signed checkpoint.
+    // (the entry bundle of the partial first tile of two records, ledger-v0.md §4).
+    let entries = format!("{ledger}/tile/entries/000.p/2");
+    let original = std::fs::read(&entries).unwrap();
+    // Still a valid record (only its `logged_at` differs): only the tiles' hashes show it.
+    let needle = b"\"logged_at\":\"2026-11-21T09";
+    let at = original
+        .windows(needle.len())
+        .position(|w| w == needle)
+        .unwrap();
+    let mut altered = original.clone();
+    altered[at + needle.len() - 1] = b'8';
+    assert_ne!(altered, original);
+    std::fs::write(&entries, &altered).unwrap();
+    let (code, v) = window("altered");
+    assert_eq!(code, Some(4), "{v}");
+    assert!(v.to_string().contains("ledger.tile_mismatch"), "{v}");
+    std::fs::write(&entries, &original).unwrap();
     // Remove one stored bundle: a gap, and no control is supported.
     let stored = std::fs::read_dir(format!("{ledger}/bundles"))
         .unwrap()

@@ -12,7 +12,7 @@ use clyra_core::attest::{
 use clyra_core::bundle::Container;
 use clyra_core::digest::Sha256Digest;
 use clyra_core::format::Schemas;
-use clyra_core::ledger::scan::read_entries;
+use clyra_core::ledger::scan::{check_tiles, read_entries};
 use clyra_core::ledger::tiles::TILE_WIDTH;
 use clyra_core::time::Timestamp;
 use clyra_core::trust::{Role, Trust};
@@ -399,6 +399,8 @@ fn ledger_window(
     let (_, cp) = store
         .verified_checkpoint(&config.key)
         .map_err(ledger_problem)?;
+    // attestation-v0.md §3.3: every record is the one the signed checkpoint commits to.
+    check_tiles(&mut store, &cp, limits).map_err(ledger_problem)?;
     let mut paths = Vec::new();
     let mut gaps = Vec::new();
     let mut entries = 0u64;
