@@ -248,6 +248,7 @@ fn the_predicate_is_deterministic_and_signs_verifies_and_recomputes() {
             bundle_sha256: "ef".repeat(32),
             reason: "missing",
         }],
+        since: Some((1, Sha256Digest::of(b"old root"))),
     };
     let i = inputs(Framework::Hipaa, ledger);
     let one = attest::statement(&b, attest::predicate(&i, &b)).to_canonical_bytes();

@@ -5,7 +5,8 @@
     clippy::unwrap_used,
     clippy::expect_used,
     clippy::panic,
-    clippy::indexing_slicing
+    clippy::indexing_slicing,
+    clippy::string_slice
 )]
 mod common;
 use common::{clyra, example_spec, text, TempDir};
@@ -427,22 +428,26 @@ fn a_gap_in_the_ledger_fails_every_control() {
     let ledger = dir.path("ledger");
     let out = clyra(&["ledger", "init", &ledger, "--key", &ledger_key]);
     assert_eq!(out.status.code(), Some(0), "{out:?}");
-    let out = clyra(&[
-        "ledger",
-        "append",
-        &one,
-        &two,
-        "--ledger",
-        &ledger,
-        "--key",
-        &ledger_key,
-        "--logged-at",
-        AT,
-    ]);
-    assert_eq!(out.status.code(), Some(0), "{out:?}");
-    let window = |out: &str| {
+    for bundle in [&one, &two] {
+        let out = clyra(&[
+            "ledger",
+            "append",
+            bundle,
+            "--ledger",
+            &ledger,
+            "--key",
+            &ledger_key,
+            "--logged-at",
+            AT,
+        ]);
+        assert_eq!(out.status.code(), Some(0), "{out:?}");
+        if bundle == &one {
+            std::fs::copy(format!("{ledger}/checkpoint"), dir.path("checkpoint-1")).unwrap();
+        }
+    }
+    let window_since = |out: &str, since: Option<&str>| {
         let out_dir = dir.path(out);
-        let run = clyra(&[
+        let mut args = vec![
             "attest",
             "--ledger",
             &ledger,
@@ -462,12 +467,17 @@ fn a_gap_in_the_ledger_fails_every_control() {
             &out_dir,
             "--format",
             "json",
-        ]);
+        ];
+        if let Some(since) = since {
+            args.extend(["--since", since]);
+        }
+        let run = clyra(&args);
         (
             run.status.code(),
-            serde_json::from_slice::<Value>(&run.stdout).unwrap(),
+            serde_json::from_slice::<Value>(&run.stdout).unwrap_or(Value::Null),
         )
     };
+    let window = |out: &str| window_since(out, None);
     // A period that ends before it starts is a usage error, before anything is read.
     let reversed = clyra(&[
         "attest",
@@ -500,6 +510,21 @@ fn a_gap_in_the_ledger_fails_every_control() {
     let p = payload(&dir, "complete");
     assert_eq!(p["predicate"]["completeness"]["entries"], 2);
     assert_eq!(p["predicate"]["completeness"]["accounted"], 2);
+    // Since the checkpoint after the first run: the ledger extends it, and the attestation says so.
+    let first = dir.path("checkpoint-1");
+    let (code, s) = window_since("since", Some(&first));
+    assert_eq!(code, Some(0), "{s}");
+    let p = payload(&dir, "since");
+    assert_eq!(p["predicate"]["completeness"]["since"]["size"], 1);
+    // A checkpoint the ledger does not extend (its root line altered; its signature fails too).
+    let text = std::fs::read_to_string(&first).unwrap();
+    let line = text.lines().nth(2).unwrap().to_owned();
+    let other = if line.starts_with('A') { "B" } else { "A" };
+    let forged = text.replacen(&line, &format!("{other}{}", &line[1..]), 1);
+    let forged_path = dir.write("checkpoint-forged", forged.as_bytes());
+    let (code, s) = window_since("forged", Some(&forged_path));
+    assert_eq!(code, Some(4), "{s}");
+    assert!(s.to_string().contains("ledger."), "{s}");
     // A record altered inside the ledger: it no longer hashes to the signed checkpoint.
     // (the entry bundle of the partial first tile of two records, ledger-v0.md §4).
     let entries = format!("{ledger}/tile/entries/000.p/2");

@@ -88,6 +88,8 @@ pub enum Completeness {
         entries: u64,
         /// The records that were not accounted for.
         gaps: Vec<Gap>,
+        /// An earlier checkpoint (size, root) the ledger was shown to extend, when one was given.
+        since: Option<(u64, Sha256Digest)>,
     },
 }
 
@@ -304,23 +306,36 @@ pub fn predicate(inputs: &Inputs, bundles: &[BundleFacts]) -> Value {
             root,
             entries,
             gaps,
-        } => obj(vec![
-            ("mode", Value::from("ledger")),
-            ("origin", Value::from(origin.as_str())),
-            (
-                "checkpoint",
-                obj(vec![
-                    ("size", num(*size)),
-                    ("root", Value::from(root.to_prefixed())),
-                ]),
-            ),
-            ("entries", num(*entries)),
-            ("accounted", num(entries.saturating_sub(gaps.len() as u64))),
-            (
-                "gaps",
-                Value::from(gaps.iter().map(gap_value).collect::<Vec<_>>()),
-            ),
-        ]),
+            since,
+        } => {
+            let mut m = vec![
+                ("mode", Value::from("ledger")),
+                ("origin", Value::from(origin.as_str())),
+                (
+                    "checkpoint",
+                    obj(vec![
+                        ("size", num(*size)),
+                        ("root", Value::from(root.to_prefixed())),
+                    ]),
+                ),
+                ("entries", num(*entries)),
+                ("accounted", num(entries.saturating_sub(gaps.len() as u64))),
+                (
+                    "gaps",
+                    Value::from(gaps.iter().map(gap_value).collect::<Vec<_>>()),
+                ),
+            ];
+            if let Some((size, root)) = since {
+                m.push((
+                    "since",
+                    obj(vec![
+                        ("size", num(*size)),
+                        ("root", Value::from(root.to_prefixed())),
+                    ]),
+                ));
+            }
+            obj(m)
+        }
     };
     top.insert("completeness", completeness);
     top.insert("bundles", bundles_value(bundles));

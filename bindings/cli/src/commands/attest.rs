@@ -12,8 +12,9 @@ use clyra_core::attest::{
 use clyra_core::bundle::Container;
 use clyra_core::digest::Sha256Digest;
 use clyra_core::format::Schemas;
-use clyra_core::ledger::scan::{check_tiles, read_entries};
+use clyra_core::ledger::scan::{check_tiles, read_entries, verify_ledger};
 use clyra_core::ledger::tiles::TILE_WIDTH;
+use clyra_core::ledger::Checkpoint;
 use clyra_core::time::Timestamp;
 use clyra_core::trust::{Role, Trust};
 use clyra_core::verify::{read_policy, verify_bundle_with_evidence, VerifyInputs};
@@ -54,6 +55,10 @@ pub struct AttestArgs {
     /// End of the period (YYYY-MM-DD or a UTC timestamp), excluded
     #[arg(long, value_name = "DATE")]
     pub until: Option<String>,
+    /// An earlier checkpoint of the ledger (as saved from .clyra/ledger/checkpoint): the current
+    /// one must extend it (a consistency proof from the tiles), recorded in the attestation
+    #[arg(long, value_name = "CHECKPOINT", requires = "ledger")]
+    pub since: Option<PathBuf>,
     /// The framework: sox, pci, hipaa, eu-ai-act, nist-rmf, tcpa or soc2
     #[arg(long, value_name = "F", required = true)]
     pub framework: Option<String>,
@@ -283,7 +288,12 @@ fn make(args: &AttestArgs, format: Format) -> Result<(String, Exit), Problem> {
                     format!("--from `{from}` is not before --until `{until}`"),
                 ));
             }
-            let (paths, completeness) = ledger_window(dir, &from, &until, &s.limits)?;
+            let since = match &args.since {
+                Some(path) => Some(super::bundle::read(path)?),
+                None => None,
+            };
+            let (paths, completeness) =
+                ledger_window(dir, &from, &until, since.as_deref(), &s.limits)?;
             (paths, completeness, Some((from, until)))
         }
     };
@@ -391,16 +401,40 @@ fn ledger_window(
     dir: &Path,
     from: &str,
     until: &str,
+    since: Option<&[u8]>,
     limits: &Limits,
 ) -> Result<(Vec<PathBuf>, Completeness), Problem> {
     let ledger_problem = |e: clyra_core::ledger::LedgerError| Problem::new(e.code(), e.to_string());
     let mut store = LedgerDir::new(dir);
     let config = store.config().map_err(ledger_problem)?;
-    let (_, cp) = store
+    let (note, cp) = store
         .verified_checkpoint(&config.key)
         .map_err(ledger_problem)?;
-    // attestation-v0.md §3.3: every record is the one the signed checkpoint commits to.
-    check_tiles(&mut store, &cp, limits).map_err(ledger_problem)?;
+    // attestation-v0.md §3.3: every record is the one the signed checkpoint commits to and, with
+    // --since, the ledger extends the earlier checkpoint (nothing removed or rewritten).
+    let since_cp = match since {
+        None => {
+            check_tiles(&mut store, &cp, limits).map_err(ledger_problem)?;
+            None
+        }
+        Some(old) => {
+            let checked = verify_ledger(&mut store, &note, &config.key, Some(old), &[], limits);
+            if checked.verdict.exit != 0 {
+                let detail = checked
+                    .verdict
+                    .checks
+                    .iter()
+                    .find(|c| c.code() == checked.verdict.primary)
+                    .map_or_else(String::new, |c| c.message().to_owned());
+                return Err(Problem::new(
+                    checked.verdict.primary,
+                    format!("the ledger does not verify since the checkpoint given: {detail}"),
+                ));
+            }
+            let old_cp = Checkpoint::verify(old, &config.key).map_err(ledger_problem)?;
+            Some((old_cp.size, Sha256Digest::from_bytes(old_cp.root)))
+        }
+    };
     let mut paths = Vec::new();
     let mut gaps = Vec::new();
     let mut entries = 0u64;
@@ -439,6 +473,7 @@ fn ledger_window(
             root: Sha256Digest::from_bytes(cp.root),
             entries,
             gaps,
+            since: since_cp,
         },
     ))
 }
