@@ -17,7 +17,7 @@ demo:
 demo-cli:
     cargo run --release --locked -p clyra-cli -- demo
 
-# Run every test: interop venv and npm modules, cargo test, go test, conformance, the Python package (wheel and sdist), pytest, stubtest, node (npx clyra-verify) and the verify page in headless Chromium, dbt e2e on DuckDB and PostgreSQL, clippy, rustfmt (each stage prints its time; needs ../shared)
+# Run every test: interop venv and npm modules, cargo test, go test, conformance, the Python package (wheel and sdist), pytest, stubtest, node (npx clyra-verify) and the verify page in headless Chromium, dbt e2e on DuckDB and PostgreSQL, OSCAL attestation results in compliance-trestle, clippy, rustfmt (each stage prints its time; needs ../shared)
 test:
     cargo clippy --version >/dev/null 2>&1 && cargo fmt --version >/dev/null 2>&1 || rustup component add clippy rustfmt
     if [ -f tests/interop/requirements.txt ]; then \
@@ -51,6 +51,7 @@ test:
     bash .ci/stage e2e-duckdb -- bash python/ci.sh e2e-duckdb
     bash .ci/stage e2e-postgres -- bash python/ci.sh e2e-postgres
     bash .ci/stage verify-bundle-action -- bash -c 'cargo build -q --locked -p clyra-cli && python3 .github/actions/verify-bundle/test_verify_bundles.py'
+    bash .ci/stage oscal-trestle -- bash -c 'python3 -m venv tests/oscal/.venv && tests/oscal/.venv/bin/pip install -q --disable-pip-version-check -r tests/oscal/requirements.txt && cargo build -q --locked -p clyra-cli && tests/oscal/.venv/bin/python tests/oscal/check_oscal.py'
     bash .ci/stage clippy -- cargo clippy --workspace --all-targets --locked -- -D warnings
     bash .ci/stage fmt -- cargo fmt --all --check
 

@@ -7,6 +7,7 @@
 #![warn(missing_docs)]
 
 pub mod approval;
+pub mod attest;
 pub mod audit;
 pub mod badge;
 pub mod build;

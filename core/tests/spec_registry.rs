@@ -12,6 +12,7 @@ use std::path::Path;
 
 const AREAS: &[&str] = &[
     "jcs",
+    "attest",
     "seal",
     "plan",
     "ffi",

@@ -21,6 +21,8 @@ export function vectors() {
     .filter((d) => !fs.existsSync(path.join(vectorsDir, d, 'ledger-proof.json')))
     // Badge vectors (conformance.md §2.7) are neither bundles nor receipts: see badges().
     .filter((d) => !fs.existsSync(path.join(vectorsDir, d, 'badge.jws')))
+    // Attestation vectors (attestation-v0.md §6): the Node SDK has no attestation API (skips.json).
+    .filter((d) => !fs.existsSync(path.join(vectorsDir, d, 'attestation.dsse.json')))
     .sort()
     .map((name) => {
       const dir = path.join(vectorsDir, name)

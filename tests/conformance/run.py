@@ -68,6 +68,10 @@ def run_case(adapter, folder, extras=()):
     elif os.path.exists(os.path.join(folder, "badge.jws")):  # conformance.md §2.7, §6.10
         cmd = [adapter, "badge-verify", os.path.join(folder, "badge.jws"),
                "--trust", os.path.join(folder, "trust.json"), "--at", args["at"]]
+    elif os.path.exists(os.path.join(folder, "attestation.dsse.json")):  # attestation-v0.md §6
+        cmd = [adapter, "attest-verify", os.path.join(folder, "attestation.dsse.json"),
+               os.path.join(folder, "bundle.zip"),
+               "--trust", os.path.join(folder, "trust.json"), "--at", args["at"]]
     elif os.path.exists(os.path.join(folder, "bundle.zip")):
         cmd = [adapter, "verify", os.path.join(folder, "bundle.zip"),
                "--trust", os.path.join(folder, "trust.json"), "--at", args["at"]]

@@ -103,6 +103,8 @@ enum Command {
     Ledger(commands::ledger::LedgerArgs),
     /// Signed compliance badges: issue one over bundles or a ledger, verify one (`clyra badge --help`)
     Badge(commands::badge::BadgeArgs),
+    /// Attest a framework's controls over verified bundles, signed, with OSCAL results (`clyra attest --help`)
+    Attest(commands::attest::AttestArgs),
 }
 
 const DOCTOR_LONG_ABOUT: &str = "\
@@ -357,6 +359,7 @@ where
         Command::Genai(args) => commands::genai::run(args, &mut cx),
         Command::Ledger(args) => commands::ledger::run(args, &mut cx),
         Command::Badge(args) => commands::badge::run(args, &mut cx),
+        Command::Attest(args) => commands::attest::run(args, &mut cx),
     }
 }
 

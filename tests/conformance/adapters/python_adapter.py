@@ -47,6 +47,30 @@ def options(args: list[str]) -> dict[str, str]:
     return out
 
 
+def via_cli(argv: list[str]) -> int:
+    """Runs `clyra ARGV --format json` through the extension's CLI entry; prints its first line."""
+    import os
+    import tempfile
+
+    with tempfile.TemporaryFile() as out:
+        saved = os.dup(1)
+        try:
+            sys.stdout.flush()
+            os.dup2(out.fileno(), 1)
+            code = _clyra.run(["clyra", *argv, "--format", "json"])
+        finally:
+            sys.stdout.flush()
+            os.dup2(saved, 1)
+            os.close(saved)
+        out.seek(0)
+        line = out.read().decode("utf-8", "replace").splitlines()[:1]
+    answer = json.loads(line[0]) if line else {}
+    if "errors" in answer:
+        return error(answer["errors"][0].get("code", "cli.usage"))
+    print(json.dumps(answer))
+    return int(code)
+
+
 def main(argv: list[str]) -> int:
     cmd, args = (argv[0], argv[1:]) if argv else ("", [])
     if cmd in ("verify", "receipt-verify"):
@@ -84,26 +108,12 @@ def main(argv: list[str]) -> int:
         # the same core code as the Rust adapter, reached through the Python extension.
         if len(args) != 3 or args[1] != "--key":
             return error("cli.usage")
-        import os
-        import tempfile
-
-        with tempfile.TemporaryFile() as out:
-            saved = os.dup(1)
-            try:
-                sys.stdout.flush()
-                os.dup2(out.fileno(), 1)
-                code = _clyra.run(["clyra", "ledger", "check", args[0], "--key", args[2], "--format", "json"])
-            finally:
-                sys.stdout.flush()
-                os.dup2(saved, 1)
-                os.close(saved)
-            out.seek(0)
-            line = out.read().decode("utf-8", "replace").splitlines()[:1]
-        answer = json.loads(line[0]) if line else {}
-        if "errors" in answer:
-            return error(answer["errors"][0].get("code", "cli.usage"))
-        print(json.dumps(answer))
-        return int(code)
+        return via_cli(["ledger", "check", args[0], "--key", args[2]])
+    if cmd == "attest-verify":
+        # conformance.md §6.11 (attestation-v0.md §6) through the package's CLI entry.
+        if not args:
+            return error("cli.usage")
+        return via_cli(["attest", "verify", *args])
     if cmd == "jcs" and len(args) == 1:
         try:
             canonical = clyra.canonicalize(read(args[0], "jcs.utf8")).canonical.encode("utf-8")

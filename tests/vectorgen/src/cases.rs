@@ -1134,6 +1134,7 @@ pub fn cases() -> Vec<Case> {
     .chain(crate::numbers::cases())
     .chain(crate::ledger_cases::cases())
     .chain(crate::badge_cases::cases())
+    .chain(crate::attest_cases::cases())
     .collect()
 }
 

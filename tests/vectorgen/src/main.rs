@@ -18,6 +18,7 @@
 )]
 
 mod badge_cases;
+mod attest_cases;
 mod cases;
 mod coverage;
 mod ledger_cases;
@@ -616,6 +617,9 @@ fn files_of(case: &cases::Case, ctx: &Ctx<'_>) -> BTreeMap<String, Vec<u8>> {
         "bundle.zip"
     };
     files.insert(name.to_owned(), v.bundle);
+    if let Some(attestation) = attest_cases::attestation(case.slug, ctx) {
+        files.insert("attestation.dsse.json".to_owned(), attestation);
+    }
     let trust_name = if v.ledger {
         "ledger-key.txt"
     } else {

@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 
 use clap::Args;
 use clyra_core::approval::{approval_payload, sign_approval, ApprovalRequest};
+use clyra_core::attest;
 use clyra_core::audit::{audit, AuditReport};
 use clyra_core::build::{build_bundle, ApprovalFile, Artifact, BuildInputs, BundleSpec};
 use clyra_core::crypto::{Scheme, SigningKey};
@@ -49,6 +50,8 @@ pub struct DemoArgs {
 
 /// One demonstrated change: its bundle, what to verify it with, and the verdict.
 struct Story {
+    /// The change's `created_at`.
+    facts_created_at: Option<String>,
     audit: AuditReport,
     title: &'static str,
     facts: Vec<String>,
@@ -60,8 +63,9 @@ struct Story {
 /// Runs `clyra demo`.
 pub fn run(args: &DemoArgs, cx: &mut Context<'_>) -> Exit {
     match demo(args) {
-        Ok((stories, tampered, trust)) => {
-            let valid = stories.iter().all(|s| s.verdict.exit == 0);
+        Ok((stories, tampered, trust, attestation)) => {
+            let valid =
+                stories.iter().all(|s| s.verdict.exit == 0) && attestation.verdict.exit == 0;
             let caught = tampered.outcome.as_str() == "INVALID";
             let exit = if valid && caught {
                 Exit::Ok
@@ -69,8 +73,8 @@ pub fn run(args: &DemoArgs, cx: &mut Context<'_>) -> Exit {
                 Exit::Invalid
             };
             let report = match cx.format {
-                Format::Human => human(&stories, &tampered),
-                Format::Json => json(&stories, &tampered, &trust),
+                Format::Human => human(&stories, &tampered, &attestation),
+                Format::Json => json(&stories, &tampered, &trust, &attestation),
             };
             cx.print(&report, exit)
         }
@@ -78,7 +82,19 @@ pub fn run(args: &DemoArgs, cx: &mut Context<'_>) -> Exit {
     }
 }
 
-type Outcome = (Vec<Story>, Verdict, Vec<u8>);
+type Outcome = (Vec<Story>, Verdict, Vec<u8>, DemoAttestation);
+
+/// The demo's last step: `clyra attest --framework sox` over its two runs.
+struct DemoAttestation {
+    /// The signed envelope file.
+    envelope: Vec<u8>,
+    /// The OSCAL assessment-results view.
+    oscal: Vec<u8>,
+    /// (control id, status), in catalogue order.
+    statuses: Vec<(&'static str, &'static str)>,
+    /// `attest verify` of the envelope against the two bundles.
+    verdict: attest::AttestVerdict,
+}
 
 fn demo(args: &DemoArgs) -> Result<Outcome, Problem> {
     let limits = Limits::default();
@@ -133,6 +149,10 @@ fn demo(args: &DemoArgs) -> Result<Outcome, Problem> {
     ] {
         let (verdict, audit) = check(&bundle, &trust, &spec, Some(policy), &schemas, &limits)?;
         stories.push(Story {
+            facts_created_at: spec
+                .get("created_at")
+                .and_then(Value::as_str)
+                .map(str::to_owned),
             audit,
             title,
             facts: facts(&spec, &bundle),
@@ -161,10 +181,88 @@ fn demo(args: &DemoArgs) -> Result<Outcome, Problem> {
         )?
         .0
     };
+    let attestation = attest_sox(&stories, &trust, &trust_bytes, &producer, &schemas, &limits)?;
     if let Some(dir) = &args.out {
-        save(dir, &stories, &trust_bytes, args.force)?;
+        save(dir, &stories, &trust_bytes, &attestation, args.force)?;
     }
-    Ok((stories, tampered_verdict, trust_bytes))
+    Ok((stories, tampered_verdict, trust_bytes, attestation))
+}
+
+/// The SOX attestation of the two runs, signed with the producer key (a producer of the demo's
+/// trust file) and verified at once against both bundles (spec/attestation-v0.md).
+fn attest_sox(
+    stories: &[Story],
+    trust: &Trust,
+    trust_bytes: &[u8],
+    producer: &SigningKey,
+    schemas: &Schemas,
+    limits: &Limits,
+) -> Result<DemoAttestation, Problem> {
+    // One verification time for both: one day after the later change.
+    let at_text = stories
+        .iter()
+        .filter_map(|s| s.facts_created_at.as_deref())
+        .max()
+        .map(|t| earlier(t, -24 * 3600))
+        .unwrap_or_default();
+    let at = Timestamp::parse(&at_text).map_err(|_| Problem::new("cli.usage", "bad demo time"))?;
+    let mut policy_digests = Vec::new();
+    let facts: Vec<attest::BundleFacts> = stories
+        .iter()
+        .zip(["def.zip", "pef.zip"])
+        .map(|(story, name)| {
+            let inputs = VerifyInputs {
+                trust,
+                at: &at,
+                policy: Some(story.policy.as_bytes()),
+                schemas,
+                limits,
+            };
+            if let Ok(d) = clyra_core::verify::policy_digest(story.policy.as_bytes(), limits) {
+                policy_digests.push(d);
+            }
+            let (verdict, evidence) = verify_bundle_with_evidence(
+                Cursor::new(&story.bundle),
+                story.bundle.len() as u64,
+                &inputs,
+            );
+            attest::BundleFacts::of(
+                name,
+                Sha256Digest::of(&story.bundle),
+                &verdict,
+                evidence.manifest.as_ref(),
+                &evidence.approvals,
+            )
+        })
+        .collect();
+    let inputs = attest::Inputs {
+        framework: attest::Framework::Sox,
+        attested_at: at_text.clone(),
+        verified_at: at_text,
+        period: None,
+        trust_digest: Sha256Digest::of(trust_bytes),
+        policy_digests,
+        completeness: attest::Completeness::Bundles,
+    };
+    let statement = attest::statement(&facts, attest::predicate(&inputs, &facts));
+    let mut envelope = attest::sign(&statement, producer).encode();
+    envelope.push(b'\n');
+    let mut oscal = attest::oscal::assessment_results(&statement);
+    oscal.push(b'\n');
+    let (mut checks, opened) = attest::open(&envelope, trust, &at, limits);
+    if let Some(opened) = &opened {
+        checks.extend(attest::recompute(opened, Some(&facts)));
+    }
+    let statuses = attest::evaluate(attest::Framework::Sox, &facts, 0)
+        .iter()
+        .map(|c| (c.def.id, c.status.as_str()))
+        .collect();
+    Ok(DemoAttestation {
+        envelope,
+        oscal,
+        statuses,
+        verdict: attest::AttestVerdict::of(checks),
+    })
 }
 
 /// A signing key from 32 bytes of operating-system randomness.
@@ -417,7 +515,7 @@ fn facts(spec: &Value, bundle: &[u8]) -> Vec<String> {
     out
 }
 
-fn human(stories: &[Story], tampered: &Verdict) -> String {
+fn human(stories: &[Story], tampered: &Verdict, attestation: &DemoAttestation) -> String {
     let mut out =
         String::from("Clyra demo: two changes sealed as signed evidence, then verified offline\n");
     for (n, story) in stories.iter().enumerate() {
@@ -441,6 +539,19 @@ fn human(stories: &[Story], tampered: &Verdict) -> String {
         stories.len() + 1
     ));
     push_steps(&mut out, tampered);
+    out.push_str(&format!(
+        "\n{}. clyra attest --framework sox over the two runs (signed by the producer key)\n",
+        stories.len() + 2
+    ));
+    for (id, status) in &attestation.statuses {
+        out.push_str(&format!("     {status:<15} {id}\n"));
+    }
+    out.push_str(&format!(
+        "   clyra attest verify (statuses recomputed from both bundles): {} ({}), exit {}\n",
+        attestation.verdict.outcome.as_str(),
+        attestation.verdict.primary,
+        attestation.verdict.exit
+    ));
     out
 }
 
@@ -475,7 +586,12 @@ fn push_steps(out: &mut String, verdict: &Verdict) {
     ));
 }
 
-fn json(stories: &[Story], tampered: &Verdict, trust: &[u8]) -> String {
+fn json(
+    stories: &[Story],
+    tampered: &Verdict,
+    trust: &[u8],
+    attestation: &DemoAttestation,
+) -> String {
     let parse =
         |bytes: Vec<u8>| serde_json::from_slice::<serde_json::Value>(&bytes).unwrap_or_default();
     let bundles: Vec<_> = stories
@@ -486,15 +602,33 @@ fn json(stories: &[Story], tampered: &Verdict, trust: &[u8]) -> String {
         "bundles": bundles,
         "tampered": parse(tampered.to_json()),
         "trust": parse(trust.to_vec()),
+        "attestation": {
+            "framework": "sox",
+            "controls": attestation.statuses.iter().map(|(id, status)| serde_json::json!({"id": id, "status": status})).collect::<Vec<_>>(),
+            "verify": parse(attestation.verdict.to_json()),
+        },
     });
     format!("{report}\n")
 }
 
 /// Writes the bundles, the trust file and the policies into `dir`, atomically. Without `force`
 /// an existing file is refused (`cli.exists`) before any file is written.
-fn save(dir: &Path, stories: &[Story], trust: &[u8], force: bool) -> Result<(), Problem> {
+fn save(
+    dir: &Path,
+    stories: &[Story],
+    trust: &[u8],
+    attestation: &DemoAttestation,
+    force: bool,
+) -> Result<(), Problem> {
     let io = |path: &Path, err: std::io::Error| write_problem(path, &err);
-    let mut files: Vec<(PathBuf, &[u8])> = vec![(dir.join("trust.json"), trust)];
+    let mut files: Vec<(PathBuf, &[u8])> = vec![
+        (dir.join("trust.json"), trust),
+        (
+            dir.join(super::attest::ATTESTATION_FILE),
+            &attestation.envelope,
+        ),
+        (dir.join(super::attest::OSCAL_FILE), &attestation.oscal),
+    ];
     for (story, stem) in stories.iter().zip(["def", "pef"]) {
         files.push((dir.join(format!("{stem}.zip")), &story.bundle));
         files.push((

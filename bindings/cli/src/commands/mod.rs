@@ -17,12 +17,14 @@
 //! - `genai scan`: scan a prompt or agent steps for injection, jailbreaks, leaks and loops.
 //! - `ledger init|append|prove|verify|list|check|cosign`: the evidence ledger (spec/ledger-v0.md).
 //! - `badge issue|verify`: signed compliance badges (spec/badge-v0.md).
+//! - `attest` / `attest verify`: a signed attestation of a framework's controls (spec/attestation-v0.md).
 //!
 //! A command exists only once it works (DESIGN §11). Register a new one here, in `Command` in
 //! `lib.rs`, and in `README.md`.
 
 pub mod approve;
 pub mod badge;
+pub mod attest;
 pub mod bundle;
 pub mod canon;
 pub mod demo;

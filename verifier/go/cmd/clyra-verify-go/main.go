@@ -1,6 +1,6 @@
 // Command clyra-verify-go is the Go verifier's adapter for the conformance CLI protocol
 // (spec/conformance.md §6). It implements `jcs FILE`, `merkle-root FILE`, `verify`,
-// `receipt-verify`, `ledger-verify` and `badge-verify`.
+// `receipt-verify`, `ledger-verify`, `badge-verify` and `attest-verify`.
 package main
 
 import (
@@ -52,6 +52,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return runLedgerVerify(args[1:], stdout, stderr)
 	case "badge-verify":
 		return runBadgeVerify(args[1:], stdout, stderr)
+	case "attest-verify":
+		return runAttestVerify(args[1:], stdout, stderr)
 	default:
 		fmt.Fprintf(stderr, "unknown command `%s`\n", args[0])
 		return verdictError(stdout, codeUsage)
