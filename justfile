@@ -17,7 +17,7 @@ demo:
 demo-cli:
     cargo run --release --locked -p clyra-cli -- demo
 
-# Run every test: interop venv and npm modules, cargo test, go test, conformance, the Python package (wheel and sdist), pytest, stubtest, node (npx clyra-verify) and the verify page in headless Chromium, dbt e2e on DuckDB and PostgreSQL, clippy, rustfmt (each stage prints its time; needs ../shared)
+# Run every test: interop venv and npm modules, cargo test, go test, conformance, the Python package (wheel and sdist), pytest, stubtest, node (npx clyra-verify) and the verify page in headless Chromium, dbt e2e on DuckDB and PostgreSQL, signers (SoftHSM2, command), cargo-deny, a dry release, clippy, rustfmt (each stage prints its time; needs ../shared)
 test:
     cargo clippy --version >/dev/null 2>&1 && cargo fmt --version >/dev/null 2>&1 || rustup component add clippy rustfmt
     if [ -f tests/interop/requirements.txt ]; then \
@@ -49,8 +49,24 @@ test:
     bash .ci/stage sql-corpus -- bash -c 'python3 -m venv tests/corpus/sql/.data/venv && tests/corpus/sql/.data/venv/bin/python tests/corpus/sql/report.py --check'
     bash .ci/stage e2e-duckdb -- bash python/ci.sh e2e-duckdb
     bash .ci/stage e2e-postgres -- bash python/ci.sh e2e-postgres
+    bash .ci/stage signers -- bash scripts/signers.sh
+    bash .ci/stage deny -- bash scripts/deny.sh
+    bash .ci/stage release-dry -- bash .ci/just release-dry
     bash .ci/stage clippy -- cargo clippy --workspace --all-targets --locked -- -D warnings
     bash .ci/stage fmt -- cargo fmt --all --check
+
+# The PKCS#11 signer on SoftHSM2 (apt-get install when missing), the signer command, key URIs and key rotation
+signers:
+    bash scripts/signers.sh
+
+# Dependency licences, bans and sources with cargo-deny (pinned, cached in $CLYRA_TOOLS); advisories when the RustSec database can be fetched
+deny:
+    bash scripts/deny.sh
+
+# A dry release: CLI, wheel and sdist, npm packages (dist profile, stripped), CycloneDX SBOMs, sealed with an ephemeral key and verified; prints sizes
+release-dry:
+    bash scripts/release.sh --dry-run --out "${CARGO_TARGET_DIR:-target}/release-dry"
+    bash scripts/release-publish.sh "${CARGO_TARGET_DIR:-target}/release-dry" --list >/dev/null
 
 # Exactly what `.ci/run` (and so GitHub CI) runs: the full test suite
 ci: test
