@@ -20,7 +20,7 @@ target="${CARGO_TARGET_DIR:-$repo/target}"
 export CARGO_TARGET_DIR="$target"
 
 dry_run=0
-out="$target/release"
+out="$target/clyra-release"
 while [ $# -gt 0 ]; do
   case "$1" in
     --dry-run) dry_run=1 ;;
@@ -57,7 +57,7 @@ python3 -m venv "$venv"
 "$venv/bin/python" -m pip install -q --disable-pip-version-check "maturin==$MATURIN_VERSION" "cyclonedx-bom==$CYCLONEDX_BOM_VERSION"
 step "maturin build --profile dist (wheel) and maturin sdist"
 (cd python && "$venv/bin/maturin" build -q --locked --profile dist --out "$out/dist/python" >&2)
-(cd python && "$venv/bin/maturin" sdist -q --out "$out/dist/python" >&2)
+(cd python && "$venv/bin/maturin" sdist --out "$out/dist/python" >&2)
 wheel="$(ls "$out"/dist/python/clyra-*.whl)"
 sdist="$(ls "$out"/dist/python/clyra-*.tar.gz)"
 
@@ -148,7 +148,7 @@ echo "stripping (release profile: debug = 1; dist profile: strip, debug = 0)"
 if [ -x "$target/release/clyra" ]; then
   printf '%-58s %12d\n' "clyra, release profile (as last built)" "$(size "$target/release/clyra")"
 else
-  printf '%-58s %12s\n' "clyra, release profile" "not built"
+  printf '%-58s %12s\n' "clyra, release profile (cargo build --release -p clyra-cli)" "not built"
 fi
 printf '%-58s %12d\n' "clyra, dist profile" "$(size "$target/dist/clyra")"
 so="$(ls "$target"/dist/lib_clyra.so 2>/dev/null || true)"

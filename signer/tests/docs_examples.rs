@@ -3,12 +3,18 @@
 //! local openssl key and refusing any argument form the real CLI would not get), so the scripts'
 //! own logic — conversions, digests, output format — is tested; the clouds themselves are not
 //! reachable here.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use std::path::{Path, PathBuf};
 
-use clyra_core::crypto::{verify, Scheme, Signer};
-use clyra_core::dsse;
+mod common;
+
+use clyra_core::crypto::{Scheme, Signer};
 use clyra_signer::open;
 
 fn repo() -> PathBuf {
@@ -41,10 +47,7 @@ fn check(script: &str, args: &str, scheme: Scheme) {
     let signer = open(&uri).unwrap_or_else(|e| panic!("{script}: {e}"));
     assert_eq!(signer.scheme(), scheme, "{script}");
     for payload in [&b"{}"[..], &[0xffu8; 5000][..]] {
-        let envelope = dsse::sign_with("application/vnd.in-toto+json", payload, &signer)
-            .unwrap_or_else(|e| panic!("{script}: {e}"));
-        let message = dsse::pae("application/vnd.in-toto+json", payload);
-        verify(signer.public_key(), scheme, &message, &envelope.signatures[0].sig).unwrap();
+        common::signs_dsse(signer.as_ref(), payload);
     }
 }
 

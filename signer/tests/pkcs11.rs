@@ -11,8 +11,9 @@
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
-use clyra_core::crypto::{verify, Scheme, Signer};
-use clyra_core::dsse;
+mod common;
+
+use clyra_core::crypto::{Scheme, Signer};
 use clyra_signer::{open, pkcs11_context, ED25519_PARAMS, P256_PARAMS};
 use cryptoki::mechanism::Mechanism;
 use cryptoki::object::Attribute;
@@ -106,16 +107,7 @@ fn keys_on_a_token_sign_and_refusals_have_codes() {
     for (object, scheme) in [("ed", Scheme::Ed25519), ("p256", Scheme::EcdsaP256Sha256)] {
         let signer = open(&uri(object, &pin_source())).unwrap();
         assert_eq!(signer.scheme(), scheme);
-        let envelope = dsse::sign_with("application/vnd.in-toto+json", b"{}", &signer).unwrap();
-        let message = dsse::pae("application/vnd.in-toto+json", b"{}");
-        verify(
-            signer.public_key(),
-            scheme,
-            &message,
-            &envelope.signatures[0].sig,
-        )
-        .unwrap();
-        assert_eq!(envelope.signatures[0].keyid, signer.public_key().keyid());
+        common::signs_dsse(signer.as_ref(), b"{}");
     }
     // By CKA_ID instead of label.
     let by_id = open(&format!(
