@@ -30,6 +30,7 @@ test:
     else \
         echo "stage interop-npm: skipped (no tests/interop/package-lock.json yet)"; \
     fi
+    bash .ci/stage signer-tools -- bash scripts/signers.sh install
     bash .ci/stage cargo-test -- cargo test --workspace --locked
     bash .ci/stage go-test -- bash -c 'cd verifier/go && go vet ./... && go test ./...'
     bash .ci/stage go-fuzz-brief -- bash -c 'cd verifier/go && go test -run="^$" -fuzz=FuzzParse -fuzztime=5s ./jcs && go test -run="^$" -fuzz=FuzzRead -fuzztime=5s ./container'
