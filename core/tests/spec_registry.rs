@@ -17,6 +17,7 @@ const AREAS: &[&str] = &[
     "ffi",
     "merkle",
     "key",
+    "signer",
     "sig",
     "dsse",
     "cli",
