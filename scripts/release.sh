@@ -10,7 +10,8 @@
 # crates, cyclonedx-bom for the installed wheel's Python environment, `npm sbom` for the npm tree),
 # then a PEF bundle of all of them signed with the release key (any key URI: a key file, pkcs11:,
 # cmd: — spec/signer-command-v0.md), verified with `clyra verify release.zip --trust
-# clyra-release-trust.json` by the CLI just built, and exported as a Sigstore bundle v0.3. Prints
+# clyra-release-trust.json` by the CLI just built, and exported as a Sigstore bundle v0.3 (checked
+# with npm @sigstore/verify, tests/interop). Prints
 # every artifact's size, and the CLI's and the extension's sizes before and after stripping.
 # The release key never appears in the output. Tools are pinned (scripts/tools.sh, PyPI pins below).
 set -euo pipefail
@@ -138,6 +139,14 @@ python3 scripts/release_spec.py --version "$version" --commit "$commit" --create
 "$clyra" verify "$out/release.zip" --trust "$trust" >"$out/work/verify.txt"
 head -n 1 "$out/work/verify.txt" >&2
 "$clyra" export --sigstore "$out/release.zip" --out "$out/release.sigstore.json" >/dev/null
+# The Sigstore export verifies offline with npm @sigstore/verify (pinned in tests/interop).
+[ -d tests/interop/node_modules/@sigstore/verify ] || npm ci --prefix tests/interop --no-audit --no-fund >/dev/null 2>&1
+python3 -c '
+import json, sys
+trust = json.load(open(sys.argv[1], encoding="utf-8"))
+print(next(k["public_key_pem"] for k in trust["keys"] if "producer" in k["roles"]), end="")
+' "$trust" >"$out/work/release.pub.pem"
+node tests/interop/verify_sigstore.mjs "$out/release.sigstore.json" "$out/work/release.pub.pem" >&2
 
 # 7. Sizes.
 echo "artifact                                                     bytes"
