@@ -17,7 +17,7 @@ demo:
 demo-cli:
     cargo run --release --locked -p clyra-cli -- demo
 
-# Run every test: interop venv and npm modules, cargo test, go test, conformance, the Python package (wheel and sdist), pytest, stubtest, node (npx clyra-verify) and the verify page in headless Chromium, dbt e2e on DuckDB and PostgreSQL, OSCAL attestation results in compliance-trestle, clippy, rustfmt (each stage prints its time; needs ../shared)
+# Run every test: interop venv and npm modules, the gateway (with Redis), cargo test, go test, conformance, the Python package (wheel and sdist), pytest, stubtest, node (npx clyra-verify) and the verify page in headless Chromium, dbt e2e on DuckDB and PostgreSQL, the verify-bundle action, OSCAL attestation results in compliance-trestle, signers (SoftHSM2, command), cargo-deny, a dry release, clippy, rustfmt (each stage prints its time; needs ../shared)
 test:
     cargo clippy --version >/dev/null 2>&1 && cargo fmt --version >/dev/null 2>&1 || rustup component add clippy rustfmt
     if [ -f tests/interop/requirements.txt ]; then \
@@ -31,6 +31,7 @@ test:
         echo "stage interop-npm: skipped (no tests/interop/package-lock.json yet)"; \
     fi
     bash .ci/stage gateway -- bash -c 'command -v redis-server >/dev/null || (apt-get update -qq && apt-get install -y -qq redis-server) && cargo test --locked -p clyra-gateway'
+    bash .ci/stage signer-tools -- bash scripts/signers.sh install
     bash .ci/stage cargo-test -- cargo test --workspace --locked
     bash .ci/stage go-test -- bash -c 'cd verifier/go && go vet ./... && go test ./...'
     bash .ci/stage go-fuzz-brief -- bash -c 'cd verifier/go && go test -run="^$" -fuzz=FuzzParse -fuzztime=5s ./jcs && go test -run="^$" -fuzz=FuzzRead -fuzztime=5s ./container'
@@ -52,8 +53,24 @@ test:
     bash .ci/stage e2e-postgres -- bash python/ci.sh e2e-postgres
     bash .ci/stage verify-bundle-action -- bash -c 'cargo build -q --locked -p clyra-cli && python3 .github/actions/verify-bundle/test_verify_bundles.py'
     bash .ci/stage oscal-trestle -- bash -c 'python3 -m venv tests/oscal/.venv && tests/oscal/.venv/bin/pip install -q --disable-pip-version-check -r tests/oscal/requirements.txt && cargo build -q --locked -p clyra-cli && tests/oscal/.venv/bin/python tests/oscal/check_oscal.py'
+    bash .ci/stage signers -- bash scripts/signers.sh
+    bash .ci/stage deny -- bash scripts/deny.sh
+    bash .ci/stage release-dry -- bash .ci/just release-dry
     bash .ci/stage clippy -- cargo clippy --workspace --all-targets --locked -- -D warnings
     bash .ci/stage fmt -- cargo fmt --all --check
+
+# The PKCS#11 signer on SoftHSM2 (apt-get install when missing), the signer command, key URIs and key rotation
+signers:
+    bash scripts/signers.sh
+
+# Dependency licences, bans and sources with cargo-deny (pinned, cached in $CLYRA_TOOLS); advisories when the RustSec database can be fetched
+deny:
+    bash scripts/deny.sh
+
+# A dry release: CLI, wheel and sdist, npm packages (dist profile, stripped), CycloneDX SBOMs, sealed with an ephemeral key and verified; prints sizes
+release-dry:
+    bash scripts/release.sh --dry-run --out "${CARGO_TARGET_DIR:-target}/release-dry"
+    bash scripts/release-publish.sh "${CARGO_TARGET_DIR:-target}/release-dry" --list >/dev/null
 
 # Exactly what `.ci/run` (and so GitHub CI) runs: the full test suite
 ci: test

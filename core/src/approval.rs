@@ -491,3 +491,12 @@ pub fn approval_payload(
 pub fn sign_approval(payload: &[u8], key: &crate::crypto::SigningKey) -> Vec<u8> {
     dsse::sign(APPROVAL_PAYLOAD_TYPE, payload, key).encode()
 }
+
+/// [`sign_approval`] through any [`Signer`](crate::crypto::Signer) (a token, a command): the
+/// envelope file's bytes, or the signer's `signer.*` error.
+pub fn sign_approval_with<S: crate::crypto::Signer + ?Sized>(
+    payload: &[u8],
+    signer: &S,
+) -> Result<Vec<u8>, crate::crypto::SignerError> {
+    Ok(dsse::sign_with(APPROVAL_PAYLOAD_TYPE, payload, signer)?.encode())
+}

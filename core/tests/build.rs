@@ -919,3 +919,119 @@ fn every_build_code_is_registered() {
         );
     }
 }
+
+#[test]
+fn every_signer_code_is_registered() {
+    let registry = spec_text("verdicts.md");
+    for kind in clyra_core::crypto::SignerErrorKind::ALL {
+        assert!(
+            registry.contains(&format!("| `{}` | — |", kind.code())),
+            "{} is not in verdicts.md",
+            kind.code()
+        );
+    }
+}
+
+/// A signer outside the core (a token, a command) that signs with `key`, or fails.
+struct External {
+    key: SigningKey,
+    fail: bool,
+}
+
+impl clyra_core::crypto::Signer for External {
+    fn public_key(&self) -> &PublicKey {
+        self.key.public_key()
+    }
+    fn scheme(&self) -> Scheme {
+        self.key.scheme()
+    }
+    fn try_sign(&self, message: &[u8]) -> Result<Vec<u8>, clyra_core::crypto::SignerError> {
+        if self.fail {
+            return Err(clyra_core::crypto::SignerError::new(
+                clyra_core::crypto::SignerErrorKind::Failed,
+                "the device is unplugged",
+            ));
+        }
+        Ok(self.key.sign(message))
+    }
+}
+
+fn build_with(signers: &[&dyn clyra_core::crypto::Signer]) -> Result<Vec<u8>, BuildError> {
+    let spec = spec_of(&def_spec_map());
+    let keys = approver_keys();
+    let mut out = Cursor::new(Vec::new());
+    build_bundle(
+        &spec,
+        BuildInputs {
+            artifacts: def_artifacts(),
+            approvals: def_approvals(&spec),
+            approver_keys: &keys,
+            signers,
+            signed_at: SIGNED_AT,
+        },
+        &mut out,
+        &Limits::default(),
+    )?;
+    Ok(out.into_inner())
+}
+
+#[test]
+fn external_signers_sign_the_same_bytes_as_key_files() {
+    let file = producer();
+    let external = External {
+        key: producer(),
+        fail: false,
+    };
+    let (expected, _) = build_def();
+    assert_eq!(build_with(&[&external]).unwrap(), expected);
+    // Key files and external signers mix in one bundle.
+    let other = External {
+        key: SigningKey::generate(Scheme::EcdsaP256Sha256, [40; 32]).unwrap(),
+        fail: false,
+    };
+    let both = build_with(&[&file, &other]).unwrap();
+    let names: Vec<String> = open(&both).into_iter().map(|(n, _)| n).collect();
+    assert_eq!(
+        names
+            .iter()
+            .filter(|n| n.starts_with("signatures/"))
+            .count(),
+        2
+    );
+}
+
+#[test]
+fn a_failing_signer_is_build_signer_with_its_code() {
+    let failing = External {
+        key: producer(),
+        fail: true,
+    };
+    let err = build_with(&[&failing]).unwrap_err();
+    assert_eq!(err.code(), "build.signer");
+    assert_eq!(err.detail(), Some("signer.failed"));
+    let (bytes, _) = build_def();
+    let failing = External {
+        key: SigningKey::generate(Scheme::Ed25519, [41; 32]).unwrap(),
+        fail: true,
+    };
+    let err = clyra_core::build::co_sign_with(&bytes, &failing, SIGNED_AT, &Limits::default())
+        .unwrap_err();
+    assert_eq!(
+        (err.code(), err.detail()),
+        ("build.signer", Some("signer.failed"))
+    );
+}
+
+#[test]
+fn approvals_sign_through_a_signer() {
+    let key = approver(3);
+    let payload = b"{\"a\":1}";
+    let external = External {
+        key: key.clone(),
+        fail: false,
+    };
+    assert_eq!(
+        clyra_core::approval::sign_approval_with(payload, &external).unwrap(),
+        clyra_core::approval::sign_approval(payload, &key)
+    );
+}

@@ -18,6 +18,7 @@ const AREAS: &[&str] = &[
     "ffi",
     "merkle",
     "key",
+    "signer",
     "sig",
     "dsse",
     "cli",

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -97,6 +98,41 @@ def test_seal_errors_are_one_coded_exception(key: clyra.KeyPair) -> None:
     with pytest.raises(clyra.SealError) as e2:
         _clyra.dbt_seal(json.dumps(call), b"{", man, [])
     assert e2.value.code == "seal.artifact"
+
+
+TEST_SIGNER = Path(__file__).resolve().parents[2] / "signer" / "tests" / "data" / "openssl-signer.sh"
+
+
+def test_seal_and_gate_sign_through_a_key_uri(tmp_path: Path, key: clyra.KeyPair) -> None:
+    # The dbt config's `key` as a signer command (spec/signer-command-v0.md): the bundle is signed
+    # by the command's key, and the project's key file is not needed.
+    pem = tmp_path / "kms.pem"
+    subprocess.run(["openssl", "genpkey", "-algorithm", "ed25519", "-out", str(pem)], check=True)
+    public = subprocess.run(["openssl", "pkey", "-in", str(pem), "-pubout"], check=True, capture_output=True).stdout
+    uri = f"cmd:/usr/bin/env CLYRA_TEST_SIGNER_KEY={pem} {TEST_SIGNER}"
+    rr, man = artifacts("duckdb", {})
+    call = {"context": {"producer_version": "0.1.0", "created_at": "2026-11-20T09:00:47Z", "actor": "maria@example.com",
+                        "environments": {"prod": "production"}, "target": "prod"},
+            "keys": [], "signed_at": "2026-11-20T09:00:48Z"}
+    _, bundle = _clyra.dbt_seal(json.dumps(call), rr, man, [], [uri])
+    assert clyra.verify(bundle, public, at=AT).outcome == "VALID"
+    assert clyra.verify(bundle, key.public_pem, at=AT).outcome == "VALID_UNTRUSTED"
+    # A refused signer is one coded exception, and a PIN in a URI never reaches the message.
+    with pytest.raises(clyra.SigningKeyError) as e:
+        _clyra.dbt_seal(json.dumps(call), rr, man, [], ["pkcs11:object=k?pin-value=hunter2-secret"])
+    assert e.value.code == "signer.pin" and "hunter2" not in str(e.value)
+    with pytest.raises(clyra.SigningKeyError) as e:
+        # No key for the test signer: its `public-key` run fails.
+        _clyra.dbt_gate(json.dumps({"plan": {}}), [f"cmd:/usr/bin/env -u CLYRA_TEST_SIGNER_KEY {TEST_SIGNER}"])
+    assert e.value.code == "signer.failed"
+    # The project reads `key` from .clyra/config.json.
+    project = tmp_path / "p"
+    (project / ".clyra").mkdir(parents=True)
+    (project / ".clyra" / "config.json").write_text(json.dumps({"environments": {}, "key": uri}))
+    assert ClyraDir(project).producer_keys() == ([], [uri]) and ClyraDir(project).ledger_key() == uri
+    (project / ".clyra" / "config.json").write_text(json.dumps({"environments": {}, "key": 7}))
+    with pytest.raises(SetupError):
+        ClyraDir(project).producer_keys()
 
 
 def test_facts_collector_and_log(tmp_path: Path) -> None:

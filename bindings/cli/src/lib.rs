@@ -68,6 +68,8 @@ enum Command {
     /// Create a signing key pair (Ed25519 or ECDSA P-256) for producing evidence
     #[command(long_about = KEYGEN_LONG_ABOUT, after_help = KEYGEN_EXAMPLES)]
     Keygen(commands::keygen::KeygenArgs),
+    /// Rotate keys in a trust file: add the new key, end the old key's window (`clyra keys rotate --help`)
+    Keys(commands::keys::KeysArgs),
     /// Build signed evidence bundles (`clyra bundle build --help`)
     Bundle(commands::bundle::BundleArgs),
     /// Add your producer signature to an existing bundle (co-signing)
@@ -345,6 +347,7 @@ where
     match &cli.command {
         Command::Canon(args) => commands::canon::run(args, &mut cx),
         Command::Keygen(args) => commands::keygen::run(args, &mut cx),
+        Command::Keys(args) => commands::keys::run(args, &mut cx),
         Command::Bundle(args) => commands::bundle::run(args, &mut cx),
         Command::Sign(args) => commands::sign::run(args, &mut cx),
         Command::Demo(args) => commands::demo::run(args, &mut cx),

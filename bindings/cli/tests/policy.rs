@@ -200,7 +200,7 @@ fn doctor_reports_each_problem_with_a_fix_then_passes() {
         .iter()
         .map(|f| f["status"].as_str().unwrap())
         .collect();
-    assert_eq!(statuses, vec!["ok", "ok", "ok", "skipped", "skipped"]);
+    assert_eq!(statuses, vec!["ok", "ok", "ok", "skipped", "skipped", "ok"]);
     // A dbt project makes python3 and dbt relevant.
     std::fs::write(dir.path("dbt_project.yml"), "name: x\n").unwrap();
     let out = clyra(&["doctor", "--dir", &root, "--format", "json"]);

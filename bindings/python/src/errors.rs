@@ -112,7 +112,7 @@ fn new_error(code: &str, message: String) -> PyErr {
     match code.split('.').next().unwrap_or_default() {
         "cli" | "ffi" => UsageError::new_err(message),
         "jcs" => CanonError::new_err(message),
-        "key" => SigningKeyError::new_err(message),
+        "key" | "signer" => SigningKeyError::new_err(message),
         "trust" => TrustError::new_err(message),
         "policy" => PolicyError::new_err(message),
         "build" => BuildError::new_err(message),

@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 use super::error::{BuildError, BuildErrorKind as Kind};
 use super::int;
 use crate::approval::{check_approvals, ApprovalContext};
-use crate::crypto::{PublicKey, SigningKey};
+use crate::crypto::PublicKey;
 use crate::digest::Sha256Digest;
 use crate::dsse::Envelope;
 use crate::error::Coded;
@@ -124,7 +124,7 @@ pub(crate) fn check_producer_rules(
     manifest: &Manifest,
     first_event_at: &Timestamp,
     approvals: &[PreparedApproval],
-    signers: &[&SigningKey],
+    signers: &[PublicKey],
     schemas: &Schemas,
     limits: &Limits,
 ) -> Result<(), BuildError> {
@@ -133,13 +133,10 @@ pub(crate) fn check_producer_rules(
     }
     let created_at = Timestamp::parse(&manifest.created_at)
         .map_err(|e| BuildError::new(Kind::Time, e.to_string()).with_subject("created_at"))?;
-    let producer_keyids: Vec<String> = signers
-        .iter()
-        .map(|k| k.public_key().keyid().to_owned())
-        .collect();
+    let producer_keyids: Vec<String> = signers.iter().map(|k| k.keyid().to_owned()).collect();
     let mut keys = BTreeMap::new();
     let mut trusted = Vec::new();
-    for key in signers.iter().map(|k| k.public_key()) {
+    for key in signers {
         trusted.extend(trust_entry(key, "producer"));
     }
     for a in approvals {

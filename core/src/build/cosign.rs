@@ -11,7 +11,7 @@ use super::error::{BuildError, BuildErrorKind as Kind};
 use super::sign::{self, Binding};
 use super::write_error;
 use crate::bundle::{check_entry_set, cmp_expected, Container, ContainerWriter, Method};
-use crate::crypto::SigningKey;
+use crate::crypto::{Signer, SigningKey};
 use crate::digest::Sha256Digest;
 use crate::error::Coded;
 use crate::format::{check_manifest, Schemas};
@@ -29,6 +29,17 @@ use crate::Limits;
 pub fn co_sign(
     bundle: &[u8],
     key: &SigningKey,
+    signed_at: &str,
+    limits: &Limits,
+) -> Result<Vec<u8>, BuildError> {
+    co_sign_with(bundle, key, signed_at, limits)
+}
+
+/// [`co_sign`] through any [`Signer`] (a key file, a token, a command); a signer that cannot
+/// sign is `build.signer` with its `signer.*` code as the detail.
+pub fn co_sign_with<S: Signer + ?Sized>(
+    bundle: &[u8],
+    key: &S,
     signed_at: &str,
     limits: &Limits,
 ) -> Result<Vec<u8>, BuildError> {
@@ -101,7 +112,12 @@ pub fn co_sign(
             signed_at,
         },
         key,
-    );
+    )
+    .map_err(|e| {
+        BuildError::new(Kind::Signer, format!("could not sign: {e}"))
+            .with_detail(e.code())
+            .with_subject(public.keyid().to_owned())
+    })?;
 
     // Every entry in §2.1.4 order: the existing ones by index, the two new ones by content.
     enum Source {

@@ -23,7 +23,7 @@ mod typed;
 
 pub use approvals::ApprovalFile;
 pub use artifacts::{Artifact, ArtifactSource};
-pub use cosign::co_sign;
+pub use cosign::{co_sign, co_sign_with};
 pub use error::{BuildError, BuildErrorKind};
 pub use spec::{BundleSpec, EventSpec};
 pub use typed::{
@@ -36,7 +36,7 @@ use std::io::{Read, Seek, Write};
 
 use self::error::BuildErrorKind as Kind;
 use crate::bundle::{deflate_allowed, ContainerWriter, Method, WriteError};
-use crate::crypto::{PublicKey, SigningKey};
+use crate::crypto::{PublicKey, Signer, SigningKey};
 use crate::digest::Sha256Digest;
 use crate::error::Coded;
 use crate::format::{check_manifest, derived_bundle_id, ManifestCheck, Schemas};
@@ -48,8 +48,11 @@ use crate::time::Timestamp;
 use crate::Limits;
 
 /// Everything [`build_bundle`] seals besides the spec.
+///
+/// `S` is the producers' [`Signer`]: [`SigningKey`] by default, `dyn Signer` to mix key files,
+/// tokens and commands.
 #[derive(Debug)]
-pub struct BuildInputs<'a> {
+pub struct BuildInputs<'a, S: Signer + ?Sized = SigningKey> {
     /// The artifacts, in any order (the bundle sorts them by name).
     pub artifacts: Vec<Artifact<'a>>,
     /// The approval envelopes with their nonces, in the order they are numbered (`0001` first).
@@ -57,7 +60,7 @@ pub struct BuildInputs<'a> {
     /// The public keys of the approval signers; each approval's signer must be among them.
     pub approver_keys: &'a [PublicKey],
     /// The producer keys: each signs one `signatures/` envelope. At least one.
-    pub signers: &'a [&'a SigningKey],
+    pub signers: &'a [&'a S],
     /// The signing time written into every producer Statement (`signed_at`), not before
     /// `created_at`.
     pub signed_at: &'a str,
@@ -88,9 +91,9 @@ pub struct BuildReport {
 /// Artifacts are read twice, streamed (a hash pass, then a write pass that checks the CRC-32 of
 /// what it copies against the first pass); see [`Artifact`]. Errors carry a `build.*` code;
 /// after an error the sink holds no usable bundle.
-pub fn build_bundle<W: Read + Write + Seek>(
+pub fn build_bundle<W: Read + Write + Seek, S: Signer + ?Sized>(
     spec: &BundleSpec,
-    inputs: BuildInputs<'_>,
+    inputs: BuildInputs<'_, S>,
     sink: W,
     limits: &Limits,
 ) -> Result<BuildReport, BuildError> {
@@ -101,7 +104,8 @@ pub fn build_bundle<W: Read + Write + Seek>(
         signers,
         signed_at,
     } = inputs;
-    check_signers(signers, limits)?;
+    let signer_keys: Vec<PublicKey> = signers.iter().map(|s| s.public_key().clone()).collect();
+    check_signers(&signer_keys, limits)?;
     let signed = Timestamp::parse(signed_at).map_err(|e| {
         BuildError::new(
             Kind::Time,
@@ -123,15 +127,14 @@ pub fn build_bundle<W: Read + Write + Seek>(
     // A producer key signing an approval is found too, to be refused with the right code.
     let known: Vec<PublicKey> = approver_keys
         .iter()
-        .chain(signers.iter().map(|s| s.public_key()))
+        .chain(signer_keys.iter())
         .cloned()
         .collect();
     let approvals = approvals::prepare_approvals(approvals, &known, limits)?;
-    if let Some(a) = approvals.iter().find(|a| {
-        signers
-            .iter()
-            .any(|s| s.public_key().keyid() == a.signer.keyid())
-    }) {
+    if let Some(a) = approvals
+        .iter()
+        .find(|a| signer_keys.iter().any(|k| k.keyid() == a.signer.keyid()))
+    {
         return Err(BuildError::new(
             Kind::Signer,
             "is signed by a producer key; a key holds one role per bundle",
@@ -228,7 +231,14 @@ pub fn build_bundle<W: Read + Write + Seek>(
         .first()
         .map(|e| e.at.clone())
         .unwrap_or_else(|| spec.created_at().clone());
-    approvals::check_producer_rules(&checked, &first_at, &approvals, signers, &schemas, limits)?;
+    approvals::check_producer_rules(
+        &checked,
+        &first_at,
+        &approvals,
+        &signer_keys,
+        &schemas,
+        limits,
+    )?;
 
     // Keys and producer envelopes.
     let manifest_digest = Sha256Digest::of(&manifest_bytes);
@@ -244,10 +254,12 @@ pub fn build_bundle<W: Read + Write + Seek>(
     let mut signatures = BTreeMap::new();
     for key in signers {
         keys.insert(sign::key_entry(key.public_key()), key.public_key().to_pem());
-        signatures.insert(
-            sign::signature_entry(key.public_key()),
-            sign::producer_envelope(&binding, key),
-        );
+        let envelope = sign::producer_envelope(&binding, *key).map_err(|e| {
+            BuildError::new(Kind::Signer, format!("could not sign: {e}"))
+                .with_detail(e.code())
+                .with_subject(key.public_key().keyid().to_owned())
+        })?;
+        signatures.insert(sign::signature_entry(key.public_key()), envelope);
     }
     for a in &approvals {
         keys.insert(sign::key_entry(&a.signer), a.signer.to_pem());
@@ -312,7 +324,7 @@ pub(crate) fn method_for(name: &str) -> Method {
 }
 
 /// At least one producer key, no key twice, no more than a bundle holds.
-fn check_signers(signers: &[&SigningKey], limits: &Limits) -> Result<(), BuildError> {
+fn check_signers(signers: &[PublicKey], limits: &Limits) -> Result<(), BuildError> {
     if signers.is_empty() {
         return Err(BuildError::new(
             Kind::Signer,
@@ -330,12 +342,8 @@ fn check_signers(signers: &[&SigningKey], limits: &Limits) -> Result<(), BuildEr
         ));
     }
     for (i, key) in signers.iter().enumerate() {
-        let keyid = key.public_key().keyid();
-        if signers
-            .iter()
-            .take(i)
-            .any(|k| k.public_key().keyid() == keyid)
-        {
+        let keyid = key.keyid();
+        if signers.iter().take(i).any(|k| k.keyid() == keyid) {
             return Err(
                 BuildError::new(Kind::Signer, "is given twice as a producer key")
                     .with_subject(keyid.to_owned()),

@@ -6,7 +6,7 @@
 //! `scheme`; the envelope is written as `signatures/<keyid-hex>.dsse.json` next to
 //! `keys/<keyid-hex>.pub.pem`.
 
-use crate::crypto::{PublicKey, SigningKey};
+use crate::crypto::{PublicKey, Signer, SignerError};
 use crate::digest::Sha256Digest;
 use crate::dsse::{self, Statement, Subject, IN_TOTO_PAYLOAD_TYPE};
 use crate::format::Format;
@@ -22,8 +22,12 @@ pub(crate) struct Binding<'a> {
     pub signed_at: &'a str,
 }
 
-/// The encoded envelope of `key`'s producer Statement over `binding`.
-pub(crate) fn producer_envelope(binding: &Binding<'_>, key: &SigningKey) -> Vec<u8> {
+/// The encoded envelope of `key`'s producer Statement over `binding` (the signer's error when it
+/// cannot sign).
+pub(crate) fn producer_envelope<S: Signer + ?Sized>(
+    binding: &Binding<'_>,
+    key: &S,
+) -> Result<Vec<u8>, SignerError> {
     let mut predicate = Map::new();
     predicate.insert("bundle_id", Value::from(binding.bundle_id));
     predicate.insert("merkle_root", Value::from(binding.merkle_root.as_str()));
@@ -39,7 +43,7 @@ pub(crate) fn producer_envelope(binding: &Binding<'_>, key: &SigningKey) -> Vec<
         predicate_type: binding.format.predicate_type().to_owned(),
         predicate: Value::from(predicate),
     };
-    dsse::sign(IN_TOTO_PAYLOAD_TYPE, &statement.to_canonical_bytes(), key).encode()
+    Ok(dsse::sign_with(IN_TOTO_PAYLOAD_TYPE, &statement.to_canonical_bytes(), key)?.encode())
 }
 
 /// The keyid-hex of a key: its keyid without `sha256:`.

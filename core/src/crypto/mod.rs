@@ -9,12 +9,14 @@ mod error;
 mod pem;
 mod public_key;
 mod scheme;
+mod signer;
 mod signing_key;
 mod verify;
 
 pub use error::{KeyError, SignatureError};
 pub use public_key::{KeyAlgorithm, PublicKey};
 pub use scheme::Scheme;
+pub use signer::{sign_checked, Signer, SignerError, SignerErrorKind};
 pub use signing_key::SigningKey;
 pub use verify::verify;
 

@@ -15,7 +15,7 @@ pub use error::DsseError;
 pub use pae::pae;
 pub use statement::{Statement, Subject, STATEMENT_TYPE};
 
-use crate::crypto::{self, PublicKey, Scheme, SigningKey};
+use crate::crypto::{self, PublicKey, Scheme, Signer, SignerError, SigningKey};
 use crate::jcs;
 use crate::limits::Limits;
 
@@ -36,6 +36,26 @@ pub fn sign(payload_type: &str, payload: &[u8], key: &SigningKey) -> Envelope {
             sig,
         }],
     }
+}
+
+/// Signs `payload` under `payload_type` through `signer` (a key file, a token, a command): one
+/// signature whose keyid is the signer's keyid, checked with its public key before it is returned.
+///
+/// spec: signer-command-v0.md §1 — the signer signs the PAE bytes; its errors carry `signer.*`.
+pub fn sign_with<S: Signer + ?Sized>(
+    payload_type: &str,
+    payload: &[u8],
+    signer: &S,
+) -> Result<Envelope, SignerError> {
+    let sig = crypto::sign_checked(signer, &pae(payload_type, payload))?;
+    Ok(Envelope {
+        payload_type: payload_type.to_owned(),
+        payload: payload.to_vec(),
+        signatures: vec![Signature {
+            keyid: signer.public_key().keyid().to_owned(),
+            sig,
+        }],
+    })
 }
 
 /// Verifies `envelope` with `key` under `scheme` and returns the authenticated payload.

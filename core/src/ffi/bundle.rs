@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use super::{parse_call, Answer, DetailedError};
 use crate::approval::{approval_payload, sign_approval, ApprovalRequest};
 use crate::build::{build_bundle, co_sign, ApprovalFile, Artifact, BuildInputs, BundleSpec};
-use crate::crypto::{PublicKey, Scheme, SigningKey};
+use crate::crypto::{PublicKey, Scheme, Signer, SigningKey};
 use crate::error::Coded;
 use crate::format::Schemas;
 use crate::jcs;
@@ -164,6 +164,17 @@ pub struct BuildResult {
 
 /// Builds one bundle (bundle-v0.md §9) from the call and `artifacts` (name, bytes).
 pub fn build(call: &[u8], artifacts: &[(String, &[u8])]) -> Produced {
+    build_signed(call, artifacts, &[])
+}
+
+/// [`build`] with producer `signers` the host opened from key URIs (a PKCS#11 token, a signer
+/// command: spec/signer-command-v0.md), signing after the call's `keys`. The call's `keys` may
+/// then be empty; a signer that cannot sign is `build.signer` with its `signer.*` detail.
+pub fn build_signed(
+    call: &[u8],
+    artifacts: &[(String, &[u8])],
+    signers: &[&dyn Signer],
+) -> Produced {
     let limits = Limits::default();
     Produced::of(parse_call::<BuildCall>(call).and_then(|c| {
         let spec = BundleSpec::parse(c.spec.as_bytes(), &limits).map_err(coded)?;
@@ -173,7 +184,11 @@ pub fn build(call: &[u8], artifacts: &[(String, &[u8])]) -> Produced {
             .enumerate()
             .map(|(i, pem)| signing_key(pem, &format!("keys[{i}]")))
             .collect::<Result<Vec<_>, _>>()?;
-        let signers: Vec<&SigningKey> = keys.iter().collect();
+        let signers: Vec<&dyn Signer> = keys
+            .iter()
+            .map(|k| k as &dyn Signer)
+            .chain(signers.iter().copied())
+            .collect();
         let approver_keys = c
             .approver_keys
             .iter()

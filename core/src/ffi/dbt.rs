@@ -4,8 +4,9 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::bundle::{build, ApprovalInput, Produced};
+use super::bundle::{build_signed, ApprovalInput, Produced};
 use super::{parse_call, Answer, DetailedError};
+use crate::crypto::Signer;
 use crate::def::dbt::{seal_spec, RunContext};
 use crate::def::facts::policy_facts;
 use crate::def::plan::{canonical_bytes, plan_of};
@@ -86,6 +87,18 @@ pub fn seal(
     run_results: &[u8],
     manifest: &[u8],
     extra: &[(String, &[u8])],
+) -> Produced {
+    seal_signed(call, run_results, manifest, extra, &[])
+}
+
+/// [`seal`] signed also by `signers` the host opened from key URIs (the dbt config's `key`:
+/// spec/signer-command-v0.md §2); the call's `keys` may then be empty.
+pub fn seal_signed(
+    call: &[u8],
+    run_results: &[u8],
+    manifest: &[u8],
+    extra: &[(String, &[u8])],
+    signers: &[&dyn Signer],
 ) -> Produced {
     let parsed = parse_call::<SealCall>(call).and_then(|c| {
         let json = |bytes: &[u8], name: &str| {
@@ -214,7 +227,7 @@ pub fn seal(
     let build_with = |approvals: &[Value]| {
         let call = serde_json::json!({"spec": sealed.spec.to_string(), "keys": c.keys, "signed_at": c.signed_at,
             "approvals": approvals, "approver_keys": c.approver_keys});
-        let built = build(call.to_string().as_bytes(), &artifacts);
+        let built = build_signed(call.to_string().as_bytes(), &artifacts, signers);
         let answer: Value = serde_json::from_slice(&built.answer).unwrap_or(Value::Null);
         (built, answer)
     };

@@ -9,8 +9,9 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::bundle::{build, ApprovalInput};
+use super::bundle::{build_signed, ApprovalInput};
 use super::{parse_call, Answer, DetailedError};
+use crate::crypto::Signer;
 use crate::def::plan::{canonical_digest, make_plan, plan_facts, plan_of, Plan, PlanInput};
 use crate::def::DefError;
 
@@ -113,12 +114,20 @@ pub fn plan(call: &[u8]) -> Vec<u8> {
 
 /// Checks a plan and decides on it: policy over the pre-execution facts, then the approvals.
 pub fn gate(call: &[u8]) -> Vec<u8> {
+    gate_signed(call, &[])
+}
+
+/// [`gate`] with producer `signers` the host opened from key URIs (spec/signer-command-v0.md),
+/// which sign the provisional bundle that checks the approvals; the call's `keys` may then be
+/// empty.
+pub fn gate_signed(call: &[u8], signers: &[&dyn Signer]) -> Vec<u8> {
     Answer::of(parse_call::<GateCall>(call).and_then(|c| {
         let plan = plan_of(c.plan.clone()).map_err(|e| def_error(&e))?;
         let approvals = Approvals {
             given: &c.approvals,
             approver_keys: &c.approver_keys,
             keys: &c.keys,
+            signers,
             at: &c.at,
         };
         decide(
@@ -152,6 +161,8 @@ pub(crate) struct Approvals<'a> {
     pub approver_keys: &'a [String],
     /// The producer keys, PKCS#8 PEM.
     pub keys: &'a [String],
+    /// Producer signers opened by the host, besides `keys`.
+    pub signers: &'a [&'a dyn Signer],
     /// Now.
     pub at: &'a str,
 }
@@ -162,6 +173,7 @@ impl<'a> Approvals<'a> {
             given: &[],
             approver_keys: &[],
             keys: &[],
+            signers: &[],
             at,
         }
     }
@@ -268,7 +280,7 @@ pub(crate) fn approvals_cover(
         .collect();
     let call = serde_json::json!({"spec": spec.to_string(), "keys": a.keys, "signed_at": a.at,
         "approvals": given, "approver_keys": a.approver_keys});
-    let built = build(call.to_string().as_bytes(), &[]);
+    let built = build_signed(call.to_string().as_bytes(), &[], a.signers);
     let answer: Value = serde_json::from_slice(&built.answer).unwrap_or(Value::Null);
     match answer.get("errors").and_then(Value::as_array) {
         None => Ok(()),

@@ -10,7 +10,7 @@ use ed25519_dalek::Verifier as _;
 use sha2::{Digest as _, Sha256};
 
 use super::{Hash, LedgerError, LedgerErrorKind as K};
-use crate::crypto::{KeyAlgorithm, SigningKey};
+use crate::crypto::{sign_checked, KeyAlgorithm, PublicKey, Signer, SigningKey};
 
 /// Signature type byte of an Ed25519 note key (signed-note).
 pub const ALG_ED25519: u8 = 0x01;
@@ -112,6 +112,12 @@ impl VerifierKey {
 
     /// The verifier key of a Clyra Ed25519 signing key, named `name`, of type `alg`.
     pub fn of_signing_key(key: &SigningKey, name: &str, alg: u8) -> Result<Self, LedgerError> {
+        Self::of_public_key(key.public_key(), name, alg)
+    }
+
+    /// The verifier key of an Ed25519 public key (a token's or a command's), named `name`, of
+    /// type `alg`.
+    pub fn of_public_key(key: &PublicKey, name: &str, alg: u8) -> Result<Self, LedgerError> {
         Self::new(name, alg, ed25519_public(key)?)
     }
 
@@ -147,8 +153,7 @@ impl VerifierKey {
 }
 
 /// The raw 32-byte public key of an Ed25519 signing key; other algorithms are `ledger.key`.
-fn ed25519_public(key: &SigningKey) -> Result<[u8; 32], LedgerError> {
-    let public = key.public_key();
+fn ed25519_public(public: &PublicKey) -> Result<[u8; 32], LedgerError> {
     if public.algorithm() != KeyAlgorithm::Ed25519 {
         return Err(LedgerError::new(
             K::Key,
@@ -164,17 +169,18 @@ fn ed25519_public(key: &SigningKey) -> Result<[u8; 32], LedgerError> {
         .ok_or_else(|| LedgerError::new(K::Key, "malformed Ed25519 public key"))
 }
 
-/// A Clyra Ed25519 signing key used as a note signer under a name.
-pub struct NoteSigner<'a> {
-    key: &'a SigningKey,
+/// A Clyra Ed25519 signer (a key file by default; any [`Signer`]) used as a note signer under a
+/// name.
+pub struct NoteSigner<'a, S: Signer + ?Sized = SigningKey> {
+    key: &'a S,
     verifier: VerifierKey,
 }
 
-impl<'a> NoteSigner<'a> {
+impl<'a, S: Signer + ?Sized> NoteSigner<'a, S> {
     /// `key` signing notes as `name` with signature type `alg`.
-    pub fn new(key: &'a SigningKey, name: &str, alg: u8) -> Result<Self, LedgerError> {
+    pub fn new(key: &'a S, name: &str, alg: u8) -> Result<Self, LedgerError> {
         Ok(Self {
-            verifier: VerifierKey::of_signing_key(key, name, alg)?,
+            verifier: VerifierKey::of_public_key(key.public_key(), name, alg)?,
             key,
         })
     }
@@ -186,15 +192,18 @@ impl<'a> NoteSigner<'a> {
 
     /// One signature line (with its LF) for the message `msg`, with `prefix` bytes (the
     /// cosignature timestamp) between the key hash and the signature.
-    fn line(&self, msg: &[u8], prefix: &[u8]) -> String {
+    fn line(&self, msg: &[u8], prefix: &[u8]) -> Result<String, LedgerError> {
         let mut raw = self.verifier.hash.to_be_bytes().to_vec();
         raw.extend_from_slice(prefix);
-        raw.extend_from_slice(&self.key.sign(msg));
-        format!(
+        let sig = sign_checked(self.key, msg).map_err(|e| {
+            LedgerError::new(K::Key, format!("could not sign: {e} ({})", e.kind().code()))
+        })?;
+        raw.extend_from_slice(&sig);
+        Ok(format!(
             "{SIG_PREFIX}{} {}\n",
             self.verifier.name,
             STANDARD.encode(raw)
-        )
+        ))
     }
 }
 
@@ -320,20 +329,23 @@ impl Note {
     }
 
     /// Signs `text` (which must end in LF) with `signer`, giving a new note.
-    pub fn sign(text: &str, signer: &NoteSigner<'_>) -> Result<String, LedgerError> {
+    pub fn sign<S: Signer + ?Sized>(
+        text: &str,
+        signer: &NoteSigner<'_, S>,
+    ) -> Result<String, LedgerError> {
         if !text.ends_with('\n') {
             return Err(LedgerError::new(
                 K::CheckpointMalformed,
                 "a note text ends in LF",
             ));
         }
-        Ok(format!("{text}\n{}", signer.line(text.as_bytes(), &[])))
+        Ok(format!("{text}\n{}", signer.line(text.as_bytes(), &[])?))
     }
 
     /// Adds a cosignature/v1 line by `witness` at `timestamp` to the signed `note` (§3.5).
-    pub fn cosign(
+    pub fn cosign<S: Signer + ?Sized>(
         note: &str,
-        witness: &NoteSigner<'_>,
+        witness: &NoteSigner<'_, S>,
         timestamp: u64,
     ) -> Result<String, LedgerError> {
         let parsed = Self::parse(note.as_bytes())?;
@@ -346,7 +358,7 @@ impl Note {
         let msg = cosigned_message(&parsed.text, timestamp);
         Ok(format!(
             "{note}{}",
-            witness.line(&msg, &timestamp.to_be_bytes())
+            witness.line(&msg, &timestamp.to_be_bytes())?
         ))
     }
 }
@@ -418,7 +430,10 @@ impl Checkpoint {
     }
 
     /// Signs this checkpoint as a note with the ledger key.
-    pub fn sign(&self, signer: &NoteSigner<'_>) -> Result<String, LedgerError> {
+    pub fn sign<S: Signer + ?Sized>(
+        &self,
+        signer: &NoteSigner<'_, S>,
+    ) -> Result<String, LedgerError> {
         Note::sign(&self.body(), signer)
     }
 

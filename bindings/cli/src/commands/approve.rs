@@ -6,12 +6,13 @@
 use std::path::PathBuf;
 
 use clap::Args;
-use clyra_core::approval::{approval_payload, sign_approval, ApprovalRequest};
+use clyra_core::approval::{approval_payload, sign_approval_with, ApprovalRequest};
 use clyra_core::build::BundleSpec;
 use clyra_core::format::Schemas;
 use clyra_core::{Coded, Limits};
 
-use super::bundle::{read, read_signing_key};
+use super::bundle::read;
+use super::keys::open_signer;
 use crate::exit::Exit;
 use crate::output::{Format, Problem, CODE_USAGE};
 use crate::{atomic, clock, Context};
@@ -23,9 +24,10 @@ pub struct ApproveArgs {
     #[arg(long, value_name = "SPEC.json")]
     pub spec: PathBuf,
 
-    /// Your private key as approver (PKCS#8 PEM, as `clyra keygen` writes it)
+    /// Your key as approver: a key file (PKCS#8 PEM, as `clyra keygen` writes it) or a key URI
+    /// (file:…, pkcs11:…, cmd:…; spec/signer-command-v0.md)
     #[arg(long, value_name = "KEY")]
-    pub key: PathBuf,
+    pub key: String,
 
     /// Your subject at the identity provider (OIDC `sub`), e.g. lee.ortiz@acme.example
     #[arg(long, value_name = "SUB")]
@@ -78,7 +80,7 @@ fn approve(args: &ApproveArgs, format: Format) -> Result<String, Problem> {
             format!("{}: the bundle spec has no `change`", args.spec.display()),
         )
     })?;
-    let key = read_signing_key(&args.key)?;
+    let key = open_signer(&args.key)?;
     let schemas = Schemas::new().map_err(|e| Problem::new(CODE_USAGE, e.to_string()))?;
     let approved_at = args.approved_at.clone().unwrap_or_else(clock::now_utc);
     let request = ApprovalRequest {
@@ -91,7 +93,8 @@ fn approve(args: &ApproveArgs, format: Format) -> Result<String, Problem> {
     };
     let payload = approval_payload(change, &request, &schemas)
         .map_err(|e| Problem::new(e.code(), format!("{e} [{}]", e.detail())))?;
-    let envelope = sign_approval(&payload, &key);
+    let envelope =
+        sign_approval_with(&payload, &*key).map_err(|e| Problem::new(e.code(), e.to_string()))?;
     atomic::write(&args.out, &envelope, 0o644, args.force)?;
     let keyid = key.public_key().keyid().to_owned();
     Ok(match format {

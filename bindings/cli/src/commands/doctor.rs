@@ -41,6 +41,9 @@ pub struct DoctorArgs {
     /// and the connection; exit 0 when all is fine, 4 with the `ticket.*` code otherwise
     #[arg(long, value_name = "FILE")]
     pub ticket_config: Option<PathBuf>,
+    /// Judge key windows at this time instead of now (YYYY-MM-DDTHH:MM:SSZ)
+    #[arg(long, value_name = "TIME")]
+    pub at: Option<String>,
 }
 
 /// The outcome of one check.
@@ -60,7 +63,7 @@ pub enum Status {
 /// One check of `clyra doctor`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Finding {
-    /// What was checked: `policy`, `key`, `trust`, `python3`, `dbt`.
+    /// What was checked: `policy`, `key`, `trust`, `rotation`, `python3`, `dbt`.
     pub check: &'static str,
     /// The outcome.
     pub status: Status,
@@ -71,7 +74,12 @@ pub struct Finding {
     pub fix: String,
 }
 
-fn finding(check: &'static str, status: Status, message: String, fix: String) -> Finding {
+pub(crate) fn finding(
+    check: &'static str,
+    status: Status,
+    message: String,
+    fix: String,
+) -> Finding {
     Finding {
         check,
         status,
@@ -150,6 +158,12 @@ pub fn run(args: &DoctorArgs, cx: &mut Context<'_>) -> Exit {
             )
         });
     }
+    // Last, so the earlier findings keep their places.
+    findings.push(super::keys::check_rotation(
+        &trust,
+        keyid.as_deref(),
+        args.at.as_deref(),
+    ));
     let worst = findings
         .iter()
         .map(|f| f.status)

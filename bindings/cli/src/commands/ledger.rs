@@ -17,7 +17,8 @@ use clyra_core::verify::Verdict;
 use clyra_core::{Coded, Limits};
 use serde_json::json;
 
-use super::bundle::{read, read_signing_key};
+use super::bundle::read;
+use super::keys::open_signer;
 use super::verify::print_verdict;
 use crate::exit::Exit;
 use crate::ledger_dir::{LedgerDir, CONFIG_FORMAT};
@@ -60,9 +61,9 @@ pub struct InitArgs {
     /// The ledger directory to create
     #[arg(value_name = "DIR")]
     pub dir: PathBuf,
-    /// The ledger's signing key (Ed25519, PKCS#8 PEM)
+    /// The ledger's signing key (Ed25519): a key file or a key URI (pkcs11:…, cmd:…)
     #[arg(long, value_name = "KEY")]
-    pub key: PathBuf,
+    pub key: String,
     /// The checkpoint origin and key name (default: clyra.local/ledger/<8 hex of the key>)
     #[arg(long, value_name = "NAME")]
     pub origin: Option<String>,
@@ -77,9 +78,9 @@ pub struct AppendArgs {
     /// The ledger directory
     #[arg(long, value_name = "DIR", default_value = DEFAULT_LEDGER)]
     pub ledger: PathBuf,
-    /// The ledger's signing key
+    /// The ledger's signing key: a key file or a key URI (pkcs11:…, cmd:…)
     #[arg(long, value_name = "KEY", default_value = DEFAULT_KEY)]
-    pub key: PathBuf,
+    pub key: String,
     /// The time recorded as `logged_at` (default: now, UTC)
     #[arg(long, value_name = "TIME")]
     pub logged_at: Option<String>,
@@ -154,9 +155,9 @@ pub struct CosignArgs {
     /// The ledger directory
     #[arg(value_name = "DIR", default_value = DEFAULT_LEDGER)]
     pub dir: PathBuf,
-    /// The witness's signing key (Ed25519)
+    /// The witness's signing key (Ed25519): a key file or a key URI (pkcs11:…, cmd:…)
     #[arg(long, value_name = "KEY")]
-    pub witness_key: PathBuf,
+    pub witness_key: String,
     /// The witness's name (e.g. witness.example.com/w1)
     #[arg(long, value_name = "NAME")]
     pub name: String,
@@ -202,7 +203,7 @@ pub(crate) fn read_vkey(arg: &str) -> Result<VerifierKey, Problem> {
 }
 
 fn init(args: &InitArgs, format: Format) -> Result<String, Problem> {
-    let key = read_signing_key(&args.key)?;
+    let key = open_signer(&args.key)?;
     let origin = match &args.origin {
         Some(o) => o.clone(),
         None => {
@@ -211,7 +212,7 @@ fn init(args: &InitArgs, format: Format) -> Result<String, Problem> {
             format!("clyra.local/ledger/{}", hex.get(..8).unwrap_or(hex))
         }
     };
-    let signer = NoteSigner::new(&key, &origin, ALG_ED25519).map_err(|e| problem(&e))?;
+    let signer = NoteSigner::new(&*key, &origin, ALG_ED25519).map_err(|e| problem(&e))?;
     let vkey = signer.verifier().to_text();
     let empty = Checkpoint {
         origin: origin.clone(),
@@ -241,14 +242,14 @@ fn append(args: &AppendArgs, format: Format) -> Result<String, Problem> {
     let limits = Limits::default();
     let mut dir = LedgerDir::new(&args.ledger);
     let config = dir.config().map_err(|e| problem(&e))?;
-    let key = read_signing_key(&args.key)?;
-    let signer = NoteSigner::new(&key, &config.origin, ALG_ED25519).map_err(|e| problem(&e))?;
+    let key = open_signer(&args.key)?;
+    let signer = NoteSigner::new(&*key, &config.origin, ALG_ED25519).map_err(|e| problem(&e))?;
     if signer.verifier() != &config.key {
         return Err(Problem::new(
             K::Key.code(),
             format!(
                 "{}: not this ledger's key ({})",
-                args.key.display(),
+                args.key,
                 config.key.to_text()
             ),
         ));
@@ -551,9 +552,9 @@ fn cosign(args: &CosignArgs, format: Format) -> Result<String, Problem> {
         clyra_core::ledger::proof::check_consistency(&old, &cp, &path, &limits)
             .map_err(|e| problem(&e))?;
     }
-    let witness_key = read_signing_key(&args.witness_key)?;
+    let witness_key = open_signer(&args.witness_key)?;
     let witness =
-        NoteSigner::new(&witness_key, &args.name, ALG_COSIGNATURE_V1).map_err(|e| problem(&e))?;
+        NoteSigner::new(&*witness_key, &args.name, ALG_COSIGNATURE_V1).map_err(|e| problem(&e))?;
     let now = clyra_core::time::Timestamp::parse(&clock::now_utc())
         .map(|t| t.unix_seconds())
         .unwrap_or(0);

@@ -3,6 +3,7 @@
 //! Commands, in the order `clyra --help` lists them:
 //! - `canon`: print the RFC 8785 canonical form of a JSON document.
 //! - `keygen`: create a signing key pair.
+//! - `keys rotate`: add a new key to a trust file and close the old key's window.
 //! - `bundle build`: build one signed evidence bundle from a bundle spec.
 //! - `sign`: add a producer signature to a bundle.
 //! - `demo`: sign a small example of evidence and verify it.
@@ -33,6 +34,7 @@ pub mod export;
 pub mod genai;
 pub mod inspect;
 pub mod keygen;
+pub mod keys;
 pub mod ledger;
 pub mod policy;
 pub mod receipt;

@@ -3,11 +3,12 @@
 use std::path::PathBuf;
 
 use clap::Args;
-use clyra_core::build::co_sign;
+use clyra_core::build::co_sign_with;
 use clyra_core::{Coded, Limits};
 use serde_json::json;
 
-use super::bundle::{io_problem, read, read_signing_key};
+use super::bundle::{io_problem, read};
+use super::keys::open_signer;
 use crate::exit::Exit;
 use crate::output::{Format, Problem, CODE_IO};
 use crate::{atomic, clock, Context};
@@ -19,9 +20,10 @@ pub struct SignArgs {
     #[arg(value_name = "BUNDLE.zip")]
     pub bundle: PathBuf,
 
-    /// Your private key (PKCS#8 PEM, as `clyra keygen` writes it)
+    /// Your key: a key file (PKCS#8 PEM, as `clyra keygen` writes it) or a key URI (file:…,
+    /// pkcs11:…, cmd:…; spec/signer-command-v0.md)
     #[arg(long, value_name = "KEY")]
-    pub key: PathBuf,
+    pub key: String,
 
     /// The signing time recorded in the signature (YYYY-MM-DDTHH:MM:SSZ); default: now, UTC
     #[arg(long, value_name = "TIME")]
@@ -55,9 +57,9 @@ fn sign(args: &SignArgs, format: Format) -> Result<String, Problem> {
         ));
     }
     let bundle = read(&args.bundle)?;
-    let key = read_signing_key(&args.key)?;
+    let key = open_signer(&args.key)?;
     let signed_at = args.signed_at.clone().unwrap_or_else(clock::now_utc);
-    let signed = co_sign(&bundle, &key, &signed_at, &limits)
+    let signed = co_sign_with(&bundle, &*key, &signed_at, &limits)
         .map_err(|e| Problem::new(e.code(), format!("{}: {e}", args.bundle.display())))?;
     // spec: the file keeps its permissions (a 0600 bundle stays 0600).
     atomic::replace(&args.bundle, &signed).map_err(|e| io_problem(&args.bundle, &e, "write"))?;

@@ -293,7 +293,7 @@ def _ledger_exit(project: Path, sealed: "Sealed", exit_code: int) -> int:
     if not (ledger / "ledger.json").exists():
         return exit_code
     sys.stdout.flush()
-    args = ["clyra", "ledger", "append", str(sealed.path), "--ledger", str(ledger), "--key", str(clyra.key)]
+    args = ["clyra", "ledger", "append", str(sealed.path), "--ledger", str(ledger), "--key", clyra.ledger_key()]
     if _clyra.run(args) != 0:
         print(f"error: {sealed.path} was sealed but not appended to the ledger {ledger}", file=sys.stderr)
         return max(exit_code, 1)

@@ -211,9 +211,10 @@ class Approvals:
 def gate(project: Path, plan: dict[str, Any], approvals: Approvals) -> dict[str, Any]:
     """Decides on ``plan`` (core ``ffi::gate::gate``): ``gate`` is pass, deny or approval_required."""
     clyra = ClyraDir(project)
+    keys, key_uris = clyra.producer_keys()
     call = {"plan": plan, **policy_text(clyra), "approvals": [{"envelope": e, "nonce": n} for e, n in approvals.given],
-            "approver_keys": approvals.keys, "keys": [clyra.signing_key()], "at": now(), "producer_version": __version__}
-    answer: dict[str, Any] = json.loads(_clyra.dbt_gate(json.dumps(call)))
+            "approver_keys": approvals.keys, "keys": keys, "at": now(), "producer_version": __version__}
+    answer: dict[str, Any] = json.loads(_clyra.dbt_gate(json.dumps(call), key_uris))
     return answer
 
 

@@ -110,6 +110,26 @@ class ClyraDir:
             raise SetupError(f"{self.config_path}: `environments` must map dbt targets to production|staging|development|test")
         return config
 
+    def key_uri(self) -> Optional[str]:
+        """The producer key as a key URI (``pkcs11:…``, ``cmd:…``, ``file:…``;
+        spec/signer-command-v0.md) when ``.clyra/config.json`` sets ``key``, else None (the key
+        file ``.clyra/keys/clyra.key``). The URI never holds a PIN: ``pin-value`` is refused."""
+        configured = self.config().get("key") if self.config_path.exists() else None
+        if configured is not None and (not isinstance(configured, str) or not configured):
+            raise SetupError(f"{self.config_path}: `key` must be a key URI (file:…, pkcs11:…, cmd:…)")
+        return configured
+
+    def producer_keys(self) -> tuple[list[str], list[str]]:
+        """The producer keys for a core call: (PEMs, key URIs) — the configured ``key`` URI, or
+        the key file's PEM."""
+        uri = self.key_uri()
+        return ([], [uri]) if uri is not None else ([self.signing_key()], [])
+
+    def ledger_key(self) -> str:
+        """The ``--key`` argument that signs ledger checkpoints: the configured URI or the key
+        file's path."""
+        return self.key_uri() or str(self.key)
+
     def signing_key(self) -> str:
         """The producer's private key PEM."""
         try:

@@ -138,7 +138,7 @@ def seal_run(
     clyra = ClyraDir(project)
     clyra.require()
     config = clyra.config()
-    key = clyra.signing_key()
+    keys, key_uris = clyra.producer_keys()
     run_results = _read(target_path / "run_results.json", "run_results.json")
     manifest = _read(target_path / "manifest.json", "manifest.json")
     try:
@@ -155,7 +155,7 @@ def seal_run(
         "context": context,
         "facts": facts,
         "previous": clyra.previous_state(invocation_id),
-        "keys": [key],
+        "keys": keys,
         "signed_at": context["created_at"],
         "approvals": [{"envelope": e, "nonce": n} for e, n in approvals],
         "approver_keys": list(approver_keys),
@@ -168,7 +168,7 @@ def seal_run(
         except (OSError, ValueError) as e:
             raise SetupError(f"{clyra.policy}: unreadable ({e}); fix it or rerun `clyra policy init --env dev --out {clyra.policy} --force`") from e
         call["policy_file"] = str(clyra.policy)
-    result, bundle = _clyra.dbt_seal(json.dumps(call), run_results, manifest, [])
+    result, bundle = _clyra.dbt_seal(json.dumps(call), run_results, manifest, [], key_uris)
     r = json.loads(result)
     write_atomic(out, bundle)
     clyra.save_state(r["state"])
