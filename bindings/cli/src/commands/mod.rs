@@ -16,6 +16,7 @@
 //! - `sql check`: the SQL guard on a file or stdin.
 //! - `genai scan`: scan a prompt or agent steps for injection, jailbreaks, leaks and loops.
 //! - `ledger init|append|prove|verify|list|check|cosign`: the evidence ledger (spec/ledger-v0.md).
+//! - `report daily-review`: the day's bundles of a ledger reviewed, with showback and SIEM exports.
 //!
 //! A command exists only once it works (DESIGN §11). Register a new one here, in `Command` in
 //! `lib.rs`, and in `README.md`.
@@ -32,6 +33,7 @@ pub mod keygen;
 pub mod ledger;
 pub mod policy;
 pub mod receipt;
+pub mod report;
 pub mod sign;
 pub mod sql;
 pub mod verify;
