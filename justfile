@@ -49,6 +49,7 @@ test:
     bash .ci/stage sql-corpus -- bash -c 'python3 -m venv tests/corpus/sql/.data/venv && tests/corpus/sql/.data/venv/bin/python tests/corpus/sql/report.py --check'
     bash .ci/stage e2e-duckdb -- bash python/ci.sh e2e-duckdb
     bash .ci/stage e2e-postgres -- bash python/ci.sh e2e-postgres
+    bash .ci/stage reports -- bash -c 'command -v pdftoppm >/dev/null || (apt-get update -qq && apt-get install -y -qq poppler-utils); cargo build -q --locked -p clyra-cli && python3 tests/reports/run.py'
     bash .ci/stage clippy -- cargo clippy --workspace --all-targets --locked -- -D warnings
     bash .ci/stage fmt -- cargo fmt --all --check
 

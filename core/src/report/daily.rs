@@ -378,7 +378,9 @@ impl BundleFacts {
 /// Row-count deltas per asset: the earliest and the latest snapshot of each asset with at least
 /// two snapshots (def-v0.md §5.3), in order of first appearance.
 fn row_count_deltas(snapshots: &[Value]) -> Vec<RowCountDelta> {
-    let mut by_asset: Vec<(String, (String, i64), (String, i64), usize)> = Vec::new();
+    // (asset, earliest (taken_at, rows), latest (taken_at, rows), snapshots seen)
+    type Span = (String, (String, i64), (String, i64), usize);
+    let mut by_asset: Vec<Span> = Vec::new();
     for snap in snapshots {
         let (Some(asset), Some(at), Some(rows)) = (
             s(snap, "/asset"),
