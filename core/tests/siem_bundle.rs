@@ -69,7 +69,8 @@ fn ocsf_rules(e: &Value) -> Result<(), String> {
     if n("category_uid")? != n("class_uid")? / 1000 {
         return Err("category_uid".into());
     }
-    let captions: [(&str, &str, &[(u64, &str)]); 3] = [
+    type Captions<'a> = [(&'a str, &'a str, &'a [(u64, &'a str)]); 3];
+    let captions: Captions<'_> = [
         (
             "activity_id",
             "activity_name",
