@@ -82,6 +82,7 @@ bench:
     cargo bench --locked -p clyra-benches
     python3 benches/report.py
     bash benches/bundle_scale.sh
+    bash benches/report_scale.sh
 
 # Fuzz each target in core/fuzz for SECONDS seconds (default 60); installs cargo-fuzz if missing
 fuzz SECONDS="60":

@@ -110,7 +110,8 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         w = Path(tmp)
         fixture(w)
-        base = ["report", "daily-review", "--ledger", "ledger", "--date", DAY, "--trust", "trust.json", "--at", AT]
+        base = ["report", "daily-review", "--ledger", "ledger", "--date", DAY, "--trust", "trust.json", "--at", AT,
+                "--policy", "d/def-policy.json", "--policy", "d/pef-policy.json"]
 
         # JSON review: content.
         p = clyra(*base, "--format", "json", cwd=w, expect=1)
@@ -119,7 +120,10 @@ def main():
         check(review["totals"]["entries"] == 7, f"7 entries of the day, the next day's left out ({review['totals']['entries']})")
         check(not review["complete"], "the day is incomplete")
         statuses = {g["status"] for g in review["gaps"]}
-        check("MISSING" in statuses and "INVALID" in statuses, f"gaps: missing and INVALID bundles ({statuses})")
+        check(statuses == {"MISSING", "INVALID"}, f"gaps: missing and INVALID bundles only ({statuses})")
+        check(review["totals"]["valid"] == 4, f"each bundle verified with the policy it records ({review['totals']})")
+        nopol = json.loads(clyra(*base[:10], "--format", "json", cwd=w, expect=1).stdout)
+        check(nopol["totals"]["indeterminate"] == 2, "without --policy, policy-required bundles are INDETERMINATE")
         check(any(v["approver"] for v in review["sod_violations"]), "approver = author found")
         codes = {c for g in review["approval_gaps"] for c in g["codes"]}
         check("approval.insufficient" in codes and "approval.self_approval" in codes, f"approval gaps ({codes})")

@@ -413,6 +413,27 @@ fn row_count_deltas(snapshots: &[Value]) -> Vec<RowCountDelta> {
         .collect()
 }
 
+/// The `policy.hash` a bundle's manifest records, read from the container before verification so
+/// a host given several policies can pass each bundle the one it was produced under
+/// (daily-review-v0.md §2.1). `None` when the bundle or its manifest does not read, or records no
+/// hash: verification then reports what is wrong.
+pub fn recorded_policy_hash<R: std::io::Read + std::io::Seek>(
+    source: R,
+    len: u64,
+    limits: &crate::Limits,
+) -> Option<String> {
+    let mut container = crate::bundle::Container::open(source, len, limits).ok()?;
+    let index = container
+        .entries()
+        .iter()
+        .position(|e| e.name == "manifest.json")?;
+    let bytes = container
+        .read_small_entry(index, limits.bundle_max_manifest_bytes)
+        .ok()?;
+    let manifest: Value = serde_json::from_slice(&bytes).ok()?;
+    s(&manifest, "/policy/hash")
+}
+
 /// The ledger the review was made from.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LedgerSource {

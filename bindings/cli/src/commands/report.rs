@@ -18,13 +18,13 @@ use clyra_core::ledger::scan::read_entries;
 use clyra_core::ledger::tiles::TILE_WIDTH;
 use clyra_core::ledger::{LedgerError, Record};
 use clyra_core::report::daily::{
-    BundleFacts, DailyReview, EntryEvidence, LedgerSource, ReviewScope,
+    recorded_policy_hash, BundleFacts, DailyReview, EntryEvidence, LedgerSource, ReviewScope,
 };
 use clyra_core::report::showback;
 use clyra_core::siem;
 use clyra_core::time::Timestamp;
 use clyra_core::trust::Trust;
-use clyra_core::verify::{verify_bundle_with_evidence, VerifyInputs};
+use clyra_core::verify::{policy_digest, verify_bundle_with_evidence, VerifyInputs};
 use clyra_core::{Coded, Limits};
 use serde_json::json;
 use sha2::{Digest, Sha256};
@@ -93,6 +93,10 @@ pub struct DailyArgs {
     /// Trust file: the keys you trust (trust-v0 JSON, or one public key PEM)
     #[arg(long, value_name = "TRUST")]
     pub trust: String,
+    /// A policy bundles were produced under (.clyra/policy.yaml or its JSON form); repeatable:
+    /// each bundle is verified with the one whose hash its manifest records
+    #[arg(long, value_name = "POLICY")]
+    pub policy: Vec<String>,
     /// Verification time for every bundle; default: now
     #[arg(long, value_name = "TIME")]
     pub at: Option<String>,
@@ -143,6 +147,7 @@ fn verify_all(
     entries: &[(u64, Record)],
     trust: &Trust,
     at: &Timestamp,
+    policies: &[(String, Vec<u8>)],
     jobs: usize,
 ) -> Result<Vec<BundleFacts>, Problem> {
     let limits = Limits::default();
@@ -169,7 +174,7 @@ fn verify_all(
                         let path = root
                             .join("bundles")
                             .join(format!("{}.zip", record.bundle_sha256));
-                        done.push((i, facts_of(&path, *index, record, &inputs)?));
+                        done.push((i, facts_of(&path, *index, record, &inputs, policies)?));
                     }
                     Ok(done)
                 })
@@ -198,6 +203,7 @@ fn facts_of(
     index: u64,
     record: &Record,
     inputs: &VerifyInputs<'_>,
+    policies: &[(String, Vec<u8>)],
 ) -> Result<BundleFacts, Problem> {
     let mut file = match File::open(path) {
         Ok(file) => file,
@@ -219,7 +225,20 @@ fn facts_of(
     }
     file.seek(SeekFrom::Start(0))
         .map_err(|e| io_problem(&e).in_source(&source()))?;
-    let (verdict, evidence) = verify_bundle_with_evidence(BufReader::new(&file), len, inputs);
+    // daily-review-v0.md §2.1: the policy whose hash the manifest records, when one was given.
+    let policy = if policies.is_empty() {
+        None
+    } else {
+        let recorded = recorded_policy_hash(BufReader::new(&file), len, inputs.limits);
+        file.seek(SeekFrom::Start(0))
+            .map_err(|e| io_problem(&e).in_source(&source()))?;
+        recorded.and_then(|h| policies.iter().find(|(d, _)| *d == h))
+    };
+    let inputs = VerifyInputs {
+        policy: policy.map(|(_, bytes)| bytes.as_slice()),
+        ..*inputs
+    };
+    let (verdict, evidence) = verify_bundle_with_evidence(BufReader::new(&file), len, &inputs);
     Ok(BundleFacts::of(
         index,
         record,
@@ -262,6 +281,18 @@ fn daily(
             format!("--at `{at_text}` is not a UTC timestamp like 2026-12-01T00:00:00Z"),
         )
     })?;
+    let mut policies = Vec::new();
+    for path in &args.policy {
+        let source = Source::File(path.clone());
+        let bytes = read_bounded(path, limits.policy_max_bytes)
+            .map_err(|e| io_problem(&e).in_source(&source))?;
+        let digest = policy_digest(&bytes, &limits).map_err(|e| {
+            Problem::new(e.code(), e.message())
+                .with_detail(e.detail())
+                .in_source(&source)
+        })?;
+        policies.push((digest.to_prefixed(), bytes));
+    }
     if document == Some(DocumentFormat::Pdf) && args.out.is_none() {
         return Err(Problem::new(
             CODE_USAGE,
@@ -312,7 +343,7 @@ fn daily(
         || std::thread::available_parallelism().map_or(1, |n| n.get().min(8)),
         usize::from,
     );
-    let facts = verify_all(dir.root(), &entries, &trust, &at, jobs)?;
+    let facts = verify_all(dir.root(), &entries, &trust, &at, &policies, jobs)?;
     let review = DailyReview::from_facts(scope, facts);
     let json = review.to_json();
 
