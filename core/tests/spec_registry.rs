@@ -40,6 +40,7 @@ const AREAS: &[&str] = &[
     "sql",
     "enforce",
     "genai",
+    "report",
 ];
 
 /// Manifest field paths (`journal.head`, `risk.score`) look like codes; a code's reason is never
