@@ -107,6 +107,10 @@ pub fn run(args: &ReceiptArgs, cx: &mut Context<'_>) -> Exit {
             Ok(text) => cx.print(&text, Exit::Ok),
             Err(problem) => cx.fail(&problem),
         },
+        ReceiptCommand::Verify(_) if cx.document.is_some() => cx.fail(&Problem::new(
+            CODE_USAGE,
+            "--format md|pdf is for `clyra receipt extract`; `receipt verify` prints a verdict",
+        )),
         ReceiptCommand::Verify(args) => run_verify(args, cx),
     }
 }

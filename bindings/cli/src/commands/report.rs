@@ -345,6 +345,8 @@ fn daily(
     );
     let facts = verify_all(dir.root(), &entries, &trust, &at, &policies, jobs)?;
     let review = DailyReview::from_facts(scope, facts);
+    // Seam for a SOX ITGC roll-up (`--attest-sox --key KEY`, issue 15): `review` (public,
+    // serde-serializable, one `BundleFacts` per entry) is what an attestation signs over.
     let json = review.to_json();
 
     let mut written = Vec::new();
