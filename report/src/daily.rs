@@ -67,7 +67,10 @@ pub fn daily_document(review: &DailyReview, review_json: &[u8]) -> Document {
         ),
         (
             "Segregation of duties",
-            format!("{} approvals by the change's author or deployer", review.sod_violations.len()),
+            format!(
+                "{} (approvals by the change's author or deployer)",
+                review.sod_violations.len()
+            ),
         ),
         (
             "Tests",
