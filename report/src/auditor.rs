@@ -61,17 +61,19 @@ pub fn auditor_document(input: &AuditorInput<'_>) -> Document {
         or_none(text(m, &["bundle_id"])),
         text(m, &["format"]).unwrap_or("format unknown")
     );
-    doc.heading("Verdict");
-    doc.key_values(pairs([
-        ("Outcome", input.verdict.outcome.as_str().to_owned()),
-        ("Primary code", input.verdict.primary.to_owned()),
-        ("Bundle file", input.bundle.to_owned()),
-        ("Verified at", input.at.to_owned()),
-        ("Summary", input.audit.summary.clone()),
-    ]));
-
-    doc.heading("Who, what, when");
+    doc.heading("Verdict; who, what, when");
     let mut who = pairs([
+        (
+            "Outcome",
+            format!(
+                "{} (primary code {}), verified at {}",
+                input.verdict.outcome.as_str(),
+                input.verdict.primary,
+                input.at
+            ),
+        ),
+        ("Bundle file", input.bundle.to_owned()),
+        ("Summary", input.audit.summary.clone()),
         ("Subject", or_none(text(m, &["change", "subject"]))),
         ("Kind", or_none(text(m, &["change", "kind"]))),
         ("Author (actor)", or_none(text(m, &["change", "actor"]))),
@@ -111,9 +113,8 @@ pub fn auditor_document(input: &AuditorInput<'_>) -> Document {
 
     doc.heading("Re-check it yourself");
     doc.paragraph(
-        "This page is a rendering. The evidence is the bundle; the verdict is the JSON below \
-         prints. Run the command with the same files and compare the SHA-256 of its output \
-         (for example with sha256sum) with the digest printed here.",
+        "This page renders the verdict JSON this command prints; its SHA-256 (sha256sum) must \
+         equal the digest below.",
     );
     doc.code(input.command);
     doc.key_values(pairs([("Verdict JSON digest", digest)]));
@@ -189,9 +190,17 @@ fn risk(doc: &mut Document, audit: &AuditReport) {
         doc.paragraph("No valid risk/v1 block: nothing to break down.");
         return;
     };
+    // Terms that add points; the others are named in one line below the table.
+    let zero: Vec<String> = r
+        .terms
+        .iter()
+        .filter(|t| t.points == 0)
+        .map(|t| format!("{} = {}", t.factor, t.value))
+        .collect();
     let rows = r
         .terms
         .iter()
+        .filter(|t| t.points > 0)
         .map(|t| {
             vec![
                 t.factor.to_owned(),
@@ -207,6 +216,9 @@ fn risk(doc: &mut Document, audit: &AuditReport) {
             .to_vec(),
         rows,
     );
+    if !zero.is_empty() {
+        doc.paragraph(format!("0 points: {}.", zero.join(", ")));
+    }
     doc.paragraph(format!(
         "Raw {} → score {} (clamped to 0–100); recorded score {}. Weights {}.",
         r.raw,
@@ -223,30 +235,53 @@ fn risk(doc: &mut Document, audit: &AuditReport) {
 fn controls(doc: &mut Document, audit: &AuditReport) {
     doc.heading("Controls the evidence supports");
     doc.paragraph(
-        "Evidence supports, never satisfies, a control: the auditor judges the control itself.",
+        "Evidence supports, never satisfies, a control. Per framework: controls whose \
+         verification steps passed, and those whose steps did not.",
     );
-    let rows = audit
-        .steps
-        .iter()
-        .flat_map(|s| {
-            s.rows.iter().map(move |r| {
-                let ids: Vec<String> = r.controls.iter().map(|c| c.label()).collect();
-                vec![
-                    s.step.as_str().to_owned(),
-                    if s.supports() {
-                        "supports"
-                    } else {
-                        "does not support"
+    // Frameworks in first-seen order; a control is listed once, under the worst of its steps.
+    let mut frameworks: Vec<(&str, Vec<String>, Vec<String>)> = Vec::new();
+    for step in &audit.steps {
+        for row in &step.rows {
+            for control in row.controls {
+                let at = match frameworks.iter().position(|f| f.0 == control.framework) {
+                    Some(at) => at,
+                    None => {
+                        frameworks.push((control.framework, Vec::new(), Vec::new()));
+                        frameworks.len() - 1
                     }
-                    .to_owned(),
-                    r.topic.to_owned(),
-                    ids.join(", "),
-                ]
-            })
+                };
+                let Some((_, yes, no)) = frameworks.get_mut(at) else {
+                    continue;
+                };
+                let id = control.id.to_owned();
+                if step.supports() {
+                    if !yes.contains(&id) && !no.contains(&id) {
+                        yes.push(id);
+                    }
+                } else {
+                    yes.retain(|c| *c != id);
+                    if !no.contains(&id) {
+                        no.push(id);
+                    }
+                }
+            }
+        }
+    }
+    let rows = frameworks
+        .into_iter()
+        .map(|(framework, yes, no)| {
+            let none = |v: Vec<String>| {
+                if v.is_empty() {
+                    "none".to_owned()
+                } else {
+                    v.join(", ")
+                }
+            };
+            vec![framework.to_owned(), none(yes), none(no)]
         })
         .collect();
     doc.table(
-        ["step", "result", "what it shows", "controls"]
+        ["framework", "supported", "not supported"]
             .map(str::to_owned)
             .to_vec(),
         rows,

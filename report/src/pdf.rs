@@ -26,8 +26,8 @@ const MONO: &[u8] = include_bytes!("../fonts/DejaVuSansMono.ttf");
 
 const PAGE_W: f32 = 595.28;
 const PAGE_H: f32 = 841.89;
-const MARGIN: f32 = 48.0;
-const BOTTOM: f32 = PAGE_H - 56.0;
+const MARGIN: f32 = 40.0;
+const BOTTOM: f32 = PAGE_H - 48.0;
 const WIDTH: f32 = PAGE_W - 2.0 * MARGIN;
 const CELL_PAD: f32 = 4.0;
 
@@ -242,7 +242,7 @@ impl Layout {
     }
 
     fn title(&mut self, doc: &Document) {
-        self.lines(MARGIN, WIDTH, Face::Bold, 17.0, 0, &doc.title);
+        self.lines(MARGIN, WIDTH, Face::Bold, 16.0, 0, &doc.title);
         if !doc.subtitle.is_empty() {
             self.lines(MARGIN, WIDTH, Face::Regular, 9.5, 80, &doc.subtitle);
         }
@@ -254,15 +254,15 @@ impl Layout {
     fn block(&mut self, block: &Block) {
         match block {
             Block::Heading(text) => {
-                self.y += 8.0;
+                self.y += 5.0;
                 // Keep a heading with at least two lines of what follows.
-                self.ensure(40.0);
-                self.lines(MARGIN, WIDTH, Face::Bold, 12.0, 30, text);
-                self.y += 2.0;
+                self.ensure(36.0);
+                self.lines(MARGIN, WIDTH, Face::Bold, 11.0, 30, text);
+                self.y += 1.0;
             }
             Block::Paragraph(text) => {
-                self.lines(MARGIN, WIDTH, Face::Regular, 9.0, 0, text);
-                self.y += 4.0;
+                self.lines(MARGIN, WIDTH, Face::Regular, 8.5, 0, text);
+                self.y += 3.0;
             }
             Block::Code(text) => {
                 let size = 7.5;
@@ -284,8 +284,8 @@ impl Layout {
     }
 
     fn key_values(&mut self, pairs: &[(String, String)]) {
-        let size = 8.5;
-        let leading = size * 1.35;
+        let size = 8.0;
+        let leading = size * 1.3;
         let labels = pairs
             .iter()
             .map(|(k, _)| {
@@ -310,9 +310,9 @@ impl Layout {
                 }
                 self.y += leading;
             }
-            self.y += 1.5;
+            self.y += 1.0;
         }
-        self.y += 4.0;
+        self.y += 3.0;
     }
 
     /// Column widths: each column its natural width when all fit; otherwise narrow columns keep
@@ -363,8 +363,8 @@ impl Layout {
     }
 
     fn table(&mut self, columns: &[String], rows: &[Vec<String>]) {
-        let size = 7.5;
-        let leading = size * 1.3;
+        let size = 7.0;
+        let leading = size * 1.25;
         let widths = self.column_widths(columns, rows, size);
         self.table_row(
             columns,
@@ -481,7 +481,7 @@ pub fn render(doc: &Document) -> Result<Vec<u8>, ReportError> {
         let mut surface = page.surface();
         let footer = Op::Text {
             x: MARGIN,
-            y: PAGE_H - 30.0,
+            y: PAGE_H - 26.0,
             face: Face::Regular,
             size: 7.0,
             gray: 110,

@@ -190,9 +190,11 @@ def main():
             digest = "sha256:" + hashlib.sha256(verdict_json).hexdigest()
             flat = text.replace("\n", "").replace(" ", "")
             check(digest in flat, f"{name}.pdf carries the digest of the verdict JSON it was made from")
-            for needle in ("Who, what, when", "Approvals", "Risk breakdown", "Lineage", "Controls the evidence supports",
+            for needle in ("who, what, when", "Approvals", "Risk breakdown", "Lineage", "Controls the evidence supports",
                            "clyra verify"):
                 check(needle in text, f"{name}.pdf text has `{needle}`")
+            pages = subprocess.run(["pdfinfo", str(w / f"{name}.pdf")], capture_output=True, text=True).stdout
+            check("Pages:           1\n" in pages, f"{name}.pdf fits one page")
             render_png(w / f"{name}.pdf", name)
         text = pdf_text(w / "auditor-self-approval.pdf")
         check("INVALID" in text and "approver = author" in text, "self-approval one-pager says INVALID, approver = author")
