@@ -26,10 +26,10 @@ echo "generating $n bundles and their ledger (not timed)..."
 unzip -p "$work/b/b000000.zip" 'keys/*' > "$work/producer.pub"
 "$clyra" keygen --out "$work/k" >/dev/null
 "$clyra" ledger init "$work/L" --key "$work/k/clyra.key" >/dev/null
-(cd "$work/b" && ls | xargs -n 10000 sh -c '"$0" ledger append --ledger "$1" --key "$2" --logged-at 2026-11-20T12:00:00Z "$@"' "$clyra" "$work/L" "$work/k/clyra.key") >/dev/null
+(cd "$work/b" && ls | xargs -n 10000 sh -c 'c=$0 l=$1 k=$2; shift 2; "$c" ledger append --ledger "$l" --key "$k" --logged-at 2026-11-20T12:00:00Z "$@"' "$clyra" "$work/L" "$work/k/clyra.key") >/dev/null
 small=$((n / 10))
 "$clyra" ledger init "$work/S" --key "$work/k/clyra.key" >/dev/null
-(cd "$work/b" && ls | head -n "$small" | xargs sh -c '"$0" ledger append --ledger "$1" --key "$2" --logged-at 2026-11-20T12:00:00Z "$@"' "$clyra" "$work/S" "$work/k/clyra.key") >/dev/null
+(cd "$work/b" && ls | awk -v n="$small" 'NR <= n' | xargs sh -c 'c=$0 l=$1 k=$2; shift 2; "$c" ledger append --ledger "$l" --key "$k" --logged-at 2026-11-20T12:00:00Z "$@"' "$clyra" "$work/S" "$work/k/clyra.key") >/dev/null
 sync
 
 review=(report daily-review --date 2026-11-20 --trust "$work/producer.pub" --at "$at" --jobs "$jobs")

@@ -279,12 +279,14 @@ pub fn daily_document(review: &DailyReview, review_json: &[u8]) -> Document {
     doc.heading("Re-check it yourself");
     doc.paragraph(
         "This page renders the review JSON (spec/daily-review-v0.md). Run the command below with \
-         the same ledger, trust file and --at, and compare the SHA-256 of its output with the \
-         digest printed here; each bundle re-verifies alone with clyra verify.",
+         the same ledger, trust file and policies: the SHA-256 of its output, without the final \
+         newline (or with --out FILE), equals the digest printed here; each bundle re-verifies \
+         alone with clyra verify.",
     );
     doc.code(format!(
-        "clyra report daily-review --ledger LEDGER --date {} --trust TRUST --at {} --format json",
-        review.date, review.verified_at
+        "clyra report daily-review --ledger LEDGER --date {} --trust TRUST [--policy POLICY]... \
+         --at {} --high-risk {} --format json",
+        review.date, review.verified_at, review.high_risk_threshold
     ));
     doc.key_values(pairs([("Review JSON digest", digest)]));
     doc

@@ -156,6 +156,10 @@ def main():
         for needle in ("Daily evidence review: 2026-11-20", "entries are not accounted for", "approval.self_approval",
                        "Segregation-of-duties", "accepted_values_orders_status", "LLM01", "Review JSON digest"):
             check(needle in text, f"review.pdf text has `{needle}`")
+        clyra(*base, "--format", "json", "--out", "review.json", cwd=w, expect=1)
+        digest = "sha256:" + hashlib.sha256((w / "review.json").read_bytes()).hexdigest()
+        check(digest in text.replace("\n", "").replace(" ", ""), "review.pdf carries the digest of the review JSON")
+        check((w / "review.json").read_bytes() + b"\n" == p.stdout.encode(), "--out writes what stdout prints, without the newline")
         render_png(w / "review.pdf", "daily-review")
         md = clyra(*base, "--format", "md", cwd=w, expect=1).stdout
         check(md.startswith("# Daily evidence review: 2026-11-20") and "| index | bundle |" in md, "Markdown review")
