@@ -37,6 +37,7 @@ peer=$(secs "$target/release/examples/verify_all" "$work/b" "$work/producer.pub"
 json=$(secs "$clyra" "${review[@]}" --ledger "$work/L" --format json --out "$work/r.json")
 pdf=$(secs "$clyra" "${review[@]}" --ledger "$work/L" --format pdf --out "$work/r.pdf" --showback "$work/s.csv" --siem ocsf --siem-out "$work/o.ndjson" --force)
 rss_n=$(rss "$clyra" "${review[@]}" --ledger "$work/L" --format json --out "$work/r2.json")
+rss_peer=$(rss "$target/release/examples/verify_all" "$work/b" "$work/producer.pub" "$at" "$jobs")
 rss_small=$(rss "$clyra" "${review[@]}" --ledger "$work/S" --format json --out "$work/r3.json")
 one="$work/b/b000000.zip"
 verify_one=$(secs "$clyra" verify "$one" --trust "$work/producer.pub" --at "$at" --auditor --format json)
@@ -49,5 +50,7 @@ printf '%-58s %10.2f   ratio %.2fx\n' "clyra report daily-review --format json" 
 printf '%-58s %10.2f   ratio %.2fx\n' "  … --format pdf --showback --siem ocsf" "$pdf" "$(echo "$pdf / $peer" | bc -l)"
 printf '%-58s %10s\n' "max RSS, $n bundles (KiB)" "$rss_n"
 printf '%-58s %10s\n' "max RSS, $small bundles (KiB)" "$rss_small"
+printf '%-58s %10s\n' "peer: max RSS, plain verification of $n bundles (KiB)" "$rss_peer"
+printf '%-58s %10s\n' "review JSON of $n bundles (bytes)" "$(stat -c %s "$work/r.json")"
 printf '%-58s %10.3f\n' "peer: clyra verify --auditor --format json (one bundle)" "$verify_one"
 printf '%-58s %10.3f\n' "clyra verify --auditor --format pdf (one-pager)" "$pager"

@@ -784,7 +784,7 @@ impl DailyReview {
 
     /// The review as canonical JSON (RFC 8785), no trailing newline.
     pub fn to_json(&self) -> Vec<u8> {
-        super::canonical(&serde_json::to_value(self).unwrap_or(Value::Null))
+        super::canonical(self)
     }
 
     /// The approval compliance rate as text, e.g. `97.50 %`, or `n/a`.

@@ -344,6 +344,7 @@ fn daily(
         usize::from,
     );
     let facts = verify_all(dir.root(), &entries, &trust, &at, &policies, jobs)?;
+    drop(entries);
     let review = DailyReview::from_facts(scope, facts);
     // Seam for a SOX ITGC roll-up (`--attest-sox --key KEY`, issue 15): `review` (public,
     // serde-serializable, one `BundleFacts` per entry) is what an attestation signs over.
