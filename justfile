@@ -17,7 +17,7 @@ demo:
 demo-cli:
     cargo run --release --locked -p clyra-cli -- demo
 
-# Run every test: interop venv and npm modules, the gateway (with Redis), cargo test, go test, conformance, the Python package (wheel and sdist), pytest, stubtest, node (npx clyra-verify) and the verify page in headless Chromium, dbt e2e on DuckDB and PostgreSQL, the verify-bundle action, OSCAL attestation results in compliance-trestle, signers (SoftHSM2, command), cargo-deny, a dry release, clippy, rustfmt (each stage prints its time; needs ../shared)
+# Run every test: interop venv and npm modules, the gateway (with Redis), cargo test, go test, conformance, the Python package (wheel and sdist), pytest, stubtest, node (npx clyra-verify) and the verify page in headless Chromium, dbt e2e on DuckDB and PostgreSQL, the verify-bundle action, OSCAL attestation results in compliance-trestle, reports (daily review, PDFs rendered by poppler), signers (SoftHSM2, command), cargo-deny, a dry release, clippy, rustfmt (each stage prints its time; needs ../shared)
 test:
     cargo clippy --version >/dev/null 2>&1 && cargo fmt --version >/dev/null 2>&1 || rustup component add clippy rustfmt
     if [ -f tests/interop/requirements.txt ]; then \
@@ -56,6 +56,7 @@ test:
     bash .ci/stage signers -- bash scripts/signers.sh
     bash .ci/stage deny -- bash scripts/deny.sh
     bash .ci/stage release-dry -- bash .ci/just release-dry
+    bash .ci/stage reports -- bash -c 'command -v pdftoppm >/dev/null || (apt-get update -qq && apt-get install -y -qq poppler-utils); cargo build -q --locked -p clyra-cli && python3 tests/reports/run.py'
     bash .ci/stage clippy -- cargo clippy --workspace --all-targets --locked -- -D warnings
     bash .ci/stage fmt -- cargo fmt --all --check
 
@@ -107,6 +108,7 @@ bench:
     cargo bench --locked -p clyra-benches
     python3 benches/report.py
     bash benches/bundle_scale.sh
+    bash benches/report_scale.sh
 
 # Fuzz each target in core/fuzz for SECONDS seconds (default 60); installs cargo-fuzz if missing
 fuzz SECONDS="60":

@@ -32,6 +32,7 @@ pub mod limits;
 pub mod merkle;
 pub mod policy;
 pub mod receipt;
+pub mod report;
 pub mod risk;
 pub mod siem;
 pub mod ticket;

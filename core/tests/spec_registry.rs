@@ -45,6 +45,7 @@ const AREAS: &[&str] = &[
     "badge",
     "ticket",
     "gateway",
+    "report",
 ];
 
 /// Manifest field paths (`journal.head`, `risk.score`) look like codes; a code's reason is never

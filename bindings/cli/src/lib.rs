@@ -53,8 +53,10 @@ Exit codes:
 )]
 struct Cli {
     /// Output format: `human` for people, `json` for programs (errors as JSON on stdout)
-    #[arg(long, global = true, value_enum, default_value_t = Format::Human)]
-    format: Format,
+    /// (`md` and `pdf`: documents of `clyra verify --auditor`, `clyra receipt extract` and
+    /// `clyra report`)
+    #[arg(long, global = true, value_enum, default_value_t = output::FormatArg::Human)]
+    format: output::FormatArg,
 
     #[command(subcommand)]
     command: Command,
@@ -107,6 +109,8 @@ enum Command {
     Badge(commands::badge::BadgeArgs),
     /// Attest a framework's controls over verified bundles, signed, with OSCAL results (`clyra attest --help`)
     Attest(commands::attest::AttestArgs),
+    /// Reports over a ledger's bundles: the daily review with showback and SIEM exports (`clyra report --help`)
+    Report(commands::report::ReportArgs),
 }
 
 const DOCTOR_LONG_ABOUT: &str = "\
@@ -235,6 +239,8 @@ pub struct Context<'a> {
     pub stderr_is_terminal: bool,
     /// The `--format` chosen on the command line.
     pub format: Format,
+    /// The document format (`--format md|pdf`) of report commands; `format` is then `human`.
+    pub document: Option<output::DocumentFormat>,
 }
 
 impl Context<'_> {
@@ -342,8 +348,19 @@ where
         stderr,
         stdout_is_terminal,
         stderr_is_terminal: terminal.stderr,
-        format: cli.format,
+        format: cli.format.split().0,
+        document: cli.format.split().1,
     };
+    let documents = matches!(
+        cli.command,
+        Command::Verify(_) | Command::Receipt(_) | Command::Report(_)
+    );
+    if cx.document.is_some() && !documents {
+        return cx.fail(&Problem::new(
+            output::CODE_USAGE,
+            "--format md|pdf is for `clyra verify --auditor`, `clyra receipt extract` and `clyra report`",
+        ));
+    }
     match &cli.command {
         Command::Canon(args) => commands::canon::run(args, &mut cx),
         Command::Keygen(args) => commands::keygen::run(args, &mut cx),
@@ -363,6 +380,7 @@ where
         Command::Ledger(args) => commands::ledger::run(args, &mut cx),
         Command::Badge(args) => commands::badge::run(args, &mut cx),
         Command::Attest(args) => commands::attest::run(args, &mut cx),
+        Command::Report(args) => commands::report::run(args, &mut cx),
     }
 }
 

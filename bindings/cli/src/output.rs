@@ -45,6 +45,43 @@ pub enum Format {
     Json,
 }
 
+/// The value of `--format` as typed: the two output formats every command has, and the two
+/// document formats of report commands (`clyra verify --auditor`, `clyra receipt extract`,
+/// `clyra report`), which write a file and report in `human` form.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
+pub enum FormatArg {
+    /// Plain text for people; errors on stderr.
+    #[default]
+    Human,
+    /// One JSON document per line for programs; errors as `{"errors":[...]}` on stdout.
+    Json,
+    /// A Markdown document (report commands only).
+    Md,
+    /// A PDF/A document (report commands only).
+    Pdf,
+}
+
+/// A document format chosen with `--format md|pdf`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DocumentFormat {
+    /// Markdown.
+    Markdown,
+    /// PDF/A-2u.
+    Pdf,
+}
+
+impl FormatArg {
+    /// The output format for results and errors, and the document format when one was chosen.
+    pub fn split(self) -> (Format, Option<DocumentFormat>) {
+        match self {
+            Self::Human => (Format::Human, None),
+            Self::Json => (Format::Json, None),
+            Self::Md => (Format::Human, Some(DocumentFormat::Markdown)),
+            Self::Pdf => (Format::Human, Some(DocumentFormat::Pdf)),
+        }
+    }
+}
+
 /// One error to report, with its stable code.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Problem {

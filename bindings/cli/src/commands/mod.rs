@@ -19,6 +19,7 @@
 //! - `ledger init|append|prove|verify|list|check|cosign`: the evidence ledger (spec/ledger-v0.md).
 //! - `badge issue|verify`: signed compliance badges (spec/badge-v0.md).
 //! - `attest` / `attest verify`: a signed attestation of a framework's controls (spec/attestation-v0.md).
+//! - `report daily-review`: the day's bundles of a ledger reviewed, with showback and SIEM exports.
 //!
 //! A command exists only once it works (DESIGN §11). Register a new one here, in `Command` in
 //! `lib.rs`, and in `README.md`.
@@ -38,6 +39,7 @@ pub mod keys;
 pub mod ledger;
 pub mod policy;
 pub mod receipt;
+pub mod report;
 pub mod sign;
 pub mod sql;
 pub mod ticket;

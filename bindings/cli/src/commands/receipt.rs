@@ -13,7 +13,7 @@ use clyra_core::{Coded, Limits};
 
 use super::verify::{io_problem, print_verdict, read_bounded};
 use crate::exit::Exit;
-use crate::output::{Format, Problem, Source, CODE_USAGE};
+use crate::output::{DocumentFormat, Format, Problem, Source, CODE_USAGE};
 use crate::{atomic, Context};
 
 /// Arguments of `clyra receipt`.
@@ -75,7 +75,7 @@ pub struct ExtractArgs {
     #[arg(long, value_name = "SEQ")]
     pub event: u64,
 
-    /// Where to write the receipt (canonical JSON)
+    /// Where to write the receipt (canonical JSON), or with --format pdf|md its sheet
     #[arg(long, value_name = "RECEIPT.json")]
     pub out: PathBuf,
 
@@ -103,15 +103,23 @@ pub struct VerifyReceiptArgs {
 /// Runs `clyra receipt …`.
 pub fn run(args: &ReceiptArgs, cx: &mut Context<'_>) -> Exit {
     match &args.command {
-        ReceiptCommand::Extract(args) => match run_extract(args, cx.format) {
+        ReceiptCommand::Extract(args) => match run_extract(args, cx.format, cx.document) {
             Ok(text) => cx.print(&text, Exit::Ok),
             Err(problem) => cx.fail(&problem),
         },
+        ReceiptCommand::Verify(_) if cx.document.is_some() => cx.fail(&Problem::new(
+            CODE_USAGE,
+            "--format md|pdf is for `clyra receipt extract`; `receipt verify` prints a verdict",
+        )),
         ReceiptCommand::Verify(args) => run_verify(args, cx),
     }
 }
 
-fn run_extract(args: &ExtractArgs, format: Format) -> Result<String, Problem> {
+fn run_extract(
+    args: &ExtractArgs,
+    format: Format,
+    document: Option<DocumentFormat>,
+) -> Result<String, Problem> {
     let limits = Limits::default();
     let source = Source::File(args.bundle.display().to_string());
     // conformance.md §6.7, as for `clyra verify`.
@@ -119,6 +127,26 @@ fn run_extract(args: &ExtractArgs, format: Format) -> Result<String, Problem> {
         .map_err(|e| io_problem(&e).in_source(&source))?;
     let receipt = extract(BufReader::new(input.file), input.len, args.event, &limits)
         .map_err(|e| Problem::new(e.code(), e.message()).in_source(&source))?;
+    if let Some(kind) = document {
+        // The sheet carries the digest of `receipt`, which the same extraction writes again.
+        atomic::check_target(&args.out, args.force)?;
+        let bundle = args.bundle.display().to_string();
+        let doc = clyra_report::receipt::receipt_document(&receipt, &bundle, args.event)
+            .map_err(|e| Problem::new(e.code(), e.message()))?;
+        let bytes = match kind {
+            DocumentFormat::Pdf => {
+                clyra_report::pdf::render(&doc).map_err(|e| Problem::new(e.code(), e.message()))?
+            }
+            DocumentFormat::Markdown => clyra_report::daily::to_markdown(&doc).into_bytes(),
+        };
+        atomic::write(&args.out, &bytes, 0o644, args.force)?;
+        return Ok(format!(
+            "{}: receipt sheet of event {} ({} bytes)\n",
+            args.out.display(),
+            args.event,
+            bytes.len()
+        ));
+    }
     atomic::write(&args.out, &receipt, 0o644, args.force)?;
     Ok(match format {
         Format::Human => format!(

@@ -17,7 +17,7 @@ use clyra_core::{Coded, Limits};
 
 use crate::exit::Exit;
 use crate::hasher::ParallelHasher;
-use crate::output::{Format, Problem, Source, CODE_IO, CODE_USAGE};
+use crate::output::{DocumentFormat, Format, Problem, Source, CODE_IO, CODE_USAGE};
 use crate::progress::Progress;
 use crate::Context;
 
@@ -54,6 +54,14 @@ pub struct VerifyArgs {
     #[arg(long, value_name = "VKEY")]
     pub ledger_key: Option<String>,
 
+    /// With --auditor --format pdf|md: write the auditor one-pager to this file
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<std::path::PathBuf>,
+
+    /// Replace --out if it exists
+    #[arg(long)]
+    pub force: bool,
+
     /// Threads that hash artifacts in parallel (default: the number of cores, at most 8)
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=64))]
     pub jobs: Option<u16>,
@@ -67,6 +75,9 @@ fn default_jobs() -> usize {
 /// Runs `clyra verify`.
 pub fn run(args: &VerifyArgs, cx: &mut Context<'_>) -> Exit {
     let limits = Limits::default();
+    if let Err(problem) = check_document_args(args, cx) {
+        return cx.fail(&problem);
+    }
     let trust_source = Source::File(args.trust.clone());
     let trust_bytes = match read_bounded(&args.trust, limits.json_max_bytes) {
         Ok(bytes) => bytes,
@@ -166,7 +177,113 @@ pub fn run(args: &VerifyArgs, cx: &mut Context<'_>) -> Exit {
     let report = args
         .auditor
         .then(|| audit(&verdict, evidence.manifest.as_ref(), &evidence.approvals));
+    if let (Some(kind), Some(report)) = (cx.document, &report) {
+        return match write_one_pager(args, kind, &verdict, report, &evidence, &at_text) {
+            Ok(text) => cx.print(&text, exit_of(&verdict)),
+            Err(problem) => cx.fail(&problem),
+        };
+    }
     print_verdict(&verdict, report.as_ref(), &args.bundle, &at_text, cx)
+}
+
+/// `--format pdf|md` needs `--auditor` and, for pdf, `--out`; an existing `--out` is refused
+/// before any work unless `--force`.
+fn check_document_args(args: &VerifyArgs, cx: &Context<'_>) -> Result<(), Problem> {
+    let Some(kind) = cx.document else {
+        return Ok(());
+    };
+    if !args.auditor {
+        return Err(Problem::new(
+            CODE_USAGE,
+            "--format pdf|md writes the auditor one-pager: add --auditor",
+        ));
+    }
+    match &args.out {
+        None if kind == DocumentFormat::Pdf => Err(Problem::new(
+            CODE_USAGE,
+            "--format pdf needs --out FILE.pdf",
+        )),
+        None => Ok(()),
+        Some(out) => Ok(crate::atomic::check_target(out, args.force)?),
+    }
+}
+
+/// The command that prints the verdict JSON the one-pager is made from.
+fn recheck_command(args: &VerifyArgs, at: &str) -> String {
+    let mut cmd = format!(
+        "clyra verify {} --trust {} --at {at}",
+        args.bundle, args.trust
+    );
+    if let Some(policy) = &args.policy {
+        cmd.push_str(&format!(" --policy {policy}"));
+    }
+    if let (Some(proof), Some(key)) = (&args.ledger_proof, &args.ledger_key) {
+        cmd.push_str(&format!(" --ledger-proof {proof} --ledger-key {key}"));
+    }
+    cmd.push_str(" --auditor --format json");
+    cmd
+}
+
+/// Renders the auditor one-pager and writes it to `--out` (or returns Markdown for stdout).
+fn write_one_pager(
+    args: &VerifyArgs,
+    kind: DocumentFormat,
+    verdict: &Verdict,
+    report: &AuditReport,
+    evidence: &clyra_core::verify::Evidence,
+    at: &str,
+) -> Result<String, Problem> {
+    // The exact bytes `--auditor --format json` prints: the page carries their digest.
+    let verdict_json = verdict.to_output(Some(report), &args.bundle, at, true);
+    let manifest = evidence
+        .manifest
+        .as_ref()
+        .and_then(clyra_core::report::manifest_value);
+    let command = recheck_command(args, at);
+    let input = clyra_report::auditor::AuditorInput {
+        verdict,
+        audit: report,
+        manifest: manifest.as_ref(),
+        approvals: &evidence.approvals,
+        bundle: &args.bundle,
+        at,
+        command: &command,
+        verdict_json: verdict_json.as_bytes(),
+    };
+    let doc = clyra_report::auditor::auditor_document(&input);
+    let bytes = match kind {
+        DocumentFormat::Pdf => {
+            clyra_report::pdf::render(&doc).map_err(|e| Problem::new(e.code(), e.message()))?
+        }
+        DocumentFormat::Markdown => clyra_report::daily::to_markdown(&doc).into_bytes(),
+    };
+    match &args.out {
+        Some(out) => {
+            crate::atomic::write(out, &bytes, 0o644, args.force)?;
+            Ok(format!(
+                "{}: {} ({} bytes), verdict {} ({})\n",
+                out.display(),
+                if kind == DocumentFormat::Pdf {
+                    "auditor one-pager, PDF/A-2u"
+                } else {
+                    "auditor one-pager, Markdown"
+                },
+                bytes.len(),
+                verdict.outcome.as_str(),
+                verdict.primary
+            ))
+        }
+        None => Ok(String::from_utf8_lossy(&bytes).into_owned()),
+    }
+}
+
+fn exit_of(verdict: &Verdict) -> Exit {
+    match verdict.exit {
+        0 => Exit::Ok,
+        1 => Exit::Invalid,
+        2 => Exit::Warning,
+        _ => Exit::Indeterminate,
+    }
 }
 
 /// Prints `verdict` of `name` (with the auditor view when given) and returns its exit code.
