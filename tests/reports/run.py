@@ -219,6 +219,18 @@ def main():
         check((w / "receipt.pdf").read_bytes() == b1, "receipt.pdf: same input, same bytes")
         render_png(w / "receipt.pdf", "receipt")
 
+        # The attestation report: `clyra attest` writes attestation.pdf beside the signed files.
+        att = ["attest", "d/def.zip", "failed-test.zip", "--framework", "sox", "--key", "k/clyra.key",
+               "--trust", "trust.json", "--at", AT]
+        clyra(*att, "--out", "att", cwd=w, expect=1)
+        text = pdf_text(w / "att/attestation.pdf")
+        check("SOX ITGC attestation" in text and "Program changes" in text and "How to re-test" in text,
+              "attestation.pdf shows the framework, the controls and their rationale")
+        clyra(*att, "--out", "att2", cwd=w, expect=1)
+        check((w / "att/attestation.pdf").read_bytes() == (w / "att2/attestation.pdf").read_bytes(),
+              "attestation.pdf: same input, same bytes")
+        render_png(w / "att/attestation.pdf", "attestation")
+
     print(f"\n{len(FAILS)} failure(s)")
     return 1 if FAILS else 0
 

@@ -303,6 +303,17 @@ fn every_framework_supports_its_controls_over_a_passing_run_and_the_attestation_
             .as_array()
             .unwrap();
         assert_eq!(findings.len(), statuses(&summary).len());
+        // The report people read: a PDF/A beside the signed files, the same bytes for the same
+        // evidence and time (attested_at is the --at time, never the clock).
+        let pdf = std::fs::read(dir.path(&format!("{out}/attestation.pdf"))).unwrap();
+        assert!(pdf.starts_with(b"%PDF-"), "{f}: not a PDF");
+        let again = format!("{out}-again");
+        attest(&dir, &k, f, &[&good, &voice], &again);
+        assert_eq!(
+            pdf,
+            std::fs::read(dir.path(&format!("{again}/attestation.pdf"))).unwrap(),
+            "{f}: the attestation PDF is not deterministic"
+        );
     }
 }
 

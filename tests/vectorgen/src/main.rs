@@ -17,8 +17,8 @@
     clippy::string_slice
 )]
 
-mod badge_cases;
 mod attest_cases;
+mod badge_cases;
 mod cases;
 mod coverage;
 mod ledger_cases;

@@ -32,6 +32,8 @@ use crate::{atomic, clock, Context};
 pub const ATTESTATION_FILE: &str = "attestation.dsse.json";
 /// The OSCAL assessment-results file written into `--out`.
 pub const OSCAL_FILE: &str = "oscal-assessment-results.json";
+/// The attestation report people read (PDF/A-2u, clyra-report), beside the signed files.
+pub const PDF_FILE: &str = "attestation.pdf";
 
 /// Arguments of `clyra attest`.
 #[derive(Debug, Args)]
@@ -269,7 +271,11 @@ fn make(args: &AttestArgs, format: Format) -> Result<(String, Exit), Problem> {
         let e = attest::AttestError::KeyNotTrusted { keyid };
         return Err(Problem::new(e.code(), e.to_string()));
     }
-    let targets = [out.join(ATTESTATION_FILE), out.join(OSCAL_FILE)];
+    let targets = [
+        out.join(ATTESTATION_FILE),
+        out.join(OSCAL_FILE),
+        out.join(PDF_FILE),
+    ];
     for t in &targets {
         atomic::check_target(t, args.force).map_err(|e| crate::output::write_problem(t, &e))?;
     }
@@ -321,8 +327,11 @@ fn make(args: &AttestArgs, format: Format) -> Result<(String, Exit), Problem> {
     let statement = attest::statement(&bundles, predicate);
     let envelope = attest::sign(&statement, &key);
     let oscal_bytes = oscal::assessment_results(&statement);
+    let pdf_bytes = clyra_report::attestation::attestation_document(&envelope.payload)
+        .and_then(|doc| clyra_report::pdf::render(&doc))
+        .map_err(|e| Problem::new(e.code(), e.message()))?;
     std::fs::create_dir_all(out).map_err(|e| crate::output::write_problem(out, &e))?;
-    let [attestation_path, oscal_path] = &targets;
+    let [attestation_path, oscal_path, pdf_path] = &targets;
     let mut envelope_bytes = envelope.encode();
     envelope_bytes.push(b'\n');
     atomic::write(attestation_path, &envelope_bytes, 0o644, args.force)
@@ -331,6 +340,8 @@ fn make(args: &AttestArgs, format: Format) -> Result<(String, Exit), Problem> {
     oscal_out.push(b'\n');
     atomic::write(oscal_path, &oscal_out, 0o644, args.force)
         .map_err(|e| crate::output::write_problem(oscal_path, &e))?;
+    atomic::write(pdf_path, &pdf_bytes, 0o644, args.force)
+        .map_err(|e| crate::output::write_problem(pdf_path, &e))?;
     let controls = attest::evaluate(
         framework,
         &bundles,
@@ -352,6 +363,7 @@ fn make(args: &AttestArgs, format: Format) -> Result<(String, Exit), Problem> {
                 "bundles": bundles.len(),
                 "attestation": attestation_path.display().to_string(),
                 "oscal": oscal_path.display().to_string(),
+                "pdf": pdf_path.display().to_string(),
                 "controls": controls.iter().map(|c| json!({"id": c.def.id, "status": c.status.as_str()})).collect::<Vec<_>>(),
             })
         ),
@@ -385,9 +397,10 @@ fn make(args: &AttestArgs, format: Format) -> Result<(String, Exit), Problem> {
                 t.push_str(&format!("  {:<15} {}\n", c.status.as_str(), c.def.id));
             }
             t.push_str(&format!(
-                "wrote {}\nwrote {}\n",
+                "wrote {}\nwrote {}\nwrote {}\n",
                 attestation_path.display(),
-                oscal_path.display()
+                oscal_path.display(),
+                pdf_path.display()
             ));
             t
         }

@@ -25,8 +25,8 @@
 //! `lib.rs`, and in `README.md`.
 
 pub mod approve;
-pub mod badge;
 pub mod attest;
+pub mod badge;
 pub mod bundle;
 pub mod canon;
 pub mod demo;
