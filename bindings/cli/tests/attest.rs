@@ -16,6 +16,7 @@ use serde_json::{json, Value};
 const AT: &str = "2026-11-21T09:00:00Z";
 const PEF_SPEC: &str = include_str!("../src/commands/demo_data/pef-spec.json");
 
+#[derive(Clone)]
 struct Keys {
     producer: String,
     approver: String,
@@ -713,4 +714,48 @@ fn the_demo_ends_with_a_sox_attestation_of_its_two_runs_that_verifies() {
         oscal["assessment-results"]["metadata"]["oscal-version"],
         "1.1.3"
     );
+}
+
+#[test]
+fn the_attesting_key_is_a_key_uri() {
+    let dir = TempDir::new();
+    let k = keys(&dir);
+    let good = def_bundle(&dir, &k, "good", 1, Fault::default());
+    let by_path = attest(&dir, &k, "sox", &[&good], "by-path");
+    // `file:` names the same key: Ed25519 is deterministic, so the envelope is the same bytes.
+    let uri = format!("file:{}", k.producer);
+    let k_uri = Keys {
+        producer: uri,
+        ..k.clone()
+    };
+    let by_uri = attest(&dir, &k_uri, "sox", &[&good], "by-uri");
+    assert_eq!(by_path["controls"], by_uri["controls"]);
+    assert_eq!(
+        std::fs::read(dir.path("by-path/attestation.dsse.json")).unwrap(),
+        std::fs::read(dir.path("by-uri/attestation.dsse.json")).unwrap()
+    );
+    // A signer command that cannot run: exit 4 with a `signer.*` code, nothing written.
+    let out = dir.path("refused");
+    let run = clyra(&[
+        "attest",
+        &good,
+        "--framework",
+        "sox",
+        "--key",
+        "cmd:/nonexistent/clyra-signer",
+        "--trust",
+        &k.trust,
+        "--at",
+        AT,
+        "--out",
+        &out,
+    ]);
+    assert_eq!(run.status.code(), Some(4), "{run:?}");
+    assert!(
+        String::from_utf8_lossy(&run.stderr).contains("signer."),
+        "{run:?}"
+    );
+    assert!(!std::path::Path::new(&out)
+        .join("attestation.dsse.json")
+        .exists());
 }

@@ -21,7 +21,7 @@ pub use predicate::{
 };
 pub use verify::{open, recompute, AttestCheck, AttestVerdict, Opened};
 
-use crate::crypto::SigningKey;
+use crate::crypto::{Signer, SignerError, SigningKey};
 use crate::dsse::{self, Envelope, Statement, IN_TOTO_PAYLOAD_TYPE};
 
 /// A per-bundle requirement of attestation-v0.md §4.2.
@@ -88,6 +88,19 @@ impl Requirement {
 /// Signs `statement` with `key` as a DSSE envelope over its canonical bytes (attestation-v0.md §2).
 pub fn sign(statement: &Statement, key: &SigningKey) -> Envelope {
     dsse::sign(IN_TOTO_PAYLOAD_TYPE, &statement.to_canonical_bytes(), key)
+}
+
+/// Signs `statement` through any [`Signer`] (a PKCS#11 token, a signer command), so the
+/// attesting key need not be a file; the signature is checked before it is returned.
+pub fn sign_with<S: Signer + ?Sized>(
+    statement: &Statement,
+    signer: &S,
+) -> Result<Envelope, SignerError> {
+    dsse::sign_with(
+        IN_TOTO_PAYLOAD_TYPE,
+        &statement.to_canonical_bytes(),
+        signer,
+    )
 }
 
 /// Errors of `clyra attest` that stop it before anything is written (exit 4).

@@ -21,7 +21,7 @@ use clyra_core::verify::{read_policy, verify_bundle_with_evidence, VerifyInputs}
 use clyra_core::{Coded, Limits};
 use serde_json::json;
 
-use super::bundle::read_signing_key;
+use super::keys::open_signer;
 use super::verify::{io_problem, read_bounded};
 use crate::exit::Exit;
 use crate::ledger_dir::LedgerDir;
@@ -64,9 +64,9 @@ pub struct AttestArgs {
     /// The framework: sox, pci, hipaa, eu-ai-act, nist-rmf, tcpa or soc2
     #[arg(long, value_name = "F", required = true)]
     pub framework: Option<String>,
-    /// The signing key (PKCS#8 PEM): a producer key of the trust file
+    /// The signing key URI (a PKCS#8 file or path, `pkcs11:`, `cmd:`): a producer key of the trust file
     #[arg(long, value_name = "KEY", required = true)]
-    pub key: Option<PathBuf>,
+    pub key: Option<String>,
     /// The folder to write attestation.dsse.json and oscal-assessment-results.json into
     #[arg(long, value_name = "DIR", required = true)]
     pub out: Option<PathBuf>,
@@ -259,7 +259,7 @@ fn make(args: &AttestArgs, format: Format) -> Result<(String, Exit), Problem> {
         return Err(Problem::new(CODE_USAGE, "--key and --out are required"));
     };
     let s = setup(&args.trust, &args.policy, args.at.as_deref())?;
-    let key = read_signing_key(key_path)?;
+    let key = open_signer(key_path)?;
     let keyid = key.public_key().keyid().to_owned();
     // attestation-v0.md §2.3: a producer key of the trust file, in its window and not revoked
     // at the signing time (else `attest verify` would refuse what this writes).
@@ -325,7 +325,8 @@ fn make(args: &AttestArgs, format: Format) -> Result<(String, Exit), Problem> {
     };
     let predicate = attest::predicate(&inputs, &bundles);
     let statement = attest::statement(&bundles, predicate);
-    let envelope = attest::sign(&statement, &key);
+    let envelope = attest::sign_with(&statement, key.as_ref())
+        .map_err(|e| Problem::new(e.code(), e.to_string()))?;
     let oscal_bytes = oscal::assessment_results(&statement);
     let pdf_bytes = clyra_report::attestation::attestation_document(&envelope.payload)
         .and_then(|doc| clyra_report::pdf::render(&doc))
