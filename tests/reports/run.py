@@ -219,6 +219,23 @@ def main():
         check((w / "receipt.pdf").read_bytes() == b1, "receipt.pdf: same input, same bytes")
         render_png(w / "receipt.pdf", "receipt")
 
+        # The SOX ITGC roll-up of the day: an attestation over the same ledger day, beside the review.
+        p = clyra(*base, "--format", "json", "--out", "rollup-review.json", "--attest-sox", "sox-day",
+                  "--key", "k/clyra.key", cwd=w, expect=1)
+        written = [x["path"] for x in json.loads(p.stdout)["written"]]
+        check(all((w / "sox-day" / f).exists() for f in ("attestation.dsse.json", "oscal-assessment-results.json",
+                                                          "attestation.pdf"))
+              and any(x.endswith("attestation.dsse.json") for x in written),
+              "--attest-sox writes the SOX attestation, its OSCAL results and PDF, and lists them")
+        v = clyra("attest", "verify", "sox-day/attestation.dsse.json", "--trust", "trust.json", "--at", AT,
+                  "--format", "json", cwd=w)
+        check(v.returncode in (0, 2) and json.loads(v.stdout)["outcome"] in ("VALID", "VALID_WITH_WARNINGS"),
+              f"the roll-up attestation verifies: {v.stdout.strip()[:200]}")
+        p = clyra(*base, "--format", "json", "--out", "rollup-review-2.json", "--attest-sox", "sox-day",
+                  "--key", "k/clyra.key", cwd=w, expect=4)
+        check(not (w / "rollup-review-2.json").exists() and "cli.exists" in p.stdout + p.stderr,
+              "--attest-sox refuses to replace an attestation without --force, before writing anything")
+
         # The attestation report: `clyra attest` writes attestation.pdf beside the signed files.
         att = ["attest", "d/def.zip", "failed-test.zip", "--framework", "sox", "--key", "k/clyra.key",
                "--trust", "trust.json", "--at", AT]

@@ -19,7 +19,7 @@ use clyra_core::time::Timestamp;
 use clyra_core::trust::{Role, Trust};
 use clyra_core::verify::{read_policy, verify_bundle_with_evidence, VerifyInputs};
 use clyra_core::{Coded, Limits};
-use serde_json::json;
+use serde_json::{json, Value};
 
 use super::keys::open_signer;
 use super::verify::{io_problem, read_bounded};
@@ -34,6 +34,8 @@ pub const ATTESTATION_FILE: &str = "attestation.dsse.json";
 pub const OSCAL_FILE: &str = "oscal-assessment-results.json";
 /// The attestation report people read (PDF/A-2u, clyra-report), beside the signed files.
 pub const PDF_FILE: &str = "attestation.pdf";
+/// Every file `clyra attest` writes into its folder.
+pub const FILES: [&str; 3] = [ATTESTATION_FILE, OSCAL_FILE, PDF_FILE];
 
 /// Arguments of `clyra attest`.
 #[derive(Debug, Args)]
@@ -122,6 +124,43 @@ pub fn run(args: &AttestArgs, cx: &mut Context<'_>) -> Exit {
         Ok((text, exit)) => cx.print(&text, exit),
         Err(problem) => cx.fail(&problem),
     }
+}
+
+/// The SOX ITGC roll-up of `clyra report daily-review --attest-sox DIR --key KEY`: `clyra attest
+/// --ledger LEDGER --from SINCE --until UNTIL --framework sox` into `out`, with the review's
+/// trust, policies and time. Returns the attestation's JSON summary and its exit (1 when a
+/// control is not supported).
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn sox_rollup(
+    ledger: &Path,
+    since: &str,
+    until: &str,
+    key: &str,
+    out: &Path,
+    trust: &str,
+    policy: &[String],
+    at: &str,
+    force: bool,
+) -> Result<(Value, Exit), Problem> {
+    let args = AttestArgs {
+        command: None,
+        bundles: Vec::new(),
+        ledger: Some(ledger.to_path_buf()),
+        from: Some(since.to_owned()),
+        until: Some(until.to_owned()),
+        since: None,
+        framework: Some("sox".to_owned()),
+        key: Some(key.to_owned()),
+        out: Some(out.to_path_buf()),
+        trust: trust.to_owned(),
+        policy: policy.to_vec(),
+        at: Some(at.to_owned()),
+        force,
+    };
+    let (text, exit) = make(&args, Format::Json)?;
+    let summary = serde_json::from_str(&text)
+        .map_err(|e| Problem::new(CODE_USAGE, format!("the SOX roll-up summary: {e}")))?;
+    Ok((summary, exit))
 }
 
 /// The common inputs of both commands: trust (with its file digest), policy, schemas, time.

@@ -119,6 +119,13 @@ pub struct DailyArgs {
     /// The NDJSON file for --siem
     #[arg(long, value_name = "FILE.ndjson", requires = "siem")]
     pub siem_out: Option<PathBuf>,
+    /// Also attest SOX ITGC over the day (`clyra attest --ledger --framework sox`) into this folder:
+    /// attestation.dsse.json, oscal-assessment-results.json, attestation.pdf (needs --key)
+    #[arg(long, value_name = "DIR", requires = "key")]
+    pub attest_sox: Option<PathBuf>,
+    /// The attesting key URI for --attest-sox (a key file, `pkcs11:`, `cmd:`)
+    #[arg(long, value_name = "KEY", requires = "attest_sox")]
+    pub key: Option<String>,
     /// Threads that verify bundles (default: the number of cores, at most 8)
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=64))]
     pub jobs: Option<u16>,
@@ -307,6 +314,11 @@ fn daily(
     {
         atomic::check_target(path, args.force)?;
     }
+    if let Some(dir) = &args.attest_sox {
+        for name in super::attest::FILES {
+            atomic::check_target(&dir.join(name), args.force)?;
+        }
+    }
 
     let mut dir = LedgerDir::new(&args.ledger);
     let config = dir.config().map_err(|e| ledger_problem(&e))?;
@@ -391,9 +403,34 @@ fn daily(
         write(out, &siem::bundle::to_ndjson(&review.bundles, event))?;
     }
 
+    // The SOX ITGC roll-up: an attestation over the same ledger day (attestation-v0.md).
+    let rollup = match (&args.attest_sox, &args.key) {
+        (Some(dir), Some(key)) => Some(super::attest::sox_rollup(
+            &args.ledger,
+            &review.since,
+            &review.until,
+            key,
+            dir,
+            &args.trust,
+            &args.policy,
+            &at_text,
+            args.force,
+        )?),
+        _ => None,
+    };
+    if let Some((summary, _)) = &rollup {
+        for name in ["attestation", "oscal", "pdf"] {
+            if let Some(path) = summary[name].as_str() {
+                let bytes = std::fs::metadata(path).map_or(0, |m| m.len());
+                written.push(json!({"path": path, "bytes": bytes}));
+            }
+        }
+    }
+
     let exit = if !review.complete
         || !review.sod_violations.is_empty()
         || !review.approval_gaps.is_empty()
+        || rollup.as_ref().is_some_and(|(_, e)| *e == Exit::Invalid)
     {
         Exit::Invalid
     } else if !review.test_failures.is_empty()
