@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Prints the shipped sizes of every verifier host (issue 13's budgets): the browser .wasm after
 # wasm-opt and gzipped, the Node addon, the Python wheel and the release CLI (as built and
-# stripped). Builds what it measures, in release mode; never run by CI (`bash benches/sizes.sh`).
+# stripped). Builds what it measures, in release mode (the .wasm in the root Cargo.toml's
+# `wasm-release` profile, as node/web/build.mjs builds it); never run by CI (`bash benches/sizes.sh`).
 # Budgets: .wasm <= 1.5 MiB after wasm-opt (<= 600 KiB gzipped); Node addon <= 8 MiB.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

@@ -227,6 +227,14 @@ pub mod fuzzing {
         let facts = br#"{"change":{"kind":"schema","environment":"production","actor":"a","tables":["t1","t2"]},"dbt":{"tests_failed":1},"sql":{"findings":[{"rule":"r","severity":"critical"}]},"call":{"at":"2026-07-01T13:30:00Z","callee_tz":"America/Chicago"}}"#;
         if let Ok(facts) = jcs::parse(facts, &limits) {
             let _ = evaluate(&policy, &facts);
+            // Compiled plans decide as the interpreter does (policy/plan.rs).
+            if let Ok(facts) = crate::policy::facts::Facts::from_value(&facts, policy.doc()) {
+                let fast = crate::policy::eval::evaluate_facts(&policy, &facts);
+                let reference = crate::policy::eval::evaluate_facts_interpreted(&policy, &facts);
+                if fast != reference {
+                    panic!("compiled plans decide {fast:?}, the interpreter {reference:?}");
+                }
+            }
         }
     }
 }

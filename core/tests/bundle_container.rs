@@ -7,6 +7,8 @@
     clippy::indexing_slicing
 )]
 
+mod common;
+
 use std::io::{self, Cursor};
 
 use clyra_core::bundle::{
@@ -14,6 +16,7 @@ use clyra_core::bundle::{
 };
 use clyra_core::digest::Sha256Digest;
 use clyra_core::{Coded, Limits};
+use common::Rng;
 
 const HEX: &str = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
 
@@ -23,24 +26,6 @@ fn key_name() -> String {
 
 fn sig_name() -> String {
     format!("signatures/{HEX}.dsse.json")
-}
-
-/// Deterministic pseudo-random bytes (xorshift64*), for incompressible data and mutations.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-    fn bytes(&mut self, n: usize) -> Vec<u8> {
-        (0..n).map(|_| self.next() as u8).collect()
-    }
 }
 
 /// The entries of a small valid bundle: (name, method, bytes).

@@ -1,4 +1,5 @@
-// Builds the verify page's WebAssembly: cargo (wasm32-unknown-unknown, release) → wasm-bindgen
+// Builds the verify page's WebAssembly: cargo (wasm32-unknown-unknown, profile wasm-release of the
+// root Cargo.toml: opt-level z, fat LTO, one codegen unit, no debug info) → wasm-bindgen
 // (--target web) → wasm-opt -Oz when available → the module's bytes inlined as a script, since
 // the page may not fetch anything (connect-src 'none'). Output: node/web/pkg/ (git-ignored).
 //
@@ -15,10 +16,11 @@ const target = process.env.CARGO_TARGET_DIR || path.join(root, 'target')
 const out = path.join(web, 'pkg')
 const run = (cmd, args) => execFileSync(cmd, args, { cwd: root, stdio: 'inherit' })
 
-run('cargo', ['build', '--locked', '--release', '-p', 'clyra-wasm', '--target', 'wasm32-unknown-unknown'])
+const profile = 'wasm-release'
+run('cargo', ['build', '--locked', '--profile', profile, '-p', 'clyra-wasm', '--target', 'wasm32-unknown-unknown'])
 fs.rmSync(out, { recursive: true, force: true })
 run(process.env.WASM_BINDGEN || 'wasm-bindgen', ['--target', 'web', '--no-typescript', '--out-dir', out,
-  path.join(target, 'wasm32-unknown-unknown', 'release', 'clyra_wasm.wasm')])
+  path.join(target, 'wasm32-unknown-unknown', profile, 'clyra_wasm.wasm')])
 const wasm = path.join(out, 'clyra_wasm_bg.wasm')
 const wasmOpt = path.join(web, '..', 'node_modules', '.bin', 'wasm-opt')
 if (fs.existsSync(wasmOpt)) {

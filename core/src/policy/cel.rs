@@ -7,6 +7,10 @@
 //! `exists`, `exists_one`, `map`, `filter`. Facts are checked against the vocabulary, so a typo
 //! is an error at load, not a silent `false` at run time.
 //!
+//! Evaluation: each condition is also compiled into a plan over typed fact slots (module
+//! `plan`), which answers where its answer is the interpreter's and defers to the interpreter
+//! otherwise (values it does not compute, and every error, so messages stay the interpreter's).
+//!
 //! Cost: each condition's shape (nodes outside loops, and per comprehension the size bound of
 //! its range and the cost of its body) gives an upper bound on the nodes evaluation can visit
 //! for given facts; a condition whose bound exceeds limits.md L41 is not run (`policy.cel_cost`).
@@ -18,6 +22,7 @@ use cel::{Context, Env, Program};
 
 use super::error::{PolicyError, PolicyErrorKind};
 use super::facts::{self, FactType, Facts};
+use super::plan::Plan;
 use crate::limits::Limits;
 
 /// Functions and operators of the subset: `(name, callable as a method, argument counts)`;
@@ -55,8 +60,8 @@ const FUNCTIONS: &[(&str, bool, &[usize])] = &[
 struct Bound {
     /// Elements known at load (list literals).
     constant: u64,
-    /// List facts whose length adds in (`a + b`).
-    facts: Vec<String>,
+    /// List facts (indices into the vocabulary) whose length adds in (`a + b`).
+    facts: Vec<usize>,
     /// How many "any list" terms add in (computed lists: the longest list of the facts).
     any: u64,
 }
@@ -66,7 +71,7 @@ impl Bound {
         let facts: u64 = self
             .facts
             .iter()
-            .map(|k| f.lengths.get(k).copied().unwrap_or(0))
+            .map(|&i| f.length(i))
             .fold(0u64, u64::saturating_add);
         self.constant
             .saturating_add(facts)
@@ -97,6 +102,8 @@ pub struct Condition {
     namespaces: u8,
     facts: Vec<String>,
     shape: Shape,
+    /// The compiled plan, when the condition is within what the plan evaluates.
+    plan: Option<Plan>,
 }
 
 /// Where in a condition a problem is: (line, column) from 1.
@@ -221,12 +228,14 @@ impl Condition {
         let mut facts = walk.facts;
         facts.sort();
         facts.dedup();
+        let plan = Plan::compile(program.expression());
         Ok(Self {
             source: source.to_owned(),
             program,
             namespaces: walk.namespaces,
             facts,
             shape,
+            plan,
         })
     }
 
@@ -255,13 +264,47 @@ impl Condition {
         self.shape.eval(facts)
     }
 
-    /// Evaluates the condition in `context` (built once per facts by [`context`]).
+    /// Evaluates the condition in `context` (built once per facts by [`context`]) with the
+    /// `cel` interpreter.
     pub fn evaluate(
         &self,
         context: &Context<'_, '_>,
         facts: &Facts,
         max_cost: u64,
     ) -> Result<bool, PolicyError> {
+        self.check_cost(facts, max_cost)?;
+        self.interpret(context)
+    }
+
+    /// Whether the condition has a compiled plan (else it always runs in the interpreter).
+    pub fn is_compiled(&self) -> bool {
+        self.plan.is_some()
+    }
+
+    /// The compiled plan's value on `facts` (cost bound not checked), or `None` when the
+    /// condition has no plan or the plan defers to the interpreter (a value or error the plan
+    /// does not compute, module `plan`). Where it answers, it is the interpreter's answer.
+    pub fn evaluate_compiled(&self, facts: &Facts) -> Option<bool> {
+        self.plan.as_ref().and_then(|plan| plan.run(facts))
+    }
+
+    /// Evaluates the condition: the cost bound, then the compiled plan, else the interpreter
+    /// in the context `context` gives (built on first need, once per facts).
+    pub(crate) fn decide<'c>(
+        &self,
+        facts: &Facts,
+        max_cost: u64,
+        context: impl FnOnce() -> &'c Context<'c, 'c>,
+    ) -> Result<bool, PolicyError> {
+        self.check_cost(facts, max_cost)?;
+        match self.evaluate_compiled(facts) {
+            Some(b) => Ok(b),
+            None => self.interpret(context()),
+        }
+    }
+
+    /// `policy.cel_cost` when the cost bound on `facts` exceeds `max_cost`.
+    fn check_cost(&self, facts: &Facts, max_cost: u64) -> Result<(), PolicyError> {
         let cost = self.cost(facts);
         if cost > max_cost {
             return Err(PolicyError::new(
@@ -269,6 +312,11 @@ impl Condition {
                 format!("condition may visit {cost} nodes on these facts, more than the budget of {max_cost}"),
             ));
         }
+        Ok(())
+    }
+
+    /// Runs the condition in the `cel` interpreter.
+    fn interpret(&self, context: &Context<'_, '_>) -> Result<bool, PolicyError> {
         match self.program.execute(context) {
             Ok(cel::Value::Bool(b)) => Ok(b),
             Ok(other) => Err(PolicyError::new(
@@ -328,7 +376,7 @@ fn nesting(source: &str) -> Option<(usize, usize)> {
 /// The CEL context holding `facts`, built once per evaluation and shared by every condition.
 pub fn context<'a>(env: &Arc<Env>, facts: &Facts) -> Context<'a, 'a> {
     let mut context = Context::with_env(Arc::clone(env));
-    for (name, value) in &facts.values {
+    for (name, value) in facts.cel_values() {
         context.add_variable_from_value(*name, value.clone());
     }
     context
@@ -595,7 +643,7 @@ impl Walk<'_> {
                     if !self.scope.iter().any(|s| s == root) && facts::is_namespace(root) =>
                 {
                     Bound {
-                        facts: vec![format!("{root}.{}", select.field)],
+                        facts: facts::index_of(root, &select.field).into_iter().collect(),
                         ..Bound::default()
                     }
                 }

@@ -105,7 +105,20 @@ pub fn evaluate(policy: &Policy, facts: &Value) -> Result<Evaluation, PolicyErro
 
 /// Evaluates `policy` over checked facts.
 pub fn evaluate_facts(policy: &Policy, facts: &Facts) -> Evaluation {
-    let context = cel::context(policy.env(), facts);
+    run(policy, facts, true)
+}
+
+/// [`evaluate_facts`] with every condition run in the `cel` interpreter, never in its compiled
+/// plan: the reference the compiled plans are tested against (`tests/policy_differential.rs`).
+#[doc(hidden)]
+pub fn evaluate_facts_interpreted(policy: &Policy, facts: &Facts) -> Evaluation {
+    run(policy, facts, false)
+}
+
+fn run(policy: &Policy, facts: &Facts, compiled: bool) -> Evaluation {
+    // The interpreter's context is built only when a condition needs it.
+    let context = std::cell::OnceCell::new();
+    let context = || context.get_or_init(|| cel::context(policy.env(), facts));
     let max_cost = policy.limits().cel_max_cost;
     let mut decided: Option<(usize, Decision)> = None;
     let mut matched = Vec::new();
@@ -120,7 +133,12 @@ pub fn evaluate_facts(policy: &Policy, facts: &Facts) -> Evaluation {
             not_applicable.push(rule.id.clone());
             continue;
         }
-        let outcome = match rule.condition.evaluate(&context, facts, max_cost) {
+        let result = if compiled {
+            rule.condition.decide(facts, max_cost, context)
+        } else {
+            rule.condition.evaluate(context(), facts, max_cost)
+        };
+        let outcome = match result {
             Ok(false) => continue,
             Ok(true) => outcome(
                 rule,
@@ -187,7 +205,7 @@ pub fn evaluate_facts(policy: &Policy, facts: &Facts) -> Evaluation {
         approvals_required: decision.approvals(),
         matched,
         not_applicable,
-        policy_hash: policy.hash().to_prefixed(),
+        policy_hash: policy.hash_prefixed().to_owned(),
     }
 }
 

@@ -169,18 +169,37 @@ pub(crate) fn namespace_bit(name: &str) -> u8 {
         .map_or(0, |i| 1u8 << i)
 }
 
-/// A facts document checked against the vocabulary and turned into CEL values, with the derived
-/// facts added and the sizes the cost bound needs.
+/// The typed value of one fact of a namespace that is present (its zero value when not given).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Slot {
+    /// `string`.
+    Str(String),
+    /// `int`.
+    Int(i64),
+    /// `bool`.
+    Bool(bool),
+    /// `list(string)`.
+    StrList(Vec<String>),
+    /// `list(object)`: the JSON objects as given.
+    Objects(Vec<Value>),
+}
+
+/// A facts document checked against the vocabulary, with the derived facts added and the sizes
+/// the cost bound needs. Each fact sits in a typed slot (indexed like [`VOCABULARY`]) that the
+/// compiled conditions read directly; the CEL values the `cel` interpreter needs are built only
+/// when a condition falls back to it.
 #[derive(Debug, Clone)]
 pub struct Facts {
-    /// One CEL map per namespace present.
-    pub(crate) values: Vec<(&'static str, cel::Value)>,
+    /// One slot per fact of [`VOCABULARY`]; `None` when its namespace is absent.
+    pub(crate) slots: Vec<Option<Slot>>,
     /// Bit set of the namespaces present.
     pub(crate) present: u8,
-    /// Length of each list-valued fact, by `namespace.member`.
-    pub(crate) lengths: HashMap<String, u64>,
     /// The longest list anywhere in the facts (bounds comprehensions over computed lists).
     pub(crate) longest: u64,
+    /// The namespaces present, in document order (the order of the interpreter's variables).
+    order: Vec<&'static str>,
+    /// One CEL map per namespace present, built on first use.
+    values: std::sync::OnceLock<Vec<(&'static str, cel::Value)>>,
     /// The document as given (for checkpoints and records).
     pub(crate) json: Value,
 }
@@ -193,10 +212,11 @@ impl Facts {
             PolicyError::new(PolicyErrorKind::Facts, "facts must be a JSON object")
         })?;
         let mut out = Facts {
-            values: Vec::new(),
+            slots: vec![None; VOCABULARY.len()],
             present: 0,
-            lengths: HashMap::new(),
             longest: 0,
+            order: Vec::new(),
+            values: std::sync::OnceLock::new(),
             json: json.clone(),
         };
         for (ns, members) in top.iter() {
@@ -218,8 +238,10 @@ impl Facts {
                 )
                 .with_pointer(format!("/{ns}"))
             })?;
-            let mut map: HashMap<cel::objects::Key, cel::Value> = HashMap::new();
-            for f in VOCABULARY.iter().filter(|f| f.namespace == namespace) {
+            for (index, f) in VOCABULARY.iter().enumerate() {
+                if f.namespace != namespace {
+                    continue;
+                }
                 let given = members.get(f.member);
                 if f.derived {
                     if given.is_some() {
@@ -234,8 +256,10 @@ impl Facts {
                     }
                     continue;
                 }
-                let value = convert(f, given, &mut out)?;
-                map.insert(cel::objects::Key::from(f.member), value);
+                let slot = convert(f, given, &mut out.longest)?;
+                if let Some(s) = out.slots.get_mut(index) {
+                    *s = Some(slot);
+                }
             }
             for key in members.keys() {
                 if lookup(namespace, key).is_none() {
@@ -246,12 +270,9 @@ impl Facts {
                     .with_pointer(format!("/{ns}/{key}")));
                 }
             }
-            derive(namespace, members, policy, &mut map, &mut out)?;
+            derive(namespace, members, policy, &mut out)?;
             out.present |= namespace_bit(namespace);
-            out.values.push((
-                namespace,
-                cel::Value::Map(cel::objects::Map { map: Arc::new(map) }),
-            ));
+            out.order.push(namespace);
         }
         Ok(out)
     }
@@ -265,10 +286,57 @@ impl Facts {
     pub fn json(&self) -> &Value {
         &self.json
     }
+
+    /// The slot of fact `index` of [`VOCABULARY`], when its namespace is present.
+    pub(crate) fn slot(&self, index: usize) -> Option<&Slot> {
+        self.slots.get(index).and_then(Option::as_ref)
+    }
+
+    /// The length of list fact `index` (0 when absent or not a list): its cost-bound size.
+    pub(crate) fn length(&self, index: usize) -> u64 {
+        match self.slot(index) {
+            Some(Slot::StrList(l)) => l.len() as u64,
+            Some(Slot::Objects(l)) => l.len() as u64,
+            _ => 0,
+        }
+    }
+
+    /// One CEL map per namespace present, in document order: the variables of the `cel`
+    /// interpreter's context (built once, on first use).
+    pub(crate) fn cel_values(&self) -> &[(&'static str, cel::Value)] {
+        self.values.get_or_init(|| {
+            self.order
+                .iter()
+                .map(|namespace| {
+                    let map: HashMap<cel::objects::Key, cel::Value> = VOCABULARY
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, f)| f.namespace == *namespace)
+                        .filter_map(|(i, f)| {
+                            let slot = self.slot(i)?;
+                            Some((cel::objects::Key::from(f.member), to_cel_slot(slot)))
+                        })
+                        .collect();
+                    (
+                        *namespace,
+                        cel::Value::Map(cel::objects::Map { map: Arc::new(map) }),
+                    )
+                })
+                .collect()
+        })
+    }
 }
 
-/// The CEL value of fact `f` (its zero value when not given), checking its type.
-fn convert(f: &Fact, given: Option<&Value>, out: &mut Facts) -> Result<cel::Value, PolicyError> {
+/// The index of fact `namespace.member` in [`VOCABULARY`].
+pub(crate) fn index_of(namespace: &str, member: &str) -> Option<usize> {
+    VOCABULARY
+        .iter()
+        .position(|f| f.namespace == namespace && f.member == member)
+}
+
+/// The slot of fact `f` (its zero value when not given), checking its type; raises `longest`
+/// to the longest list given.
+fn convert(f: &Fact, given: Option<&Value>, longest: &mut u64) -> Result<Slot, PolicyError> {
     let wrong = || {
         PolicyError::new(
             PolicyErrorKind::FactType,
@@ -278,44 +346,70 @@ fn convert(f: &Fact, given: Option<&Value>, out: &mut Facts) -> Result<cel::Valu
     };
     let Some(given) = given else {
         return Ok(match f.ty {
-            FactType::Str => cel::Value::String(Arc::new(String::new())),
-            FactType::Int => cel::Value::Int(0),
-            FactType::Bool => cel::Value::Bool(false),
-            FactType::StrList | FactType::ObjectList => cel::Value::List(Arc::new(Vec::new())),
+            FactType::Str => Slot::Str(String::new()),
+            FactType::Int => Slot::Int(0),
+            FactType::Bool => Slot::Bool(false),
+            FactType::StrList => Slot::StrList(Vec::new()),
+            FactType::ObjectList => Slot::Objects(Vec::new()),
         });
     };
-    let value = match (f.ty, given) {
-        (FactType::Str, Value::String(s)) => cel::Value::String(Arc::new(s.clone())),
-        (FactType::Bool, Value::Bool(b)) => cel::Value::Bool(*b),
-        (FactType::Int, Value::Number(n)) => cel::Value::Int(n.as_i64().ok_or_else(wrong)?),
+    let slot = match (f.ty, given) {
+        (FactType::Str, Value::String(s)) => Slot::Str(s.clone()),
+        (FactType::Bool, Value::Bool(b)) => Slot::Bool(*b),
+        (FactType::Int, Value::Number(n)) => Slot::Int(n.as_i64().ok_or_else(wrong)?),
         (FactType::StrList, Value::Array(items)) => {
             let mut list = Vec::with_capacity(items.len());
             for item in items {
-                list.push(cel::Value::String(Arc::new(
-                    item.as_str().ok_or_else(wrong)?.to_owned(),
-                )));
+                list.push(item.as_str().ok_or_else(wrong)?.to_owned());
             }
-            cel::Value::List(Arc::new(list))
+            *longest = (*longest).max(list.len() as u64);
+            Slot::StrList(list)
         }
         (FactType::ObjectList, Value::Array(items)) => {
             if items.iter().any(|i| i.as_object().is_none()) {
                 return Err(wrong());
             }
-            cel::Value::List(Arc::new(items.iter().map(|i| to_cel(i, out)).collect()))
+            *longest = (*longest).max(items.len() as u64);
+            for item in items {
+                *longest = (*longest).max(longest_in(item));
+            }
+            Slot::Objects(items.clone())
         }
         _ => return Err(wrong()),
     };
-    if let cel::Value::List(items) = &value {
-        let len = items.len() as u64;
-        out.lengths
-            .insert(format!("{}.{}", f.namespace, f.member), len);
-        out.longest = out.longest.max(len);
+    Ok(slot)
+}
+
+/// The longest array inside `value` (itself included).
+fn longest_in(value: &Value) -> u64 {
+    match value {
+        Value::Array(items) => items
+            .iter()
+            .map(longest_in)
+            .fold(items.len() as u64, u64::max),
+        Value::Object(map) => map.iter().map(|(_, v)| longest_in(v)).fold(0, u64::max),
+        _ => 0,
     }
-    Ok(value)
+}
+
+/// The CEL value of a slot.
+fn to_cel_slot(slot: &Slot) -> cel::Value {
+    match slot {
+        Slot::Str(s) => cel::Value::String(Arc::new(s.clone())),
+        Slot::Int(i) => cel::Value::Int(*i),
+        Slot::Bool(b) => cel::Value::Bool(*b),
+        Slot::StrList(items) => cel::Value::List(Arc::new(
+            items
+                .iter()
+                .map(|s| cel::Value::String(Arc::new(s.clone())))
+                .collect(),
+        )),
+        Slot::Objects(items) => cel::Value::List(Arc::new(items.iter().map(to_cel).collect())),
+    }
 }
 
 /// Any JSON value as a CEL value (integers as `int`, other numbers as `double`).
-fn to_cel(value: &Value, out: &mut Facts) -> cel::Value {
+fn to_cel(value: &Value) -> cel::Value {
     match value {
         Value::Null => cel::Value::Null,
         Value::Bool(b) => cel::Value::Bool(*b),
@@ -324,14 +418,11 @@ fn to_cel(value: &Value, out: &mut Facts) -> cel::Value {
             None => cel::Value::Float(n.as_f64()),
         },
         Value::String(s) => cel::Value::String(Arc::new(s.clone())),
-        Value::Array(items) => {
-            out.longest = out.longest.max(items.len() as u64);
-            cel::Value::List(Arc::new(items.iter().map(|i| to_cel(i, out)).collect()))
-        }
+        Value::Array(items) => cel::Value::List(Arc::new(items.iter().map(to_cel).collect())),
         Value::Object(map) => cel::Value::Map(cel::objects::Map {
             map: Arc::new(
                 map.iter()
-                    .map(|(k, v)| (cel::objects::Key::from(k), to_cel(v, out)))
+                    .map(|(k, v)| (cel::objects::Key::from(k), to_cel(v)))
                     .collect(),
             ),
         }),
@@ -343,26 +434,25 @@ fn derive(
     namespace: &str,
     members: &Map,
     policy: &PolicyDoc,
-    map: &mut HashMap<cel::objects::Key, cel::Value>,
     out: &mut Facts,
 ) -> Result<(), PolicyError> {
+    let mut set = |member: &str, slot: Slot| {
+        if let Some(s) = index_of(namespace, member).and_then(|i| out.slots.get_mut(i)) {
+            *s = Some(slot);
+        }
+    };
     match namespace {
         "change" => {
-            let tables: Vec<cel::Value> = members
+            let tables: Vec<String> = members
                 .get("tables")
                 .and_then(Value::as_array)
                 .unwrap_or_default()
                 .iter()
                 .filter_map(Value::as_str)
                 .filter(|t| policy.is_pii_table(t))
-                .map(|t| cel::Value::String(Arc::new(t.to_owned())))
+                .map(str::to_owned)
                 .collect();
-            out.lengths
-                .insert("change.pii_tables".to_owned(), tables.len() as u64);
-            map.insert(
-                cel::objects::Key::from("pii_tables"),
-                cel::Value::List(Arc::new(tables)),
-            );
+            set("pii_tables", Slot::StrList(tables));
         }
         "call" => {
             let required = |member: &str| {
@@ -376,14 +466,8 @@ fn derive(
             };
             let local = tcpa::local_time(required("at")?, required("callee_tz")?)?;
             let window = policy.calling_window();
-            map.insert(
-                cel::objects::Key::from("local_time"),
-                cel::Value::String(Arc::new(local.to_string())),
-            );
-            map.insert(
-                cel::objects::Key::from("within_window"),
-                cel::Value::Bool(window.contains(local)),
-            );
+            set("local_time", Slot::Str(local.to_string()));
+            set("within_window", Slot::Bool(window.contains(local)));
         }
         _ => {}
     }

@@ -14,6 +14,7 @@ pub mod facts;
 pub mod init;
 pub mod lint;
 pub mod model;
+mod plan;
 mod schema;
 pub mod tcpa;
 pub mod yaml;
@@ -63,6 +64,8 @@ pub struct Policy {
     value: Value,
     canonical: Vec<u8>,
     hash: Sha256Digest,
+    /// `hash` as `sha256:…`, made once (every evaluation reports it).
+    hash_prefixed: String,
     spans: yaml::Spans,
     rules: Vec<Rule>,
     env: Arc<::cel::Env>,
@@ -177,6 +180,7 @@ impl Policy {
             value,
             canonical,
             hash,
+            hash_prefixed: hash.to_prefixed(),
             spans,
             rules,
             env,
@@ -202,6 +206,11 @@ impl Policy {
     /// The policy hash recorded as the manifest's `policy.hash`.
     pub fn hash(&self) -> Sha256Digest {
         self.hash
+    }
+
+    /// The policy hash as `sha256:…`.
+    pub(crate) fn hash_prefixed(&self) -> &str {
+        &self.hash_prefixed
     }
 
     /// The compiled rules in evaluation order.
