@@ -467,3 +467,90 @@ fn clyra_core_time_days_ago(days: i64) -> String {
         .as_str()
         .to_owned()
 }
+
+/// `--key` is a key URI: an openssl-made Ed25519 key as a file, as `file:` and behind a signer
+/// command gives the same badge bytes (Ed25519 is deterministic); a failing command writes nothing.
+#[test]
+fn issue_takes_a_key_uri() {
+    let dir = TempDir::new();
+    let key = dir.path("issuer.pem");
+    let made = Command::new("openssl")
+        .args(["genpkey", "-algorithm", "ed25519", "-out", &key])
+        .status()
+        .expect("openssl");
+    assert!(made.success());
+    let public = dir.path("issuer.pub");
+    let pubbed = Command::new("openssl")
+        .args(["pkey", "-in", &key, "-pubout", "-out", &public])
+        .status()
+        .unwrap();
+    assert!(pubbed.success());
+    let signer = repo().join("signer/tests/data/openssl-signer.sh");
+    let b1 = vector("0001-def-minimal", "bundle.zip");
+    let trust = dir.write("trust.json", &trust_both());
+    let run = |uri: &str, out: &str, mode: &str| {
+        Command::new(env!("CARGO_BIN_EXE_clyra"))
+            .args([
+                "badge",
+                "issue",
+                &b1,
+                "--trust",
+                &trust,
+                "--framework",
+                "sox",
+                "--key",
+                uri,
+                "--project",
+                "acme/shop",
+                "--at",
+                AT,
+                "--out",
+                out,
+            ])
+            .env("CLYRA_TEST_SIGNER_KEY", &key)
+            .env("CLYRA_TEST_SIGNER_MODE", mode)
+            .output()
+            .unwrap()
+    };
+    let cmd_uri = format!("cmd:bash {}", signer.display());
+    let file_uri = format!("file:{key}");
+    let mut badges = Vec::new();
+    for (i, uri) in [key.as_str(), file_uri.as_str(), cmd_uri.as_str()]
+        .iter()
+        .enumerate()
+    {
+        let out = dir.path(&format!("out{i}"));
+        let o = run(uri, &out, "");
+        assert_eq!(o.status.code(), Some(0), "{uri}: {o:?}");
+        let jws = format!("{out}/badge.jws");
+        let (code, verdict) = verify(&jws, &public, AT);
+        assert_eq!(code, Some(0), "{uri}: {verdict}");
+        badges.push(std::fs::read(&jws).unwrap());
+    }
+    assert_eq!(badges[0], badges[1]);
+    assert_eq!(badges[0], badges[2]);
+
+    let failed = dir.path("failed");
+    let o = run(&cmd_uri, &failed, "exit1");
+    assert_eq!(o.status.code(), Some(4), "{o:?}");
+    assert!(text(&o.stderr).contains("signer.failed"), "{o:?}");
+    assert!(!Path::new(&failed).join("badge.jws").exists());
+
+    // A P-256 key signs DSSE, never a badge (alg EdDSA only).
+    let p256 = dir.path("p256.pem");
+    let made = Command::new("openssl")
+        .args([
+            "genpkey",
+            "-algorithm",
+            "EC",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+        ])
+        .args(["-out", &p256])
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let o = run(&p256, &dir.path("p256-out"), "");
+    assert_eq!(o.status.code(), Some(4), "{o:?}");
+    assert!(text(&o.stderr).contains("badge.key"), "{o:?}");
+}

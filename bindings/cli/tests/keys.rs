@@ -257,6 +257,44 @@ fn a_signer_command_signs_bundles_the_cli_builds() {
         text(&refused.stderr)
     );
     assert!(!Path::new(&out).exists());
+
+    // `clyra doctor --key cmd:…` opens the signer and checks one test signature.
+    let key_finding = |uri: &str| {
+        let out = clyra(&[
+            "doctor",
+            "--dir",
+            &dir.path(""),
+            "--key",
+            uri,
+            "--format",
+            "json",
+        ]);
+        let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["check"] == "key")
+            .unwrap()
+            .clone()
+    };
+    let good = format!("cmd:/usr/bin/env CLYRA_TEST_SIGNER_KEY={key} {}", script());
+    let found = key_finding(&good);
+    assert_eq!(found["status"], "ok", "{found}");
+    assert!(
+        found["message"].as_str().unwrap().contains(&keyid(&public)),
+        "{found}"
+    );
+    let bad = format!(
+        "cmd:/usr/bin/env CLYRA_TEST_SIGNER_KEY={key} CLYRA_TEST_SIGNER_MODE=garbage {}",
+        script()
+    );
+    let found = key_finding(&bad);
+    assert_eq!(found["status"], "error", "{found}");
+    assert!(
+        found["message"].as_str().unwrap().contains("signer."),
+        "{found}"
+    );
 }
 
 #[test]

@@ -7,7 +7,7 @@ use serde_json::json;
 
 use super::criteria::{status, Criterion, EvidenceSet, Framework, Item, LedgerRef};
 use super::{BadgeError, BadgeErrorKind, LIFETIME_SECONDS, MAX_BADGE_BYTES};
-use crate::crypto::{KeyAlgorithm, PublicKey, Scheme, SigningKey};
+use crate::crypto::{sign_checked, KeyAlgorithm, PublicKey, Scheme, Signer};
 use crate::digest::Sha256Digest;
 use crate::jcs;
 use crate::limits::Limits;
@@ -138,8 +138,10 @@ fn canonical(value: &serde_json::Value) -> Vec<u8> {
     jcs::canonicalize(&bytes, &Limits::default()).unwrap_or(bytes)
 }
 
-/// Signs `claims` with `key` (Ed25519 only; `badge.key` otherwise) as a compact JWS.
-pub fn issue(claims: &Claims, key: &SigningKey) -> Result<String, BadgeError> {
+/// Signs `claims` as a compact JWS through any [`Signer`] (a key file, a PKCS#11 token, a signer
+/// command): Ed25519 only (`alg` `EdDSA`; `badge.key` otherwise); the signature is checked
+/// against the signer's public key before the badge is returned.
+pub fn issue<S: Signer + ?Sized>(claims: &Claims, key: &S) -> Result<String, BadgeError> {
     if key.scheme() != Scheme::Ed25519 {
         return Err(BadgeError::new(
             BadgeErrorKind::Key,
@@ -159,7 +161,8 @@ pub fn issue(claims: &Claims, key: &SigningKey) -> Result<String, BadgeError> {
         URL_SAFE_NO_PAD.encode(header),
         URL_SAFE_NO_PAD.encode(claims.to_canonical())
     );
-    let signature = key.sign(input.as_bytes());
+    let signature = sign_checked(key, input.as_bytes())
+        .map_err(|e| BadgeError::new(BadgeErrorKind::Signer(e.kind()), e.to_string()))?;
     Ok(format!("{input}.{}", URL_SAFE_NO_PAD.encode(signature)))
 }
 

@@ -13,6 +13,7 @@ pub mod render;
 pub use criteria::{evaluate, BundleItem, Criterion, EvidenceSet, Framework, Item, Outcome};
 pub use jws::{issue, verify, BadgeVerdict, Claims};
 
+use crate::crypto::SignerErrorKind;
 use crate::error::Coded;
 
 /// Ninety days in seconds: `exp` − `iat` (badge-v0.md §4.1).
@@ -29,6 +30,8 @@ pub enum BadgeErrorKind {
     Input,
     /// `badge.key`: the issuing key is not Ed25519.
     Key,
+    /// The signer could not sign (its own `signer.*` code).
+    Signer(SignerErrorKind),
 }
 
 impl BadgeErrorKind {
@@ -37,6 +40,7 @@ impl BadgeErrorKind {
         match self {
             Self::Input => "badge.input",
             Self::Key => "badge.key",
+            Self::Signer(kind) => kind.code(),
         }
     }
 }

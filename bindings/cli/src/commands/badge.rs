@@ -23,7 +23,8 @@ use clyra_core::verify::{verify_bundle_with_evidence, VerifyInputs};
 use clyra_core::{Coded, Limits};
 use serde_json::json;
 
-use super::bundle::{read, read_signing_key};
+use super::bundle::read;
+use super::keys::open_signer;
 use crate::exit::Exit;
 use crate::ledger_dir::LedgerDir;
 use crate::output::{write_problem, Format, Problem, CODE_USAGE};
@@ -56,9 +57,10 @@ pub struct IssueArgs {
     /// sox, pci or hipaa
     #[arg(long, value_name = "FRAMEWORK")]
     pub framework: String,
-    /// The issuer's Ed25519 private key (PKCS#8 PEM, as `clyra keygen` writes)
+    /// The issuer's Ed25519 signing key URI: a PKCS#8 file or path (as `clyra keygen` writes),
+    /// `pkcs11:token=…;object=…`, or `cmd:PROGRAM ARG…`
     #[arg(long, value_name = "KEY")]
-    pub key: PathBuf,
+    pub key: String,
     /// The project the badge is for (the `sub` claim)
     #[arg(long, value_name = "NAME")]
     pub project: String,
@@ -135,7 +137,7 @@ fn issue(args: &IssueArgs, format: Format) -> Result<String, Problem> {
     let limits = Limits::default();
     let framework = Framework::parse(&args.framework).map_err(|e| coded(&e, "--framework"))?;
     let at = at_of(args.at.as_ref())?;
-    let key = read_signing_key(&args.key)?;
+    let key = open_signer(&args.key)?;
     let names = ["badge.jws", "badge.svg", "badge.json"];
     for name in names {
         let path = args.out.join(name);
@@ -235,8 +237,7 @@ fn issue(args: &IssueArgs, format: Format) -> Result<String, Problem> {
         .unwrap_or_else(|| key.public_key().keyid().to_owned());
     let claims = Claims::new(&issuer, &args.project, &at, framework, criteria, &set)
         .map_err(|e| coded(&e, "badge"))?;
-    let jws =
-        badge::issue(&claims, &key).map_err(|e| coded(&e, &args.key.display().to_string()))?;
+    let jws = badge::issue(&claims, &*key).map_err(|e| coded(&e, "--key"))?;
     fs::create_dir_all(&args.out).map_err(|e| write_problem(&args.out, &e))?;
     let files = [
         format!("{jws}\n"),

@@ -7,10 +7,10 @@
 use std::path::{Path, PathBuf};
 
 use clap::Args;
-use clyra_core::crypto::SigningKey;
+use clyra_core::crypto::{sign_checked, SigningKey};
 use clyra_core::policy::lint::{self, Severity};
 use clyra_core::trust::{Role, Trust};
-use clyra_core::Limits;
+use clyra_core::{Coded, Limits};
 use serde::Serialize;
 
 use super::keygen::{PRIVATE_KEY_FILE, PUBLIC_KEY_FILE};
@@ -29,9 +29,10 @@ pub struct DoctorArgs {
     #[arg(long, value_name = "FILE")]
     pub policy: Option<PathBuf>,
 
-    /// The producer's private key (default DIR/.clyra/keys/clyra.key)
-    #[arg(long, value_name = "FILE")]
-    pub key: Option<PathBuf>,
+    /// The producer's signing key URI: a key file (default DIR/.clyra/keys/clyra.key),
+    /// `pkcs11:token=…;object=…` or `cmd:PROGRAM ARG…` (opened and asked for one test signature)
+    #[arg(long, value_name = "KEY")]
+    pub key: Option<String>,
 
     /// The trust file (default DIR/.clyra/trust.json)
     #[arg(long, value_name = "FILE")]
@@ -112,16 +113,22 @@ pub fn run(args: &DoctorArgs, cx: &mut Context<'_>) -> Exit {
         .policy
         .clone()
         .unwrap_or_else(|| clyra_dir.join("policy.yaml"));
-    let key = args
-        .key
-        .clone()
-        .unwrap_or_else(|| clyra_dir.join("keys").join(PRIVATE_KEY_FILE));
+    let key = args.key.clone().unwrap_or_else(|| {
+        clyra_dir
+            .join("keys")
+            .join(PRIVATE_KEY_FILE)
+            .display()
+            .to_string()
+    });
     let trust = args
         .trust
         .clone()
         .unwrap_or_else(|| clyra_dir.join("trust.json"));
     let mut findings = vec![check_policy(&policy)];
-    let (key_finding, keyid) = check_key(&key);
+    let (key_finding, keyid) = match clyra_signer::KeyUri::parse(&key) {
+        Ok(clyra_signer::KeyUri::File(path)) => check_key(&path),
+        _ => check_signer(&key),
+    };
     findings.push(key_finding);
     findings.push(check_trust(&trust, keyid.as_deref()));
     let dbt_project = args.dir.join("dbt_project.yml").is_file();
@@ -319,6 +326,48 @@ fn check_key(path: &Path) -> (Finding, Option<String>) {
         ),
         Some(keyid),
     )
+}
+
+/// A `pkcs11:` or `cmd:` key: opened, and one test signature checked against its public key.
+fn check_signer(uri: &str) -> (Finding, Option<String>) {
+    let signer = match clyra_signer::open(uri) {
+        Ok(s) => s,
+        Err(e) => {
+            return (
+                finding(
+                    "key",
+                    Status::Error,
+                    format!("the signer cannot be opened ({}): {e}", e.code()),
+                    "check the key URI, the token or the command (docs/signers/)".into(),
+                ),
+                None,
+            )
+        }
+    };
+    let keyid = signer.public_key().keyid().to_owned();
+    match sign_checked(&*signer, b"clyra doctor: test signature") {
+        Ok(_) => (
+            finding(
+                "key",
+                Status::Ok,
+                format!(
+                    "the signer holds {keyid} ({}) and signs",
+                    signer.scheme().as_str()
+                ),
+                String::new(),
+            ),
+            Some(keyid),
+        ),
+        Err(e) => (
+            finding(
+                "key",
+                Status::Error,
+                format!("the signer of {keyid} did not sign ({}): {e}", e.code()),
+                "check the token's PIN, the key's usage or the command (docs/signers/)".into(),
+            ),
+            Some(keyid),
+        ),
+    }
 }
 
 fn check_trust(path: &Path, keyid: Option<&str>) -> Finding {
