@@ -7,9 +7,7 @@ import (
 
 	"github.com/clyra-dev/clyra/verifier/go/attest"
 	"github.com/clyra-dev/clyra/verifier/go/limits"
-	"github.com/clyra-dev/clyra/verifier/go/policy"
 	"github.com/clyra-dev/clyra/verifier/go/timefmt"
-	"github.com/clyra-dev/clyra/verifier/go/trust"
 	"github.com/clyra-dev/clyra/verifier/go/verify"
 )
 
@@ -72,37 +70,24 @@ func parseAttestArgs(args []string) (attestArgs, error) {
 func runAttestVerify(args []string, stdout, stderr io.Writer) int {
 	a, err := parseAttestArgs(args)
 	if err != nil {
-		fmt.Fprintln(stderr, "usage: clyra-verify-go attest-verify ATTESTATION [BUNDLE…] --trust TRUST --at TIME [--policy POLICY]…:", err)
-		return verdictError(stdout, codeUsage)
+		return usageError(stdout, stderr, "attest-verify ATTESTATION [BUNDLE…] --trust TRUST --at TIME [--policy POLICY]…", err)
 	}
 	lim := limits.Default()
-	trustBytes, err := readFile(a.trust, lim.JSONMaxBytes)
-	if err != nil {
-		fmt.Fprintln(stderr, err)
-		return verdictError(stdout, codeIO)
-	}
-	tr, ferr := trust.Parse(trustBytes, lim)
-	if ferr != nil {
-		fmt.Fprintln(stderr, ferr)
-		return trustFileError(stdout, ferr.Detail)
+	tr, exit, ok := loadTrust(a.trust, lim, stdout, stderr)
+	if !ok {
+		return exit
 	}
 	var policies [][]byte
 	for _, p := range a.policies {
-		b, err := readFile(p, lim.PolicyMaxBytes)
-		if err != nil {
-			fmt.Fprintln(stderr, err)
-			return verdictError(stdout, codeIO)
-		}
-		if _, perr := policy.Read(b, lim); perr != nil {
-			fmt.Fprintln(stderr, "policy:", perr)
-			return policyFileError(stdout, perr.Detail)
+		b, exit, ok := loadPolicy(p, lim, stdout, stderr)
+		if !ok {
+			return exit
 		}
 		policies = append(policies, b)
 	}
-	data, err := readFile(a.attestation, lim.JSONMaxBytes)
-	if err != nil {
-		fmt.Fprintln(stderr, err)
-		return verdictError(stdout, codeIO)
+	data, exit, ok := readInput(a.attestation, lim.JSONMaxBytes, stdout, stderr)
+	if !ok {
+		return exit
 	}
 	checks, opened := attest.Open(data, tr, a.at, lim)
 	if opened != nil {

@@ -6,7 +6,6 @@ import (
 
 	"github.com/clyra-dev/clyra/verifier/go/badge"
 	"github.com/clyra-dev/clyra/verifier/go/limits"
-	"github.com/clyra-dev/clyra/verifier/go/trust"
 )
 
 // runBadgeVerify is `badge-verify BADGE --trust TRUST --at TIME` (badge-v0.md §5): the badge
@@ -17,24 +16,16 @@ func runBadgeVerify(args []string, stdout, stderr io.Writer) int {
 		err = fmt.Errorf("unknown flag --policy")
 	}
 	if err != nil {
-		fmt.Fprintln(stderr, "usage: clyra-verify-go badge-verify BADGE --trust TRUST --at TIME:", err)
-		return verdictError(stdout, codeUsage)
+		return usageError(stdout, stderr, "badge-verify BADGE --trust TRUST --at TIME", err)
 	}
 	lim := limits.Default()
-	data, err := readFile(a.bundle, badge.MaxBytes)
-	if err != nil {
-		fmt.Fprintln(stderr, err)
-		return verdictError(stdout, codeIO)
+	data, exit, ok := readInput(a.bundle, badge.MaxBytes, stdout, stderr)
+	if !ok {
+		return exit
 	}
-	trustBytes, err := readFile(a.trust, lim.JSONMaxBytes)
-	if err != nil {
-		fmt.Fprintln(stderr, err)
-		return verdictError(stdout, codeIO)
-	}
-	tr, ferr := trust.Parse(trustBytes, lim)
-	if ferr != nil {
-		fmt.Fprintln(stderr, ferr)
-		return trustFileError(stdout, ferr.Detail)
+	tr, exit, ok := loadTrust(a.trust, lim, stdout, stderr)
+	if !ok {
+		return exit
 	}
 	v := badge.Verify(data, tr, a.at, lim)
 	fmt.Fprintf(stdout, "%s\n", v.JSON())

@@ -5,7 +5,6 @@ import (
 	"io"
 
 	"github.com/clyra-dev/clyra/verifier/go/limits"
-	"github.com/clyra-dev/clyra/verifier/go/trust"
 	"github.com/clyra-dev/clyra/verifier/go/verify"
 )
 
@@ -17,25 +16,17 @@ func runReceiptVerify(args []string, stdout, stderr io.Writer) int {
 		err = fmt.Errorf("unknown flag --policy")
 	}
 	if err != nil {
-		fmt.Fprintln(stderr, "usage: clyra-verify-go receipt-verify RECEIPT --trust TRUST --at TIME:", err)
-		return verdictError(stdout, codeUsage)
+		return usageError(stdout, stderr, "receipt-verify RECEIPT --trust TRUST --at TIME", err)
 	}
 	lim := limits.Default()
 	// At most L23 + 1 bytes, so that an oversized receipt is reported as receipt.too_large.
-	receipt, err := readFile(a.bundle, lim.ReceiptMaxBytes)
-	if err != nil {
-		fmt.Fprintln(stderr, err)
-		return verdictError(stdout, codeIO)
+	receipt, exit, ok := readInput(a.bundle, lim.ReceiptMaxBytes, stdout, stderr)
+	if !ok {
+		return exit
 	}
-	trustBytes, err := readFile(a.trust, lim.JSONMaxBytes)
-	if err != nil {
-		fmt.Fprintln(stderr, err)
-		return verdictError(stdout, codeIO)
-	}
-	tr, ferr := trust.Parse(trustBytes, lim)
-	if ferr != nil {
-		fmt.Fprintln(stderr, ferr)
-		return trustFileError(stdout, ferr.Detail)
+	tr, exit, ok := loadTrust(a.trust, lim, stdout, stderr)
+	if !ok {
+		return exit
 	}
 	v := verify.Receipt(receipt, tr, a.at, lim)
 	fmt.Fprintf(stdout, "%s\n", v.JSON())

@@ -8,9 +8,7 @@ import (
 	"strings"
 
 	"github.com/clyra-dev/clyra/verifier/go/limits"
-	"github.com/clyra-dev/clyra/verifier/go/policy"
 	"github.com/clyra-dev/clyra/verifier/go/timefmt"
-	"github.com/clyra-dev/clyra/verifier/go/trust"
 	"github.com/clyra-dev/clyra/verifier/go/verify"
 )
 
@@ -78,8 +76,7 @@ func parseVerifyArgs(args []string) (verifyArgs, error) {
 func runVerify(args []string, stdout, stderr io.Writer) int {
 	a, err := parseVerifyArgs(args)
 	if err != nil {
-		fmt.Fprintln(stderr, "usage: clyra-verify-go verify BUNDLE --trust TRUST --at TIME [--policy POLICY]:", err)
-		return verdictError(stdout, codeUsage)
+		return usageError(stdout, stderr, "verify BUNDLE --trust TRUST --at TIME [--policy POLICY]", err)
 	}
 	lim := limits.Default()
 	bundle, err := openBundle(a.bundle, lim.BundleMaxBytes)
@@ -88,27 +85,14 @@ func runVerify(args []string, stdout, stderr io.Writer) int {
 		return verdictError(stdout, codeIO)
 	}
 	defer bundle.close()
-	trustBytes, err := readFile(a.trust, lim.JSONMaxBytes)
-	if err != nil {
-		fmt.Fprintln(stderr, err)
-		return verdictError(stdout, codeIO)
-	}
-	tr, ferr := trust.Parse(trustBytes, lim)
-	if ferr != nil {
-		fmt.Fprintln(stderr, ferr)
-		return trustFileError(stdout, ferr.Detail)
+	tr, exit, ok := loadTrust(a.trust, lim, stdout, stderr)
+	if !ok {
+		return exit
 	}
 	var policyBytes []byte
 	if a.hasPolicy {
-		// policy-v1.md §1.3: L36 before parsing, so at most L36 + 1 bytes are read.
-		policyBytes, err = readFile(a.policy, lim.PolicyMaxBytes)
-		if err != nil {
-			fmt.Fprintln(stderr, err)
-			return verdictError(stdout, codeIO)
-		}
-		if _, perr := policy.Read(policyBytes, lim); perr != nil {
-			fmt.Fprintln(stderr, "policy:", perr)
-			return policyFileError(stdout, perr.Detail)
+		if policyBytes, exit, ok = loadPolicy(a.policy, lim, stdout, stderr); !ok {
+			return exit
 		}
 	}
 	v := verify.BundleAt(bundle.r, bundle.size, tr, a.at, policyBytes, lim)
