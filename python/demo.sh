@@ -54,4 +54,4 @@ clyra attest "${bundles[@]}" --framework sox --key .clyra/keys/clyra.key --trust
 clyra attest verify attestation/attestation.dsse.json "${bundles[@]}" --trust .clyra/trust.json --policy .clyra/policy.yaml
 echo
 echo "The project, its .clyra/ and both bundles are in $work/shop (try: clyra inspect ${bundles[1]});"
-echo "the attestation and its OSCAL assessment results are in $work/shop/attestation/"
+echo "the attestation, its OSCAL assessment results and its PDF report are in $work/shop/attestation/ (attestation.dsse.json, oscal-assessment-results.json, attestation.pdf)"

@@ -172,3 +172,41 @@ def test_receipts(key: clyra.KeyPair, built: clyra.Built) -> None:
     with pytest.raises(clyra.ReceiptError) as e:
         clyra.extract_receipt(built.bundle, 99)
     assert e.value.code == "receipt.no_event"
+
+
+TEST_SIGNER = Path(__file__).resolve().parents[2] / "signer" / "tests" / "data" / "openssl-signer.sh"
+
+
+def test_build_sign_and_approve_take_key_uris(tmp_path: Path, key: clyra.KeyPair) -> None:
+    # spec/signer-command-v0.md: a key URI (here a signer command) signs like the PEM it holds,
+    # and `file:` names a PEM file; Ed25519 is deterministic, so the bytes are the same.
+    import subprocess
+
+    pem = tmp_path / "kms.pem"
+    subprocess.run(["openssl", "genpkey", "-algorithm", "ed25519", "-out", str(pem)], check=True)
+    public = subprocess.run(["openssl", "pkey", "-in", str(pem), "-pubout"], check=True, capture_output=True).stdout.decode()
+    cmd = f"cmd:/usr/bin/env CLYRA_TEST_SIGNER_KEY={pem} {TEST_SIGNER}"
+    when = "2026-11-20T09:02:00Z"
+    by_pem = clyra.build_bundle(spec(), [pem.read_bytes()], signed_at=when)
+    by_cmd = clyra.build_bundle(spec(), [cmd], signed_at=when)
+    by_file = clyra.build_bundle(spec(), [f"file:{pem}"], signed_at=when)
+    assert by_cmd.bundle == by_pem.bundle == by_file.bundle
+    assert clyra.verify(by_cmd.bundle, public, at=AT).outcome == "VALID"
+    # PEM keys and URI keys together: both signatures are in the bundle.
+    both = clyra.build_bundle(spec(), [cmd, key.private_pem], signed_at=when)
+    assert clyra.verify(both.bundle, public, at=AT).outcome == "VALID"
+    assert clyra.verify(both.bundle, key.public_pem, at=AT).outcome == "VALID"
+    # Co-signing and approving through the command.
+    built = clyra.build_bundle(spec(), [key.private_pem], signed_at=when)
+    assert clyra.sign(built.bundle, cmd, signed_at="2026-11-20T09:03:00Z") == clyra.sign(built.bundle, pem.read_bytes(), signed_at="2026-11-20T09:03:00Z")
+    s = spec(approvals={"required": 1})
+    args = dict(sso_sub="lee@example.com", idp_domain="idp.example", nonce="n-0123456789abcdef",
+                approved_at="2026-11-20T08:00:00Z", expires_at="2026-11-20T12:00:00Z")
+    assert clyra.approve(s, cmd, **args) == clyra.approve(s, pem.read_bytes(), **args)
+    # A failing signer is one coded exception; a PIN in a URI never reaches the message.
+    with pytest.raises(clyra.BuildError) as b:
+        clyra.sign(built.bundle, f"cmd:/usr/bin/env CLYRA_TEST_SIGNER_KEY={pem} CLYRA_TEST_SIGNER_MODE=exit1 {TEST_SIGNER}")
+    assert b.value.code == "build.signer" and "signer.failed" in str(b.value)
+    with pytest.raises(clyra.SigningKeyError) as e:
+        clyra.approve(s, "pkcs11:object=k?pin-value=hunter2-secret", **args)
+    assert e.value.code == "signer.pin" and "hunter2" not in str(e.value)

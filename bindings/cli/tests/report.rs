@@ -66,6 +66,10 @@ fn ledger(dir: &TempDir) -> String {
 }
 
 fn review(l: &str, extra: &[&str]) -> std::process::Output {
+    review_day(l, "2026-11-20", extra)
+}
+
+fn review_day(l: &str, day: &str, extra: &[&str]) -> std::process::Output {
     let trust = vector("0006-def-approvals-one", "trust.json");
     let mut args = vec![
         "report",
@@ -73,7 +77,7 @@ fn review(l: &str, extra: &[&str]) -> std::process::Output {
         "--ledger",
         l,
         "--date",
-        "2026-11-20",
+        day,
         "--trust",
         &trust,
         "--at",
@@ -225,4 +229,41 @@ fn document_formats_are_refused_elsewhere() {
     let out = clyra(&["keygen", "--out", "/nonexistent/x", "--format", "pdf"]);
     assert_eq!(out.status.code(), Some(4));
     assert!(text(&out.stderr).contains("cli.usage"));
+}
+
+/// `--attest-sox` attests the entries the review lists (by `logged_at`): a bundle created on the
+/// 20th and appended on the 21st is in the 21st's review and in the 21st's roll-up.
+#[test]
+fn attest_sox_rolls_up_exactly_the_reviewed_entries() {
+    use base64::Engine as _;
+    let dir = TempDir::new();
+    let l = ledger(&dir);
+    let key = vector("keys", "producer-ed25519-1.key");
+    for (day, entries) in [("2026-11-20", 3), ("2026-11-21", 1)] {
+        let out_dir = dir.path(&format!("sox-{day}"));
+        let out = review_day(
+            &l,
+            day,
+            &["--format", "json", "--attest-sox", &out_dir, "--key", &key],
+        );
+        assert!(matches!(out.status.code(), Some(0..=2)), "{out:?}");
+        let review: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(review["totals"]["entries"], entries, "{day}");
+        let envelope: serde_json::Value = serde_json::from_slice(
+            &std::fs::read(format!("{out_dir}/attestation.dsse.json")).unwrap(),
+        )
+        .unwrap();
+        let payload = base64::engine::general_purpose::STANDARD
+            .decode(envelope["payload"].as_str().unwrap())
+            .unwrap();
+        let statement: serde_json::Value = serde_json::from_slice(&payload).unwrap();
+        let predicate = &statement["predicate"];
+        assert_eq!(predicate["period"]["basis"], "logged_at", "{predicate}");
+        assert_eq!(predicate["completeness"]["entries"], entries, "{day}");
+        assert_eq!(
+            statement["subject"].as_array().unwrap().len(),
+            entries,
+            "{day}"
+        );
+    }
 }

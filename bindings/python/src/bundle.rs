@@ -9,6 +9,7 @@ use pyo3::types::PyBytes;
 
 use crate::errors::result_of;
 use crate::gil::released;
+use crate::signers::produced_with;
 
 /// The result JSON and the produced bytes of a producing call.
 fn produced<'py>(py: Python<'py>, out: ffi::Produced) -> PyResult<(String, Bound<'py, PyBytes>)> {
@@ -27,37 +28,61 @@ pub fn keygen<'py>(py: Python<'py>, call: &str) -> PyResult<(String, Bound<'py, 
 }
 
 /// Builds a bundle from a build call and `(name, bytes)` artifacts: (report JSON, bundle bytes).
+/// `key_uris` are producer keys by URI (`file:`, `pkcs11:`, `cmd:`), signing after the call's keys.
 #[pyfunction]
+#[pyo3(signature = (call, artifacts, key_uris = Vec::new()))]
 pub fn build_bundle<'py>(
     py: Python<'py>,
     call: &str,
     artifacts: Vec<(String, Vec<u8>)>,
+    key_uris: Vec<String>,
 ) -> PyResult<(String, Bound<'py, PyBytes>)> {
     let out = released(py, || {
         let borrowed: Vec<(String, &[u8])> = artifacts
             .iter()
             .map(|(n, b)| (n.clone(), b.as_slice()))
             .collect();
-        ffi::build(call.as_bytes(), &borrowed)
+        produced_with(&key_uris, |signers| {
+            ffi::build_signed(call.as_bytes(), &borrowed, signers)
+        })
     });
     produced(py, out)
 }
 
-/// Co-signs a bundle: (`{"keyid"}` JSON, new bundle bytes).
+/// Co-signs a bundle: (`{"keyid"}` JSON, new bundle bytes). The key is the call's PEM `key` or
+/// `key_uri` (a key file, `pkcs11:`, `cmd:`).
 #[pyfunction]
+#[pyo3(signature = (call, bundle, key_uri = None))]
 pub fn sign_bundle<'py>(
     py: Python<'py>,
     call: &str,
     bundle: &[u8],
+    key_uri: Option<String>,
 ) -> PyResult<(String, Bound<'py, PyBytes>)> {
-    let out = released(py, || ffi::sign(call.as_bytes(), bundle));
+    let uris: Vec<String> = key_uri.into_iter().collect();
+    let out = released(py, || {
+        produced_with(&uris, |signers| {
+            ffi::sign_signed(call.as_bytes(), bundle, signers.first().copied())
+        })
+    });
     produced(py, out)
 }
 
-/// Signs an approval of a spec's change: (`{"keyid"}` JSON, envelope file bytes).
+/// Signs an approval of a spec's change: (`{"keyid"}` JSON, envelope file bytes). The key is the
+/// call's PEM `key` or `key_uri`.
 #[pyfunction]
-pub fn approve<'py>(py: Python<'py>, call: &str) -> PyResult<(String, Bound<'py, PyBytes>)> {
-    let out = released(py, || ffi::approve(call.as_bytes()));
+#[pyo3(signature = (call, key_uri = None))]
+pub fn approve<'py>(
+    py: Python<'py>,
+    call: &str,
+    key_uri: Option<String>,
+) -> PyResult<(String, Bound<'py, PyBytes>)> {
+    let uris: Vec<String> = key_uri.into_iter().collect();
+    let out = released(py, || {
+        produced_with(&uris, |signers| {
+            ffi::approve_signed(call.as_bytes(), signers.first().copied())
+        })
+    });
     produced(py, out)
 }
 

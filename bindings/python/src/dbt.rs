@@ -1,27 +1,12 @@
 //! dbt evidence for Python (`clyra_core::ffi::dbt`): seal a run, fingerprint a relation.
 
-use clyra_core::crypto::Signer;
 use clyra_core::ffi::dbt as ffi;
-use clyra_core::ffi::{Answer, DetailedError};
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 
 use crate::errors::result_of;
 use crate::gil::released;
-
-/// Opens the producer signers of `key_uris` (a key file, `pkcs11:`, `cmd:`:
-/// spec/signer-command-v0.md) and runs `then` with them, or answers the `signer.*` failure.
-fn with_signers(key_uris: &[String], then: impl FnOnce(&[&dyn Signer]) -> Vec<u8>) -> Vec<u8> {
-    let opened: Result<Vec<Box<dyn Signer>>, _> =
-        key_uris.iter().map(|uri| clyra_signer::open(uri)).collect();
-    match opened {
-        Ok(signers) => {
-            let refs: Vec<&dyn Signer> = signers.iter().map(|s| s.as_ref()).collect();
-            then(&refs)
-        }
-        Err(e) => Answer::<()>::of(Err(vec![DetailedError::of(&e)])).to_json(),
-    }
-}
+use crate::signers::{produced_with, with_signers};
 
 /// Seals a dbt run into a signed DEF bundle: (`{"bundle","state","summary","spec"}` JSON, bundle).
 /// `key_uris` are producer keys by URI (the project config's `key`), besides the call's `keys`.
@@ -40,14 +25,9 @@ pub fn dbt_seal<'py>(
             .iter()
             .map(|(n, b)| (n.clone(), b.as_slice()))
             .collect();
-        let mut bytes = Vec::new();
-        let answer = with_signers(&key_uris, |signers| {
-            let produced =
-                ffi::seal_signed(call.as_bytes(), run_results, manifest, &borrowed, signers);
-            bytes = produced.bytes;
-            produced.answer
-        });
-        clyra_core::ffi::bundle::Produced { answer, bytes }
+        produced_with(&key_uris, |signers| {
+            ffi::seal_signed(call.as_bytes(), run_results, manifest, &borrowed, signers)
+        })
     });
     let result = result_of(py, &out.answer)?;
     Ok((result, PyBytes::new(py, &out.bytes)))

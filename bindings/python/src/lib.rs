@@ -13,6 +13,7 @@ mod errors;
 mod gil;
 mod guard;
 mod policy;
+mod signers;
 
 use pyo3::prelude::*;
 

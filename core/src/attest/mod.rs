@@ -16,8 +16,8 @@ mod verify;
 pub use catalogue::{ControlDef, Framework};
 pub use facts::{BundleFacts, Met};
 pub use predicate::{
-    evaluate, predicate, statement, Completeness, ControlResult, Gap, Inputs, Reference, Status,
-    PREDICATE_TYPE,
+    evaluate, predicate, statement, Completeness, ControlResult, Gap, Inputs, Period, PeriodBasis,
+    Reference, Status, PREDICATE_TYPE,
 };
 pub use verify::{open, recompute, AttestCheck, AttestVerdict, Opened};
 

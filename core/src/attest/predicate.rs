@@ -102,6 +102,38 @@ impl Completeness {
     }
 }
 
+/// The ledger-mode window of an attestation (attestation-v0.md §3.1 `period`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Period {
+    /// Start, included.
+    pub from: String,
+    /// End, excluded.
+    pub until: String,
+    /// Which time of a ledger record places it in the window.
+    pub basis: PeriodBasis,
+}
+
+/// Which time of a ledger record places it in a period: the bundle's `created_at` (the
+/// default), or the appender's `logged_at` (the daily review's day, for its SOX roll-up).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum PeriodBasis {
+    /// The manifest's `created_at`, as the record copies it.
+    #[default]
+    CreatedAt,
+    /// The record's `logged_at`.
+    LoggedAt,
+}
+
+impl PeriodBasis {
+    /// The record member compared with the window.
+    pub const fn field(self) -> &'static str {
+        match self {
+            Self::CreatedAt => "created_at",
+            Self::LoggedAt => "logged_at",
+        }
+    }
+}
+
 /// Everything but the bundles that an attestation records.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Inputs {
@@ -112,7 +144,7 @@ pub struct Inputs {
     /// Verification time of every bundle.
     pub verified_at: String,
     /// Ledger mode: the window given.
-    pub period: Option<(String, String)>,
+    pub period: Option<Period>,
     /// `sha256:` of the trust file's bytes.
     pub trust_digest: Sha256Digest,
     /// The policy hash of each policy file given, in order.
@@ -262,9 +294,12 @@ pub fn predicate(inputs: &Inputs, bundles: &[BundleFacts]) -> Value {
     top.insert("verified_at", Value::from(inputs.verified_at.as_str()));
     let mut period = Map::new();
     match &inputs.period {
-        Some((from, until)) => {
-            period.insert("from", Value::from(from.as_str()));
-            period.insert("until", Value::from(until.as_str()));
+        Some(p) => {
+            period.insert("from", Value::from(p.from.as_str()));
+            period.insert("until", Value::from(p.until.as_str()));
+            if p.basis == PeriodBasis::LoggedAt {
+                period.insert("basis", Value::from(p.basis.field()));
+            }
         }
         None => {
             let times = bundles.iter().filter_map(|b| b.created_at.as_deref());

@@ -10,8 +10,8 @@ use std::io::Cursor;
 use serde::{Deserialize, Serialize};
 
 use super::{parse_call, Answer, DetailedError};
-use crate::approval::{approval_payload, sign_approval, ApprovalRequest};
-use crate::build::{build_bundle, co_sign, ApprovalFile, Artifact, BuildInputs, BundleSpec};
+use crate::approval::{approval_payload, sign_approval_with, ApprovalRequest};
+use crate::build::{build_bundle, co_sign_with, ApprovalFile, Artifact, BuildInputs, BundleSpec};
 use crate::crypto::{PublicKey, Scheme, Signer, SigningKey};
 use crate::error::Coded;
 use crate::format::Schemas;
@@ -231,8 +231,9 @@ pub fn build_signed(
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SignCall {
-    /// The co-signer's PKCS#8 PEM private key.
-    pub key: String,
+    /// The co-signer's PKCS#8 PEM private key; absent when the host gives a signer.
+    #[serde(default)]
+    pub key: Option<String>,
     /// The signing time.
     pub signed_at: String,
 }
@@ -246,16 +247,43 @@ pub struct SignResult {
 
 /// Adds one producer signature to `bundle` (bundle-v0.md §9.5).
 pub fn sign(call: &[u8], bundle: &[u8]) -> Produced {
+    sign_signed(call, bundle, None)
+}
+
+/// [`sign`] with the co-signer a host opened from a key URI (a token, a signer command) instead
+/// of the call's `key`: exactly one of the two is given.
+pub fn sign_signed(call: &[u8], bundle: &[u8], signer: Option<&dyn Signer>) -> Produced {
     Produced::of(parse_call::<SignCall>(call).and_then(|c| {
-        let key = signing_key(&c.key, "key")?;
-        let signed = co_sign(bundle, &key, &c.signed_at, &Limits::default()).map_err(coded)?;
+        let key = c
+            .key
+            .as_deref()
+            .map(|pem| signing_key(pem, "key"))
+            .transpose()?;
+        let signer = one_signer(key.as_ref(), signer)?;
+        let signed =
+            co_sign_with(bundle, signer, &c.signed_at, &Limits::default()).map_err(coded)?;
         Ok((
             SignResult {
-                keyid: key.public_key().keyid().to_owned(),
+                keyid: signer.public_key().keyid().to_owned(),
             },
             signed,
         ))
     }))
+}
+
+/// The one signer of a call: its PEM `key` or the host's signer, never both or neither.
+fn one_signer<'a>(
+    key: Option<&'a SigningKey>,
+    signer: Option<&'a dyn Signer>,
+) -> Result<&'a dyn Signer, Vec<DetailedError>> {
+    match (key, signer) {
+        (Some(k), None) => Ok(k),
+        (None, Some(s)) => Ok(s),
+        _ => Err(vec![DetailedError::new(
+            "ffi.call",
+            "give exactly one signing key: the call's `key` (PEM) or a key URI",
+        )]),
+    }
 }
 
 /// The call of [`approve`].
@@ -264,8 +292,9 @@ pub fn sign(call: &[u8], bundle: &[u8]) -> Produced {
 pub struct ApproveCall {
     /// The bundle spec (its `change` is what is approved), as a JSON text.
     pub spec: String,
-    /// The approver's PKCS#8 PEM private key.
-    pub key: String,
+    /// The approver's PKCS#8 PEM private key; absent when the host gives a signer.
+    #[serde(default)]
+    pub key: Option<String>,
     /// The approver's identity at the IdP.
     pub sso_sub: String,
     /// The IdP's domain.
@@ -290,6 +319,12 @@ pub struct ApproveResult {
 
 /// Signs an approval of the spec's `change` (approval-v0.md §2).
 pub fn approve(call: &[u8]) -> Produced {
+    approve_signed(call, None)
+}
+
+/// [`approve`] with the approver's signer a host opened from a key URI instead of the call's
+/// `key`: exactly one of the two is given.
+pub fn approve_signed(call: &[u8], signer: Option<&dyn Signer>) -> Produced {
     let limits = Limits::default();
     Produced::of(parse_call::<ApproveCall>(call).and_then(|c| {
         let spec = BundleSpec::parse(c.spec.as_bytes(), &limits).map_err(coded)?;
@@ -299,7 +334,12 @@ pub fn approve(call: &[u8]) -> Produced {
                 "the bundle spec has no `change`",
             )]
         })?;
-        let key = signing_key(&c.key, "key")?;
+        let key = c
+            .key
+            .as_deref()
+            .map(|pem| signing_key(pem, "key"))
+            .transpose()?;
+        let signer = one_signer(key.as_ref(), signer)?;
         let request = ApprovalRequest {
             sso_sub: &c.sso_sub,
             idp_domain: &c.idp_domain,
@@ -314,11 +354,13 @@ pub fn approve(call: &[u8]) -> Produced {
                 format!("{e} [{}]", e.detail()),
             )]
         })?;
+        let envelope = sign_approval_with(&payload, signer)
+            .map_err(|e| vec![DetailedError::of(&e).with_path("key".to_owned())])?;
         Ok((
             ApproveResult {
-                keyid: key.public_key().keyid().to_owned(),
+                keyid: signer.public_key().keyid().to_owned(),
             },
-            sign_approval(&payload, &key),
+            envelope,
         ))
     }))
 }

@@ -165,6 +165,18 @@ def _text(value: Source) -> str:
 _BUNDLE_MAX_BYTES = 4 * 1024 * 1024 * 1024 + 1024 * 1024
 
 
+# spec/signer-command-v0.md §2: a key given as one of these is opened by the signer, not read.
+_KEY_URI_SCHEMES = ("file:", "pkcs11:", "cmd:")
+
+
+def _key_uri(value: Source) -> Optional[str]:
+    """The key URI a signing key names (``file:``, ``pkcs11:``, ``cmd:``), or None for a PEM
+    given as text, bytes or a path."""
+    if isinstance(value, str) and value.startswith(_KEY_URI_SCHEMES):
+        return value
+    return None
+
+
 def _bytes(value: Union[bytes, str, "_os.PathLike[str]"]) -> bytes:
     """A bundle given as bytes or as a path. A directory raises ``IsADirectoryError`` (an
     ``OSError``); a pipe, FIFO or device is read as a stream of at most L10 + 1 bytes, and the
@@ -208,23 +220,30 @@ def build_bundle(
     approvals: Sequence[tuple[Source, str]] = (),
     approver_keys: Sequence[Source] = (),
 ) -> Built:
-    """Builds one signed bundle from a bundle spec (bundle-v0.md §9) and artifacts."""
+    """Builds one signed bundle from a bundle spec (bundle-v0.md §9) and artifacts. A key is a
+    PEM (text, bytes or a path) or a key URI (``file:``, ``pkcs11:``, ``cmd:``); URI keys sign
+    after the PEM keys."""
+    uris = [u for u in (_key_uri(k) for k in keys) if u is not None]
     call = {
         "spec": _json_text(spec),
-        "keys": [_text(k) for k in keys],
+        "keys": [_text(k) for k in keys if _key_uri(k) is None],
         "approvals": [{"envelope": _text(e), "nonce": n} for e, n in approvals],
         "approver_keys": [_text(k) for k in approver_keys],
         "signed_at": signed_at or _now(),
     }
-    result, bundle = _clyra.build_bundle(_json.dumps(call), list((artifacts or {}).items()))
+    result, bundle = _clyra.build_bundle(_json.dumps(call), list((artifacts or {}).items()), uris)
     r = _json.loads(result)
     return Built(bundle, r["bundle_id"], r["manifest_digest"], r["merkle_root"], r["journal_head"], r["risk_score"], tuple(r["entries"]))
 
 
 def sign(bundle: Union[bytes, str, "_os.PathLike[str]"], key: Source, signed_at: Optional[str] = None) -> bytes:
-    """The bundle with one more producer signature (co-signing)."""
-    call = {"key": _text(key), "signed_at": signed_at or _now()}
-    _, signed = _clyra.sign_bundle(_json.dumps(call), _bytes(bundle))
+    """The bundle with one more producer signature (co-signing). ``key`` is a PEM (text, bytes
+    or a path) or a key URI (``file:``, ``pkcs11:``, ``cmd:``)."""
+    uri = _key_uri(key)
+    call: dict[str, Any] = {"signed_at": signed_at or _now()}
+    if uri is None:
+        call["key"] = _text(key)
+    _, signed = _clyra.sign_bundle(_json.dumps(call), _bytes(bundle), uri)
     return signed
 
 
@@ -239,10 +258,11 @@ def approve(
     approved_at: Optional[str] = None,
     mfa_verified: bool = False,
 ) -> bytes:
-    """As the approver, the signed approval envelope of the spec's ``change`` (approval-v0.md)."""
-    call = {
+    """As the approver, the signed approval envelope of the spec's ``change`` (approval-v0.md).
+    ``key`` is a PEM (text, bytes or a path) or a key URI (``file:``, ``pkcs11:``, ``cmd:``)."""
+    uri = _key_uri(key)
+    call: dict[str, Any] = {
         "spec": _json_text(spec),
-        "key": _text(key),
         "sso_sub": sso_sub,
         "idp_domain": idp_domain,
         "mfa_verified": mfa_verified,
@@ -250,7 +270,9 @@ def approve(
         "approved_at": approved_at or _now(),
         "expires_at": expires_at,
     }
-    _, envelope = _clyra.approve(_json.dumps(call))
+    if uri is None:
+        call["key"] = _text(key)
+    _, envelope = _clyra.approve(_json.dumps(call), uri)
     return envelope
 
 

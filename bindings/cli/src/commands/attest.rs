@@ -37,6 +37,24 @@ pub const PDF_FILE: &str = "attestation.pdf";
 /// Every file `clyra attest` writes into its folder.
 pub const FILES: [&str; 3] = [ATTESTATION_FILE, OSCAL_FILE, PDF_FILE];
 
+/// Which time of a ledger record places it in an attestation's period.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum By {
+    /// The bundle's `created_at`.
+    CreatedAt,
+    /// The record's `logged_at`.
+    LoggedAt,
+}
+
+impl By {
+    fn basis(self) -> attest::PeriodBasis {
+        match self {
+            Self::CreatedAt => attest::PeriodBasis::CreatedAt,
+            Self::LoggedAt => attest::PeriodBasis::LoggedAt,
+        }
+    }
+}
+
 /// Arguments of `clyra attest`.
 #[derive(Debug, Args)]
 #[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
@@ -53,6 +71,16 @@ pub struct AttestArgs {
     /// A ledger directory: attest every bundle it records with `created_at` in [--from, --until)
     #[arg(long, value_name = "LOCATION", requires_all = ["from", "until"])]
     pub ledger: Option<PathBuf>,
+    /// Which time of a ledger record places it in the period: the bundle's `created-at`, or
+    /// `logged-at` (when it was appended: the daily review's day)
+    #[arg(
+        long,
+        value_enum,
+        value_name = "TIME",
+        default_value = "created-at",
+        requires = "ledger"
+    )]
+    pub by: By,
     /// Start of the period (YYYY-MM-DD or a UTC timestamp), included
     #[arg(long, value_name = "DATE")]
     pub from: Option<String>,
@@ -127,7 +155,8 @@ pub fn run(args: &AttestArgs, cx: &mut Context<'_>) -> Exit {
 }
 
 /// The SOX ITGC roll-up of `clyra report daily-review --attest-sox DIR --key KEY`: `clyra attest
-/// --ledger LEDGER --from SINCE --until UNTIL --framework sox` into `out`, with the review's
+/// --ledger LEDGER --by logged-at --from SINCE --until UNTIL --framework sox` into `out`: the
+/// entries the review selected (by `logged_at`), with the review's
 /// trust, policies and time. Returns the attestation's JSON summary and its exit (1 when a
 /// control is not supported).
 #[allow(clippy::too_many_arguments)]
@@ -149,6 +178,7 @@ pub(crate) fn sox_rollup(
         from: Some(since.to_owned()),
         until: Some(until.to_owned()),
         since: None,
+        by: By::LoggedAt,
         framework: Some("sox".to_owned()),
         key: Some(key.to_owned()),
         out: Some(out.to_path_buf()),
@@ -337,9 +367,11 @@ fn make(args: &AttestArgs, format: Format) -> Result<(String, Exit), Problem> {
                 Some(path) => Some(super::bundle::read(path)?),
                 None => None,
             };
+            let basis = args.by.basis();
             let (paths, completeness) =
-                ledger_window(dir, &from, &until, since.as_deref(), &s.limits)?;
-            (paths, completeness, Some((from, until)))
+                ledger_window(dir, &from, &until, basis, since.as_deref(), &s.limits)?;
+            let period = attest::Period { from, until, basis };
+            (paths, completeness, Some(period))
         }
     };
     let mut bundles: Vec<BundleFacts> = Vec::with_capacity(paths.len());
@@ -448,12 +480,13 @@ fn make(args: &AttestArgs, format: Format) -> Result<(String, Exit), Problem> {
     Ok((text, exit))
 }
 
-/// The bundle files of the ledger records with `created_at` in [from, until), in index order,
-/// and the completeness found (attestation-v0.md §3.3).
+/// The bundle files of the ledger records with `created_at` (or `logged_at`, by `basis`) in
+/// [from, until), in index order, and the completeness found (attestation-v0.md §3.3).
 fn ledger_window(
     dir: &Path,
     from: &str,
     until: &str,
+    basis: attest::PeriodBasis,
     since: Option<&[u8]>,
     limits: &Limits,
 ) -> Result<(Vec<PathBuf>, Completeness), Problem> {
@@ -495,7 +528,11 @@ fn ledger_window(
         let records = read_entries(&mut store, cp.size, tile, limits).map_err(ledger_problem)?;
         for (i, (_, r)) in records.into_iter().enumerate() {
             let index = tile * TILE_WIDTH + i as u64;
-            if r.created_at.as_str() < from || r.created_at.as_str() >= until {
+            let time = match basis {
+                attest::PeriodBasis::CreatedAt => r.created_at.as_str(),
+                attest::PeriodBasis::LoggedAt => r.logged_at.as_str(),
+            };
+            if time < from || time >= until {
                 continue;
             }
             entries += 1;
