@@ -55,6 +55,32 @@ fn keygen_writes_a_private_and_a_public_key_and_prints_the_keyid() {
     }
 }
 
+/// OpenSSL 3.0 reads the keys keygen writes (Ed25519 as PKCS#8 v1) and derives the same public key.
+#[test]
+fn openssl_reads_the_keys_keygen_writes() {
+    for alg in ["ed25519", "p256"] {
+        let dir = TempDir::new();
+        let out = dir.path("keys");
+        assert!(clyra(&["keygen", "--alg", alg, "--out", &out])
+            .status
+            .success());
+        let derived = std::process::Command::new("openssl")
+            .args(["pkey", "-in", &format!("{out}/clyra.key"), "-pubout"])
+            .output()
+            .expect("openssl");
+        assert!(derived.status.success(), "{alg}: {}", text(&derived.stderr));
+        let written = std::fs::read(format!("{out}/clyra.pub")).unwrap();
+        let limits = Limits::default();
+        assert_eq!(
+            PublicKey::from_pem(&derived.stdout, &limits)
+                .unwrap()
+                .keyid(),
+            PublicKey::from_pem(&written, &limits).unwrap().keyid(),
+            "{alg}"
+        );
+    }
+}
+
 #[test]
 fn keygen_refuses_to_overwrite_without_force() {
     let dir = TempDir::new();

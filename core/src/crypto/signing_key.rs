@@ -119,9 +119,16 @@ impl SigningKey {
     }
 
     /// Exports the key as an unencrypted PKCS#8 PEM (LF line endings), zeroized on drop.
+    ///
+    /// Ed25519 keys are written as PKCS#8 v1 (RFC 8410 §7, no public key member): OpenSSL 3.0
+    /// and most tools read only that form; the public key is derived from the seed anyway.
     pub fn to_pkcs8_pem(&self) -> Result<Zeroizing<String>, KeyError> {
         let pem = match &self.secret {
-            Secret::Ed25519(key) => key.to_pkcs8_pem(LineEnding::LF),
+            Secret::Ed25519(key) => ed25519_dalek::pkcs8::KeypairBytes {
+                secret_key: key.to_bytes(),
+                public_key: None,
+            }
+            .to_pkcs8_pem(LineEnding::LF),
             Secret::EcdsaP256(key) => key.to_pkcs8_pem(LineEnding::LF),
         };
         pem.map_err(|_| KeyError::Pkcs8Malformed {
