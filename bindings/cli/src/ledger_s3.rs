@@ -11,13 +11,41 @@ use clyra_core::ledger::{LedgerError, LedgerErrorKind as K, TileStore};
 use rusty_s3::{Bucket, Credentials, S3Action, UrlStyle};
 use sha2::{Digest, Sha256};
 
-use crate::ledger_store::{LedgerStorage, Tag};
+use crate::ledger_store::{LedgerStorage, LockGuard, Tag};
 
 /// How long a signed request stays valid.
 const SIGN_FOR: Duration = Duration::from_secs(300);
 /// The largest object the ledger reads (a bundle is never read back; tiles are ≤ 8 KiB,
 /// entry bundles ≤ 256 records of ≤ 64 KiB).
 const MAX_READ: u64 = 32 * 1024 * 1024;
+
+/// The appenders' lease object (ledger-v0.md §8.2).
+const LOCK: &str = ".lock";
+/// A lease older than this is taken over (its appender crashed).
+const LEASE: Duration = Duration::from_secs(600);
+/// How long an appender waits for the lease.
+const LOCK_WAIT: Duration = Duration::from_secs(120);
+
+/// The held lease: released (deleted) when dropped.
+pub struct S3Lock(LedgerS3);
+
+impl Drop for S3Lock {
+    fn drop(&mut self) {
+        // Released by writing `free` (a delete would leave a marker on a versioned bucket).
+        // Best effort: a lease left behind expires after LEASE.
+        let _ = self.0.put(LOCK, FREE, &[]);
+    }
+}
+
+/// The content of a released lease.
+const FREE: &[u8] = b"free";
+
+/// Unix seconds of an RFC 3339 time.
+fn seconds(t: &str) -> Option<i64> {
+    clyra_core::time::Timestamp::parse(t)
+        .ok()
+        .map(|t| t.unix_seconds())
+}
 
 /// Object Lock settings of an append (ledger-v0.md §8.3).
 #[derive(Debug, Clone, Copy)]
@@ -29,6 +57,7 @@ pub struct Retention {
 }
 
 /// A ledger at `s3://bucket/prefix`.
+#[derive(Clone)]
 pub struct LedgerS3 {
     bucket: Bucket,
     creds: Credentials,
@@ -269,8 +298,36 @@ impl LedgerStorage for LedgerS3 {
         })
     }
 
-    fn lock(&self) -> Result<Option<std::fs::File>, LedgerError> {
-        Ok(None)
+    fn lock(&self) -> Result<LockGuard, LedgerError> {
+        let started = std::time::Instant::now();
+        loop {
+            let now = crate::clock::now_utc();
+            let now_s = seconds(&now).unwrap_or(0);
+            let taken = match self.get(LOCK)? {
+                None => self.put(LOCK, now.as_bytes(), &[("if-none-match", "*".to_owned())])?,
+                // Free, or a lease older than LEASE (a crashed appender): swap on its version.
+                Some((held, Some(etag)))
+                    if held == FREE
+                        || std::str::from_utf8(&held)
+                            .ok()
+                            .and_then(seconds)
+                            .is_none_or(|t| now_s - t > LEASE.as_secs() as i64) =>
+                {
+                    self.put(LOCK, now.as_bytes(), &[("if-match", etag)])?
+                }
+                Some(_) => false,
+            };
+            if taken {
+                return Ok(LockGuard::S3(S3Lock(self.clone())));
+            }
+            if started.elapsed() > LOCK_WAIT {
+                return Err(LedgerError::new(
+                    K::Conflict,
+                    format!("`{}` is held by another appender", self.location(LOCK)),
+                ));
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
     }
 
     fn store_bundle(&mut self, sha256_hex: &str, bytes: &[u8]) -> Result<(), LedgerError> {

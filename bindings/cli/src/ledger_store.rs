@@ -18,6 +18,15 @@ use crate::ledger_s3::{LedgerS3, Retention};
 /// (whose appenders hold the lock instead).
 pub type Tag = Option<String>;
 
+/// The appenders' lock, released when dropped: a directory's `flock`ed file (§7.1) or an
+/// object-storage lease (§8.2).
+pub enum LockGuard {
+    /// `<dir>/.lock`, locked.
+    File(File),
+    /// `<prefix>/.lock`, created with `If-None-Match: *`.
+    S3(crate::ledger_s3::S3Lock),
+}
+
 /// A ledger's storage: reading (through `TileStore`), creating, and the append's writes in the
 /// order that keeps a crashed or losing append harmless.
 pub trait LedgerStorage: TileStore {
@@ -27,8 +36,8 @@ pub trait LedgerStorage: TileStore {
     fn create(&mut self, config_json: &[u8], checkpoint: &[u8]) -> Result<(), LedgerError>;
     /// The current checkpoint's bytes and version tag.
     fn checkpoint_tagged(&mut self) -> Result<(Vec<u8>, Tag), LedgerError>;
-    /// The appenders' lock for a directory (§7.1); `None` on object storage (§8.2 uses CAS).
-    fn lock(&self) -> Result<Option<File>, LedgerError>;
+    /// Takes the appenders' lock (§7.1, §8.2).
+    fn lock(&self) -> Result<LockGuard, LedgerError>;
     /// Stores a bundle at `bundles/<sha256>.zip` unless it is there.
     fn store_bundle(&mut self, sha256_hex: &str, bytes: &[u8]) -> Result<(), LedgerError>;
     /// Writes tiles, then replaces the checkpoint last, only if it is still the version `tag`
@@ -119,8 +128,8 @@ impl LedgerStorage for LedgerDir {
     fn checkpoint_tagged(&mut self) -> Result<(Vec<u8>, Tag), LedgerError> {
         LedgerDir::checkpoint(self).map(|b| (b, None))
     }
-    fn lock(&self) -> Result<Option<File>, LedgerError> {
-        LedgerDir::lock(self).map(Some)
+    fn lock(&self) -> Result<LockGuard, LedgerError> {
+        LedgerDir::lock(self).map(LockGuard::File)
     }
     fn store_bundle(&mut self, sha256_hex: &str, bytes: &[u8]) -> Result<(), LedgerError> {
         LedgerDir::store_bundle(self, sha256_hex, bytes)
