@@ -76,7 +76,7 @@ pub enum LedgerErrorKind {
     StorageAuth,
     /// `ledger.storage_lock`: no Object Lock retention can be set (ledger-v0.md §8.3)
     StorageLock,
-    /// `ledger.storage_cas`: the store ignores conditional writes (ledger-v0.md §8.2)
+    /// `ledger.storage_cas`: the store gave the checkpoint no ETag (ledger-v0.md §8.2)
     StorageCas,
     /// `ledger.conflict`: another appender kept winning the checkpoint's swap (ledger-v0.md §8.2)
     Conflict,
