@@ -78,7 +78,10 @@ impl LedgerS3 {
         let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
         let prefix = prefix.trim_matches('/').to_owned();
         if bucket.is_empty() {
-            return Err(LedgerError::new(K::Config, "s3:// location without a bucket"));
+            return Err(LedgerError::new(
+                K::Config,
+                "s3:// location without a bucket",
+            ));
         }
         let region = env("AWS_REGION")
             .or_else(|| env("AWS_DEFAULT_REGION"))
@@ -87,7 +90,10 @@ impl LedgerS3 {
             .or_else(|| env("AWS_ENDPOINT_URL"))
             .unwrap_or_else(|| format!("https://s3.{region}.amazonaws.com"));
         let url = endpoint.parse().map_err(|_| {
-            LedgerError::new(K::Config, format!("AWS_ENDPOINT_URL `{endpoint}` is not a URL"))
+            LedgerError::new(
+                K::Config,
+                format!("AWS_ENDPOINT_URL `{endpoint}` is not a URL"),
+            )
         })?;
         let style = if env("CLYRA_S3_PATH_STYLE").as_deref() == Some("1") {
             UrlStyle::Path
@@ -95,7 +101,10 @@ impl LedgerS3 {
             UrlStyle::VirtualHost
         };
         let bucket = Bucket::new(url, style, bucket.to_owned(), region).map_err(|e| {
-            LedgerError::new(K::Config, format!("s3://{rest}: {e} (try CLYRA_S3_PATH_STYLE=1)"))
+            LedgerError::new(
+                K::Config,
+                format!("s3://{rest}: {e} (try CLYRA_S3_PATH_STYLE=1)"),
+            )
         })?;
         let (Some(key), Some(secret)) = (env("AWS_ACCESS_KEY_ID"), env("AWS_SECRET_ACCESS_KEY"))
         else {
@@ -150,7 +159,10 @@ impl LedgerS3 {
     /// GET: the bytes and ETag, `None` when absent.
     fn get(&self, path: &str) -> Result<Option<(Vec<u8>, Tag)>, LedgerError> {
         let key = self.key(path);
-        let url = self.bucket.get_object(Some(&self.creds), &key).sign(SIGN_FOR);
+        let url = self
+            .bucket
+            .get_object(Some(&self.creds), &key)
+            .sign(SIGN_FOR);
         let mut resp = self
             .agent
             .get(url.as_str())
@@ -179,7 +191,10 @@ impl LedgerS3 {
     /// HEAD: whether the object exists.
     fn exists(&self, path: &str) -> Result<bool, LedgerError> {
         let key = self.key(path);
-        let url = self.bucket.head_object(Some(&self.creds), &key).sign(SIGN_FOR);
+        let url = self
+            .bucket
+            .head_object(Some(&self.creds), &key)
+            .sign(SIGN_FOR);
         let resp = self
             .agent
             .head(url.as_str())
@@ -207,7 +222,9 @@ impl LedgerS3 {
         for (k, v) in &headers {
             req = req.header(*k, v.as_str());
         }
-        let resp = req.send(bytes).map_err(|e| self.transport_error(path, &e))?;
+        let resp = req
+            .send(bytes)
+            .map_err(|e| self.transport_error(path, &e))?;
         match resp.status().as_u16() {
             200..=299 => Ok(true),
             409 | 412 => Ok(false),
@@ -239,7 +256,10 @@ impl LedgerS3 {
         if self.put(path, bytes, &headers)? {
             Ok(())
         } else {
-            Err(LedgerError::new(K::Storage, format!("`{}`: refused", self.location(path))))
+            Err(LedgerError::new(
+                K::Storage,
+                format!("`{}`: refused", self.location(path)),
+            ))
         }
     }
 }
@@ -294,7 +314,10 @@ impl LedgerStorage for LedgerS3 {
 
     fn checkpoint_tagged(&mut self) -> Result<(Vec<u8>, Tag), LedgerError> {
         self.get("checkpoint")?.ok_or_else(|| {
-            LedgerError::new(K::Storage, format!("`{}`: no checkpoint", self.location("checkpoint")))
+            LedgerError::new(
+                K::Storage,
+                format!("`{}`: no checkpoint", self.location("checkpoint")),
+            )
         })
     }
 
@@ -347,7 +370,10 @@ impl LedgerStorage for LedgerS3 {
         for w in writes {
             if w.path.contains(".p/") {
                 if !self.put(&w.path, &w.bytes, &[])? {
-                    return Err(LedgerError::new(K::Storage, format!("`{}`: refused", w.path)));
+                    return Err(LedgerError::new(
+                        K::Storage,
+                        format!("`{}`: refused", w.path),
+                    ));
                 }
             } else {
                 self.put_locked(&w.path, &w.bytes)?;
@@ -358,7 +384,10 @@ impl LedgerStorage for LedgerS3 {
 
     fn replace_checkpoint(&mut self, checkpoint: &[u8], tag: &Tag) -> Result<(), LedgerError> {
         let Some(etag) = tag else {
-            return Err(LedgerError::new(K::StorageCas, "the store gave the checkpoint no ETag"));
+            return Err(LedgerError::new(
+                K::StorageCas,
+                "the store gave the checkpoint no ETag",
+            ));
         };
         if self.put("checkpoint", checkpoint, &[("if-match", etag.clone())])? {
             Ok(())

@@ -42,8 +42,12 @@ pub trait LedgerStorage: TileStore {
     fn store_bundle(&mut self, sha256_hex: &str, bytes: &[u8]) -> Result<(), LedgerError>;
     /// Writes tiles, then replaces the checkpoint last, only if it is still the version `tag`
     /// (`ledger.conflict` otherwise, on object storage).
-    fn commit(&mut self, writes: &[TileWrite], checkpoint: &[u8], tag: &Tag)
-        -> Result<(), LedgerError>;
+    fn commit(
+        &mut self,
+        writes: &[TileWrite],
+        checkpoint: &[u8],
+        tag: &Tag,
+    ) -> Result<(), LedgerError>;
     /// Replaces the checkpoint (a cosigned copy) if it is still the version `tag`.
     fn replace_checkpoint(&mut self, checkpoint: &[u8], tag: &Tag) -> Result<(), LedgerError>;
 

@@ -114,7 +114,9 @@ impl Server {
                 }
                 a.sign(Duration::from_secs(60))
             }
-            "HEAD" => b.head_object(Some(&creds), key).sign(Duration::from_secs(60)),
+            "HEAD" => b
+                .head_object(Some(&creds), key)
+                .sign(Duration::from_secs(60)),
             _ => {
                 let mut a = b.get_object(Some(&creds), key);
                 for (k, v) in query {
@@ -179,10 +181,11 @@ fn ok(out: &Output) -> String {
 
 /// Vector bundles a ledger records (container and manifest read, no approvals), sorted.
 fn bundles() -> Vec<PathBuf> {
-    let mut dirs: Vec<_> = std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../vectors"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .collect();
+    let mut dirs: Vec<_> =
+        std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../vectors"))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
     dirs.sort();
     dirs.into_iter()
         .map(|d| d.join("bundle.zip"))
@@ -210,7 +213,10 @@ fn sha_hex(p: &Path) -> String {
 /// `<tag>…</tag>` of an XML body.
 fn xml<'a>(body: &'a str, tag: &str) -> &'a str {
     let open = format!("<{tag}>");
-    let start = body.find(&open).unwrap_or_else(|| panic!("no {tag} in {body}")) + open.len();
+    let start = body
+        .find(&open)
+        .unwrap_or_else(|| panic!("no {tag} in {body}"))
+        + open.len();
     let end = body[start..].find(&format!("</{tag}>")).unwrap() + start;
     &body[start..end]
 }
@@ -234,7 +240,16 @@ fn s3_ledger_matches_a_directory_locks_bundles_and_never_forks() {
     ok(&srv.clyra(&["ledger", "init", s3, "--key", &key, "--retain-days", "30"]));
     let before = chrono_now();
     for l in [dir.as_str(), s3] {
-        let mut args = vec!["ledger", "append", "--ledger", l, "--key", &key, "--logged-at", at];
+        let mut args = vec![
+            "ledger",
+            "append",
+            "--ledger",
+            l,
+            "--key",
+            &key,
+            "--logged-at",
+            at,
+        ];
         args.extend(&first);
         args.extend(["--retain-days", "30", "--legal-hold"]);
         ok(&srv.clyra(&args));
@@ -291,7 +306,16 @@ fn s3_ledger_matches_a_directory_locks_bundles_and_never_forks() {
     let children: Vec<Child> = groups
         .iter()
         .map(|g| {
-            let mut args = vec!["ledger", "append", "--ledger", s3, "--key", &key, "--retain-days", "1"];
+            let mut args = vec![
+                "ledger",
+                "append",
+                "--ledger",
+                s3,
+                "--key",
+                &key,
+                "--retain-days",
+                "1",
+            ];
             args.extend(g.iter().map(String::as_str));
             srv.spawn(&args)
         })
@@ -303,7 +327,10 @@ fn s3_ledger_matches_a_directory_locks_bundles_and_never_forks() {
     assert!(out.contains("\"VALID\""), "{out}");
     let list = ok(&srv.clyra(&["ledger", "list", "--ledger", s3]));
     let n = all.len();
-    assert!(list.contains(&format!("{n} of {n} entries listed")), "{list}");
+    assert!(
+        list.contains(&format!("{n} of {n} entries listed")),
+        "{list}"
+    );
 }
 
 #[test]
@@ -313,25 +340,58 @@ fn bad_credentials_or_endpoint_are_typed_errors_and_write_nothing() {
     let tmp = TempDir::new();
     ok(&srv.clyra(&["keygen", "--out", &tmp.path("k")]));
     let key = tmp.path("k/clyra.key");
-    let args = ["ledger", "init", "s3://badcreds/x", "--key", &key, "--retain-days", "1", "--format", "json"];
+    let args = [
+        "ledger",
+        "init",
+        "s3://badcreds/x",
+        "--key",
+        &key,
+        "--retain-days",
+        "1",
+        "--format",
+        "json",
+    ];
     let out = srv.cmd(&args, "wrong-secret-value").output().unwrap();
     assert_eq!(out.status.code(), Some(4), "{}", text(&out.stderr));
     let all = format!("{}{}", text(&out.stdout), text(&out.stderr));
     assert!(all.contains("ledger.storage_auth"), "{all}");
-    assert!(!all.contains("wrong-secret-value") && !all.contains(SECRET), "secret printed");
-    assert_eq!(srv.raw("HEAD", "badcreds", "x/checkpoint", &[]).0, 404, "wrote a checkpoint");
+    assert!(
+        !all.contains("wrong-secret-value") && !all.contains(SECRET),
+        "secret printed"
+    );
+    assert_eq!(
+        srv.raw("HEAD", "badcreds", "x/checkpoint", &[]).0,
+        404,
+        "wrote a checkpoint"
+    );
     assert_eq!(srv.raw("HEAD", "badcreds", "x/ledger.json", &[]).0, 404);
 
     let mut c = srv.cmd(&args, SECRET);
     c.env("AWS_ENDPOINT_URL", "http://127.0.0.1:9");
     let out = c.output().unwrap();
     assert_eq!(out.status.code(), Some(4));
-    assert!(text(&out.stdout).contains("ledger.storage"), "{}", text(&out.stdout));
+    assert!(
+        text(&out.stdout).contains("ledger.storage"),
+        "{}",
+        text(&out.stdout)
+    );
 
     // Without a retention period an S3 ledger is refused before anything is written.
-    let out = srv.clyra(&["ledger", "init", "s3://badcreds/y", "--key", &key, "--format", "json"]);
+    let out = srv.clyra(&[
+        "ledger",
+        "init",
+        "s3://badcreds/y",
+        "--key",
+        &key,
+        "--format",
+        "json",
+    ]);
     assert_eq!(out.status.code(), Some(4));
-    assert!(text(&out.stdout).contains("ledger.storage_lock"), "{}", text(&out.stdout));
+    assert!(
+        text(&out.stdout).contains("ledger.storage_lock"),
+        "{}",
+        text(&out.stdout)
+    );
     assert_eq!(srv.raw("HEAD", "badcreds", "y/checkpoint", &[]).0, 404);
 }
 

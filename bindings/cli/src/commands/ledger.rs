@@ -271,8 +271,8 @@ fn init(args: &InitArgs, format: Format) -> Result<String, Problem> {
 }
 
 fn append(args: &AppendArgs, format: Format) -> Result<String, Problem> {
-    let mut dir = ledger_store::open(&args.ledger, &args.retention.options())
-        .map_err(|e| problem(&e))?;
+    let mut dir =
+        ledger_store::open(&args.ledger, &args.retention.options()).map_err(|e| problem(&e))?;
     let config = dir.config().map_err(|e| problem(&e))?;
     let key = open_signer(&args.key)?;
     let signer = NoteSigner::new(&*key, &config.origin, ALG_ED25519).map_err(|e| problem(&e))?;
@@ -346,7 +346,12 @@ fn append_once(
         );
         let record = match record {
             Ok(r) => r,
-            Err(e) => return Ok(Err(Problem::new(e.code(), format!("{}: {e}", path.display())))),
+            Err(e) => {
+                return Ok(Err(Problem::new(
+                    e.code(),
+                    format!("{}: {e}", path.display()),
+                )))
+            }
         };
         if let Some(r) = index.replays_of(&record).first() {
             return Ok(Err(Problem::new(
