@@ -341,7 +341,7 @@ impl LedgerStorage for LedgerS3 {
                 Some(_) => false,
             };
             if taken {
-                return Ok(LockGuard::S3(S3Lock(self.clone())));
+                return Ok(LockGuard::S3(Box::new(S3Lock(self.clone()))));
             }
             if started.elapsed() > LOCK_WAIT {
                 return Err(LedgerError::new(

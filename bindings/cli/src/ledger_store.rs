@@ -24,7 +24,7 @@ pub enum LockGuard {
     /// `<dir>/.lock`, locked.
     File(File),
     /// `<prefix>/.lock`, created with `If-None-Match: *`.
-    S3(crate::ledger_s3::S3Lock),
+    S3(Box<crate::ledger_s3::S3Lock>),
 }
 
 /// A ledger's storage: reading (through `TileStore`), creating, and the append's writes in the
