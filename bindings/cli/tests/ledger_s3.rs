@@ -331,6 +331,54 @@ fn s3_ledger_matches_a_directory_locks_bundles_and_never_forks() {
         list.contains(&format!("{n} of {n} entries listed")),
         "{list}"
     );
+
+    // A witness cosigns the S3 checkpoint (swapped on its ETag); verify --witness requires it.
+    let (_, _, config) = srv.raw("GET", "ledger", "team/a/ledger.json", &[]);
+    let config: serde_json::Value = serde_json::from_str(&config).unwrap();
+    let vkey = config["key"].as_str().unwrap();
+    ok(&srv.clyra(&["keygen", "--out", &tmp.path("w")]));
+    let (wk, state) = (tmp.path("w/clyra.key"), tmp.path("w/state"));
+    let out = ok(&srv.clyra(&[
+        "ledger",
+        "cosign",
+        s3,
+        "--witness-key",
+        &wk,
+        "--name",
+        "witness.example/w1",
+        "--key",
+        vkey,
+        "--state",
+        &state,
+        "--format",
+        "json",
+    ]));
+    let wkey: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let wkey = wkey["key"].as_str().unwrap();
+    let out = ok(&srv.clyra(&[
+        "ledger",
+        "verify",
+        s3,
+        "--key",
+        vkey,
+        "--witness",
+        wkey,
+        "--format",
+        "json",
+    ]));
+    assert!(out.contains("\"VALID\""), "{out}");
+    let out = srv.clyra(&[
+        "ledger",
+        "verify",
+        &dir,
+        "--key",
+        vkey,
+        "--witness",
+        wkey,
+        "--format",
+        "json",
+    ]);
+    assert!(!out.status.success(), "the directory has no cosignature");
 }
 
 #[test]
