@@ -17,7 +17,7 @@ demo:
 demo-cli:
     cargo run --release --locked -p clyra-cli -- demo
 
-# Run every test: interop venv and npm modules, the gateway (with Redis), cargo test, go test, conformance, the Python package (wheel and sdist), pytest, stubtest, node (npx clyra-verify) and the verify page in headless Chromium, dbt e2e on DuckDB and PostgreSQL, the verify-bundle action, OSCAL attestation results in compliance-trestle, reports (daily review, PDFs rendered by poppler), signers (SoftHSM2, command), cargo-deny, a dry release, clippy, rustfmt (each stage prints its time; needs ../shared)
+# Run every test: interop venv and npm modules, the gateway (with Redis), the S3 server of the ledger tests (versitygw, built from the Go module proxy), cargo test, go test, conformance, the Python package (wheel and sdist), pytest, stubtest, node (npx clyra-verify) and the verify page in headless Chromium, dbt e2e on DuckDB and PostgreSQL, the verify-bundle action, OSCAL attestation results in compliance-trestle, reports (daily review, PDFs rendered by poppler), signers (SoftHSM2, command), cargo-deny, a dry release, clippy, rustfmt (each stage prints its time; needs ../shared)
 test:
     cargo clippy --version >/dev/null 2>&1 && cargo fmt --version >/dev/null 2>&1 || rustup component add clippy rustfmt
     if [ -f tests/interop/requirements.txt ]; then \
@@ -32,6 +32,7 @@ test:
     fi
     bash .ci/stage gateway -- bash -c 'command -v redis-server >/dev/null || (apt-get update -qq && apt-get install -y -qq redis-server) && cargo test --locked -p clyra-gateway'
     bash .ci/stage signer-tools -- bash scripts/signers.sh install
+    bash .ci/stage s3-server -- bash scripts/s3-server.sh install
     bash .ci/stage cargo-test -- cargo test --workspace --locked
     bash .ci/stage go-test -- bash -c 'cd verifier/go && go vet ./... && go test ./...'
     bash .ci/stage go-fuzz-brief -- bash -c 'cd verifier/go && go test -run="^$" -fuzz=FuzzParse -fuzztime=5s ./jcs && go test -run="^$" -fuzz=FuzzRead -fuzztime=5s ./container'

@@ -5,11 +5,9 @@ use std::fs::{self, File, OpenOptions};
 use std::io;
 use std::path::{Path, PathBuf};
 
-use clyra_core::jcs;
 use clyra_core::ledger::note::{Checkpoint, VerifierKey};
 use clyra_core::ledger::tiles::TileWrite;
 use clyra_core::ledger::{LedgerError, LedgerErrorKind as K, TileStore};
-use clyra_core::Limits;
 
 use crate::atomic;
 
@@ -49,27 +47,8 @@ impl LedgerDir {
 
     /// Reads `ledger.json` (`ledger.config` when absent or malformed).
     pub fn config(&self) -> Result<Config, LedgerError> {
-        let path = self.root.join("ledger.json");
-        let bad = |why: &str| {
-            LedgerError::new(
-                K::Config,
-                format!("`{}` is not a ledger: {why}", self.root.display()),
-            )
-        };
-        let bytes = fs::read(&path).map_err(|_| bad("no readable ledger.json"))?;
-        let value =
-            jcs::parse(&bytes, &Limits::default()).map_err(|_| bad("ledger.json is not JSON"))?;
-        let field = |k: &str| value.get(k).and_then(|v| v.as_str()).map(str::to_owned);
-        if field("format").as_deref() != Some(CONFIG_FORMAT) {
-            return Err(bad("ledger.json has no `format` clyra-ledger/v0"));
-        }
-        let origin = field("origin").ok_or_else(|| bad("ledger.json has no `origin`"))?;
-        let key =
-            VerifierKey::parse(&field("key").ok_or_else(|| bad("ledger.json has no `key`"))?)?;
-        if key.name() != origin {
-            return Err(bad("the key's name is not the origin"));
-        }
-        Ok(Config { origin, key })
+        let bytes = fs::read(self.root.join("ledger.json")).ok();
+        crate::ledger_store::parse_config(bytes.as_deref(), &self.root.display().to_string())
     }
 
     /// Writes `ledger.json` and the checkpoint of the empty tree (`clyra ledger init`).

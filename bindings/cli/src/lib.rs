@@ -18,6 +18,8 @@ mod hasher;
 mod http;
 mod input;
 mod ledger_dir;
+mod ledger_s3;
+mod ledger_store;
 pub mod output;
 mod progress;
 

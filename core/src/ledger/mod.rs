@@ -72,6 +72,14 @@ pub enum LedgerErrorKind {
     NotFound,
     /// `ledger.storage`
     Storage,
+    /// `ledger.storage_auth`: object storage refused the credentials (ledger-v0.md §8.5)
+    StorageAuth,
+    /// `ledger.storage_lock`: no Object Lock retention can be set (ledger-v0.md §8.3)
+    StorageLock,
+    /// `ledger.storage_cas`: the store gave the checkpoint no ETag (ledger-v0.md §8.2)
+    StorageCas,
+    /// `ledger.conflict`: another appender kept winning the checkpoint's swap (ledger-v0.md §8.2)
+    Conflict,
 }
 
 impl LedgerErrorKind {
@@ -101,6 +109,10 @@ impl LedgerErrorKind {
             Self::BundleInvalid => "ledger.bundle_invalid",
             Self::NotFound => "ledger.not_found",
             Self::Storage => "ledger.storage",
+            Self::StorageAuth => "ledger.storage_auth",
+            Self::StorageLock => "ledger.storage_lock",
+            Self::StorageCas => "ledger.storage_cas",
+            Self::Conflict => "ledger.conflict",
         }
     }
 }

@@ -22,6 +22,7 @@ use super::keys::open_signer;
 use super::verify::print_verdict;
 use crate::exit::Exit;
 use crate::ledger_dir::{LedgerDir, CONFIG_FORMAT};
+use crate::ledger_store::{self, LedgerStorage, WriteOptions};
 use crate::output::{Format, Problem, CODE_USAGE};
 use crate::{clock, Context};
 
@@ -55,11 +56,36 @@ enum LedgerCommand {
     Cosign(CosignArgs),
 }
 
+/// Object-storage retention of `clyra ledger init` and `append` (ledger-v0.md §8.3).
+#[derive(Debug, Clone, Args)]
+pub struct RetentionArgs {
+    /// s3:// ledgers: Object Lock retention (COMPLIANCE mode) of the objects written, in days
+    #[arg(long, value_name = "DAYS", value_parser = clap::value_parser!(u32).range(1..=36_600))]
+    pub retain_days: Option<u32>,
+    /// s3:// ledgers: also set an Object Lock legal hold on the objects written
+    #[arg(long)]
+    pub legal_hold: bool,
+}
+
+impl RetentionArgs {
+    fn options(&self) -> WriteOptions {
+        WriteOptions {
+            retain_days: self.retain_days,
+            legal_hold: self.legal_hold,
+        }
+    }
+}
+
+/// Opens a ledger location (a directory or `s3://bucket/prefix`) for reading.
+fn open(location: &Path) -> Result<Box<dyn LedgerStorage>, Problem> {
+    ledger_store::open(location, &WriteOptions::default()).map_err(|e| problem(&e))
+}
+
 /// Arguments of `clyra ledger init`.
 #[derive(Debug, Args)]
 pub struct InitArgs {
-    /// The ledger directory to create
-    #[arg(value_name = "DIR")]
+    /// The ledger to create: a directory, or s3://bucket/prefix (AWS_* environment variables)
+    #[arg(value_name = "LOCATION")]
     pub dir: PathBuf,
     /// The ledger's signing key (Ed25519): a key file or a key URI (pkcs11:…, cmd:…)
     #[arg(long, value_name = "KEY")]
@@ -67,6 +93,9 @@ pub struct InitArgs {
     /// The checkpoint origin and key name (default: clyra.local/ledger/<8 hex of the key>)
     #[arg(long, value_name = "NAME")]
     pub origin: Option<String>,
+    /// Object Lock retention of what is written (s3:// ledgers)
+    #[command(flatten)]
+    pub retention: RetentionArgs,
 }
 
 /// Arguments of `clyra ledger append`.
@@ -75,7 +104,7 @@ pub struct AppendArgs {
     /// The bundles to append, in order
     #[arg(value_name = "BUNDLE", required = true)]
     pub bundles: Vec<PathBuf>,
-    /// The ledger directory
+    /// The ledger: a directory, or s3://bucket/prefix
     #[arg(long, value_name = "DIR", default_value = DEFAULT_LEDGER)]
     pub ledger: PathBuf,
     /// The ledger's signing key: a key file or a key URI (pkcs11:…, cmd:…)
@@ -84,6 +113,9 @@ pub struct AppendArgs {
     /// The time recorded as `logged_at` (default: now, UTC)
     #[arg(long, value_name = "TIME")]
     pub logged_at: Option<String>,
+    /// Object Lock retention of what is written (s3:// ledgers)
+    #[command(flatten)]
+    pub retention: RetentionArgs,
 }
 
 /// Arguments of `clyra ledger prove`.
@@ -99,7 +131,7 @@ pub struct ProveArgs {
     /// Instead: a consistency proof from this earlier checkpoint file to the current one
     #[arg(long, value_name = "CHECKPOINT", conflicts_with = "bundle")]
     pub since: Option<PathBuf>,
-    /// The ledger directory
+    /// The ledger: a directory, or s3://bucket/prefix
     #[arg(long, value_name = "DIR", default_value = DEFAULT_LEDGER)]
     pub ledger: PathBuf,
     /// Where to write the proof (default: stdout)
@@ -110,7 +142,7 @@ pub struct ProveArgs {
 /// Arguments of `clyra ledger verify`.
 #[derive(Debug, Args)]
 pub struct VerifyLedgerArgs {
-    /// The ledger directory
+    /// The ledger: a directory, or s3://bucket/prefix
     #[arg(value_name = "DIR", default_value = DEFAULT_LEDGER)]
     pub dir: PathBuf,
     /// An earlier checkpoint file you kept: the current tree must extend it
@@ -127,7 +159,7 @@ pub struct VerifyLedgerArgs {
 /// Arguments of `clyra ledger list`.
 #[derive(Debug, Args)]
 pub struct ListArgs {
-    /// The ledger directory
+    /// The ledger: a directory, or s3://bucket/prefix
     #[arg(long, value_name = "DIR", default_value = DEFAULT_LEDGER)]
     pub ledger: PathBuf,
     /// Only records logged at or after this time
@@ -152,7 +184,7 @@ pub struct CheckArgs {
 /// Arguments of `clyra ledger cosign`.
 #[derive(Debug, Args)]
 pub struct CosignArgs {
-    /// The ledger directory
+    /// The ledger: a directory, or s3://bucket/prefix
     #[arg(value_name = "DIR", default_value = DEFAULT_LEDGER)]
     pub dir: PathBuf,
     /// The witness's signing key (Ed25519): a key file or a key URI (pkcs11:…, cmd:…)
@@ -223,8 +255,8 @@ fn init(args: &InitArgs, format: Format) -> Result<String, Problem> {
     let config = json!({"format": CONFIG_FORMAT, "origin": origin, "key": vkey});
     let config = clyra_core::jcs::canonicalize(config.to_string().as_bytes(), &Limits::default())
         .map_err(|e| Problem::new(CODE_USAGE, e.to_string()))?;
-    LedgerDir::new(&args.dir)
-        .create(&config, note.as_bytes())
+    ledger_store::open(&args.dir, &args.retention.options())
+        .and_then(|mut l| l.create(&config, note.as_bytes()))
         .map_err(|e| problem(&e))?;
     Ok(match format {
         Format::Human => format!(
@@ -239,8 +271,8 @@ fn init(args: &InitArgs, format: Format) -> Result<String, Problem> {
 }
 
 fn append(args: &AppendArgs, format: Format) -> Result<String, Problem> {
-    let limits = Limits::default();
-    let mut dir = LedgerDir::new(&args.ledger);
+    let mut dir =
+        ledger_store::open(&args.ledger, &args.retention.options()).map_err(|e| problem(&e))?;
     let config = dir.config().map_err(|e| problem(&e))?;
     let key = open_signer(&args.key)?;
     let signer = NoteSigner::new(&*key, &config.origin, ALG_ED25519).map_err(|e| problem(&e))?;
@@ -256,14 +288,50 @@ fn append(args: &AppendArgs, format: Format) -> Result<String, Problem> {
     }
     let logged_at = args.logged_at.clone().unwrap_or_else(clock::now_utc);
     let _lock = dir.lock().map_err(|e| problem(&e))?;
-    let (_, cp) = dir
-        .verified_checkpoint(&config.key)
-        .map_err(|e| problem(&e))?;
-    let mut index = scan::index(&mut dir, cp.size, &limits).map_err(|e| problem(&e))?;
+    // Object storage: a lost compare-and-swap on the checkpoint redoes the append (§8.2).
+    let mut tries = 0;
+    loop {
+        tries += 1;
+        match append_once(args, &mut dir, &config, &signer, &logged_at) {
+            Err(e) if e.kind() == K::Conflict && tries < APPEND_TRIES => continue,
+            Err(e) if e.kind() == K::Conflict => {
+                return Err(Problem::new(
+                    K::Conflict.code(),
+                    format!("{e} in {APPEND_TRIES} tries; nothing was appended"),
+                ))
+            }
+            Err(e) => return Err(problem(&e)),
+            Ok(Err(p)) => return Err(p),
+            Ok(Ok((report, size))) => return Ok(append_report(args, format, &report, size)),
+        }
+    }
+}
+
+/// Tries of an append that keeps losing the checkpoint's swap to other appenders (§8.2).
+const APPEND_TRIES: u32 = 8;
+
+/// (bundle, index, newly appended) of each bundle of an append.
+type AppendReport = Vec<(String, u64, bool)>;
+
+/// One try of an append: storage errors as `LedgerError` (a conflict is retried), the rest as a
+/// problem.
+fn append_once(
+    args: &AppendArgs,
+    dir: &mut Box<dyn LedgerStorage>,
+    config: &crate::ledger_dir::Config,
+    signer: &NoteSigner<'_, dyn clyra_signer::Signer>,
+    logged_at: &str,
+) -> Result<Result<(AppendReport, u64), Problem>, LedgerError> {
+    let limits = Limits::default();
+    let (_, cp, tag) = dir.verified_checkpoint(&config.key)?;
+    let mut index = scan::index(dir, cp.size, &limits)?;
     let mut records = Vec::new();
     let mut report = Vec::new();
     for path in &args.bundles {
-        let bytes = read(path)?;
+        let bytes = match read(path) {
+            Ok(b) => b,
+            Err(p) => return Ok(Err(p)),
+        };
         let sha = Sha256Digest::of(&bytes);
         if let Some(at) = index.by_bundle.get(&sha.to_hex()) {
             report.push((path.display().to_string(), *at, false));
@@ -273,12 +341,20 @@ fn append(args: &AppendArgs, format: Format) -> Result<String, Problem> {
             Cursor::new(&bytes),
             bytes.len() as u64,
             &sha,
-            &logged_at,
+            logged_at,
             &limits,
-        )
-        .map_err(|e| Problem::new(e.code(), format!("{}: {e}", path.display())))?;
+        );
+        let record = match record {
+            Ok(r) => r,
+            Err(e) => {
+                return Ok(Err(Problem::new(
+                    e.code(),
+                    format!("{}: {e}", path.display()),
+                )))
+            }
+        };
         if let Some(r) = index.replays_of(&record).first() {
-            return Err(Problem::new(
+            return Ok(Err(Problem::new(
                 K::Replay.code(),
                 format!(
                     "{}: its approval {} `{}` is already recorded by entry {}; nothing was appended",
@@ -287,32 +363,34 @@ fn append(args: &AppendArgs, format: Format) -> Result<String, Problem> {
                     r.value,
                     r.first
                 ),
-            ));
+            )));
         }
         let at = cp.size + records.len() as u64;
         index.add(at, &record);
-        dir.store_bundle(&sha.to_hex(), &bytes)
-            .map_err(|e| problem(&e))?;
+        dir.store_bundle(&sha.to_hex(), &bytes)?;
         report.push((path.display().to_string(), at, true));
         records.push(record.to_bytes());
     }
     let mut size = cp.size;
     if !records.is_empty() {
-        let (writes, root) = tiles::append(&mut dir, cp.size, &records).map_err(|e| problem(&e))?;
+        let (writes, root) = tiles::append(dir, cp.size, &records)?;
         size += records.len() as u64;
         let next = Checkpoint {
             origin: config.origin.clone(),
             size,
             root,
         };
-        let note = next.sign(&signer).map_err(|e| problem(&e))?;
-        dir.commit(&writes, note.as_bytes())
-            .map_err(|e| problem(&e))?;
+        let note = next.sign(signer)?;
+        dir.commit(&writes, note.as_bytes(), &tag)?;
     }
-    Ok(match format {
+    Ok(Ok((report, size)))
+}
+
+fn append_report(args: &AppendArgs, format: Format, report: &AppendReport, size: u64) -> String {
+    match format {
         Format::Human => {
             let mut text = String::new();
-            for (path, at, new) in &report {
+            for (path, at, new) in report {
                 let what = if *new { "appended at" } else { "already at" };
                 text.push_str(&format!("{path}: {what} index {at}\n"));
             }
@@ -329,7 +407,7 @@ fn append(args: &AppendArgs, format: Format) -> Result<String, Problem> {
                 .collect();
             format!("{}\n", json!({"entries": entries, "tree_size": size}))
         }
-    })
+    }
 }
 
 fn write_or_return(
@@ -357,9 +435,9 @@ fn write_or_return(
 
 fn prove(args: &ProveArgs, format: Format) -> Result<String, Problem> {
     let limits = Limits::default();
-    let mut dir = LedgerDir::new(&args.ledger);
+    let mut dir = open(&args.ledger)?;
     let config = dir.config().map_err(|e| problem(&e))?;
-    let (note, cp) = dir
+    let (note, cp, _) = dir
         .verified_checkpoint(&config.key)
         .map_err(|e| problem(&e))?;
     let note = String::from_utf8_lossy(&note).into_owned();
@@ -432,7 +510,10 @@ fn prove(args: &ProveArgs, format: Format) -> Result<String, Problem> {
 
 fn verify(args: &VerifyLedgerArgs, cx: &mut Context<'_>) -> Exit {
     let limits = Limits::default();
-    let mut dir = LedgerDir::new(&args.dir);
+    let mut dir = match open(&args.dir) {
+        Ok(d) => d,
+        Err(p) => return cx.fail(&p),
+    };
     let key = match &args.key {
         Some(k) => read_vkey(k),
         None => dir.config().map(|c| c.key).map_err(|e| problem(&e)),
@@ -491,9 +572,9 @@ fn check(args: &CheckArgs, cx: &mut Context<'_>) -> Exit {
 
 fn list(args: &ListArgs, format: Format) -> Result<String, Problem> {
     let limits = Limits::default();
-    let mut dir = LedgerDir::new(&args.ledger);
+    let mut dir = open(&args.ledger)?;
     let config = dir.config().map_err(|e| problem(&e))?;
-    let (_, cp) = dir
+    let (_, cp, _) = dir
         .verified_checkpoint(&config.key)
         .map_err(|e| problem(&e))?;
     let mut text = String::new();
@@ -536,9 +617,9 @@ fn list(args: &ListArgs, format: Format) -> Result<String, Problem> {
 
 fn cosign(args: &CosignArgs, format: Format) -> Result<String, Problem> {
     let limits = Limits::default();
-    let mut dir = LedgerDir::new(&args.dir);
+    let mut dir = open(&args.dir)?;
     let key = read_vkey(&args.key)?;
-    let (note, cp) = dir.verified_checkpoint(&key).map_err(|e| problem(&e))?;
+    let (note, cp, tag) = dir.verified_checkpoint(&key).map_err(|e| problem(&e))?;
     // tlog-cosignature: cosign only a checkpoint consistent with the last one cosigned.
     if let Ok(old_note) = std::fs::read(&args.state) {
         let old = Checkpoint::verify(&old_note, &key).map_err(|e| problem(&e))?;
@@ -564,11 +645,14 @@ fn cosign(args: &CosignArgs, format: Format) -> Result<String, Problem> {
         u64::try_from(now).unwrap_or(0),
     )
     .map_err(|e| problem(&e))?;
-    dir.write(&args.state, &note).map_err(|e| problem(&e))?;
+    LedgerDir::new(".")
+        .write(&args.state, &note)
+        .map_err(|e| problem(&e))?;
     let _lock = dir.lock().map_err(|e| problem(&e))?;
-    // The checkpoint may have moved on since it was read: cosign only the one checked.
+    // The checkpoint may have moved on since it was read: cosign only the one checked
+    // (a directory compares under the lock; object storage swaps on the version read).
     if dir.checkpoint().map_err(|e| problem(&e))? == note {
-        dir.write(&dir.root().join("checkpoint"), cosigned.as_bytes())
+        dir.replace_checkpoint(cosigned.as_bytes(), &tag)
             .map_err(|e| problem(&e))?;
     } else {
         return Err(Problem::new(
