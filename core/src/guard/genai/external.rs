@@ -12,6 +12,8 @@ use crate::guard::genai::Detector;
 pub const PROTOCOL: &str = "clyra.genai-detector/v0";
 /// Time allowed for the whole exchange with the detector, in milliseconds.
 pub const TIMEOUT_MS: u64 = 500;
+/// Longest answer body, in bytes (limits.md L32's size).
+pub const MAX_ANSWER_BYTES: u64 = 1 << 20;
 /// Most findings one answer may hold.
 pub const MAX_FINDINGS: usize = 64;
 /// Longest vendor detector name, in bytes.
@@ -57,6 +59,8 @@ pub enum Exchange<'a> {
     Unreachable(String),
     /// An HTTP status other than 200.
     HttpStatus(u16),
+    /// An answer longer than [`MAX_ANSWER_BYTES`].
+    Oversized,
 }
 
 /// What the report records about the external detector.
@@ -227,6 +231,11 @@ pub fn merge(
         Exchange::Timeout => ("timeout", format!("no answer within {TIMEOUT_MS} ms"), None),
         Exchange::Unreachable(m) => ("unreachable", m.clone(), None),
         Exchange::HttpStatus(s) => ("http_status", format!("HTTP status {s}"), None),
+        Exchange::Oversized => (
+            "malformed",
+            format!("the answer is longer than {MAX_ANSWER_BYTES} bytes"),
+            Some("genai.external_answer"),
+        ),
     };
     let confidence = match fallback {
         Fallback::Open => OPEN_PERMILLE,
