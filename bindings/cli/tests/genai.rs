@@ -120,7 +120,9 @@ fn detector(
             got.extend_from_slice(&buf[..n]);
             let text = String::from_utf8_lossy(&got).to_string();
             if let Some(end) = text.find("\r\n\r\n") {
-                let len = text[..end]
+                let len = text
+                    .get(..end)
+                    .unwrap()
                     .lines()
                     .find_map(|l| {
                         l.to_ascii_lowercase()
