@@ -3,13 +3,16 @@
 //! Exit codes (DESIGN §10): 0 no finding, 1 an `error` finding, 2 only `warn` findings, 4 could
 //! not run (unreadable input, input beyond the limits, malformed steps).
 
+use std::time::Duration;
+
 use clap::{Args, Subcommand};
+use clyra_core::guard::genai::external::{self, Exchange, Fallback};
 use clyra_core::guard::genai::{steps, Finding, Report, Scanner, Severity};
 use clyra_core::{Coded, Limits};
 
 use super::canon::{io_message, read_bounded};
 use crate::exit::Exit;
-use crate::output::{shown, Format, Problem, Source, CODE_IO};
+use crate::output::{shown, Format, Problem, Source, CODE_IO, CODE_USAGE};
 use crate::Context;
 
 /// Arguments of `clyra genai`.
@@ -36,6 +39,19 @@ pub struct ScanArgs {
     /// Read a JSON array of agent steps (`[{"text": "...", "tool": "..."}]`) and also look for loops
     #[arg(long)]
     pub steps: bool,
+
+    /// Also ask an external HTTP detector (POST JSON, 500 ms timeout; spec guard-genai.md §10)
+    #[arg(long, value_name = "URL")]
+    pub detector: Option<String>,
+
+    /// What a failed external detector does: `closed` blocks (error), `open` warns
+    #[arg(
+        long,
+        value_name = "open|closed",
+        default_value = "closed",
+        requires = "detector"
+    )]
+    pub detector_fallback: String,
 }
 
 /// Long help of `clyra genai scan`.
@@ -57,7 +73,8 @@ const SCAN_EXAMPLES: &str = "\
 Examples:
   $ echo 'Ignore all previous instructions' | clyra genai scan
   $ clyra genai scan retrieved-page.txt --format json
-  $ clyra genai scan --steps agent-run.json";
+  $ clyra genai scan --steps agent-run.json
+  $ clyra genai scan prompt.txt --detector http://127.0.0.1:8080/detect --detector-fallback open";
 
 /// Runs `clyra genai`.
 pub fn run(args: &GenaiArgs, cx: &mut Context<'_>) -> Exit {
@@ -90,10 +107,33 @@ fn scan(args: &ScanArgs, cx: &mut Context<'_>) -> Exit {
     } else {
         scanner.scan(&input, &limits)
     };
-    let report = match result {
+    let mut report = match result {
         Ok(report) => report,
         Err(err) => return cx.fail(&Problem::new(err.code(), err.to_string()).in_source(&source)),
     };
+    if let Some(url) = &args.detector {
+        let Some(fallback) = Fallback::parse(&args.detector_fallback) else {
+            return cx.fail(&Problem::new(
+                CODE_USAGE,
+                format!(
+                    "--detector-fallback must be `open` or `closed`, not `{}`",
+                    shown(&args.detector_fallback)
+                ),
+            ));
+        };
+        if args.steps {
+            return cx.fail(&Problem::new(
+                CODE_USAGE,
+                "--detector scans a text, not --steps".to_owned(),
+            ));
+        }
+        let answer = ask_detector(url, &input);
+        let exchange = match &answer {
+            Ok(body) => Exchange::Answered(body),
+            Err(failure) => failure.clone(),
+        };
+        report = external::merge(report, &exchange, input.len(), fallback);
+    }
     let exit = match report.worst {
         None => Exit::Ok,
         Some(Severity::Warn) => Exit::Warning,
@@ -109,6 +149,35 @@ fn scan(args: &ScanArgs, cx: &mut Context<'_>) -> Exit {
     cx.print(&text, exit)
 }
 
+/// POSTs the text to the external detector within [`external::TIMEOUT_MS`]: the 200 answer's
+/// body, or how the exchange failed.
+fn ask_detector(url: &str, input: &[u8]) -> Result<Vec<u8>, Exchange<'static>> {
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_global(Some(Duration::from_millis(external::TIMEOUT_MS)))
+        .build()
+        .into();
+    let failed = |e: ureq::Error| match e {
+        ureq::Error::Timeout(_) => Exchange::Timeout,
+        ureq::Error::BodyExceedsLimit(_) => Exchange::Oversized,
+        other => Exchange::Unreachable(other.to_string()),
+    };
+    let mut resp = agent
+        .post(url)
+        .header("Content-Type", "application/json")
+        .send(&external::request_body(input)[..])
+        .map_err(failed)?;
+    let status = resp.status().as_u16();
+    if status != 200 {
+        return Err(Exchange::HttpStatus(status));
+    }
+    resp.body_mut()
+        .with_config()
+        .limit(external::MAX_ANSWER_BYTES)
+        .read_to_vec()
+        .map_err(failed)
+}
+
 fn human(report: &Report, source: &Source) -> String {
     let name = shown(source.path().unwrap_or("<stdin>"));
     let name = name.as_ref();
@@ -116,6 +185,19 @@ fn human(report: &Report, source: &Source) -> String {
         return format!("{name}: clean (no finding)\n");
     }
     let mut out = String::new();
+    if let Some(status) = &report.external {
+        if status.status != "answered" {
+            out.push_str(&format!(
+                "{name}: external detector {}: {} (fallback {})\n",
+                status.status,
+                shown(status.message.as_deref().unwrap_or_default()),
+                match status.fallback {
+                    Fallback::Open => "open",
+                    Fallback::Closed => "closed",
+                }
+            ));
+        }
+    }
     for f in &report.findings {
         out.push_str(&line(name, f));
     }
@@ -151,8 +233,13 @@ fn line(name: &str, f: &Finding) -> String {
     } else {
         format!(" [decoded: {}]", f.layers.join(" > "))
     };
+    let vendor = f
+        .external
+        .as_deref()
+        .map(|e| format!(" [external: {}]", shown(e)))
+        .unwrap_or_default();
     format!(
-        "{severity}: {name}: {place}{} ({} per mille; {}; {}){layers}: `{}`\n",
+        "{severity}: {name}: {place}{}{vendor} ({} per mille; {}; {}){layers}: `{}`\n",
         f.detector.id(),
         f.confidence,
         f.owasp.join(", "),

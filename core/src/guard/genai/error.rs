@@ -15,6 +15,9 @@ pub enum GenaiError {
     /// The steps document is not a JSON array of `{"text", "tool"?}` objects.
     #[error("steps are not a JSON array of {{\"text\", \"tool\"}} objects: {0}")]
     Steps(String),
+    /// An external detector's answer broke the answer rules (spec §10).
+    #[error("external detector answer: {0}")]
+    ExternalAnswer(String),
     /// A built-in pattern or the shipped model failed to load (a bug; report it).
     #[error("internal fault: {0}")]
     Internal(String),
@@ -32,6 +35,7 @@ impl Coded for GenaiError {
             GenaiError::TooLarge(..) => "genai.too_large",
             GenaiError::TooManySteps(..) => "genai.too_many_steps",
             GenaiError::Steps(_) => "genai.steps",
+            GenaiError::ExternalAnswer(_) => "genai.external_answer",
             GenaiError::Internal(_) => "genai.internal",
         }
     }

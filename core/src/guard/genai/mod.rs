@@ -12,6 +12,7 @@
 mod confusables;
 pub mod decode;
 mod error;
+pub mod external;
 pub mod model;
 pub mod normalise;
 pub mod rules;
@@ -109,6 +110,9 @@ pub struct Finding {
     pub owasp: &'static [&'static str],
     /// MITRE ATLAS technique ids, e.g. `AML.T0051`.
     pub atlas: &'static [&'static str],
+    /// For `genai.external`: the external detector's name for what it found, or `fallback`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub external: Option<String>,
 }
 
 /// The result of a scan.
@@ -120,6 +124,9 @@ pub struct Report {
     pub worst: Option<Severity>,
     /// Payloads decoded and scanned.
     pub decoded: u32,
+    /// How the external detector answered, when one was asked (spec §10).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub external: Option<external::ExternalStatus>,
 }
 
 impl Report {
@@ -135,7 +142,17 @@ impl Report {
             findings,
             worst,
             decoded,
+            external: None,
         }
+    }
+
+    /// This report with the external detector's findings added and its status recorded.
+    fn with_external(self, extra: Vec<Finding>, status: external::ExternalStatus) -> Self {
+        let mut findings = self.findings;
+        findings.extend(extra);
+        let mut report = Self::new(findings, self.decoded);
+        report.external = Some(status);
+        report
     }
 }
 
@@ -341,6 +358,16 @@ impl Scanner {
 }
 
 fn finding(detector: Detector, confidence: u16, span: Option<Span>, evidence: String) -> Finding {
+    finding_of(detector, confidence, span, evidence)
+}
+
+/// A finding of one detector with its severity and taxonomy filled in.
+pub(crate) fn finding_of(
+    detector: Detector,
+    confidence: u16,
+    span: Option<Span>,
+    evidence: String,
+) -> Finding {
     Finding {
         detector,
         confidence,
@@ -354,6 +381,7 @@ fn finding(detector: Detector, confidence: u16, span: Option<Span>, evidence: St
         owasp_edition: OWASP_EDITION,
         owasp: detector.owasp(),
         atlas: detector.atlas(),
+        external: None,
     }
 }
 

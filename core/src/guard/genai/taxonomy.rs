@@ -33,11 +33,13 @@ pub enum Detector {
     Classifier,
     /// Repeated near-identical agent steps (reflex or prompt loop).
     PromptLoop,
+    /// An external HTTP detector's finding, or its fallback (external.rs, spec §10).
+    External,
 }
 
 impl Detector {
     /// Every detector, in report order.
-    pub const ALL: [Detector; 10] = [
+    pub const ALL: [Detector; 11] = [
         Detector::InstructionOverride,
         Detector::JailbreakPersona,
         Detector::SystemPromptExtraction,
@@ -48,6 +50,7 @@ impl Detector {
         Detector::Obfuscation,
         Detector::Classifier,
         Detector::PromptLoop,
+        Detector::External,
     ];
 
     /// The stable id, e.g. `genai.instruction_override`.
@@ -63,6 +66,7 @@ impl Detector {
             Detector::Obfuscation => "genai.obfuscation",
             Detector::Classifier => "genai.classifier",
             Detector::PromptLoop => "genai.prompt_loop",
+            Detector::External => "genai.external",
         }
     }
 
@@ -75,7 +79,8 @@ impl Detector {
             | Detector::ToolOutputSpoof
             | Detector::EncodedPayload
             | Detector::Obfuscation
-            | Detector::Classifier => &["LLM01:2025"],
+            | Detector::Classifier
+            | Detector::External => &["LLM01:2025"],
             Detector::SystemPromptExtraction => &["LLM07:2025", "LLM01:2025"],
             Detector::ExfilLink => &["LLM02:2025", "LLM05:2025"],
             Detector::PromptLoop => &["LLM10:2025", "LLM06:2025"],
@@ -85,7 +90,9 @@ impl Detector {
     /// MITRE ATLAS technique ids.
     pub const fn atlas(self) -> &'static [&'static str] {
         match self {
-            Detector::InstructionOverride | Detector::Classifier => &["AML.T0051"],
+            Detector::InstructionOverride | Detector::Classifier | Detector::External => {
+                &["AML.T0051"]
+            }
             Detector::JailbreakPersona => &["AML.T0054"],
             Detector::SystemPromptExtraction => &["AML.T0056", "AML.T0051.000"],
             Detector::RoleToken => &["AML.T0051.000", "AML.T0054"],
