@@ -128,7 +128,8 @@ fn vector_documents() -> Vec<Value> {
                 }
             } else if name.ends_with(".zip") {
                 let len = bytes.len() as u64;
-                let Ok(mut container) = Container::open(Cursor::new(bytes), len, &Limits::default())
+                let Ok(mut container) =
+                    Container::open(Cursor::new(bytes), len, &Limits::default())
                 else {
                     continue;
                 };
@@ -138,13 +139,11 @@ fn vector_documents() -> Vec<Value> {
                     if !entry.ends_with(".json") {
                         continue;
                     }
-                    if let Ok(value) = container
+                    if let Ok(Ok(value)) = container
                         .read_small_entry(index, 1 << 24)
                         .map(|b| serde_json::from_slice::<Value>(&b))
                     {
-                        if let Ok(value) = value {
-                            push_document(value, &mut out);
-                        }
+                        push_document(value, &mut out);
                     }
                 }
             }
@@ -270,7 +269,9 @@ fn mutations(document: &Value, pointer: &str, nth: usize, palette: &[Value]) -> 
                 }));
             }
             out.push(with(&|n| {
-                n.as_object_mut().unwrap().insert("zz_unknown".into(), json!(1));
+                n.as_object_mut()
+                    .unwrap()
+                    .insert("zz_unknown".into(), json!(1));
             }));
             out.push(with(&|n| {
                 let m = n.as_object_mut().unwrap();
@@ -278,7 +279,9 @@ fn mutations(document: &Value, pointer: &str, nth: usize, palette: &[Value]) -> 
                 m.insert("unknown/2".into(), json!(2));
             }));
             out.push(with(&|n| {
-                n.as_object_mut().unwrap().insert("Bad-Name".into(), json!({}));
+                n.as_object_mut()
+                    .unwrap()
+                    .insert("Bad-Name".into(), json!({}));
             }));
         }
         Some(Value::Array(items)) if !items.is_empty() => {
@@ -318,11 +321,16 @@ fn compare(engines: &[(&str, Validator, LiteValidator)], instance: &Value, what:
         let expected = reference_errors(reference, instance);
         let got = lite_errors(lite, instance);
         assert_eq!(
-            got, expected,
+            got,
+            expected,
             "{stem} on {what}: {}",
             serde_json::to_string(instance).unwrap()
         );
-        assert_eq!(lite.is_valid(instance), reference.is_valid(instance), "{stem} on {what}");
+        assert_eq!(
+            lite.is_valid(instance),
+            reference.is_valid(instance),
+            "{stem} on {what}"
+        );
         valid += usize::from(expected.is_empty());
     }
     valid
@@ -332,13 +340,20 @@ fn compare(engines: &[(&str, Validator, LiteValidator)], instance: &Value, what:
 fn subset_validator_agrees_with_jsonschema_on_every_vector_document() {
     let engines = engines();
     let documents = vector_documents();
-    assert!(documents.len() > 300, "vector documents: {}", documents.len());
+    assert!(
+        documents.len() > 300,
+        "vector documents: {}",
+        documents.len()
+    );
     let mut valid = 0;
     for (i, document) in documents.iter().enumerate() {
         valid += compare(&engines, document, &format!("vector document {i}"));
     }
     // Each root schema accepts some vector document: the comparison covers passing documents.
-    assert!(valid >= ROOTS.len(), "valid (document, schema) pairs: {valid}");
+    assert!(
+        valid >= ROOTS.len(),
+        "valid (document, schema) pairs: {valid}"
+    );
 }
 
 #[test]

@@ -117,7 +117,10 @@ impl LiteSet {
     }
 }
 
-fn collect(schema: &Value, patterns: &mut HashMap<String, regex_lite::Regex>) -> Result<(), String> {
+fn collect(
+    schema: &Value,
+    patterns: &mut HashMap<String, regex_lite::Regex>,
+) -> Result<(), String> {
     let Value::Object(map) = schema else {
         return match schema {
             Value::Bool(_) => Ok(()),
@@ -204,7 +207,10 @@ fn check(
 ) {
     let Value::Object(map) = schema else {
         if schema == &Value::Bool(false) {
-            out.push(violation(format!("False schema does not allow {instance}"), path));
+            out.push(violation(
+                format!("False schema does not allow {instance}"),
+                path,
+            ));
         }
         return;
     };
@@ -217,9 +223,7 @@ fn check(
                     check(set, doc, target, instance, path, out);
                 }
             }
-            "additionalProperties" => {
-                additional(set, document, map, value, instance, path, out)
-            }
+            "additionalProperties" => additional(set, document, map, value, instance, path, out),
             "properties" => {
                 let combined = matches!(
                     map.get("additionalProperties"),
@@ -257,7 +261,11 @@ fn check(
             }
             "if" => {
                 let holds = valid(set, document, value, instance);
-                let branch = if holds { map.get("then") } else { map.get("else") };
+                let branch = if holds {
+                    map.get("then")
+                } else {
+                    map.get("else")
+                };
                 if let Some(branch) = branch {
                     check(set, document, branch, instance, path, out);
                 }
@@ -431,7 +439,10 @@ fn additional(
     let Some(Value::Object(props)) = map.get("properties") else {
         if value == &Value::Bool(false) {
             if let Some(first) = object.values().next() {
-                out.push(violation(format!("False schema does not allow {first}"), path));
+                out.push(violation(
+                    format!("False schema does not allow {first}"),
+                    path,
+                ));
             }
         } else {
             for (name, item) in object {
@@ -512,9 +523,7 @@ fn equal(a: &Value, b: &Value) -> bool {
             x.len() == y.len() && x.iter().zip(y).all(|(p, q)| equal(p, q))
         }
         (Value::Object(x), Value::Object(y)) => {
-            x.len() == y.len()
-                && x.iter()
-                    .all(|(k, p)| y.get(k).is_some_and(|q| equal(p, q)))
+            x.len() == y.len() && x.iter().all(|(k, p)| y.get(k).is_some_and(|q| equal(p, q)))
         }
         _ => a == b,
     }
@@ -525,7 +534,10 @@ fn compare(a: &Number, b: &Number) -> Option<std::cmp::Ordering> {
     match (integer(a), integer(b)) {
         (Some(x), Some(y)) => Some(x.cmp(&y)),
         (Some(x), None) => b.as_f64().and_then(|y| cmp_int_float(x, y)),
-        (None, Some(y)) => a.as_f64().and_then(|x| cmp_int_float(y, x)).map(|o| o.reverse()),
+        (None, Some(y)) => a
+            .as_f64()
+            .and_then(|x| cmp_int_float(y, x))
+            .map(|o| o.reverse()),
         (None, None) => a.as_f64()?.partial_cmp(&b.as_f64()?),
     }
 }

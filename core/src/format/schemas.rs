@@ -166,13 +166,21 @@ impl Schemas {
 
 /// The first schema error of `instance`, as `"<message> at <pointer>"`, or `None` when valid.
 pub(crate) fn first_error(validator: &Validator, instance: &serde_json::Value) -> Option<String> {
-    validator.errors(instance).into_iter().next().map(|e| e.located())
+    validator
+        .errors(instance)
+        .into_iter()
+        .next()
+        .map(|e| e.located())
 }
 
 impl Violation {
     /// `"<message> at <pointer>"`, the root shown as `/`.
     pub(crate) fn located(&self) -> String {
-        let path = if self.path.is_empty() { "/" } else { &self.path };
+        let path = if self.path.is_empty() {
+            "/"
+        } else {
+            &self.path
+        };
         format!("{} at `{path}`", self.message)
     }
 }
