@@ -4,7 +4,8 @@
 #          (SDK, the clyra-verify command byte for byte against the Rust CLI, npm pack + npx)
 #   web    rustup target wasm32-unknown-unknown, wasm-bindgen-cli pinned to the crate's version
 #          (cargo install without --locked, into a cache folder), Debian's chromium when missing,
-#          build the verify page's wasm, then the page test in headless Chromium
+#          build the verify page's wasm, check its size budget (benches/sizes.sh: <= 1.5 MiB after
+#          wasm-opt, <= 600 KiB gzipped), then the page test in headless Chromium
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 repo=$PWD
@@ -33,6 +34,7 @@ case "${1:-}" in
     command -v /usr/bin/chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }
     cargo build -q --locked -p clyra-cli
     (cd node && WASM_BINDGEN="$tools/bin/wasm-bindgen" node web/build.mjs)
+    SKIP_NODE=1 WASM_BUILT=1 bash benches/sizes.sh
     (cd node && npm run -s test:web)
     ;;
   *)

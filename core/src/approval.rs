@@ -308,9 +308,10 @@ fn judge(
         Some(v) => cx
             .schemas
             .approval()
-            .iter_errors(v)
+            .errors(v)
+            .into_iter()
             .next()
-            .map(|e| e.to_string()),
+            .map(|e| e.message),
         None => Some("not JSON".to_owned()),
     };
     let parsed = jcs::parse(payload, cx.limits).ok();

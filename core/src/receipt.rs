@@ -349,13 +349,9 @@ fn run(
         }
     };
     let mut outside = None;
-    for error in schemas.receipt().iter_errors(&instance) {
-        let path = error.instance_path().to_string();
-        if path != "/manifest" && !path.starts_with("/manifest/") {
-            outside = Some(format!(
-                "{error} at `{}`",
-                if path.is_empty() { "/" } else { &path }
-            ));
+    for error in schemas.receipt().errors(&instance) {
+        if error.path != "/manifest" && !error.path.starts_with("/manifest/") {
+            outside = Some(error.located());
             break;
         }
     }

@@ -5,6 +5,8 @@
 
 mod manifest;
 pub(crate) use manifest::{derived_bundle_id, is_derived_form};
+#[doc(hidden)]
+pub mod schema_lite;
 mod schemas;
 mod statement;
 
@@ -13,7 +15,10 @@ pub use manifest::{
     ManifestErrorKind,
 };
 pub(crate) use schemas::first_error;
-pub use schemas::{SchemaError, Schemas};
+/// The embedded schema files, `(stem, text)`: for tests that check them with another engine.
+#[doc(hidden)]
+pub use schemas::FILES as EMBEDDED_SCHEMAS;
+pub use schemas::{SchemaError, Schemas, Validator, Violation};
 pub use statement::{bind_statement, ProducerClaim, StatementError};
 
 /// The evidence format a manifest declares.

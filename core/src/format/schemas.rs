@@ -1,11 +1,12 @@
 //! The JSON Schemas of spec/schemas, embedded and compiled once by the caller.
 //!
 //! The core holds no global state: a host builds [`Schemas`] once and passes it to every check.
-
-use jsonschema::{Draft, Resource, Validator};
+//! The checking engine is `jsonschema`, or with the `schema-lite` feature (the browser verifier)
+//! the subset validator of [`super::schema_lite`], which answers the same on these schemas
+//! (docs/decisions/0011-verifier-schemas-without-jsonschema.md).
 
 /// Every schema file, by name, as mirrored into `core/schemas` (`just sync-schemas`).
-const FILES: &[(&str, &str)] = &[
+pub const FILES: &[(&str, &str)] = &[
     (
         "common-v0",
         include_str!("../../schemas/common-v0.schema.json"),
@@ -49,6 +50,48 @@ pub struct SchemaError {
     reason: String,
 }
 
+/// One schema violation: the validator's message and the JSON Pointer of the offending value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Violation {
+    /// The message, as `jsonschema` 0.37 writes it (`"x" is a required property`).
+    pub message: String,
+    /// RFC 6901 pointer into the instance (`""` for the root).
+    pub path: String,
+}
+
+#[cfg(not(feature = "schema-lite"))]
+type Engine = jsonschema::Validator;
+#[cfg(feature = "schema-lite")]
+type Engine = super::schema_lite::LiteValidator;
+
+/// A compiled schema of [`Schemas`].
+pub struct Validator(Engine);
+
+impl Validator {
+    /// Whether `instance` satisfies the schema.
+    pub fn is_valid(&self, instance: &serde_json::Value) -> bool {
+        self.0.is_valid(instance)
+    }
+
+    /// Every violation of `instance`, in the validator's (keyword, then member) order.
+    pub fn errors(&self, instance: &serde_json::Value) -> Vec<Violation> {
+        #[cfg(not(feature = "schema-lite"))]
+        {
+            self.0
+                .iter_errors(instance)
+                .map(|e| Violation {
+                    message: e.to_string(),
+                    path: e.instance_path().to_string(),
+                })
+                .collect()
+        }
+        #[cfg(feature = "schema-lite")]
+        {
+            self.0.errors(instance)
+        }
+    }
+}
+
 /// Compiled validators for the documents the core checks against a schema.
 pub struct Schemas {
     manifest_def: Validator,
@@ -75,38 +118,26 @@ impl Schemas {
             })?;
             parsed.push((*name, value));
         }
-        let resources: Vec<(String, Resource)> = parsed
-            .iter()
-            .filter_map(|(_, value)| {
-                let id = value.get("$id")?.as_str()?.to_owned();
-                Some((id, Resource::from_contents(value.clone())))
-            })
-            .collect();
-        let build = |name: &'static str| -> Result<Validator, SchemaError> {
-            let schema = parsed
-                .iter()
-                .find(|(n, _)| *n == name)
-                .map(|(_, v)| v)
-                .ok_or(SchemaError {
-                    name,
-                    reason: "not embedded".to_owned(),
-                })?;
-            jsonschema::options()
-                .with_draft(Draft::Draft202012)
-                .with_resources(resources.clone().into_iter())
-                .build(schema)
-                .map_err(|e| SchemaError {
-                    name,
-                    reason: e.to_string(),
-                })
-        };
+        let build = engine(&parsed)?;
         Ok(Self {
-            manifest_def: build("manifest-def-v0")?,
-            manifest_pef: build("manifest-pef-v0")?,
-            statement: build("statement-v0")?,
-            approval: build("approval-v0")?,
-            receipt: build("receipt-v0")?,
+            manifest_def: Validator(build("manifest-def-v0")?),
+            manifest_pef: Validator(build("manifest-pef-v0")?),
+            statement: Validator(build("statement-v0")?),
+            approval: Validator(build("approval-v0")?),
+            receipt: Validator(build("receipt-v0")?),
         })
+    }
+
+    /// Compiles one self-contained embedded schema file `name` (`policy-v1`), with this
+    /// build's engine.
+    pub(crate) fn single(name: &'static str, text: &str) -> Result<Validator, SchemaError> {
+        let value: serde_json::Value = serde_json::from_str(text).map_err(|e| SchemaError {
+            name,
+            reason: e.to_string(),
+        })?;
+        let parsed = [(name, value)];
+        let build = engine(&parsed)?;
+        build(name).map(Validator)
     }
 
     /// The manifest schema of `format`.
@@ -135,8 +166,75 @@ impl Schemas {
 
 /// The first schema error of `instance`, as `"<message> at <pointer>"`, or `None` when valid.
 pub(crate) fn first_error(validator: &Validator, instance: &serde_json::Value) -> Option<String> {
-    validator.iter_errors(instance).next().map(|e| {
-        let path = e.instance_path().to_string();
-        format!("{e} at `{}`", if path.is_empty() { "/" } else { &path })
+    validator
+        .errors(instance)
+        .into_iter()
+        .next()
+        .map(|e| e.located())
+}
+
+impl Violation {
+    /// `"<message> at <pointer>"`, the root shown as `/`.
+    pub(crate) fn located(&self) -> String {
+        let path = if self.path.is_empty() {
+            "/"
+        } else {
+            &self.path
+        };
+        format!("{} at `{path}`", self.message)
+    }
+}
+
+/// The builder of one named validator over the parsed files: `jsonschema` with every file as a
+/// resource by `$id`.
+#[cfg(not(feature = "schema-lite"))]
+fn engine<'a>(
+    parsed: &'a [(&'static str, serde_json::Value)],
+) -> Result<impl Fn(&'static str) -> Result<Engine, SchemaError> + 'a, SchemaError> {
+    use jsonschema::{Draft, Resource};
+    let resources: Vec<(String, Resource)> = parsed
+        .iter()
+        .filter_map(|(_, value)| {
+            let id = value.get("$id")?.as_str()?.to_owned();
+            Some((id, Resource::from_contents(value.clone())))
+        })
+        .collect();
+    Ok(move |name: &'static str| {
+        let schema = parsed
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, v)| v)
+            .ok_or(SchemaError {
+                name,
+                reason: "not embedded".to_owned(),
+            })?;
+        jsonschema::options()
+            .with_draft(Draft::Draft202012)
+            .with_resources(resources.clone().into_iter())
+            .build(schema)
+            .map_err(|e| SchemaError {
+                name,
+                reason: e.to_string(),
+            })
+    })
+}
+
+/// The builder of one named validator over the parsed files: the subset validator, every file
+/// in one set.
+#[cfg(feature = "schema-lite")]
+fn engine(
+    parsed: &[(&'static str, serde_json::Value)],
+) -> Result<impl Fn(&'static str) -> Result<Engine, SchemaError>, SchemaError> {
+    let set = super::schema_lite::LiteSet::new(parsed.iter().map(|(_, v)| v.clone()).collect())
+        .map_err(|reason| SchemaError {
+            name: "embedded",
+            reason,
+        })?;
+    Ok(move |name: &'static str| {
+        set.validator(&format!("https://clyra.dev/schemas/{name}.schema.json"))
+            .ok_or(SchemaError {
+                name,
+                reason: "not embedded".to_owned(),
+            })
     })
 }

@@ -1,7 +1,7 @@
 //! `policy-v1.schema.json`, embedded from the generated mirror `core/schemas`, and the check of
 //! a document against it with the YAML position of the first error.
 
-use jsonschema::{Draft, Validator};
+use crate::format::{Schemas, Validator};
 
 use super::error::{PolicyError, PolicyErrorKind};
 use super::yaml::Spans;
@@ -23,15 +23,9 @@ impl std::fmt::Debug for PolicySchema {
 impl PolicySchema {
     /// Compiles the embedded schema (a failure is a build defect, reported as `policy.schema`).
     pub fn new() -> Result<Self, PolicyError> {
-        let schema: serde_json::Value = serde_json::from_str(POLICY_SCHEMA).map_err(|e| {
+        let validator = Schemas::single("policy-v1", POLICY_SCHEMA).map_err(|e| {
             PolicyError::new(PolicyErrorKind::Schema, format!("embedded schema: {e}"))
         })?;
-        let validator = jsonschema::options()
-            .with_draft(Draft::Draft202012)
-            .build(&schema)
-            .map_err(|e| {
-                PolicyError::new(PolicyErrorKind::Schema, format!("embedded schema: {e}"))
-            })?;
         Ok(Self { validator })
     }
 
@@ -39,13 +33,14 @@ impl PolicySchema {
     pub fn errors(&self, instance: &serde_json::Value, spans: &Spans) -> Vec<PolicyError> {
         let mut errors: Vec<PolicyError> = self
             .validator
-            .iter_errors(instance)
+            .errors(instance)
+            .into_iter()
             .map(|e| {
-                let pointer = e.instance_path().to_string();
+                let pointer = e.path;
                 let shown = if pointer.is_empty() { "/" } else { &pointer };
                 PolicyError::new(
                     PolicyErrorKind::Schema,
-                    format!("{} at `{shown}`", lowercase_first(&e.to_string())),
+                    format!("{} at `{shown}`", lowercase_first(&e.message)),
                 )
                 .at(spans.locate(&pointer))
                 .with_pointer(pointer)
