@@ -365,3 +365,46 @@ async fn a_threat_spike_trips_the_kill_switch_of_its_route() {
     assert_eq!(post(a, "/crm/other", b"{}").await.status, 200);
     gw.task.abort();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_route_evaluates_only_the_policy_sections_it_names() {
+    let dir = TempDir::new("sections");
+    write_files(dir.path());
+    // One more section whose rule denies every POST.
+    let policy = format!(
+        "{POLICY}genai_security:\n  rules:\n    - id: deny-post\n      when: 'request.method == \"POST\"'\n      decision: deny\n      reason: no posts\n"
+    );
+    std::fs::write(dir.path().join("policy.yaml"), policy).unwrap();
+    let up = Upstream::start().await;
+    let routes = "  - prefix: /enf\n    upstream: crm\n    policy_sections: [enforcement]\n  - prefix: /gen\n    upstream: crm\n    policy_sections: [genai_security, enforcement]\n  - prefix: /all\n    upstream: crm\n";
+    let gw = start_gateway(dir.path(), &config_text(up.addr, routes, "")).await;
+    let a = gw.addr;
+
+    // `enforcement` only: the genai deny is not evaluated, the POST goes upstream.
+    let r = post(a, "/enf/x", b"{}").await;
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    // …but that section's own rules still apply.
+    let r = send(a, "DELETE", "/enf/x", &[("x-tenant", "acme")], b"").await;
+    assert_eq!(r.status, 403);
+    assert!(
+        r.json()["message"]
+            .as_str()
+            .unwrap()
+            .contains("deny-delete"),
+        "{:?}",
+        r.json()
+    );
+    // Naming `genai_security`: denied by its rule.
+    let r = post(a, "/gen/x", b"{}").await;
+    assert_eq!(r.status, 403);
+    assert!(
+        r.json()["message"].as_str().unwrap().contains("deny-post"),
+        "{:?}",
+        r.json()
+    );
+    // No `policy_sections`: the whole policy.
+    let r = post(a, "/all/x", b"{}").await;
+    assert_eq!(r.status, 403);
+    assert_eq!(r.json()["code"], "gateway.policy_denied");
+    gw.task.abort();
+}
