@@ -577,6 +577,9 @@ pub fn event_data(req: &Incoming, answer: &Answer, trail: &mut Trail) -> Map {
     m.insert("code", Value::from(answer.code));
     m.insert("reason", Value::from(answer.reason.as_str()));
     m.insert("checks", Value::from(std::mem::take(&mut trail.checks)));
+    if let Some(i) = trail.intent.take() {
+        m.insert("intent", Value::from(i));
+    }
     if !trail.threats.is_empty() {
         m.insert("threats", Value::from(std::mem::take(&mut trail.threats)));
     }

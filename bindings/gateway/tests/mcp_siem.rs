@@ -77,7 +77,9 @@ fn events(dir: &std::path::Path) -> Vec<Value> {
             journal
                 .split(|b| *b == b'\n')
                 .filter(|l| !l.is_empty())
-                .map(|l| serde_json::from_slice::<Value>(l).unwrap()),
+                .map(|l| serde_json::from_slice::<Value>(l).unwrap())
+                // The decisions (outcomes); intents are not SIEM events.
+                .filter(|e| e["kind"] == "gateway.request"),
         );
     }
     out
