@@ -36,6 +36,9 @@ pub const INTENT_KIND: &str = "gateway.intent";
 /// had no outcome yet when that window was opened (so recovery can pair across windows).
 pub const OPEN_KIND: &str = "gateway.intents_open";
 
+/// Kind of the event an expired hold leaves when its expiry is detected (gateway-config-v0.md §8).
+pub const HOLD_EXPIRED_KIND: &str = "gateway.hold_expired";
+
 /// Kind of the event recovery writes for an intent whose outcome was never recorded (the
 /// gateway stopped between sending the request upstream and recording its answer).
 pub const UNRESOLVED_KIND: &str = "gateway.intent_unresolved";
@@ -158,6 +161,11 @@ impl Evidence {
     /// the intent's id, which the outcome event names in `data.intent`.
     pub async fn record_intent(&self, data: Map) -> Result<String, GatewayError> {
         self.append(INTENT_KIND, data).await
+    }
+
+    /// Appends an event of another kind (`gateway.hold_expired`) and waits until it is synced.
+    pub async fn record_kind(&self, kind: &'static str, data: Map) -> Result<String, GatewayError> {
+        self.append(kind, data).await
     }
 
     async fn append(&self, kind: &'static str, data: Map) -> Result<String, GatewayError> {
@@ -507,11 +515,7 @@ impl Writer {
 
     /// Writes and syncs `buf`, then answers every ack; on failure the file is cut back to its
     /// last synced length and every ack gets the error.
-    fn flush(
-        &mut self,
-        buf: &mut Vec<u8>,
-        acks: &mut Vec<Pending>,
-    ) {
+    fn flush(&mut self, buf: &mut Vec<u8>, acks: &mut Vec<Pending>) {
         if acks.is_empty() {
             return;
         }

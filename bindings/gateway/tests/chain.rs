@@ -267,6 +267,49 @@ async fn holds_are_released_by_a_signed_approval_and_expire() {
     .await;
     assert_eq!(r.status, 410, "{}", String::from_utf8_lossy(&r.body));
     assert_eq!(r.json()["code"], "gateway.hold_expired");
+    // The expiry was recorded once: the hold is gone, a second attempt is 404.
+    let r = send(
+        gw.addr,
+        "POST",
+        &format!("/_clyra/holds/{}/resume", hold["hold_id"].as_str().unwrap()),
+        &[],
+        &serde_json::to_vec(&body).unwrap(),
+    )
+    .await;
+    assert_eq!(r.status, 404, "{}", String::from_utf8_lossy(&r.body));
+    gw.gateway.evidence.seal_now().await.unwrap();
+    let wal_text: Vec<serde_json::Value> = std::fs::read_dir(dir2.path().join("evidence/bundles"))
+        .unwrap()
+        .flat_map(|e| {
+            let bytes = std::fs::read(e.unwrap().path()).unwrap();
+            let len = bytes.len() as u64;
+            let mut c = clyra_core::bundle::Container::open(
+                std::io::Cursor::new(bytes),
+                len,
+                &Default::default(),
+            )
+            .unwrap();
+            let i = c
+                .entries()
+                .iter()
+                .position(|e| e.name == "journal.ndjson")
+                .unwrap();
+            let j = c.read_small_entry(i, 1 << 30).unwrap();
+            j.split(|b| *b == b'\n')
+                .filter(|l| !l.is_empty())
+                .map(|l| serde_json::from_slice(l).unwrap())
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    let expired: Vec<&serde_json::Value> = wal_text
+        .iter()
+        .filter(|e| e["kind"] == "gateway.hold_expired")
+        .collect();
+    assert_eq!(expired.len(), 1, "{wal_text:?}");
+    assert_eq!(expired[0]["data"]["hold_id"], hold["hold_id"]);
+    // The hold's own expiry time, not the time it was noticed.
+    assert_eq!(expired[0]["data"]["expired_at"], hold["expires_at"]);
+    assert_eq!(expired[0]["data"]["path"], "/crm/export");
     gw.task.abort();
 }
 
