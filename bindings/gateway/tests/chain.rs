@@ -257,50 +257,17 @@ async fn holds_are_released_by_a_signed_approval_and_expire() {
     let hold = r.json();
     tokio::time::sleep(Duration::from_millis(2_100)).await;
     let body = serde_json::json!({"token": hold["token"], "approvals": []});
-    let r = send(
-        gw.addr,
-        "POST",
-        &format!("/_clyra/holds/{}/resume", hold["hold_id"].as_str().unwrap()),
-        &[],
-        &serde_json::to_vec(&body).unwrap(),
-    )
-    .await;
+    let path = format!("/_clyra/holds/{}/resume", hold["hold_id"].as_str().unwrap());
+    let bytes = serde_json::to_vec(&body).unwrap();
+    let resume_again = || send(gw.addr, "POST", &path, &[], &bytes);
+    let r = resume_again().await;
     assert_eq!(r.status, 410, "{}", String::from_utf8_lossy(&r.body));
     assert_eq!(r.json()["code"], "gateway.hold_expired");
     // The expiry was recorded once: the hold is gone, a second attempt is 404.
-    let r = send(
-        gw.addr,
-        "POST",
-        &format!("/_clyra/holds/{}/resume", hold["hold_id"].as_str().unwrap()),
-        &[],
-        &serde_json::to_vec(&body).unwrap(),
-    )
-    .await;
+    let r = resume_again().await;
     assert_eq!(r.status, 404, "{}", String::from_utf8_lossy(&r.body));
     gw.gateway.evidence.seal_now().await.unwrap();
-    let wal_text: Vec<serde_json::Value> = std::fs::read_dir(dir2.path().join("evidence/bundles"))
-        .unwrap()
-        .flat_map(|e| {
-            let bytes = std::fs::read(e.unwrap().path()).unwrap();
-            let len = bytes.len() as u64;
-            let mut c = clyra_core::bundle::Container::open(
-                std::io::Cursor::new(bytes),
-                len,
-                &Default::default(),
-            )
-            .unwrap();
-            let i = c
-                .entries()
-                .iter()
-                .position(|e| e.name == "journal.ndjson")
-                .unwrap();
-            let j = c.read_small_entry(i, 1 << 30).unwrap();
-            j.split(|b| *b == b'\n')
-                .filter(|l| !l.is_empty())
-                .map(|l| serde_json::from_slice(l).unwrap())
-                .collect::<Vec<_>>()
-        })
-        .collect();
+    let wal_text = sealed_events(dir2.path());
     let expired: Vec<&serde_json::Value> = wal_text
         .iter()
         .filter(|e| e["kind"] == "gateway.hold_expired")

@@ -10,39 +10,12 @@
 mod common;
 
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader, Cursor};
+use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use clyra_core::bundle::Container;
-use clyra_core::Limits;
 use common::*;
-
-/// The journal lines of every sealed bundle, by bundle id.
-fn journals(dir: &Path) -> BTreeMap<String, Vec<serde_json::Value>> {
-    let mut out = BTreeMap::new();
-    for e in std::fs::read_dir(dir.join("evidence/bundles")).unwrap() {
-        let p = e.unwrap().path();
-        let id = p.file_stem().unwrap().to_str().unwrap().to_owned();
-        let bytes = std::fs::read(&p).unwrap();
-        let len = bytes.len() as u64;
-        let mut c = Container::open(Cursor::new(bytes), len, &Limits::default()).unwrap();
-        let i = c
-            .entries()
-            .iter()
-            .position(|e| e.name == "journal.ndjson")
-            .unwrap();
-        let journal = c.read_small_entry(i, 1 << 30).unwrap();
-        let lines = journal
-            .split(|b| *b == b'\n')
-            .filter(|l| !l.is_empty())
-            .map(|l| serde_json::from_slice(l).unwrap())
-            .collect();
-        out.insert(id, lines);
-    }
-    out
-}
 
 /// Runs the `clyra` CLI (the binary's own entry point) and returns its exit code and stdout.
 fn clyra(args: &[&str]) -> (u8, String) {
