@@ -533,3 +533,41 @@ fn warehouse_guard_unreadable_takes_the_sql_guard_choices() {
     let e = load_err("version: 1\ndata_platform:\n  warehouse_guard:\n    unreadable: never\n");
     assert_eq!(clyra_core::Coded::code(&e), "policy.schema");
 }
+
+#[test]
+fn evaluate_sections_runs_only_the_named_sections() {
+    use clyra_core::policy::evaluate_sections;
+    let p = load("version: 1\ndata_platform:\n  rules:\n    - {id: dp, when: 'true', decision: deny}\nenforcement:\n  rules:\n    - {id: en, when: 'true', decision: require_approval}\n");
+    let f = facts("{}");
+    // The whole policy: the data-platform deny decides.
+    let all = evaluate(&p, &f).unwrap();
+    assert_eq!(all.decision, Decision::Deny);
+    // Only `enforcement`: the deny of another section is skipped, not even recorded.
+    let en = evaluate_sections(&p, &f, &["enforcement"]).unwrap();
+    assert_eq!(en.decision, Decision::RequireApproval);
+    assert_eq!(en.rule.as_deref(), Some("en"));
+    assert!(en.matched.iter().all(|m| m.section == "enforcement"));
+    assert_eq!(en.policy_hash, all.policy_hash);
+    // A section without rules: the default decision.
+    let none = evaluate_sections(&p, &f, &["voice_compliance"]).unwrap();
+    assert_eq!(none.decision, Decision::Allow);
+    assert_eq!(none.mode, "default");
+    // Every section named: the same as the whole policy.
+    let every = evaluate_sections(
+        &p,
+        &f,
+        &[
+            "data_platform",
+            "genai_security",
+            "voice_compliance",
+            "enforcement",
+        ],
+    )
+    .unwrap();
+    assert_eq!(every.decision, all.decision);
+    assert_eq!(every.matched.len(), all.matched.len());
+    // An unknown name is an error, not an empty section.
+    let e = evaluate_sections(&p, &f, &["enforcment"]).unwrap_err();
+    assert_eq!(e.code(), "policy.schema");
+    assert!(e.message().contains("enforcment"), "{}", e.message());
+}

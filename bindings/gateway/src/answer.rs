@@ -122,6 +122,8 @@ pub struct Trail {
     pub body_digest: Option<String>,
     /// Approval principals that released a hold.
     pub principals: Vec<String>,
+    /// Id of the `gateway.intent` event written before the upstream call.
+    pub intent: Option<String>,
 }
 
 impl Trail {

@@ -11,7 +11,7 @@ use bytes::Bytes;
 use clyra_core::digest::{to_hex, Sha256Digest};
 use clyra_core::guard::enforce::{EnforceError, IdempotencyOutcome, RateKey, UnixMillis};
 use clyra_core::jcs::{self, Map, Value};
-use clyra_core::policy::{evaluate, Decision as PolicyDecision};
+use clyra_core::policy::{evaluate, evaluate_sections, Decision as PolicyDecision};
 use clyra_core::time::Timestamp;
 use clyra_core::Coded;
 use hyper::http::request::Parts;
@@ -495,8 +495,19 @@ async fn after_idempotency(
     // 5. Policy (only tool calls in MCP mode; every request otherwise).
     if let (Some(policy), true) = (&gw.policy, call.is_none_or(McpCall::is_tool_call)) {
         let (facts, change) = facts(gw, route, req, tenant, call);
-        let evaluation = evaluate(policy, &facts);
+        let sections = route.config.policy_sections.as_deref();
+        let evaluation = match sections {
+            None => evaluate(policy, &facts),
+            Some(names) => {
+                let names: Vec<&str> = names.iter().map(String::as_str).collect();
+                evaluate_sections(policy, &facts, &names)
+            }
+        };
         let mut p = Map::new();
+        if let Some(names) = sections {
+            let names: Vec<Value> = names.iter().map(|n| Value::from(n.as_str())).collect();
+            p.insert("sections", Value::from(names));
+        }
         match evaluation {
             Err(e) => {
                 p.insert("decision", Value::from("deny"));
@@ -566,6 +577,9 @@ pub fn event_data(req: &Incoming, answer: &Answer, trail: &mut Trail) -> Map {
     m.insert("code", Value::from(answer.code));
     m.insert("reason", Value::from(answer.reason.as_str()));
     m.insert("checks", Value::from(std::mem::take(&mut trail.checks)));
+    if let Some(i) = trail.intent.take() {
+        m.insert("intent", Value::from(i));
+    }
     if !trail.threats.is_empty() {
         m.insert("threats", Value::from(std::mem::take(&mut trail.threats)));
     }

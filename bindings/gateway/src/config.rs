@@ -260,6 +260,9 @@ pub struct RouteConfig {
     /// `change.kind` fact.
     #[serde(default = "default_change_kind")]
     pub change_kind: String,
+    /// The policy sections the route evaluates (policy-v1.md §8.6); `None`: every section.
+    #[serde(default)]
+    pub policy_sections: Option<Vec<String>>,
     /// Largest body.
     #[serde(default = "default_body")]
     pub max_body_bytes: usize,
@@ -489,6 +492,13 @@ impl Config {
             .at(spans.locate("/listen")));
         }
         for (i, route) in self.routes.iter().enumerate() {
+            if route.policy_sections.is_some() && self.policy.is_none() {
+                return Err(GatewayError::new(
+                    CODE_CONFIG,
+                    "the route names policy sections but the config has no `policy`",
+                )
+                .at(spans.locate(&format!("/routes/{i}/policy_sections"))));
+            }
             if !self.upstreams.contains_key(&route.upstream) {
                 return Err(GatewayError::new(
                     CODE_CONFIG,

@@ -8,6 +8,7 @@
 //! removed only after its bundle is durably written; at start every WAL file left behind is
 //! sealed first, so a crash (even `kill -9`) loses no event whose response was sent.
 
+use std::collections::BTreeMap;
 use std::fs::{self, File, OpenOptions};
 use std::io::{Cursor, Write};
 use std::path::{Path, PathBuf};
@@ -24,8 +25,23 @@ use tokio::sync::oneshot;
 use crate::config::{lower, EvidenceConfig};
 use crate::error::{GatewayError, CODE_IO};
 
-/// Kind of the one journal event each request leaves.
+/// Kind of the one journal event each request leaves (its outcome).
 pub const EVENT_KIND: &str = "gateway.request";
+
+/// Kind of the event written and synced before a request is sent upstream (its intent); the
+/// outcome event names it in `data.intent` (gateway-config-v0.md §10).
+pub const INTENT_KIND: &str = "gateway.intent";
+
+/// Kind of the event that lists, at the head of a window, the intents of earlier windows that
+/// had no outcome yet when that window was opened (so recovery can pair across windows).
+pub const OPEN_KIND: &str = "gateway.intents_open";
+
+/// Kind of the event an expired hold leaves when its expiry is detected (gateway-config-v0.md §8).
+pub const HOLD_EXPIRED_KIND: &str = "gateway.hold_expired";
+
+/// Kind of the event recovery writes for an intent whose outcome was never recorded (the
+/// gateway stopped between sending the request upstream and recording its answer).
+pub const UNRESOLVED_KIND: &str = "gateway.intent_unresolved";
 
 /// Most events queued for the WAL writer; a full queue makes requests wait (backpressure).
 const QUEUE: usize = 8_192;
@@ -42,7 +58,7 @@ pub struct SealFacts {
 }
 
 enum Msg {
-    Append(Map, oneshot::Sender<Result<String, String>>),
+    Append(&'static str, Map, oneshot::Sender<Result<String, String>>),
     Seal(oneshot::Sender<()>),
 }
 
@@ -81,9 +97,16 @@ impl Evidence {
             bundles,
             ledger: config.ledger_dir.clone().zip(config.ledger_key.clone()),
         };
-        // Recovery: seal what a previous run left, oldest first.
-        let mut next = 0u64;
-        for (window, path) in windows(&wal)? {
+        // Recovery: intents without an outcome get their own event, then what a previous run
+        // left is sealed, oldest first.
+        let left = windows(&wal)?;
+        let mut next = left.last().map_or(0, |(w, _)| w + 1);
+        next = next.max(sealer.next_window()?);
+        let mut left = left;
+        if let Some(extra) = unresolved(&left, &instance, next)? {
+            left.push(extra);
+        }
+        for (window, path) in left {
             // A window that cannot be sealed now stays in the WAL (logged), retried next start.
             if let Err(e) = sealer.seal(window, &path) {
                 eprintln!("clyra-gateway: recovering window {window}: {e}");
@@ -118,6 +141,7 @@ impl Evidence {
             seal_after: Duration::from_millis(config.seal_every_ms),
             seal_tx,
             gather: Duration::from_millis(config.fsync_batch_ms),
+            open: BTreeMap::new(),
         };
         std::thread::Builder::new()
             .name("clyra-wal".into())
@@ -129,8 +153,24 @@ impl Evidence {
     /// Appends one event (`data` of a `gateway.request` event) and waits until it is synced;
     /// returns its receipt id `<bundle_id>/<seq>`.
     pub async fn record(&self, data: Map) -> Result<String, GatewayError> {
+        self.append(EVENT_KIND, data).await
+    }
+
+    /// Appends the intent of a request about to be sent upstream (`data` holds its
+    /// `request_id`) and waits until it is synced: the upstream is called only after. Returns
+    /// the intent's id, which the outcome event names in `data.intent`.
+    pub async fn record_intent(&self, data: Map) -> Result<String, GatewayError> {
+        self.append(INTENT_KIND, data).await
+    }
+
+    /// Appends an event of another kind (`gateway.hold_expired`) and waits until it is synced.
+    pub async fn record_kind(&self, kind: &'static str, data: Map) -> Result<String, GatewayError> {
+        self.append(kind, data).await
+    }
+
+    async fn append(&self, kind: &'static str, data: Map) -> Result<String, GatewayError> {
         let (ack, done) = oneshot::channel();
-        match self.tx.try_send(Msg::Append(data, ack)) {
+        match self.tx.try_send(Msg::Append(kind, data, ack)) {
             Ok(()) => {}
             Err(mpsc::TrySendError::Full(msg)) => {
                 // A full queue blocks (backpressure): off the async workers.
@@ -249,6 +289,137 @@ struct Writer {
     seal_tx: mpsc::Sender<(u64, PathBuf, Option<oneshot::Sender<()>>)>,
     /// Longest extra wait to gather a batch before syncing.
     gather: Duration,
+    /// Intents without an outcome yet: request id → intent id.
+    open: BTreeMap<String, String>,
+}
+
+/// A written line waiting for its sync: the requester's ack, the line's id, what it opened.
+type Pending = (oneshot::Sender<Result<String, String>>, String, Opened);
+
+/// What an acknowledged line changed in the writer's open intents (undone if its write fails).
+enum Opened {
+    Nothing,
+    Intent(String),
+    Resolved(String, String),
+}
+
+/// `data.request_id` of an event's data.
+fn request_id(data: &Map) -> Option<&str> {
+    data.get("request_id").and_then(Value::as_str)
+}
+
+/// One WAL line: `{"at","data","kind"}` in canonical form, with its newline.
+fn line(buf: &mut Vec<u8>, at: i64, kind: &str, data: Map) {
+    let mut event = Map::new();
+    event.insert("at", Value::from(timestamp(at)));
+    event.insert("data", Value::from(data));
+    event.insert("kind", Value::from(kind));
+    buf.extend_from_slice(&jcs::to_vec(&Value::from(event)));
+    buf.push(b'\n');
+}
+
+/// The whole lines of a WAL file (a line cut by a crash was never acknowledged).
+fn wal_events(path: &Path) -> Result<Vec<Value>, GatewayError> {
+    let text = fs::read(path)
+        .map_err(|e| GatewayError::new(CODE_IO, format!("`{}`: {}", path.display(), lower(&e))))?;
+    let limits = Limits::default();
+    let mut events = Vec::new();
+    for l in text.split_inclusive(|b| *b == b'\n') {
+        let Some(l) = l.strip_suffix(b"\n") else {
+            break;
+        };
+        events.push(jcs::parse(l, &limits).map_err(|e| {
+            GatewayError::new(
+                CODE_IO,
+                format!("wal `{}` holds a bad line: {e}", path.display()),
+            )
+        })?);
+    }
+    Ok(events)
+}
+
+/// Recovery (gateway-config-v0.md §5): pairs the intents of the windows a previous run left
+/// with their outcomes, and writes one `gateway.intent_unresolved` event per intent left
+/// without one into a new window `next` (synced). Returns that window, if one was written.
+fn unresolved(
+    left: &[(u64, PathBuf)],
+    instance: &str,
+    next: u64,
+) -> Result<Option<(u64, PathBuf)>, GatewayError> {
+    let mut open: BTreeMap<String, String> = BTreeMap::new();
+    let mut last_at = 0i64;
+    for (window, path) in left {
+        for (seq, event) in wal_events(path)?.iter().enumerate() {
+            if let Some(t) = event
+                .get("at")
+                .and_then(Value::as_str)
+                .and_then(|t| Timestamp::parse(t).ok())
+            {
+                last_at = last_at.max(t.unix_seconds());
+            }
+            let (Some(kind), Some(data)) = (
+                event.get("kind").and_then(Value::as_str),
+                event.get("data").and_then(Value::as_object),
+            ) else {
+                continue;
+            };
+            match kind {
+                INTENT_KIND => {
+                    if let Some(id) = request_id(data) {
+                        let intent = format!("{}/{seq}", bundle_id(instance, *window));
+                        open.insert(id.to_owned(), intent);
+                    }
+                }
+                OPEN_KIND => {
+                    for i in data
+                        .get("intents")
+                        .and_then(Value::as_array)
+                        .unwrap_or_default()
+                    {
+                        if let (Some(r), Some(intent)) = (
+                            i.get("request_id").and_then(Value::as_str),
+                            i.get("intent").and_then(Value::as_str),
+                        ) {
+                            open.entry(r.to_owned())
+                                .or_insert_with(|| intent.to_owned());
+                        }
+                    }
+                }
+                EVENT_KIND | UNRESOLVED_KIND if data.get("intent").is_some() => {
+                    if let Some(id) = request_id(data) {
+                        open.remove(id);
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    if open.is_empty() {
+        return Ok(None);
+    }
+    let wal = left
+        .first()
+        .and_then(|(_, p)| p.parent())
+        .map(Path::to_path_buf)
+        .unwrap_or_default();
+    let path = wal.join(format!("{next:010}.ndjson"));
+    let at = unix_now().max(last_at);
+    let mut buf = Vec::new();
+    for (id, intent) in open {
+        eprintln!(
+            "clyra-gateway: request {id} was sent upstream but its answer was never recorded: sealed as unresolved (gateway.intent_unresolved)"
+        );
+        let mut data = Map::new();
+        data.insert("request_id", Value::from(id));
+        data.insert("intent", Value::from(intent));
+        data.insert(
+            "reason",
+            Value::from("the gateway stopped after sending the request upstream and before recording its answer"),
+        );
+        line(&mut buf, at, UNRESOLVED_KIND, data);
+    }
+    write_atomic(&path, &buf)?;
+    Ok(Some((next, path)))
 }
 
 impl Writer {
@@ -299,26 +470,35 @@ impl Writer {
         for msg in batch {
             match msg {
                 Msg::Seal(done) => seal_requests.push(done),
-                Msg::Append(data, ack) => {
+                Msg::Append(kind, data, ack) => {
                     if self.count + acks.len() as u64 >= self.seal_events {
                         // The window is full: write what it holds, then start the next one.
                         self.flush(&mut buf, &mut acks);
                         self.close(None);
                     }
-                    let at = unix_now().max(self.last_at);
-                    self.last_at = at;
-                    let mut event = Map::new();
-                    event.insert("at", Value::from(timestamp(at)));
-                    event.insert("data", Value::from(data));
-                    event.insert("kind", Value::from(EVENT_KIND));
-                    buf.extend_from_slice(&jcs::to_vec(&Value::from(event)));
-                    buf.push(b'\n');
                     let id = format!(
                         "{}/{}",
                         bundle_id(&self.instance, self.window),
                         self.count + acks.len() as u64
                     );
-                    acks.push((ack, id));
+                    let rid = request_id(&data).map(str::to_owned);
+                    let opened = match (kind, rid) {
+                        (INTENT_KIND, Some(r)) => {
+                            self.open.insert(r.clone(), id.clone());
+                            Opened::Intent(r)
+                        }
+                        (EVENT_KIND, Some(r)) if data.get("intent").is_some() => {
+                            match self.open.remove(&r) {
+                                Some(intent) => Opened::Resolved(r, intent),
+                                None => Opened::Nothing,
+                            }
+                        }
+                        _ => Opened::Nothing,
+                    };
+                    let at = unix_now().max(self.last_at);
+                    self.last_at = at;
+                    line(&mut buf, at, kind, data);
+                    acks.push((ack, id, opened));
                 }
             }
         }
@@ -335,11 +515,7 @@ impl Writer {
 
     /// Writes and syncs `buf`, then answers every ack; on failure the file is cut back to its
     /// last synced length and every ack gets the error.
-    fn flush(
-        &mut self,
-        buf: &mut Vec<u8>,
-        acks: &mut Vec<(oneshot::Sender<Result<String, String>>, String)>,
-    ) {
+    fn flush(&mut self, buf: &mut Vec<u8>, acks: &mut Vec<Pending>) {
         if acks.is_empty() {
             return;
         }
@@ -347,14 +523,25 @@ impl Writer {
         match result {
             Ok(()) => {
                 self.count += acks.len() as u64;
-                for (ack, id) in acks.drain(..) {
+                for (ack, id, _) in acks.drain(..) {
                     let _ = ack.send(Ok(id));
                 }
             }
             Err(e) => {
                 let message = format!("wal `{}`: {}", self.path().display(), lower(&e));
                 eprintln!("clyra-gateway: {message} (gateway.io)");
-                for (ack, _) in acks.drain(..) {
+                for (ack, _, opened) in acks.drain(..) {
+                    // Not written: an intent never was (its request is not sent), an outcome
+                    // leaves its intent open.
+                    match opened {
+                        Opened::Intent(r) => {
+                            self.open.remove(&r);
+                        }
+                        Opened::Resolved(r, intent) => {
+                            self.open.insert(r, intent);
+                        }
+                        Opened::Nothing => {}
+                    }
                     let _ = ack.send(Err(message.clone()));
                 }
             }
@@ -403,9 +590,38 @@ impl Writer {
         }
         let path = self.path();
         self.file = None;
-        let _ = self.seal_tx.send((self.window, path, done));
+        let closed = self.window;
         self.window += 1;
         self.count = 0;
+        // Intents still waiting for their outcome are listed at the head of the next window
+        // before this one is handed to the sealer, so recovery sees them whatever is sealed.
+        if !self.open.is_empty() {
+            let intents: Vec<Value> = self
+                .open
+                .iter()
+                .map(|(r, i)| {
+                    let mut m = Map::new();
+                    m.insert("request_id", Value::from(r.as_str()));
+                    m.insert("intent", Value::from(i.as_str()));
+                    Value::from(m)
+                })
+                .collect();
+            let mut data = Map::new();
+            data.insert("intents", Value::from(intents));
+            let at = unix_now().max(self.last_at);
+            self.last_at = at;
+            let mut buf = Vec::new();
+            line(&mut buf, at, OPEN_KIND, data);
+            match self.append(&buf) {
+                Ok(()) => self.count = 1,
+                Err(e) => eprintln!(
+                    "clyra-gateway: wal `{}`: {} (gateway.io)",
+                    self.path().display(),
+                    lower(&e)
+                ),
+            }
+        }
+        let _ = self.seal_tx.send((closed, path, done));
     }
 }
 
@@ -447,24 +663,8 @@ impl Sealer {
         };
         let id = bundle_id(&self.instance, window);
         let out = self.bundles.join(format!("{id}.zip"));
-        let text = fs::read(wal).map_err(|e| io(wal, e))?;
-        let limits = Limits::default();
-        let mut events = Vec::new();
         // Only whole lines: a line cut by a crash was never acknowledged.
-        for line in text.split_inclusive(|b| *b == b'\n') {
-            let Some(line) = line.strip_suffix(b"\n") else {
-                break;
-            };
-            match jcs::parse(line, &limits) {
-                Ok(v) => events.push(v),
-                Err(e) => {
-                    return Err(GatewayError::new(
-                        CODE_IO,
-                        format!("wal `{}` holds a bad line: {e}", wal.display()),
-                    ))
-                }
-            }
-        }
+        let events = wal_events(wal)?;
         if !out.exists() && !events.is_empty() {
             let bytes = self.bundle(&id, events)?;
             write_atomic(&out, &bytes)?;
@@ -547,6 +747,10 @@ pub fn window_spec(id: &str, created_at: &str, events: Vec<Value>, facts: &SealF
     let mut decisions = Vec::new();
     let mut denied = 0u64;
     for (seq, event) in events.iter().enumerate() {
+        // Intents, open-intent lists and unresolved marks carry no decision of their own.
+        if event.get("kind").and_then(Value::as_str) != Some(EVENT_KIND) {
+            continue;
+        }
         let Some(data) = event.get("data") else {
             continue;
         };

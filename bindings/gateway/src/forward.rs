@@ -80,6 +80,11 @@ pub(crate) async fn forward(
             "the route's upstream is not defined",
         );
     };
+    // The intent, durable before anything is sent upstream: a WAL that cannot take it
+    // answers 503 and the upstream is never called (gateway-config-v0.md §5).
+    if let Err(a) = intent(gw, req, trail).await {
+        return a;
+    }
     let now = now_ms();
     if let Some(d) = check!(
         gw,
@@ -161,6 +166,38 @@ pub(crate) async fn forward(
     }
     answer.reason = format!("forwarded to `{}`", upstream.name);
     answer
+}
+
+/// Writes and syncs the request's `gateway.intent` event; its id goes into the trail (the
+/// outcome event's `data.intent`).
+async fn intent(gw: &Gateway, req: &Incoming, trail: &mut Trail) -> Result<(), Answer> {
+    let mut data = crate::chain::request_fields(req);
+    data.insert("request_id", Value::from(req.id.as_str()));
+    if let Some(p) = &trail.policy {
+        data.insert("policy", Value::from(p.clone()));
+    }
+    if let Some(d) = &trail.body_digest {
+        data.insert("body", Value::from(d.as_str()));
+    }
+    match gw.evidence.record_intent(data).await {
+        Ok(id) => {
+            trail.intent = Some(id);
+            Ok(())
+        }
+        Err(e) => {
+            eprintln!(
+                "clyra-gateway: {}: the intent could not be recorded, not sent upstream: {e}",
+                req.id
+            );
+            Err(Answer::block(
+                503,
+                "gateway.io",
+                "error",
+                "the decision could not be recorded; the request was not sent",
+            )
+            .with("retry-after", "1"))
+        }
+    }
 }
 
 /// Scans `text`; records threats (and a kill-switch threat signal); a blocking finding gives

@@ -11,6 +11,7 @@ use clyra_core::policy::PolicyErrorKind;
 
 use crate::answer::{Answer, Trail};
 use crate::chain::{now_ms, now_timestamp, random_id, Incoming};
+use crate::evidence::HOLD_EXPIRED_KIND;
 use crate::gateway::Gateway;
 use crate::mcp;
 
@@ -247,6 +248,9 @@ pub async fn resume_hold(
         limits: &gw.limits,
     });
     if let Err(e) = resumed {
+        if e.kind() == PolicyErrorKind::TokenExpired {
+            expired(gw, &key, &stored, hold_id, cp, &req).await;
+        }
         let a = match e.kind() {
             PolicyErrorKind::TokenExpired => {
                 Answer::block(410, "gateway.hold_expired", "deny", e.message().to_owned())
@@ -328,6 +332,40 @@ pub async fn resume_hold(
 }
 
 /// The `sso_sub` an approval envelope carries.
+/// An expired hold, detected at a resume attempt: it is removed from the store (claimed, so the
+/// expiry is recorded once) and leaves its own `gateway.hold_expired` journal event, whose
+/// `expired_at` is the hold's own `expires_at` (not the time it was noticed).
+async fn expired(
+    gw: &Gateway,
+    key: &str,
+    stored: &[u8],
+    hold_id: &str,
+    cp: &Value,
+    req: &Incoming,
+) {
+    match gw
+        .store
+        .with(|s| s.compare_and_set(key, Some(stored), None, 0, now_ms()))
+    {
+        Ok(true) => {}
+        // Another resume recorded it first, or the store failed (logged; the 410 still goes).
+        Ok(false) => return,
+        Err(e) => {
+            eprintln!("clyra-gateway: hold `{hold_id}`: state store failed: {e} (gateway.store)");
+            return;
+        }
+    }
+    let mut data = crate::chain::request_fields(req);
+    data.insert("hold_id", Value::from(hold_id));
+    if let Some(t) = cp.get("expires_at") {
+        data.insert("expired_at", t.clone());
+    }
+    data.insert("detected", Value::from("resume"));
+    if let Err(e) = gw.evidence.record_kind(HOLD_EXPIRED_KIND, data).await {
+        eprintln!("clyra-gateway: hold `{hold_id}`: its expiry could not be recorded: {e}");
+    }
+}
+
 fn principal(envelope: &[u8], limits: &clyra_core::Limits) -> Option<String> {
     let env = clyra_core::dsse::Envelope::decode(envelope, limits).ok()?;
     let payload = jcs::parse(&env.payload, limits).ok()?;

@@ -57,7 +57,9 @@ async fn every_primitive_answers_as_specified() {
     let r = post(a, "/crm/contacts", b"{\"id\":1}").await;
     assert_eq!(r.status, 200, "{:?}", String::from_utf8_lossy(&r.body));
     let receipt = r.header("clyra-receipt").unwrap().to_owned();
-    assert!(receipt.contains("/0"), "{receipt}");
+    // Line 0 of the window is the request's intent (written before the upstream call), line 1
+    // its outcome.
+    assert!(receipt.ends_with("/1"), "{receipt}");
 
     // No tenant header: 400, recorded.
     let r = send(a, "POST", "/crm/contacts", &[], b"{}").await;
@@ -255,16 +257,26 @@ async fn holds_are_released_by_a_signed_approval_and_expire() {
     let hold = r.json();
     tokio::time::sleep(Duration::from_millis(2_100)).await;
     let body = serde_json::json!({"token": hold["token"], "approvals": []});
-    let r = send(
-        gw.addr,
-        "POST",
-        &format!("/_clyra/holds/{}/resume", hold["hold_id"].as_str().unwrap()),
-        &[],
-        &serde_json::to_vec(&body).unwrap(),
-    )
-    .await;
+    let path = format!("/_clyra/holds/{}/resume", hold["hold_id"].as_str().unwrap());
+    let bytes = serde_json::to_vec(&body).unwrap();
+    let resume_again = || send(gw.addr, "POST", &path, &[], &bytes);
+    let r = resume_again().await;
     assert_eq!(r.status, 410, "{}", String::from_utf8_lossy(&r.body));
     assert_eq!(r.json()["code"], "gateway.hold_expired");
+    // The expiry was recorded once: the hold is gone, a second attempt is 404.
+    let r = resume_again().await;
+    assert_eq!(r.status, 404, "{}", String::from_utf8_lossy(&r.body));
+    gw.gateway.evidence.seal_now().await.unwrap();
+    let wal_text = sealed_events(dir2.path());
+    let expired: Vec<&serde_json::Value> = wal_text
+        .iter()
+        .filter(|e| e["kind"] == "gateway.hold_expired")
+        .collect();
+    assert_eq!(expired.len(), 1, "{wal_text:?}");
+    assert_eq!(expired[0]["data"]["hold_id"], hold["hold_id"]);
+    // The hold's own expiry time, not the time it was noticed.
+    assert_eq!(expired[0]["data"]["expired_at"], hold["expires_at"]);
+    assert_eq!(expired[0]["data"]["path"], "/crm/export");
     gw.task.abort();
 }
 
@@ -363,5 +375,48 @@ async fn a_threat_spike_trips_the_kill_switch_of_its_route() {
     assert_eq!(r.json()["code"], "gateway.killed");
     // Other routes keep serving.
     assert_eq!(post(a, "/crm/other", b"{}").await.status, 200);
+    gw.task.abort();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_route_evaluates_only_the_policy_sections_it_names() {
+    let dir = TempDir::new("sections");
+    write_files(dir.path());
+    // One more section whose rule denies every POST.
+    let policy = format!(
+        "{POLICY}genai_security:\n  rules:\n    - id: deny-post\n      when: 'request.method == \"POST\"'\n      decision: deny\n      reason: no posts\n"
+    );
+    std::fs::write(dir.path().join("policy.yaml"), policy).unwrap();
+    let up = Upstream::start().await;
+    let routes = "  - prefix: /enf\n    upstream: crm\n    policy_sections: [enforcement]\n  - prefix: /gen\n    upstream: crm\n    policy_sections: [genai_security, enforcement]\n  - prefix: /all\n    upstream: crm\n";
+    let gw = start_gateway(dir.path(), &config_text(up.addr, routes, "")).await;
+    let a = gw.addr;
+
+    // `enforcement` only: the genai deny is not evaluated, the POST goes upstream.
+    let r = post(a, "/enf/x", b"{}").await;
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    // …but that section's own rules still apply.
+    let r = send(a, "DELETE", "/enf/x", &[("x-tenant", "acme")], b"").await;
+    assert_eq!(r.status, 403);
+    assert!(
+        r.json()["message"]
+            .as_str()
+            .unwrap()
+            .contains("deny-delete"),
+        "{:?}",
+        r.json()
+    );
+    // Naming `genai_security`: denied by its rule.
+    let r = post(a, "/gen/x", b"{}").await;
+    assert_eq!(r.status, 403);
+    assert!(
+        r.json()["message"].as_str().unwrap().contains("deny-post"),
+        "{:?}",
+        r.json()
+    );
+    // No `policy_sections`: the whole policy.
+    let r = post(a, "/all/x", b"{}").await;
+    assert_eq!(r.status, 403);
+    assert_eq!(r.json()["code"], "gateway.policy_denied");
     gw.task.abort();
 }

@@ -141,3 +141,44 @@ fn the_examples_in_docs_gateway_md_are_valid() {
         }
     }
 }
+
+#[test]
+fn policy_sections_are_checked_with_line_and_column() {
+    let with_policy = GOOD.replace(
+        "secret_file: secret\n",
+        "secret_file: secret\npolicy: policy.yaml\n",
+    );
+    let ok = with_policy.replace(
+        "    upstream: crm\n",
+        "    upstream: crm\n    policy_sections: [enforcement, genai_security]\n",
+    );
+    let c = Config::parse(ok.as_bytes(), "gw.yaml").unwrap();
+    assert_eq!(
+        c.routes[0].policy_sections.as_deref(),
+        Some(&["enforcement".to_owned(), "genai_security".to_owned()][..])
+    );
+    // Not a section: the item's line and column.
+    let e = error_of(&with_policy.replace(
+        "    upstream: crm\n",
+        "    upstream: crm\n    policy_sections: [enforcement, enforcment]\n",
+    ));
+    assert_eq!(e.code(), "gateway.config");
+    let l = e.location().unwrap();
+    assert_eq!(l.line, 13, "{e}");
+    assert!(l.column > 20, "{e}");
+    // Empty, and repeated.
+    for bad in ["[]", "[enforcement, enforcement]"] {
+        let e = error_of(&with_policy.replace(
+            "    upstream: crm\n",
+            &format!("    upstream: crm\n    policy_sections: {bad}\n"),
+        ));
+        assert_eq!(e.location().unwrap().line, 13, "{bad}: {e}");
+    }
+    // Sections without a policy file.
+    let e = error_of(&GOOD.replace(
+        "    upstream: crm\n",
+        "    upstream: crm\n    policy_sections: [enforcement]\n",
+    ));
+    assert!(e.message().contains("no `policy`"), "{e}");
+    assert_eq!(e.location().unwrap().line, 12, "{e}");
+}

@@ -10,39 +10,12 @@
 mod common;
 
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader, Cursor};
+use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use clyra_core::bundle::Container;
-use clyra_core::Limits;
 use common::*;
-
-/// The journal lines of every sealed bundle, by bundle id.
-fn journals(dir: &Path) -> BTreeMap<String, Vec<serde_json::Value>> {
-    let mut out = BTreeMap::new();
-    for e in std::fs::read_dir(dir.join("evidence/bundles")).unwrap() {
-        let p = e.unwrap().path();
-        let id = p.file_stem().unwrap().to_str().unwrap().to_owned();
-        let bytes = std::fs::read(&p).unwrap();
-        let len = bytes.len() as u64;
-        let mut c = Container::open(Cursor::new(bytes), len, &Limits::default()).unwrap();
-        let i = c
-            .entries()
-            .iter()
-            .position(|e| e.name == "journal.ndjson")
-            .unwrap();
-        let journal = c.read_small_entry(i, 1 << 30).unwrap();
-        let lines = journal
-            .split(|b| *b == b'\n')
-            .filter(|l| !l.is_empty())
-            .map(|l| serde_json::from_slice(l).unwrap())
-            .collect();
-        out.insert(id, lines);
-    }
-    out
-}
 
 /// Runs the `clyra` CLI (the binary's own entry point) and returns its exit code and stdout.
 fn clyra(args: &[&str]) -> (u8, String) {
@@ -97,9 +70,27 @@ async fn sealed_bundles_give_receipts_the_cli_verifies() {
     let journals = journals(dir.path());
     assert_eq!(journals.len(), 1);
     let (id, lines) = journals.iter().next().unwrap();
-    assert_eq!(lines.len(), 6);
-    assert_eq!(lines[5]["data"]["decision"], "deny");
-    assert_eq!(lines[5]["data"]["policy"]["rule"], "deny-delete");
+    // Five intents and their outcomes, then the denial (never sent upstream: no intent).
+    assert_eq!(lines.len(), 11);
+    assert_eq!(lines[10]["data"]["decision"], "deny");
+    assert_eq!(lines[10]["data"]["policy"]["rule"], "deny-delete");
+    assert!(lines[10]["data"].get("intent").is_none());
+    for receipt in &receipts[..5] {
+        let seq: usize = receipt.split_once('/').unwrap().1.parse().unwrap();
+        let outcome = &lines[seq];
+        assert_eq!(outcome["kind"], "gateway.request");
+        // The intent precedes its outcome and names the same request.
+        let intent_id = outcome["data"]["intent"].as_str().unwrap();
+        let (iid, iseq) = intent_id.split_once('/').unwrap();
+        assert_eq!(iid, id);
+        let iseq: usize = iseq.parse().unwrap();
+        assert!(iseq < seq);
+        assert_eq!(lines[iseq]["kind"], "gateway.intent");
+        assert_eq!(
+            lines[iseq]["data"]["request_id"],
+            outcome["data"]["request_id"]
+        );
+    }
     let bundle = dir.path().join(format!("evidence/bundles/{id}.zip"));
     let trust = dir.path().join("producer.pub.pem");
     let (code, text) = clyra(&[
@@ -232,12 +223,144 @@ async fn kill_9_under_load_loses_no_answered_receipt() {
         answered.len(),
         &missing[..missing.len().min(5)]
     );
+    // Every intent is paired: by its outcome, or (sent upstream, answer never recorded) by one
+    // `gateway.intent_unresolved` event sealed at restart. Every outcome that names an intent
+    // names a real one, and the upstream saw no request without an intent.
+    let check = pairing(&journals);
+    assert!(check.intents >= answered.len(), "{check:?}");
+    assert!(
+        up.hits() as usize <= check.intents,
+        "{} hits, {check:?}",
+        up.hits()
+    );
+    // Eight clients, one request each in flight at the kill: at most eight left unresolved.
+    assert!(check.unresolved <= 8, "{check:?}");
+    eprintln!("kill -9: {} answered, {check:?}", answered.len());
     // No WAL file is left once everything is sealed.
     assert_eq!(
         std::fs::read_dir(dir.path().join("evidence/wal"))
             .unwrap()
             .count(),
         0
+    );
+}
+
+/// Counts of the intent pairing across sealed journals.
+#[derive(Debug)]
+struct Pairing {
+    intents: usize,
+    unresolved: usize,
+}
+
+/// Checks that each `gateway.intent` has exactly one outcome or one unresolved mark, and that
+/// every reference points at an intent of the same request.
+fn pairing(journals: &BTreeMap<String, Vec<serde_json::Value>>) -> Pairing {
+    let mut intents = BTreeMap::new();
+    for (id, lines) in journals {
+        for (seq, e) in lines.iter().enumerate() {
+            if e["kind"] == "gateway.intent" {
+                let rid = e["data"]["request_id"].as_str().unwrap().to_owned();
+                intents.insert(format!("{id}/{seq}"), (rid, 0usize));
+            }
+        }
+    }
+    let mut unresolved = 0;
+    for e in journals.values().flatten() {
+        let kind = e["kind"].as_str().unwrap();
+        if kind != "gateway.request" && kind != "gateway.intent_unresolved" {
+            continue;
+        }
+        let Some(i) = e["data"]["intent"].as_str() else {
+            continue;
+        };
+        let (rid, n) = intents
+            .get_mut(i)
+            .unwrap_or_else(|| panic!("{kind} names a missing intent {i}"));
+        assert_eq!(rid.as_str(), e["data"]["request_id"].as_str().unwrap());
+        *n += 1;
+        if kind == "gateway.intent_unresolved" {
+            unresolved += 1;
+        }
+    }
+    for (i, (_, n)) in &intents {
+        assert_eq!(*n, 1, "intent {i} is closed {n} times");
+    }
+    Pairing {
+        intents: intents.len(),
+        unresolved,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_intent_without_outcome_is_sealed_as_unresolved_at_restart() {
+    let dir = TempDir::new("unresolved");
+    write_files(dir.path());
+    let up = Upstream::start().await;
+    let text = config_text(up.addr, "  - prefix: /crm\n    upstream: crm\n", "");
+    // A first run makes the instance id and one sealed decision.
+    let gw = start_gateway(dir.path(), &text).await;
+    assert_eq!(post(gw.addr, "/crm/x", b"{}").await.status, 200);
+    gw.gateway.evidence.seal_now().await.unwrap();
+    gw.task.abort();
+    // What a crash leaves: window 7 holds a paired intent, an intent without outcome and a
+    // line cut in the middle; window 8 lists request r-c as open (its intent was sealed in a
+    // bundle before the crash) and holds nothing else.
+    let instance = std::fs::read_to_string(dir.path().join("evidence/instance")).unwrap();
+    let instance = instance.trim();
+    let wal = dir.path().join("evidence/wal");
+    let ev = |kind: &str, data: &str| {
+        format!("{{\"at\":\"2026-12-04T10:00:00Z\",\"data\":{data},\"kind\":\"{kind}\"}}\n")
+    };
+    let w7 = format!("{instance}-0000000007");
+    let text7 = [
+        ev("gateway.intent", r#"{"request_id":"r-a"}"#),
+        ev("gateway.intent", r#"{"request_id":"r-b"}"#),
+        ev(
+            "gateway.request",
+            &format!(r#"{{"intent":"{w7}/0","request_id":"r-a"}}"#),
+        ),
+        "{\"at\":\"2026-12-04T10:0".to_owned(),
+    ]
+    .concat();
+    std::fs::write(wal.join("0000000007.ndjson"), text7).unwrap();
+    let text8 = ev(
+        "gateway.intents_open",
+        r#"{"intents":[{"intent":"x-0000000003/4","request_id":"r-c"}]}"#,
+    );
+    std::fs::write(wal.join("0000000008.ndjson"), text8).unwrap();
+
+    let gw = start_gateway(dir.path(), &text).await;
+    gw.task.abort();
+    let journals = journals(dir.path());
+    // r-a is paired, r-b and r-c are each marked once, in a bundle of their own (window 9).
+    let marks = &journals[&format!("{instance}-0000000009")];
+    let ids: Vec<(&str, &str)> = marks
+        .iter()
+        .map(|e| {
+            assert_eq!(e["kind"], "gateway.intent_unresolved");
+            assert!(e["data"]["reason"].as_str().unwrap().contains("upstream"));
+            (
+                e["data"]["request_id"].as_str().unwrap(),
+                e["data"]["intent"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        ids,
+        vec![
+            ("r-b", format!("{w7}/1").as_str()),
+            ("r-c", "x-0000000003/4")
+        ]
+    );
+    assert_eq!(
+        journals[&w7].len(),
+        3,
+        "the cut line was never acknowledged"
+    );
+    assert_eq!(
+        std::fs::read_dir(&wal).unwrap().count(),
+        0,
+        "every window sealed"
     );
 }
 
@@ -278,7 +401,15 @@ async fn sealed_bundles_are_appended_to_the_ledger() {
         .unwrap()
         .map(|e| e.unwrap().path())
         .collect();
-    assert_eq!(bundles.len(), 3, "7 events in windows of 3");
+    // 7 intents and 7 outcomes (plus the open-intent lists that head a window opened while an
+    // intent waited) in windows of 3 lines.
+    assert!(bundles.len() >= 5, "{} bundles", bundles.len());
+    let outcomes: usize = journals(dir.path())
+        .values()
+        .flatten()
+        .filter(|e| e["kind"] == "gateway.request")
+        .count();
+    assert_eq!(outcomes, 7);
     for b in &bundles {
         let (code, text) = clyra(&[
             "ledger",
@@ -309,6 +440,8 @@ async fn a_full_wal_disk_answers_503_and_recovers() {
     std::os::unix::fs::symlink("/dev/full", &wal).unwrap();
     let r = post(gw.addr, "/crm/x", b"{\"n\":1}").await;
     assert_eq!(r.status, 503);
+    // The intent could not be written: the upstream was never called.
+    assert_eq!(up.hits(), 0);
     assert_eq!(r.json()["code"], "gateway.wal");
     assert!(
         r.header("clyra-receipt").is_none(),
@@ -326,8 +459,8 @@ async fn a_full_wal_disk_answers_503_and_recovers() {
     assert_eq!(line["data"]["path"], "/crm/x");
     assert_eq!(
         journals.values().map(Vec::len).sum::<usize>(),
-        1,
-        "only the recorded decision is sealed"
+        2,
+        "only the recorded decision (intent and outcome) is sealed"
     );
     gw.task.abort();
 }

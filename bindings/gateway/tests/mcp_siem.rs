@@ -57,30 +57,11 @@ fn mcp(addr: std::net::SocketAddr, body: &[u8]) -> impl std::future::Future<Outp
 
 /// Every event line of the sealed bundles.
 fn events(dir: &std::path::Path) -> Vec<Value> {
-    let mut out = Vec::new();
-    for e in std::fs::read_dir(dir.join("evidence/bundles")).unwrap() {
-        let bytes = std::fs::read(e.unwrap().path()).unwrap();
-        let len = bytes.len() as u64;
-        let mut c = clyra_core::bundle::Container::open(
-            std::io::Cursor::new(bytes),
-            len,
-            &Default::default(),
-        )
-        .unwrap();
-        let i = c
-            .entries()
-            .iter()
-            .position(|e| e.name == "journal.ndjson")
-            .unwrap();
-        let journal = c.read_small_entry(i, 1 << 30).unwrap();
-        out.extend(
-            journal
-                .split(|b| *b == b'\n')
-                .filter(|l| !l.is_empty())
-                .map(|l| serde_json::from_slice::<Value>(l).unwrap()),
-        );
-    }
-    out
+    // The decisions (outcomes); intents are not SIEM events.
+    sealed_events(dir)
+        .into_iter()
+        .filter(|e| e["kind"] == "gateway.request")
+        .collect()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -7,8 +7,8 @@ use serde::Serialize;
 
 use super::cel;
 use super::facts::Facts;
-use super::model::{Decision, Mode};
-use super::{Policy, PolicyError, Rule};
+use super::model::{self, Decision, Mode};
+use super::{Policy, PolicyError, PolicyErrorKind, Rule};
 use crate::error::Coded;
 use crate::jcs::{self, Map, Value};
 
@@ -105,17 +105,40 @@ pub fn evaluate(policy: &Policy, facts: &Value) -> Result<Evaluation, PolicyErro
 
 /// Evaluates `policy` over checked facts.
 pub fn evaluate_facts(policy: &Policy, facts: &Facts) -> Evaluation {
-    run(policy, facts, true)
+    run(policy, facts, true, None)
+}
+
+/// Evaluates only the rules of the named `sections` (policy-v1.md §8.6): a host that fronts
+/// several kinds of traffic (a gateway route, gateway-config-v0.md §7) asks for the sections that
+/// govern it. Rules of other sections are skipped as if `off`; the default decision and the
+/// policy hash are the whole policy's. A name that is not one of [`model::SECTIONS`] is an error
+/// (`policy.schema`), never silently a section without rules.
+pub fn evaluate_sections(
+    policy: &Policy,
+    facts: &Value,
+    sections: &[&str],
+) -> Result<Evaluation, PolicyError> {
+    if let Some(bad) = sections.iter().find(|s| !model::SECTIONS.contains(s)) {
+        return Err(PolicyError::new(
+            PolicyErrorKind::Schema,
+            format!(
+                "`{bad}` is not a policy section (one of {})",
+                model::SECTIONS.join(", ")
+            ),
+        ));
+    }
+    let facts = Facts::from_value(facts, policy.doc())?;
+    Ok(run(policy, &facts, true, Some(sections)))
 }
 
 /// [`evaluate_facts`] with every condition run in the `cel` interpreter, never in its compiled
 /// plan: the reference the compiled plans are tested against (`tests/policy_differential.rs`).
 #[doc(hidden)]
 pub fn evaluate_facts_interpreted(policy: &Policy, facts: &Facts) -> Evaluation {
-    run(policy, facts, false)
+    run(policy, facts, false, None)
 }
 
-fn run(policy: &Policy, facts: &Facts, compiled: bool) -> Evaluation {
+fn run(policy: &Policy, facts: &Facts, compiled: bool, sections: Option<&[&str]>) -> Evaluation {
     // The interpreter's context is built only when a condition needs it.
     let context = std::cell::OnceCell::new();
     let context = || context.get_or_init(|| cel::context(policy.env(), facts));
@@ -127,6 +150,9 @@ fn run(policy: &Policy, facts: &Facts, compiled: bool) -> Evaluation {
         // Nothing outranks a deny: later enforced rules cannot change the decision.
         let settled = matches!(decided, Some((_, Decision::Deny)));
         if rule.mode == Mode::Off || (rule.mode == Mode::Enforce && settled) {
+            continue;
+        }
+        if sections.is_some_and(|s| !s.contains(&rule.section)) {
             continue;
         }
         if !facts.has_all(rule.condition.namespaces()) {

@@ -22,7 +22,7 @@ pub mod yaml;
 use std::sync::Arc;
 
 pub use error::{Location, PolicyError, PolicyErrorKind};
-pub use eval::{evaluate, Evaluation, RuleOutcome};
+pub use eval::{evaluate, evaluate_sections, Evaluation, RuleOutcome};
 pub use model::{Decision, Mode, PolicyDoc};
 pub use schema::{PolicySchema, POLICY_SCHEMA};
 

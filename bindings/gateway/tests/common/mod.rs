@@ -327,3 +327,38 @@ pub fn shared_dir() -> PathBuf {
         PathBuf::from,
     )
 }
+
+/// The journal lines of every sealed bundle under `dir/evidence/bundles`, by bundle id.
+pub fn journals(dir: &Path) -> std::collections::BTreeMap<String, Vec<serde_json::Value>> {
+    let mut out = std::collections::BTreeMap::new();
+    for e in std::fs::read_dir(dir.join("evidence/bundles")).unwrap() {
+        let p = e.unwrap().path();
+        let id = p.file_stem().unwrap().to_str().unwrap().to_owned();
+        let bytes = std::fs::read(&p).unwrap();
+        let len = bytes.len() as u64;
+        let mut c = clyra_core::bundle::Container::open(
+            std::io::Cursor::new(bytes),
+            len,
+            &Default::default(),
+        )
+        .unwrap();
+        let i = c
+            .entries()
+            .iter()
+            .position(|e| e.name == "journal.ndjson")
+            .unwrap();
+        let journal = c.read_small_entry(i, 1 << 30).unwrap();
+        let lines = journal
+            .split(|b| *b == b'\n')
+            .filter(|l| !l.is_empty())
+            .map(|l| serde_json::from_slice(l).unwrap())
+            .collect();
+        out.insert(id, lines);
+    }
+    out
+}
+
+/// Every journal line of every sealed bundle under `dir/evidence/bundles`.
+pub fn sealed_events(dir: &Path) -> Vec<serde_json::Value> {
+    journals(dir).into_values().flatten().collect()
+}
