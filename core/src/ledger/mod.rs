@@ -9,6 +9,7 @@
 //! - [`proof`]: the inclusion and consistency proof files and their verdicts (§5);
 //! - [`scan`]: whole-ledger verification and replayed approvals (§6, §7.3).
 
+pub mod limits;
 pub mod note;
 pub mod proof;
 pub mod record;
@@ -72,6 +73,8 @@ pub enum LedgerErrorKind {
     NotFound,
     /// `ledger.storage`
     Storage,
+    /// `ledger.append_too_large`
+    AppendTooLarge,
 }
 
 impl LedgerErrorKind {
@@ -101,6 +104,7 @@ impl LedgerErrorKind {
             Self::BundleInvalid => "ledger.bundle_invalid",
             Self::NotFound => "ledger.not_found",
             Self::Storage => "ledger.storage",
+            Self::AppendTooLarge => "ledger.append_too_large",
         }
     }
 }
@@ -168,6 +172,7 @@ mod tests {
             K::BundleInvalid,
             K::NotFound,
             K::Storage,
+            K::AppendTooLarge,
         ];
         let codes: std::collections::BTreeSet<_> = all.iter().map(|k| k.code()).collect();
         assert_eq!(codes.len(), all.len());
