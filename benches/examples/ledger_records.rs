@@ -5,7 +5,8 @@
 //! records of `benches/benches/ledger.rs` (~400 bytes, valid against ledger-v0's schema), appended
 //! with `ledger::tiles::append` in batches of 65,536 (one signed checkpoint per batch, like 16
 //! `clyra ledger append` calls), files written as `clyra ledger init`/`append` lay them out.
-//! `clyra ledger verify DIR` then checks it with the key from `ledger.json`.
+//! `clyra ledger verify DIR` then checks it with the key from `ledger.json`; the signing key is
+//! written to `DIR.key` (PKCS#8 PEM) so that `clyra ledger append --key DIR.key` can add to it.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -49,6 +50,8 @@ fn main() {
         signer.verifier().to_text()
     );
     write(&root.join("ledger.json"), config.as_bytes());
+    let pem = key.to_pkcs8_pem().unwrap_or_else(|e| panic!("{e}"));
+    write(&PathBuf::from(format!("{dir}.key")), pem.as_bytes());
     let mut store = Dir(root.clone());
     let mut size = 0u64;
     let mut cp = Checkpoint {

@@ -259,16 +259,12 @@ fn append(args: &AppendArgs, format: Format) -> Result<String, Problem> {
     let (_, cp) = dir
         .verified_checkpoint(&config.key)
         .map_err(|e| problem(&e))?;
-    let mut index = scan::index(&mut dir, cp.size, &limits).map_err(|e| problem(&e))?;
-    let mut records = Vec::new();
-    let mut report = Vec::new();
+    // First pass: each bundle's digest and record (its bytes are dropped), so that the ledger is
+    // then read once keeping only what these bundles need (memory flat in the ledger's size).
+    let mut inputs = Vec::new();
     for path in &args.bundles {
         let bytes = read(path)?;
         let sha = Sha256Digest::of(&bytes);
-        if let Some(at) = index.by_bundle.get(&sha.to_hex()) {
-            report.push((path.display().to_string(), *at, false));
-            continue;
-        }
         let record = Record::of_bundle(
             Cursor::new(&bytes),
             bytes.len() as u64,
@@ -277,6 +273,19 @@ fn append(args: &AppendArgs, format: Format) -> Result<String, Problem> {
             &limits,
         )
         .map_err(|e| Problem::new(e.code(), format!("{}: {e}", path.display())))?;
+        inputs.push((path, sha, record));
+    }
+    let wanted: Vec<Record> = inputs.iter().map(|(_, _, r)| r.clone()).collect();
+    let mut index =
+        scan::index_for(&mut dir, cp.size, &wanted, &limits).map_err(|e| problem(&e))?;
+    drop(wanted);
+    let mut records = Vec::new();
+    let mut report = Vec::new();
+    for (path, sha, record) in inputs {
+        if let Some(at) = index.by_bundle.get(&sha.to_hex()) {
+            report.push((path.display().to_string(), *at, false));
+            continue;
+        }
         if let Some(r) = index.replays_of(&record).first() {
             return Err(Problem::new(
                 K::Replay.code(),
@@ -291,6 +300,16 @@ fn append(args: &AppendArgs, format: Format) -> Result<String, Problem> {
         }
         let at = cp.size + records.len() as u64;
         index.add(at, &record);
+        let bytes = read(path)?;
+        if Sha256Digest::of(&bytes) != sha {
+            return Err(Problem::new(
+                K::Storage.code(),
+                format!(
+                    "{}: the file changed while it was being appended; nothing was appended",
+                    path.display()
+                ),
+            ));
+        }
         dir.store_bundle(&sha.to_hex(), &bytes)
             .map_err(|e| problem(&e))?;
         report.push((path.display().to_string(), at, true));
