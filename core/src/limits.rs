@@ -243,6 +243,15 @@ mod tests {
             ("L44", l.json_bytes_per_value as u64),
             ("L45", l.json_max_number_bytes as u64),
             ("L46", l.json_max_exponent_digits as u64),
+            ("L47", crate::ledger::limits::MAX_PROOF_BYTES as u64),
+            ("L48", crate::ledger::limits::MAX_RECORD_BYTES as u64),
+            ("L49", crate::ledger::limits::MAX_NOTE_SIGNATURES as u64),
+            ("L50", crate::ledger::limits::MAX_TREE_SIZE),
+            ("L51", crate::ledger::limits::TILE_WIDTH),
+            ("L52", crate::ledger::limits::MAX_RECORD_APPROVALS as u64),
+            ("L53", crate::ledger::limits::MAX_SUBJECT_BYTES as u64),
+            ("L54", crate::ledger::limits::MAX_NOTE_BYTES as u64),
+            ("L55", crate::ledger::limits::MAX_APPEND_RECORDS as u64),
         ];
         let spec = spec_defaults();
         let spec: Vec<(&str, u64)> = spec.iter().map(|(id, v)| (id.as_str(), *v)).collect();

@@ -9,6 +9,7 @@
 //! - [`proof`]: the inclusion and consistency proof files and their verdicts (§5);
 //! - [`scan`]: whole-ledger verification and replayed approvals (§6, §7.3).
 
+pub mod limits;
 pub mod note;
 pub mod proof;
 pub mod record;
@@ -80,6 +81,8 @@ pub enum LedgerErrorKind {
     StorageCas,
     /// `ledger.conflict`: another appender kept winning the checkpoint's swap (ledger-v0.md §8.2)
     Conflict,
+    /// `ledger.append_too_large`
+    AppendTooLarge,
 }
 
 impl LedgerErrorKind {
@@ -113,6 +116,7 @@ impl LedgerErrorKind {
             Self::StorageLock => "ledger.storage_lock",
             Self::StorageCas => "ledger.storage_cas",
             Self::Conflict => "ledger.conflict",
+            Self::AppendTooLarge => "ledger.append_too_large",
         }
     }
 }
@@ -180,6 +184,7 @@ mod tests {
             K::BundleInvalid,
             K::NotFound,
             K::Storage,
+            K::AppendTooLarge,
         ];
         let codes: std::collections::BTreeSet<_> = all.iter().map(|k| k.code()).collect();
         assert_eq!(codes.len(), all.len());

@@ -18,10 +18,9 @@ pub const ALG_ED25519: u8 = 0x01;
 pub const ALG_COSIGNATURE_V1: u8 = 0x04;
 /// The prefix of every signature line: U+2014 EM DASH and a space.
 const SIG_PREFIX: &str = "\u{2014} ";
-/// Most signature lines a note may carry (as `sumdb/note` allows).
-const MAX_SIGNATURES: usize = 100;
-/// Largest tree size a checkpoint may state (2^63 − 1).
-const MAX_TREE_SIZE: u64 = i64::MAX as u64;
+// Most signature lines a note may carry (L49), its largest size (L54) and the largest tree size
+// or cosignature time (L50).
+use super::limits::{MAX_NOTE_BYTES, MAX_NOTE_SIGNATURES as MAX_SIGNATURES, MAX_TREE_SIZE};
 
 /// Whether `name` is a key name (and origin) Clyra accepts: 1–255 printable ASCII characters
 /// other than `+` (ledger-v0.md §3.1, a subset of signed-note's rules).
@@ -228,6 +227,9 @@ impl Note {
     pub fn parse(bytes: &[u8]) -> Result<Self, LedgerError> {
         let bad =
             |why: &str| LedgerError::new(K::CheckpointMalformed, format!("malformed note: {why}"));
+        if bytes.len() > MAX_NOTE_BYTES {
+            return Err(bad("larger than 1 MiB (limits.md L54)"));
+        }
         let text = std::str::from_utf8(bytes).map_err(|_| bad("not UTF-8"))?;
         if text.chars().any(|c| c < ' ' && c != '\n') {
             return Err(bad("a control character other than LF"));

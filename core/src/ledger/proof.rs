@@ -18,7 +18,7 @@ pub const INCLUSION_TYPE: &str = "clyra.ledger.inclusion/v0";
 /// `type` of a consistency proof.
 pub const CONSISTENCY_TYPE: &str = "clyra.ledger.consistency/v0";
 /// Largest proof file accepted, in bytes.
-const MAX_PROOF_BYTES: usize = 1 << 20;
+use super::limits::MAX_PROOF_BYTES;
 
 /// A ledger receipt: the inclusion proof of one record at a signed checkpoint (§5.1).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -11,8 +11,9 @@ use crate::jcs;
 use crate::limits::Limits;
 use crate::time::Timestamp;
 
-/// Largest record, in bytes: the entry bundle's `uint16` length prefix (ledger-v0.md §2.2).
-pub const MAX_RECORD_BYTES: usize = 65_535;
+// Largest record, in bytes: the entry bundle's `uint16` length prefix (ledger-v0.md §2.2).
+pub use super::limits::MAX_RECORD_BYTES;
+use super::limits::{MAX_RECORD_APPROVALS, MAX_SUBJECT_BYTES};
 
 /// One approval as a record keeps it: the envelope file's digest and the issued nonce.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -187,13 +188,13 @@ impl Record {
         {
             return bad("a time is not YYYY-MM-DDTHH:MM:SSZ");
         }
-        if self.subject.is_empty() || self.subject.len() > 4096 {
+        if self.subject.is_empty() || self.subject.len() > MAX_SUBJECT_BYTES {
             return bad("`subject` is empty or longer than 4096 bytes");
         }
         if !["production", "staging", "development", "test"].contains(&self.environment.as_str()) {
             return bad("`environment` is not a known environment");
         }
-        if self.approvals.len() > 16 {
+        if self.approvals.len() > MAX_RECORD_APPROVALS {
             return bad("more than 16 approvals");
         }
         for a in &self.approvals {

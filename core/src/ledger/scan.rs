@@ -1,7 +1,7 @@
 //! Reading a whole ledger: every record and tile re-hashed against the checkpoint, replayed
 //! approvals found, consistency with an earlier checkpoint (spec: ledger-v0.md §6, §7.3).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use super::note::{Checkpoint, Note, VerifierKey};
 use super::proof::{check, check_consistency};
@@ -11,7 +11,7 @@ use super::tiles::{
 };
 use super::{Hash, LedgerError, LedgerErrorKind as K};
 use crate::limits::Limits;
-use crate::merkle::{leaf_hash, root_from_leaf_hashes};
+use crate::merkle::{leaf_hash, root_from_leaf_hashes, TreeBuilder};
 use crate::verdict::{Check, Severity, Step};
 use crate::verify::Verdict;
 
@@ -47,6 +47,12 @@ impl Index {
         self.by_bundle
             .entry(record.bundle_sha256.clone())
             .or_insert(index);
+        self.add_approvals(index, record);
+    }
+
+    /// Adds only `record`'s approvals at `index` (replay checks without the by-bundle lookup),
+    /// noting replays of earlier approvals.
+    pub fn add_approvals(&mut self, index: u64, record: &Record) {
         for replay in self.replays_of(record) {
             self.replays.push(Replay {
                 second: index,
@@ -123,8 +129,47 @@ pub fn index<S: TileStore>(
     Ok(index)
 }
 
+/// Reads every record of the first `size` leaves, one entry bundle at a time, and indexes only
+/// what an append of `records` needs: where their bundles already are, and the first record
+/// using each of their approvals' nonces and digests. Lookups of those keys give what
+/// [`index`] gives, in memory O(records) instead of O(size) (§6, §7.1).
+pub fn index_for<S: TileStore>(
+    store: &mut S,
+    size: u64,
+    records: &[Record],
+    limits: &Limits,
+) -> Result<Index, LedgerError> {
+    let shas: HashSet<&str> = records.iter().map(|r| r.bundle_sha256.as_str()).collect();
+    let approvals = || records.iter().flat_map(|r| r.approvals.iter());
+    let nonces: HashSet<&str> = approvals().map(|a| a.nonce.as_str()).collect();
+    let digests: HashSet<&str> = approvals().map(|a| a.digest.as_str()).collect();
+    let mut index = Index::default();
+    let mut at = 0u64;
+    for tile in 0..size.div_ceil(TILE_WIDTH) {
+        for (_, record) in read_entries(store, size, tile, limits)? {
+            if shas.contains(record.bundle_sha256.as_str()) {
+                index.by_bundle.entry(record.bundle_sha256).or_insert(at);
+            }
+            for a in record.approvals {
+                if nonces.contains(a.nonce.as_str()) {
+                    index.nonces.entry(a.nonce).or_insert(at);
+                }
+                if digests.contains(a.digest.as_str()) {
+                    index.digests.entry(a.digest).or_insert(at);
+                }
+            }
+            at += 1;
+        }
+    }
+    Ok(index)
+}
+
 /// Re-reads every record and tile of the tree of `cp.size` leaves and checks them against each
-/// other and `cp.root` (§4.2, §4.3). Returns the index of the records.
+/// other and `cp.root` (§4.2, §4.3). Returns the records' approvals indexed for replays (its
+/// `by_bundle` is left empty: a verification needs no lookup by bundle).
+///
+/// Streams: one entry bundle at a time, and per tile level only the tile being filled (at most
+/// 256 hashes), so memory is O(log n) in the ledger's size, not one hash per entry (§4.3).
 pub fn check_tiles<S: TileStore>(
     store: &mut S,
     cp: &Checkpoint,
@@ -132,46 +177,101 @@ pub fn check_tiles<S: TileStore>(
 ) -> Result<Index, LedgerError> {
     let size = cp.size;
     let mut index = Index::default();
-    let mut level_hashes: Vec<Hash> = Vec::new();
+    let mut levels = LevelChecker::default();
+    let mut tree = TreeBuilder::new();
     let mut at = 0u64;
     for tile in 0..size.div_ceil(TILE_WIDTH) {
-        let entries = read_entries(store, size, tile, limits)?;
-        let hashes: Vec<Hash> = entries.iter().map(|(raw, _)| leaf_hash(raw)).collect();
-        for (_, record) in &entries {
-            index.add(at, record);
+        for (raw, record) in read_entries(store, size, tile, limits)? {
+            let hash = leaf_hash(&raw);
+            tree.push_leaf_hash(hash);
+            index.add_approvals(at, &record);
             at += 1;
+            levels.push(store, 0, hash)?;
         }
-        level_hashes.extend(hashes);
     }
-    let root = root_from_leaf_hashes(&level_hashes);
-    let mut level: u8 = 0;
-    while !level_hashes.is_empty() {
-        for (tile, expected) in level_hashes.chunks(TILE_WIDTH as usize).enumerate() {
-            let width = expected.len() as u64;
-            let path = tile_path(level, tile as u64, width);
-            let bytes = store
-                .read(&path)?
-                .ok_or_else(|| LedgerError::new(K::TileMissing, format!("`{path}` is missing")))?;
-            if split_hashes(&bytes, width, &path)? != expected {
-                return Err(LedgerError::new(
-                    K::TileMismatch,
-                    format!("`{path}` does not hold the hashes of the records below it"),
-                ));
-            }
-        }
-        level_hashes = level_hashes
-            .chunks_exact(TILE_WIDTH as usize)
-            .map(root_from_leaf_hashes)
-            .collect();
-        level = level.saturating_add(1);
-    }
-    if root != cp.root {
+    levels.finish(store)?;
+    if tree.root() != cp.root {
         return Err(LedgerError::new(
             K::TileMismatch,
             "the records do not hash to the checkpoint's root",
         ));
     }
     Ok(index)
+}
+
+/// The hash tiles checked while the records stream by: per tile level, the hashes of the tile
+/// being filled and how many full tiles of that level were checked already.
+#[derive(Default)]
+struct LevelChecker {
+    /// `(full tiles checked, hashes of the next tile so far)` per level.
+    levels: Vec<(u64, Vec<Hash>)>,
+}
+
+impl LevelChecker {
+    /// Adds `hash` to tile level `level`; a tile that fills up is checked against its file and
+    /// its subtree root goes one level up.
+    fn push<S: TileStore>(
+        &mut self,
+        store: &mut S,
+        level: u8,
+        hash: Hash,
+    ) -> Result<(), LedgerError> {
+        let mut level = level;
+        let mut hash = hash;
+        loop {
+            while self.levels.len() <= usize::from(level) {
+                self.levels.push((0, Vec::new()));
+            }
+            let Some((done, hashes)) = self.levels.get_mut(usize::from(level)) else {
+                return Err(LedgerError::new(K::TileMissing, "tree too tall"));
+            };
+            hashes.push(hash);
+            if hashes.len() as u64 != TILE_WIDTH {
+                return Ok(());
+            }
+            compare_tile(store, level, *done, hashes)?;
+            hash = root_from_leaf_hashes(hashes);
+            hashes.clear();
+            *done += 1;
+            level = level
+                .checked_add(1)
+                .ok_or_else(|| LedgerError::new(K::TileMissing, "tree too tall"))?;
+        }
+    }
+
+    /// Checks the partial tile of every level against its file.
+    fn finish<S: TileStore>(&self, store: &mut S) -> Result<(), LedgerError> {
+        for (level, (done, hashes)) in self.levels.iter().enumerate() {
+            if !hashes.is_empty() {
+                let level = u8::try_from(level)
+                    .map_err(|_| LedgerError::new(K::TileMissing, "tree too tall"))?;
+                compare_tile(store, level, *done, hashes)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Reads hash tile `tile` of `level` (its width: `expected.len()`) and compares it with the
+/// hashes computed from the records below it (`ledger.tile_missing`, `ledger.tile_truncated`,
+/// `ledger.tile_mismatch`).
+fn compare_tile<S: TileStore>(
+    store: &mut S,
+    level: u8,
+    tile: u64,
+    expected: &[Hash],
+) -> Result<(), LedgerError> {
+    let path = tile_path(level, tile, expected.len() as u64);
+    let bytes = store
+        .read(&path)?
+        .ok_or_else(|| LedgerError::new(K::TileMissing, format!("`{path}` is missing")))?;
+    if split_hashes(&bytes, expected.len() as u64, &path)? != expected {
+        return Err(LedgerError::new(
+            K::TileMismatch,
+            format!("`{path}` does not hold the hashes of the records below it"),
+        ));
+    }
+    Ok(())
 }
 
 /// What `clyra ledger verify` checks (§7.3), as a verdict, and the index of the records when the

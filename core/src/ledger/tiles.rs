@@ -10,9 +10,8 @@ use std::collections::HashMap;
 use super::{Hash, LedgerError, LedgerErrorKind as K};
 use crate::merkle::{node_hash, root_from_leaf_hashes, HASH_LEN};
 
-/// Hashes per full tile (tile height 8).
-pub const TILE_WIDTH: u64 = 256;
-const TILE_HEIGHT: u32 = 8;
+pub use super::limits::TILE_WIDTH;
+use super::limits::{MAX_APPEND_RECORDS, TILE_HEIGHT};
 
 /// Where tiles and entry bundles are read from; the host implements it over a directory or an
 /// object store. `Ok(None)` means the file does not exist.
@@ -328,6 +327,15 @@ pub fn append<S: TileStore, R: AsRef<[u8]>>(
     old_size: u64,
     records: &[R],
 ) -> Result<(Vec<TileWrite>, Hash), LedgerError> {
+    if records.len() > MAX_APPEND_RECORDS {
+        return Err(LedgerError::new(
+            K::AppendTooLarge,
+            format!(
+                "{} records in one append; at most {MAX_APPEND_RECORDS} (limits.md L55)",
+                records.len()
+            ),
+        ));
+    }
     let mut writes = Vec::new();
     // Entry bundles: the old partial bundle's records, then the new ones.
     let first_tile = old_size / TILE_WIDTH;

@@ -43,9 +43,7 @@ const (
 )
 
 const (
-	maxSignatures = 100
-	maxTreeSize   = uint64(1<<63 - 1)
-	sigPrefix     = "\u2014 "
+	sigPrefix = "\u2014 "
 )
 
 // Error is a ledger failure with its registered code.
@@ -135,6 +133,9 @@ type Note struct {
 // ParseNote parses a signed note (ledger-v0.md §3.2).
 func ParseNote(msg []byte) (*Note, error) {
 	bad := func(why string) error { return fail(CodeCheckpointMalformed, "malformed note: %s", why) }
+	if len(msg) > MaxNoteBytes {
+		return nil, bad("larger than 1 MiB (limits.md L54)")
+	}
 	if !utf8.Valid(msg) {
 		return nil, bad("not UTF-8")
 	}
@@ -153,7 +154,7 @@ func ParseNote(msg []byte) (*Note, error) {
 	}
 	n := &Note{Text: string(text)}
 	for _, line := range strings.Split(strings.TrimSuffix(string(sigs), "\n"), "\n") {
-		if len(n.sigs) == maxSignatures {
+		if len(n.sigs) == MaxNoteSignatures {
 			return nil, bad("more than 100 signatures")
 		}
 		rest, ok := strings.CutPrefix(line, sigPrefix)
@@ -205,7 +206,7 @@ func (n *Note) VerifyCosignature(k *VerifierKey) (uint64, error) {
 	}
 	t := binary.BigEndian.Uint64(s.sig[:8])
 	msg := fmt.Sprintf("cosignature/v1\ntime %d\n%s", t, n.Text)
-	if t > maxTreeSize || !ed25519.Verify(k.Pub, []byte(msg), s.sig[8:]) {
+	if t > MaxTreeSize || !ed25519.Verify(k.Pub, []byte(msg), s.sig[8:]) {
 		return 0, fail(CodeWitnessSignature, "the cosignature by %s does not verify", k.Name)
 	}
 	return t, nil
@@ -238,7 +239,7 @@ func ParseCheckpoint(text string) (*Checkpoint, error) {
 		return nil, bad("the tree size is not a decimal number")
 	}
 	n, err := strconv.ParseUint(size, 10, 64)
-	if err != nil || n > maxTreeSize {
+	if err != nil || n > MaxTreeSize {
 		return nil, bad("the tree size is above 2^63 - 1")
 	}
 	root, err := base64.StdEncoding.Strict().DecodeString(lines[2])

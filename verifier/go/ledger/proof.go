@@ -19,7 +19,6 @@ const StepLedger = "ledger"
 const (
 	InclusionType   = "clyra.ledger.inclusion/v0"
 	ConsistencyType = "clyra.ledger.consistency/v0"
-	maxProofBytes   = 1 << 20
 )
 
 var okMessages = map[string]string{
@@ -55,7 +54,7 @@ func skipped(subject string) verify.Check {
 
 // parseFile parses a proof file strictly and checks it against its schema (§5 step 1).
 func parseFile(data []byte, stem string, lim limits.Limits) (jcs.Value, error) {
-	if len(data) > maxProofBytes {
+	if len(data) > MaxProofBytes {
 		return jcs.Value{}, fail(CodeProofSchema, "bad proof file: larger than 1 MiB")
 	}
 	v, err := jcs.Parse(data, lim)

@@ -324,19 +324,15 @@ fn append_once(
 ) -> Result<Result<(AppendReport, u64), Problem>, LedgerError> {
     let limits = Limits::default();
     let (_, cp, tag) = dir.verified_checkpoint(&config.key)?;
-    let mut index = scan::index(dir, cp.size, &limits)?;
-    let mut records = Vec::new();
-    let mut report = Vec::new();
+    // First pass: each bundle's digest and record (its bytes are dropped), so that the ledger is
+    // then read once keeping only what these bundles need (memory flat in the ledger's size).
+    let mut inputs = Vec::new();
     for path in &args.bundles {
         let bytes = match read(path) {
             Ok(b) => b,
             Err(p) => return Ok(Err(p)),
         };
         let sha = Sha256Digest::of(&bytes);
-        if let Some(at) = index.by_bundle.get(&sha.to_hex()) {
-            report.push((path.display().to_string(), *at, false));
-            continue;
-        }
         let record = Record::of_bundle(
             Cursor::new(&bytes),
             bytes.len() as u64,
@@ -353,6 +349,18 @@ fn append_once(
                 )))
             }
         };
+        inputs.push((path, sha, record));
+    }
+    let wanted: Vec<Record> = inputs.iter().map(|(_, _, r)| r.clone()).collect();
+    let mut index = scan::index_for(dir, cp.size, &wanted, &limits)?;
+    drop(wanted);
+    let mut records = Vec::new();
+    let mut report = Vec::new();
+    for (path, sha, record) in inputs {
+        if let Some(at) = index.by_bundle.get(&sha.to_hex()) {
+            report.push((path.display().to_string(), *at, false));
+            continue;
+        }
         if let Some(r) = index.replays_of(&record).first() {
             return Ok(Err(Problem::new(
                 K::Replay.code(),
@@ -367,6 +375,19 @@ fn append_once(
         }
         let at = cp.size + records.len() as u64;
         index.add(at, &record);
+        let bytes = match read(path) {
+            Ok(b) => b,
+            Err(p) => return Ok(Err(p)),
+        };
+        if Sha256Digest::of(&bytes) != sha {
+            return Ok(Err(Problem::new(
+                K::Storage.code(),
+                format!(
+                    "{}: the file changed while it was being appended; nothing was appended",
+                    path.display()
+                ),
+            )));
+        }
         dir.store_bundle(&sha.to_hex(), &bytes)?;
         report.push((path.display().to_string(), at, true));
         records.push(record.to_bytes());
