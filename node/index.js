@@ -114,6 +114,73 @@ async function verifyBadge(badge, trust, options) {
   return resultOf(await native.badgeVerify(call, bytes))
 }
 
+/** Bytes of a document given as its text (when it starts like one), its bytes, or a path. */
+function documentBytes(value, looksLikeText, what) {
+  if (value instanceof Uint8Array) return value
+  if (typeof value !== 'string') {
+    throw new ClyraError({ code: 'cli.usage', message: `${what} is its text, a path or bytes` }, [])
+  }
+  if (looksLikeText(value)) return Buffer.from(value, 'utf8')
+  try {
+    return fs.readFileSync(value)
+  } catch (e) {
+    throw new ClyraError({ code: 'cli.io', message: `cannot read: ${e.code === 'ENOENT' ? 'no such file' : e.message}`, path: value }, [])
+  }
+}
+
+/** A ledger verifier key: its text, its bytes, or a file holding it (as `clyra ledger check --key`). */
+function ledgerKeyText(key) {
+  if (key instanceof Uint8Array) return Buffer.from(key).toString('utf8')
+  if (typeof key !== 'string') {
+    throw new ClyraError({ code: 'cli.usage', message: 'a ledger key is its text, a path or bytes' }, [])
+  }
+  let isFile = false
+  try {
+    isFile = fs.statSync(key).isFile()
+  } catch {
+    isFile = false
+  }
+  if (!isFile) return key
+  try {
+    return fs.readFileSync(key, 'utf8')
+  } catch (e) {
+    throw new ClyraError({ code: 'cli.io', message: `cannot read: ${e.message}`, path: key }, [])
+  }
+}
+
+/**
+ * Verifies a ledger proof file (ledger-v0.md §6: an inclusion receipt or a consistency proof;
+ * its JSON text, bytes, or a path) against the ledger's verifier key (text, bytes or a path):
+ * the Verdict. Rejects with ClyraError (`ledger.key`, `cli.io`) only when the key or path is unusable.
+ */
+async function verifyLedgerProof(proof, key) {
+  const bytes = documentBytes(proof, (v) => v.trimStart().startsWith('{'), 'a ledger proof')
+  const call = JSON.stringify({ key: ledgerKeyText(key) })
+  return resultOf(await native.ledgerProofVerify(call, bytes))
+}
+
+/**
+ * Verifies an attestation (attestation-v0.md §6: its DSSE JSON text, bytes, or a path) against a
+ * trust file and recomputes its control statuses from `options.bundles` (paths of the bundle
+ * files it covers, streamed from disk), each verified with the policy among `options.policy`
+ * (one or several) whose hash its manifest records: the attestation verdict
+ * {outcome, primary, exit, checks}. Rejects with ClyraError only for unusable arguments.
+ */
+async function verifyAttestation(attestation, trust, options) {
+  const opts = options || {}
+  const bytes = documentBytes(attestation, (v) => v.trimStart().startsWith('{'), 'an attestation')
+  const policies = opts.policy === undefined || opts.policy === null ? []
+    : (Array.isArray(opts.policy) ? opts.policy : [opts.policy])
+  const bundles = opts.bundles || []
+  if (!Array.isArray(bundles) || bundles.some((b) => typeof b !== 'string')) {
+    throw new ClyraError({ code: 'cli.usage', message: 'options.bundles is a list of bundle paths' }, [])
+  }
+  const call = JSON.stringify({
+    trust: textOf(trust), at: opts.at || now(), policies: policies.map(textOf), bundles,
+  })
+  return resultOf(await native.attestVerify(call, bytes))
+}
+
 /** A JSON text's canonical form (RFC 8785) and the sha256: digest of its bytes. */
 function canonicalize(json) {
   const text = json instanceof Uint8Array ? Buffer.from(json).toString('utf8') : json
@@ -133,7 +200,12 @@ module.exports = {
   verify,
   verifyReceipt,
   verifyBadge,
+  verifyLedgerProof,
+  verifyAttestation,
   version: native.version(),
   // For the clyra-verify command: the exact output of `clyra verify` / `clyra receipt verify`.
-  _printed: { verify: native.verifyPrinted, receipt: native.receiptVerifyPrinted, resultOf, now },
+  _printed: {
+    verify: native.verifyPrinted, receipt: native.receiptVerifyPrinted,
+    ledger: native.ledgerProofVerify, attest: native.attestVerify, resultOf, now,
+  },
 }
