@@ -43,10 +43,41 @@ function textOf(value) {
   }
   const head = value.trimStart()
   if (head.startsWith('{') || head.startsWith('-----BEGIN')) return value
+  return readBounded(value, JSON_MAX_BYTES).toString('utf8')
+}
+
+/** The JSON limit L1 (spec/limits.md) for trust and policy files given as paths. */
+const JSON_MAX_BYTES = 64 * 1024 * 1024
+
+/**
+ * At most `limit + 1` bytes of the file at `path`, read as `clyra` reads it (conformance.md §6.7):
+ * a FIFO, pipe or device is read as a stream and stops one byte past the limit, a directory is
+ * `cli.io`.
+ */
+function readBounded(path, limit) {
+  let fd
   try {
-    return fs.readFileSync(value, 'utf8')
+    fd = fs.openSync(path, 'r')
+    if (fs.fstatSync(fd).isDirectory()) {
+      throw Object.assign(new Error('is a directory'), { code: 'EISDIR' })
+    }
+    const chunks = []
+    let total = 0
+    const chunk = Buffer.alloc(1 << 16)
+    for (;;) {
+      const n = fs.readSync(fd, chunk, 0, Math.min(chunk.length, limit + 1 - total), null)
+      if (n === 0) break
+      chunks.push(Buffer.from(chunk.subarray(0, n)))
+      total += n
+      if (total > limit) break
+    }
+    return Buffer.concat(chunks)
   } catch (e) {
-    throw new ClyraError({ code: 'cli.io', message: `cannot read: ${e.code === 'ENOENT' ? 'no such file' : e.message}`, path: value }, [])
+    const reason = e.code === 'ENOENT' ? 'no such file' : e.code === 'EISDIR' ? 'is a directory'
+      : e.code === 'EACCES' ? 'permission denied' : e.message
+    throw new ClyraError({ code: 'cli.io', message: `cannot read: ${reason}`, path }, [])
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd)
   }
 }
 
@@ -86,10 +117,16 @@ async function extractReceipt(bundle, seq) {
   return resultOf(answer)
 }
 
-/** Verifies a receipt (its JSON text or bytes): the Verdict. */
+/**
+ * Verifies a receipt (its JSON text, a path, or bytes): the Verdict. A path is read as `clyra`
+ * reads it, at most one byte past the receipt limit (L23) off the main thread.
+ */
 async function verifyReceipt(receipt, trust, options) {
   const opts = options || {}
   const call = JSON.stringify({ trust: textOf(trust), at: opts.at || now() })
+  if (typeof receipt === 'string' && !receipt.trimStart().startsWith('{')) {
+    return resultOf(await native.receiptVerifyFile(call, receipt))
+  }
   const bytes = typeof receipt === 'string' ? Buffer.from(receipt, 'utf8') : asBytes(receipt)
   return resultOf(await native.receiptVerify(call, bytes))
 }
@@ -101,16 +138,13 @@ async function verifyReceipt(receipt, trust, options) {
 async function verifyBadge(badge, trust, options) {
   const opts = options || {}
   const call = JSON.stringify({ trust: textOf(trust), at: opts.at || now() })
+  if (typeof badge === 'string' && !badge.startsWith('eyJ')) {
+    return resultOf(await native.badgeVerifyFile(call, badge))
+  }
   let bytes
   if (badge instanceof Uint8Array) bytes = badge
-  else if (typeof badge === 'string' && badge.startsWith('eyJ')) bytes = Buffer.from(badge, 'utf8')
-  else if (typeof badge === 'string') {
-    try {
-      bytes = fs.readFileSync(badge)
-    } catch (e) {
-      throw new ClyraError({ code: 'cli.io', message: `cannot read: ${e.code === 'ENOENT' ? 'no such file' : e.message}`, path: badge }, [])
-    }
-  } else throw new ClyraError({ code: 'cli.usage', message: 'a badge is its text, a path or bytes' }, [])
+  else if (typeof badge === 'string') bytes = Buffer.from(badge, 'utf8')
+  else throw new ClyraError({ code: 'cli.usage', message: 'a badge is its text, a path or bytes' }, [])
   return resultOf(await native.badgeVerify(call, bytes))
 }
 
@@ -121,11 +155,7 @@ function documentBytes(value, looksLikeText, what) {
     throw new ClyraError({ code: 'cli.usage', message: `${what} is its text, a path or bytes` }, [])
   }
   if (looksLikeText(value)) return Buffer.from(value, 'utf8')
-  try {
-    return fs.readFileSync(value)
-  } catch (e) {
-    throw new ClyraError({ code: 'cli.io', message: `cannot read: ${e.code === 'ENOENT' ? 'no such file' : e.message}`, path: value }, [])
-  }
+  return readBounded(value, JSON_MAX_BYTES)
 }
 
 /** A ledger verifier key: its text, its bytes, or a file holding it (as `clyra ledger check --key`). */
@@ -140,12 +170,7 @@ function ledgerKeyText(key) {
   } catch {
     isFile = false
   }
-  if (!isFile) return key
-  try {
-    return fs.readFileSync(key, 'utf8')
-  } catch (e) {
-    throw new ClyraError({ code: 'cli.io', message: `cannot read: ${e.message}`, path: key }, [])
-  }
+  return isFile ? readBounded(key, JSON_MAX_BYTES).toString('utf8') : key
 }
 
 /**

@@ -16,7 +16,7 @@ pub mod commands;
 pub mod exit;
 mod hasher;
 mod http;
-mod input;
+use clyra_host::input;
 mod ledger_dir;
 pub mod output;
 mod progress;

@@ -51,7 +51,8 @@ async function main([cmd, ...args]) {
         const policy = opts.policy === undefined ? undefined : fs.readFileSync(opts.policy)
         verdict = await clyra.verify(args[0], trust, { at: opts.at, policy })
       } else {
-        verdict = await clyra.verifyReceipt(fs.readFileSync(args[0]), trust, { at: opts.at })
+        // A path: read as the CLI reads it (conformance.md §6.7), bounded by L23.
+        verdict = await clyra.verifyReceipt(args[0], trust, { at: opts.at })
       }
       print(verdict)
       return verdict.exit
@@ -64,7 +65,7 @@ async function main([cmd, ...args]) {
   if (cmd === 'badge-verify') {
     const opts = args.length ? options(args.slice(1)) : null
     if (!opts || !opts.trust || !opts.at) return error('cli.usage')
-    return answer(() => clyra.verifyBadge(fs.readFileSync(args[0]), fs.readFileSync(opts.trust), { at: opts.at }))
+    return answer(() => clyra.verifyBadge(args[0], fs.readFileSync(opts.trust), { at: opts.at }))
   }
   if (cmd === 'ledger-verify') {
     // ledger-verify PROOF --key KEYFILE (conformance.md §6.9)
