@@ -231,6 +231,6 @@ module.exports = {
   // For the clyra-verify command: the exact output of `clyra verify` / `clyra receipt verify`.
   _printed: {
     verify: native.verifyPrinted, receipt: native.receiptVerifyPrinted,
-    ledger: native.ledgerProofVerify, attest: native.attestVerify, resultOf, now,
+    ledger: native.ledgerCheckPrinted, attest: native.attestVerifyPrinted, resultOf, now,
   },
 }
