@@ -62,7 +62,7 @@ export declare function inspect(bundle: string | Uint8Array): Promise<Record<str
 /** The receipt (receipt-v0.md) of journal event `seq`, as canonical JSON text. */
 export declare function extractReceipt(bundle: string | Uint8Array, seq: number): Promise<string>
 
-/** Verifies a receipt given as its JSON text (starting with `{`), a path (read up to the receipt limit L23, conformance.md §6.7), or bytes. */
+/** Verifies a receipt given as its JSON text (starting with `{`), a path to an existing file (read up to the receipt limit L23, conformance.md §6.7), or bytes. */
 export declare function verifyReceipt(receipt: string | Uint8Array, trust: Source, options?: { at?: string }): Promise<Verdict>
 
 /** The verdict on a badge (spec/badge-v0.md §5.3). */

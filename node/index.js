@@ -124,7 +124,8 @@ async function extractReceipt(bundle, seq) {
 async function verifyReceipt(receipt, trust, options) {
   const opts = options || {}
   const call = JSON.stringify({ trust: textOf(trust), at: opts.at || now() })
-  if (typeof receipt === 'string' && !receipt.trimStart().startsWith('{')) {
+  // A string naming an existing file (or FIFO, device) is a path; any other string is the text.
+  if (typeof receipt === 'string' && !receipt.trimStart().startsWith('{') && fs.existsSync(receipt)) {
     return resultOf(await native.receiptVerifyFile(call, receipt))
   }
   const bytes = typeof receipt === 'string' ? Buffer.from(receipt, 'utf8') : asBytes(receipt)

@@ -86,7 +86,10 @@ where
     let at = Timestamp::parse(&c.at).map_err(|_| {
         vec![DetailedError::new(
             "cli.usage",
-            format!("--at `{}` is not a UTC timestamp like 2026-12-01T00:00:00Z", c.at),
+            format!(
+                "--at `{}` is not a UTC timestamp like 2026-12-01T00:00:00Z",
+                c.at
+            ),
         )]
     })?;
     let schemas = schemas()?;
@@ -144,7 +147,10 @@ where
         None => Answer::of(verdict.and_then(|v| json_value(&v.to_json()))).to_json(),
         Some(format) => Answer::of(verdict.map(|v| Printed {
             exit: v.exit,
-            text: v.to_output(c.name.as_deref().unwrap_or("attestation"), format == Format::Json),
+            text: v.to_output(
+                c.name.as_deref().unwrap_or("attestation"),
+                format == Format::Json,
+            ),
         }))
         .to_json(),
     }

@@ -46,7 +46,9 @@ pub fn proof_verify(call: &[u8], proof: &[u8]) -> Vec<u8> {
         Err(errors) => return Answer::<()>::of(Err(errors)).to_json(),
     };
     match call.format {
-        None => Answer::of(verdict_of(&call, proof).and_then(|v| json_value(&v.to_json()))).to_json(),
+        None => {
+            Answer::of(verdict_of(&call, proof).and_then(|v| json_value(&v.to_json()))).to_json()
+        }
         Some(format) => Answer::of(verdict_of(&call, proof).map(|v| Printed {
             exit: v.exit,
             text: v.to_output(
