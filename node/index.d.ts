@@ -62,10 +62,9 @@ export declare function inspect(bundle: string | Uint8Array): Promise<Record<str
 /** The receipt (receipt-v0.md) of journal event `seq`, as canonical JSON text. */
 export declare function extractReceipt(bundle: string | Uint8Array, seq: number): Promise<string>
 
-/** Verifies a receipt given as its JSON text or bytes. */
+/** Verifies a receipt given as its JSON text (starting with `{`), a path to an existing file (read up to the receipt limit L23, conformance.md §6.7), or bytes. */
 export declare function verifyReceipt(receipt: string | Uint8Array, trust: Source, options?: { at?: string }): Promise<Verdict>
 
-/** A JSON text's canonical form (RFC 8785) and the `sha256:` digest of its bytes. */
 /** The verdict on a badge (spec/badge-v0.md §5.3). */
 export interface BadgeVerdict {
   outcome: 'VALID' | 'VALID_UNTRUSTED' | 'INVALID' | 'INDETERMINATE'
@@ -78,7 +77,46 @@ export interface BadgeVerdict {
 /** Verifies a badge (its JWS text, a path to badge.jws, or bytes) against a trust file. */
 export declare function verifyBadge(badge: string | Uint8Array, trust: Source, options?: { at?: string }): Promise<BadgeVerdict>
 
+/** A JSON text's canonical form (RFC 8785) and the `sha256:` digest of its bytes. */
 export declare function canonicalize(json: string | Uint8Array): { canonical: string; digest: string }
+
+/**
+ * Verifies a ledger proof file (ledger-v0.md §6: an inclusion receipt or a consistency proof;
+ * its JSON text, bytes, or a path) against the ledger's verifier key (its text, bytes, or a path
+ * to the file holding it). Rejects with ClyraError (`ledger.key`, `cli.io`) only for an unusable
+ * key or path; a forged or inconsistent proof resolves with an INVALID Verdict.
+ */
+export declare function verifyLedgerProof(proof: string | Uint8Array, key: Source): Promise<Verdict>
+
+/** One check of an attestation verification (attestation-v0.md §6.1). */
+export interface AttestCheck {
+  code: string
+  severity: 'ok' | 'warn' | 'untrusted' | 'indeterminate' | 'fail' | 'skipped'
+  message: string
+}
+
+/** The verdict on an attestation (attestation-v0.md §6.2). */
+export interface AttestVerdict {
+  outcome: 'VALID' | 'VALID_UNTRUSTED' | 'INVALID' | 'INDETERMINATE'
+  primary: string
+  exit: 0 | 1 | 2 | 3
+  checks: AttestCheck[]
+}
+
+export interface AttestOptions {
+  /** Verification time (UTC); default: now. */
+  at?: string
+  /** The policy (or policies) the bundles were produced under: each bundle is verified with the one whose hash its manifest records. */
+  policy?: Source | Source[]
+  /** Paths of the bundle files the attestation covers: their digests are matched and every status recomputed. */
+  bundles?: string[]
+}
+
+/**
+ * Verifies an attestation (its DSSE JSON text, bytes, or a path) as `clyra attest verify` does:
+ * signature, subjects against the bundles, statuses recomputed.
+ */
+export declare function verifyAttestation(attestation: string | Uint8Array, trust: Source, options?: AttestOptions): Promise<AttestVerdict>
 
 /** The version of the native core. */
 export declare const version: string

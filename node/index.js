@@ -43,10 +43,41 @@ function textOf(value) {
   }
   const head = value.trimStart()
   if (head.startsWith('{') || head.startsWith('-----BEGIN')) return value
+  return readBounded(value, JSON_MAX_BYTES).toString('utf8')
+}
+
+/** The JSON limit L1 (spec/limits.md) for trust and policy files given as paths. */
+const JSON_MAX_BYTES = 64 * 1024 * 1024
+
+/**
+ * At most `limit + 1` bytes of the file at `path`, read as `clyra` reads it (conformance.md §6.7):
+ * a FIFO, pipe or device is read as a stream and stops one byte past the limit, a directory is
+ * `cli.io`.
+ */
+function readBounded(path, limit) {
+  let fd
   try {
-    return fs.readFileSync(value, 'utf8')
+    fd = fs.openSync(path, 'r')
+    if (fs.fstatSync(fd).isDirectory()) {
+      throw Object.assign(new Error('is a directory'), { code: 'EISDIR' })
+    }
+    const chunks = []
+    let total = 0
+    const chunk = Buffer.alloc(1 << 16)
+    for (;;) {
+      const n = fs.readSync(fd, chunk, 0, Math.min(chunk.length, limit + 1 - total), null)
+      if (n === 0) break
+      chunks.push(Buffer.from(chunk.subarray(0, n)))
+      total += n
+      if (total > limit) break
+    }
+    return Buffer.concat(chunks)
   } catch (e) {
-    throw new ClyraError({ code: 'cli.io', message: `cannot read: ${e.code === 'ENOENT' ? 'no such file' : e.message}`, path: value }, [])
+    const reason = e.code === 'ENOENT' ? 'no such file' : e.code === 'EISDIR' ? 'is a directory'
+      : e.code === 'EACCES' ? 'permission denied' : e.message
+    throw new ClyraError({ code: 'cli.io', message: `cannot read: ${reason}`, path }, [])
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd)
   }
 }
 
@@ -86,10 +117,17 @@ async function extractReceipt(bundle, seq) {
   return resultOf(answer)
 }
 
-/** Verifies a receipt (its JSON text or bytes): the Verdict. */
+/**
+ * Verifies a receipt (its JSON text, a path, or bytes): the Verdict. A path is read as `clyra`
+ * reads it, at most one byte past the receipt limit (L23) off the main thread.
+ */
 async function verifyReceipt(receipt, trust, options) {
   const opts = options || {}
   const call = JSON.stringify({ trust: textOf(trust), at: opts.at || now() })
+  // A string naming an existing file (or FIFO, device) is a path; any other string is the text.
+  if (typeof receipt === 'string' && !receipt.trimStart().startsWith('{') && fs.existsSync(receipt)) {
+    return resultOf(await native.receiptVerifyFile(call, receipt))
+  }
   const bytes = typeof receipt === 'string' ? Buffer.from(receipt, 'utf8') : asBytes(receipt)
   return resultOf(await native.receiptVerify(call, bytes))
 }
@@ -101,17 +139,72 @@ async function verifyReceipt(receipt, trust, options) {
 async function verifyBadge(badge, trust, options) {
   const opts = options || {}
   const call = JSON.stringify({ trust: textOf(trust), at: opts.at || now() })
+  if (typeof badge === 'string' && !badge.startsWith('eyJ')) {
+    return resultOf(await native.badgeVerifyFile(call, badge))
+  }
   let bytes
   if (badge instanceof Uint8Array) bytes = badge
-  else if (typeof badge === 'string' && badge.startsWith('eyJ')) bytes = Buffer.from(badge, 'utf8')
-  else if (typeof badge === 'string') {
-    try {
-      bytes = fs.readFileSync(badge)
-    } catch (e) {
-      throw new ClyraError({ code: 'cli.io', message: `cannot read: ${e.code === 'ENOENT' ? 'no such file' : e.message}`, path: badge }, [])
-    }
-  } else throw new ClyraError({ code: 'cli.usage', message: 'a badge is its text, a path or bytes' }, [])
+  else if (typeof badge === 'string') bytes = Buffer.from(badge, 'utf8')
+  else throw new ClyraError({ code: 'cli.usage', message: 'a badge is its text, a path or bytes' }, [])
   return resultOf(await native.badgeVerify(call, bytes))
+}
+
+/** Bytes of a document given as its text (when it starts like one), its bytes, or a path. */
+function documentBytes(value, looksLikeText, what) {
+  if (value instanceof Uint8Array) return value
+  if (typeof value !== 'string') {
+    throw new ClyraError({ code: 'cli.usage', message: `${what} is its text, a path or bytes` }, [])
+  }
+  if (looksLikeText(value)) return Buffer.from(value, 'utf8')
+  return readBounded(value, JSON_MAX_BYTES)
+}
+
+/** A ledger verifier key: its text, its bytes, or a file holding it (as `clyra ledger check --key`). */
+function ledgerKeyText(key) {
+  if (key instanceof Uint8Array) return Buffer.from(key).toString('utf8')
+  if (typeof key !== 'string') {
+    throw new ClyraError({ code: 'cli.usage', message: 'a ledger key is its text, a path or bytes' }, [])
+  }
+  let isFile = false
+  try {
+    isFile = fs.statSync(key).isFile()
+  } catch {
+    isFile = false
+  }
+  return isFile ? readBounded(key, JSON_MAX_BYTES).toString('utf8') : key
+}
+
+/**
+ * Verifies a ledger proof file (ledger-v0.md §6: an inclusion receipt or a consistency proof;
+ * its JSON text, bytes, or a path) against the ledger's verifier key (text, bytes or a path):
+ * the Verdict. Rejects with ClyraError (`ledger.key`, `cli.io`) only when the key or path is unusable.
+ */
+async function verifyLedgerProof(proof, key) {
+  const bytes = documentBytes(proof, (v) => v.trimStart().startsWith('{'), 'a ledger proof')
+  const call = JSON.stringify({ key: ledgerKeyText(key) })
+  return resultOf(await native.ledgerProofVerify(call, bytes))
+}
+
+/**
+ * Verifies an attestation (attestation-v0.md §6: its DSSE JSON text, bytes, or a path) against a
+ * trust file and recomputes its control statuses from `options.bundles` (paths of the bundle
+ * files it covers, streamed from disk), each verified with the policy among `options.policy`
+ * (one or several) whose hash its manifest records: the attestation verdict
+ * {outcome, primary, exit, checks}. Rejects with ClyraError only for unusable arguments.
+ */
+async function verifyAttestation(attestation, trust, options) {
+  const opts = options || {}
+  const bytes = documentBytes(attestation, (v) => v.trimStart().startsWith('{'), 'an attestation')
+  const policies = opts.policy === undefined || opts.policy === null ? []
+    : (Array.isArray(opts.policy) ? opts.policy : [opts.policy])
+  const bundles = opts.bundles || []
+  if (!Array.isArray(bundles) || bundles.some((b) => typeof b !== 'string')) {
+    throw new ClyraError({ code: 'cli.usage', message: 'options.bundles is a list of bundle paths' }, [])
+  }
+  const call = JSON.stringify({
+    trust: textOf(trust), at: opts.at || now(), policies: policies.map(textOf), bundles,
+  })
+  return resultOf(await native.attestVerify(call, bytes))
 }
 
 /** A JSON text's canonical form (RFC 8785) and the sha256: digest of its bytes. */
@@ -133,7 +226,12 @@ module.exports = {
   verify,
   verifyReceipt,
   verifyBadge,
+  verifyLedgerProof,
+  verifyAttestation,
   version: native.version(),
   // For the clyra-verify command: the exact output of `clyra verify` / `clyra receipt verify`.
-  _printed: { verify: native.verifyPrinted, receipt: native.receiptVerifyPrinted, resultOf, now },
+  _printed: {
+    verify: native.verifyPrinted, receipt: native.receiptVerifyPrinted,
+    ledger: native.ledgerCheckPrinted, attest: native.attestVerifyPrinted, resultOf, now,
+  },
 }

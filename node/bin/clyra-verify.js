@@ -4,7 +4,8 @@
 // --format human|json), same output and exit codes (0 VALID, 1 INVALID, 2 warnings or
 // VALID_UNTRUSTED, 3 INDETERMINATE, 4 could not run): the text is rendered by the Rust core
 // (clyra_core::ffi::verifier), not here. `clyra-verify receipt RECEIPT.json` is
-// `clyra receipt verify`.
+// `clyra receipt verify`, `clyra-verify ledger check PROOF --key VKEY` is `clyra ledger check`,
+// `clyra-verify attest verify ATTESTATION [BUNDLE]... --trust T` is `clyra attest verify`.
 
 const { _printed: printed, version } = require('../index.js')
 
@@ -12,12 +13,15 @@ const USAGE = `Verify a Clyra evidence bundle (or receipt) offline and print the
 
 Usage: clyra-verify [OPTIONS] --trust <TRUST> <BUNDLE>
        clyra-verify receipt [OPTIONS] --trust <TRUST> <RECEIPT.json>
+       clyra-verify ledger check [OPTIONS] --key <VKEY> <PROOF>
+       clyra-verify attest verify [OPTIONS] --trust <TRUST> <ATTESTATION> [BUNDLE]...
 
 Options:
       --trust <TRUST>    Trust file: the keys you trust (trust-v0 JSON, or one public key PEM)
       --at <TIME>        Verification time, e.g. 2026-12-01T00:00:00Z (UTC); default: now
       --policy <POLICY>  Policy the bundle must have been produced under (.clyra/policy.yaml, or its JSON form)
       --auditor          Auditor view: controls, summary, risk breakdown and lineage
+      --key <VKEY>       ledger check: the ledger's verifier key (text or file)
       --format <FORMAT>  Output format [default: human] [possible values: human, json]
   -h, --help             Print help
   -V, --version          Print version
@@ -27,10 +31,17 @@ Exit codes: 0 VALID, 1 INVALID, 2 VALID with warnings or VALID_UNTRUSTED, 3 INDE
 
 class Usage extends Error {}
 
-/** The command line as {receipt, path, trust, at, policy, auditor, format}; throws Usage. */
+/** The subcommand the command line starts with: verify (none), receipt, ledger check, attest verify. */
+const COMMANDS = [
+  { words: ['receipt'], name: 'receipt', operand: 'RECEIPT.json', valued: ['--trust', '--at', '--format'] },
+  { words: ['ledger', 'check'], name: 'ledger', operand: 'PROOF', valued: ['--key', '--format'] },
+  { words: ['attest', 'verify'], name: 'attest', operand: 'ATTESTATION', many: true, valued: ['--trust', '--at', '--policy', '--format'] },
+]
+
+/** The command line as {command, positional, trust, at, policy, key, auditor, format}; throws Usage. */
 function parse(argv) {
-  const opts = { receipt: false, positional: [], format: 'human', auditor: false }
-  const valued = { '--trust': 'trust', '--at': 'at', '--policy': 'policy', '--format': 'format' }
+  const opts = { receipt: false, command: 'verify', positional: [], format: 'human', auditor: false, policies: [] }
+  const valued = { '--trust': 'trust', '--at': 'at', '--policy': 'policy', '--format': 'format', '--key': 'key' }
   const args = [...argv]
   // --format is read first so that a usage error is reported in the format asked for.
   for (let i = 0; i < args.length; i++) {
@@ -42,9 +53,12 @@ function parse(argv) {
     opts.format = 'human'
     throw new Usage(`invalid value '${bad}' for '--format <FORMAT>'\n  [possible values: human, json]`)
   }
-  if (args[0] === 'receipt') {
-    opts.receipt = true
-    args.shift()
+  const sub = COMMANDS.find((c) => c.words.every((w, i) => args[i] === w))
+  const allowed = sub ? sub.valued : ['--trust', '--at', '--policy', '--format']
+  if (sub) {
+    opts.command = sub.name
+    opts.receipt = sub.name === 'receipt'
+    args.splice(0, sub.words.length)
   }
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]
@@ -54,12 +68,16 @@ function parse(argv) {
     }
     const eq = arg.indexOf('=')
     const flag = arg.startsWith('--') && eq > 0 ? arg.slice(0, eq) : arg
-    if (valued[flag]) {
+    if (valued[flag] && allowed.includes(flag)) {
       const value = flag !== arg ? arg.slice(eq + 1) : args[++i]
       if (value === undefined) throw new Usage(`a value is required for '${flag} <${valued[flag].toUpperCase()}>' but none was supplied`)
+      if (flag === '--policy' && opts.command === 'attest') {
+        opts.policies.push(value)
+        continue
+      }
       if (opts[valued[flag]] !== undefined && flag !== '--format') throw new Usage(`the argument '${flag}' cannot be used multiple times`)
       opts[valued[flag]] = value
-    } else if (arg === '--auditor' && !opts.receipt) {
+    } else if (arg === '--auditor' && opts.command === 'verify') {
       opts.auditor = true
     } else if (arg.startsWith('-') && arg !== '-') {
       throw new Usage(`unexpected argument '${arg}' found`)
@@ -67,9 +85,11 @@ function parse(argv) {
       opts.positional.push(arg)
     }
   }
-  if (opts.positional.length === 0) throw new Usage(`the following required arguments were not provided:\n  <${opts.receipt ? 'RECEIPT.json' : 'BUNDLE'}>`)
-  if (opts.positional.length > 1) throw new Usage(`unexpected argument '${opts.positional[1]}' found`)
-  if (opts.trust === undefined) throw new Usage('the following required arguments were not provided:\n  --trust <TRUST>')
+  if (opts.positional.length === 0) throw new Usage(`the following required arguments were not provided:\n  <${sub ? sub.operand : 'BUNDLE'}>`)
+  if (opts.positional.length > 1 && !(sub && sub.many)) throw new Usage(`unexpected argument '${opts.positional[1]}' found`)
+  if (opts.command === 'ledger') {
+    if (opts.key === undefined) throw new Usage('the following required arguments were not provided:\n  --key <VKEY>')
+  } else if (opts.trust === undefined) throw new Usage('the following required arguments were not provided:\n  --trust <TRUST>')
   return opts
 }
 
@@ -111,12 +131,22 @@ async function main(argv) {
     return 4
   }
   const at = opts.at === undefined ? printed.now() : opts.at
-  const answer = opts.receipt
-    ? await printed.receipt({ receipt: opts.positional[0], trust: opts.trust, at, format: opts.format })
-    : await printed.verify({
+  let answer
+  if (opts.command === 'receipt') {
+    answer = await printed.receipt({ receipt: opts.positional[0], trust: opts.trust, at, format: opts.format })
+  } else if (opts.command === 'ledger') {
+    answer = await printed.ledger({ proof: opts.positional[0], key: opts.key, at, format: opts.format })
+  } else if (opts.command === 'attest') {
+    answer = await printed.attest({
+      attestation: opts.positional[0], bundles: opts.positional.slice(1), trust: opts.trust,
+      policies: opts.policies, at, format: opts.format,
+    })
+  } else {
+    answer = await printed.verify({
       bundle: opts.positional[0], trust: opts.trust, at, policy: opts.policy,
       auditor: opts.auditor, format: opts.format,
     })
+  }
   const parsed = JSON.parse(answer)
   if (parsed.type !== 'success') return fail(opts.format, parsed.errors[0])
   process.stdout.write(parsed.result.text)

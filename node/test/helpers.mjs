@@ -16,12 +16,11 @@ export function vectors() {
   return fs.readdirSync(vectorsDir)
     .filter((d) => /^\d{4}-[a-z0-9-]+$/.test(d))
     .filter((d) => !new RegExp(`^- ${d} superseded by`, 'm').test(errata))
-    // Ledger vectors (conformance.md §2.6) need a ledger API the Node SDK does not have yet
-    // (tests/conformance/skips.json says the same for the node column).
+    // Ledger vectors (conformance.md §2.6) are proofs, not bundles: see special('ledger-proof.json').
     .filter((d) => !fs.existsSync(path.join(vectorsDir, d, 'ledger-proof.json')))
     // Badge vectors (conformance.md §2.7) are neither bundles nor receipts: see badges().
     .filter((d) => !fs.existsSync(path.join(vectorsDir, d, 'badge.jws')))
-    // Attestation vectors (attestation-v0.md §6): the Node SDK has no attestation API (skips.json).
+    // Attestation vectors (attestation-v0.md §6): see special('attestation.dsse.json').
     .filter((d) => !fs.existsSync(path.join(vectorsDir, d, 'attestation.dsse.json')))
     .sort()
     .map((name) => {
@@ -35,6 +34,21 @@ export function vectors() {
         receipt: fs.existsSync(bundle) ? null : path.join(dir, 'receipt.json'),
         trust: path.join(dir, 'trust.json'),
         policy: args.policy ? path.join(dir, args.policy) : null,
+      }
+    })
+}
+
+/** Every vector holding `file` (ledger-proof.json, attestation.dsse.json): {name, dir, args, expected}. */
+export function special(file) {
+  return fs.readdirSync(vectorsDir)
+    .filter((d) => fs.existsSync(path.join(vectorsDir, d, file)))
+    .sort()
+    .map((name) => {
+      const dir = path.join(vectorsDir, name)
+      return {
+        name, dir,
+        args: JSON.parse(fs.readFileSync(path.join(dir, 'args.json'), 'utf8')),
+        expected: JSON.parse(fs.readFileSync(path.join(dir, 'expected.json'), 'utf8')),
       }
     })
 }

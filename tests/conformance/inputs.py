@@ -28,10 +28,7 @@ FLAT_RSS = 256 * 1024 * 1024  # bytes: far below the 4 GiB a buffered stream wou
 
 
 # Hosts that do not yet implement §6.7, each with the reason (printed as a skip, never hidden).
-NOT_YET = {
-    "node": "the Node host does not implement conformance.md §6.7 yet: it opens a FIFO, a pipe or a "
-            "directory as a regular file (zip.eocd) and reads an endless receipt stream without bound",
-}
+NOT_YET = {}
 
 
 def available(impl):

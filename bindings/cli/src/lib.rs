@@ -16,7 +16,7 @@ pub mod commands;
 pub mod exit;
 mod hasher;
 mod http;
-mod input;
+use clyra_host::input;
 mod ledger_dir;
 mod ledger_s3;
 mod ledger_store;

@@ -10,7 +10,7 @@ use clyra_core::Limits;
 use napi::bindgen_prelude::{AsyncTask, Uint8Array};
 use napi_derive::napi;
 
-use crate::files::{open, read_text, unreadable};
+use crate::files::{open, read_text};
 use crate::task::{answered, Answered};
 
 /// Verifies bundle bytes: the answer of `ffi::bundle::verify` (a verdict, or a failure for an
@@ -85,9 +85,9 @@ pub fn inspect_bundle(bundle: Uint8Array) -> AsyncTask<Answered> {
 /// What is inside the bundle at `path`.
 #[napi(ts_return_type = "Promise<string>")]
 pub fn inspect_bundle_file(path: String) -> AsyncTask<Answered> {
-    answered(move || match std::fs::read(&path) {
+    answered(move || match read_whole(&path) {
         Ok(bundle) => ffi::inspect(&bundle),
-        Err(error) => unreadable(&error, &path),
+        Err(error) => error,
     })
 }
 
@@ -101,8 +101,21 @@ pub fn receipt_extract(call: String, bundle: Uint8Array) -> AsyncTask<Answered> 
 /// The receipt of one journal event of the bundle at `path`.
 #[napi(ts_return_type = "Promise<string>")]
 pub fn receipt_extract_file(call: String, path: String) -> AsyncTask<Answered> {
-    answered(move || match std::fs::read(&path) {
+    answered(move || match read_whole(&path) {
         Ok(bundle) => ffi::receipt_extract(call.as_bytes(), &bundle),
-        Err(error) => unreadable(&error, &path),
+        Err(error) => error,
     })
+}
+
+/// The bytes of the bundle at `path` for the byte-taking calls (inspect, extract): opened as
+/// `clyra` opens it, so a stream stops one byte past the limit; the failure answer otherwise.
+fn read_whole(path: &str) -> Result<Vec<u8>, Vec<u8>> {
+    use std::io::Read;
+    let fail = |error: DetailedError| Answer::<()>::of(Err(vec![error])).to_json();
+    let (file, len) = open(path).map_err(fail)?;
+    let mut bytes = Vec::with_capacity(usize::try_from(len).unwrap_or(0));
+    file.take(len)
+        .read_to_end(&mut bytes)
+        .map_err(|e| fail(clyra_core::ffi::io_error(&e, path)))?;
+    Ok(bytes)
 }

@@ -4,14 +4,17 @@
 //! call to `clyra_core::ffi` and returns its answer JSON text (`success` or `failure`); the
 //! package's `index.js` turns failures into `ClyraError` with `.code`. Anything that reads or
 //! verifies a bundle or a receipt runs as an `AsyncTask` on libuv's thread pool ([`task`]), so
-//! the event loop stays free. One module per area: [`bundle`], [`receipt`], [`canon`], [`badge`].
+//! the event loop stays free. One module per area: [`bundle`], [`receipt`], [`canon`], [`badge`],
+//! [`ledger`], [`attest`].
 
 #![deny(clippy::all)]
 
+pub mod attest;
 pub mod badge;
 pub mod bundle;
 pub mod canon;
 pub mod files;
+pub mod ledger;
 pub mod receipt;
 pub mod task;
 

@@ -18,6 +18,18 @@ pub fn receipt_verify(call: String, receipt: Uint8Array) -> AsyncTask<Answered> 
     answered(move || ffi::receipt_verify(call.as_bytes(), &receipt))
 }
 
+/// Verifies the receipt at `path` (at most one byte past the receipt limit L23 is read, so an
+/// endless stream is `receipt.too_large`; a directory is `cli.io`).
+#[napi(ts_return_type = "Promise<string>")]
+pub fn receipt_verify_file(call: String, path: String) -> AsyncTask<Answered> {
+    answered(
+        move || match read_bounded(&path, Limits::default().receipt_max_bytes) {
+            Ok(receipt) => ffi::receipt_verify(call.as_bytes(), &receipt),
+            Err(error) => Answer::<()>::of(Err(vec![error])).to_json(),
+        },
+    )
+}
+
 /// The files and flags of `clyra receipt verify`.
 #[napi(object)]
 pub struct ReceiptArgs {

@@ -7,12 +7,14 @@
 //! in-toto Statement whose subjects are the bundles' digests, signed as DSSE by [`sign`].
 //! [`verify`] checks an attestation and recomputes its statuses from the bundles.
 
+mod bundles;
 pub mod catalogue;
 mod facts;
 pub mod oscal;
 mod predicate;
 mod verify;
 
+pub use bundles::{bundle_facts, choose_policy, reader_sha256, FactsInputs};
 pub use catalogue::{ControlDef, Framework};
 pub use facts::{BundleFacts, Met};
 pub use predicate::{

@@ -7,8 +7,9 @@
 //! codes. A failed verification is a `success` whose result is a verdict; `failure` means the call
 //! itself could not run (usage, unusable trust or policy file).
 //!
-//! One file per area: [`badge`], [`canon`], [`bundle`], [`dbt`], [`guard`], [`genai`], [`policy`], [`verifier`].
+//! One file per area: [`attest`], [`badge`], [`canon`], [`bundle`], [`dbt`], [`guard`], [`genai`], [`ledger`], [`policy`], [`verifier`].
 
+pub mod attest;
 pub mod badge;
 pub mod bundle;
 pub mod canon;
@@ -20,6 +21,7 @@ pub mod gate;
 pub mod genai;
 #[cfg(feature = "guard")]
 pub mod guard;
+pub mod ledger;
 pub mod policy;
 pub mod verifier;
 

@@ -1,5 +1,5 @@
 // Conformance adapter body for the Node host (see `node` beside this file): verify and
-// receipt-verify and badge-verify through the public SDK of node/ (clyra-verify), printing the verdict JSON line.
+// receipt-verify, badge-verify, ledger-verify and attest-verify through the public SDK of node/ (clyra-verify), printing the verdict JSON line.
 import fs from 'node:fs'
 import { createRequire } from 'node:module'
 
@@ -26,6 +26,19 @@ function options(args) {
   return out
 }
 
+/** Prints the verdict `run` resolves with (its exit), or the §6.6 error line. */
+async function answer(run) {
+  try {
+    const verdict = await run()
+    print(verdict)
+    return verdict.exit
+  } catch (e) {
+    if (e instanceof clyra.ClyraError) return error(e.code, e.detail)
+    if (e && e.code && typeof e.code === 'string' && e.syscall) return error('cli.io')
+    throw e
+  }
+}
+
 async function main([cmd, ...args]) {
   if (cmd === 'verify' || cmd === 'receipt-verify') {
     const opts = args.length ? options(args.slice(1)) : null
@@ -38,7 +51,8 @@ async function main([cmd, ...args]) {
         const policy = opts.policy === undefined ? undefined : fs.readFileSync(opts.policy)
         verdict = await clyra.verify(args[0], trust, { at: opts.at, policy })
       } else {
-        verdict = await clyra.verifyReceipt(fs.readFileSync(args[0]), trust, { at: opts.at })
+        // A path: read as the CLI reads it (conformance.md §6.7), bounded by L23.
+        verdict = await clyra.verifyReceipt(args[0], trust, { at: opts.at })
       }
       print(verdict)
       return verdict.exit
@@ -51,15 +65,24 @@ async function main([cmd, ...args]) {
   if (cmd === 'badge-verify') {
     const opts = args.length ? options(args.slice(1)) : null
     if (!opts || !opts.trust || !opts.at) return error('cli.usage')
-    try {
-      const verdict = await clyra.verifyBadge(fs.readFileSync(args[0]), fs.readFileSync(opts.trust), { at: opts.at })
-      print(verdict)
-      return verdict.exit
-    } catch (e) {
-      if (e instanceof clyra.ClyraError) return error(e.code, e.detail)
-      if (e && e.code && typeof e.code === 'string' && e.syscall) return error('cli.io')
-      throw e
-    }
+    return answer(() => clyra.verifyBadge(args[0], fs.readFileSync(opts.trust), { at: opts.at }))
+  }
+  if (cmd === 'ledger-verify') {
+    // ledger-verify PROOF --key KEYFILE (conformance.md §6.9)
+    const opts = args.length ? options(args.slice(1)) : null
+    if (!opts || !opts.key) return error('cli.usage')
+    return answer(() => clyra.verifyLedgerProof(args[0], opts.key))
+  }
+  if (cmd === 'attest-verify') {
+    // attest-verify ATTESTATION BUNDLE… --trust T --at TIME [--policy P]… (attestation-v0.md §6)
+    const first = args.findIndex((a) => a.startsWith('--'))
+    const positional = first < 0 ? args : args.slice(0, first)
+    const flags = first < 0 ? [] : args.slice(first)
+    const policy = flags.filter((_, i) => i % 2 === 1 && flags[i - 1] === '--policy')
+    const opts = options(flags.filter((_, i) => flags[i] !== '--policy' && flags[i - 1] !== '--policy'))
+    if (!positional.length || !opts || !opts.trust || !opts.at) return error('cli.usage')
+    return answer(() => clyra.verifyAttestation(positional[0], fs.readFileSync(opts.trust),
+      { at: opts.at, policy: policy.map((p) => fs.readFileSync(p)), bundles: positional.slice(1) }))
   }
   if (cmd === 'jcs' && args.length === 1) {
     let bytes

@@ -2,14 +2,12 @@
 //! by one, or a ledger's window), with its OSCAL assessment-results view; `clyra attest verify`
 //! checks one and recomputes its statuses from the bundles (spec/attestation-v0.md).
 
-use std::io::BufReader;
 use std::path::{Path, PathBuf};
 
 use clap::{Args, Subcommand};
 use clyra_core::attest::{
-    self, oscal, BundleFacts, Completeness, Framework, Gap, Inputs, Opened, Status,
+    self, oscal, BundleFacts, Completeness, FactsInputs, Framework, Gap, Inputs, Opened, Status,
 };
-use clyra_core::bundle::Container;
 use clyra_core::digest::Sha256Digest;
 use clyra_core::format::Schemas;
 use clyra_core::ledger::scan::{check_tiles, read_entries, verify_ledger};
@@ -17,7 +15,7 @@ use clyra_core::ledger::tiles::TILE_WIDTH;
 use clyra_core::ledger::Checkpoint;
 use clyra_core::time::Timestamp;
 use clyra_core::trust::{Role, Trust};
-use clyra_core::verify::{read_policy, verify_bundle_with_evidence, VerifyInputs};
+use clyra_core::verify::read_policy;
 use clyra_core::{Coded, Limits};
 use serde_json::{json, Value};
 
@@ -246,57 +244,23 @@ fn setup(trust_path: &str, policy_paths: &[String], at: Option<&str>) -> Result<
     })
 }
 
-/// Verifies the bundle file at `path` and returns its facts (`cli.io` when it cannot be read).
+/// Verifies the bundle file at `path` and returns its facts (`cli.io` when it cannot be read):
+/// `clyra_core::attest::bundle_facts` over the open file, hashed by the CLI's hasher.
 fn facts_of(path: &Path, s: &Setup, at: &Timestamp) -> Result<BundleFacts, Problem> {
     let shown = path.display().to_string();
-    let input = crate::input::open(&shown, s.limits.bundle_max_bytes)
-        .map_err(|e| io_problem(&e).in_source(&Source::File(shown.clone())))?;
-    let sha = crate::hasher::file_sha256(&input.file)
-        .map_err(|e| io_problem(&e).in_source(&Source::File(shown.clone())))?;
-    let policy = choose_policy(&input.file, input.len, s);
-    let inputs = VerifyInputs {
+    let io = |e: std::io::Error| io_problem(&e).in_source(&Source::File(shown.clone()));
+    let input = crate::input::open(&shown, s.limits.bundle_max_bytes).map_err(io)?;
+    let sha = crate::hasher::file_sha256(&input.file).map_err(io)?;
+    let inputs = FactsInputs {
         trust: &s.trust,
-        at,
-        policy,
+        policies: &s.policies,
         schemas: &s.schemas,
         limits: &s.limits,
     };
-    let (verdict, evidence) =
-        verify_bundle_with_evidence(BufReader::new(&input.file), input.len, &inputs);
     let name = path
         .file_name()
         .map_or_else(|| shown.clone(), |n| n.to_string_lossy().into_owned());
-    Ok(BundleFacts::of(
-        &name,
-        sha,
-        &verdict,
-        evidence.manifest.as_ref(),
-        &evidence.approvals,
-    ))
-}
-
-/// The policy to verify a bundle with (attestation-v0.md §4.5): the one whose hash the manifest
-/// records, else the first given, else none.
-fn choose_policy<'s>(file: &std::fs::File, len: u64, s: &'s Setup) -> Option<&'s [u8]> {
-    let recorded = Container::open(BufReader::new(file), len, &s.limits)
-        .ok()
-        .and_then(|mut c| {
-            let index = c.entries().iter().position(|e| e.name == "manifest.json")?;
-            c.read_small_entry(index, s.limits.bundle_max_manifest_bytes)
-                .ok()
-        })
-        .and_then(|bytes| clyra_core::jcs::parse(&bytes, &s.limits).ok())
-        .and_then(|m| {
-            m.get("policy")
-                .and_then(|p| p.get("hash"))
-                .and_then(|h| h.as_str())
-                .and_then(Sha256Digest::from_prefixed)
-        });
-    s.policies
-        .iter()
-        .find(|(hash, _)| Some(*hash) == recorded)
-        .or_else(|| s.policies.first())
-        .map(|(_, bytes)| bytes.as_slice())
+    attest::bundle_facts(&name, sha, &input.file, input.len, &inputs, at).map_err(io)
 }
 
 /// A period bound: `YYYY-MM-DD` (midnight UTC) or a UTC timestamp.
@@ -584,24 +548,7 @@ fn verify(args: &VerifyAttestationArgs, format: Format) -> Result<(String, Exit)
         2 => Exit::Warning,
         _ => Exit::Indeterminate,
     };
-    let text = match format {
-        Format::Json => {
-            let mut out = verdict.to_json();
-            out.push(b'\n');
-            String::from_utf8_lossy(&out).into_owned()
-        }
-        Format::Human => {
-            let mut t = format!(
-                "{}: {} ({})\n",
-                args.attestation, verdict.outcome, verdict.primary
-            );
-            for c in &verdict.checks {
-                t.push_str(&format!("  {:<24} {}\n", c.code, c.message));
-            }
-            t.push_str(&format!("exit {}\n", verdict.exit));
-            t
-        }
-    };
+    let text = verdict.to_output(&args.attestation, format == Format::Json);
     Ok((text, exit))
 }
 

@@ -15,7 +15,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 /// An opened input: the file to read (the original, or the spooled copy of a stream) and its
 /// length in bytes.
 #[derive(Debug)]
-pub(crate) struct Input {
+pub struct Input {
     /// The file the core reads; positioned at its start.
     pub file: File,
     /// Its length in bytes (for a stream: the bytes copied, at most `limit + 1`).
@@ -23,7 +23,7 @@ pub(crate) struct Input {
 }
 
 /// Opens `path` for verification under `limit` bytes (conformance.md §6.7).
-pub(crate) fn open(path: &str, limit: u64) -> io::Result<Input> {
+pub fn open(path: &str, limit: u64) -> io::Result<Input> {
     let file = File::open(path)?;
     let meta = file.metadata()?;
     if meta.is_dir() {
@@ -42,7 +42,7 @@ pub(crate) fn open(path: &str, limit: u64) -> io::Result<Input> {
 }
 
 /// Copies at most `limit + 1` bytes of `stream` into an unlinked temporary file.
-pub(crate) fn spool(stream: impl Read, limit: u64) -> io::Result<Input> {
+pub fn spool(stream: impl Read, limit: u64) -> io::Result<Input> {
     let mut file = unlinked_temp()?;
     let len = io::copy(&mut stream.take(limit.saturating_add(1)), &mut file)?;
     file.seek(SeekFrom::Start(0))?;
@@ -51,7 +51,7 @@ pub(crate) fn spool(stream: impl Read, limit: u64) -> io::Result<Input> {
 
 /// Reads at most `limit + 1` bytes of `path` into memory (enough for a parser to report a size
 /// error); a directory is an I/O error (conformance.md §6.7).
-pub(crate) fn read_bounded(path: &str, limit: usize) -> io::Result<Vec<u8>> {
+pub fn read_bounded(path: &str, limit: usize) -> io::Result<Vec<u8>> {
     let file = File::open(path)?;
     if file.metadata()?.is_dir() {
         return Err(io::Error::new(
@@ -97,6 +97,7 @@ fn unlinked_temp() -> io::Result<File> {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used)]
     use super::{open, spool};
     use std::io::{Cursor, Read};
 
