@@ -5,6 +5,7 @@
 #   web    rustup target wasm32-unknown-unknown, wasm-bindgen-cli pinned to the crate's version
 #          (cargo install without --locked, into a cache folder), Debian's chromium when missing,
 #          build the verify page's wasm, then the page test in headless Chromium
+#   big    a 1 GiB bundle verified in the page with wasm memory under 64 MiB (built, then deleted)
 #   hosts  what tests/conformance's node and wasm columns need (the tools of `web`, the addon and
 #          the page, each built unless already there)
 set -euo pipefail
@@ -50,8 +51,20 @@ case "${1:-}" in
     ls node/*.node >/dev/null 2>&1 || (cd node && npm run -s build:debug >/dev/null)
     [ -f node/web/pkg/clyra_wasm_bytes.js ] || (cd node && WASM_BINDGEN="$tools/bin/wasm-bindgen" node web/build.mjs)
     ;;
+  big)
+    # A 1 GiB bundle (benches/make_bundle.sh) verified in the page, wasm memory under 64 MiB;
+    # the bundle is deleted afterwards. Needs ~2 GiB free in $TMPDIR while building.
+    npm_ci
+    web_tools
+    cargo build -q --locked -p clyra-cli
+    [ -f node/web/pkg/clyra_wasm_bytes.js ] || (cd node && WASM_BINDGEN="$tools/bin/wasm-bindgen" node web/build.mjs)
+    big="$(mktemp -d "${TMPDIR:-/tmp}/clyra-big.XXXXXX")"
+    trap 'rm -rf "$big"' EXIT
+    bash benches/make_bundle.sh "$target/debug/clyra" "$big" 1024 1
+    (cd node && CLYRA_BIG_BUNDLE="$big" node --test web/test/big.test.mjs)
+    ;;
   *)
-    echo "usage: bash node/ci.sh node|web|hosts" >&2
+    echo "usage: bash node/ci.sh node|web|hosts|big" >&2
     exit 4
     ;;
 esac
