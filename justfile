@@ -43,6 +43,7 @@ test:
     bash .ci/stage stubtest -- bash python/ci.sh stubtest
     bash .ci/stage node -- bash node/ci.sh node
     bash .ci/stage web-page -- bash node/ci.sh web
+    bash .ci/stage web-big -- bash node/ci.sh big
     bash .ci/stage conformance -- bash -c 'bash node/ci.sh hosts && cargo build -q --locked -p clyra-cli && (cd verifier/go && go build -o "${CARGO_TARGET_DIR:-../../target}/clyra-verify-go" ./cmd/clyra-verify-go) && python3 tests/conformance/run.py'
     bash .ci/stage conformance-inputs -- bash -c 'cargo build -q --locked -p clyra-cli && (cd verifier/go && go build -o "${CARGO_TARGET_DIR:-../../target}/clyra-verify-go" ./cmd/clyra-verify-go) && python3 tests/conformance/inputs.py --big && python3 tests/conformance/memory.py'
     bash .ci/stage differential -- bash -c 'bash node/ci.sh hosts && cargo build -q --locked -p clyra-cli && (cd verifier/go && go build -o "${CARGO_TARGET_DIR:-../../target}/clyra-verify-go" ./cmd/clyra-verify-go) && python3 tests/differential/differential.py --seed 1 --json-cases 2000 --bundle-cases 300 --rust "${CARGO_TARGET_DIR:-target}/debug/clyra" --go "${CARGO_TARGET_DIR:-target}/clyra-verify-go" --node node/bin/clyra-verify.js'
