@@ -13,6 +13,8 @@ import path from 'node:path'
 import { createRequire } from 'node:module'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 
+import { options } from './args.mjs'
+
 const here = path.dirname(fileURLToPath(import.meta.url))
 const pkg = path.resolve(here, '..', '..', '..', 'node')
 const require = createRequire(path.join(pkg, 'package.json'))
@@ -26,16 +28,6 @@ function failure(code, detail) {
   const answer = { outcome: 'ERROR', primary: code, exit: 4, checks: [] }
   if (detail) answer.detail = detail
   return { stdout: JSON.stringify(answer) + '\n', exit: 4 }
-}
-
-/** `--name value` pairs after the first argument, or null when malformed. */
-function options(args) {
-  const out = {}
-  for (let i = 0; i < args.length; i += 2) {
-    if (!args[i].startsWith('--') || args[i + 1] === undefined) return null
-    out[args[i].slice(2)] = args[i + 1]
-  }
-  return out
 }
 
 /** A file's text as the page reads it (node/web/page.js `exactText`: a BOM is kept). */
