@@ -44,9 +44,10 @@ test:
     bash .ci/stage stubtest -- bash python/ci.sh stubtest
     bash .ci/stage node -- bash node/ci.sh node
     bash .ci/stage web-page -- bash node/ci.sh web
-    bash .ci/stage conformance -- bash -c 'cargo build -q --locked -p clyra-cli && (cd verifier/go && go build -o "${CARGO_TARGET_DIR:-../../target}/clyra-verify-go" ./cmd/clyra-verify-go) && python3 tests/conformance/run.py'
+    bash .ci/stage web-big -- bash node/ci.sh big
+    bash .ci/stage conformance -- bash -c 'bash node/ci.sh hosts && cargo build -q --locked -p clyra-cli && (cd verifier/go && go build -o "${CARGO_TARGET_DIR:-../../target}/clyra-verify-go" ./cmd/clyra-verify-go) && python3 tests/conformance/run.py'
     bash .ci/stage conformance-inputs -- bash -c 'cargo build -q --locked -p clyra-cli && (cd verifier/go && go build -o "${CARGO_TARGET_DIR:-../../target}/clyra-verify-go" ./cmd/clyra-verify-go) && python3 tests/conformance/inputs.py --big && python3 tests/conformance/memory.py'
-    bash .ci/stage differential -- bash -c 'cargo build -q --locked -p clyra-cli && (cd verifier/go && go build -o "${CARGO_TARGET_DIR:-../../target}/clyra-verify-go" ./cmd/clyra-verify-go) && python3 tests/differential/differential.py --seed 1 --json-cases 2000 --bundle-cases 300 --rust "${CARGO_TARGET_DIR:-target}/debug/clyra" --go "${CARGO_TARGET_DIR:-target}/clyra-verify-go"'
+    bash .ci/stage differential -- bash -c 'bash node/ci.sh hosts && cargo build -q --locked -p clyra-cli && (cd verifier/go && go build -o "${CARGO_TARGET_DIR:-../../target}/clyra-verify-go" ./cmd/clyra-verify-go) && python3 tests/differential/differential.py --seed 1 --json-cases 2000 --bundle-cases 300 --rust "${CARGO_TARGET_DIR:-target}/debug/clyra" --go "${CARGO_TARGET_DIR:-target}/clyra-verify-go" --node node/bin/clyra-verify.js'
     bash .ci/stage genai-accuracy -- bash -c 'python3 -m venv tests/genai/.data/venv && tests/genai/.data/venv/bin/python tests/genai/build_dataset.py && cargo test --locked -p clyra-core --test genai_accuracy -- --ignored --nocapture'
     bash .ci/stage genai-generalization -- bash -c 'python3 -m venv tests/genai/.data/venv && tests/genai/.data/venv/bin/python tests/genai/build_dataset.py && tests/genai/.data/venv/bin/python tests/genai/report.py --check'
     bash .ci/stage sql-corpus -- bash -c 'python3 -m venv tests/corpus/sql/.data/venv && tests/corpus/sql/.data/venv/bin/python tests/corpus/sql/report.py --check'

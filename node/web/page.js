@@ -76,6 +76,8 @@ $('form').addEventListener('submit', async (event) => {
   $('output').textContent = text
   $('result').hidden = false
   $('result').dataset.exit = String(exit)
+  // The wasm module's memory after verifying: a large bundle is read in slices, never copied whole.
+  $('result').dataset.wasmMemory = String(answer.memory)
   $('verify').disabled = false
   document.body.dataset.state = 'done'
 })

@@ -16,6 +16,7 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
@@ -101,6 +102,31 @@ def run_case(adapter, folder, extras=()):
     return got, None
 
 
+def start_wasm_driver(adapters_dir):
+    """One headless Chromium for the whole run (adapters/wasm_driver.mjs): the `wasm` adapter's
+    calls go to it over a Unix socket named by CLYRA_WASM_DRIVER. Returns the process, or
+    raises when the page did not come up (the wasm column then fails, never silently drops)."""
+    socket = os.path.join(tempfile.mkdtemp(prefix="clyra-wasm-"), "driver.sock")
+    proc = subprocess.Popen(["node", os.path.join(adapters_dir, "wasm_driver.mjs"), "--socket", socket],
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    line = proc.stdout.readline().decode("utf-8", "replace").strip()
+    if line != "ready":
+        proc.kill()
+        raise RuntimeError(f"the wasm page driver did not start (exit {proc.wait()}): {line!r}")
+    os.environ["CLYRA_WASM_DRIVER"] = socket
+    return proc
+
+
+def stop_wasm_driver(proc):
+    """Closes the browser; a request that left the page while verifying fails the run."""
+    proc.stdin.close()
+    try:
+        return proc.wait(timeout=60) == 0
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        return False
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--vectors", default=os.path.join(ROOT, "vectors"))
@@ -115,6 +141,7 @@ def main():
     frozen = superseded(a.vectors)
     skips, errors = load_skips(impls, cases)
     used_skips = set()
+    driver = start_wasm_driver(adapters_dir) if "wasm" in impls else None
 
     width = max(len(c) for c in cases) if cases else 10
     print(f"{'case':<{width}}  {'expected':<44}  " + "  ".join(f"{i:<40}" for i in impls))
@@ -155,6 +182,8 @@ def main():
     for key in skips:
         if key not in used_skips and key[1] in impls and key[0] not in frozen:
             errors.append(f"stale skip: {key[0]} {key[1]} was not used")
+    if driver and not stop_wasm_driver(driver):
+        errors.append("wasm: the page driver failed on closing (a request left the page?)")
     print()
     for impl in impls:
         c = counts[impl]

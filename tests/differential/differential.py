@@ -13,7 +13,8 @@ From a fixed seed it generates
       repacked by a bundle-v0.md §2.3 writer so that they pass the container checks, numbers of an
       entry, of the trust file or of the policy respelled as long literals) and requires
       `clyra verify --format json` and `clyra-verify-go verify` to give the same (outcome, primary,
-      exit) with the vector's trust file and args.
+      exit) with the vector's trust file and args — and, with --node, the Node package's
+      `clyra-verify` bin (node/bin/clyra-verify.js over the napi addon) to give the same too.
 
 Every case is derived from (seed, kind, index) alone, so one case is reproducible without the others.
 A disagreement is saved under --out (default tests/differential/out/) as a minimal reproducer (JSON
@@ -21,6 +22,7 @@ inputs are shrunk by deleting bytes while the disagreement persists) with a `rep
 both answers. Exits 1 on any disagreement. Python 3 stdlib only.
 
 Usage: differential.py --seed N --json-cases K --bundle-cases M --rust CLYRA --go CLYRA_VERIFY_GO
+                       [--node node/bin/clyra-verify.js]
 """
 
 import argparse
@@ -560,7 +562,20 @@ def verify_pair(a, base, path, overrides=()):
     if "policy" in args:
         policy = path + ".policy.json" if "policy.json" in overrides else os.path.join(base, args["policy"])
         tail += ["--policy", policy]
-    return verdict([a.rust, "verify", path] + tail + ["--format", "json"]), verdict([a.go, "verify", path] + tail)
+    answers = (verdict([a.rust, "verify", path] + tail + ["--format", "json"]), verdict([a.go, "verify", path] + tail))
+    if a.node:  # the npm bin: `clyra-verify BUNDLE --trust … --format json`, as `clyra verify`
+        answers += (verdict(["node", a.node, path] + tail + ["--format", "json"]),)
+    return answers
+
+
+def agree(answers):
+    """True when every implementation gave the same verdict."""
+    return len(set(answers)) == 1
+
+
+def named(a, answers):
+    """The answers keyed by implementation, for reproducers and messages."""
+    return dict(zip(["rust", "go", "node"] if a.node else ["rust", "go"], answers))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -573,12 +588,14 @@ def main():
     ap.add_argument("--bundle-cases", type=int, default=100)
     ap.add_argument("--rust", required=True, help="the clyra CLI")
     ap.add_argument("--go", required=True, help="clyra-verify-go")
+    ap.add_argument("--node", help="the Node package's clyra-verify bin (node/bin/clyra-verify.js): bundle mutations too")
     ap.add_argument("--vectors", default=os.path.join(ROOT, "vectors"))
     ap.add_argument("--out", default=os.path.join(HERE, "out"), help="where reproducers of disagreements go")
     ap.add_argument("--jobs", type=int, default=os.cpu_count() or 2)
     ap.add_argument("--max-reports", type=int, default=20, help="reproducers saved per kind")
     a = ap.parse_args()
     a.rust, a.go = os.path.abspath(a.rust), os.path.abspath(a.go)
+    a.node = os.path.abspath(a.node) if a.node else None
 
     t0 = time.time()
     tmp = tempfile.mkdtemp(prefix="clyra-diff-")
@@ -625,28 +642,32 @@ def main():
                     f.write(content)
             cases.append((base, p, what, overrides))
         with concurrent.futures.ThreadPoolExecutor(a.jobs) as ex:
-            for i, (r, g) in enumerate(ex.map(lambda c: verify_pair(a, c[0], c[1], c[3]), cases)):
-                if r == g:
+            for i, answers in enumerate(ex.map(lambda c: verify_pair(a, c[0], c[1], c[3]), cases)):
+                r = answers[0]
+                if agree(answers):
                     key = f"{r[0]}/{r[1]}" if len(r) > 1 else r[0]
                     outcomes[key] = outcomes.get(key, 0) + 1
                 else:
-                    disagreements.append(("bundle", i, r, g))
+                    disagreements.append(("bundle", i) + tuple(answers))
         t2 = time.time()
         nb = sum(1 for d in disagreements if d[0] == "bundle")
-        print(f"bundles: {a.bundle_cases} mutations of {len(bases)} VALID vectors, {a.bundle_cases - nb} agree, {nb} disagree; {t2 - t1:.1f}s")
+        sides = "Rust, Go and Node" if a.node else "Rust and Go"
+        print(f"bundles: {a.bundle_cases} mutations of {len(bases)} VALID vectors ({sides}), {a.bundle_cases - nb} agree, {nb} disagree; {t2 - t1:.1f}s")
         if outcomes:
             top = sorted(outcomes.items(), key=lambda x: -x[1])
             print("  agreed verdicts: " + ", ".join(f"{k} {n}" for k, n in top[:15]) + (f", … ({len(top)} kinds)" if len(top) > 15 else ""))
 
         # reproducers
         saved = {"json": 0, "bundle": 0}
-        for kind, i, r, g in disagreements:
+        for kind, i, r, g, *more in disagreements:
             if saved[kind] >= a.max_reports:
                 continue
             saved[kind] += 1
             d = os.path.join(a.out, f"seed{a.seed}-{kind}-{i}")
             os.makedirs(d, exist_ok=True)
             info = {"seed": a.seed, "kind": kind, "index": i, "rust": list(r), "go": list(g)}
+            if more:
+                info["node"] = list(more[0])
             if kind == "json":
                 orig = open(paths[i], "rb").read()
                 small = shrink_json(a, orig, tmp)
@@ -667,8 +688,8 @@ def main():
                     with open(os.path.join(d, name), "wb") as f:
                         f.write(content)
                 info.update({"base": os.path.relpath(base, ROOT), "mutation": what,
-                             "rerun": "clyra verify bundle.zip --trust trust.json --at AT [--policy policy.json] --format json ; clyra-verify-go verify …"})
-                print(f"DISAGREE bundle #{i} ({os.path.basename(base)}; {what}): rust={r} go={g} -> {d}")
+                             "rerun": "clyra verify bundle.zip --trust trust.json --at AT [--policy policy.json] --format json ; clyra-verify-go verify … ; node node/bin/clyra-verify.js bundle.zip … --format json"})
+                print(f"DISAGREE bundle #{i} ({os.path.basename(base)}; {what}): {named(a, (r, g) + tuple(more))} -> {d}")
             with open(os.path.join(d, "repro.json"), "w", encoding="utf-8") as f:
                 json.dump(info, f, indent=1, ensure_ascii=False)
                 f.write("\n")

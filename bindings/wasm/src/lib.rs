@@ -48,6 +48,12 @@ pub fn receipt_verify_printed(call: &str, receipt: &[u8]) -> String {
     text(verifier::receipt_verify_printed(call.as_bytes(), receipt))
 }
 
+/// Verifies a badge's bytes (badge-v0.md §5): the answer of `ffi::badge::badge_verify`.
+#[wasm_bindgen(js_name = badgeVerify)]
+pub fn badge_verify(call: &str, badge: &[u8]) -> String {
+    text(ffi::badge::badge_verify(call.as_bytes(), badge))
+}
+
 /// The answer of `ffi::canon::canonicalize`.
 #[wasm_bindgen]
 pub fn canonicalize(call: &str) -> String {

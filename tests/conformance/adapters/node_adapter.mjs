@@ -3,6 +3,8 @@
 import fs from 'node:fs'
 import { createRequire } from 'node:module'
 
+import { options } from './args.mjs'
+
 const require = createRequire(import.meta.url)
 const clyra = require('../../../node/index.js')
 
@@ -15,15 +17,6 @@ function error(code, detail) {
   if (detail) answer.detail = detail
   print(answer)
   return 4
-}
-
-function options(args) {
-  const out = {}
-  for (let i = 0; i < args.length; i += 2) {
-    if (!args[i].startsWith('--') || args[i + 1] === undefined) return null
-    out[args[i].slice(2)] = args[i + 1]
-  }
-  return out
 }
 
 /** Prints the verdict `run` resolves with (its exit), or the §6.6 error line. */
