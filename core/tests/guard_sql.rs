@@ -310,11 +310,16 @@ fn a_statement_that_does_not_parse_is_judged_by_its_tokens_and_checking_goes_on(
     assert!(r.findings[2].message.contains("judged by its tokens"));
     // Two statements without a separator: read-only by their tokens.
     one(Postgres, "SELECT 1 SELECT 2", "sql.unreadable_judged");
-    // A text that does not tokenize (unterminated string) is one finding with a location.
+    // A text that does not tokenize (unterminated string): cut leniently, the statement that
+    // does not tokenize is judged by its lenient tokens, with its location (§3.3.1).
     let r = run(Postgres, "SELECT 1;\nSELECT 'oops", None);
     assert_eq!(r.findings.len(), 1);
-    assert_eq!(r.findings[0].rule, Rule::ParseError);
+    assert_eq!(r.findings[0].rule, Rule::UnreadableJudged);
+    assert_eq!(r.findings[0].statement, 1);
     assert_eq!(r.findings[0].span.unwrap().start_line, 2);
+    assert!(r.findings[0].message.contains("does not tokenize"));
+    // With no kind its tokens show, it stays a blocking parse error.
+    one(Postgres, "SELECT 1;\nFROBNICATE 'oops", "sql.parse_error");
     // Bytes that are not UTF-8.
     let r = check(b"SELECT '\xff'", &CheckOptions::new(Postgres));
     assert_eq!(r.findings[0].rule, Rule::ParseError);
@@ -850,4 +855,95 @@ fn real_sql_corpus_has_no_error_findings() {
         "total: {} statements, 0 errors, {} warnings, {} info, {} dbt recognised",
         total.0, total.1, total.2, total.3
     );
+}
+
+/// Texts sqlparser 0.63's tokenizer rejects, from the public corpus (tests/corpus/sql): read
+/// leniently and judged, never blocking (guard-sql.md §3.3.1).
+#[test]
+fn texts_the_tokenizer_rejects_are_judged_by_lenient_tokens() {
+    let cases: &[(SqlDialect, &str)] = &[
+        (Bigquery, r"SELECT `a\`b`"),
+        (Databricks, r#"SELECT r"\\foo.bar\""#),
+        (
+            Postgres,
+            r"SELECT U&'d\0061t\0061', U&'d!+000061ta' UESCAPE '!', U&'a\\b', U&'\D83D\DE00'",
+        ),
+        (Duckdb, "SELECT 1_"),
+        (Duckdb, "SELECT 1e_5"),
+        (Duckdb, "SELECT 1._5"),
+        (Duckdb, "SELECT $🦆$duck$🦆$"),
+    ];
+    for (dialect, sql) in cases {
+        let r = run(*dialect, sql, None);
+        let got: Vec<(&str, Severity)> = r
+            .findings
+            .iter()
+            .map(|f| (f.rule.id(), f.severity))
+            .collect();
+        assert_eq!(
+            got,
+            [("sql.unreadable_judged", Severity::Info)],
+            "{dialect}: {sql}"
+        );
+        assert!(r.findings[0].message.contains("does not tokenize"), "{sql}");
+    }
+}
+
+/// No destructive statement hides behind a literal the tokenizer rejects (guard-sql.md §3.3.1).
+#[test]
+fn a_destructive_statement_after_an_untokenizable_literal_is_still_flagged() {
+    // In the same statement: judged destructive by its lenient tokens.
+    one(
+        Duckdb,
+        "SELECT 1_ DROP TABLE t",
+        "sql.unreadable_destructive",
+    );
+    one(
+        Duckdb,
+        "WITH a AS (SELECT $🦆$x$🦆$) DELETE FROM t",
+        "sql.unreadable_destructive",
+    );
+    one(
+        Bigquery,
+        r"SELECT `a\`b` FROM t WHERE x IN (SELECT 1) DELETE FROM t",
+        "sql.unreadable_destructive",
+    );
+    one(
+        Postgres,
+        "SELECT U&'x!0061' UESCAPE '!', d FROM (DELETE FROM t RETURNING 1) AS d",
+        "sql.unreadable_destructive",
+    );
+    // In a later statement: read by sqlparser and checked by the rules, spans in the whole text.
+    let r = run(Duckdb, "SELECT 1_;\nDROP TABLE t", None);
+    let got: Vec<(usize, &str)> = r
+        .findings
+        .iter()
+        .map(|f| (f.statement, f.rule.id()))
+        .collect();
+    assert_eq!(got, [(0, "sql.unreadable_judged"), (1, "sql.drop_table")]);
+    let span = r.findings[1].span.unwrap();
+    assert_eq!(
+        (span.start_line, span.start_column, span.start_byte),
+        (2, 1, 11)
+    );
+    // A backslash never ends a literal later than a dialect would: the DROP after it shows.
+    assert_eq!(
+        rules(Duckdb, r"SELECT 1_, '\'; DROP TABLE t; --'"),
+        ["sql.unreadable_judged", "sql.drop_table"]
+    );
+    // Unclosed quotes, dollar quotes and comments hide nothing.
+    for sql in [
+        "SELECT 1_, 'x; DROP TABLE t",
+        "SELECT 1_, $🦆$ x DROP TABLE t",
+        "SELECT 1_ /* DROP TABLE t",
+        "SELECT 1_, $;DROP/**/TABLE/**/t;$",
+    ] {
+        let r = run(Duckdb, sql, None);
+        assert!(
+            r.findings.iter().any(|f| f.severity == Severity::Error
+                && matches!(f.rule, Rule::UnreadableDestructive | Rule::DropTable)),
+            "{sql}: {:?}",
+            r.findings
+        );
+    }
 }

@@ -236,3 +236,63 @@ fn showback_lines_and_csv() {
     assert_eq!(json["lines"].as_array().unwrap().len(), 3);
     assert_eq!(json["lines"][2]["risk_score"], serde_json::Value::Null);
 }
+
+/// The streamed outputs (daily-review-v0.md §5.3) are byte for byte the in-memory ones, with the
+/// rows kept out of the review.
+#[test]
+fn streamed_outputs_equal_the_in_memory_ones() {
+    use clyra_core::report::stream;
+    let mut high = facts_of_vector(4, "0006-def-approvals-one");
+    high.risk_score = Some(85);
+    let facts = vec![
+        facts_of_vector(0, "0006-def-approvals-one"),
+        facts_of_vector(1, "0083-approval-self-approval"),
+        facts_of_vector(2, "0002-pef-mcp"),
+        BundleFacts::of(3, &record(3, &"ab".repeat(32)), EntryEvidence::Missing),
+        high,
+    ];
+    let whole = DailyReview::from_facts(scope(), facts.clone());
+    let mut tallied = DailyReview::begin(scope());
+    for f in &facts {
+        tallied.tally(f);
+    }
+    tallied.close();
+    assert!(tallied.bundles.is_empty());
+    let rows = || facts.iter().cloned().map(Ok);
+    let mut json = Vec::new();
+    stream::write_review_json(&tallied, rows(), &mut json).unwrap();
+    assert_eq!(
+        String::from_utf8(json).unwrap(),
+        String::from_utf8(whole.to_json()).unwrap()
+    );
+    // No rows: `bundles` is empty, the rest unchanged.
+    let mut empty = Vec::new();
+    stream::write_review_json(&tallied, std::iter::empty(), &mut empty).unwrap();
+    let mut no_rows = whole.clone();
+    no_rows.bundles.clear();
+    assert_eq!(empty, no_rows.to_json());
+
+    let lines = showback::lines(&whole);
+    let mut csv = Vec::new();
+    stream::write_showback_csv(lines.iter().cloned().map(Ok), &mut csv).unwrap();
+    assert_eq!(csv, showback::to_csv(&lines).into_bytes());
+    let mut sj = Vec::new();
+    stream::write_showback_json(lines.iter().cloned().map(Ok), &mut sj).unwrap();
+    assert_eq!(sj, showback::to_json(&lines));
+    for event in [
+        clyra_core::siem::bundle::ocsf,
+        clyra_core::siem::bundle::ecs,
+    ] {
+        let mut nd = Vec::new();
+        stream::write_siem_ndjson(rows(), event, &mut nd).unwrap();
+        assert_eq!(nd, clyra_core::siem::bundle::to_ndjson(&facts, event));
+    }
+    // A failing row stops the writing with its error.
+    let failing = facts
+        .iter()
+        .cloned()
+        .map(Ok)
+        .chain([Err(std::io::Error::other("spool"))]);
+    let mut out = Vec::new();
+    assert!(stream::write_review_json(&tallied, failing, &mut out).is_err());
+}

@@ -22,7 +22,12 @@ fn rows<T>(items: &[Item<T>], row: impl Fn(&Item<T>) -> Vec<String>) -> Vec<Vec<
 /// The document of `review`; `review_json` is the exact JSON the review was written as (its
 /// digest is printed and is the document id).
 pub fn daily_document(review: &DailyReview, review_json: &[u8]) -> Document {
-    let digest = sha256_digest(review_json);
+    daily_document_with_digest(review, sha256_digest(review_json))
+}
+
+/// [`daily_document`] given the digest (`sha256:<hex>`) of the review JSON, for a host that
+/// streamed the JSON rather than holding it.
+pub fn daily_document_with_digest(review: &DailyReview, digest: String) -> Document {
     let mut doc = Document::new(
         format!("Daily evidence review: {}", review.date),
         review.until.clone(),

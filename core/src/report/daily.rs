@@ -2,8 +2,9 @@
 //! the previous day's evidence, aggregated from the bundles one ledger lists for that day.
 //!
 //! Pure and streaming: a host verifies each bundle, reduces it with [`BundleFacts::of`] to a few
-//! hundred bytes, and hands the facts in ledger order to [`DailyReview::from_facts`]. No bundle is
-//! kept; memory grows with the facts (one small row per bundle), never with bundle sizes.
+//! hundred bytes, and counts the facts in ledger order into a review ([`DailyReview::tally`]),
+//! keeping each row out of memory and writing the outputs from it ([`super::stream`]). No bundle
+//! is kept; memory grows with the findings, never with the number or size of bundles.
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -662,9 +663,22 @@ fn item<T>(f: &BundleFacts, item: T) -> Item<T> {
 }
 
 impl DailyReview {
-    /// The review of `scope` over the facts of its entries, in ledger order.
+    /// The review of `scope` over the facts of its entries, in ledger order, every row kept in
+    /// `bundles`. A host with many entries uses [`Self::begin`], [`Self::tally`] and
+    /// [`Self::close`] instead and keeps the rows elsewhere ([`super::stream`]).
     pub fn from_facts(scope: ReviewScope, facts: impl IntoIterator<Item = BundleFacts>) -> Self {
-        let mut r = Self {
+        let mut r = Self::begin(scope);
+        for f in facts {
+            r.tally(&f);
+            r.bundles.push(f);
+        }
+        r.close();
+        r
+    }
+
+    /// An empty review of `scope`, to [`Self::tally`] entries into, in ledger order.
+    pub fn begin(scope: ReviewScope) -> Self {
+        Self {
             kind: DAILY_REVIEW_TYPE.to_owned(),
             date: scope.date,
             since: scope.since,
@@ -688,17 +702,12 @@ impl DailyReview {
             genai_threats: Vec::new(),
             tcpa_events: Vec::new(),
             bundles: Vec::new(),
-        };
-        for f in facts {
-            r.add(f);
         }
-        r.approvals.rate_bp = (r.approvals.required > 0)
-            .then(|| r.approvals.compliant * 10_000 / r.approvals.required);
-        r.complete = r.gaps.is_empty();
-        r
     }
 
-    fn add(&mut self, f: BundleFacts) {
+    /// Counts one entry's facts into the totals and findings, without keeping its row: memory
+    /// grows with the findings, not with the entries.
+    pub fn tally(&mut self, f: &BundleFacts) {
         let t = &mut self.totals;
         t.entries += 1;
         match f.status.as_str() {
@@ -711,7 +720,7 @@ impl DailyReview {
         }
         if !f.accounted() {
             self.gaps.push(item(
-                &f,
+                f,
                 Gap {
                     status: f.status.clone(),
                     primary: f.primary.clone(),
@@ -719,10 +728,10 @@ impl DailyReview {
             ));
         }
         for m in &f.schema_migrations {
-            self.schema_migrations.push(item(&f, m.clone()));
+            self.schema_migrations.push(item(f, m.clone()));
         }
         for d in &f.row_count_deltas {
-            self.row_count_deltas.push(item(&f, d.clone()));
+            self.row_count_deltas.push(item(f, d.clone()));
         }
         self.tests.pass += f.tests_passed;
         self.tests.skipped += f.tests_skipped;
@@ -732,7 +741,7 @@ impl DailyReview {
                 "warn" => self.tests.warn += 1,
                 _ => self.tests.error += 1,
             }
-            self.test_failures.push(item(&f, t.clone()));
+            self.test_failures.push(item(f, t.clone()));
         }
         if f.approvals_required > 0 {
             self.approvals.required += 1;
@@ -740,7 +749,7 @@ impl DailyReview {
                 self.approvals.compliant += 1;
             } else {
                 self.approval_gaps.push(item(
-                    &f,
+                    f,
                     ApprovalGap {
                         required: f.approvals_required,
                         counted: f.approvals_counted,
@@ -750,7 +759,7 @@ impl DailyReview {
             }
         }
         for v in &f.sod_violations {
-            self.sod_violations.push(item(&f, v.clone()));
+            self.sod_violations.push(item(f, v.clone()));
         }
         match f.risk_score {
             None => self.risk.unscored += 1,
@@ -761,7 +770,7 @@ impl DailyReview {
         }
         if let Some(score) = f.risk_score.filter(|s| *s >= self.high_risk_threshold) {
             self.high_risk.push(item(
-                &f,
+                f,
                 HighRisk {
                     subject: f.subject.clone(),
                     score,
@@ -771,15 +780,21 @@ impl DailyReview {
             ));
         }
         for d in &f.policy_exceptions {
-            self.policy_exceptions.push(item(&f, d.clone()));
+            self.policy_exceptions.push(item(f, d.clone()));
         }
         for d in &f.threats {
-            self.genai_threats.push(item(&f, d.clone()));
+            self.genai_threats.push(item(f, d.clone()));
         }
         for d in &f.tcpa_events {
-            self.tcpa_events.push(item(&f, d.clone()));
+            self.tcpa_events.push(item(f, d.clone()));
         }
-        self.bundles.push(f);
+    }
+
+    /// Completes the review after the last [`Self::tally`]: the compliance rate and `complete`.
+    pub fn close(&mut self) {
+        self.approvals.rate_bp = (self.approvals.required > 0)
+            .then(|| self.approvals.compliant * 10_000 / self.approvals.required);
+        self.complete = self.gaps.is_empty();
     }
 
     /// The review as canonical JSON (RFC 8785), no trailing newline.

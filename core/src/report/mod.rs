@@ -3,6 +3,7 @@
 
 pub mod daily;
 pub mod showback;
+pub mod stream;
 
 pub use daily::{BundleFacts, DailyReview, EntryEvidence, ReviewScope};
 

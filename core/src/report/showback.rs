@@ -50,18 +50,19 @@ pub fn framework_status(f: &BundleFacts) -> &'static str {
 
 /// The showback lines of `review`, in ledger order.
 pub fn lines(review: &DailyReview) -> Vec<ShowbackLine> {
-    review
-        .bundles
-        .iter()
-        .map(|f| ShowbackLine {
-            agent_id: f.actor.clone().unwrap_or_default(),
-            run_id: f.run_id.clone(),
-            date: f.created_at.get(..10).unwrap_or_default().to_owned(),
-            risk_score: f.risk_score,
-            cost_attribution: f.cost_attribution.clone().unwrap_or_default(),
-            framework_status: framework_status(f).to_owned(),
-        })
-        .collect()
+    review.bundles.iter().map(line).collect()
+}
+
+/// The showback line of one bundle's facts.
+pub fn line(f: &BundleFacts) -> ShowbackLine {
+    ShowbackLine {
+        agent_id: f.actor.clone().unwrap_or_default(),
+        run_id: f.run_id.clone(),
+        date: f.created_at.get(..10).unwrap_or_default().to_owned(),
+        risk_score: f.risk_score,
+        cost_attribution: f.cost_attribution.clone().unwrap_or_default(),
+        framework_status: framework_status(f).to_owned(),
+    }
 }
 
 /// One CSV field per RFC 4180: quoted when it holds a comma, quote, CR or LF; and prefixed with
@@ -85,18 +86,24 @@ pub fn to_csv(lines: &[ShowbackLine]) -> String {
     let mut out = COLUMNS.join(",");
     out.push_str("\r\n");
     for l in lines {
-        let score = l.risk_score.map_or_else(String::new, |s| s.to_string());
-        let row = [
-            field(&l.agent_id),
-            field(&l.run_id),
-            field(&l.date),
-            score,
-            field(&l.cost_attribution),
-            field(&l.framework_status),
-        ];
-        out.push_str(&row.join(","));
-        out.push_str("\r\n");
+        out.push_str(&csv_row(l));
     }
+    out
+}
+
+/// One CSV row of [`to_csv`], with its CRLF.
+pub fn csv_row(l: &ShowbackLine) -> String {
+    let score = l.risk_score.map_or_else(String::new, |s| s.to_string());
+    let row = [
+        field(&l.agent_id),
+        field(&l.run_id),
+        field(&l.date),
+        score,
+        field(&l.cost_attribution),
+        field(&l.framework_status),
+    ];
+    let mut out = row.join(",");
+    out.push_str("\r\n");
     out
 }
 

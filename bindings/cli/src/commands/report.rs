@@ -4,11 +4,14 @@
 //!
 //! This file only reads and writes files: the ledger's entries and bundles in, the documents out.
 //! Verification and aggregation are the core's (`clyra_core::report`), the layout clyra-report's.
-//! Bundles are verified on `--jobs` threads, one at a time each, and reduced to their facts at
-//! once: memory is bounded by the largest bundle per thread, not by the number of bundles.
+//! Bundles are verified on `--jobs` threads, one at a time each, one ledger tile (256 entries) at
+//! a time, and reduced to their facts at once; the facts are counted into the review and spooled
+//! to an unlinked temporary file, from which every output is streamed (daily-review-v0.md §5.3).
+//! Memory is bounded by the largest bundle per thread and the findings, not by the number of
+//! bundles.
 
 use std::fs::File;
-use std::io::{self, BufReader, Read, Seek, SeekFrom};
+use std::io::{self, BufRead, BufReader, BufWriter, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -20,7 +23,7 @@ use clyra_core::ledger::{LedgerError, Record};
 use clyra_core::report::daily::{
     recorded_policy_hash, BundleFacts, DailyReview, EntryEvidence, LedgerSource, ReviewScope,
 };
-use clyra_core::report::showback;
+use clyra_core::report::{showback, stream};
 use clyra_core::siem;
 use clyra_core::time::Timestamp;
 use clyra_core::trust::Trust;
@@ -341,66 +344,87 @@ fn daily(
                 format!("--date `{}` is not a day like 2026-12-01", args.date),
             )
         })?;
-    let mut entries = Vec::new();
-    for tile in 0..cp.size.div_ceil(TILE_WIDTH) {
-        let records =
-            read_entries(&mut dir, cp.size, tile, &limits).map_err(|e| ledger_problem(&e))?;
-        for (i, (_, record)) in records.into_iter().enumerate() {
-            if scope.contains(&record.logged_at) {
-                entries.push((tile * TILE_WIDTH + i as u64, record));
-            }
-        }
-    }
     let jobs = args.jobs.map_or_else(
         || std::thread::available_parallelism().map_or(1, |n| n.get().min(8)),
         usize::from,
     );
-    let facts = verify_all(dir.root(), &entries, &trust, &at, &policies, jobs)?;
-    drop(entries);
-    let review = DailyReview::from_facts(scope, facts);
-    // Seam for a SOX ITGC roll-up (`--attest-sox --key KEY`, issue 15): `review` (public,
-    // serde-serializable, one `BundleFacts` per entry) is what an attestation signs over.
-    let json = review.to_json();
+    // One tile of entries at a time: the rows go to the spool, only the aggregates stay.
+    let mut review = DailyReview::begin(scope.clone());
+    let mut spool = Spool::new().map_err(|e| io_problem(&e))?;
+    for tile in 0..cp.size.div_ceil(TILE_WIDTH) {
+        let records =
+            read_entries(&mut dir, cp.size, tile, &limits).map_err(|e| ledger_problem(&e))?;
+        let entries: Vec<(u64, Record)> = records
+            .into_iter()
+            .enumerate()
+            .filter(|(_, (_, record))| scope.contains(&record.logged_at))
+            .map(|(i, (_, record))| (tile * TILE_WIDTH + i as u64, record))
+            .collect();
+        if entries.is_empty() {
+            continue;
+        }
+        for f in verify_all(dir.root(), &entries, &trust, &at, &policies, jobs)? {
+            review.tally(&f);
+            spool.push(&f).map_err(|e| io_problem(&e))?;
+        }
+    }
+    review.close();
+    spool.finish().map_err(|e| io_problem(&e))?;
 
     let mut written = Vec::new();
-    let mut write = |path: &Path, bytes: &[u8]| -> Result<(), Problem> {
-        atomic::write(path, bytes, 0o644, args.force)?;
-        written.push(json!({"path": path.display().to_string(), "bytes": bytes.len()}));
-        Ok(())
-    };
+    let mut stream_to =
+        |path: &Path, fill: &dyn Fn(&mut dyn Write) -> io::Result<()>| -> Result<(), Problem> {
+            atomic::write_streamed(path, 0o644, args.force, |file| -> io::Result<()> {
+                let mut out = BufWriter::new(file);
+                fill(&mut out)?;
+                out.flush()
+            })?;
+            let bytes = std::fs::metadata(path).map_or(0, |m| m.len());
+            written.push(json!({"path": path.display().to_string(), "bytes": bytes}));
+            Ok(())
+        };
+    let review_json = |out: &mut dyn Write| stream::write_review_json(&review, spool.rows()?, out);
     let mut stdout_doc = None;
     match document {
         Some(kind) => {
-            let doc = clyra_report::daily::daily_document(&review, &json);
+            let mut hasher = HashWriter(Sha256::new());
+            review_json(&mut hasher).map_err(|e| io_problem(&e))?;
+            let digest = format!("sha256:{}", hex::encode(hasher.0.finalize()));
+            let doc = clyra_report::daily::daily_document_with_digest(&review, digest);
             let bytes = match kind {
                 DocumentFormat::Pdf => clyra_report::pdf::render(&doc)
                     .map_err(|e| Problem::new(e.code(), e.message()))?,
                 DocumentFormat::Markdown => clyra_report::daily::to_markdown(&doc).into_bytes(),
             };
             match &args.out {
-                Some(out) => write(out, &bytes)?,
+                Some(out) => stream_to(out, &|w| w.write_all(&bytes))?,
                 None => stdout_doc = Some(String::from_utf8_lossy(&bytes).into_owned()),
             }
         }
         None => {
             if let Some(out) = &args.out {
-                write(out, &json)?;
+                stream_to(out, &review_json)?;
             } else if format == Format::Json {
-                stdout_doc = Some(format!("{}\n", String::from_utf8_lossy(&json)));
+                // Standard output is one text: the review is held here only.
+                let mut json = Vec::new();
+                review_json(&mut json).map_err(|e| io_problem(&e))?;
+                json.push(b'\n');
+                stdout_doc = Some(String::from_utf8_lossy(&json).into_owned());
             }
         }
     }
+    let lines =
+        || -> io::Result<_> { Ok(spool.rows()?.map(|row| row.map(|f| showback::line(&f)))) };
     if let (Some(csv), Some(csv_json)) = (&args.showback, &showback_json) {
-        let lines = showback::lines(&review);
-        write(csv, showback::to_csv(&lines).as_bytes())?;
-        write(csv_json, &showback::to_json(&lines))?;
+        stream_to(csv, &|w| stream::write_showback_csv(lines()?, w))?;
+        stream_to(csv_json, &|w| stream::write_showback_json(lines()?, w))?;
     }
     if let (Some(schema), Some(out)) = (args.siem, &args.siem_out) {
         let event = match schema {
             SiemFormat::Ocsf => siem::bundle::ocsf,
             SiemFormat::Ecs => siem::bundle::ecs,
         };
-        write(out, &siem::bundle::to_ndjson(&review.bundles, event))?;
+        stream_to(out, &|w| stream::write_siem_ndjson(spool.rows()?, event, w))?;
     }
 
     // The SOX ITGC roll-up: an attestation over the same ledger day (attestation-v0.md).
@@ -475,4 +499,63 @@ fn daily(
 fn base64_std(bytes: &[u8]) -> String {
     use base64::Engine as _;
     base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+/// A `Write` that only hashes: the digest of the review JSON without holding it.
+struct HashWriter(Sha256);
+
+impl Write for HashWriter {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.0.update(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+/// The day's rows, one canonical JSON line per entry in ledger order, in a temporary file that
+/// is unlinked as soon as it is open (nothing is left behind, even on a crash).
+struct Spool {
+    out: BufWriter<File>,
+}
+
+impl Spool {
+    fn new() -> io::Result<Self> {
+        use std::sync::atomic::AtomicU64;
+        static NEXT: AtomicU64 = AtomicU64::new(0);
+        let dir = std::env::temp_dir();
+        let mut options = std::fs::OpenOptions::new();
+        options.read(true).write(true).create_new(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        let n = NEXT.fetch_add(1, Ordering::Relaxed);
+        let path = dir.join(format!(".clyra-review-{}-{n}", std::process::id()));
+        let file = options.open(&path)?;
+        // Unlinked while open (Unix); elsewhere the name stays until it is closed.
+        let _ = std::fs::remove_file(&path);
+        Ok(Self {
+            out: BufWriter::new(file),
+        })
+    }
+
+    fn push(&mut self, facts: &BundleFacts) -> io::Result<()> {
+        self.out.write_all(&clyra_core::report::canonical(facts))?;
+        self.out.write_all(b"\n")
+    }
+
+    fn finish(&mut self) -> io::Result<()> {
+        self.out.flush()
+    }
+
+    /// The rows from the first, one at a time.
+    fn rows(&self) -> io::Result<impl Iterator<Item = io::Result<BundleFacts>>> {
+        let mut file = self.out.get_ref().try_clone()?;
+        file.seek(SeekFrom::Start(0))?;
+        Ok(BufReader::new(file).lines().map(|line| {
+            let line = line?;
+            serde_json::from_str(&line).map_err(io::Error::other)
+        }))
+    }
 }

@@ -154,6 +154,27 @@ pub struct Span {
     pub end_column: u64,
 }
 
+impl Span {
+    /// This span of a text that starts at `base` in a larger text, as a span of the larger text.
+    pub(crate) fn moved(&self, base: &Span) -> Span {
+        let column = |line: u64, column: u64| {
+            if line == 1 {
+                column + base.start_column - 1
+            } else {
+                column
+            }
+        };
+        Span {
+            start_byte: self.start_byte + base.start_byte,
+            end_byte: self.end_byte + base.start_byte,
+            start_line: self.start_line + base.start_line - 1,
+            start_column: column(self.start_line, self.start_column),
+            end_line: self.end_line + base.start_line - 1,
+            end_column: column(self.end_line, self.end_column),
+        }
+    }
+}
+
 /// One thing the guard found in one statement.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Finding {

@@ -18,6 +18,7 @@ mod dbt;
 mod dialect;
 mod error;
 mod finding;
+mod lenient;
 mod policy;
 mod rules;
 mod split;
@@ -112,25 +113,9 @@ pub fn check(sql: &[u8], options: &CheckOptions<'_>) -> SqlReport {
     }
     let chunks = match split::split(text, options.dialect.parser()) {
         Ok(chunks) => chunks,
-        Err(failure) => {
-            let at = split::LineIndex::new(text).byte(failure.location);
-            let span = Span {
-                start_byte: at,
-                end_byte: at,
-                start_line: failure.location.line,
-                start_column: failure.location.column,
-                end_line: failure.location.line,
-                end_column: failure.location.column,
-            };
-            run.unjudged(
-                Rule::ParseError,
-                0,
-                Some(span),
-                format!(
-                    "sql text does not tokenize: {}",
-                    failure.message.to_lowercase()
-                ),
-            );
+        Err(_) => {
+            // guard-sql.md §3.3.1: cut and read leniently, then judge statement by statement.
+            run.lenient(text);
             return run.report;
         }
     };
@@ -184,6 +169,65 @@ impl Run<'_, '_> {
             object: None,
             span,
         });
+    }
+
+    /// A text sqlparser's tokenizer rejects (guard-sql.md §3.3.1): cut by the lenient lexer;
+    /// each statement sqlparser tokenizes alone is checked as usual (spans moved into the whole
+    /// text), any other is judged by its lenient tokens.
+    fn lenient(&mut self, text: &str) {
+        let limits = &self.options.limits;
+        let chunks = lenient::split(text);
+        let total = chunks.len();
+        let mut batch = DbtBatch::default();
+        let mut index = 0;
+        for chunk in chunks {
+            let source = text
+                .get(chunk.span.start_byte..chunk.span.end_byte)
+                .unwrap_or_default();
+            let base = chunk.span;
+            let read = split::split(source, self.options.dialect.parser());
+            let parts = match read {
+                Ok(parts) => parts.into_iter().map(|p| (p, None)).collect(),
+                Err(failure) => vec![(chunk, Some(failure.message.to_lowercase()))],
+            };
+            for (part, unreadable) in parts {
+                if index == limits.sql_max_statements {
+                    let message = format!(
+                        "{total} statements or more are more than the limit of {}; the rest are not checked",
+                        limits.sql_max_statements
+                    );
+                    return self.unjudged(Rule::TooManyStatements, index, Some(part.span), message);
+                }
+                self.report.statements += 1;
+                match unreadable {
+                    None => {
+                        let before = self.report.findings.len();
+                        self.statement(source, index, part, &mut batch);
+                        for finding in self.report.findings.iter_mut().skip(before) {
+                            if let Some(span) = &mut finding.span {
+                                *span = span.moved(&base);
+                            }
+                        }
+                    }
+                    Some(message) => self.unreadable_text(index, part, &message),
+                }
+                index += 1;
+            }
+        }
+    }
+
+    /// A statement even sqlparser's tokenizer rejects, judged by its lenient tokens.
+    fn unreadable_text(&mut self, index: usize, chunk: Chunk, message: &str) {
+        let span = chunk.span;
+        let size = span.end_byte.saturating_sub(span.start_byte);
+        let limit = self.options.limits.sql_max_statement_bytes;
+        if size > limit {
+            let message =
+                format!("statement of {size} bytes is larger than its limit of {limit} bytes");
+            return self.unjudged(Rule::StatementTooLarge, index, Some(span), message);
+        }
+        let error = format!("it does not tokenize: {message}");
+        self.unreadable(index, span, &chunk.tokens, &error);
     }
 
     fn statement(&mut self, text: &str, index: usize, chunk: Chunk, batch: &mut DbtBatch) {

@@ -18,7 +18,6 @@ pub(crate) struct Chunk {
 /// Why the text could not be cut.
 pub(crate) struct TokenizeFailure {
     pub message: String,
-    pub location: Location,
 }
 
 /// Byte offsets of line starts, to turn (line, column in characters) into a byte offset.
@@ -54,10 +53,7 @@ impl<'a> LineIndex<'a> {
 pub(crate) fn split(sql: &str, dialect: &dyn Dialect) -> Result<Vec<Chunk>, TokenizeFailure> {
     let tokens = Tokenizer::new(dialect, sql)
         .tokenize_with_location()
-        .map_err(|e| TokenizeFailure {
-            message: e.message,
-            location: e.location,
-        })?;
+        .map_err(|e| TokenizeFailure { message: e.message })?;
     let index = LineIndex::new(sql);
     let mut chunks = Vec::new();
     let mut current: Vec<TokenWithSpan> = Vec::new();
