@@ -947,3 +947,31 @@ fn a_destructive_statement_after_an_untokenizable_literal_is_still_flagged() {
         );
     }
 }
+
+/// guard-sql.md §3.3.2: a Databricks raw literal ends at its first closing quote, even after a
+/// backslash; sqlparser would read the DROP behind it as part of one string.
+#[test]
+fn a_databricks_raw_literal_ending_in_a_backslash_hides_no_statement() {
+    for text in [
+        r#"SELECT r"\\foo.bar\"; DROP TABLE t; --""#,
+        r#"SELECT R'C:\dir\'; DROP TABLE t; --'"#,
+    ] {
+        let r = run(Databricks, text, None);
+        let rules: Vec<&str> = r.findings.iter().map(|f| f.rule.id()).collect();
+        assert!(rules.contains(&"sql.drop_table"), "{text}: {rules:?}");
+    }
+    // Raw literals without a backslash before the quote, and other dialects, read as before:
+    // nothing blocks.
+    let blocking = |r: &SqlReport| r.findings.iter().any(|f| f.severity == Severity::Error);
+    let r = run(Databricks, r#"SELECT r'\d+' AS re, 'it''s' FROM t"#, None);
+    assert!(!blocking(&r), "{:?}", r.findings);
+    let r = run(Bigquery, r#"SELECT r"\\foo", x FROM t"#, None);
+    assert!(!blocking(&r), "{:?}", r.findings);
+    // A word ending in r before a quote is not a raw prefix; comments and strings are skipped.
+    let r = run(Databricks, "SELECT 'a\\'' AS x -- r\"\\\"\n", None);
+    assert!(
+        r.findings.iter().all(|f| f.rule.id() != "sql.drop_table"),
+        "{:?}",
+        r.findings
+    );
+}

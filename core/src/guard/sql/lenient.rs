@@ -250,6 +250,54 @@ fn number_len(rest: &str) -> usize {
     rest.len()
 }
 
+/// Whether `text` holds a raw literal `r'…'` / `r"…"` whose first closing quote follows a
+/// backslash (guard-sql.md §3.3.2): Spark ends it there, sqlparser reads on. Literals and
+/// comments before it are skipped as the lenient lexer skips them.
+pub(super) fn raw_literal_ends_after_backslash(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        match b {
+            b'-' if bytes.get(i + 1) == Some(&b'-') => {
+                i = find_from(bytes, i, b"\n").unwrap_or(bytes.len());
+            }
+            b'/' if bytes.get(i + 1) == Some(&b'*') => match find_from(bytes, i + 2, b"*/") {
+                Some(end) => i = end + 2,
+                None => i += 1,
+            },
+            b'r' | b'R'
+                if matches!(bytes.get(i + 1), Some(b'\'' | b'"'))
+                    && !i
+                        .checked_sub(1)
+                        .and_then(|p| bytes.get(p))
+                        .is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'_' || *c >= 0x80) =>
+            {
+                let quote = bytes.get(i + 1).copied().unwrap_or(b'"');
+                match find_from(bytes, i + 2, &[quote]) {
+                    Some(end) if end > 0 && bytes.get(end - 1) == Some(&b'\\') => return true,
+                    Some(end) => i = end + 1,
+                    None => return false,
+                }
+            }
+            b'\'' | b'"' | b'`' => match find_from(bytes, i + 1, &[b]) {
+                Some(end) => i = end + 1,
+                None => i += 1,
+            },
+            _ => i += 1,
+        }
+    }
+    false
+}
+
+/// The first position at or after `from` where `needle` starts.
+fn find_from(bytes: &[u8], from: usize, needle: &[u8]) -> Option<usize> {
+    bytes
+        .get(from..)?
+        .windows(needle.len())
+        .position(|w| w == needle)
+        .map(|p| p + from)
+}
+
 #[cfg(test)]
 #[allow(clippy::string_slice, clippy::indexing_slicing)]
 mod tests {

@@ -111,6 +111,12 @@ pub fn check(sql: &[u8], options: &CheckOptions<'_>) -> SqlReport {
         run.report.dbt_recognised = 1;
         return run.report;
     }
+    // guard-sql.md §3.3.2: where sqlparser would read past the end of a Databricks raw literal.
+    if options.dialect == SqlDialect::Databricks && lenient::raw_literal_ends_after_backslash(text)
+    {
+        run.lenient(text);
+        return run.report;
+    }
     let chunks = match split::split(text, options.dialect.parser()) {
         Ok(chunks) => chunks,
         Err(_) => {
