@@ -54,6 +54,13 @@ pub fn badge_verify(call: &str, badge: &[u8]) -> String {
     text(ffi::badge::badge_verify(call.as_bytes(), badge))
 }
 
+/// Verifies a ledger proof file (ledger-v0.md §5) against the call's ledger key: the answer of
+/// `ffi::ledger::proof_verify`.
+#[wasm_bindgen(js_name = ledgerProofVerify)]
+pub fn ledger_proof_verify(call: &str, proof: &[u8]) -> String {
+    text(ffi::ledger::proof_verify(call.as_bytes(), proof))
+}
+
 /// The answer of `ffi::canon::canonicalize`.
 #[wasm_bindgen]
 pub fn canonicalize(call: &str) -> String {

@@ -65,20 +65,22 @@ export async function startDriver() {
       const bundle = document.getElementById('bundle').files[0]
       return new Promise((resolve) => {
         worker.onmessage = ({ data }) => resolve(data)
-        worker.postMessage({ bundle, call, receipt: kind === 'receipt', badge: kind === 'badge' })
+        worker.postMessage({ bundle, call, receipt: kind === 'receipt', badge: kind === 'badge', ledger: kind === 'ledger' })
       })
     }, { kind, call })
   }
 
   async function run([cmd, file, ...rest]) {
-    const kinds = { verify: 'bundle', 'receipt-verify': 'receipt', 'badge-verify': 'badge' }
+    const kinds = { verify: 'bundle', 'receipt-verify': 'receipt', 'badge-verify': 'badge', 'ledger-verify': 'ledger' }
     const kind = kinds[cmd]
     if (!kind) return { stdout: JSON.stringify({ ok: false, code: 'cli.usage', offset: 0 }) + '\n', exit: 4 }
     const opts = file === undefined ? null : options(rest)
-    if (!opts || !opts.trust || !opts.at) return failure('cli.usage')
+    if (!opts || (kind === 'ledger' ? !opts.key : !opts.trust || !opts.at)) return failure('cli.usage')
     let call
     try {
-      call = kind === 'badge'
+      call = kind === 'ledger'
+        ? { key: exactText(opts.key) }
+        : kind === 'badge'
         ? { trust: exactText(opts.trust), at: opts.at }
         : { trust: exactText(opts.trust), trust_name: path.basename(opts.trust), at: opts.at, format: 'json', name: path.basename(file) }
       if (kind === 'bundle') {
@@ -93,7 +95,7 @@ export async function startDriver() {
     const { answer, memory } = await inWorker(kind, call)
     const parsed = JSON.parse(answer)
     if (parsed.type !== 'success') return { ...failure(parsed.errors[0].code, parsed.errors[0].detail), memory }
-    if (kind === 'badge') return { stdout: JSON.stringify(parsed.result) + '\n', exit: parsed.result.exit, memory }
+    if (kind === 'badge' || kind === 'ledger') return { stdout: JSON.stringify(parsed.result) + '\n', exit: parsed.result.exit, memory }
     return { stdout: parsed.result.text, exit: parsed.result.exit, memory }
   }
 
