@@ -79,6 +79,7 @@ fn attest_1000(c: &mut Criterion) {
         policy: None,
         schemas: &schemas,
         limits: &limits,
+        witnessed: None,
     };
     let mut group = c.benchmark_group("attest_1000_bundles");
     group.sample_size(10);

@@ -38,6 +38,7 @@ fn main() {
                     policy: None,
                     schemas: &schemas,
                     limits: &limits,
+                    witnessed: None,
                 };
                 while let Some(path) = files.get(next.fetch_add(1, Ordering::Relaxed)) {
                     let file = File::open(path).unwrap();

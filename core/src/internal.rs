@@ -87,6 +87,7 @@ pub mod fuzzing {
             policy: None,
             schemas,
             limits: &limits,
+            witnessed: None,
         };
         let verdict = verify_bundle(std::io::Cursor::new(data), data.len() as u64, &inputs);
         if verdict.outcome != Outcome::of(&verdict.checks)

@@ -564,6 +564,7 @@ fn run(
         &sealed.created_at,
         trust,
         at,
+        None,
         "envelopes",
         checks,
     );

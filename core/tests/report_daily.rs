@@ -58,6 +58,7 @@ fn facts_of_vector(index: u64, slug: &str) -> BundleFacts {
         policy: None,
         schemas: &schemas,
         limits: &limits,
+        witnessed: None,
     };
     let (verdict, evidence) =
         verify_bundle_with_evidence(Cursor::new(&bytes), bytes.len() as u64, &inputs);

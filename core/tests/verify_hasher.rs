@@ -72,6 +72,7 @@ fn a_hasher_never_changes_a_verdict() {
             policy: policy.as_deref(),
             schemas: &schemas,
             limits: &limits,
+            witnessed: None,
         };
         let len = bytes.len() as u64;
         let plain = verify_bundle_hashed(Cursor::new(&bytes), len, &inputs, None).0;

@@ -273,6 +273,7 @@ fn verify_with(bundle: &[u8], trust: &Trust, at: &str, policy: Option<&[u8]>) ->
         policy,
         schemas: &schemas,
         limits: &limits,
+        witnessed: None,
     };
     verify_bundle(Cursor::new(bundle), bundle.len() as u64, &inputs)
 }

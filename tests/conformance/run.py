@@ -63,7 +63,8 @@ def primary_subject(out):
 
 def run_case(adapter, folder, extras=()):
     args = json.load(open(os.path.join(folder, "args.json"), encoding="utf-8"))
-    if os.path.exists(os.path.join(folder, "ledger-proof.json")):  # conformance.md §2.6, §6.9
+    bundle = os.path.exists(os.path.join(folder, "bundle.zip"))
+    if not bundle and os.path.exists(os.path.join(folder, "ledger-proof.json")):  # §2.6, §6.9
         cmd = [adapter, "ledger-verify", os.path.join(folder, "ledger-proof.json"),
                "--key", os.path.join(folder, "ledger-key.txt")]
     elif os.path.exists(os.path.join(folder, "badge.jws")):  # conformance.md §2.7, §6.10
@@ -78,6 +79,8 @@ def run_case(adapter, folder, extras=()):
                "--trust", os.path.join(folder, "trust.json"), "--at", args["at"]]
         if "policy" in args:
             cmd += ["--policy", os.path.join(folder, args["policy"])]
+        if os.path.exists(os.path.join(folder, "ledger-proof.json")):  # witnessed, §2.9
+            cmd += ["--ledger-proof", os.path.join(folder, "ledger-proof.json")]
     else:
         cmd = [adapter, "receipt-verify", os.path.join(folder, "receipt.json"),
                "--trust", os.path.join(folder, "trust.json"), "--at", args["at"]]

@@ -92,6 +92,7 @@ pub fn bundle_facts<R: Read + Seek>(
         policy,
         schemas: inputs.schemas,
         limits: inputs.limits,
+        witnessed: None,
     };
     let (verdict, evidence) = verify_bundle_with_evidence(&mut bundle, len, &verify);
     Ok(BundleFacts::of(

@@ -99,6 +99,7 @@ fn run<R: Read + Seek>(
         policy: prepared.policy.as_deref(),
         schemas: &prepared.schemas,
         limits: &limits,
+        witnessed: None,
     };
     let (verdict, evidence) = verify_bundle_with_evidence(bundle, len, &inputs);
     let report = auditor.then(|| audit(&verdict, evidence.manifest.as_ref(), &evidence.approvals));

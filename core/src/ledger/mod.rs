@@ -7,7 +7,8 @@
 //! - [`record`]: the leaf record of a bundle (§2);
 //! - [`tiles`]: tile paths and the tiled tree (hashes, proofs, appends) over a [`TileStore`] (§4);
 //! - [`proof`]: the inclusion and consistency proof files and their verdicts (§5);
-//! - [`scan`]: whole-ledger verification and replayed approvals (§6, §7.3).
+//! - [`scan`]: whole-ledger verification and replayed approvals (§6, §7.3);
+//! - [`witness`]: what a witnessed receipt proves about a bundle's time (trust-v0.md §6.5).
 
 pub mod limits;
 pub mod note;
@@ -15,6 +16,7 @@ pub mod proof;
 pub mod record;
 pub mod scan;
 pub mod tiles;
+pub mod witness;
 
 pub use note::{Checkpoint, Note, NoteSigner, VerifierKey};
 pub use proof::{ConsistencyProof, InclusionProof};

@@ -138,6 +138,12 @@ impl VerifierKey {
         self.hash
     }
 
+    /// The signature type: [`ALG_ED25519`] for a ledger key, [`ALG_COSIGNATURE_V1`] for a
+    /// witness.
+    pub fn alg(&self) -> u8 {
+        self.alg
+    }
+
     fn verify(&self, msg: &[u8], sig: &[u8]) -> bool {
         let Ok(sig) = <&[u8; 64]>::try_from(sig) else {
             return false;
@@ -277,6 +283,14 @@ impl Note {
     /// The signed text, ending in LF.
     pub fn text(&self) -> &str {
         &self.text
+    }
+
+    /// Whether some signature line carries `key`'s name and key hash (§3.4 step 3), whether or
+    /// not it verifies.
+    pub fn has_line(&self, key: &VerifierKey) -> bool {
+        self.signatures
+            .iter()
+            .any(|s| s.name == key.name && s.hash == key.hash)
     }
 
     /// Checks the signature of `key` (§3.4 steps 3–4): the first line with its name and hash must

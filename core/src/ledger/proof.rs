@@ -65,7 +65,7 @@ fn hex_all(hashes: &[Hash]) -> Vec<String> {
 }
 
 /// Decodes hex proof hashes; a malformed one is `ledger.proof_schema`.
-fn unhex_all(hashes: &[String]) -> Result<Vec<Hash>, LedgerError> {
+pub(crate) fn unhex_all(hashes: &[String]) -> Result<Vec<Hash>, LedgerError> {
     hashes
         .iter()
         .map(|h| {

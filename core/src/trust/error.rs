@@ -83,6 +83,17 @@ pub enum TrustFileError {
         /// Keys holding the role `producer`.
         producers: usize,
     },
+    /// An item of `ledger_keys` (`witnesses` when `witness`) that is not a verifier key of the
+    /// right type (§3.1 item 6).
+    #[error("trust file field `{field}` is not a {kind} verifier key: {reason}")]
+    VerifierKey {
+        /// Path of the item, e.g. `witnesses[0]`.
+        field: String,
+        /// `ledger` (type 0x01) or `witness` (type 0x04).
+        kind: &'static str,
+        /// Why it is refused.
+        reason: String,
+    },
     /// An RSA key given in bare-PEM form (§4.2).
     #[error("an RSA key cannot be given as a bare PEM trust file (its scheme would be ambiguous)")]
     RsaBarePem,
@@ -94,7 +105,7 @@ impl TrustFileError {
 
     /// The detail of trust-v0.md §3.4: the underlying `jcs.*` or `key.*` code, or the name of
     /// the rule broken (`schema`, `keyid_mismatch`, `sig.scheme_mismatch`, `window`,
-    /// `duplicate_keyid`, `threshold`). Always present; an `Option` for callers that print it.
+    /// `duplicate_keyid`, `threshold`, `ledger_key`, `witness_key`). Always present; an `Option` for callers that print it.
     pub fn detail(&self) -> Option<&'static str> {
         Some(match self {
             TrustFileError::Json(err) => err.code(),
@@ -105,6 +116,10 @@ impl TrustFileError {
             TrustFileError::WindowOrder { .. } => "window",
             TrustFileError::DuplicateKeyid { .. } => "duplicate_keyid",
             TrustFileError::ThresholdUnreachable { .. } => "threshold",
+            TrustFileError::VerifierKey {
+                kind: "witness", ..
+            } => "witness_key",
+            TrustFileError::VerifierKey { .. } => "ledger_key",
             TrustFileError::RsaBarePem => "key.unsupported_algorithm",
         })
     }

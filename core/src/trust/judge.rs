@@ -12,16 +12,35 @@ use crate::verdict::{Check, Severity, Step};
 
 /// Every code the trust-and-time step records here, with its severity (registered in
 /// `spec/verdicts.md`). `trust.role` is recorded by the approvals step.
-pub const CODES: [(&str, Severity); 8] = [
+pub const CODES: [(&str, Severity); 12] = [
     ("ok", Severity::Ok),
     ("time.future", Severity::Indeterminate),
     ("time.signed_before_created", Severity::Fail),
     ("time.key_revoked", Severity::Fail),
+    ("time.key_revoked_witnessed", Severity::Warn),
+    ("time.witness_after_revocation", Severity::Fail),
+    ("time.witness_untrusted", Severity::Fail),
+    ("time.witness_proof_mismatch", Severity::Fail),
     ("time.key_window", Severity::Fail),
     ("trust.untrusted_key", Severity::Untrusted),
     ("trust.extra_untrusted_key", Severity::Warn),
     ("trust.threshold", Severity::Fail),
 ];
+
+/// What a ledger receipt proves about a bundle's time (trust-v0.md §6.5.1), as computed by
+/// [`crate::ledger::witness::witnessed`]: the input of rule 5a.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Witnessed {
+    /// The receipt proves this bundle under a trusted ledger key; the earliest valid cosignature
+    /// by a trusted witness is at this POSIX second.
+    At(u64),
+    /// `time.witness_untrusted`: no trusted ledger key signed, or no trusted witness cosigned.
+    Untrusted(String),
+    /// `time.witness_proof_mismatch`: the receipt is malformed, a signature fails, or it does not
+    /// prove this bundle.
+    Mismatch(String),
+}
 
 /// What §6.2 rules 2–6 decide for one producer signature.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -38,6 +57,15 @@ pub enum SignatureJudgement {
     SignedBeforeCreated,
     /// A trusted key with `revoked_at ≤ at`: `time.key_revoked` (rule 5).
     KeyRevoked,
+    /// A revoked key whose bundle a trusted witness cosigned before `revoked_at`:
+    /// `time.key_revoked_witnessed` (rule 5a, warn); it counts towards the threshold.
+    KeyRevokedWitnessed,
+    /// Rule 5a: the earliest trusted cosignature is at or after `revoked_at`.
+    WitnessAfterRevocation,
+    /// Rule 5a: the receipt is not signed or cosigned by keys of the trust.
+    WitnessUntrusted,
+    /// Rule 5a: the receipt does not prove this bundle.
+    WitnessProofMismatch,
     /// A trusted key outside its window at `signed_at`: `time.key_window` (rule 6).
     KeyWindow,
 }
@@ -52,8 +80,21 @@ impl SignatureJudgement {
             SignatureJudgement::Future => "time.future",
             SignatureJudgement::SignedBeforeCreated => "time.signed_before_created",
             SignatureJudgement::KeyRevoked => "time.key_revoked",
+            SignatureJudgement::KeyRevokedWitnessed => "time.key_revoked_witnessed",
+            SignatureJudgement::WitnessAfterRevocation => "time.witness_after_revocation",
+            SignatureJudgement::WitnessUntrusted => "time.witness_untrusted",
+            SignatureJudgement::WitnessProofMismatch => "time.witness_proof_mismatch",
             SignatureJudgement::KeyWindow => "time.key_window",
         }
+    }
+
+    /// Whether the signature counts towards the threshold (§5.3): `Counted`, or witnessed under
+    /// rule 5a.
+    pub const fn is_counted(self) -> bool {
+        matches!(
+            self,
+            SignatureJudgement::Counted | SignatureJudgement::KeyRevokedWitnessed
+        )
     }
 
     /// The severity of [`code`](Self::code).
@@ -61,9 +102,13 @@ impl SignatureJudgement {
         match self {
             SignatureJudgement::Counted => Severity::Ok,
             SignatureJudgement::Untrusted => Severity::Untrusted,
+            SignatureJudgement::KeyRevokedWitnessed => Severity::Warn,
             SignatureJudgement::Future => Severity::Indeterminate,
             SignatureJudgement::SignedBeforeCreated
             | SignatureJudgement::KeyRevoked
+            | SignatureJudgement::WitnessAfterRevocation
+            | SignatureJudgement::WitnessUntrusted
+            | SignatureJudgement::WitnessProofMismatch
             | SignatureJudgement::KeyWindow => Severity::Fail,
         }
     }
@@ -78,7 +123,8 @@ pub fn is_trusted_producer(trust: &Trust, keyid: &str, scheme: Scheme) -> bool {
 
 /// Judges one producer signature that passed the earlier steps (trust-v0.md §6.2 rules 2–6).
 ///
-/// `scheme` is the predicate's scheme; `signed_at` the predicate's signing time. Rule 1
+/// `scheme` is the predicate's scheme; `signed_at` the predicate's signing time; `witnessed` what
+/// a ledger receipt given with the bundle proves (rule 5a, §6.5), `None` without one. Rule 1
 /// (`created_at > at`) concerns the manifest and is reported once by [`trust_and_time`].
 pub fn judge_signature(
     trust: &Trust,
@@ -87,6 +133,7 @@ pub fn judge_signature(
     signed_at: &Timestamp,
     created_at: &Timestamp,
     at: &Timestamp,
+    witnessed: Option<&Witnessed>,
 ) -> SignatureJudgement {
     if signed_at > at {
         return SignatureJudgement::Future;
@@ -100,14 +147,57 @@ pub fn judge_signature(
     else {
         return SignatureJudgement::Untrusted;
     };
-    // spec: trust-v0.md §6.2 rule 5 — revocation is judged at `at`, whatever `signed_at` claims.
-    if key.revoked(at) {
-        return SignatureJudgement::KeyRevoked;
+    // spec: trust-v0.md §6.2 rule 5 — revocation is judged at `at`, whatever `signed_at` claims;
+    // rule 5a (§6.5.2) — unless a trusted witness saw the bundle strictly before `revoked_at`.
+    let mut counted = SignatureJudgement::Counted;
+    if let Some(revoked_at) = key.revoked_at().filter(|_| key.revoked(at)) {
+        counted = match witnessed {
+            None => return SignatureJudgement::KeyRevoked,
+            Some(Witnessed::Untrusted(_)) => return SignatureJudgement::WitnessUntrusted,
+            Some(Witnessed::Mismatch(_)) => return SignatureJudgement::WitnessProofMismatch,
+            Some(Witnessed::At(w)) => {
+                if i64::try_from(*w).is_ok_and(|w| w < revoked_at.unix_seconds()) {
+                    SignatureJudgement::KeyRevokedWitnessed
+                } else {
+                    return SignatureJudgement::WitnessAfterRevocation;
+                }
+            }
+        };
     }
     if !key.in_window(signed_at) {
         return SignatureJudgement::KeyWindow;
     }
-    SignatureJudgement::Counted
+    counted
+}
+
+/// The message of a rule-5a judgement (trust-v0.md §6.5).
+fn witness_message(
+    judgement: SignatureJudgement,
+    keyid: &str,
+    witnessed: Option<&Witnessed>,
+) -> String {
+    match (judgement, witnessed) {
+        (_, Some(Witnessed::Untrusted(why) | Witnessed::Mismatch(why))) => {
+            format!("key `{keyid}` is revoked and the ledger receipt does not prove the bundle's time: {why}")
+        }
+        (SignatureJudgement::KeyRevokedWitnessed, Some(Witnessed::At(w))) => format!(
+            "key `{keyid}` is revoked, but a trusted witness cosigned a checkpoint including this bundle at {}, before the revocation",
+            display_unix(*w)
+        ),
+        (_, Some(Witnessed::At(w))) => format!(
+            "key `{keyid}` is revoked and the earliest trusted cosignature ({}) is not before the revocation",
+            display_unix(*w)
+        ),
+        (_, None) => format!("key `{keyid}` is revoked"),
+    }
+}
+
+/// A POSIX second as a timestamp, or the number when it is out of range.
+fn display_unix(seconds: u64) -> String {
+    i64::try_from(seconds)
+        .ok()
+        .and_then(Timestamp::from_unix_seconds)
+        .map_or_else(|| seconds.to_string(), |t| t.as_str().to_owned())
 }
 
 /// The producer threshold of trust-v0.md §5.5.
@@ -150,7 +240,7 @@ pub fn producer_threshold<'a>(
 ) -> ThresholdStatus {
     let counted: BTreeSet<&str> = judged
         .into_iter()
-        .filter(|(_, j)| *j == SignatureJudgement::Counted)
+        .filter(|(_, j)| j.is_counted())
         .map(|(keyid, _)| keyid)
         .collect();
     let n = counted.len();
@@ -184,13 +274,14 @@ pub struct ProducerSignature<'a> {
 ///
 /// First `time.future` for `manifest.json` when `created_at > at` (§6.2 rule 1); then, for each
 /// signature in the order given (the caller passes envelopes by file name), `ok` or the time code
-/// of rules 2–6; then §5.5: each untrusted signature's code in the same order, and last
-/// `trust.threshold` (subject `signatures/`) when the threshold is short.
+/// of rules 2–6 (5a with `witnessed`, §6.5); then §5.5: each untrusted signature's code in the
+/// same order, and last `trust.threshold` (subject `signatures/`) when the threshold is short.
 pub fn trust_and_time(
     trust: &Trust,
     created_at: &Timestamp,
     at: &Timestamp,
     signatures: &[ProducerSignature<'_>],
+    witnessed: Option<&Witnessed>,
 ) -> Vec<Check> {
     let mut checks = Vec::new();
     if created_at > at {
@@ -204,7 +295,17 @@ pub fn trust_and_time(
     }
     let judged: Vec<SignatureJudgement> = signatures
         .iter()
-        .map(|s| judge_signature(trust, s.keyid, s.scheme, s.signed_at, created_at, at))
+        .map(|s| {
+            judge_signature(
+                trust,
+                s.keyid,
+                s.scheme,
+                s.signed_at,
+                created_at,
+                at,
+                witnessed,
+            )
+        })
         .collect();
     for (sig, judgement) in signatures.iter().zip(&judged) {
         let message = match judgement {
@@ -221,6 +322,12 @@ pub fn trust_and_time(
                 sig.signed_at
             ),
             SignatureJudgement::KeyRevoked => format!("key `{}` is revoked at {at}", sig.keyid),
+            SignatureJudgement::KeyRevokedWitnessed
+            | SignatureJudgement::WitnessAfterRevocation
+            | SignatureJudgement::WitnessUntrusted
+            | SignatureJudgement::WitnessProofMismatch => {
+                witness_message(*judgement, sig.keyid, witnessed)
+            }
             SignatureJudgement::KeyWindow => format!(
                 "key `{}` is outside its window at `signed_at` {}",
                 sig.keyid, sig.signed_at

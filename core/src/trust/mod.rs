@@ -11,7 +11,7 @@ pub mod judge;
 pub use error::TrustFileError;
 pub use judge::{
     judge_signature, producer_threshold, trust_and_time, ProducerSignature, SignatureJudgement,
-    ThresholdStatus,
+    ThresholdStatus, Witnessed,
 };
 
 use std::collections::BTreeSet;
@@ -19,11 +19,15 @@ use std::collections::BTreeSet;
 use crate::crypto::{KeyAlgorithm, PublicKey, Scheme};
 use crate::digest::Sha256Digest;
 use crate::jcs::{self, Map, Value};
+use crate::ledger::note::{VerifierKey, ALG_COSIGNATURE_V1, ALG_ED25519};
 use crate::limits::Limits;
 use crate::time::{Timestamp, TimestampError};
 
 /// Most keys in one trust file (trust-v0.md §2.1).
 pub const MAX_KEYS: usize = 1_024;
+
+/// Most items of `ledger_keys`, and of `witnesses` (trust-v0.md §2.1).
+pub const MAX_VERIFIER_KEYS: usize = 16;
 
 /// Largest producer threshold (trust-v0.md §2.1).
 pub const MAX_PRODUCER_THRESHOLD: u64 = 16;
@@ -130,6 +134,9 @@ pub struct Trust {
     // keys holding `Role::Producer`.
     keys: Vec<TrustedKey>,
     producer_threshold: u64,
+    // INVARIANT: every item is of type `ALG_ED25519` (ledger) or `ALG_COSIGNATURE_V1` (witness).
+    ledger_keys: Vec<VerifierKey>,
+    witnesses: Vec<VerifierKey>,
 }
 
 impl Trust {
@@ -158,6 +165,18 @@ impl Trust {
         self.producer_threshold
     }
 
+    /// The trusted ledger verifier keys (`ledger_keys`, type 0x01), in file order: whose
+    /// checkpoints rule 5a accepts (trust-v0.md §6.5).
+    pub fn ledger_keys(&self) -> &[VerifierKey] {
+        &self.ledger_keys
+    }
+
+    /// The trusted witness verifier keys (`witnesses`, type 0x04), in file order: whose
+    /// cosignatures prove a bundle's time under rule 5a (trust-v0.md §6.5).
+    pub fn witnesses(&self) -> &[VerifierKey] {
+        &self.witnesses
+    }
+
     // spec: trust-v0.md §4 — one strict PEM key, at most `key_max_bytes`, not RSA.
     fn parse_pem(bytes: &[u8], limits: &Limits) -> Result<Self, TrustFileError> {
         let public_key =
@@ -180,6 +199,8 @@ impl Trust {
         Ok(Self {
             keys: vec![key],
             producer_threshold: 1,
+            ledger_keys: Vec::new(),
+            witnesses: Vec::new(),
         })
     }
 
@@ -211,17 +232,54 @@ impl Trust {
                 producers,
             });
         }
+        // Item 6: ledger keys, then witnesses, each of its type.
+        let ledger_keys = verifier_keys(&shape.ledger_keys, "ledger_keys", ALG_ED25519)?;
+        let witnesses = verifier_keys(&shape.witnesses, "witnesses", ALG_COSIGNATURE_V1)?;
         Ok(Self {
             keys,
             producer_threshold: shape.producer_threshold,
+            ledger_keys,
+            witnesses,
         })
     }
+}
+
+/// Parses each verifier key text of `field` and requires the signature type `alg` (trust-v0.md
+/// §3.1 item 6).
+fn verifier_keys(texts: &[&str], field: &str, alg: u8) -> Result<Vec<VerifierKey>, TrustFileError> {
+    let kind = if alg == ALG_ED25519 {
+        "ledger"
+    } else {
+        "witness"
+    };
+    texts
+        .iter()
+        .enumerate()
+        .map(|(i, text)| {
+            let refuse = |reason: String| TrustFileError::VerifierKey {
+                field: format!("{field}[{i}]"),
+                kind,
+                reason,
+            };
+            let key = VerifierKey::parse(text).map_err(|e| refuse(e.to_string()))?;
+            if key.alg() == alg {
+                Ok(key)
+            } else {
+                Err(refuse(format!(
+                    "its type is {:#04x}, not {alg:#04x}",
+                    key.alg()
+                )))
+            }
+        })
+        .collect()
 }
 
 /// A trust file that passed the schema (§3.1 item 2), keys not yet parsed.
 struct FileShape<'a> {
     keys: Vec<KeyShape<'a>>,
     producer_threshold: u64,
+    ledger_keys: Vec<&'a str>,
+    witnesses: Vec<&'a str>,
 }
 
 /// One `keys` item that passed the schema.
@@ -270,7 +328,7 @@ impl<'a> FileShape<'a> {
         members(
             map,
             "",
-            &["keys", "thresholds", "version"],
+            &["keys", "ledger_keys", "thresholds", "version", "witnesses"],
             &["keys", "thresholds", "version"],
         )?;
         if map.get("version").and_then(Value::as_u64) != Some(0) {
@@ -301,8 +359,61 @@ impl<'a> FileShape<'a> {
         Ok(Self {
             keys,
             producer_threshold,
+            ledger_keys: read_verifier_keys(map.get("ledger_keys"), "ledger_keys")?,
+            witnesses: read_verifier_keys(map.get("witnesses"), "witnesses")?,
         })
     }
+}
+
+/// An optional array of 1 to 16 verifier key texts matching the schema's `verifier_key` pattern
+/// `^[!-*,-~]{1,255}\+[0-9a-f]{8}\+[A-Za-z0-9+/]{44}$`; absent is empty.
+fn read_verifier_keys<'a>(
+    value: Option<&'a Value>,
+    at: &str,
+) -> Result<Vec<&'a str>, TrustFileError> {
+    let Some(value) = value else {
+        return Ok(Vec::new());
+    };
+    let items = value
+        .as_array()
+        .ok_or_else(|| schema(at, "must be an array"))?;
+    if items.is_empty() || items.len() > MAX_VERIFIER_KEYS {
+        return Err(schema(at, "must hold 1 to 16 verifier keys"));
+    }
+    items
+        .iter()
+        .enumerate()
+        .map(|(i, item)| {
+            item.as_str()
+                .filter(|t| verifier_key_pattern(t))
+                .ok_or_else(|| {
+                    schema(
+                        format!("{at}[{i}]"),
+                        "must be a verifier key `name+hash+key`",
+                    )
+                })
+        })
+        .collect()
+}
+
+/// The schema's `verifier_key` pattern.
+fn verifier_key_pattern(text: &str) -> bool {
+    let mut parts = text.splitn(3, '+');
+    let (Some(name), Some(hash), Some(key)) = (parts.next(), parts.next(), parts.next()) else {
+        return false;
+    };
+    (1..=255).contains(&name.len())
+        && name
+            .bytes()
+            .all(|b| (0x21..=0x7e).contains(&b) && b != b'+')
+        && hash.len() == 8
+        && hash
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+        && key.len() == 44
+        && key
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'+' || b == b'/')
 }
 
 impl<'a> KeyShape<'a> {

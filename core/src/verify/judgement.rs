@@ -13,7 +13,7 @@ use crate::limits::Limits;
 use crate::policy::{GivenPolicy, PolicyError};
 use crate::risk;
 use crate::time::Timestamp;
-use crate::trust::judge::{trust_and_time, ProducerSignature};
+use crate::trust::judge::{trust_and_time, ProducerSignature, Witnessed};
 use crate::trust::Trust;
 use crate::verdict::{Check, Severity, Step};
 
@@ -47,6 +47,7 @@ pub(super) fn trust(
         &sealed.created_at,
         inputs.trust,
         inputs.at,
+        inputs.witnessed,
         "signatures/",
         checks,
     );
@@ -59,6 +60,7 @@ pub(crate) fn trust_checks(
     created_at: &Timestamp,
     trust: &Trust,
     at: &Timestamp,
+    witnessed: Option<&Witnessed>,
     none_subject: &str,
     checks: &mut Vec<Check>,
 ) {
@@ -71,7 +73,7 @@ pub(crate) fn trust_checks(
             signed_at: &p.signed_at,
         })
         .collect();
-    let found = trust_and_time(trust, created_at, at, &signatures);
+    let found = trust_and_time(trust, created_at, at, &signatures, witnessed);
     if signatures.is_empty() {
         checks.push(
             Check::new(Step::Trust, "skipped", Severity::Ok)

@@ -42,6 +42,9 @@ pub struct VerifyInputs<'a> {
     pub schemas: &'a Schemas,
     /// Bounds for every parser.
     pub limits: &'a Limits,
+    /// What a ledger receipt given with the bundle proves about its time (trust-v0.md §6.5,
+    /// rule 5a; [`crate::ledger::witness::witnessed`]); `None` without a receipt.
+    pub witnessed: Option<&'a crate::trust::Witnessed>,
 }
 
 /// The result of verifying a bundle (verdicts.md §1–§3).
@@ -279,6 +282,7 @@ pub fn verify_bundle_bytes(
         policy,
         schemas: &schemas,
         limits: &limits,
+        witnessed: None,
     };
     Ok(verify_bundle(
         Cursor::new(bytes),

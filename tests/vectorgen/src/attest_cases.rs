@@ -67,6 +67,7 @@ fn statement(ctx: &Ctx<'_>) -> Value {
         policy: None,
         schemas: &schemas,
         limits: &limits,
+        witnessed: None,
     };
     let (verdict, evidence) =
         verify_bundle_with_evidence(Cursor::new(&bundle), bundle.len() as u64, &inputs);

@@ -61,6 +61,7 @@ pub(crate) fn vector(bundle: Vec<u8>, trust: Vec<u8>) -> Vector {
         subject: None,
         detail: None,
         ledger: false,
+        ledger_proof: None,
     }
 }
 
@@ -1135,6 +1136,7 @@ pub fn cases() -> Vec<Case> {
     .chain(crate::ledger_cases::cases())
     .chain(crate::badge_cases::cases())
     .chain(crate::attest_cases::cases())
+    .chain(crate::witness_cases::cases())
     .collect()
 }
 

@@ -12,7 +12,7 @@ use clyra_core::ledger::{Checkpoint, NoteSigner, Record};
 use crate::cases::{invalid, vector, Case, P1, P2, VALID};
 use crate::{Ctx, Vector, CREATED_AT};
 
-const ORIGIN: &str = "vectors.clyra.dev/ledger";
+pub(crate) const ORIGIN: &str = "vectors.clyra.dev/ledger";
 
 /// A ledger of `n` records labelled `set` (records differ between sets), in memory.
 struct Ledger {
@@ -20,7 +20,7 @@ struct Ledger {
     records: Vec<Record>,
 }
 
-fn record(ctx: &Ctx<'_>, set: &str, i: u64) -> Record {
+pub(crate) fn record(ctx: &Ctx<'_>, set: &str, i: u64) -> Record {
     let bundle = ctx.label(&format!("{set} bundle {i}"));
     Record {
         v: 0,

@@ -27,6 +27,7 @@ mod pins;
 mod policy_risk;
 mod rsa_cases;
 mod rsa_keys;
+mod witness_cases;
 mod zip;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -594,6 +595,8 @@ pub struct Vector {
     /// The vector is a ledger vector (conformance.md §2.6): `bundle` holds `ledger-proof.json`
     /// and `trust` holds `ledger-key.txt`.
     pub ledger: bool,
+    /// `ledger-proof.json` beside `bundle.zip`: a witnessed vector (conformance.md §2.9).
+    pub ledger_proof: Option<Vec<u8>>,
 }
 
 /// The files of one vector folder.
@@ -617,6 +620,13 @@ fn files_of(case: &cases::Case, ctx: &Ctx<'_>) -> BTreeMap<String, Vec<u8>> {
         "bundle.zip"
     };
     files.insert(name.to_owned(), v.bundle);
+    if let Some(proof) = v.ledger_proof {
+        assert!(
+            !v.ledger && !v.receipt && !badge,
+            "a witnessed vector is a bundle vector"
+        );
+        files.insert("ledger-proof.json".to_owned(), proof);
+    }
     if let Some(attestation) = attest_cases::attestation(case.slug, ctx) {
         files.insert("attestation.dsse.json".to_owned(), attestation);
     }

@@ -186,6 +186,7 @@ fn issue(args: &IssueArgs, format: Format) -> Result<String, Problem> {
             policy: policy_bytes.as_deref(),
             schemas: &schemas,
             limits: &limits,
+            witnessed: None,
         };
         for path in &args.bundles {
             let shown = path.display().to_string();

@@ -217,6 +217,7 @@ fn attest_sox(
                 policy: Some(story.policy.as_bytes()),
                 schemas,
                 limits,
+                witnessed: None,
             };
             if let Ok(d) = clyra_core::verify::policy_digest(story.policy.as_bytes(), limits) {
                 policy_digests.push(d);
@@ -425,6 +426,7 @@ fn check(
         policy: policy.map(str::as_bytes),
         schemas,
         limits,
+        witnessed: None,
     };
     let (verdict, evidence) =
         verify_bundle_with_evidence(Cursor::new(bundle), bundle.len() as u64, &inputs);

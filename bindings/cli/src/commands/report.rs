@@ -174,6 +174,7 @@ fn verify_all(
                         policy: None,
                         schemas: &schemas,
                         limits: &limits,
+                        witnessed: None,
                     };
                     let mut done = Vec::new();
                     loop {

@@ -159,6 +159,7 @@ fn facts(args: &TicketArgs<'_>, config: &TicketConfig) -> Result<TicketFacts, Ti
         policy: None,
         schemas: &schemas,
         limits: &limits,
+        witnessed: None,
     };
     let (verdict, evidence) =
         verify_bundle_with_evidence(BufReader::new(&input.file), input.len, &inputs);

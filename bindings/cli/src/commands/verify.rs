@@ -46,12 +46,14 @@ pub struct VerifyArgs {
     pub auditor: bool,
 
     /// A ledger receipt (`clyra ledger prove BUNDLE`): adds the check that this bundle is in the
-    /// ledger at the receipt's checkpoint (needs --ledger-key)
-    #[arg(long, value_name = "PROOF", requires = "ledger_key")]
+    /// ledger at the receipt's checkpoint; cosigned by a witness of the trust file before a
+    /// producer key's revocation, it keeps that key's signature counted (trust-v0 rule 5a)
+    #[arg(long, value_name = "PROOF")]
     pub ledger_proof: Option<String>,
 
-    /// The ledger's verifier key (text or file), for --ledger-proof
-    #[arg(long, value_name = "VKEY")]
+    /// The ledger's verifier key (text or file), for --ledger-proof's checks (default: the trust
+    /// file's `ledger_keys` entry named as the checkpoint's origin)
+    #[arg(long, value_name = "VKEY", requires = "ledger_proof")]
     pub ledger_key: Option<String>,
 
     /// With --auditor --format pdf|md: write the auditor one-pager to this file
@@ -133,12 +135,24 @@ pub fn run(args: &VerifyArgs, cx: &mut Context<'_>) -> Exit {
         Ok(input) => (input.file, input.len),
         Err(err) => return cx.fail(&io_problem(&err).in_source(&bundle_source)),
     };
+    // trust-v0.md §6.5: the receipt is read, and judged against these bundle bytes, before the
+    // bundle itself, since rule 5a is part of the trust-and-time step.
+    let receipt = match &args.ledger_proof {
+        None => None,
+        Some(proof) => {
+            match read_receipt(proof, args.ledger_key.as_deref(), &file, &trust, &limits) {
+                Ok(receipt) => Some(receipt),
+                Err(problem) => return cx.fail(&problem),
+            }
+        }
+    };
     let inputs = VerifyInputs {
         trust: &trust,
         at: &at,
         policy: policy.as_deref(),
         schemas: &schemas,
         limits: &limits,
+        witnessed: receipt.as_ref().map(|r| &r.witnessed),
     };
     // The core reads headers and small entries on one handle; the host hashes artifacts on
     // `jobs` threads over the same open file (docs/architecture.md, "Parallel artifact hashing").
@@ -148,31 +162,18 @@ pub fn run(args: &VerifyArgs, cx: &mut Context<'_>) -> Exit {
     let (verdict, evidence) =
         progress.run(|| verify_bundle_hashed(BufReader::new(&file), len, &inputs, Some(&hasher)));
     // ledger-v0.md §5.2: the receipt's checks follow the bundle's own.
-    let verdict = match (&args.ledger_proof, &args.ledger_key) {
-        (Some(proof), Some(key)) => {
-            let key = match super::ledger::read_vkey(key) {
-                Ok(key) => key,
-                Err(problem) => return cx.fail(&problem),
-            };
-            let proof_source = Source::File(proof.clone());
-            let bytes = match read_bounded(proof, limits.receipt_max_bytes) {
-                Ok(bytes) => bytes,
-                Err(err) => return cx.fail(&io_problem(&err).in_source(&proof_source)),
-            };
-            let sha = match crate::hasher::file_sha256(&file) {
-                Ok(sha) => sha,
-                Err(err) => return cx.fail(&io_problem(&err).in_source(&bundle_source)),
-            };
+    let verdict = match receipt {
+        Some(receipt) => {
             let mut checks = verdict.checks;
             checks.extend(clyra_core::ledger::proof::inclusion_checks(
-                &bytes,
-                &key,
-                Some(&sha),
+                &receipt.bytes,
+                &receipt.key,
+                Some(&receipt.sha256),
                 &limits,
             ));
             clyra_core::verify::Verdict::from_checks(checks)
         }
-        _ => verdict,
+        None => verdict,
     };
     let report = args
         .auditor
@@ -184,6 +185,50 @@ pub fn run(args: &VerifyArgs, cx: &mut Context<'_>) -> Exit {
         };
     }
     print_verdict(&verdict, report.as_ref(), &args.bundle, &at_text, cx)
+}
+
+/// A ledger receipt given with `--ledger-proof`, read and judged for one bundle.
+struct Receipt {
+    bytes: Vec<u8>,
+    /// The ledger key of its checks (ledger-v0.md §5.2).
+    key: clyra_core::ledger::VerifierKey,
+    /// The bundle file's SHA-256.
+    sha256: clyra_core::digest::Sha256Digest,
+    /// Rule 5a's evidence (trust-v0.md §6.5).
+    witnessed: clyra_core::trust::Witnessed,
+}
+
+/// Reads the receipt at `path`, hashes the bundle `file` and picks the ledger key: `--ledger-key`
+/// when given, else the trust's (ledger-v0.md §5.2); none at all is `ledger.key` (exit 4).
+fn read_receipt(
+    path: &str,
+    ledger_key: Option<&str>,
+    file: &std::fs::File,
+    trust: &Trust,
+    limits: &Limits,
+) -> Result<Receipt, Problem> {
+    use clyra_core::ledger::witness::{default_ledger_key, witnessed};
+    let bytes = read_bounded(path, limits.receipt_max_bytes)
+        .map_err(|err| io_problem(&err).in_source(&Source::File(path.to_owned())))?;
+    let key = match ledger_key {
+        Some(text) => super::ledger::read_vkey(text)?,
+        None => default_ledger_key(&bytes, trust, limits)
+            .cloned()
+            .ok_or_else(|| {
+                Problem::new(
+                    clyra_core::ledger::LedgerErrorKind::Key.code(),
+                    "--ledger-proof needs the ledger's key: give --ledger-key or list it in the trust file's `ledger_keys`",
+                )
+            })?,
+    };
+    let sha256 = crate::hasher::file_sha256(file).map_err(|err| io_problem(&err))?;
+    let witnessed = witnessed(&bytes, trust, &sha256, limits);
+    Ok(Receipt {
+        bytes,
+        key,
+        sha256,
+        witnessed,
+    })
 }
 
 /// `--format pdf|md` needs `--auditor` and, for pdf, `--out`; an existing `--out` is refused
@@ -217,8 +262,11 @@ fn recheck_command(args: &VerifyArgs, at: &str) -> String {
     if let Some(policy) = &args.policy {
         cmd.push_str(&format!(" --policy {policy}"));
     }
-    if let (Some(proof), Some(key)) = (&args.ledger_proof, &args.ledger_key) {
-        cmd.push_str(&format!(" --ledger-proof {proof} --ledger-key {key}"));
+    if let Some(proof) = &args.ledger_proof {
+        cmd.push_str(&format!(" --ledger-proof {proof}"));
+    }
+    if let Some(key) = &args.ledger_key {
+        cmd.push_str(&format!(" --ledger-key {key}"));
     }
     cmd.push_str(" --auditor --format json");
     cmd
