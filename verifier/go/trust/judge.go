@@ -2,6 +2,7 @@ package trust
 
 import (
 	"fmt"
+	"time"
 
 	"github.com/clyra-dev/clyra/verifier/go/verdict"
 )
@@ -16,7 +17,35 @@ const (
 	CodeExtraUntrustedKey   = "trust.extra_untrusted_key"
 	CodeThreshold           = "trust.threshold"
 	CodeRole                = "trust.role"
+	// Rule 5a (trust-v0.md §6.5).
+	CodeKeyRevokedWitnessed    = "time.key_revoked_witnessed"
+	CodeWitnessAfterRevocation = "time.witness_after_revocation"
+	CodeWitnessUntrusted       = "time.witness_untrusted"
+	CodeWitnessProofMismatch   = "time.witness_proof_mismatch"
 )
+
+// Witnessed is what a ledger receipt given with a bundle proves about its time (trust-v0.md
+// §6.5.1): Code is "" when a trusted witness cosigned a checkpoint including the bundle, at the
+// POSIX second Time (the earliest valid trusted cosignature); otherwise CodeWitnessUntrusted or
+// CodeWitnessProofMismatch, with Message saying why.
+type Witnessed struct {
+	Code    string
+	Time    uint64
+	Message string
+}
+
+// rule5a is §6.5.2 for a key revoked at revokedAt: the finding's code and severity and whether the
+// signature goes on to rule 6 (counted if it passes).
+func rule5a(w *Witnessed, revokedAt string) (string, verdict.Severity, string, bool) {
+	if w.Code != "" {
+		return w.Code, verdict.Fail, w.Message, false
+	}
+	r, err := time.Parse(time.RFC3339, revokedAt)
+	if err == nil && r.Unix() >= 0 && w.Time < uint64(r.Unix()) {
+		return CodeKeyRevokedWitnessed, verdict.Warn, fmt.Sprintf("witnessed at %d, before revoked_at %s", w.Time, revokedAt), true
+	}
+	return CodeWitnessAfterRevocation, verdict.Fail, fmt.Sprintf("witnessed at %d, not before revoked_at %s", w.Time, revokedAt), false
+}
 
 // Signature is one producer envelope that passed the keys-and-envelopes and statement steps
 // (§5.1): its file name, signer keyid, the predicate's scheme and signed_at.
@@ -42,6 +71,12 @@ func (t *Trust) Trusted(s Signature) *Key {
 // rules 2–3 records nothing here), then trust.untrusted_key or trust.extra_untrusted_key for each
 // untrusted signature, and last trust.threshold (subject `signatures/`).
 func Judge(t *Trust, createdAt, at string, sigs []Signature) []verdict.Finding {
+	return JudgeWitnessed(t, createdAt, at, sigs, nil)
+}
+
+// JudgeWitnessed is Judge with rule 5a (§6.5): with w, a revoked key's signature is judged by what
+// the ledger receipt proves instead of failing with time.key_revoked.
+func JudgeWitnessed(t *Trust, createdAt, at string, sigs []Signature, w *Witnessed) []verdict.Finding {
 	var out []verdict.Finding
 	if createdAt > at {
 		out = append(out, verdict.Finding{Code: CodeTimeFuture, Severity: verdict.Indeterminate, Subject: "manifest.json",
@@ -64,9 +99,17 @@ func Judge(t *Trust, createdAt, at string, sigs []Signature) []verdict.Finding {
 		switch {
 		case k == nil:
 			untrusted = append(untrusted, s)
-		case k.RevokedBy(at):
+		case k.RevokedBy(at) && w == nil:
 			out = append(out, verdict.Finding{Code: CodeKeyRevoked, Severity: verdict.Fail, Subject: s.File,
 				Detail: fmt.Sprintf("revoked_at %s ≤ %s", k.RevokedAt, at)})
+		case k.RevokedBy(at):
+			code, sev, msg, goOn := rule5a(w, k.RevokedAt)
+			if goOn && !k.InWindow(s.SignedAt) {
+				code, sev, msg = CodeKeyWindow, verdict.Fail, fmt.Sprintf("signed_at %s outside [%s, %s]", s.SignedAt, k.NotBefore, k.NotAfter)
+			} else if goOn {
+				counted[s.KeyID] = true
+			}
+			out = append(out, verdict.Finding{Code: code, Severity: sev, Subject: s.File, Detail: msg})
 		case !k.InWindow(s.SignedAt):
 			out = append(out, verdict.Finding{Code: CodeKeyWindow, Severity: verdict.Fail, Subject: s.File,
 				Detail: fmt.Sprintf("signed_at %s outside [%s, %s]", s.SignedAt, k.NotBefore, k.NotAfter)})

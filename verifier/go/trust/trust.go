@@ -26,6 +26,8 @@ const (
 	DetailDuplicateKeyID = "duplicate_keyid"            // item 4
 	DetailThreshold      = "threshold"                  // item 5
 	DetailBarePEMRSA     = sig.CodeUnsupportedAlgorithm // §4.2: an RSA key in bare-PEM form
+	DetailLedgerKey      = "ledger_key"                 // item 6: a ledger_keys item that is not a type-0x01 verifier key
+	DetailWitnessKey     = "witness_key"                // item 6: a witnesses item that is not a type-0x04 verifier key
 )
 
 // FileError is an unusable trust file: code trust.file (exit 4), with the underlying code as
@@ -78,6 +80,10 @@ type Trust struct {
 	Keys []Key
 	// Threshold is thresholds.producer.
 	Threshold int
+	// LedgerKeys and Witnesses are the verifier key texts of `ledger_keys` (type 0x01) and
+	// `witnesses` (type 0x04), checked by §3.1 item 6 (rule 5a, §6.5).
+	LedgerKeys []string
+	Witnesses  []string
 }
 
 // Lookup returns the key with this keyid (byte for byte), or nil.
@@ -217,6 +223,20 @@ func parseJSON(data []byte, lim limits.Limits) (*Trust, *FileError) {
 	}
 	if t.Threshold > producers {
 		return nil, &FileError{Detail: DetailThreshold, Key: -1, Msg: fmt.Sprintf("threshold %d above the %d producer keys", t.Threshold, producers)}
+	}
+	// Item 6: ledger keys, then witnesses, each of its type.
+	for _, f := range []struct {
+		member, detail string
+		alg            byte
+		into           *[]string
+	}{{"ledger_keys", DetailLedgerKey, algLedger, &t.LedgerKeys}, {"witnesses", DetailWitnessKey, algWitness, &t.Witnesses}} {
+		list, _ := v.Get(f.member)
+		for i, it := range list.Items() {
+			if why := checkVerifierKey(it.AsString(), f.alg); why != "" {
+				return nil, &FileError{Detail: f.detail, Key: -1, Msg: fmt.Sprintf("%s[%d]: %s", f.member, i, why)}
+			}
+			*f.into = append(*f.into, it.AsString())
+		}
 	}
 	return t, nil
 }

@@ -60,7 +60,9 @@ type run struct {
 	trust  *trust.Trust
 	at     string
 	policy []byte
-	checks []Check
+	// witnessed is rule 5a's evidence (trust-v0.md §6.5), nil without a ledger receipt.
+	witnessed *trust.Witnessed
+	checks    []Check
 	// given is the policy file read by policy.Read (nil: none given, or givenErr says why it is
 	// unusable — a library caller's problem; the CLI refuses such a file first).
 	given    *policy.Policy
@@ -100,7 +102,13 @@ func Bundle(data []byte, tr *trust.Trust, at string, policy []byte, lim limits.L
 // BundleAt is Bundle over a bundle of size bytes readable from ra (an *os.File, typically): the
 // container is streamed from ra, so memory does not grow with the size of the artifacts.
 func BundleAt(ra io.ReaderAt, size int64, tr *trust.Trust, at string, policy []byte, lim limits.Limits) Verdict {
-	r := &run{lim: lim, trust: tr, at: at, policy: policy}
+	return BundleAtWitnessed(ra, size, tr, at, policy, lim, nil)
+}
+
+// BundleAtWitnessed is BundleAt with what a ledger receipt given with the bundle proves about its
+// time (trust-v0.md §6.5, rule 5a; ledger.Witness computes it), nil without a receipt.
+func BundleAtWitnessed(ra io.ReaderAt, size int64, tr *trust.Trust, at string, policy []byte, lim limits.Limits, w *trust.Witnessed) Verdict {
+	r := &run{lim: lim, trust: tr, at: at, policy: policy, witnessed: w}
 	if policy != nil {
 		r.given, r.givenErr = readPolicy(policy, lim)
 	}
@@ -347,7 +355,7 @@ func readPolicy(data []byte, lim limits.Limits) (*policy.Policy, *policy.FileErr
 
 // trustStep is step 8 (trust-v0.md §5–§7).
 func (r *run) trustStep(sigs []trust.Signature) {
-	fs := trust.Judge(r.trust, r.m.CreatedAt, r.at, sigs)
+	fs := trust.JudgeWitnessed(r.trust, r.m.CreatedAt, r.at, sigs, r.witnessed)
 	for _, f := range fs {
 		r.add(StepTrust, f.Code, f.Severity, f.Subject, f.Detail)
 	}

@@ -1,12 +1,15 @@
 package main
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"io"
 	"os"
 	"strconv"
 	"strings"
 
+	"github.com/clyra-dev/clyra/verifier/go/ledger"
 	"github.com/clyra-dev/clyra/verifier/go/limits"
 	"github.com/clyra-dev/clyra/verifier/go/timefmt"
 	"github.com/clyra-dev/clyra/verifier/go/verify"
@@ -21,6 +24,8 @@ const (
 type verifyArgs struct {
 	bundle, trust, at, policy string
 	hasPolicy                 bool
+	// ledgerProof is a ledger receipt (conformance.md §6.4, trust-v0.md §6.5), "" when none.
+	ledgerProof string
 }
 
 // parseVerifyArgs accepts the flags in any order around the one positional BUNDLE, each flag at
@@ -55,6 +60,8 @@ func parseVerifyArgs(args []string) (verifyArgs, error) {
 			a.at = value
 		case "policy":
 			a.policy, a.hasPolicy = value, true
+		case "ledger-proof":
+			a.ledgerProof = value
 		default:
 			return a, fmt.Errorf("unknown flag --%s", name)
 		}
@@ -76,7 +83,7 @@ func parseVerifyArgs(args []string) (verifyArgs, error) {
 func runVerify(args []string, stdout, stderr io.Writer) int {
 	a, err := parseVerifyArgs(args)
 	if err != nil {
-		return usageError(stdout, stderr, "verify BUNDLE --trust TRUST --at TIME [--policy POLICY]", err)
+		return usageError(stdout, stderr, "verify BUNDLE --trust TRUST --at TIME [--policy POLICY] [--ledger-proof PROOF]", err)
 	}
 	lim := limits.Default()
 	bundle, err := openBundle(a.bundle, lim.BundleMaxBytes)
@@ -95,7 +102,31 @@ func runVerify(args []string, stdout, stderr io.Writer) int {
 			return exit
 		}
 	}
-	v := verify.BundleAt(bundle.r, bundle.size, tr, a.at, policyBytes, lim)
+	if a.ledgerProof == "" {
+		v := verify.BundleAt(bundle.r, bundle.size, tr, a.at, policyBytes, lim)
+		fmt.Fprintf(stdout, "%s\n", v.JSON())
+		return v.Exit
+	}
+	// trust-v0.md §6.5 and ledger-v0.md §5.2: the receipt is rule 5a's evidence, and its own
+	// checks follow the bundle's, against the trust file's ledger key.
+	proof, err := readFile(a.ledgerProof, ledger.MaxProofBytes)
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return verdictError(stdout, codeIO)
+	}
+	key := ledger.DefaultLedgerKey(proof, tr, lim)
+	if key == nil {
+		fmt.Fprintln(stderr, "--ledger-proof needs the trust file to list the ledger's key in ledger_keys")
+		return verdictError(stdout, ledger.CodeKey)
+	}
+	h := sha256.New()
+	if _, err := io.Copy(h, io.NewSectionReader(bundle.r, 0, bundle.size)); err != nil {
+		fmt.Fprintln(stderr, err)
+		return verdictError(stdout, codeIO)
+	}
+	sum := hex.EncodeToString(h.Sum(nil))
+	v := verify.BundleAtWitnessed(bundle.r, bundle.size, tr, a.at, policyBytes, lim, ledger.Witness(proof, tr, sum, lim))
+	v = verify.Decide(append(v.Checks, ledger.InclusionChecks(proof, key, sum, lim)...))
 	fmt.Fprintf(stdout, "%s\n", v.JSON())
 	return v.Exit
 }
