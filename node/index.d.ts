@@ -34,6 +34,12 @@ export interface VerifyOptions {
   policy?: Source
   /** Adds the auditor view (`audit`, `audit_text`). */
   auditor?: boolean
+  /**
+   * A ledger receipt (`clyra ledger prove`): its checks are appended, and, cosigned by a witness
+   * the trust file lists before a producer key's revocation, it keeps that key's signature
+   * (trust-v0.md §6.5). The trust file lists the ledger key in `ledger_keys`.
+   */
+  ledgerProof?: Source
 }
 
 /** An error of the Clyra core: the call could not run. */

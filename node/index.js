@@ -85,6 +85,8 @@ function verifyCall(trust, options) {
   const opts = options || {}
   const call = { trust: textOf(trust), at: opts.at || now(), auditor: Boolean(opts.auditor) }
   if (opts.policy !== undefined && opts.policy !== null) call.policy = textOf(opts.policy)
+  // trust-v0.md §6.5: a ledger receipt, the trust file naming the ledger key (and witnesses).
+  if (opts.ledgerProof !== undefined && opts.ledgerProof !== null) call.ledger_proof = textOf(opts.ledgerProof)
   return JSON.stringify(call)
 }
 

@@ -477,6 +477,7 @@ fn judge(
         &ts(signed_at),
         &ts(CREATED),
         &ts(at),
+        None,
     )
 }
 
@@ -513,7 +514,8 @@ fn signature_judgements_follow_rule_order() {
             Scheme::Ed25519,
             &ts("2026-11-26T00:00:00Z"),
             &ts("2026-11-27T00:00:00Z"),
-            &ts(AT)
+            &ts(AT),
+            None
         ),
         Future
     );
@@ -550,6 +552,7 @@ fn signature_judgements_follow_rule_order() {
             &ts(signed),
             &ts("2026-10-01T00:00:00Z"),
             &ts("2028-01-01T00:00:00Z"),
+            None,
         )
     };
     assert_eq!(late("2027-11-01T00:00:00Z"), Counted);
@@ -562,6 +565,10 @@ fn signature_judgements_follow_rule_order() {
         Future,
         SignedBeforeCreated,
         KeyRevoked,
+        KeyRevokedWitnessed,
+        WitnessAfterRevocation,
+        WitnessUntrusted,
+        WitnessProofMismatch,
         KeyWindow,
     ] {
         assert!(clyra_core::trust::judge::CODES.contains(&(j.code(), j.severity())));
@@ -626,7 +633,7 @@ fn the_trust_and_time_step() {
         sig("signatures/a", &f.keyids[0], &signed),
         sig("signatures/b", &stranger, &signed),
     ];
-    let checks = trust_and_time(&f.trust, &created, &at, &sigs);
+    let checks = trust_and_time(&f.trust, &created, &at, &sigs, None);
     assert_eq!(
         codes(&checks),
         [
@@ -643,7 +650,7 @@ fn the_trust_and_time_step() {
         sig("signatures/a", &f.keyids[0], &signed),
         sig("signatures/b", &stranger, &signed),
     ];
-    let checks = trust_and_time(&f.trust, &created, &at, &sigs);
+    let checks = trust_and_time(&f.trust, &created, &at, &sigs, None);
     assert_eq!(
         codes(&checks),
         [
@@ -657,7 +664,7 @@ fn the_trust_and_time_step() {
 
     // Nothing counted: untrusted only, VALID_UNTRUSTED, no trust.threshold.
     let sigs = [sig("signatures/b", &stranger, &signed)];
-    let checks = trust_and_time(&f.trust, &created, &at, &sigs);
+    let checks = trust_and_time(&f.trust, &created, &at, &sigs, None);
     assert_eq!(codes(&checks), [("trust.untrusted_key", "signatures/b")]);
     assert_eq!(checks[0].severity(), Severity::Untrusted);
     assert_eq!(Outcome::of(&checks), Outcome::ValidUntrusted);
@@ -668,7 +675,7 @@ fn the_trust_and_time_step() {
         sig("signatures/a", &f.keyids[0], &signed),
         sig("signatures/d", &f.keyids[3], &signed),
     ];
-    let checks = trust_and_time(&f.trust, &created, &ts("2026-12-01T00:00:00Z"), &sigs);
+    let checks = trust_and_time(&f.trust, &created, &ts("2026-12-01T00:00:00Z"), &sigs, None);
     assert_eq!(
         codes(&checks),
         [("ok", "signatures/a"), ("time.key_revoked", "signatures/d")]
@@ -682,7 +689,7 @@ fn the_trust_and_time_step() {
         sig("signatures/a", &f.keyids[0], &signed),
         sig("signatures/b", &f.keyids[1], &signed),
     ];
-    let checks = trust_and_time(&f.trust, &created, &early, &sigs);
+    let checks = trust_and_time(&f.trust, &created, &early, &sigs, None);
     assert_eq!(
         codes(&checks),
         [
@@ -693,4 +700,117 @@ fn the_trust_and_time_step() {
     );
     assert_eq!(Outcome::of(&checks), Outcome::Indeterminate);
     assert_eq!(verdict::exit_code(&checks), 3);
+}
+
+/// Rule 5a (trust-v0.md §6.5.2): with a receipt, a revoked key's signature is judged by what the
+/// receipt proves; the boundary is strict, rule 6 still applies, and unrevoked keys are unchanged.
+#[test]
+fn rule_5a_judges_revoked_keys_by_the_witnessed_time() {
+    use clyra_core::trust::Witnessed;
+    use SignatureJudgement::*;
+    let f = fixture(1);
+    let revoked = f.keyids[3].as_str(); // revoked at 2026-12-01T00:00:00Z
+    let r = ts("2026-12-01T00:00:00Z").unix_seconds() as u64;
+    let at = ts("2027-01-01T00:00:00Z");
+    let judge = |keyid: &str, w: &Witnessed| {
+        judge_signature(&f.trust, keyid, Scheme::Ed25519, &ts(SIGNED), &ts(CREATED), &at, Some(w))
+    };
+    assert_eq!(judge(revoked, &Witnessed::At(r - 1)), KeyRevokedWitnessed);
+    assert_eq!(judge(revoked, &Witnessed::At(r)), WitnessAfterRevocation);
+    assert_eq!(judge(revoked, &Witnessed::At(r + 1)), WitnessAfterRevocation);
+    assert_eq!(judge(revoked, &Witnessed::At(u64::MAX)), WitnessAfterRevocation);
+    assert_eq!(judge(revoked, &Witnessed::Untrusted("x".into())), WitnessUntrusted);
+    assert_eq!(judge(revoked, &Witnessed::Mismatch("x".into())), WitnessProofMismatch);
+    // An unrevoked key is judged as without a receipt, whatever the receipt says.
+    assert_eq!(judge(&f.keyids[0], &Witnessed::Mismatch("x".into())), Counted);
+    assert_eq!(judge(&f.keyids[0], &Witnessed::At(r + 1)), Counted);
+    // Earlier rules still decide first.
+    assert_eq!(
+        judge_signature(&f.trust, revoked, Scheme::Ed25519, &ts("2026-11-20T09:01:14Z"), &ts(CREATED), &at, Some(&Witnessed::At(0))),
+        SignedBeforeCreated
+    );
+    // Witnessed signatures count towards the threshold and are warnings.
+    assert!(KeyRevokedWitnessed.is_counted());
+    assert_eq!(KeyRevokedWitnessed.severity(), Severity::Warn);
+    let signed = ts(SIGNED);
+    let sigs = [sig("signatures/d", revoked, &signed)];
+    let checks = trust_and_time(&f.trust, &ts(CREATED), &at, &sigs, Some(&Witnessed::At(r - 1)));
+    assert_eq!(codes(&checks), [("time.key_revoked_witnessed", "signatures/d")]);
+    assert_eq!(Outcome::of(&checks), Outcome::Valid);
+    assert_eq!(verdict::exit_code(&checks), 2);
+    let checks = trust_and_time(&f.trust, &ts(CREATED), &at, &sigs, Some(&Witnessed::At(r)));
+    assert_eq!(codes(&checks), [("time.witness_after_revocation", "signatures/d")]);
+    assert_eq!(Outcome::of(&checks), Outcome::Invalid);
+}
+
+/// A rule-6 failure is still reported for a witnessed revoked key (§6.5.2: 5a and 6 are
+/// independent).
+#[test]
+fn rule_5a_does_not_excuse_the_window() {
+    use clyra_core::trust::Witnessed;
+    let f = fixture(1);
+    let at = ts("2028-01-01T00:00:00Z");
+    let got = judge_signature(
+        &f.trust,
+        &f.keyids[3],
+        Scheme::Ed25519,
+        &ts("2026-10-31T23:59:59Z"),
+        &ts("2026-10-01T00:00:00Z"),
+        &at,
+        Some(&Witnessed::At(0)),
+    );
+    assert_eq!(got, SignatureJudgement::KeyWindow);
+}
+
+/// trust-v0.md §2.1 and §3.1 item 6: `ledger_keys` and `witnesses` hold verifier keys of their
+/// type; anything else is `trust.file` with detail `schema`, `ledger_key` or `witness_key`.
+#[test]
+fn ledger_keys_and_witnesses() {
+    use clyra_core::ledger::note::{NoteSigner, ALG_COSIGNATURE_V1, ALG_ED25519};
+    let key = SigningKey::generate(Scheme::Ed25519, [7; 32]).unwrap();
+    let vkey = |name: &str, alg: u8| {
+        NoteSigner::new(&key, name, alg)
+            .unwrap()
+            .verifier()
+            .to_text()
+    };
+    let ledger = vkey("log.example", ALG_ED25519);
+    let witness = vkey("witness.example/w1", ALG_COSIGNATURE_V1);
+    let with = |l: Value, w: Value| {
+        let mut v = example_value();
+        v["ledger_keys"] = l;
+        v["witnesses"] = w;
+        v
+    };
+    let trust = parse_value(&with(json!([ledger]), json!([witness, witness]))).unwrap();
+    assert_eq!(trust.ledger_keys().len(), 1);
+    assert_eq!(trust.ledger_keys()[0].to_text(), ledger);
+    assert_eq!(trust.witnesses().len(), 2);
+    assert_eq!(trust.witnesses()[0].alg(), ALG_COSIGNATURE_V1);
+    // Absent members are empty.
+    let plain = parse_value(&example_value()).unwrap();
+    assert!(plain.ledger_keys().is_empty() && plain.witnesses().is_empty());
+    // Item 6: the type of each member, and the key hash.
+    let err = rejected(&with(json!([witness]), json!([witness])));
+    assert_eq!(err.detail(), Some("ledger_key"), "{err}");
+    let err = rejected(&with(json!([ledger]), json!([ledger])));
+    assert_eq!(err.detail(), Some("witness_key"), "{err}");
+    let (name, rest) = ledger.split_once('+').unwrap();
+    let bad_hash = format!("{name}+00000000+{}", rest.split_once('+').unwrap().1);
+    let err = rejected(&with(json!([bad_hash]), json!([witness])));
+    assert_eq!(err.detail(), Some("ledger_key"), "{err}");
+    // Item 2: the schema's shape.
+    let upper = format!("{name}+ABCDEF01+{}", rest.split_once('+').unwrap().1);
+    for (l, w, field) in [
+        (json!([]), json!([witness]), "ledger_keys"),
+        (json!([ledger]), json!(vec![witness.clone(); 17]), "witnesses"),
+        (json!([ledger]), json!("x"), "witnesses"),
+        (json!([1]), json!([witness]), "ledger_keys[0]"),
+        (json!(["no-plus"]), json!([witness]), "ledger_keys[0]"),
+        (json!([upper]), json!([witness]), "ledger_keys[0]"),
+    ] {
+        let err = rejected(&with(l, w));
+        assert!(is_schema(&err, field), "{field}: {err}");
+        assert_eq!(err.detail(), Some("schema"));
+    }
 }

@@ -379,6 +379,11 @@ pub struct VerifyCall {
     /// Adds the auditor view as member `audit` (verdicts.md §3.1).
     #[serde(default)]
     pub auditor: bool,
+    /// A ledger receipt's JSON text (`clyra verify --ledger-proof`): rule 5a's evidence of time
+    /// (trust-v0.md §6.5) and its own checks appended (ledger-v0.md §5.2), with the trust file's
+    /// ledger key.
+    #[serde(default)]
+    pub ledger_proof: Option<String>,
 }
 
 /// Verifies `bundle` (bundle-v0.md §7): the verdict JSON of verdicts.md §3, never a failure for

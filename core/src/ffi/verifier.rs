@@ -3,7 +3,7 @@
 //! `clyra receipt verify` (text or JSON line, and the exit code), so `npx clyra-verify` and the
 //! browser page print what the Rust CLI prints without a second renderer.
 
-use std::io::{Read, Seek};
+use std::io::{Read, Seek, SeekFrom};
 
 use serde::{Deserialize, Serialize};
 
@@ -16,6 +16,8 @@ use crate::jcs::{self, Value};
 use crate::limits::Limits;
 use crate::receipt::verify_receipt;
 use crate::time::Timestamp;
+use crate::digest::Sha256Digest;
+use crate::ledger::witness::{default_ledger_key, witnessed};
 use crate::trust::Trust;
 use crate::verify::{policy_digest, verify_bundle_with_evidence, Verdict, VerifyInputs};
 
@@ -84,26 +86,65 @@ fn prepare(
     })
 }
 
+/// The SHA-256 of the `len` bytes of `bundle`, which is left at its start.
+fn bundle_sha256<R: Read + Seek>(bundle: &mut R, len: u64) -> std::io::Result<Sha256Digest> {
+    use sha2::{Digest as _, Sha256};
+    bundle.seek(SeekFrom::Start(0))?;
+    let mut hasher = Sha256::new();
+    std::io::copy(&mut bundle.by_ref().take(len), &mut hasher)?;
+    bundle.seek(SeekFrom::Start(0))?;
+    Ok(Sha256Digest::from_bytes(hasher.finalize().into()))
+}
+
 /// Runs the verification of `bundle` (`len` bytes) with `prepared`: the verdict and, when
-/// `auditor`, the auditor report.
+/// `auditor`, the auditor report. With `ledger_proof`, rule 5a (trust-v0.md §6.5) and the
+/// receipt's own checks (ledger-v0.md §5.2, the trust file's ledger key), as `clyra verify
+/// --ledger-proof` does; a trust file without `ledger_keys` is then `ledger.key`.
 fn run<R: Read + Seek>(
     prepared: &Prepared,
-    bundle: R,
+    mut bundle: R,
     len: u64,
     auditor: bool,
-) -> (Verdict, Option<AuditReport>) {
+    ledger_proof: Option<&str>,
+) -> Result<(Verdict, Option<AuditReport>), Vec<DetailedError>> {
     let limits = Limits::default();
+    let receipt = match ledger_proof {
+        None => None,
+        Some(proof) => {
+            let key = default_ledger_key(proof.as_bytes(), &prepared.trust, &limits).ok_or_else(|| {
+                vec![DetailedError::new(
+                    "ledger.key",
+                    "a ledger proof needs the ledger's key in the trust file's `ledger_keys`",
+                )]
+            })?;
+            let sha = bundle_sha256(&mut bundle, len).map_err(|e| {
+                vec![DetailedError::new("cli.io", format!("cannot read the bundle: {e}"))]
+            })?;
+            let evidence = witnessed(proof.as_bytes(), &prepared.trust, &sha, &limits);
+            Some((proof, key, sha, evidence))
+        }
+    };
     let inputs = VerifyInputs {
         trust: &prepared.trust,
         at: &prepared.at,
         policy: prepared.policy.as_deref(),
         schemas: &prepared.schemas,
         limits: &limits,
-        witnessed: None,
+        witnessed: receipt.as_ref().map(|r| &r.3),
     };
-    let (verdict, evidence) = verify_bundle_with_evidence(bundle, len, &inputs);
+    let (mut verdict, evidence) = verify_bundle_with_evidence(bundle, len, &inputs);
+    if let Some((proof, key, sha, _)) = &receipt {
+        let mut checks = verdict.checks;
+        checks.extend(crate::ledger::proof::inclusion_checks(
+            proof.as_bytes(),
+            key,
+            Some(sha),
+            &limits,
+        ));
+        verdict = Verdict::from_checks(checks);
+    }
     let report = auditor.then(|| audit(&verdict, evidence.manifest.as_ref(), &evidence.approvals));
-    (verdict, report)
+    Ok((verdict, report))
 }
 
 /// [`super::bundle::verify`] over any reader of `len` bytes: the call is a
@@ -112,7 +153,7 @@ fn run<R: Read + Seek>(
 pub fn verify_reader<R: Read + Seek>(call: &[u8], bundle: R, len: u64) -> Vec<u8> {
     Answer::of(parse_call::<super::bundle::VerifyCall>(call).and_then(|c| {
         let prepared = prepare(&c.trust, &c.at, c.policy.as_deref(), &Names::default())?;
-        let (verdict, report) = run(&prepared, bundle, len, c.auditor);
+        let (verdict, report) = run(&prepared, bundle, len, c.auditor, c.ledger_proof.as_deref())?;
         let json = match report {
             None => verdict.to_json(),
             Some(report) => match jcs::parse(&verdict.to_json(), &Limits::default()) {
@@ -162,6 +203,9 @@ pub struct PrintCall {
     pub format: Format,
     /// The bundle or receipt as the user named it (the first word of the human text).
     pub name: String,
+    /// A ledger receipt's JSON text (`--ledger-proof`; see [`super::bundle::VerifyCall`]).
+    #[serde(default)]
+    pub ledger_proof: Option<String>,
 }
 
 /// What `clyra verify` would print on stdout, and its exit code.
@@ -182,7 +226,7 @@ pub fn verify_printed<R: Read + Seek>(call: &[u8], bundle: R, len: u64) -> Vec<u
             policy: c.policy_name.as_deref(),
         };
         let prepared = prepare(&c.trust, &c.at, c.policy.as_deref(), &names)?;
-        let (verdict, report) = run(&prepared, bundle, len, c.auditor);
+        let (verdict, report) = run(&prepared, bundle, len, c.auditor, c.ledger_proof.as_deref())?;
         Ok(Printed {
             exit: verdict.exit,
             text: verdict.to_output(report.as_ref(), &c.name, &c.at, c.format == Format::Json),

@@ -282,12 +282,18 @@ def verify(
     at: Optional[str] = None,
     policy: Optional[Source] = None,
     auditor: bool = False,
+    ledger_proof: Optional[Source] = None,
 ) -> Verdict:
     """Verifies a bundle offline (bundle-v0.md §7); raises only for an unusable trust file,
-    policy or time. ``trust`` and ``policy`` are texts, bytes or paths; ``at`` defaults to now."""
+    policy or time. ``trust`` and ``policy`` are texts, bytes or paths; ``at`` defaults to now.
+    ``ledger_proof`` (a ledger receipt, ``clyra ledger prove``) adds its checks and, cosigned by a
+    witness of the trust file before a producer key's revocation, keeps that key's signature
+    (trust-v0.md §6.5); the trust file then lists the ledger key in ``ledger_keys``."""
     call: dict[str, Any] = {"trust": _text(trust), "at": at or _now(), "auditor": auditor}
     if policy is not None:
         call["policy"] = _text(policy)
+    if ledger_proof is not None:
+        call["ledger_proof"] = _text(ledger_proof)
     return Verdict.from_json(_clyra.verify_bundle(_json.dumps(call), _bytes(bundle)))
 
 

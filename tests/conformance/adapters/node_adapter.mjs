@@ -42,7 +42,9 @@ async function main([cmd, ...args]) {
       let verdict
       if (cmd === 'verify') {
         const policy = opts.policy === undefined ? undefined : fs.readFileSync(opts.policy)
-        verdict = await clyra.verify(args[0], trust, { at: opts.at, policy })
+        // A witnessed vector's receipt (conformance.md §2.9, §6.4).
+        const ledgerProof = opts['ledger-proof'] === undefined ? undefined : fs.readFileSync(opts['ledger-proof'])
+        verdict = await clyra.verify(args[0], trust, { at: opts.at, policy, ledgerProof })
       } else {
         // A path: read as the CLI reads it (conformance.md §6.7), bounded by L23.
         verdict = await clyra.verifyReceipt(args[0], trust, { at: opts.at })

@@ -92,6 +92,8 @@ def main(argv: list[str]) -> int:
             if cmd == "verify":
                 if "policy" in opts:
                     call["policy"] = read(opts["policy"], "policy.file")
+                if "ledger-proof" in opts:  # witnessed vectors (conformance.md §2.9, §6.4)
+                    call["ledger_proof"] = read(opts["ledger-proof"], "ledger.proof_schema")
                 verdict = _clyra.verify_bundle(json.dumps(call), subject)
             else:
                 verdict = _clyra.receipt_verify(json.dumps(call), subject)

@@ -86,6 +86,8 @@ export async function startDriver() {
       if (kind === 'bundle') {
         call.auditor = false
         if (opts.policy !== undefined) Object.assign(call, { policy: exactText(opts.policy), policy_name: path.basename(opts.policy) })
+        // A witnessed vector's receipt (conformance.md §2.9, §6.4).
+        if (opts['ledger-proof'] !== undefined) call.ledger_proof = exactText(opts['ledger-proof'])
       }
       fs.accessSync(file, fs.constants.R_OK)
     } catch {
