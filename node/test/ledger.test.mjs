@@ -9,9 +9,23 @@ import { test } from 'node:test'
 import clyra from '../index.js'
 import { cli, rustCli, special } from './helpers.mjs'
 
-const proofs = () => special('ledger-proof.json').map((v) => ({
-  ...v, proof: path.join(v.dir, 'ledger-proof.json'), key: path.join(v.dir, 'ledger-key.txt'),
-}))
+// Ledger vectors (conformance.md §2.6); witnessed vectors (§2.9) also hold a bundle.
+const proofs = () => special('ledger-proof.json')
+  .filter((v) => !fs.existsSync(path.join(v.dir, 'bundle.zip')))
+  .map((v) => ({
+    ...v, proof: path.join(v.dir, 'ledger-proof.json'), key: path.join(v.dir, 'ledger-key.txt'),
+  }))
+
+test('verify with ledgerProof gives every witnessed vector its expected outcome, primary and exit', async () => {
+  const witnessed = special('ledger-proof.json').filter((v) => fs.existsSync(path.join(v.dir, 'bundle.zip')))
+  assert.ok(witnessed.length >= 8)
+  for (const v of witnessed) {
+    const verdict = await clyra.verify(path.join(v.dir, 'bundle.zip'), fs.readFileSync(path.join(v.dir, 'trust.json')),
+      { at: v.args.at, ledgerProof: fs.readFileSync(path.join(v.dir, 'ledger-proof.json')) })
+    assert.deepEqual([verdict.outcome, verdict.primary, verdict.exit],
+      [v.expected.outcome, v.expected.primary, v.expected.exit], v.name)
+  }
+})
 
 test('verifyLedgerProof gives every ledger vector its expected outcome, primary and exit', async () => {
   const all = proofs()

@@ -210,3 +210,27 @@ def test_build_sign_and_approve_take_key_uris(tmp_path: Path, key: clyra.KeyPair
     with pytest.raises(clyra.SigningKeyError) as e:
         clyra.approve(s, "pkcs11:object=k?pin-value=hunter2-secret", **args)
     assert e.value.code == "signer.pin" and "hunter2" not in str(e.value)
+
+
+def test_verify_with_a_witnessed_ledger_proof() -> None:
+    """trust-v0.md §6.5 (rule 5a): ``ledger_proof`` keeps a revoked producer key's signature when a
+    trusted witness cosigned the bundle's receipt before the revocation, on every witnessed vector."""
+    vectors = Path(__file__).resolve().parents[2] / "vectors"
+    witnessed = sorted(d for d in vectors.iterdir() if (d / "bundle.zip").exists() and (d / "ledger-proof.json").exists())
+    assert len(witnessed) >= 8
+    for d in witnessed:
+        expected = json.loads((d / "expected.json").read_text())
+        at = json.loads((d / "args.json").read_text())["at"]
+        trust, proof = (d / "trust.json").read_bytes(), (d / "ledger-proof.json").read_bytes()
+        v = clyra.verify(d / "bundle.zip", trust, at=at, ledger_proof=proof)
+        assert (v.outcome, v.primary, v.exit) == (expected["outcome"], expected["primary"], expected["exit"]), d.name
+    # Without the receipt the revoked key fails as rule 5 says.
+    d = next(d for d in witnessed if d.name.endswith("-witness-revoked-key-cosigned-before"))
+    v = clyra.verify(d / "bundle.zip", (d / "trust.json").read_bytes(), at=json.loads((d / "args.json").read_text())["at"])
+    assert v.primary == "time.key_revoked"
+    # A trust file without ledger_keys cannot check the receipt: ledger.key.
+    plain = json.loads((d / "trust.json").read_text())
+    del plain["ledger_keys"]
+    with pytest.raises(clyra.ClyraError) as err:
+        clyra.verify(d / "bundle.zip", json.dumps(plain), at="2026-12-01T00:00:00Z", ledger_proof=(d / "ledger-proof.json").read_bytes())
+    assert err.value.code == "ledger.key"
