@@ -713,20 +713,51 @@ fn rule_5a_judges_revoked_keys_by_the_witnessed_time() {
     let r = ts("2026-12-01T00:00:00Z").unix_seconds() as u64;
     let at = ts("2027-01-01T00:00:00Z");
     let judge = |keyid: &str, w: &Witnessed| {
-        judge_signature(&f.trust, keyid, Scheme::Ed25519, &ts(SIGNED), &ts(CREATED), &at, Some(w))
+        judge_signature(
+            &f.trust,
+            keyid,
+            Scheme::Ed25519,
+            &ts(SIGNED),
+            &ts(CREATED),
+            &at,
+            Some(w),
+        )
     };
     assert_eq!(judge(revoked, &Witnessed::At(r - 1)), KeyRevokedWitnessed);
     assert_eq!(judge(revoked, &Witnessed::At(r)), WitnessAfterRevocation);
-    assert_eq!(judge(revoked, &Witnessed::At(r + 1)), WitnessAfterRevocation);
-    assert_eq!(judge(revoked, &Witnessed::At(u64::MAX)), WitnessAfterRevocation);
-    assert_eq!(judge(revoked, &Witnessed::Untrusted("x".into())), WitnessUntrusted);
-    assert_eq!(judge(revoked, &Witnessed::Mismatch("x".into())), WitnessProofMismatch);
+    assert_eq!(
+        judge(revoked, &Witnessed::At(r + 1)),
+        WitnessAfterRevocation
+    );
+    assert_eq!(
+        judge(revoked, &Witnessed::At(u64::MAX)),
+        WitnessAfterRevocation
+    );
+    assert_eq!(
+        judge(revoked, &Witnessed::Untrusted("x".into())),
+        WitnessUntrusted
+    );
+    assert_eq!(
+        judge(revoked, &Witnessed::Mismatch("x".into())),
+        WitnessProofMismatch
+    );
     // An unrevoked key is judged as without a receipt, whatever the receipt says.
-    assert_eq!(judge(&f.keyids[0], &Witnessed::Mismatch("x".into())), Counted);
+    assert_eq!(
+        judge(&f.keyids[0], &Witnessed::Mismatch("x".into())),
+        Counted
+    );
     assert_eq!(judge(&f.keyids[0], &Witnessed::At(r + 1)), Counted);
     // Earlier rules still decide first.
     assert_eq!(
-        judge_signature(&f.trust, revoked, Scheme::Ed25519, &ts("2026-11-20T09:01:14Z"), &ts(CREATED), &at, Some(&Witnessed::At(0))),
+        judge_signature(
+            &f.trust,
+            revoked,
+            Scheme::Ed25519,
+            &ts("2026-11-20T09:01:14Z"),
+            &ts(CREATED),
+            &at,
+            Some(&Witnessed::At(0))
+        ),
         SignedBeforeCreated
     );
     // Witnessed signatures count towards the threshold and are warnings.
@@ -734,12 +765,24 @@ fn rule_5a_judges_revoked_keys_by_the_witnessed_time() {
     assert_eq!(KeyRevokedWitnessed.severity(), Severity::Warn);
     let signed = ts(SIGNED);
     let sigs = [sig("signatures/d", revoked, &signed)];
-    let checks = trust_and_time(&f.trust, &ts(CREATED), &at, &sigs, Some(&Witnessed::At(r - 1)));
-    assert_eq!(codes(&checks), [("time.key_revoked_witnessed", "signatures/d")]);
+    let checks = trust_and_time(
+        &f.trust,
+        &ts(CREATED),
+        &at,
+        &sigs,
+        Some(&Witnessed::At(r - 1)),
+    );
+    assert_eq!(
+        codes(&checks),
+        [("time.key_revoked_witnessed", "signatures/d")]
+    );
     assert_eq!(Outcome::of(&checks), Outcome::Valid);
     assert_eq!(verdict::exit_code(&checks), 2);
     let checks = trust_and_time(&f.trust, &ts(CREATED), &at, &sigs, Some(&Witnessed::At(r)));
-    assert_eq!(codes(&checks), [("time.witness_after_revocation", "signatures/d")]);
+    assert_eq!(
+        codes(&checks),
+        [("time.witness_after_revocation", "signatures/d")]
+    );
     assert_eq!(Outcome::of(&checks), Outcome::Invalid);
 }
 
@@ -803,7 +846,11 @@ fn ledger_keys_and_witnesses() {
     let upper = format!("{name}+ABCDEF01+{}", rest.split_once('+').unwrap().1);
     for (l, w, field) in [
         (json!([]), json!([witness]), "ledger_keys"),
-        (json!([ledger]), json!(vec![witness.clone(); 17]), "witnesses"),
+        (
+            json!([ledger]),
+            json!(vec![witness.clone(); 17]),
+            "witnesses",
+        ),
         (json!([ledger]), json!("x"), "witnesses"),
         (json!([1]), json!([witness]), "ledger_keys[0]"),
         (json!(["no-plus"]), json!([witness]), "ledger_keys[0]"),

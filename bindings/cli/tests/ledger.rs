@@ -558,3 +558,122 @@ fn a_witness_cosigns_after_checking_consistency_and_verify_requires_it() {
     );
     std::fs::copy(&after, ledger.dir.path("L/checkpoint")).unwrap();
 }
+
+/// trust-v0.md §6.5 (rule 5a) end to end: a bundle appended and cosigned by a witness, then its
+/// producer key revoked — `clyra verify --ledger-proof` keeps the signature when the trust file
+/// lists the ledger key and the witness and the cosignature precedes the revocation.
+#[test]
+fn a_witnessed_receipt_keeps_a_revoked_key_signature() {
+    use clyra_core::time::Timestamp;
+    let ledger = Ledger::new();
+    let dir = vectors().join("0001-def-minimal");
+    let bundle = dir.join("bundle.zip").display().to_string();
+    let other = bundles()
+        .into_iter()
+        .find(|b| !b.starts_with(&dir))
+        .unwrap()
+        .display()
+        .to_string();
+    ok(&ledger.append(&[Path::new(&bundle)]));
+    ok(&clyra(&["keygen", "--out", &ledger.dir.path("w")]));
+    let (l, wk, state) = (
+        ledger.l(),
+        ledger.dir.path("w/clyra.key"),
+        ledger.dir.path("witness-state"),
+    );
+    let out = ok(&clyra(&[
+        "ledger",
+        "cosign",
+        &l,
+        "--witness-key",
+        &wk,
+        "--name",
+        "witness.example/w1",
+        "--key",
+        &ledger.vkey,
+        "--state",
+        &state,
+        "--format",
+        "json",
+    ]));
+    let wkey = serde_json::from_str::<serde_json::Value>(&out).unwrap()["key"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let receipt = ledger.dir.path("receipt.json");
+    ok(&clyra(&[
+        "ledger", "prove", &bundle, "--ledger", &l, "--out", &receipt,
+    ]));
+    // The cosignature carries the host's clock: revoke a day after it, verify two days after.
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    let day = |n: i64| {
+        Timestamp::from_unix_seconds(now + n * 86_400)
+            .unwrap()
+            .as_str()
+            .to_owned()
+    };
+    let at = day(2);
+    let trust_file = |revoked_at: &str, ledger_keys: bool, witnesses: bool| {
+        let mut t: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(dir.join("trust.json")).unwrap()).unwrap();
+        t["keys"][0]["revoked_at"] = serde_json::json!(revoked_at);
+        if ledger_keys {
+            t["ledger_keys"] = serde_json::json!([ledger.vkey]);
+        }
+        if witnesses {
+            t["witnesses"] = serde_json::json!([wkey]);
+        }
+        let path = ledger.dir.path(&format!(
+            "trust-{revoked_at}-{ledger_keys}-{witnesses}.json"
+        ));
+        std::fs::write(&path, t.to_string()).unwrap();
+        path
+    };
+    let run = |b: &str, trust: &str, extra: &[&str]| {
+        let mut args = vec!["verify", b, "--trust", trust, "--at", &at];
+        args.extend(extra);
+        verdict(&args)
+    };
+    let full = trust_file(&day(1), true, true);
+    is(
+        run(&bundle, &full, &["--ledger-proof", &receipt]),
+        ("VALID", "time.key_revoked_witnessed", 2),
+    );
+    // Without the receipt, rule 5 as before.
+    is(run(&bundle, &full, &[]), ("INVALID", "time.key_revoked", 1));
+    // Revoked before the cosignature.
+    let early = trust_file("2026-11-25T00:00:00Z", true, true);
+    is(
+        run(&bundle, &early, &["--ledger-proof", &receipt]),
+        ("INVALID", "time.witness_after_revocation", 1),
+    );
+    // The witness not listed.
+    let no_witness = trust_file(&day(1), true, false);
+    is(
+        run(&bundle, &no_witness, &["--ledger-proof", &receipt]),
+        ("INVALID", "time.witness_untrusted", 1),
+    );
+    // Another bundle with this receipt.
+    is(
+        run(&other, &full, &["--ledger-proof", &receipt]),
+        ("INVALID", "time.witness_proof_mismatch", 1),
+    );
+    // No ledger key anywhere is a usage error; --ledger-key serves the receipt's own checks,
+    // but rule 5a trusts only the trust file's ledger keys.
+    let no_ledger = trust_file(&day(1), false, true);
+    is(
+        run(&bundle, &no_ledger, &["--ledger-proof", &receipt]),
+        ("ERROR", "ledger.key", 4),
+    );
+    is(
+        run(
+            &bundle,
+            &no_ledger,
+            &["--ledger-proof", &receipt, "--ledger-key", &ledger.vkey],
+        ),
+        ("INVALID", "time.witness_untrusted", 1),
+    );
+}

@@ -10,14 +10,14 @@ use serde::{Deserialize, Serialize};
 use super::bundle::{json_value, schemas, timestamp};
 use super::{parse_call, Answer, DetailedError};
 use crate::audit::{audit, AuditReport};
+use crate::digest::Sha256Digest;
 use crate::error::Coded;
 use crate::format::Schemas;
 use crate::jcs::{self, Value};
+use crate::ledger::witness::{default_ledger_key, witnessed};
 use crate::limits::Limits;
 use crate::receipt::verify_receipt;
 use crate::time::Timestamp;
-use crate::digest::Sha256Digest;
-use crate::ledger::witness::{default_ledger_key, witnessed};
 use crate::trust::Trust;
 use crate::verify::{policy_digest, verify_bundle_with_evidence, Verdict, VerifyInputs};
 
@@ -111,14 +111,19 @@ fn run<R: Read + Seek>(
     let receipt = match ledger_proof {
         None => None,
         Some(proof) => {
-            let key = default_ledger_key(proof.as_bytes(), &prepared.trust, &limits).ok_or_else(|| {
-                vec![DetailedError::new(
-                    "ledger.key",
-                    "a ledger proof needs the ledger's key in the trust file's `ledger_keys`",
-                )]
-            })?;
+            let key = default_ledger_key(proof.as_bytes(), &prepared.trust, &limits).ok_or_else(
+                || {
+                    vec![DetailedError::new(
+                        "ledger.key",
+                        "a ledger proof needs the ledger's key in the trust file's `ledger_keys`",
+                    )]
+                },
+            )?;
             let sha = bundle_sha256(&mut bundle, len).map_err(|e| {
-                vec![DetailedError::new("cli.io", format!("cannot read the bundle: {e}"))]
+                vec![DetailedError::new(
+                    "cli.io",
+                    format!("cannot read the bundle: {e}"),
+                )]
             })?;
             let evidence = witnessed(proof.as_bytes(), &prepared.trust, &sha, &limits);
             Some((proof, key, sha, evidence))
