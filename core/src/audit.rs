@@ -124,7 +124,15 @@ pub const CONTROL_TABLE: &[ControlRow] = &[
     ControlRow {
         step: Step::Trust,
         topic: "trusted keys within their windows",
-        codes: &["trust.untrusted_key", "time.key_window", "time.key_revoked"],
+        codes: &[
+            "trust.untrusted_key",
+            "time.key_window",
+            "time.key_revoked",
+            "time.key_revoked_witnessed",
+            "time.witness_after_revocation",
+            "time.witness_untrusted",
+            "time.witness_proof_mismatch",
+        ],
         controls: &[
             c(PCI, "10.2.1.5"),
             c(PCI, "10.3.2"),

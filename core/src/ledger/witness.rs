@@ -102,3 +102,150 @@ pub fn default_ledger_key<'t>(
         .find(|k| origin.as_deref() == Some(k.name()))
         .or_else(|| trust.ledger_keys().first())
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+mod tests {
+    use super::*;
+    use crate::crypto::{Scheme, SigningKey};
+    use crate::ledger::note::{Note, NoteSigner, ALG_COSIGNATURE_V1, ALG_ED25519};
+    use crate::ledger::tiles::{MemoryStore, TiledTree};
+    use crate::ledger::Record;
+
+    const ORIGIN: &str = "log.example";
+
+    fn key(seed: u8) -> SigningKey {
+        SigningKey::generate(Scheme::Ed25519, [seed; 32]).unwrap()
+    }
+
+    fn record(i: u8) -> Record {
+        Record {
+            v: 0,
+            bundle_id: format!("b{i}"),
+            bundle_sha256: Sha256Digest::of(&[i]).to_hex(),
+            manifest_digest: Sha256Digest::of(b"m").to_prefixed(),
+            format: "def/v0".into(),
+            created_at: "2026-11-20T09:01:15Z".into(),
+            subject: "s".into(),
+            environment: "production".into(),
+            approvals: vec![],
+            logged_at: "2026-11-20T10:00:00Z".into(),
+        }
+    }
+
+    /// A trust with producer key 1, ledger key 2 and the witnesses of `witnesses` (seeds).
+    fn trust(witnesses: &[u8]) -> Trust {
+        let producer = key(1);
+        let pk = producer.public_key();
+        let ledger = NoteSigner::new(&key(2), ORIGIN, ALG_ED25519)
+            .unwrap()
+            .verifier()
+            .to_text();
+        let ws: Vec<String> = witnesses
+            .iter()
+            .map(|s| {
+                NoteSigner::new(&key(*s), &format!("w{s}"), ALG_COSIGNATURE_V1)
+                    .unwrap()
+                    .verifier()
+                    .to_text()
+            })
+            .collect();
+        let mut v = serde_json::json!({"version": 0, "keys": [{"keyid": pk.keyid(), "scheme": "ed25519",
+            "public_key_pem": pk.to_pem(), "roles": ["producer"]}], "thresholds": {"producer": 1},
+            "ledger_keys": [ledger]});
+        if !ws.is_empty() {
+            v["witnesses"] = serde_json::json!(ws);
+        }
+        Trust::parse(v.to_string().as_bytes(), &Limits::default()).unwrap()
+    }
+
+    /// The receipt of record 1 of 3, the checkpoint signed by key `ledger` and cosigned by each
+    /// `(seed, time)` witness.
+    fn receipt(ledger: u8, cosigners: &[(u8, u64)]) -> Vec<u8> {
+        let records: Vec<Record> = (0..3).map(record).collect();
+        let mut store = MemoryStore::default();
+        let leaves: Vec<Vec<u8>> = records.iter().map(Record::to_bytes).collect();
+        store.append(0, &leaves).unwrap();
+        let mut tree = TiledTree::new(&mut store, 3);
+        let cp = Checkpoint {
+            origin: ORIGIN.into(),
+            size: 3,
+            root: tree.root().unwrap(),
+        };
+        let path = tree.inclusion_proof(1).unwrap();
+        let lk = key(ledger);
+        let mut note = cp
+            .sign(&NoteSigner::new(&lk, ORIGIN, ALG_ED25519).unwrap())
+            .unwrap();
+        for (seed, time) in cosigners {
+            let wk = key(*seed);
+            let w = NoteSigner::new(&wk, &format!("w{seed}"), ALG_COSIGNATURE_V1).unwrap();
+            note = Note::cosign(&note, &w, *time).unwrap();
+        }
+        InclusionProof::new(note, 3, 1, records[1].clone(), &path).to_bytes()
+    }
+
+    fn judge(receipt: &[u8], trust: &Trust) -> Witnessed {
+        witnessed(receipt, trust, &Sha256Digest::of(&[1]), &Limits::default())
+    }
+
+    #[test]
+    fn each_step_of_6_5_1() {
+        let t = trust(&[3, 4]);
+        // The earliest valid cosignature by a listed witness; unlisted ones are ignored.
+        let r = receipt(2, &[(3, 500), (4, 400), (5, 100)]);
+        assert_eq!(judge(&r, &t), Witnessed::At(400));
+        // Step 1: not a receipt.
+        assert!(matches!(judge(b"{}", &t), Witnessed::Mismatch(_)));
+        // Step 2: signed by another key than the trusted ledger key.
+        assert!(matches!(
+            judge(&receipt(9, &[(3, 1)]), &t),
+            Witnessed::Untrusted(_)
+        ));
+        // Step 3: other bundle bytes.
+        let other = witnessed(&r, &t, &Sha256Digest::of(&[2]), &Limits::default());
+        assert!(matches!(other, Witnessed::Mismatch(_)), "{other:?}");
+        // Step 3: a record edited after proving.
+        let mut edited: serde_json::Value = serde_json::from_slice(&r).unwrap();
+        edited["record"]["subject"] = serde_json::json!("t");
+        let edited = serde_json::to_vec(&edited).unwrap();
+        assert!(matches!(judge(&edited, &t), Witnessed::Mismatch(_)));
+        // Step 4: no listed witness cosigned.
+        assert!(matches!(
+            judge(&receipt(2, &[(5, 1)]), &t),
+            Witnessed::Untrusted(_)
+        ));
+        assert!(matches!(
+            judge(&receipt(2, &[(3, 1)]), &trust(&[])),
+            Witnessed::Untrusted(_)
+        ));
+        // Step 5: the only listed cosignature does not verify (its time changed after signing).
+        let one = String::from_utf8(receipt(2, &[(3, 7)])).unwrap();
+        let mut v: serde_json::Value = serde_json::from_str(&one).unwrap();
+        let note = v["checkpoint"].as_str().unwrap().to_owned();
+        let (head, line) = note.trim_end().rsplit_once('\n').unwrap();
+        let (name, sig) = line.rsplit_once(' ').unwrap();
+        use base64::Engine as _;
+        let mut raw = base64::engine::general_purpose::STANDARD
+            .decode(sig)
+            .unwrap();
+        raw[11] ^= 1;
+        let sig = base64::engine::general_purpose::STANDARD.encode(raw);
+        v["checkpoint"] = serde_json::json!(format!("{head}\n{name} {sig}\n"));
+        let tampered = serde_json::to_vec(&v).unwrap();
+        assert!(matches!(judge(&tampered, &t), Witnessed::Mismatch(_)));
+    }
+
+    #[test]
+    fn the_default_ledger_key_is_named_as_the_origin() {
+        let t = trust(&[3]);
+        let r = receipt(2, &[]);
+        let limits = Limits::default();
+        assert_eq!(default_ledger_key(&r, &t, &limits).unwrap().name(), ORIGIN);
+        // An unreadable receipt: the first key.
+        assert_eq!(
+            default_ledger_key(b"x", &t, &limits).unwrap().name(),
+            ORIGIN
+        );
+    }
+}
