@@ -2,6 +2,8 @@ package main
 
 import (
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -89,5 +91,55 @@ func TestOpenBundle(t *testing.T) {
 	}
 	if _, err := openBundle(path+".missing", 10); err == nil {
 		t.Error("a missing file opened")
+	}
+}
+
+// TestVerifyLedgerProof: `verify --ledger-proof` (conformance.md §6.4) applies rule 5a and appends
+// the receipt's ledger checks; a trust file without ledger_keys is the ERROR ledger.key.
+func TestVerifyLedgerProof(t *testing.T) {
+	dirs, _ := filepath.Glob(filepath.Join(specdoc.Root(t), "vectors", "*-witness-revoked-key-cosigned-before"))
+	if len(dirs) != 1 {
+		t.Fatalf("vector: %v", dirs)
+	}
+	dir := dirs[0]
+	bundle, trustPath, proof := filepath.Join(dir, "bundle.zip"), filepath.Join(dir, "trust.json"), filepath.Join(dir, "ledger-proof.json")
+	out, code := call(t, "verify", bundle, "--trust", trustPath, "--at", "2026-12-01T00:00:00Z", "--ledger-proof", proof)
+	var v struct {
+		Primary string
+		Checks  []struct{ Step, Code, Subject string }
+	}
+	if err := json.Unmarshal([]byte(out), &v); err != nil || code != 2 || v.Primary != "time.key_revoked_witnessed" {
+		t.Fatalf("exit %d: %s", code, out)
+	}
+	// The five ledger checks follow the bundle's own, all passing.
+	ledgerChecks := 0
+	for _, c := range v.Checks {
+		if c.Step == "ledger" {
+			ledgerChecks++
+			if c.Code != "ok" {
+				t.Errorf("ledger check %s: %s", c.Subject, c.Code)
+			}
+		}
+	}
+	if ledgerChecks != 5 {
+		t.Errorf("%d ledger checks: %s", ledgerChecks, out)
+	}
+	// Without the receipt: rule 5.
+	if out, code := call(t, "verify", bundle, "--trust", trustPath, "--at", "2026-12-01T00:00:00Z"); code != 1 || !strings.Contains(out, `"primary":"time.key_revoked"`) {
+		t.Errorf("no receipt: %d %s", code, out)
+	}
+	// No ledger key in the trust file.
+	data, err := os.ReadFile(trustPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tr map[string]any
+	if err := json.Unmarshal(data, &tr); err != nil {
+		t.Fatal(err)
+	}
+	delete(tr, "ledger_keys")
+	plain, _ := json.Marshal(tr)
+	if out, code := call(t, "verify", bundle, "--trust", write(t, string(plain)), "--at", "2026-12-01T00:00:00Z", "--ledger-proof", proof); code != 4 || out != `{"outcome":"ERROR","primary":"ledger.key","exit":4,"checks":[]}` {
+		t.Errorf("no ledger key: %d %s", code, out)
 	}
 }
