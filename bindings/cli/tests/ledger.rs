@@ -132,6 +132,31 @@ impl Ledger {
         path
     }
 
+    /// `clyra ledger cosign` by the witness key `w/clyra.key` (made by the first call) named
+    /// `witness.example/w1`, its state kept in `witness-state`.
+    fn cosign(&self) -> Output {
+        let wk = self.dir.path("w/clyra.key");
+        if !Path::new(&wk).exists() {
+            ok(&clyra(&["keygen", "--out", &self.dir.path("w")]));
+        }
+        let (l, state) = (self.l(), self.dir.path("witness-state"));
+        clyra(&[
+            "ledger",
+            "cosign",
+            &l,
+            "--witness-key",
+            &wk,
+            "--name",
+            "witness.example/w1",
+            "--key",
+            &self.vkey,
+            "--state",
+            &state,
+            "--format",
+            "json",
+        ])
+    }
+
     fn verify(&self, extra: &[&str]) -> (String, String, i32) {
         let l = self.l();
         let mut args = vec!["ledger", "verify", &l, "--key", &self.vkey];
@@ -510,29 +535,7 @@ fn a_witness_cosigns_after_checking_consistency_and_verify_requires_it() {
     let ledger = Ledger::new();
     let all = bundles();
     ok(&ledger.append(&[&all[0], &all[1]]));
-    ok(&clyra(&["keygen", "--out", &ledger.dir.path("w")]));
-    let state = ledger.dir.path("witness-state");
-    let cosign = |extra: &[&str]| {
-        let (l, wk) = (ledger.l(), ledger.dir.path("w/clyra.key"));
-        let mut args = vec![
-            "ledger",
-            "cosign",
-            &l,
-            "--witness-key",
-            &wk,
-            "--name",
-            "witness.example/w1",
-            "--key",
-            &ledger.vkey,
-            "--state",
-            &state,
-            "--format",
-            "json",
-        ];
-        args.extend(extra);
-        clyra(&args)
-    };
-    let out: serde_json::Value = serde_json::from_str(&ok(&cosign(&[]))).unwrap();
+    let out: serde_json::Value = serde_json::from_str(&ok(&ledger.cosign())).unwrap();
     let wkey = out["key"].as_str().unwrap().to_owned();
     is(ledger.verify(&["--witness", &wkey]), VALID);
     // A new checkpoint carries no cosignature until the witness signs it.
@@ -541,15 +544,15 @@ fn a_witness_cosigns_after_checking_consistency_and_verify_requires_it() {
         ledger.verify(&["--witness", &wkey]),
         ("INVALID", "ledger.witness_missing", 1),
     );
-    ok(&cosign(&[]));
+    ok(&ledger.cosign());
     is(ledger.verify(&["--witness", &wkey]), VALID);
     // A rewound ledger is refused by the witness: it remembers the last checkpoint it signed.
     let cp3 = ledger.save_checkpoint("cp3");
     ok(&ledger.append(&[&all[3]]));
-    ok(&cosign(&[]));
+    ok(&ledger.cosign());
     let after = ledger.save_checkpoint("after");
     std::fs::copy(&cp3, ledger.dir.path("L/checkpoint")).unwrap();
-    let refused = cosign(&[]);
+    let refused = ledger.cosign();
     assert_eq!(refused.status.code(), Some(4));
     assert!(
         text(&refused.stdout).contains("ledger.rewound"),
@@ -575,27 +578,8 @@ fn a_witnessed_receipt_keeps_a_revoked_key_signature() {
         .display()
         .to_string();
     ok(&ledger.append(&[Path::new(&bundle)]));
-    ok(&clyra(&["keygen", "--out", &ledger.dir.path("w")]));
-    let (l, wk, state) = (
-        ledger.l(),
-        ledger.dir.path("w/clyra.key"),
-        ledger.dir.path("witness-state"),
-    );
-    let out = ok(&clyra(&[
-        "ledger",
-        "cosign",
-        &l,
-        "--witness-key",
-        &wk,
-        "--name",
-        "witness.example/w1",
-        "--key",
-        &ledger.vkey,
-        "--state",
-        &state,
-        "--format",
-        "json",
-    ]));
+    let l = ledger.l();
+    let out = ok(&ledger.cosign());
     let wkey = serde_json::from_str::<serde_json::Value>(&out).unwrap()["key"]
         .as_str()
         .unwrap()
