@@ -42,9 +42,17 @@ func rule5a(w *Witnessed, revokedAt string) (string, verdict.Severity, string, b
 	}
 	r, err := time.Parse(time.RFC3339, revokedAt)
 	if err == nil && r.Unix() >= 0 && w.Time < uint64(r.Unix()) {
-		return CodeKeyRevokedWitnessed, verdict.Warn, fmt.Sprintf("witnessed at %d, before revoked_at %s", w.Time, revokedAt), true
+		return CodeKeyRevokedWitnessed, verdict.Warn, fmt.Sprintf("revoked, but a trusted witness cosigned a checkpoint including this bundle at %s, before revoked_at %s", seconds(w.Time), revokedAt), true
 	}
-	return CodeWitnessAfterRevocation, verdict.Fail, fmt.Sprintf("witnessed at %d, not before revoked_at %s", w.Time, revokedAt), false
+	return CodeWitnessAfterRevocation, verdict.Fail, fmt.Sprintf("the earliest trusted cosignature (%s) is not before revoked_at %s", seconds(w.Time), revokedAt), false
+}
+
+// seconds shows a POSIX second as a UTC timestamp, or as the number when out of range.
+func seconds(t uint64) string {
+	if t > 253402300799 { // 9999-12-31T23:59:59Z
+		return fmt.Sprint(t)
+	}
+	return time.Unix(int64(t), 0).UTC().Format(time.RFC3339)
 }
 
 // Signature is one producer envelope that passed the keys-and-envelopes and statement steps
