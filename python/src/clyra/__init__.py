@@ -33,6 +33,7 @@ __version__: str = _clyra.__version__
 
 __all__ = [
     "ApprovalError",
+    "BadgeVerdict",
     "BuildError",
     "Built",
     "BundleError",
@@ -64,6 +65,7 @@ __all__ = [
     "scan_genai",
     "sign",
     "verify",
+    "verify_badge",
     "verify_receipt",
 ]
 
@@ -118,6 +120,29 @@ class Verdict:
         )
         return cls(v["outcome"], v["primary"], v["exit"], checks, v.get("audit"), v.get("audit_text"),
                    tuple(v.get("not_covered", ())))
+
+
+@dataclass(frozen=True)
+class BadgeVerdict:
+    """The result of verifying a badge (badge-v0.md §5.3). ``badge`` holds the signed claims
+    (iss, sub, framework, status, iat, exp, jti) once the signature is verified, else None."""
+
+    outcome: str
+    primary: str
+    exit: int
+    message: str = ""
+    badge: Optional[dict[str, Any]] = None
+
+    @property
+    def ok(self) -> bool:
+        """Whether the outcome is VALID."""
+        return self.outcome == "VALID"
+
+    @classmethod
+    def from_json(cls, text: str) -> "BadgeVerdict":
+        """The badge verdict of its JSON form."""
+        v = _json.loads(text)
+        return cls(v["outcome"], v["primary"], v["exit"], v.get("message", ""), v.get("badge"))
 
 
 @dataclass(frozen=True)
@@ -314,6 +339,27 @@ def verify_receipt(receipt: Union[str, bytes], trust: Source, at: Optional[str] 
     call = {"trust": _text(trust), "at": at or _now()}
     data = receipt.encode("utf-8") if isinstance(receipt, str) else receipt
     return Verdict.from_json(_clyra.receipt_verify(_json.dumps(call), data))
+
+
+# badge-v0.md: a badge is at most this many bytes (read one more to let the core refuse it).
+_BADGE_MAX_BYTES = 65_536
+
+
+def verify_badge(badge: Union[str, bytes, "_os.PathLike[str]"], trust: Source,
+                 at: Optional[str] = None) -> BadgeVerdict:
+    """Verifies a badge (badge-v0.md §5: its compact JWS text, bytes, or a path to badge.jws)
+    against a trust file at ``at`` (default now). A forged, expired or altered badge is a
+    verdict, not an exception; raises :class:`TrustError` for an unusable trust file and
+    :class:`UsageError` for a malformed ``at``."""
+    if isinstance(badge, bytes):
+        data = badge
+    elif isinstance(badge, str) and badge.startswith("eyJ"):
+        data = badge.encode("utf-8")
+    else:
+        with open(badge, "rb") as f:
+            data = f.read(_BADGE_MAX_BYTES + 1)
+    call = {"trust": _text(trust), "at": at or _now()}
+    return BadgeVerdict.from_json(_clyra.badge_verify(_json.dumps(call), data))
 
 
 def fingerprint(relation: str, columns: Sequence[Mapping[str, Any]]) -> str:
