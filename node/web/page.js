@@ -38,6 +38,15 @@ function failureText(format, error) {
   return `error: ${where}${error.message} (${code})\n`
 }
 
+/** Whether a JSON file is an attestation: a DSSE envelope of an in-toto statement. */
+async function isAttestation(file) {
+  try {
+    return /in-toto/.test(JSON.parse(await file.slice(0, 1 << 20).text()).payloadType || '')
+  } catch {
+    return false
+  }
+}
+
 $('form').addEventListener('submit', async (event) => {
   event.preventDefault()
   const bundle = $('bundle').files[0]
@@ -47,15 +56,23 @@ $('form').addEventListener('submit', async (event) => {
   document.body.dataset.state = 'running'
   $('verify').disabled = true
   const format = $('format').value
+  const json = /\.json$/i.test(bundle.name)
+  const attest = json && await isAttestation(bundle)
   const request = {
     bundle,
-    receipt: /\.json$/i.test(bundle.name),
+    receipt: json && !attest,
+    attest,
     call: {
       trust: await exactText(trust), trust_name: trust.name, at: $('at').value || now(),
       format, name: bundle.name,
     },
   }
-  if (!request.receipt) {
+  if (attest) {
+    // attestation-v0.md §6: the covered bundles are read in slices like a bundle.
+    request.bundles = [...$('covered').files]
+    Object.assign(request.call, { bundles: request.bundles.map((f) => f.name) })
+    if (policy) Object.assign(request.call, { policies: [await exactText(policy)], policy_names: [policy.name] })
+  } else if (!request.receipt) {
     request.call.auditor = $('auditor').checked
     if (policy) Object.assign(request.call, { policy: await exactText(policy), policy_name: policy.name })
   }

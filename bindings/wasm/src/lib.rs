@@ -61,6 +61,30 @@ pub fn ledger_proof_verify(call: &str, proof: &[u8]) -> String {
     text(ffi::ledger::proof_verify(call.as_bytes(), proof))
 }
 
+/// Verifies an attestation (attestation-v0.md §6.1) and recomputes its statuses from `bundles`,
+/// the Files the call's `bundles` names, in the same order: the answer of
+/// `ffi::attest::attest_verify` (what `clyra attest verify` reports).
+#[wasm_bindgen(js_name = attestVerify)]
+pub fn attest_verify(call: &str, attestation: &[u8], bundles: Vec<Blob>) -> String {
+    let mut files = bundles.into_iter();
+    text(ffi::attest::attest_verify(
+        call.as_bytes(),
+        attestation,
+        |name: &str| match files.next() {
+            Some(blob) => {
+                let reader = BlobReader::new(blob);
+                let len = reader.len();
+                Ok((BufReader::with_capacity(SLICE, reader), len))
+            }
+            None => Err(ffi::DetailedError::new(
+                "cli.usage",
+                "the call names more bundles than the Files given",
+            )
+            .with_path(name)),
+        },
+    ))
+}
+
 /// The answer of `ffi::canon::canonicalize`.
 #[wasm_bindgen]
 pub fn canonicalize(call: &str) -> String {

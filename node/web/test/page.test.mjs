@@ -11,7 +11,7 @@ import { after, before, test } from 'node:test'
 
 import { chromium } from 'playwright-core'
 
-import { pkg, rustCli, vectors } from '../../test/helpers.mjs'
+import { pkg, rustCli, special, vectors } from '../../test/helpers.mjs'
 import { CSP } from '../csp.mjs'
 import { createServer } from '../serve.mjs'
 
@@ -92,6 +92,27 @@ test('every golden vector: the verdict JSON the Rust CLI prints, byte for byte',
     }
   }
   assert.deepEqual(requests.slice(before), [], 'no request may leave the page while verifying')
+})
+
+test('attestations: the page recomputes statuses from the covered bundles as `clyra attest verify`', { timeout: 120_000 }, async () => {
+  const rust = rustCli()
+  assert.ok(rust, 'the Rust CLI is needed: cargo build -p clyra-cli')
+  const cases = special('attestation.dsse.json').map((v) => ({
+    ...v, bundle: path.join(v.dir, 'bundle.zip'), trust: path.join(v.dir, 'trust.json'),
+  }))
+  assert.ok(cases.length >= 4, `attestation vectors: ${cases.length}`)
+  for (const v of cases) {
+    const attestation = path.join(v.dir, 'attestation.dsse.json')
+    for (const covered of [[v.bundle], []]) {
+      await page.setInputFiles('#covered', covered)
+      const { out, exit } = await verifyInPage({ ...v, bundle: attestation, policy: null }, 'json')
+      const p = spawnSync(rust, ['attest', 'verify', attestation, ...covered, '--trust', v.trust,
+        '--at', v.args.at, '--format', 'json'], { encoding: 'utf8' })
+      assert.equal(exit, p.status, `${v.name} with ${covered.length} bundle(s)`)
+      assert.equal(out, p.stdout, `${v.name} with ${covered.length} bundle(s)`)
+    }
+  }
+  await page.setInputFiles('#covered', [])
 })
 
 test('bad input is a verdict, not a crashed tab: garbage and a truncated bundle', { timeout: 120_000 }, async () => {

@@ -63,14 +63,43 @@ export async function startDriver() {
       }
       const worker = window.conformanceWorker
       const bundle = document.getElementById('bundle').files[0]
+      const bundles = kind === 'attest' ? [...document.getElementById('covered').files] : []
       return new Promise((resolve) => {
         worker.onmessage = ({ data }) => resolve(data)
-        worker.postMessage({ bundle, call, receipt: kind === 'receipt', badge: kind === 'badge', ledger: kind === 'ledger' })
+        worker.postMessage({ bundle, bundles, call, receipt: kind === 'receipt', badge: kind === 'badge', ledger: kind === 'ledger', attest: kind === 'attest' })
       })
     }, { kind, call })
   }
 
+  /** attest-verify ATTESTATION BUNDLE… --trust T --at TIME [--policy P]… (attestation-v0.md §6):
+   * the attestation as the chosen File, the bundles it covers as the page's `covered` Files. */
+  async function attest(args) {
+    const first = args.findIndex((a) => a.startsWith('--'))
+    const positional = first < 0 ? args : args.slice(0, first)
+    const flags = first < 0 ? [] : args.slice(first)
+    const policies = flags.filter((_, i) => i % 2 === 1 && flags[i - 1] === '--policy')
+    const opts = options(flags.filter((_, i) => flags[i] !== '--policy' && flags[i - 1] !== '--policy'))
+    if (!positional.length || !opts || !opts.trust || !opts.at) return failure('cli.usage')
+    const [file, ...bundles] = positional
+    let call
+    try {
+      call = { trust: exactText(opts.trust), trust_name: path.basename(opts.trust), at: opts.at,
+        policies: policies.map(exactText), policy_names: policies.map((p) => path.basename(p)), bundles }
+      for (const f of positional) fs.accessSync(f, fs.constants.R_OK)
+    } catch {
+      return failure('cli.io')
+    }
+    await page.setInputFiles('#bundle', file)
+    await page.setInputFiles('#covered', bundles)
+    const { answer, memory } = await inWorker('attest', call)
+    await page.setInputFiles('#covered', [])
+    const parsed = JSON.parse(answer)
+    if (parsed.type !== 'success') return { ...failure(parsed.errors[0].code, parsed.errors[0].detail), memory }
+    return { stdout: JSON.stringify(parsed.result) + '\n', exit: parsed.result.exit, memory }
+  }
+
   async function run([cmd, file, ...rest]) {
+    if (cmd === 'attest-verify') return attest(file === undefined ? [] : [file, ...rest])
     const kinds = { verify: 'bundle', 'receipt-verify': 'receipt', 'badge-verify': 'badge', 'ledger-verify': 'ledger' }
     const kind = kinds[cmd]
     if (!kind) return { stdout: JSON.stringify({ ok: false, code: 'cli.usage', offset: 0 }) + '\n', exit: 4 }
