@@ -75,6 +75,9 @@ $('form').addEventListener('submit', async (event) => {
   } else if (!request.receipt) {
     request.call.auditor = $('auditor').checked
     if (policy) Object.assign(request.call, { policy: await exactText(policy), policy_name: policy.name })
+    // trust-v0.md rule 5a: a ledger receipt cosigned by a trusted witness.
+    const proof = $('ledger-proof').files[0]
+    if (proof) request.call.ledger_proof = await exactText(proof)
   }
   const answer = await new Promise((resolve) => { pending = resolve; worker.postMessage(request) })
   pending = null

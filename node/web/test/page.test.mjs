@@ -115,6 +115,26 @@ test('attestations: the page recomputes statuses from the covered bundles as `cl
   await page.setInputFiles('#covered', [])
 })
 
+test('witnessed vectors: with their ledger receipt the page gives `clyra verify --ledger-proof`', { timeout: 120_000 }, async () => {
+  const rust = rustCli()
+  assert.ok(rust, 'the Rust CLI is needed: cargo build -p clyra-cli')
+  const cases = special('ledger-proof.json').filter((v) => fs.existsSync(path.join(v.dir, 'bundle.zip')))
+  assert.ok(cases.length >= 8, `witnessed vectors: ${cases.length}`)
+  for (const v of cases) {
+    const proof = path.join(v.dir, 'ledger-proof.json')
+    const trust = path.join(v.dir, 'trust.json')
+    await page.setInputFiles('#ledger-proof', proof)
+    const { out, exit } = await verifyInPage({ ...v, bundle: path.join(v.dir, 'bundle.zip'), trust, policy: null }, 'json', false)
+    const p = spawnSync(rust, ['verify', path.join(v.dir, 'bundle.zip'), '--ledger-proof', proof, '--trust', trust,
+      '--at', v.args.at, '--format', 'json'], { encoding: 'utf8' })
+    assert.equal(exit, p.status, v.name)
+    if (p.status === 4) assert.equal(JSON.parse(out).errors[0].code, JSON.parse(p.stdout).errors[0].code, v.name)
+    else assert.equal(out, p.stdout, v.name)
+    assert.equal(exit, v.expected.exit, v.name)
+  }
+  await page.setInputFiles('#ledger-proof', [])
+})
+
 test('bad input is a verdict, not a crashed tab: garbage and a truncated bundle', { timeout: 120_000 }, async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'clyra-page-'))
   const v = vectors().find((v) => v.name.endsWith('-def-minimal'))
