@@ -71,63 +71,69 @@ def via_cli(argv: list[str]) -> int:
     return int(code)
 
 
+def subject_and_options(args: list[str]) -> tuple[str, dict[str, str]] | None:
+    """`SUBJECT --trust T --at TIME [--flag VALUE]…`: the subject and the flags, or None."""
+    try:
+        opts = options(args[1:])
+        if args and "trust" in opts and "at" in opts:
+            return args[0], opts
+    except (ValueError, StopIteration):
+        pass
+    return None
+
+
+def answered(run) -> int:
+    """Runs one verification; an unusable input becomes its §6.6 failure line."""
+    try:
+        return run()
+    except OSError:
+        return error("cli.io")
+    except Unusable as e:
+        return error(str(e))
+    except clyra.ClyraError as e:
+        return error(e.code or str(e), detail_of(e))
+
+
+def verify(cmd: str, subject: str, opts: dict[str, str]) -> int:
+    """verify / receipt-verify. conformance.md §6.7: at most the input's limit + 1 bytes (L10
+    bundle, L23 receipt); a directory raises IsADirectoryError, an OSError: cli.io."""
+    limit = 4 * 1024 * 1024 * 1024 + 1024 * 1024 if cmd == "verify" else 32 * 1024 * 1024
+    with open(subject, "rb") as f:
+        data = f.read(limit + 1)
+    call = {"trust": read(opts["trust"], "trust.file"), "at": opts["at"]}
+    if cmd == "verify":
+        if "policy" in opts:
+            call["policy"] = read(opts["policy"], "policy.file")
+        if "ledger-proof" in opts:  # witnessed vectors (conformance.md §2.9, §6.4)
+            call["ledger_proof"] = read(opts["ledger-proof"], "ledger.proof_schema")
+        verdict = _clyra.verify_bundle(json.dumps(call), data)
+    else:
+        verdict = _clyra.receipt_verify(json.dumps(call), data)
+    print(verdict)
+    return int(json.loads(verdict)["exit"])
+
+
+def verify_badge(subject: str, opts: dict[str, str]) -> int:
+    """badge-verify (conformance.md §6.10) through the package's public API."""
+    verdict = clyra.verify_badge(subject, read(opts["trust"], "trust.file"), at=opts["at"])
+    out: dict[str, object] = {"outcome": verdict.outcome, "primary": verdict.primary,
+                              "exit": verdict.exit, "message": verdict.message}
+    if verdict.badge is not None:
+        out["badge"] = verdict.badge
+    print(json.dumps(out))
+    return verdict.exit
+
+
 def main(argv: list[str]) -> int:
     cmd, args = (argv[0], argv[1:]) if argv else ("", [])
-    if cmd in ("verify", "receipt-verify"):
-        if not args:
+    if cmd in ("verify", "receipt-verify", "badge-verify"):
+        parsed = subject_and_options(args)
+        if parsed is None:
             return error("cli.usage")
-        try:
-            opts = options(args[1:])
-            trust_path, at = opts["trust"], opts["at"]
-        except (ValueError, KeyError, StopIteration):
-            return error("cli.usage")
-        # conformance.md §6.7: at most the input's limit + 1 bytes (L10 bundle, L23 receipt);
-        # a directory raises IsADirectoryError, an OSError: cli.io.
-        limit = 4 * 1024 * 1024 * 1024 + 1024 * 1024 if cmd == "verify" else 32 * 1024 * 1024
-        try:
-            with open(args[0], "rb") as f:
-                subject = f.read(limit + 1)
-            trust = read(trust_path, "trust.file")
-            call = {"trust": trust, "at": at}
-            if cmd == "verify":
-                if "policy" in opts:
-                    call["policy"] = read(opts["policy"], "policy.file")
-                if "ledger-proof" in opts:  # witnessed vectors (conformance.md §2.9, §6.4)
-                    call["ledger_proof"] = read(opts["ledger-proof"], "ledger.proof_schema")
-                verdict = _clyra.verify_bundle(json.dumps(call), subject)
-            else:
-                verdict = _clyra.receipt_verify(json.dumps(call), subject)
-        except OSError:
-            return error("cli.io")
-        except Unusable as e:
-            return error(str(e))
-        except clyra.ClyraError as e:
-            return error(e.code or str(e), detail_of(e))
-        print(verdict)
-        return int(json.loads(verdict)["exit"])
-    if cmd == "badge-verify":
-        # conformance.md §6.10 through the package's public API (clyra.verify_badge).
-        if not args:
-            return error("cli.usage")
-        try:
-            opts = options(args[1:])
-            trust_path, at = opts["trust"], opts["at"]
-        except (ValueError, KeyError, StopIteration):
-            return error("cli.usage")
-        try:
-            verdict = clyra.verify_badge(args[0], read(trust_path, "trust.file"), at=at)
-        except OSError:
-            return error("cli.io")
-        except Unusable as e:
-            return error(str(e))
-        except clyra.ClyraError as e:
-            return error(e.code or str(e), detail_of(e))
-        out = {"outcome": verdict.outcome, "primary": verdict.primary, "exit": verdict.exit,
-               "message": verdict.message}
-        if verdict.badge is not None:
-            out["badge"] = verdict.badge
-        print(json.dumps(out))
-        return verdict.exit
+        subject, opts = parsed
+        if cmd == "badge-verify":
+            return answered(lambda: verify_badge(subject, opts))
+        return answered(lambda: verify(cmd, subject, opts))
     if cmd == "ledger-verify":
         # conformance.md §6.9 through the package's compiled CLI entry (`clyra ledger check`):
         # the same core code as the Rust adapter, reached through the Python extension.
