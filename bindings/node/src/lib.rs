@@ -5,7 +5,7 @@
 //! package's `index.js` turns failures into `ClyraError` with `.code`. Anything that reads or
 //! verifies a bundle or a receipt runs as an `AsyncTask` on libuv's thread pool ([`task`]), so
 //! the event loop stays free. One module per area: [`bundle`], [`receipt`], [`canon`], [`badge`],
-//! [`ledger`], [`attest`].
+//! [`ledger`], [`attest`]; [`schemas`] holds the compiled JSON Schemas every call shares.
 
 #![deny(clippy::all)]
 
@@ -16,6 +16,7 @@ pub mod canon;
 pub mod files;
 pub mod ledger;
 pub mod receipt;
+pub mod schemas;
 pub mod task;
 
 use napi_derive::napi;

@@ -3,28 +3,29 @@
 //! `clyra receipt verify` (text or JSON line, and the exit code), so `npx clyra-verify` and the
 //! browser page print what the Rust CLI prints without a second renderer.
 
-use std::io::{Read, Seek};
+use std::io::{Read, Seek, SeekFrom};
 
 use serde::{Deserialize, Serialize};
 
-use super::bundle::{json_value, schemas, timestamp};
+use super::bundle::{json_value, timestamp, with_schemas};
 use super::{parse_call, Answer, DetailedError};
 use crate::audit::{audit, AuditReport};
 use crate::error::Coded;
 use crate::format::Schemas;
 use crate::jcs::{self, Value};
+use crate::ledger::proof::inclusion_checks;
+use crate::ledger::VerifierKey;
 use crate::limits::Limits;
 use crate::receipt::verify_receipt;
 use crate::time::Timestamp;
 use crate::trust::Trust;
-use crate::verify::{policy_digest, verify_bundle_with_evidence, Verdict, VerifyInputs};
+use crate::verify::{policy_digest, verify_bundle_with_evidence, Evidence, Verdict, VerifyInputs};
 
-/// The usable arguments of one verification: trust, time, policy bytes and schemas.
+/// The usable arguments of one verification: trust, time and policy bytes.
 struct Prepared {
     trust: Trust,
     at: Timestamp,
     policy: Option<Vec<u8>>,
-    schemas: Schemas,
 }
 
 /// Where each argument came from, for the `path` of its error (a file name as the user gave it).
@@ -80,7 +81,6 @@ fn prepare(
         trust,
         at,
         policy: policy.map(|p| p.as_bytes().to_vec()),
-        schemas: schemas()?,
     })
 }
 
@@ -88,30 +88,111 @@ fn prepare(
 /// `auditor`, the auditor report.
 fn run<R: Read + Seek>(
     prepared: &Prepared,
+    schemas: &Schemas,
     bundle: R,
     len: u64,
     auditor: bool,
 ) -> (Verdict, Option<AuditReport>) {
+    let (verdict, evidence) = run_bundle(prepared, schemas, bundle, len);
+    let report = auditor.then(|| audit(&verdict, evidence.manifest.as_ref(), &evidence.approvals));
+    (verdict, report)
+}
+
+/// The bundle's verdict and the evidence the auditor view is made from.
+fn run_bundle<R: Read + Seek>(
+    prepared: &Prepared,
+    schemas: &Schemas,
+    bundle: R,
+    len: u64,
+) -> (Verdict, Evidence) {
     let limits = Limits::default();
     let inputs = VerifyInputs {
         trust: &prepared.trust,
         at: &prepared.at,
         policy: prepared.policy.as_deref(),
-        schemas: &prepared.schemas,
+        schemas,
         limits: &limits,
     };
-    let (verdict, evidence) = verify_bundle_with_evidence(bundle, len, &inputs);
-    let report = auditor.then(|| audit(&verdict, evidence.manifest.as_ref(), &evidence.approvals));
-    (verdict, report)
+    verify_bundle_with_evidence(bundle, len, &inputs)
+}
+
+/// A ledger receipt checked after the bundle (`clyra verify --ledger-proof PROOF --ledger-key
+/// VKEY`, ledger-v0.md §5.2), as the host read its files: the verifier key's text and the proof's
+/// bytes, or the failure of reading each. Like the CLI, the failures are reported after the
+/// bundle's verification, the key's before the proof's.
+pub struct LedgerProof<'a> {
+    /// The ledger's verifier key text (`name+hash+base64`), or why it could not be read.
+    pub key: Result<&'a str, DetailedError>,
+    /// The proof file's bytes (at most L23 + 1 of them), or why it could not be read.
+    pub proof: Result<&'a [u8], DetailedError>,
+}
+
+/// `verdict` with the ledger receipt's checks appended (ledger-v0.md §5.2 step 5: the receipt
+/// must name this bundle, whose SHA-256 is read from `bundle`, `len` bytes from its start).
+fn with_ledger<R: Read + Seek>(
+    verdict: Verdict,
+    ledger: &LedgerProof<'_>,
+    bundle: &mut R,
+    len: u64,
+    name: &str,
+) -> Result<Verdict, Vec<DetailedError>> {
+    let key = ledger.key.as_ref().map_err(|e| vec![e.clone()])?;
+    let key = VerifierKey::parse(key.trim())
+        .map_err(|e| vec![DetailedError::new(e.code(), e.to_string())])?;
+    let proof = ledger.proof.as_ref().map_err(|e| vec![e.clone()])?;
+    let sha = sha256_of(bundle, len).map_err(|e| vec![super::io_error(&e, name)])?;
+    let mut checks = verdict.checks;
+    checks.extend(inclusion_checks(
+        proof,
+        &key,
+        Some(&sha),
+        &Limits::default(),
+    ));
+    Ok(Verdict::from_checks(checks))
+}
+
+/// SHA-256 of the first `len` bytes of `reader` (the bundle file's identity in a ledger record,
+/// ledger-v0.md §2.1).
+fn sha256_of<R: Read + Seek>(
+    reader: &mut R,
+    len: u64,
+) -> std::io::Result<crate::digest::Sha256Digest> {
+    use sha2::{Digest as _, Sha256};
+    reader.seek(SeekFrom::Start(0))?;
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0u8; 1 << 16];
+    let mut rest = reader.take(len);
+    loop {
+        let n = rest.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(buf.get(..n).unwrap_or_default());
+    }
+    Ok(crate::digest::Sha256Digest::from_bytes(
+        hasher.finalize().into(),
+    ))
 }
 
 /// [`super::bundle::verify`] over any reader of `len` bytes: the call is a
 /// [`super::bundle::VerifyCall`]; the answer its verdict JSON (with `audit` and `audit_text`
 /// when the call asks for the auditor view).
 pub fn verify_reader<R: Read + Seek>(call: &[u8], bundle: R, len: u64) -> Vec<u8> {
+    with_schemas(|schemas| verify_reader_with(schemas, call, bundle, len))
+}
+
+/// [`verify_reader`] with schemas the host compiled once (`Schemas::new`), for hosts that verify
+/// many bundles in one process (Node's addon): the same answer without compiling the schemas per
+/// call. The core keeps no global state (DESIGN §2); the host owns the compiled value.
+pub fn verify_reader_with<R: Read + Seek>(
+    schemas: &Schemas,
+    call: &[u8],
+    bundle: R,
+    len: u64,
+) -> Vec<u8> {
     Answer::of(parse_call::<super::bundle::VerifyCall>(call).and_then(|c| {
         let prepared = prepare(&c.trust, &c.at, c.policy.as_deref(), &Names::default())?;
-        let (verdict, report) = run(&prepared, bundle, len, c.auditor);
+        let (verdict, report) = run(&prepared, schemas, bundle, len, c.auditor);
         let json = match report {
             None => verdict.to_json(),
             Some(report) => match jcs::parse(&verdict.to_json(), &Limits::default()) {
@@ -175,13 +256,32 @@ pub struct Printed {
 /// Verifies `bundle` (`len` bytes) and renders the output of `clyra verify` with the call's
 /// format; failures carry the CLI's code, message, detail and path (exit 4).
 pub fn verify_printed<R: Read + Seek>(call: &[u8], bundle: R, len: u64) -> Vec<u8> {
+    with_schemas(|schemas| verify_printed_with(schemas, call, bundle, len, None))
+}
+
+/// [`verify_printed`] with schemas the host compiled once (see [`verify_reader_with`]) and,
+/// when given, a ledger receipt whose checks follow the bundle's (`--ledger-proof`).
+pub fn verify_printed_with<R: Read + Seek>(
+    schemas: &Schemas,
+    call: &[u8],
+    mut bundle: R,
+    len: u64,
+    ledger: Option<LedgerProof<'_>>,
+) -> Vec<u8> {
     Answer::of(parse_call::<PrintCall>(call).and_then(|c| {
         let names = Names {
             trust: Some(&c.trust_name),
             policy: c.policy_name.as_deref(),
         };
         let prepared = prepare(&c.trust, &c.at, c.policy.as_deref(), &names)?;
-        let (verdict, report) = run(&prepared, bundle, len, c.auditor);
+        let (verdict, evidence) = run_bundle(&prepared, schemas, &mut bundle, len);
+        let verdict = match &ledger {
+            Some(ledger) => with_ledger(verdict, ledger, &mut bundle, len, &c.name)?,
+            None => verdict,
+        };
+        let report = c
+            .auditor
+            .then(|| audit(&verdict, evidence.manifest.as_ref(), &evidence.approvals));
         Ok(Printed {
             exit: verdict.exit,
             text: verdict.to_output(report.as_ref(), &c.name, &c.at, c.format == Format::Json),
@@ -208,6 +308,11 @@ pub struct ReceiptPrintCall {
 
 /// Verifies the receipt `receipt` and renders the output of `clyra receipt verify`.
 pub fn receipt_verify_printed(call: &[u8], receipt: &[u8]) -> Vec<u8> {
+    with_schemas(|schemas| receipt_verify_printed_with(schemas, call, receipt))
+}
+
+/// [`receipt_verify_printed`] with schemas the host compiled once (see [`verify_reader_with`]).
+pub fn receipt_verify_printed_with(schemas: &Schemas, call: &[u8], receipt: &[u8]) -> Vec<u8> {
     Answer::of(parse_call::<ReceiptPrintCall>(call).and_then(|c| {
         let names = Names {
             trust: Some(&c.trust_name),
@@ -215,13 +320,7 @@ pub fn receipt_verify_printed(call: &[u8], receipt: &[u8]) -> Vec<u8> {
         };
         let prepared = prepare(&c.trust, &c.at, None, &names)?;
         let limits = Limits::default();
-        let verdict = verify_receipt(
-            receipt,
-            &prepared.trust,
-            &prepared.at,
-            &prepared.schemas,
-            &limits,
-        );
+        let verdict = verify_receipt(receipt, &prepared.trust, &prepared.at, schemas, &limits);
         Ok(Printed {
             exit: verdict.exit,
             text: verdict.to_output(None, &c.name, &c.at, c.format == Format::Json),
