@@ -5,7 +5,7 @@
 //! package's `index.js` turns failures into `ClyraError` with `.code`. Anything that reads or
 //! verifies a bundle or a receipt runs as an `AsyncTask` on libuv's thread pool ([`task`]), so
 //! the event loop stays free. One module per area: [`bundle`], [`receipt`], [`canon`], [`badge`],
-//! [`ledger`], [`attest`]; [`schemas`] holds the compiled JSON Schemas every call shares.
+//! [`ledger`], [`attest`], [`envelope`]; [`schemas`] holds the compiled JSON Schemas every call shares.
 
 #![deny(clippy::all)]
 
@@ -13,6 +13,7 @@ pub mod attest;
 pub mod badge;
 pub mod bundle;
 pub mod canon;
+pub mod envelope;
 pub mod files;
 pub mod ledger;
 pub mod receipt;
