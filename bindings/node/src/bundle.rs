@@ -5,9 +5,12 @@ use std::io::BufReader;
 
 use clyra_core::ffi::bundle as ffi;
 use clyra_core::ffi::verifier;
+use clyra_core::ffi::verifier::Lent;
 use clyra_core::ffi::{Answer, DetailedError};
 use clyra_core::format::Schemas;
+use clyra_core::verify::ArtifactHasher;
 use clyra_core::Limits;
+use clyra_host::hasher::ParallelHasher;
 use napi::bindgen_prelude::{AsyncTask, Uint8Array};
 use napi_derive::napi;
 
@@ -22,7 +25,7 @@ pub fn verify_bundle(call: String, bundle: Uint8Array) -> AsyncTask<Answered> {
     let bundle = bundle.to_vec();
     answered(move || {
         let len = bundle.len() as u64;
-        verify_answer(&call, std::io::Cursor::new(bundle), len)
+        verify_answer(&call, std::io::Cursor::new(bundle), len, None)
     })
 }
 
@@ -30,7 +33,10 @@ pub fn verify_bundle(call: String, bundle: Uint8Array) -> AsyncTask<Answered> {
 #[napi(ts_return_type = "Promise<string>")]
 pub fn verify_bundle_file(call: String, path: String) -> AsyncTask<Answered> {
     answered(move || match open(&path) {
-        Ok((file, len)) => verify_answer(&call, BufReader::new(file), len),
+        Ok((file, len)) => {
+            let hasher = ParallelHasher::new(&file, jobs(), None);
+            verify_answer(&call, BufReader::new(&file), len, Some(&hasher))
+        }
         Err(error) => Answer::<()>::of(Err(vec![error])).to_json(),
     })
 }
@@ -81,7 +87,8 @@ pub fn verify_printed(args: VerifyArgs) -> AsyncTask<Answered> {
             "format": args.format, "name": args.bundle,
         });
         let call = call.to_string();
-        let bundle = BufReader::new(file);
+        let hasher = ParallelHasher::new(&file, jobs(), None);
+        let bundle = BufReader::new(&file);
         // `--ledger-proof` with `--ledger-key`: both files read now, their failures reported by
         // the core after the bundle's verification, as `clyra verify` reports them.
         let read = match (&args.ledger_proof, &args.ledger_key) {
@@ -92,17 +99,22 @@ pub fn verify_printed(args: VerifyArgs) -> AsyncTask<Answered> {
             key: key.as_deref().map_err(Clone::clone),
             proof: proof.as_deref().map_err(Clone::clone),
         });
-        match compiled() {
-            Some(schemas) => {
-                verifier::verify_printed_with(schemas, call.as_bytes(), bundle, len, ledger)
-            }
+        let fresh;
+        let schemas = match compiled() {
+            Some(schemas) => schemas,
             None => match Schemas::new() {
                 Ok(schemas) => {
-                    verifier::verify_printed_with(&schemas, call.as_bytes(), bundle, len, ledger)
+                    fresh = schemas;
+                    &fresh
                 }
-                Err(_) => verifier::verify_printed(call.as_bytes(), bundle, len),
+                Err(_) => return verifier::verify_printed(call.as_bytes(), bundle, len),
             },
-        }
+        };
+        let lent = Lent {
+            schemas,
+            hasher: Some(&hasher),
+        };
+        verifier::verify_printed_with(lent, call.as_bytes(), bundle, len, ledger)
     })
 }
 
@@ -112,12 +124,25 @@ fn read_proof(path: &str) -> Result<Vec<u8>, DetailedError> {
     crate::files::read_bounded(path, Limits::default().receipt_max_bytes)
 }
 
-/// The answer of `ffi::verifier::verify_reader` with the compiled schemas.
-fn verify_answer<R: std::io::Read + std::io::Seek>(call: &str, bundle: R, len: u64) -> Vec<u8> {
+/// The answer of `ffi::verifier::verify_reader` with the compiled schemas and, for a file, the
+/// CLI's parallel artifact hashing.
+fn verify_answer<R: std::io::Read + std::io::Seek>(
+    call: &str,
+    bundle: R,
+    len: u64,
+    hasher: Option<&dyn ArtifactHasher>,
+) -> Vec<u8> {
     match compiled() {
-        Some(schemas) => verifier::verify_reader_with(schemas, call.as_bytes(), bundle, len),
+        Some(schemas) => {
+            verifier::verify_reader_with(Lent { schemas, hasher }, call.as_bytes(), bundle, len)
+        }
         None => verifier::verify_reader(call.as_bytes(), bundle, len),
     }
+}
+
+/// Threads that hash artifacts, as `clyra verify` picks them: the cores available, at most 8.
+fn jobs() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get().min(8))
 }
 
 /// What is inside bundle bytes (not a verdict): the answer of `ffi::bundle::inspect`.

@@ -19,7 +19,30 @@ use crate::limits::Limits;
 use crate::receipt::verify_receipt;
 use crate::time::Timestamp;
 use crate::trust::Trust;
-use crate::verify::{policy_digest, verify_bundle_with_evidence, Evidence, Verdict, VerifyInputs};
+use crate::verify::{
+    policy_digest, verify_bundle_hashed, ArtifactHasher, Evidence, Verdict, VerifyInputs,
+};
+
+/// What a host lends a verification, to spare work without changing the verdict: the JSON
+/// Schemas compiled once per process, and optionally a hasher that reads the artifacts on several
+/// threads (the CLI's and Node's `clyra_host::hasher::ParallelHasher`, over the same bytes).
+#[derive(Clone, Copy)]
+pub struct Lent<'a> {
+    /// The compiled schemas (`Schemas::new`).
+    pub schemas: &'a Schemas,
+    /// The artifact hasher, or `None` for the core's own single-threaded reading.
+    pub hasher: Option<&'a dyn ArtifactHasher>,
+}
+
+impl<'a> Lent<'a> {
+    /// Only compiled schemas, no hasher.
+    pub fn schemas(schemas: &'a Schemas) -> Self {
+        Self {
+            schemas,
+            hasher: None,
+        }
+    }
+}
 
 /// The usable arguments of one verification: trust, time and policy bytes.
 struct Prepared {
@@ -88,12 +111,12 @@ fn prepare(
 /// `auditor`, the auditor report.
 fn run<R: Read + Seek>(
     prepared: &Prepared,
-    schemas: &Schemas,
+    lent: Lent<'_>,
     bundle: R,
     len: u64,
     auditor: bool,
 ) -> (Verdict, Option<AuditReport>) {
-    let (verdict, evidence) = run_bundle(prepared, schemas, bundle, len);
+    let (verdict, evidence) = run_bundle(prepared, lent, bundle, len);
     let report = auditor.then(|| audit(&verdict, evidence.manifest.as_ref(), &evidence.approvals));
     (verdict, report)
 }
@@ -101,7 +124,7 @@ fn run<R: Read + Seek>(
 /// The bundle's verdict and the evidence the auditor view is made from.
 fn run_bundle<R: Read + Seek>(
     prepared: &Prepared,
-    schemas: &Schemas,
+    lent: Lent<'_>,
     bundle: R,
     len: u64,
 ) -> (Verdict, Evidence) {
@@ -110,10 +133,10 @@ fn run_bundle<R: Read + Seek>(
         trust: &prepared.trust,
         at: &prepared.at,
         policy: prepared.policy.as_deref(),
-        schemas,
+        schemas: lent.schemas,
         limits: &limits,
     };
-    verify_bundle_with_evidence(bundle, len, &inputs)
+    verify_bundle_hashed(bundle, len, &inputs, lent.hasher)
 }
 
 /// A ledger receipt checked after the bundle (`clyra verify --ledger-proof PROOF --ledger-key
@@ -178,21 +201,21 @@ fn sha256_of<R: Read + Seek>(
 /// [`super::bundle::VerifyCall`]; the answer its verdict JSON (with `audit` and `audit_text`
 /// when the call asks for the auditor view).
 pub fn verify_reader<R: Read + Seek>(call: &[u8], bundle: R, len: u64) -> Vec<u8> {
-    with_schemas(|schemas| verify_reader_with(schemas, call, bundle, len))
+    with_schemas(|schemas| verify_reader_with(Lent::schemas(schemas), call, bundle, len))
 }
 
-/// [`verify_reader`] with schemas the host compiled once (`Schemas::new`), for hosts that verify
-/// many bundles in one process (Node's addon): the same answer without compiling the schemas per
-/// call. The core keeps no global state (DESIGN §2); the host owns the compiled value.
+/// [`verify_reader`] with what the host lends ([`Lent`]): schemas compiled once, for hosts that
+/// verify many bundles in one process (Node's addon), and its artifact hasher. The same answer;
+/// the core keeps no global state and starts no thread (DESIGN §2), the host owns both.
 pub fn verify_reader_with<R: Read + Seek>(
-    schemas: &Schemas,
+    lent: Lent<'_>,
     call: &[u8],
     bundle: R,
     len: u64,
 ) -> Vec<u8> {
     Answer::of(parse_call::<super::bundle::VerifyCall>(call).and_then(|c| {
         let prepared = prepare(&c.trust, &c.at, c.policy.as_deref(), &Names::default())?;
-        let (verdict, report) = run(&prepared, schemas, bundle, len, c.auditor);
+        let (verdict, report) = run(&prepared, lent, bundle, len, c.auditor);
         let json = match report {
             None => verdict.to_json(),
             Some(report) => match jcs::parse(&verdict.to_json(), &Limits::default()) {
@@ -256,13 +279,13 @@ pub struct Printed {
 /// Verifies `bundle` (`len` bytes) and renders the output of `clyra verify` with the call's
 /// format; failures carry the CLI's code, message, detail and path (exit 4).
 pub fn verify_printed<R: Read + Seek>(call: &[u8], bundle: R, len: u64) -> Vec<u8> {
-    with_schemas(|schemas| verify_printed_with(schemas, call, bundle, len, None))
+    with_schemas(|schemas| verify_printed_with(Lent::schemas(schemas), call, bundle, len, None))
 }
 
-/// [`verify_printed`] with schemas the host compiled once (see [`verify_reader_with`]) and,
-/// when given, a ledger receipt whose checks follow the bundle's (`--ledger-proof`).
+/// [`verify_printed`] with what the host lends (see [`verify_reader_with`]) and, when given, a
+/// ledger receipt whose checks follow the bundle's (`--ledger-proof`).
 pub fn verify_printed_with<R: Read + Seek>(
-    schemas: &Schemas,
+    lent: Lent<'_>,
     call: &[u8],
     mut bundle: R,
     len: u64,
@@ -274,7 +297,7 @@ pub fn verify_printed_with<R: Read + Seek>(
             policy: c.policy_name.as_deref(),
         };
         let prepared = prepare(&c.trust, &c.at, c.policy.as_deref(), &names)?;
-        let (verdict, evidence) = run_bundle(&prepared, schemas, &mut bundle, len);
+        let (verdict, evidence) = run_bundle(&prepared, lent, &mut bundle, len);
         let verdict = match &ledger {
             Some(ledger) => with_ledger(verdict, ledger, &mut bundle, len, &c.name)?,
             None => verdict,
