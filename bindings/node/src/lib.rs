@@ -22,6 +22,14 @@ pub mod task;
 
 use napi_derive::napi;
 
+/// The addon's allocator. The core runs on libuv's worker threads, where glibc's malloc serves
+/// each thread from a secondary arena that grows by `mprotect` a page range at a time (≈870
+/// calls verifying a 100,000-event bundle, against none on the CLI's main thread); mimalloc's
+/// thread-local heaps allocate there as fast as on the main thread. Memory handed to Node is
+/// copied into V8, so no allocation crosses the boundary.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// The version of the addon (the workspace version of clyra-core).
 #[napi]
 pub fn version() -> String {
