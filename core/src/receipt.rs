@@ -233,12 +233,8 @@ pub fn verify_receipt_bytes(
     trust_bytes: &[u8],
     at: &str,
 ) -> Result<Verdict, UsageError> {
-    let limits = Limits::default();
-    let trust = Trust::parse(trust_bytes, &limits)
-        .map_err(|e| UsageError::new("trust.file", e.to_string()))?;
-    let at = parse_at(at)?;
     let schemas = Schemas::new().map_err(|e| UsageError::new("cli.usage", e.to_string()))?;
-    Ok(verify_receipt(bytes, &trust, &at, &schemas, &limits))
+    verify_receipt_bytes_with(bytes, trust_bytes, at, &schemas)
 }
 
 /// [`verify_receipt_bytes`] with schemas the caller compiled once ([`Schemas::new`]): a host

@@ -5,7 +5,7 @@ use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
 use serde::{Deserialize, Serialize};
 
-use super::{parse_call, Answer, DetailedError};
+use super::{parse_call, Answer};
 use crate::dsse::{self, Envelope};
 use crate::error::Coded;
 use crate::limits::Limits;
@@ -105,17 +105,8 @@ fn judge(bytes: &[u8], trust: &Trust, at: &Timestamp, limits: &Limits) -> Envelo
 /// `trust.file` or `cli.usage` (a bad `at`).
 pub fn verify_envelope(call: &[u8], envelope: &[u8]) -> Vec<u8> {
     Answer::of(parse_call::<EnvelopeVerifyCall>(call).and_then(|c| {
-        let limits = Limits::default();
-        let trust = Trust::parse(c.trust.as_bytes(), &limits).map_err(|e| {
-            vec![DetailedError::new("trust.file", e.to_string()).with_detail(e.detail())]
-        })?;
-        let at = Timestamp::parse(&c.at).map_err(|_| {
-            vec![DetailedError::new(
-                "cli.usage",
-                format!("`{}` is not a timestamp (YYYY-MM-DDThh:mm:ssZ)", c.at),
-            )]
-        })?;
-        Ok(judge(envelope, &trust, &at, &limits))
+        let (trust, at) = super::badge::trust_and_time(&c.trust, &c.at)?;
+        Ok(judge(envelope, &trust, &at, &Limits::default()))
     }))
     .to_json()
 }

@@ -180,21 +180,8 @@ fn sha256_of<R: Read + Seek>(
     reader: &mut R,
     len: u64,
 ) -> std::io::Result<crate::digest::Sha256Digest> {
-    use sha2::{Digest as _, Sha256};
     reader.seek(SeekFrom::Start(0))?;
-    let mut hasher = Sha256::new();
-    let mut buf = vec![0u8; 1 << 16];
-    let mut rest = reader.take(len);
-    loop {
-        let n = rest.read(&mut buf)?;
-        if n == 0 {
-            break;
-        }
-        hasher.update(buf.get(..n).unwrap_or_default());
-    }
-    Ok(crate::digest::Sha256Digest::from_bytes(
-        hasher.finalize().into(),
-    ))
+    crate::digest::Sha256Digest::of_reader(reader.take(len))
 }
 
 /// [`super::bundle::verify`] over any reader of `len` bytes: the call is a
