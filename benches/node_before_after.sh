@@ -21,12 +21,25 @@ trap 'rm -rf "$work"' EXIT
 [ -d node/node_modules/@napi-rs/cli ] || npm ci --prefix node --no-audit --no-fund >/dev/null
 [ -d tests/interop/node_modules/@sigstore/verify ] || npm ci --prefix tests/interop --no-audit --no-fund >/dev/null
 cargo build -q --release --locked -p clyra-cli
-(cd node && npm run -s build >/dev/null)
 mkdir "$work/old"
 git archive "$rev" | tar -x -C "$work/old"
+# REV's crates get another workspace version, so their libraries and fingerprints do not take the
+# place of this tree's in the shared target folder (cargo's metadata hash of a path crate ignores
+# its folder, and a fingerprint's file list is relative: REV's build would pass for this tree's).
+python3 - "$work/old/Cargo.toml" <<'PY'
+import re, sys
+text = open(sys.argv[1]).read()
+head, sep, rest = text.partition("[workspace.package]")
+rest = re.sub(r'^version = "(\d+)\.(\d+)\.(\d+)"', lambda m: f'version = "{m[1]}.{m[2]}.{int(m[3]) + 1000}"', rest, count=1, flags=re.M)
+open(sys.argv[1], "w").write(head + sep + rest)
+PY
 ln -s "$repo/node/node_modules" "$work/old/node/node_modules"
 rm -rf "$work/old/tests/interop" && ln -s "$repo/tests/interop" "$work/old/tests/interop"
 (cd "$work/old/node" && npm run -s build >/dev/null)
+# The cdylib's file name has no metadata hash: REV's build replaced this tree's in the target
+# folder, so this tree's addon is relinked (touch) and built after it.
+touch bindings/node/src/lib.rs
+(cd node && npm run -s build >/dev/null)
 clyra="$target/release/clyra"
 # The SDK's bench helper of each side (an ES module before it was node_verify.cjs).
 helper() { if [ -f "$1/benches/node_verify.cjs" ]; then echo "$1/benches/node_verify.cjs"; else echo "$1/benches/node_verify.mjs"; fi; }
