@@ -83,6 +83,28 @@ export interface BadgeVerdict {
 /** Verifies a badge (its JWS text, a path to badge.jws, or bytes) against a trust file. */
 export declare function verifyBadge(badge: string | Uint8Array, trust: Source, options?: { at?: string }): Promise<BadgeVerdict>
 
+/** The verdict of one DSSE envelope (spec/dsse.md §10). */
+export interface EnvelopeVerdict {
+  outcome: 'VALID' | 'INVALID'
+  /** `ok`, or the failing code (`dsse.*`, `jcs.*`, `sig.*`, `time.key_revoked`, `time.key_window`). */
+  primary: string
+  exit: 0 | 1
+  message: string
+  /** What verified (VALID only): the trusted key's keyid, the payload type, the payload in base64. */
+  envelope?: { keyid: string; payloadType: string; payload: string }
+}
+
+/**
+ * Verifies one DSSE envelope (its JSON text, a path, or bytes) against a trust file at
+ * `options.at` (default now), DSSE only: strict decoding, a signature by a key of the trust file,
+ * the canonical-payload rule, the key's window. The payload (a Statement) is the caller's to read.
+ * Rejects with ClyraError only for an unusable trust file (`trust.file`) or time (`cli.usage`).
+ */
+export declare function verifyEnvelope(envelope: string | Uint8Array, trust: Source, options?: { at?: string }): Promise<EnvelopeVerdict>
+
+/** verifyEnvelope on the calling thread (no thread-pool hop; an envelope is at most 16 MiB). */
+export declare function verifyEnvelopeSync(envelope: string | Uint8Array, trust: Source, options?: { at?: string }): EnvelopeVerdict
+
 /** A JSON text's canonical form (RFC 8785) and the `sha256:` digest of its bytes. */
 export declare function canonicalize(json: string | Uint8Array): { canonical: string; digest: string }
 

@@ -209,6 +209,31 @@ async function verifyAttestation(attestation, trust, options) {
   return resultOf(await native.attestVerify(call, bytes))
 }
 
+/** The call and bytes of verifyEnvelope / verifyEnvelopeSync. */
+function envelopeArgs(envelope, trust, options) {
+  const opts = options || {}
+  const bytes = documentBytes(envelope, (v) => v.trimStart().startsWith('{'), 'an envelope')
+  return [JSON.stringify({ trust: textOf(trust), at: opts.at || now() }), bytes]
+}
+
+/**
+ * Verifies one DSSE envelope (its JSON text, bytes, or a path) against a trust file at
+ * options.at (default now), DSSE only (dsse.md §10: strict decoding, a signature by a trusted key,
+ * the canonical-payload rule, the key's window): the envelope verdict
+ * {outcome, primary, exit, message, envelope?: {keyid, payloadType, payload}}.
+ */
+async function verifyEnvelope(envelope, trust, options) {
+  return resultOf(await native.envelopeVerify(...envelopeArgs(envelope, trust, options)))
+}
+
+/**
+ * verifyEnvelope on the calling thread: no thread-pool hop, for the many small envelopes a
+ * caller checks in a loop (an envelope is at most 16 MiB, limits.md L7).
+ */
+function verifyEnvelopeSync(envelope, trust, options) {
+  return resultOf(native.envelopeVerifySync(...envelopeArgs(envelope, trust, options)))
+}
+
 /** A JSON text's canonical form (RFC 8785) and the sha256: digest of its bytes. */
 function canonicalize(json) {
   const text = json instanceof Uint8Array ? Buffer.from(json).toString('utf8') : json
@@ -230,6 +255,8 @@ module.exports = {
   verifyBadge,
   verifyLedgerProof,
   verifyAttestation,
+  verifyEnvelope,
+  verifyEnvelopeSync,
   version: native.version(),
   // For the clyra-verify command: the exact output of `clyra verify` / `clyra receipt verify`.
   _printed: {

@@ -15,6 +15,21 @@ impl Sha256Digest {
         Self(Sha256::digest(bytes).into())
     }
 
+    /// Hashes everything `reader` yields, 64 KiB at a time (a bundle file's identity in a ledger
+    /// record, ledger-v0.md §2.1, without reading the file into memory).
+    pub fn of_reader<R: std::io::Read>(mut reader: R) -> std::io::Result<Self> {
+        let mut hasher = Sha256::new();
+        let mut buf = vec![0u8; 1 << 16];
+        loop {
+            let n = reader.read(&mut buf)?;
+            if n == 0 {
+                break;
+            }
+            hasher.update(buf.get(..n).unwrap_or_default());
+        }
+        Ok(Self(hasher.finalize().into()))
+    }
+
     /// Wraps 32 raw digest bytes.
     pub const fn from_bytes(bytes: [u8; 32]) -> Self {
         Self(bytes)

@@ -233,17 +233,34 @@ pub fn verify_receipt_bytes(
     trust_bytes: &[u8],
     at: &str,
 ) -> Result<Verdict, UsageError> {
+    let schemas = Schemas::new().map_err(|e| UsageError::new("cli.usage", e.to_string()))?;
+    verify_receipt_bytes_with(bytes, trust_bytes, at, &schemas)
+}
+
+/// [`verify_receipt_bytes`] with schemas the caller compiled once ([`Schemas::new`]): a host
+/// verifying many receipts pays the schema compilation (milliseconds) once, not per receipt.
+/// Same errors and verdicts.
+pub fn verify_receipt_bytes_with(
+    bytes: &[u8],
+    trust_bytes: &[u8],
+    at: &str,
+    schemas: &Schemas,
+) -> Result<Verdict, UsageError> {
     let limits = Limits::default();
     let trust = Trust::parse(trust_bytes, &limits)
         .map_err(|e| UsageError::new("trust.file", e.to_string()))?;
-    let at = Timestamp::parse(at).map_err(|e| {
+    let at = parse_at(at)?;
+    Ok(verify_receipt(bytes, &trust, &at, schemas, &limits))
+}
+
+/// The verification time of the JSON/FFI entry points (`cli.usage` when it is no timestamp).
+fn parse_at(at: &str) -> Result<Timestamp, UsageError> {
+    Timestamp::parse(at).map_err(|e| {
         UsageError::new(
             "cli.usage",
             format!("`{at}` is not a timestamp (YYYY-MM-DDThh:mm:ssZ): {e}"),
         )
-    })?;
-    let schemas = Schemas::new().map_err(|e| UsageError::new("cli.usage", e.to_string()))?;
-    Ok(verify_receipt(bytes, &trust, &at, &schemas, &limits))
+    })
 }
 
 /// After a stopping failure in steps 1–3: the later steps, recorded as `skipped`.

@@ -6,6 +6,7 @@
 // (clyra_core::ffi::verifier), not here. `clyra-verify receipt RECEIPT.json` is
 // `clyra receipt verify`, `clyra-verify ledger check PROOF --key VKEY` is `clyra ledger check`,
 // `clyra-verify attest verify ATTESTATION [BUNDLE]... --trust T` is `clyra attest verify`.
+// `--ledger-proof PROOF [--ledger-key VKEY]` adds a ledger receipt's checks, as `clyra verify` does.
 
 const { _printed: printed, version } = require('../index.js')
 
@@ -21,6 +22,12 @@ Options:
       --at <TIME>        Verification time, e.g. 2026-12-01T00:00:00Z (UTC); default: now
       --policy <POLICY>  Policy the bundle must have been produced under (.clyra/policy.yaml, or its JSON form)
       --auditor          Auditor view: controls, summary, risk breakdown and lineage
+      --ledger-proof <PROOF>  A ledger receipt (\`clyra ledger prove BUNDLE\`): adds the check that
+                         this bundle is in the ledger at the receipt's checkpoint; cosigned by a
+                         witness of the trust file before a producer key's revocation, it keeps
+                         that key's signature counted (trust-v0 rule 5a)
+      --ledger-key <VKEY>  The ledger's verifier key (text or file), for --ledger-proof (default:
+                         the trust file's \`ledger_keys\` entry named as the checkpoint's origin)
       --key <VKEY>       ledger check: the ledger's verifier key (text or file)
       --format <FORMAT>  Output format [default: human] [possible values: human, json]
   -h, --help             Print help
@@ -30,6 +37,9 @@ Exit codes: 0 VALID, 1 INVALID, 2 VALID with warnings or VALID_UNTRUSTED, 3 INDE
 `
 
 class Usage extends Error {}
+
+/** The value names clap shows for flags whose option key is not the upper-cased name. */
+const VALUE_NAMES = { '--ledger-proof': 'PROOF', '--ledger-key': 'VKEY', '--key': 'VKEY' }
 
 /** The subcommand the command line starts with: verify (none), receipt, ledger check, attest verify. */
 const COMMANDS = [
@@ -41,7 +51,10 @@ const COMMANDS = [
 /** The command line as {command, positional, trust, at, policy, key, auditor, format}; throws Usage. */
 function parse(argv) {
   const opts = { receipt: false, command: 'verify', positional: [], format: 'human', auditor: false, policies: [] }
-  const valued = { '--trust': 'trust', '--at': 'at', '--policy': 'policy', '--format': 'format', '--key': 'key' }
+  const valued = {
+    '--trust': 'trust', '--at': 'at', '--policy': 'policy', '--format': 'format', '--key': 'key',
+    '--ledger-proof': 'ledgerProof', '--ledger-key': 'ledgerKey',
+  }
   const args = [...argv]
   // --format is read first so that a usage error is reported in the format asked for.
   for (let i = 0; i < args.length; i++) {
@@ -54,7 +67,7 @@ function parse(argv) {
     throw new Usage(`invalid value '${bad}' for '--format <FORMAT>'\n  [possible values: human, json]`)
   }
   const sub = COMMANDS.find((c) => c.words.every((w, i) => args[i] === w))
-  const allowed = sub ? sub.valued : ['--trust', '--at', '--policy', '--format']
+  const allowed = sub ? sub.valued : ['--trust', '--at', '--policy', '--format', '--ledger-proof', '--ledger-key']
   if (sub) {
     opts.command = sub.name
     opts.receipt = sub.name === 'receipt'
@@ -70,7 +83,7 @@ function parse(argv) {
     const flag = arg.startsWith('--') && eq > 0 ? arg.slice(0, eq) : arg
     if (valued[flag] && allowed.includes(flag)) {
       const value = flag !== arg ? arg.slice(eq + 1) : args[++i]
-      if (value === undefined) throw new Usage(`a value is required for '${flag} <${valued[flag].toUpperCase()}>' but none was supplied`)
+      if (value === undefined) throw new Usage(`a value is required for '${flag} <${VALUE_NAMES[flag] || valued[flag].toUpperCase()}>' but none was supplied`)
       if (flag === '--policy' && opts.command === 'attest') {
         opts.policies.push(value)
         continue
@@ -90,6 +103,10 @@ function parse(argv) {
   if (opts.command === 'ledger') {
     if (opts.key === undefined) throw new Usage('the following required arguments were not provided:\n  --key <VKEY>')
   } else if (opts.trust === undefined) throw new Usage('the following required arguments were not provided:\n  --trust <TRUST>')
+  // As clap: --ledger-key requires --ledger-proof (a proof alone takes the trust's ledger_keys).
+  if (opts.ledgerKey !== undefined && opts.ledgerProof === undefined) {
+    throw new Usage('the following required arguments were not provided:\n  --ledger-proof <PROOF>')
+  }
   return opts
 }
 
@@ -144,7 +161,7 @@ async function main(argv) {
   } else {
     answer = await printed.verify({
       bundle: opts.positional[0], trust: opts.trust, at, policy: opts.policy,
-      auditor: opts.auditor, format: opts.format,
+      auditor: opts.auditor, format: opts.format, ledgerProof: opts.ledgerProof, ledgerKey: opts.ledgerKey,
     })
   }
   const parsed = JSON.parse(answer)

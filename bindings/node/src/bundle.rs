@@ -5,12 +5,17 @@ use std::io::BufReader;
 
 use clyra_core::ffi::bundle as ffi;
 use clyra_core::ffi::verifier;
+use clyra_core::ffi::verifier::Lent;
 use clyra_core::ffi::{Answer, DetailedError};
+use clyra_core::format::Schemas;
+use clyra_core::verify::ArtifactHasher;
 use clyra_core::Limits;
+use clyra_host::hasher::ParallelHasher;
 use napi::bindgen_prelude::{AsyncTask, Uint8Array};
 use napi_derive::napi;
 
 use crate::files::{open, read_text};
+use crate::schemas::compiled;
 use crate::task::{answered, Answered};
 
 /// Verifies bundle bytes: the answer of `ffi::bundle::verify` (a verdict, or a failure for an
@@ -18,14 +23,20 @@ use crate::task::{answered, Answered};
 #[napi(ts_return_type = "Promise<string>")]
 pub fn verify_bundle(call: String, bundle: Uint8Array) -> AsyncTask<Answered> {
     let bundle = bundle.to_vec();
-    answered(move || ffi::verify(call.as_bytes(), &bundle))
+    answered(move || {
+        let len = bundle.len() as u64;
+        verify_answer(&call, std::io::Cursor::new(bundle), len, None)
+    })
 }
 
 /// Verifies the bundle at `path`, streamed from disk (never read whole into memory).
 #[napi(ts_return_type = "Promise<string>")]
 pub fn verify_bundle_file(call: String, path: String) -> AsyncTask<Answered> {
     answered(move || match open(&path) {
-        Ok((file, len)) => verifier::verify_reader(call.as_bytes(), BufReader::new(file), len),
+        Ok((file, len)) => {
+            let hasher = ParallelHasher::new(&file, jobs(), None);
+            verify_answer(&call, BufReader::new(&file), len, Some(&hasher))
+        }
         Err(error) => Answer::<()>::of(Err(vec![error])).to_json(),
     })
 }
@@ -45,6 +56,10 @@ pub struct VerifyArgs {
     pub auditor: bool,
     /// `human` or `json`.
     pub format: String,
+    /// `--ledger-proof`: a ledger receipt's path, checked after the bundle (needs `ledger_key`).
+    pub ledger_proof: Option<String>,
+    /// `--ledger-key`: the ledger's verifier key, its text or a file holding it.
+    pub ledger_key: Option<String>,
 }
 
 /// What `clyra verify` prints for `args`: answer `{exit, text}`, or the failure (exit 4) with
@@ -71,8 +86,61 @@ pub fn verify_printed(args: VerifyArgs) -> AsyncTask<Answered> {
             "policy": policy, "policy_name": args.policy, "auditor": args.auditor,
             "format": args.format, "name": args.bundle,
         });
-        verifier::verify_printed(call.to_string().as_bytes(), BufReader::new(file), len)
+        let call = call.to_string();
+        let hasher = ParallelHasher::new(&file, jobs(), None);
+        let bundle = BufReader::new(&file);
+        // `--ledger-proof` (and `--ledger-key`, else the trust file's `ledger_keys`): the files
+        // read now, their failures reported by the core in the order `clyra verify` reports them.
+        let proof = args.ledger_proof.as_deref().map(read_proof);
+        let key = args.ledger_key.as_deref().map(crate::ledger::read_key);
+        let ledger = proof.as_ref().map(|proof| verifier::LedgerProof {
+            proof: proof.as_deref().map_err(Clone::clone),
+            key: key.as_ref().map(|k| k.as_deref().map_err(Clone::clone)),
+        });
+        let fresh;
+        let schemas = match compiled() {
+            Some(schemas) => schemas,
+            None => match Schemas::new() {
+                Ok(schemas) => {
+                    fresh = schemas;
+                    &fresh
+                }
+                Err(_) => return verifier::verify_printed(call.as_bytes(), bundle, len),
+            },
+        };
+        let lent = Lent {
+            schemas,
+            hasher: Some(&hasher),
+        };
+        verifier::verify_printed_with(lent, call.as_bytes(), bundle, len, ledger)
     })
+}
+
+/// A `--ledger-proof` file, read as `clyra verify` reads it: at most one byte past the receipt
+/// limit (L23), `cli.io` naming the file when it cannot be read.
+fn read_proof(path: &str) -> Result<Vec<u8>, DetailedError> {
+    crate::files::read_bounded(path, Limits::default().receipt_max_bytes)
+}
+
+/// The answer of `ffi::verifier::verify_reader` with the compiled schemas and, for a file, the
+/// CLI's parallel artifact hashing.
+fn verify_answer<R: std::io::Read + std::io::Seek>(
+    call: &str,
+    bundle: R,
+    len: u64,
+    hasher: Option<&dyn ArtifactHasher>,
+) -> Vec<u8> {
+    match compiled() {
+        Some(schemas) => {
+            verifier::verify_reader_with(Lent { schemas, hasher }, call.as_bytes(), bundle, len)
+        }
+        None => verifier::verify_reader(call.as_bytes(), bundle, len),
+    }
+}
+
+/// Threads that hash artifacts, as `clyra verify` picks them: the cores available, at most 8.
+fn jobs() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get().min(8))
 }
 
 /// What is inside bundle bytes (not a verdict): the answer of `ffi::bundle::inspect`.

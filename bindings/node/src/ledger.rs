@@ -39,20 +39,24 @@ fn unreadable(path: &str, error: &std::io::Error) -> DetailedError {
     )
 }
 
+/// A ledger verifier key as `clyra` reads `--key`/`--ledger-key`: the text of the file `arg`
+/// names (`ledger.key` when it is not UTF-8, `cli.io` when unreadable), else `arg` itself.
+pub fn read_key(arg: &str) -> Result<String, DetailedError> {
+    if !Path::new(arg).is_file() {
+        return Ok(arg.to_owned());
+    }
+    let bytes = std::fs::read(arg).map_err(|e| unreadable(arg, &e))?;
+    String::from_utf8(bytes)
+        .map_err(|_| DetailedError::new("ledger.key", format!("`{arg}` is not text")))
+}
+
 /// What `clyra ledger check` prints for `args`: answer `{exit, text}`, or the failure (exit 4):
 /// the key is read from a file when `key` names one, else taken as the key's text.
 #[napi(ts_return_type = "Promise<string>")]
 pub fn ledger_check_printed(args: LedgerCheckArgs) -> AsyncTask<Answered> {
     answered(move || {
         let read = (|| -> Result<_, DetailedError> {
-            let key = if Path::new(&args.key).is_file() {
-                let bytes = std::fs::read(&args.key).map_err(|e| unreadable(&args.key, &e))?;
-                String::from_utf8(bytes).map_err(|_| {
-                    DetailedError::new("ledger.key", format!("`{}` is not text", args.key))
-                })?
-            } else {
-                args.key.clone()
-            };
+            let key = read_key(&args.key)?;
             let proof = std::fs::read(&args.proof).map_err(|e| unreadable(&args.proof, &e))?;
             Ok((key, proof))
         })();

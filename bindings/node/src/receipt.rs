@@ -9,13 +9,14 @@ use napi::bindgen_prelude::{AsyncTask, Uint8Array};
 use napi_derive::napi;
 
 use crate::files::{read_bounded, read_text};
+use crate::schemas::compiled;
 use crate::task::{answered, Answered};
 
 /// Verifies receipt bytes: the answer of `ffi::bundle::receipt_verify`.
 #[napi(ts_return_type = "Promise<string>")]
 pub fn receipt_verify(call: String, receipt: Uint8Array) -> AsyncTask<Answered> {
     let receipt = receipt.to_vec();
-    answered(move || ffi::receipt_verify(call.as_bytes(), &receipt))
+    answered(move || receipt_answer(&call, &receipt))
 }
 
 /// Verifies the receipt at `path` (at most one byte past the receipt limit L23 is read, so an
@@ -24,7 +25,7 @@ pub fn receipt_verify(call: String, receipt: Uint8Array) -> AsyncTask<Answered> 
 pub fn receipt_verify_file(call: String, path: String) -> AsyncTask<Answered> {
     answered(
         move || match read_bounded(&path, Limits::default().receipt_max_bytes) {
-            Ok(receipt) => ffi::receipt_verify(call.as_bytes(), &receipt),
+            Ok(receipt) => receipt_answer(&call, &receipt),
             Err(error) => Answer::<()>::of(Err(vec![error])).to_json(),
         },
     )
@@ -62,6 +63,20 @@ pub fn receipt_verify_printed(args: ReceiptArgs) -> AsyncTask<Answered> {
             "trust": trust, "trust_name": args.trust, "at": args.at,
             "format": args.format, "name": args.receipt,
         });
-        verifier::receipt_verify_printed(call.to_string().as_bytes(), &receipt)
+        let call = call.to_string();
+        match compiled() {
+            Some(schemas) => {
+                verifier::receipt_verify_printed_with(schemas, call.as_bytes(), &receipt)
+            }
+            None => verifier::receipt_verify_printed(call.as_bytes(), &receipt),
+        }
     })
+}
+
+/// The answer of `ffi::bundle::receipt_verify` with the compiled schemas.
+fn receipt_answer(call: &str, receipt: &[u8]) -> Vec<u8> {
+    match compiled() {
+        Some(schemas) => ffi::receipt_verify_with(schemas, call.as_bytes(), receipt),
+        None => ffi::receipt_verify(call.as_bytes(), receipt),
+    }
 }

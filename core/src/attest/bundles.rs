@@ -4,8 +4,6 @@
 
 use std::io::{self, BufReader, Read, Seek, SeekFrom};
 
-use sha2::{Digest as _, Sha256};
-
 use crate::bundle::Container;
 use crate::digest::Sha256Digest;
 use crate::format::Schemas;
@@ -31,16 +29,7 @@ pub struct FactsInputs<'a> {
 /// The SHA-256 of everything `reader` yields from its start (the subject digest of §5).
 pub fn reader_sha256<R: Read + Seek>(mut reader: R) -> io::Result<Sha256Digest> {
     reader.seek(SeekFrom::Start(0))?;
-    let mut hasher = Sha256::new();
-    let mut buf = vec![0u8; 1 << 16];
-    loop {
-        let n = reader.read(&mut buf)?;
-        if n == 0 {
-            break;
-        }
-        hasher.update(buf.get(..n).unwrap_or_default());
-    }
-    Ok(Sha256Digest::from_bytes(hasher.finalize().into()))
+    Sha256Digest::of_reader(reader)
 }
 
 /// The policy to verify a bundle with (attestation-v0.md §4.5): the one whose hash the manifest

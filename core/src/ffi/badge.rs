@@ -22,21 +22,30 @@ pub struct BadgeVerifyCall {
 /// verdict. Fails only with `trust.file` or `cli.usage` (a bad `at`).
 pub fn badge_verify(call: &[u8], badge: &[u8]) -> Vec<u8> {
     Answer::of(parse_call::<BadgeVerifyCall>(call).and_then(|c| {
-        let limits = Limits::default();
-        let trust = Trust::parse(c.trust.as_bytes(), &limits).map_err(|e| {
-            vec![DetailedError::new("trust.file", e.to_string()).with_detail(e.detail())]
-        })?;
-        let at = Timestamp::parse(&c.at).map_err(|_| {
-            vec![DetailedError::new(
-                "cli.usage",
-                format!("`{}` is not a timestamp (YYYY-MM-DDThh:mm:ssZ)", c.at),
-            )]
-        })?;
+        let (trust, at) = trust_and_time(&c.trust, &c.at)?;
         let verdict = badge::verify(badge, &trust, &at);
         serde_json::from_slice::<serde_json::Value>(&verdict.to_json())
             .map_err(|e| vec![DetailedError::new("ffi.answer", e.to_string())])
     }))
     .to_json()
+}
+
+/// The trust file (`trust.file` with its detail) and the time (`cli.usage`) of a call that
+/// verifies one signed document against them (a badge, an envelope).
+pub(super) fn trust_and_time(
+    trust: &str,
+    at: &str,
+) -> Result<(Trust, Timestamp), Vec<DetailedError>> {
+    let trust = Trust::parse(trust.as_bytes(), &Limits::default()).map_err(|e| {
+        vec![DetailedError::new("trust.file", e.to_string()).with_detail(e.detail())]
+    })?;
+    let at = Timestamp::parse(at).map_err(|_| {
+        vec![DetailedError::new(
+            "cli.usage",
+            format!("`{at}` is not a timestamp (YYYY-MM-DDThh:mm:ssZ)"),
+        )]
+    })?;
+    Ok((trust, at))
 }
 
 #[cfg(test)]

@@ -70,6 +70,15 @@ pub(super) fn schemas() -> Result<Schemas, Vec<DetailedError>> {
     Schemas::new().map_err(|e| vec![DetailedError::new("ffi.answer", e.to_string())])
 }
 
+/// The answer of `answer` run with freshly compiled schemas, or the `ffi.answer` failure when the
+/// embedded schemas do not compile (the `*_with` functions take schemas a host compiled once).
+pub(super) fn with_schemas(answer: impl FnOnce(&Schemas) -> Vec<u8>) -> Vec<u8> {
+    match schemas() {
+        Ok(schemas) => answer(&schemas),
+        Err(errors) => Answer::<()>::of(Err(errors)).to_json(),
+    }
+}
+
 pub(super) fn json_value(bytes: &[u8]) -> Result<serde_json::Value, Vec<DetailedError>> {
     serde_json::from_slice(bytes).map_err(|e| vec![DetailedError::new("ffi.answer", e.to_string())])
 }
@@ -436,13 +445,21 @@ pub struct ReceiptVerifyCall {
 
 /// Verifies the receipt `receipt` (receipt-v0.md §4): its verdict JSON; any bytes give a verdict.
 pub fn receipt_verify(call: &[u8], receipt: &[u8]) -> Vec<u8> {
+    with_schemas(|schemas| receipt_verify_with(schemas, call, receipt))
+}
+
+/// [`receipt_verify`] with schemas the host compiled once (`Schemas::new`), for hosts that
+/// verify many receipts in one process (Node's addon): the same answer without compiling the
+/// schemas per call. The core keeps no global state (DESIGN §2); the host owns the compiled value.
+pub fn receipt_verify_with(schemas: &Schemas, call: &[u8], receipt: &[u8]) -> Vec<u8> {
     Answer::of(parse_call::<ReceiptVerifyCall>(call).and_then(|c| {
         // The trust file is checked first so that its failure carries its detail.
         Trust::parse(c.trust.as_bytes(), &Limits::default()).map_err(|e| {
             vec![DetailedError::new("trust.file", e.to_string()).with_detail(e.detail())]
         })?;
-        let verdict = crate::receipt::verify_receipt_bytes(receipt, c.trust.as_bytes(), &c.at)
-            .map_err(coded)?;
+        let verdict =
+            crate::receipt::verify_receipt_bytes_with(receipt, c.trust.as_bytes(), &c.at, schemas)
+                .map_err(coded)?;
         json_value(&verdict.to_json())
     }))
     .to_json()

@@ -7,7 +7,7 @@
 //! codes. A failed verification is a `success` whose result is a verdict; `failure` means the call
 //! itself could not run (usage, unusable trust or policy file).
 //!
-//! One file per area: [`attest`], [`badge`], [`canon`], [`bundle`], [`dbt`], [`guard`], [`genai`], [`ledger`], [`policy`], [`verifier`].
+//! One file per area: [`attest`], [`badge`], [`canon`], [`bundle`], [`dbt`], [`dsse`], [`guard`], [`genai`], [`ledger`], [`policy`], [`verifier`].
 
 pub mod attest;
 pub mod badge;
@@ -15,6 +15,7 @@ pub mod bundle;
 pub mod canon;
 #[cfg(feature = "guard")]
 pub mod dbt;
+pub mod dsse;
 #[cfg(feature = "guard")]
 pub mod gate;
 #[cfg(feature = "guard")]

@@ -7,26 +7,50 @@ use std::io::{Read, Seek, SeekFrom};
 
 use serde::{Deserialize, Serialize};
 
-use super::bundle::{json_value, schemas, timestamp};
+use super::bundle::{json_value, timestamp, with_schemas};
 use super::{parse_call, Answer, DetailedError};
 use crate::audit::{audit, AuditReport};
 use crate::digest::Sha256Digest;
 use crate::error::Coded;
 use crate::format::Schemas;
 use crate::jcs::{self, Value};
+use crate::ledger::proof::inclusion_checks;
 use crate::ledger::witness::{default_ledger_key, witnessed};
+use crate::ledger::VerifierKey;
 use crate::limits::Limits;
 use crate::receipt::verify_receipt;
 use crate::time::Timestamp;
 use crate::trust::Trust;
-use crate::verify::{policy_digest, verify_bundle_with_evidence, Verdict, VerifyInputs};
+use crate::verify::{
+    policy_digest, verify_bundle_hashed, ArtifactHasher, Evidence, Verdict, VerifyInputs,
+};
 
-/// The usable arguments of one verification: trust, time, policy bytes and schemas.
+/// What a host lends a verification, to spare work without changing the verdict: the JSON
+/// Schemas compiled once per process, and optionally a hasher that reads the artifacts on several
+/// threads (the CLI's and Node's `clyra_host::hasher::ParallelHasher`, over the same bytes).
+#[derive(Clone, Copy)]
+pub struct Lent<'a> {
+    /// The compiled schemas (`Schemas::new`).
+    pub schemas: &'a Schemas,
+    /// The artifact hasher, or `None` for the core's own single-threaded reading.
+    pub hasher: Option<&'a dyn ArtifactHasher>,
+}
+
+impl<'a> Lent<'a> {
+    /// Only compiled schemas, no hasher.
+    pub fn schemas(schemas: &'a Schemas) -> Self {
+        Self {
+            schemas,
+            hasher: None,
+        }
+    }
+}
+
+/// The usable arguments of one verification: trust, time and policy bytes.
 struct Prepared {
     trust: Trust,
     at: Timestamp,
     policy: Option<Vec<u8>>,
-    schemas: Schemas,
 }
 
 /// Where each argument came from, for the `path` of its error (a file name as the user gave it).
@@ -82,18 +106,16 @@ fn prepare(
         trust,
         at,
         policy: policy.map(|p| p.as_bytes().to_vec()),
-        schemas: schemas()?,
     })
 }
 
-/// The SHA-256 of the `len` bytes of `bundle`, which is left at its start.
+/// The SHA-256 of the `len` bytes of `bundle` (the bundle file's identity in a ledger record,
+/// ledger-v0.md §2.1), which is left at its start.
 fn bundle_sha256<R: Read + Seek>(bundle: &mut R, len: u64) -> std::io::Result<Sha256Digest> {
-    use sha2::{Digest as _, Sha256};
     bundle.seek(SeekFrom::Start(0))?;
-    let mut hasher = Sha256::new();
-    std::io::copy(&mut bundle.by_ref().take(len), &mut hasher)?;
+    let sha = Sha256Digest::of_reader(bundle.by_ref().take(len))?;
     bundle.seek(SeekFrom::Start(0))?;
-    Ok(Sha256Digest::from_bytes(hasher.finalize().into()))
+    Ok(sha)
 }
 
 /// Runs the verification of `bundle` (`len` bytes) with `prepared`: the verdict and, when
@@ -102,63 +124,134 @@ fn bundle_sha256<R: Read + Seek>(bundle: &mut R, len: u64) -> std::io::Result<Sh
 /// --ledger-proof` does; a trust file without `ledger_keys` is then `ledger.key`.
 fn run<R: Read + Seek>(
     prepared: &Prepared,
+    lent: Lent<'_>,
     mut bundle: R,
     len: u64,
     auditor: bool,
-    ledger_proof: Option<&str>,
+    ledger: Option<&LedgerProof<'_>>,
 ) -> Result<(Verdict, Option<AuditReport>), Vec<DetailedError>> {
-    let limits = Limits::default();
-    let receipt = match ledger_proof {
-        None => None,
-        Some(proof) => {
-            let key = default_ledger_key(proof.as_bytes(), &prepared.trust, &limits).ok_or_else(
-                || {
-                    vec![DetailedError::new(
-                        "ledger.key",
-                        "a ledger proof needs the ledger's key in the trust file's `ledger_keys`",
-                    )]
-                },
-            )?;
-            let sha = bundle_sha256(&mut bundle, len).map_err(|e| {
+    let (verdict, evidence) = run_bundle(prepared, lent, &mut bundle, len, ledger)?;
+    let report = auditor.then(|| audit(&verdict, evidence.manifest.as_ref(), &evidence.approvals));
+    Ok((verdict, report))
+}
+
+/// A ledger receipt given with a verification (`clyra verify --ledger-proof PROOF [--ledger-key
+/// VKEY]`), as the host read its files: the proof's bytes and, when given, the ledger verifier
+/// key's text, or the failure of reading each (reported in the CLI's order: proof, then key).
+pub struct LedgerProof<'a> {
+    /// The proof file's bytes (at most L23 + 1 of them), or why it could not be read.
+    pub proof: Result<&'a [u8], DetailedError>,
+    /// `--ledger-key`: the key's text (`name+hash+base64`) or why it could not be read; `None`
+    /// takes the trust file's `ledger_keys` entry (ledger-v0.md §5.2).
+    pub key: Option<Result<&'a str, DetailedError>>,
+}
+
+/// A receipt read and judged for one bundle: its bytes, ledger key, the bundle's SHA-256 and
+/// rule 5a's evidence (trust-v0.md §6.5).
+struct Receipt<'a> {
+    proof: &'a [u8],
+    key: VerifierKey,
+    sha256: Sha256Digest,
+    witnessed: crate::trust::Witnessed,
+}
+
+/// Picks the receipt's ledger key and hashes the bundle (left at its start), before the bundle is
+/// verified: rule 5a belongs to the trust-and-time step.
+fn receipt<'a, R: Read + Seek>(
+    ledger: &'a LedgerProof<'a>,
+    trust: &Trust,
+    bundle: &mut R,
+    len: u64,
+    limits: &Limits,
+) -> Result<Receipt<'a>, Vec<DetailedError>> {
+    let proof = *ledger.proof.as_ref().map_err(|e| vec![e.clone()])?;
+    let key = match &ledger.key {
+        Some(Ok(text)) => VerifierKey::parse(text.trim())
+            .map_err(|e| vec![DetailedError::new(e.code(), e.to_string())])?,
+        Some(Err(e)) => return Err(vec![e.clone()]),
+        None => default_ledger_key(proof, trust, limits)
+            .cloned()
+            .ok_or_else(|| {
                 vec![DetailedError::new(
-                    "cli.io",
-                    format!("cannot read the bundle: {e}"),
+                    crate::ledger::LedgerErrorKind::Key.code(),
+                    "--ledger-proof needs the ledger's key: give --ledger-key or list it in the trust file's `ledger_keys`",
                 )]
-            })?;
-            let evidence = witnessed(proof.as_bytes(), &prepared.trust, &sha, &limits);
-            Some((proof, key, sha, evidence))
-        }
+            })?,
+    };
+    let sha256 = bundle_sha256(bundle, len).map_err(|e| {
+        vec![DetailedError::new(
+            "cli.io",
+            format!("cannot read the bundle: {e}"),
+        )]
+    })?;
+    let witnessed = witnessed(proof, trust, &sha256, limits);
+    Ok(Receipt {
+        proof,
+        key,
+        sha256,
+        witnessed,
+    })
+}
+
+/// The bundle's verdict (with the receipt's checks after its own, ledger-v0.md §5.2) and the
+/// evidence the auditor view is made from.
+fn run_bundle<R: Read + Seek>(
+    prepared: &Prepared,
+    lent: Lent<'_>,
+    mut bundle: R,
+    len: u64,
+    ledger: Option<&LedgerProof<'_>>,
+) -> Result<(Verdict, Evidence), Vec<DetailedError>> {
+    let limits = Limits::default();
+    let receipt = match ledger {
+        None => None,
+        Some(ledger) => Some(receipt(ledger, &prepared.trust, &mut bundle, len, &limits)?),
     };
     let inputs = VerifyInputs {
         trust: &prepared.trust,
         at: &prepared.at,
         policy: prepared.policy.as_deref(),
-        schemas: &prepared.schemas,
+        schemas: lent.schemas,
         limits: &limits,
-        witnessed: receipt.as_ref().map(|r| &r.3),
+        witnessed: receipt.as_ref().map(|r| &r.witnessed),
     };
-    let (mut verdict, evidence) = verify_bundle_with_evidence(bundle, len, &inputs);
-    if let Some((proof, key, sha, _)) = &receipt {
-        let mut checks = verdict.checks;
-        checks.extend(crate::ledger::proof::inclusion_checks(
-            proof.as_bytes(),
-            key,
-            Some(sha),
-            &limits,
-        ));
-        verdict = Verdict::from_checks(checks);
-    }
-    let report = auditor.then(|| audit(&verdict, evidence.manifest.as_ref(), &evidence.approvals));
-    Ok((verdict, report))
+    let (verdict, evidence) = verify_bundle_hashed(bundle, len, &inputs, lent.hasher);
+    let Some(receipt) = receipt else {
+        return Ok((verdict, evidence));
+    };
+    let mut checks = verdict.checks;
+    checks.extend(inclusion_checks(
+        receipt.proof,
+        &receipt.key,
+        Some(&receipt.sha256),
+        &limits,
+    ));
+    Ok((Verdict::from_checks(checks), evidence))
 }
 
 /// [`super::bundle::verify`] over any reader of `len` bytes: the call is a
 /// [`super::bundle::VerifyCall`]; the answer its verdict JSON (with `audit` and `audit_text`
 /// when the call asks for the auditor view).
 pub fn verify_reader<R: Read + Seek>(call: &[u8], bundle: R, len: u64) -> Vec<u8> {
+    with_schemas(|schemas| verify_reader_with(Lent::schemas(schemas), call, bundle, len))
+}
+
+/// [`verify_reader`] with what the host lends ([`Lent`]): schemas compiled once, for hosts that
+/// verify many bundles in one process (Node's addon), and its artifact hasher. The same answer;
+/// the core keeps no global state and starts no thread (DESIGN §2), the host owns both.
+pub fn verify_reader_with<R: Read + Seek>(
+    lent: Lent<'_>,
+    call: &[u8],
+    bundle: R,
+    len: u64,
+) -> Vec<u8> {
     Answer::of(parse_call::<super::bundle::VerifyCall>(call).and_then(|c| {
         let prepared = prepare(&c.trust, &c.at, c.policy.as_deref(), &Names::default())?;
-        let (verdict, report) = run(&prepared, bundle, len, c.auditor, c.ledger_proof.as_deref())?;
+        let ledger = c.ledger_proof.as_deref().map(|p| LedgerProof {
+            proof: Ok(p.as_bytes()),
+            key: None,
+        });
+        let (verdict, report) = run(&prepared, lent, bundle, len, c.auditor, ledger.as_ref())?;
         let json = match report {
             None => verdict.to_json(),
             Some(report) => match jcs::parse(&verdict.to_json(), &Limits::default()) {
@@ -225,13 +318,37 @@ pub struct Printed {
 /// Verifies `bundle` (`len` bytes) and renders the output of `clyra verify` with the call's
 /// format; failures carry the CLI's code, message, detail and path (exit 4).
 pub fn verify_printed<R: Read + Seek>(call: &[u8], bundle: R, len: u64) -> Vec<u8> {
+    with_schemas(|schemas| verify_printed_with(Lent::schemas(schemas), call, bundle, len, None))
+}
+
+/// [`verify_printed`] with what the host lends (see [`verify_reader_with`]) and, when given, a
+/// ledger receipt whose checks follow the bundle's (`--ledger-proof`).
+pub fn verify_printed_with<R: Read + Seek>(
+    lent: Lent<'_>,
+    call: &[u8],
+    mut bundle: R,
+    len: u64,
+    ledger: Option<LedgerProof<'_>>,
+) -> Vec<u8> {
     Answer::of(parse_call::<PrintCall>(call).and_then(|c| {
         let names = Names {
             trust: Some(&c.trust_name),
             policy: c.policy_name.as_deref(),
         };
         let prepared = prepare(&c.trust, &c.at, c.policy.as_deref(), &names)?;
-        let (verdict, report) = run(&prepared, bundle, len, c.auditor, c.ledger_proof.as_deref())?;
+        // A receipt in the call (the page, the wasm driver) or read by the host (`--ledger-proof`).
+        let from_call = c.ledger_proof.as_deref().map(|p| LedgerProof {
+            proof: Ok(p.as_bytes()),
+            key: None,
+        });
+        let (verdict, report) = run(
+            &prepared,
+            lent,
+            &mut bundle,
+            len,
+            c.auditor,
+            ledger.as_ref().or(from_call.as_ref()),
+        )?;
         Ok(Printed {
             exit: verdict.exit,
             text: verdict.to_output(report.as_ref(), &c.name, &c.at, c.format == Format::Json),
@@ -258,6 +375,11 @@ pub struct ReceiptPrintCall {
 
 /// Verifies the receipt `receipt` and renders the output of `clyra receipt verify`.
 pub fn receipt_verify_printed(call: &[u8], receipt: &[u8]) -> Vec<u8> {
+    with_schemas(|schemas| receipt_verify_printed_with(schemas, call, receipt))
+}
+
+/// [`receipt_verify_printed`] with schemas the host compiled once (see [`verify_reader_with`]).
+pub fn receipt_verify_printed_with(schemas: &Schemas, call: &[u8], receipt: &[u8]) -> Vec<u8> {
     Answer::of(parse_call::<ReceiptPrintCall>(call).and_then(|c| {
         let names = Names {
             trust: Some(&c.trust_name),
@@ -265,13 +387,7 @@ pub fn receipt_verify_printed(call: &[u8], receipt: &[u8]) -> Vec<u8> {
         };
         let prepared = prepare(&c.trust, &c.at, None, &names)?;
         let limits = Limits::default();
-        let verdict = verify_receipt(
-            receipt,
-            &prepared.trust,
-            &prepared.at,
-            &prepared.schemas,
-            &limits,
-        );
+        let verdict = verify_receipt(receipt, &prepared.trust, &prepared.at, schemas, &limits);
         Ok(Printed {
             exit: verdict.exit,
             text: verdict.to_output(None, &c.name, &c.at, c.format == Format::Json),
