@@ -12,7 +12,8 @@ use clyra_core::ledger::{LedgerError, LedgerErrorKind as K, TileStore};
 use clyra_core::Limits;
 
 use crate::ledger_dir::{Config, LedgerDir, CONFIG_FORMAT};
-use crate::ledger_s3::{LedgerS3, Retention};
+use crate::ledger_s3::LedgerS3;
+use clyra_core::ledger::retention::Retention;
 
 /// The version of the checkpoint an appender read: an S3 ETag, or nothing for a directory
 /// (whose appenders hold the lock instead).
@@ -83,25 +84,34 @@ impl TileStore for Box<dyn LedgerStorage> {
 /// Options of object-storage writes (ledger-v0.md §8.3); ignored by directories.
 #[derive(Debug, Clone, Default)]
 pub struct WriteOptions {
-    /// Object Lock retention in days from now (COMPLIANCE mode).
-    pub retain_days: Option<u32>,
-    /// Set an Object Lock legal hold.
-    pub legal_hold: bool,
+    /// Object Lock retention (COMPLIANCE mode) and legal hold, resolved from the sources of
+    /// ledger-v0.md §8.3 ([`clyra_core::ledger::retention::resolve`]).
+    pub retention: Option<Retention>,
 }
 
 /// Opens the ledger at `location`: `s3://bucket/prefix` or a directory. Nothing is read yet
 /// (an S3 location reads its configuration from the `AWS_*` environment variables).
 pub fn open(location: &Path, opts: &WriteOptions) -> Result<Box<dyn LedgerStorage>, LedgerError> {
     match location.to_str().and_then(|s| s.strip_prefix("s3://")) {
-        Some(rest) => {
-            let retention = opts.retain_days.map(|days| Retention {
-                days,
-                legal_hold: opts.legal_hold,
-            });
-            Ok(Box::new(LedgerS3::from_env(rest, retention)?))
-        }
+        Some(rest) => Ok(Box::new(LedgerS3::from_env(rest, opts.retention.clone())?)),
         None => Ok(Box::new(LedgerDir::new(location))),
     }
+}
+
+/// `retain_days` of the ledger entry of a project config (`.clyra/config.json`, ledger-v0.md
+/// §8.3): `"ledger": {"location": "s3://…", "retain_days": N}`; `None` when the entry is a plain
+/// location or absent. `ledger.config` when the file is not JSON or `retain_days` is not 1–36600.
+pub fn config_retain_days(bytes: &[u8], name: &str) -> Result<Option<u32>, LedgerError> {
+    let bad = |why: &str| LedgerError::new(K::Config, format!("`{name}`: {why}"));
+    let value = jcs::parse(bytes, &Limits::default()).map_err(|_| bad("not JSON"))?;
+    let Some(days) = value.get("ledger").and_then(|l| l.get("retain_days")) else {
+        return Ok(None);
+    };
+    days.as_u64()
+        .and_then(|d| u32::try_from(d).ok())
+        .filter(|d| (1..=clyra_core::ledger::retention::MAX_DAYS).contains(d))
+        .map(Some)
+        .ok_or_else(|| bad("ledger.retain_days must be a whole number of days, 1 to 36600"))
 }
 
 /// Parses `ledger.json` of the ledger `name` (`None`: absent).

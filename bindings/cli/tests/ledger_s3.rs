@@ -81,19 +81,36 @@ impl Server {
 
     /// Creates `name` with Object Lock (and so versioning) enabled.
     fn create_bucket(&self, name: &str) {
+        self.create_bucket_with(name, true);
+    }
+
+    /// Creates `name`, with Object Lock enabled or not.
+    fn create_bucket_with(&self, name: &str, object_lock: bool) {
         let creds = Credentials::new(ACCESS, SECRET);
         let b = self.bucket(name);
         let mut action = b.create_bucket(&creds);
-        action
-            .headers_mut()
-            .insert("x-amz-bucket-object-lock-enabled", "true");
+        if object_lock {
+            action
+                .headers_mut()
+                .insert("x-amz-bucket-object-lock-enabled", "true");
+        }
         let url = action.sign(Duration::from_secs(60));
-        let resp = agent()
-            .put(url.as_str())
-            .header("x-amz-bucket-object-lock-enabled", "true")
-            .send_empty()
-            .unwrap();
+        let mut req = agent().put(url.as_str());
+        if object_lock {
+            req = req.header("x-amz-bucket-object-lock-enabled", "true");
+        }
+        let resp = req.send_empty().unwrap();
         assert_eq!(resp.status().as_u16(), 200, "create bucket {name}");
+    }
+
+    /// GetObjectRetention of `key`: (mode, retain-until in Unix seconds).
+    fn retention(&self, bucket: &str, key: &str) -> (String, i64) {
+        let (st, _, body) = self.raw("GET", bucket, key, &[("retention", "")]);
+        assert_eq!(st, 200, "{body}");
+        let until = clyra_core::time::Timestamp::parse(xml(&body, "RetainUntilDate"))
+            .unwrap()
+            .unix_seconds();
+        (xml(&body, "Mode").to_owned(), until)
     }
 
     /// A raw signed request: (status, headers, body).
@@ -452,4 +469,151 @@ fn chrono_now() -> i64 {
             .as_secs(),
     )
     .unwrap()
+}
+
+/// `period` added to each second in [before, after] (the append's time is in between), as Unix
+/// seconds: the retain-until dates the policy allows.
+fn allowed(period: &str, before: i64, after: i64) -> Vec<i64> {
+    let p = clyra_core::ledger::retention::Period::parse(period).unwrap();
+    (before..=after)
+        .map(|t| {
+            let until = p
+                .retain_until(&clyra_core::time::Timestamp::from_unix_seconds(t).unwrap())
+                .unwrap();
+            clyra_core::time::Timestamp::parse(&until)
+                .unwrap()
+                .unix_seconds()
+        })
+        .collect()
+}
+
+#[test]
+fn retention_comes_from_the_policy_then_the_config_and_the_flag_wins() {
+    let srv = start();
+    srv.create_bucket("ret");
+    let tmp = TempDir::new();
+    ok(&srv.clyra(&["keygen", "--out", &tmp.path("k")]));
+    let key = tmp.path("k/clyra.key");
+    let period = "P1Y2M3D";
+    let policy = tmp.path("policy.yaml");
+    std::fs::write(
+        &policy,
+        format!("version: 1\ncompliance:\n  retention: {{period: {period}, legal_hold: true}}\n"),
+    )
+    .unwrap();
+    let config = tmp.path("config.json");
+    std::fs::write(
+        &config,
+        r#"{"environments": {}, "ledger": {"location": "s3://ret/p", "retain_days": 5}}"#,
+    )
+    .unwrap();
+    let all = bundles();
+    let s3 = "s3://ret/p";
+    ok(&srv.clyra(&["ledger", "init", s3, "--key", &key, "--policy", &policy]));
+    let (mode, until) = srv.retention("ret", "p/ledger.json");
+    assert_eq!(mode, "COMPLIANCE");
+    assert!(until > chrono_now() + 365 * 86_400, "init used the policy");
+
+    // The policy's period (calendar arithmetic) and legal hold, read back with GetObjectRetention.
+    let append = |b: &Path, extra: &[&str]| {
+        let mut args = vec!["ledger", "append", "--ledger", s3, "--key", &key];
+        args.push(b.to_str().unwrap());
+        args.extend(extra);
+        let before = chrono_now();
+        ok(&srv.clyra(&args));
+        let after = chrono_now();
+        let bkey = format!("p/bundles/{}.zip", sha_hex(b));
+        let (mode, until) = srv.retention("ret", &bkey);
+        assert_eq!(mode, "COMPLIANCE");
+        let (_, _, hold) = srv.raw("GET", "ret", &bkey, &[("legal-hold", "")]);
+        (until, before, after, hold)
+    };
+    let (until, before, after, hold) = append(&all[0], &["--policy", &policy, "--config", &config]);
+    assert!(
+        allowed(period, before, after).contains(&until),
+        "retain-until {until} is not the append time + {period}"
+    );
+    assert!(
+        hold.contains("<Status>ON</Status>"),
+        "policy legal_hold: {hold}"
+    );
+
+    // No policy: the config's ledger.retain_days; no legal hold.
+    let (until, before, after, hold) = append(&all[1], &["--config", &config]);
+    assert!(
+        allowed("P5D", before, after).contains(&until),
+        "retain-until {until} is not the append time + 5 days"
+    );
+    assert!(
+        !hold.contains("<Status>ON</Status>"),
+        "no legal hold asked: {hold}"
+    );
+
+    // --retain-days beats the policy.
+    let (until, before, after, _) = append(&all[2], &["--retain-days", "2", "--policy", &policy]);
+    assert!(allowed("P2D", before, after).contains(&until), "{until}");
+
+    // A policy with a zero period (schema-valid) is refused before anything is written.
+    std::fs::write(
+        &policy,
+        "version: 1\ncompliance:\n  retention: {period: P0D}\n",
+    )
+    .unwrap();
+    let out = srv.clyra(&[
+        "ledger",
+        "append",
+        "--ledger",
+        s3,
+        "--key",
+        &key,
+        all[3].to_str().unwrap(),
+        "--policy",
+        &policy,
+        "--format",
+        "json",
+    ]);
+    assert_eq!(out.status.code(), Some(4));
+    assert!(
+        text(&out.stdout).contains("ledger.storage_lock"),
+        "{}",
+        text(&out.stdout)
+    );
+    let bkey = format!("p/bundles/{}.zip", sha_hex(&all[3]));
+    assert_eq!(srv.raw("HEAD", "ret", &bkey, &[]).0, 404);
+}
+
+#[test]
+fn init_refuses_a_bucket_without_object_lock() {
+    let srv = start();
+    srv.create_bucket_with("plain", false);
+    srv.create_bucket("locked");
+    let tmp = TempDir::new();
+    ok(&srv.clyra(&["keygen", "--out", &tmp.path("k")]));
+    let key = tmp.path("k/clyra.key");
+    let init = |loc: &str| {
+        srv.clyra(&[
+            "ledger",
+            "init",
+            loc,
+            "--key",
+            &key,
+            "--retain-days",
+            "1",
+            "--format",
+            "json",
+        ])
+    };
+    let out = init("s3://plain/x");
+    assert_eq!(out.status.code(), Some(4), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains("ledger.storage_lock"), "{stdout}");
+    assert!(stdout.contains("Object Lock"), "{stdout}");
+    assert_eq!(
+        srv.raw("HEAD", "plain", "x/checkpoint", &[]).0,
+        404,
+        "wrote a checkpoint"
+    );
+    assert_eq!(srv.raw("HEAD", "plain", "x/ledger.json", &[]).0, 404);
+    ok(&init("s3://locked/x"));
+    assert_eq!(srv.raw("HEAD", "locked", "x/checkpoint", &[]).0, 200);
 }
