@@ -617,3 +617,111 @@ fn init_refuses_a_bucket_without_object_lock() {
     ok(&init("s3://locked/x"));
     assert_eq!(srv.raw("HEAD", "locked", "x/checkpoint", &[]).0, 200);
 }
+
+/// `report daily-review --ledger s3://…` and `attest --ledger s3://…` read the same records and
+/// bundles as from a directory holding the same appends: same review, same attestation summary.
+#[test]
+fn daily_review_and_attest_read_an_s3_ledger_like_a_directory() {
+    let srv = start();
+    srv.create_bucket("review");
+    let tmp = TempDir::new();
+    ok(&srv.clyra(&["keygen", "--out", &tmp.path("k")]));
+    let key = tmp.path("k/clyra.key");
+    let vectors = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../vectors");
+    let v = |slug: &str, file: &str| vectors.join(slug).join(file).display().to_string();
+    let dir = tmp.path("L");
+    let s3 = "s3://review/r";
+    ok(&srv.clyra(&["ledger", "init", &dir, "--key", &key]));
+    ok(&srv.clyra(&["ledger", "init", s3, "--key", &key, "--retain-days", "1"]));
+    let slugs = ["0006-def-approvals-one", "0084-approval-insufficient"];
+    for l in [dir.as_str(), s3] {
+        for (i, slug) in slugs.iter().enumerate() {
+            let at = format!("2026-11-20T1{i}:00:00Z");
+            ok(&srv.clyra(&[
+                "ledger",
+                "append",
+                &v(slug, "bundle.zip"),
+                "--ledger",
+                l,
+                "--key",
+                &key,
+                "--logged-at",
+                &at,
+                "--retain-days",
+                "1",
+            ]));
+        }
+    }
+    let trust = v(slugs[0], "trust.json");
+    let review = |l: &str| {
+        let out = srv.clyra(&[
+            "report",
+            "daily-review",
+            "--ledger",
+            l,
+            "--date",
+            "2026-11-20",
+            "--trust",
+            &trust,
+            "--at",
+            "2026-12-01T00:00:00Z",
+            "--format",
+            "json",
+        ]);
+        (out.status.code(), text(&out.stdout))
+    };
+    let (from_dir, from_s3) = (review(&dir), review(s3));
+    // One valid bundle, one short of approvals (exit 1), none missing: the bundles were read.
+    assert!(
+        from_s3.1.contains("\"missing\":0,\"valid\":1"),
+        "{from_s3:?}"
+    );
+    assert_eq!(from_dir, from_s3, "same daily review");
+
+    let attest = |l: &str, out: &str| {
+        let out = srv.clyra(&[
+            "attest",
+            "--ledger",
+            l,
+            "--from",
+            "2026-11-01",
+            "--until",
+            "2026-12-01",
+            "--framework",
+            "sox",
+            "--key",
+            &v("keys", "producer-ed25519-1.key"),
+            "--trust",
+            &trust,
+            "--at",
+            "2026-12-01T00:00:00Z",
+            "--out",
+            &tmp.path(out),
+            "--format",
+            "json",
+        ]);
+        let mut s: serde_json::Value = serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|_| panic!("{}{}", text(&out.stdout), text(&out.stderr)));
+        for path in ["attestation", "oscal", "pdf"] {
+            s.as_object_mut().unwrap().remove(path);
+        }
+        (out.status.code(), s)
+    };
+    let (code_dir, a_dir) = attest(&dir, "a-dir");
+    let (code_s3, a_s3) = attest(s3, "a-s3");
+    assert_eq!(a_s3["bundles"], 2, "{a_s3}");
+    assert_eq!(
+        (code_dir, &a_dir),
+        (code_s3, &a_s3),
+        "same attestation summary"
+    );
+
+    // A bundle gone from the bucket (a delete marker) is a gap, as in a directory.
+    let bkey = format!(
+        "r/bundles/{}.zip",
+        sha_hex(Path::new(&v(slugs[1], "bundle.zip")))
+    );
+    assert_eq!(srv.raw("DELETE", "review", &bkey, &[]).0, 204);
+    let (_, gap) = attest(s3, "a-gap");
+    assert_eq!(gap["bundles"], 1, "{gap}");
+}
