@@ -185,6 +185,23 @@ fn agent() -> ureq::Agent {
         .new_agent()
 }
 
+/// A server with the Object Lock bucket `bucket`, a temporary directory and a ledger key in it.
+fn setup(bucket: &str) -> (Server, TempDir, String) {
+    let srv = start();
+    srv.create_bucket(bucket);
+    let tmp = TempDir::new();
+    ok(&srv.clyra(&["keygen", "--out", &tmp.path("k")]));
+    let key = tmp.path("k/clyra.key");
+    (srv, tmp, key)
+}
+
+/// Asserts a typed failure: exit 4 and `code` in the JSON output.
+#[track_caller]
+fn refused(out: &Output, code: &str) {
+    assert_eq!(out.status.code(), Some(4), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains(code), "{}", text(&out.stdout));
+}
+
 #[track_caller]
 fn ok(out: &Output) -> String {
     assert!(
@@ -240,11 +257,7 @@ fn xml<'a>(body: &'a str, tag: &str) -> &'a str {
 
 #[test]
 fn s3_ledger_matches_a_directory_locks_bundles_and_never_forks() {
-    let srv = start();
-    srv.create_bucket("ledger");
-    let tmp = TempDir::new();
-    ok(&srv.clyra(&["keygen", "--out", &tmp.path("k")]));
-    let key = tmp.path("k/clyra.key");
+    let (srv, tmp, key) = setup("ledger");
     let all = bundles();
     assert!(all.len() >= 6, "need vector bundles, found {}", all.len());
     let first: Vec<&str> = all[..3].iter().map(|p| p.to_str().unwrap()).collect();
@@ -400,11 +413,7 @@ fn s3_ledger_matches_a_directory_locks_bundles_and_never_forks() {
 
 #[test]
 fn bad_credentials_or_endpoint_are_typed_errors_and_write_nothing() {
-    let srv = start();
-    srv.create_bucket("badcreds");
-    let tmp = TempDir::new();
-    ok(&srv.clyra(&["keygen", "--out", &tmp.path("k")]));
-    let key = tmp.path("k/clyra.key");
+    let (srv, tmp, key) = setup("badcreds");
     let args = [
         "ledger",
         "init",
@@ -434,12 +443,7 @@ fn bad_credentials_or_endpoint_are_typed_errors_and_write_nothing() {
     let mut c = srv.cmd(&args, SECRET);
     c.env("AWS_ENDPOINT_URL", "http://127.0.0.1:9");
     let out = c.output().unwrap();
-    assert_eq!(out.status.code(), Some(4));
-    assert!(
-        text(&out.stdout).contains("ledger.storage"),
-        "{}",
-        text(&out.stdout)
-    );
+    refused(&out, "ledger.storage");
 
     // Without a retention period an S3 ledger is refused before anything is written.
     let out = srv.clyra(&[
@@ -451,12 +455,7 @@ fn bad_credentials_or_endpoint_are_typed_errors_and_write_nothing() {
         "--format",
         "json",
     ]);
-    assert_eq!(out.status.code(), Some(4));
-    assert!(
-        text(&out.stdout).contains("ledger.storage_lock"),
-        "{}",
-        text(&out.stdout)
-    );
+    refused(&out, "ledger.storage_lock");
     assert_eq!(srv.raw("HEAD", "badcreds", "y/checkpoint", &[]).0, 404);
 }
 
@@ -489,11 +488,7 @@ fn allowed(period: &str, before: i64, after: i64) -> Vec<i64> {
 
 #[test]
 fn retention_comes_from_the_policy_then_the_config_and_the_flag_wins() {
-    let srv = start();
-    srv.create_bucket("ret");
-    let tmp = TempDir::new();
-    ok(&srv.clyra(&["keygen", "--out", &tmp.path("k")]));
-    let key = tmp.path("k/clyra.key");
+    let (srv, tmp, key) = setup("ret");
     let period = "P1Y2M3D";
     let policy = tmp.path("policy.yaml");
     std::fs::write(
@@ -572,12 +567,7 @@ fn retention_comes_from_the_policy_then_the_config_and_the_flag_wins() {
         "--format",
         "json",
     ]);
-    assert_eq!(out.status.code(), Some(4));
-    assert!(
-        text(&out.stdout).contains("ledger.storage_lock"),
-        "{}",
-        text(&out.stdout)
-    );
+    refused(&out, "ledger.storage_lock");
     let bkey = format!("p/bundles/{}.zip", sha_hex(&all[3]));
     assert_eq!(srv.raw("HEAD", "ret", &bkey, &[]).0, 404);
 }
@@ -622,11 +612,7 @@ fn init_refuses_a_bucket_without_object_lock() {
 /// bundles as from a directory holding the same appends: same review, same attestation summary.
 #[test]
 fn daily_review_and_attest_read_an_s3_ledger_like_a_directory() {
-    let srv = start();
-    srv.create_bucket("review");
-    let tmp = TempDir::new();
-    ok(&srv.clyra(&["keygen", "--out", &tmp.path("k")]));
-    let key = tmp.path("k/clyra.key");
+    let (srv, tmp, key) = setup("review");
     let vectors = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../vectors");
     let v = |slug: &str, file: &str| vectors.join(slug).join(file).display().to_string();
     let dir = tmp.path("L");
