@@ -413,7 +413,7 @@ fn s3_ledger_matches_a_directory_locks_bundles_and_never_forks() {
 
 #[test]
 fn bad_credentials_or_endpoint_are_typed_errors_and_write_nothing() {
-    let (srv, tmp, key) = setup("badcreds");
+    let (srv, _tmp, key) = setup("badcreds");
     let args = [
         "ledger",
         "init",
