@@ -5,7 +5,7 @@ use std::fs::{self, File, OpenOptions};
 use std::io;
 use std::path::{Path, PathBuf};
 
-use clyra_core::ledger::note::{Checkpoint, VerifierKey};
+use clyra_core::ledger::note::VerifierKey;
 use clyra_core::ledger::tiles::TileWrite;
 use clyra_core::ledger::{LedgerError, LedgerErrorKind as K, TileStore};
 
@@ -43,12 +43,6 @@ impl LedgerDir {
     /// The directory.
     pub fn root(&self) -> &Path {
         &self.root
-    }
-
-    /// Reads `ledger.json` (`ledger.config` when absent or malformed).
-    pub fn config(&self) -> Result<Config, LedgerError> {
-        let bytes = fs::read(self.root.join("ledger.json")).ok();
-        crate::ledger_store::parse_config(bytes.as_deref(), &self.root.display().to_string())
     }
 
     /// Writes `ledger.json` and the checkpoint of the empty tree (`clyra ledger init`).
@@ -151,16 +145,6 @@ impl LedgerDir {
                 .map_err(|e| storage(&p, &e))?;
         }
         Ok(())
-    }
-
-    /// The current checkpoint, verified with the ledger key.
-    pub fn verified_checkpoint(
-        &self,
-        key: &VerifierKey,
-    ) -> Result<(Vec<u8>, Checkpoint), LedgerError> {
-        let note = self.checkpoint()?;
-        let cp = Checkpoint::verify(&note, key)?;
-        Ok((note, cp))
     }
 }
 

@@ -6,6 +6,7 @@
 use std::time::Duration;
 
 use base64::Engine as _;
+use clyra_core::ledger::retention::Retention;
 use clyra_core::ledger::tiles::TileWrite;
 use clyra_core::ledger::{LedgerError, LedgerErrorKind as K, TileStore};
 use rusty_s3::{Bucket, Credentials, S3Action, UrlStyle};
@@ -45,15 +46,6 @@ fn seconds(t: &str) -> Option<i64> {
     clyra_core::time::Timestamp::parse(t)
         .ok()
         .map(|t| t.unix_seconds())
-}
-
-/// Object Lock settings of an append (ledger-v0.md §8.3).
-#[derive(Debug, Clone, Copy)]
-pub struct Retention {
-    /// Days from now until the lock expires.
-    pub days: u32,
-    /// Also set a legal hold.
-    pub legal_hold: bool,
 }
 
 /// A ledger at `s3://bucket/prefix`.
@@ -188,6 +180,56 @@ impl LedgerS3 {
         }
     }
 
+    /// Checks the bucket has Object Lock enabled (`GetObjectLockConfiguration`, ledger-v0.md
+    /// §8.3): `ledger.storage_lock` when it has none, `ledger.storage_auth` when the credentials
+    /// may not read it.
+    fn check_object_lock(&self) -> Result<(), LedgerError> {
+        // GET /<bucket>/?object-lock: a GetObject action on the empty key signs that URL.
+        let mut action = self.bucket.get_object(Some(&self.creds), "");
+        action.query_mut().insert("object-lock", "");
+        let url = action.sign(SIGN_FOR);
+        let where_ = format!("s3://{}", self.bucket.name());
+        let mut resp = self
+            .agent
+            .get(url.as_str())
+            .call()
+            .map_err(|e| LedgerError::new(K::Storage, format!("`{where_}`: {e}")))?;
+        let status = resp.status().as_u16();
+        let body = resp
+            .body_mut()
+            .with_config()
+            .limit(64 * 1024)
+            .read_to_string()
+            .unwrap_or_default();
+        let refused = || {
+            LedgerError::new(
+                K::StorageLock,
+                format!(
+                    "bucket `{where_}` has no Object Lock enabled (GetObjectLockConfiguration); \
+                     create the bucket with Object Lock (e.g. `aws s3api create-bucket \
+                     --object-lock-enabled-for-bucket`) — a ledger needs it for retention (ledger-v0.md §8.3)"
+                ),
+            )
+        };
+        match status {
+            200 if object_lock_enabled(&body) => Ok(()),
+            200 | 404 => Err(refused()),
+            // Some servers answer 400 InvalidRequest or ObjectLockConfigurationNotFoundError.
+            400 if body.contains("ObjectLockConfigurationNotFound") => Err(refused()),
+            401 | 403 => Err(LedgerError::new(
+                K::StorageAuth,
+                format!(
+                    "`{where_}`: HTTP {status} on GetObjectLockConfiguration (the credentials \
+                     need s3:GetBucketObjectLockConfiguration)"
+                ),
+            )),
+            s => Err(LedgerError::new(
+                K::Storage,
+                format!("`{where_}`: HTTP {s} on GetObjectLockConfiguration"),
+            )),
+        }
+    }
+
     /// HEAD: whether the object exists.
     fn exists(&self, path: &str) -> Result<bool, LedgerError> {
         let key = self.key(path);
@@ -234,13 +276,16 @@ impl LedgerS3 {
 
     /// The Object Lock headers of a retained object (ledger-v0.md §8.3).
     fn lock_headers(&self) -> Result<Vec<(&'static str, String)>, LedgerError> {
-        let Some(r) = self.retention else {
+        let Some(r) = &self.retention else {
             return Err(LedgerError::new(
                 K::StorageLock,
-                "an object-storage ledger needs a retention period: --retain-days (ledger-v0.md §8.3)",
+                "an object-storage ledger needs a retention period: --retain-days, the policy's \
+                 compliance.retention.period or retain_days in .clyra/config.json (ledger-v0.md §8.3)",
             ));
         };
-        let until = retain_until(&crate::clock::now_utc(), r.days)?;
+        let now = clyra_core::time::Timestamp::parse(&crate::clock::now_utc())
+            .map_err(|_| LedgerError::new(K::Storage, "the clock gave no usable time"))?;
+        let until = r.period.retain_until(&now)?;
         let mut h = vec![
             ("x-amz-object-lock-mode", "COMPLIANCE".to_owned()),
             ("x-amz-object-lock-retain-until-date", until),
@@ -264,14 +309,12 @@ impl LedgerS3 {
     }
 }
 
-/// `now` (RFC 3339, UTC) plus `days`, as the RFC 3339 date-time Object Lock expects.
-pub fn retain_until(now: &str, days: u32) -> Result<String, LedgerError> {
-    let ts = clyra_core::time::Timestamp::parse(now)
-        .map_err(|_| LedgerError::new(K::Storage, "the clock gave no usable time"))?;
-    let secs = ts.unix_seconds() + i64::from(days) * 86_400;
-    let t = jiff::Timestamp::from_second(secs)
-        .map_err(|_| LedgerError::new(K::StorageLock, "retention date out of range"))?;
-    Ok(t.strftime("%Y-%m-%dT%H:%M:%SZ").to_string())
+/// Whether a `GetObjectLockConfiguration` body says Object Lock is enabled.
+fn object_lock_enabled(body: &str) -> bool {
+    body.split("<ObjectLockEnabled>")
+        .nth(1)
+        .and_then(|rest| rest.split("</ObjectLockEnabled>").next())
+        .is_some_and(|v| v.trim() == "Enabled")
 }
 
 impl TileStore for LedgerS3 {
@@ -294,6 +337,7 @@ impl LedgerStorage for LedgerS3 {
             ));
         }
         let lock = self.lock_headers()?;
+        self.check_object_lock()?;
         let none_match = [("if-none-match", "*".to_owned())];
         if !self.put("checkpoint", checkpoint, &none_match)? {
             return Err(LedgerError::new(

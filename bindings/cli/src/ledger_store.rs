@@ -3,7 +3,7 @@
 //! ([`LedgerS3`]) behind it. Host code: the core only reads tiles through `TileStore`.
 
 use std::fs::File;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use clyra_core::jcs;
 use clyra_core::ledger::note::{Checkpoint, VerifierKey};
@@ -12,7 +12,8 @@ use clyra_core::ledger::{LedgerError, LedgerErrorKind as K, TileStore};
 use clyra_core::Limits;
 
 use crate::ledger_dir::{Config, LedgerDir, CONFIG_FORMAT};
-use crate::ledger_s3::{LedgerS3, Retention};
+use crate::ledger_s3::LedgerS3;
+use clyra_core::ledger::retention::Retention;
 
 /// The version of the checkpoint an appender read: an S3 ETag, or nothing for a directory
 /// (whose appenders hold the lock instead).
@@ -51,6 +52,11 @@ pub trait LedgerStorage: TileStore {
     /// Replaces the checkpoint (a cosigned copy) if it is still the version `tag`.
     fn replace_checkpoint(&mut self, checkpoint: &[u8], tag: &Tag) -> Result<(), LedgerError>;
 
+    /// The directory a local ledger lives in; `None` on object storage.
+    fn local_root(&self) -> Option<&Path> {
+        None
+    }
+
     /// Reads `ledger.json` (`ledger.config` when absent or malformed).
     fn config(&mut self) -> Result<Config, LedgerError> {
         let name = self.name();
@@ -83,24 +89,120 @@ impl TileStore for Box<dyn LedgerStorage> {
 /// Options of object-storage writes (ledger-v0.md §8.3); ignored by directories.
 #[derive(Debug, Clone, Default)]
 pub struct WriteOptions {
-    /// Object Lock retention in days from now (COMPLIANCE mode).
-    pub retain_days: Option<u32>,
-    /// Set an Object Lock legal hold.
-    pub legal_hold: bool,
+    /// Object Lock retention (COMPLIANCE mode) and legal hold, resolved from the sources of
+    /// ledger-v0.md §8.3 ([`clyra_core::ledger::retention::resolve`]).
+    pub retention: Option<Retention>,
 }
 
 /// Opens the ledger at `location`: `s3://bucket/prefix` or a directory. Nothing is read yet
 /// (an S3 location reads its configuration from the `AWS_*` environment variables).
 pub fn open(location: &Path, opts: &WriteOptions) -> Result<Box<dyn LedgerStorage>, LedgerError> {
     match location.to_str().and_then(|s| s.strip_prefix("s3://")) {
-        Some(rest) => {
-            let retention = opts.retain_days.map(|days| Retention {
-                days,
-                legal_hold: opts.legal_hold,
-            });
-            Ok(Box::new(LedgerS3::from_env(rest, retention)?))
-        }
+        Some(rest) => Ok(Box::new(LedgerS3::from_env(rest, opts.retention.clone())?)),
         None => Ok(Box::new(LedgerDir::new(location))),
+    }
+}
+
+/// `retain_days` of the ledger entry of a project config (`.clyra/config.json`, ledger-v0.md
+/// §8.3): `"ledger": {"location": "s3://…", "retain_days": N}`; `None` when the entry is a plain
+/// location or absent. `ledger.config` when the file is not JSON or `retain_days` is not 1–36600.
+pub fn config_retain_days(bytes: &[u8], name: &str) -> Result<Option<u32>, LedgerError> {
+    let bad = |why: &str| LedgerError::new(K::Config, format!("`{name}`: {why}"));
+    let value = jcs::parse(bytes, &Limits::default()).map_err(|_| bad("not JSON"))?;
+    let Some(days) = value.get("ledger").and_then(|l| l.get("retain_days")) else {
+        return Ok(None);
+    };
+    days.as_u64()
+        .and_then(|d| u32::try_from(d).ok())
+        .filter(|d| (1..=clyra_core::ledger::retention::MAX_DAYS).contains(d))
+        .map(Some)
+        .ok_or_else(|| bad("ledger.retain_days must be a whole number of days, 1 to 36600"))
+}
+
+/// Where the commands that read a ledger's bundles as files (`attest --ledger`, `report
+/// daily-review`) find `bundles/<sha256>.zip`: the ledger's own directory, or, on object storage,
+/// a private temporary directory the bundles are downloaded into ([`BundleFiles::fetch`]),
+/// removed when dropped.
+pub struct BundleFiles {
+    root: PathBuf,
+    temporary: bool,
+}
+
+impl BundleFiles {
+    /// The bundle files of `ledger`.
+    pub fn of(ledger: &dyn LedgerStorage) -> Result<Self, LedgerError> {
+        if let Some(root) = ledger.local_root() {
+            return Ok(Self {
+                root: root.to_path_buf(),
+                temporary: false,
+            });
+        }
+        let mut nonce = [0u8; 8];
+        getrandom::getrandom(&mut nonce)
+            .map_err(|e| LedgerError::new(K::Storage, format!("no randomness: {e}")))?;
+        let root = std::env::temp_dir().join(format!("clyra-ledger-{}", hex::encode(nonce)));
+        let made = std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode_private()
+            .create(root.join("bundles"));
+        made.map_err(|e| LedgerError::new(K::Storage, format!("`{}`: {e}", root.display())))?;
+        Ok(Self {
+            root,
+            temporary: true,
+        })
+    }
+
+    /// The directory holding `bundles/`.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// Downloads `bundles/<sha256_hex>.zip` from object storage (nothing to do for a directory).
+    /// An absent bundle stays absent: the caller reports it missing.
+    pub fn fetch(
+        &self,
+        ledger: &mut dyn LedgerStorage,
+        sha256_hex: &str,
+    ) -> Result<(), LedgerError> {
+        if !self.temporary || !sha256_hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Ok(());
+        }
+        let name = format!("bundles/{sha256_hex}.zip");
+        let target = self.root.join(&name);
+        if target.exists() {
+            return Ok(());
+        }
+        if let Some(bytes) = ledger.read(&name)? {
+            std::fs::write(&target, bytes).map_err(|e| {
+                LedgerError::new(K::Storage, format!("`{}`: {e}", target.display()))
+            })?;
+        }
+        Ok(())
+    }
+}
+
+impl Drop for BundleFiles {
+    fn drop(&mut self) {
+        if self.temporary {
+            let _ = std::fs::remove_dir_all(&self.root);
+        }
+    }
+}
+
+/// Private directories (0700 on Unix): downloaded evidence is not for other users.
+trait PrivateDir {
+    fn mode_private(&mut self) -> &mut Self;
+}
+
+impl PrivateDir for std::fs::DirBuilder {
+    #[cfg(unix)]
+    fn mode_private(&mut self) -> &mut Self {
+        use std::os::unix::fs::DirBuilderExt;
+        self.mode(0o700)
+    }
+    #[cfg(not(unix))]
+    fn mode_private(&mut self) -> &mut Self {
+        self
     }
 }
 
@@ -123,6 +225,9 @@ pub fn parse_config(bytes: Option<&[u8]>, name: &str) -> Result<Config, LedgerEr
 }
 
 impl LedgerStorage for LedgerDir {
+    fn local_root(&self) -> Option<&Path> {
+        Some(self.root())
+    }
     fn name(&self) -> String {
         self.root().display().to_string()
     }

@@ -81,19 +81,36 @@ impl Server {
 
     /// Creates `name` with Object Lock (and so versioning) enabled.
     fn create_bucket(&self, name: &str) {
+        self.create_bucket_with(name, true);
+    }
+
+    /// Creates `name`, with Object Lock enabled or not.
+    fn create_bucket_with(&self, name: &str, object_lock: bool) {
         let creds = Credentials::new(ACCESS, SECRET);
         let b = self.bucket(name);
         let mut action = b.create_bucket(&creds);
-        action
-            .headers_mut()
-            .insert("x-amz-bucket-object-lock-enabled", "true");
+        if object_lock {
+            action
+                .headers_mut()
+                .insert("x-amz-bucket-object-lock-enabled", "true");
+        }
         let url = action.sign(Duration::from_secs(60));
-        let resp = agent()
-            .put(url.as_str())
-            .header("x-amz-bucket-object-lock-enabled", "true")
-            .send_empty()
-            .unwrap();
+        let mut req = agent().put(url.as_str());
+        if object_lock {
+            req = req.header("x-amz-bucket-object-lock-enabled", "true");
+        }
+        let resp = req.send_empty().unwrap();
         assert_eq!(resp.status().as_u16(), 200, "create bucket {name}");
+    }
+
+    /// GetObjectRetention of `key`: (mode, retain-until in Unix seconds).
+    fn retention(&self, bucket: &str, key: &str) -> (String, i64) {
+        let (st, _, body) = self.raw("GET", bucket, key, &[("retention", "")]);
+        assert_eq!(st, 200, "{body}");
+        let until = clyra_core::time::Timestamp::parse(xml(&body, "RetainUntilDate"))
+            .unwrap()
+            .unix_seconds();
+        (xml(&body, "Mode").to_owned(), until)
     }
 
     /// A raw signed request: (status, headers, body).
@@ -168,6 +185,23 @@ fn agent() -> ureq::Agent {
         .new_agent()
 }
 
+/// A server with the Object Lock bucket `bucket`, a temporary directory and a ledger key in it.
+fn setup(bucket: &str) -> (Server, TempDir, String) {
+    let srv = start();
+    srv.create_bucket(bucket);
+    let tmp = TempDir::new();
+    ok(&srv.clyra(&["keygen", "--out", &tmp.path("k")]));
+    let key = tmp.path("k/clyra.key");
+    (srv, tmp, key)
+}
+
+/// Asserts a typed failure: exit 4 and `code` in the JSON output.
+#[track_caller]
+fn refused(out: &Output, code: &str) {
+    assert_eq!(out.status.code(), Some(4), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains(code), "{}", text(&out.stdout));
+}
+
 #[track_caller]
 fn ok(out: &Output) -> String {
     assert!(
@@ -223,11 +257,7 @@ fn xml<'a>(body: &'a str, tag: &str) -> &'a str {
 
 #[test]
 fn s3_ledger_matches_a_directory_locks_bundles_and_never_forks() {
-    let srv = start();
-    srv.create_bucket("ledger");
-    let tmp = TempDir::new();
-    ok(&srv.clyra(&["keygen", "--out", &tmp.path("k")]));
-    let key = tmp.path("k/clyra.key");
+    let (srv, tmp, key) = setup("ledger");
     let all = bundles();
     assert!(all.len() >= 6, "need vector bundles, found {}", all.len());
     let first: Vec<&str> = all[..3].iter().map(|p| p.to_str().unwrap()).collect();
@@ -383,11 +413,7 @@ fn s3_ledger_matches_a_directory_locks_bundles_and_never_forks() {
 
 #[test]
 fn bad_credentials_or_endpoint_are_typed_errors_and_write_nothing() {
-    let srv = start();
-    srv.create_bucket("badcreds");
-    let tmp = TempDir::new();
-    ok(&srv.clyra(&["keygen", "--out", &tmp.path("k")]));
-    let key = tmp.path("k/clyra.key");
+    let (srv, _tmp, key) = setup("badcreds");
     let args = [
         "ledger",
         "init",
@@ -417,12 +443,7 @@ fn bad_credentials_or_endpoint_are_typed_errors_and_write_nothing() {
     let mut c = srv.cmd(&args, SECRET);
     c.env("AWS_ENDPOINT_URL", "http://127.0.0.1:9");
     let out = c.output().unwrap();
-    assert_eq!(out.status.code(), Some(4));
-    assert!(
-        text(&out.stdout).contains("ledger.storage"),
-        "{}",
-        text(&out.stdout)
-    );
+    refused(&out, "ledger.storage");
 
     // Without a retention period an S3 ledger is refused before anything is written.
     let out = srv.clyra(&[
@@ -434,12 +455,7 @@ fn bad_credentials_or_endpoint_are_typed_errors_and_write_nothing() {
         "--format",
         "json",
     ]);
-    assert_eq!(out.status.code(), Some(4));
-    assert!(
-        text(&out.stdout).contains("ledger.storage_lock"),
-        "{}",
-        text(&out.stdout)
-    );
+    refused(&out, "ledger.storage_lock");
     assert_eq!(srv.raw("HEAD", "badcreds", "y/checkpoint", &[]).0, 404);
 }
 
@@ -452,4 +468,246 @@ fn chrono_now() -> i64 {
             .as_secs(),
     )
     .unwrap()
+}
+
+/// `period` added to each second in [before, after] (the append's time is in between), as Unix
+/// seconds: the retain-until dates the policy allows.
+fn allowed(period: &str, before: i64, after: i64) -> Vec<i64> {
+    let p = clyra_core::ledger::retention::Period::parse(period).unwrap();
+    (before..=after)
+        .map(|t| {
+            let until = p
+                .retain_until(&clyra_core::time::Timestamp::from_unix_seconds(t).unwrap())
+                .unwrap();
+            clyra_core::time::Timestamp::parse(&until)
+                .unwrap()
+                .unix_seconds()
+        })
+        .collect()
+}
+
+#[test]
+fn retention_comes_from_the_policy_then_the_config_and_the_flag_wins() {
+    let (srv, tmp, key) = setup("ret");
+    let period = "P1Y2M3D";
+    let policy = tmp.path("policy.yaml");
+    std::fs::write(
+        &policy,
+        format!("version: 1\ncompliance:\n  retention: {{period: {period}, legal_hold: true}}\n"),
+    )
+    .unwrap();
+    let config = tmp.path("config.json");
+    std::fs::write(
+        &config,
+        r#"{"environments": {}, "ledger": {"location": "s3://ret/p", "retain_days": 5}}"#,
+    )
+    .unwrap();
+    let all = bundles();
+    let s3 = "s3://ret/p";
+    ok(&srv.clyra(&["ledger", "init", s3, "--key", &key, "--policy", &policy]));
+    let (mode, until) = srv.retention("ret", "p/ledger.json");
+    assert_eq!(mode, "COMPLIANCE");
+    assert!(until > chrono_now() + 365 * 86_400, "init used the policy");
+
+    // The policy's period (calendar arithmetic) and legal hold, read back with GetObjectRetention.
+    let append = |b: &Path, extra: &[&str]| {
+        let mut args = vec!["ledger", "append", "--ledger", s3, "--key", &key];
+        args.push(b.to_str().unwrap());
+        args.extend(extra);
+        let before = chrono_now();
+        ok(&srv.clyra(&args));
+        let after = chrono_now();
+        let bkey = format!("p/bundles/{}.zip", sha_hex(b));
+        let (mode, until) = srv.retention("ret", &bkey);
+        assert_eq!(mode, "COMPLIANCE");
+        let (_, _, hold) = srv.raw("GET", "ret", &bkey, &[("legal-hold", "")]);
+        (until, before, after, hold)
+    };
+    let (until, before, after, hold) = append(&all[0], &["--policy", &policy, "--config", &config]);
+    assert!(
+        allowed(period, before, after).contains(&until),
+        "retain-until {until} is not the append time + {period}"
+    );
+    assert!(
+        hold.contains("<Status>ON</Status>"),
+        "policy legal_hold: {hold}"
+    );
+
+    // No policy: the config's ledger.retain_days; no legal hold.
+    let (until, before, after, hold) = append(&all[1], &["--config", &config]);
+    assert!(
+        allowed("P5D", before, after).contains(&until),
+        "retain-until {until} is not the append time + 5 days"
+    );
+    assert!(
+        !hold.contains("<Status>ON</Status>"),
+        "no legal hold asked: {hold}"
+    );
+
+    // --retain-days beats the policy.
+    let (until, before, after, _) = append(&all[2], &["--retain-days", "2", "--policy", &policy]);
+    assert!(allowed("P2D", before, after).contains(&until), "{until}");
+
+    // A policy with a zero period (schema-valid) is refused before anything is written.
+    std::fs::write(
+        &policy,
+        "version: 1\ncompliance:\n  retention: {period: P0D}\n",
+    )
+    .unwrap();
+    let out = srv.clyra(&[
+        "ledger",
+        "append",
+        "--ledger",
+        s3,
+        "--key",
+        &key,
+        all[3].to_str().unwrap(),
+        "--policy",
+        &policy,
+        "--format",
+        "json",
+    ]);
+    refused(&out, "ledger.storage_lock");
+    let bkey = format!("p/bundles/{}.zip", sha_hex(&all[3]));
+    assert_eq!(srv.raw("HEAD", "ret", &bkey, &[]).0, 404);
+}
+
+#[test]
+fn init_refuses_a_bucket_without_object_lock() {
+    let srv = start();
+    srv.create_bucket_with("plain", false);
+    srv.create_bucket("locked");
+    let tmp = TempDir::new();
+    ok(&srv.clyra(&["keygen", "--out", &tmp.path("k")]));
+    let key = tmp.path("k/clyra.key");
+    let init = |loc: &str| {
+        srv.clyra(&[
+            "ledger",
+            "init",
+            loc,
+            "--key",
+            &key,
+            "--retain-days",
+            "1",
+            "--format",
+            "json",
+        ])
+    };
+    let out = init("s3://plain/x");
+    assert_eq!(out.status.code(), Some(4), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains("ledger.storage_lock"), "{stdout}");
+    assert!(stdout.contains("Object Lock"), "{stdout}");
+    assert_eq!(
+        srv.raw("HEAD", "plain", "x/checkpoint", &[]).0,
+        404,
+        "wrote a checkpoint"
+    );
+    assert_eq!(srv.raw("HEAD", "plain", "x/ledger.json", &[]).0, 404);
+    ok(&init("s3://locked/x"));
+    assert_eq!(srv.raw("HEAD", "locked", "x/checkpoint", &[]).0, 200);
+}
+
+/// `report daily-review --ledger s3://…` and `attest --ledger s3://…` read the same records and
+/// bundles as from a directory holding the same appends: same review, same attestation summary.
+#[test]
+fn daily_review_and_attest_read_an_s3_ledger_like_a_directory() {
+    let (srv, tmp, key) = setup("review");
+    let vectors = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../vectors");
+    let v = |slug: &str, file: &str| vectors.join(slug).join(file).display().to_string();
+    let dir = tmp.path("L");
+    let s3 = "s3://review/r";
+    ok(&srv.clyra(&["ledger", "init", &dir, "--key", &key]));
+    ok(&srv.clyra(&["ledger", "init", s3, "--key", &key, "--retain-days", "1"]));
+    let slugs = ["0006-def-approvals-one", "0084-approval-insufficient"];
+    for l in [dir.as_str(), s3] {
+        for (i, slug) in slugs.iter().enumerate() {
+            let at = format!("2026-11-20T1{i}:00:00Z");
+            ok(&srv.clyra(&[
+                "ledger",
+                "append",
+                &v(slug, "bundle.zip"),
+                "--ledger",
+                l,
+                "--key",
+                &key,
+                "--logged-at",
+                &at,
+                "--retain-days",
+                "1",
+            ]));
+        }
+    }
+    let trust = v(slugs[0], "trust.json");
+    let review = |l: &str| {
+        let out = srv.clyra(&[
+            "report",
+            "daily-review",
+            "--ledger",
+            l,
+            "--date",
+            "2026-11-20",
+            "--trust",
+            &trust,
+            "--at",
+            "2026-12-01T00:00:00Z",
+            "--format",
+            "json",
+        ]);
+        (out.status.code(), text(&out.stdout))
+    };
+    let (from_dir, from_s3) = (review(&dir), review(s3));
+    // One valid bundle, one short of approvals (exit 1), none missing: the bundles were read.
+    assert!(
+        from_s3.1.contains("\"missing\":0,\"valid\":1"),
+        "{from_s3:?}"
+    );
+    assert_eq!(from_dir, from_s3, "same daily review");
+
+    let attest = |l: &str, out: &str| {
+        let out = srv.clyra(&[
+            "attest",
+            "--ledger",
+            l,
+            "--from",
+            "2026-11-01",
+            "--until",
+            "2026-12-01",
+            "--framework",
+            "sox",
+            "--key",
+            &v("keys", "producer-ed25519-1.key"),
+            "--trust",
+            &trust,
+            "--at",
+            "2026-12-01T00:00:00Z",
+            "--out",
+            &tmp.path(out),
+            "--format",
+            "json",
+        ]);
+        let mut s: serde_json::Value = serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|_| panic!("{}{}", text(&out.stdout), text(&out.stderr)));
+        for path in ["attestation", "oscal", "pdf"] {
+            s.as_object_mut().unwrap().remove(path);
+        }
+        (out.status.code(), s)
+    };
+    let (code_dir, a_dir) = attest(&dir, "a-dir");
+    let (code_s3, a_s3) = attest(s3, "a-s3");
+    assert_eq!(a_s3["bundles"], 2, "{a_s3}");
+    assert_eq!(
+        (code_dir, &a_dir),
+        (code_s3, &a_s3),
+        "same attestation summary"
+    );
+
+    // A bundle gone from the bucket (a delete marker) is a gap, as in a directory.
+    let bkey = format!(
+        "r/bundles/{}.zip",
+        sha_hex(Path::new(&v(slugs[1], "bundle.zip")))
+    );
+    assert_eq!(srv.raw("DELETE", "review", &bkey, &[]).0, 204);
+    let (_, gap) = attest(s3, "a-gap");
+    assert_eq!(gap["bundles"], 1, "{gap}");
 }

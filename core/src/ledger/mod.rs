@@ -14,6 +14,7 @@ pub mod limits;
 pub mod note;
 pub mod proof;
 pub mod record;
+pub mod retention;
 pub mod scan;
 pub mod tiles;
 pub mod witness;

@@ -22,7 +22,7 @@ use serde_json::{json, Value};
 use super::keys::open_signer;
 use super::verify::{io_problem, read_bounded};
 use crate::exit::Exit;
-use crate::ledger_dir::LedgerDir;
+use crate::ledger_store::{self, BundleFiles, WriteOptions};
 use crate::output::{Format, Problem, Source, CODE_USAGE};
 use crate::{atomic, clock, Context};
 
@@ -66,7 +66,7 @@ pub struct AttestArgs {
         conflicts_with = "ledger"
     )]
     pub bundles: Vec<String>,
-    /// A ledger directory: attest every bundle it records with `created_at` in [--from, --until)
+    /// A ledger (a directory or s3://bucket/prefix): attest every bundle it records with `created_at` in [--from, --until)
     #[arg(long, value_name = "LOCATION", requires_all = ["from", "until"])]
     pub ledger: Option<PathBuf>,
     /// Which time of a ledger record places it in the period: the bundle's `created-at`, or
@@ -312,10 +312,12 @@ fn make(args: &AttestArgs, format: Format) -> Result<(String, Exit), Problem> {
     for t in &targets {
         atomic::check_target(t, args.force).map_err(|e| crate::output::write_problem(t, &e))?;
     }
-    let (paths, completeness, period) = match &args.ledger {
+    // An s3:// ledger's bundles are downloaded into a temporary directory kept until the end.
+    let (paths, completeness, period, _files) = match &args.ledger {
         None => (
             args.bundles.iter().map(PathBuf::from).collect(),
             Completeness::Bundles,
+            None,
             None,
         ),
         Some(dir) => {
@@ -332,10 +334,10 @@ fn make(args: &AttestArgs, format: Format) -> Result<(String, Exit), Problem> {
                 None => None,
             };
             let basis = args.by.basis();
-            let (paths, completeness) =
+            let (paths, completeness, files) =
                 ledger_window(dir, &from, &until, basis, since.as_deref(), &s.limits)?;
             let period = attest::Period { from, until, basis };
-            (paths, completeness, Some(period))
+            (paths, completeness, Some(period), Some(files))
         }
     };
     let mut bundles: Vec<BundleFacts> = Vec::with_capacity(paths.len());
@@ -445,7 +447,9 @@ fn make(args: &AttestArgs, format: Format) -> Result<(String, Exit), Problem> {
 }
 
 /// The bundle files of the ledger records with `created_at` (or `logged_at`, by `basis`) in
-/// [from, until), in index order, and the completeness found (attestation-v0.md §3.3).
+/// [from, until), in index order, and the completeness found (attestation-v0.md §3.3); `dir` is a
+/// directory or `s3://bucket/prefix`, whose bundles are downloaded into the returned
+/// [`BundleFiles`] (the paths are valid while it lives).
 fn ledger_window(
     dir: &Path,
     from: &str,
@@ -453,11 +457,12 @@ fn ledger_window(
     basis: attest::PeriodBasis,
     since: Option<&[u8]>,
     limits: &Limits,
-) -> Result<(Vec<PathBuf>, Completeness), Problem> {
+) -> Result<(Vec<PathBuf>, Completeness, BundleFiles), Problem> {
     let ledger_problem = |e: clyra_core::ledger::LedgerError| Problem::new(e.code(), e.to_string());
-    let mut store = LedgerDir::new(dir);
+    let mut store = ledger_store::open(dir, &WriteOptions::default()).map_err(ledger_problem)?;
+    let files = BundleFiles::of(&*store).map_err(ledger_problem)?;
     let config = store.config().map_err(ledger_problem)?;
-    let (note, cp) = store
+    let (note, cp, _) = store
         .verified_checkpoint(&config.key)
         .map_err(ledger_problem)?;
     // attestation-v0.md §3.3: every record is the one the signed checkpoint commits to and, with
@@ -500,7 +505,13 @@ fn ledger_window(
                 continue;
             }
             entries += 1;
-            let path = dir.join("bundles").join(format!("{}.zip", r.bundle_sha256));
+            files
+                .fetch(&mut *store, &r.bundle_sha256)
+                .map_err(ledger_problem)?;
+            let path = files
+                .root()
+                .join("bundles")
+                .join(format!("{}.zip", r.bundle_sha256));
             let reason = match std::fs::File::open(&path) {
                 Err(_) => Some("missing"),
                 Ok(file) => match crate::hasher::file_sha256(&file) {
@@ -529,6 +540,7 @@ fn ledger_window(
             gaps,
             since: since_cp,
         },
+        files,
     ))
 }
 

@@ -26,7 +26,7 @@ use serde_json::json;
 use super::bundle::read;
 use super::keys::open_signer;
 use crate::exit::Exit;
-use crate::ledger_dir::LedgerDir;
+use crate::ledger_store::{self, WriteOptions};
 use crate::output::{write_problem, Format, Problem, CODE_USAGE};
 use crate::{atomic, Context};
 
@@ -282,9 +282,9 @@ fn issue(args: &IssueArgs, format: Format) -> Result<String, Problem> {
 /// Adds the ledger's records (those whose bundle was not given) and its checkpoint to `set`.
 fn add_ledger(dir: &Path, set: &mut EvidenceSet, limits: &Limits) -> Result<(), Problem> {
     let problem = |e: clyra_core::ledger::LedgerError| coded(&e, &dir.display().to_string());
-    let mut ledger = LedgerDir::new(dir);
+    let mut ledger = ledger_store::open(dir, &WriteOptions::default()).map_err(problem)?;
     let config = ledger.config().map_err(problem)?;
-    let (_, cp) = ledger.verified_checkpoint(&config.key).map_err(problem)?;
+    let (_, cp, _) = ledger.verified_checkpoint(&config.key).map_err(problem)?;
     for tile in 0..cp.size.div_ceil(TILE_WIDTH) {
         for (_, record) in read_entries(&mut ledger, cp.size, tile, limits).map_err(problem)? {
             let given = set

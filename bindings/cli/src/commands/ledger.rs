@@ -8,11 +8,13 @@ use clap::{Args, Subcommand};
 use clyra_core::digest::Sha256Digest;
 use clyra_core::ledger::note::{Note, ALG_COSIGNATURE_V1, ALG_ED25519};
 use clyra_core::ledger::proof::{verify_proof_file, ConsistencyProof, InclusionProof};
+use clyra_core::ledger::retention::{resolve, Sources};
 use clyra_core::ledger::scan::{self, read_entries};
 use clyra_core::ledger::tiles::{self, TiledTree, TILE_WIDTH};
 use clyra_core::ledger::{
     Checkpoint, LedgerError, LedgerErrorKind as K, NoteSigner, Record, VerifierKey,
 };
+use clyra_core::policy::Policy;
 use clyra_core::verify::Verdict;
 use clyra_core::{Coded, Limits};
 use serde_json::json;
@@ -65,14 +67,45 @@ pub struct RetentionArgs {
     /// s3:// ledgers: also set an Object Lock legal hold on the objects written
     #[arg(long)]
     pub legal_hold: bool,
+    /// s3:// ledgers: the policy whose compliance.retention (period, legal_hold) applies when
+    /// --retain-days is not given
+    #[arg(long, value_name = "POLICY")]
+    pub policy: Option<PathBuf>,
+    /// s3:// ledgers: a project config (.clyra/config.json) whose ledger entry's retain_days
+    /// applies when neither --retain-days nor the policy gives a period
+    #[arg(long, value_name = "CONFIG")]
+    pub config: Option<PathBuf>,
 }
 
 impl RetentionArgs {
-    fn options(&self) -> WriteOptions {
-        WriteOptions {
+    /// The write options: the retention resolved from the flags, the policy and the config
+    /// (ledger-v0.md §8.3), in that order.
+    pub fn options(&self) -> Result<WriteOptions, Problem> {
+        let limits = Limits::default();
+        let policy = match &self.policy {
+            None => None,
+            Some(path) => {
+                let bytes = read(path)?;
+                let p = Policy::load(&bytes, &path.display().to_string(), &limits)
+                    .map_err(|e| Problem::new(e.code(), e.to_string()))?;
+                Some(p)
+            }
+        };
+        let config_retain_days = match &self.config {
+            None => None,
+            Some(path) => {
+                ledger_store::config_retain_days(&read(path)?, &path.display().to_string())
+                    .map_err(|e| problem(&e))?
+            }
+        };
+        let retention = resolve(&Sources {
             retain_days: self.retain_days,
             legal_hold: self.legal_hold,
-        }
+            policy: policy.as_ref().map(Policy::doc),
+            config_retain_days,
+        })
+        .map_err(|e| problem(&e))?;
+        Ok(WriteOptions { retention })
     }
 }
 
@@ -255,7 +288,7 @@ fn init(args: &InitArgs, format: Format) -> Result<String, Problem> {
     let config = json!({"format": CONFIG_FORMAT, "origin": origin, "key": vkey});
     let config = clyra_core::jcs::canonicalize(config.to_string().as_bytes(), &Limits::default())
         .map_err(|e| Problem::new(CODE_USAGE, e.to_string()))?;
-    ledger_store::open(&args.dir, &args.retention.options())
+    ledger_store::open(&args.dir, &args.retention.options()?)
         .and_then(|mut l| l.create(&config, note.as_bytes()))
         .map_err(|e| problem(&e))?;
     Ok(match format {
@@ -272,7 +305,7 @@ fn init(args: &InitArgs, format: Format) -> Result<String, Problem> {
 
 fn append(args: &AppendArgs, format: Format) -> Result<String, Problem> {
     let mut dir =
-        ledger_store::open(&args.ledger, &args.retention.options()).map_err(|e| problem(&e))?;
+        ledger_store::open(&args.ledger, &args.retention.options()?).map_err(|e| problem(&e))?;
     let config = dir.config().map_err(|e| problem(&e))?;
     let key = open_signer(&args.key)?;
     let signer = NoteSigner::new(&*key, &config.origin, ALG_ED25519).map_err(|e| problem(&e))?;

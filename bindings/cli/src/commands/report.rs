@@ -34,7 +34,7 @@ use sha2::{Digest, Sha256};
 
 use super::verify::{io_problem, read_bounded};
 use crate::exit::Exit;
-use crate::ledger_dir::LedgerDir;
+use crate::ledger_store::{self, BundleFiles, WriteOptions};
 use crate::output::{DocumentFormat, Format, Problem, Source, CODE_USAGE};
 use crate::{atomic, Context};
 
@@ -87,7 +87,7 @@ pub enum SiemFormat {
 /// Arguments of `clyra report daily-review`.
 #[derive(Debug, Args)]
 pub struct DailyArgs {
-    /// The ledger directory
+    /// The ledger: a directory, or s3://bucket/prefix (AWS_* environment variables)
     #[arg(long, value_name = "DIR", default_value = ".clyra/ledger")]
     pub ledger: PathBuf,
     /// The day, YYYY-MM-DD (UTC)
@@ -324,13 +324,16 @@ fn daily(
         }
     }
 
-    let mut dir = LedgerDir::new(&args.ledger);
+    let mut dir = ledger_store::open(&args.ledger, &WriteOptions::default())
+        .map_err(|e| ledger_problem(&e))?;
+    // An s3:// ledger's bundles of the day are downloaded into a temporary directory.
+    let files = BundleFiles::of(&*dir).map_err(|e| ledger_problem(&e))?;
     let config = dir.config().map_err(|e| ledger_problem(&e))?;
     let key = match &args.ledger_key {
         Some(text) => super::ledger::read_vkey(text)?,
         None => config.key,
     };
-    let (_, cp) = dir
+    let (_, cp, _) = dir
         .verified_checkpoint(&key)
         .map_err(|e| ledger_problem(&e))?;
     let source = LedgerSource {
@@ -364,7 +367,12 @@ fn daily(
         if entries.is_empty() {
             continue;
         }
-        for f in verify_all(dir.root(), &entries, &trust, &at, &policies, jobs)? {
+        for (_, record) in &entries {
+            files
+                .fetch(&mut *dir, &record.bundle_sha256)
+                .map_err(|e| ledger_problem(&e))?;
+        }
+        for f in verify_all(files.root(), &entries, &trust, &at, &policies, jobs)? {
             review.tally(&f);
             spool.push(&f).map_err(|e| io_problem(&e))?;
         }

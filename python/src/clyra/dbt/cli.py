@@ -287,17 +287,34 @@ def _render(gated: dict[str, object], lines: list[str], fmt: str) -> str:
 
 def _ledger_exit(project: Path, sealed: "Sealed", exit_code: int) -> int:
     """Appends the sealed bundle to the project's evidence ledger (spec/ledger-v0.md), when
-    there is one; returns ``exit_code``, or 1 when the append fails (the bundle stays sealed)."""
-    clyra = ClyraDir(project)
-    ledger = clyra.ledger
-    if not (ledger / "ledger.json").exists():
-        return exit_code
+    there is one; returns ``exit_code``, or 1 when the append fails (the bundle stays sealed).
+    The append runs the ``clyra ledger append`` of the Rust CLI in this process, so an
+    ``s3://`` ledger takes its endpoint and credentials from the ``AWS_*`` variables and its
+    Object Lock retention from the project's policy, then ``retain_days`` of the config (§8.3)."""
     sys.stdout.flush()
-    args = ["clyra", "ledger", "append", str(sealed.path), "--ledger", str(ledger), "--key", clyra.ledger_key()]
+    args = ledger_append_args(ClyraDir(project), sealed.path)
+    if args is None:
+        return exit_code
     if _clyra.run(args) != 0:
-        print(f"error: {sealed.path} was sealed but not appended to the ledger {ledger}", file=sys.stderr)
+        print(f"error: {sealed.path} was sealed but not appended to the ledger {ClyraDir(project).ledger}", file=sys.stderr)
         return max(exit_code, 1)
     return exit_code
+
+
+def ledger_append_args(clyra: ClyraDir, bundle: Path) -> Optional[list[str]]:
+    """The ``clyra ledger append`` arguments that append ``bundle`` to the project's ledger, or
+    None when a local ledger was never created. An ``s3://`` ledger is always appended to (its
+    absence is the append's error) and gets the retention sources: ``--policy`` (when the project
+    has one) and ``--config``."""
+    ledger = clyra.ledger
+    if isinstance(ledger, Path) and not (ledger / "ledger.json").exists():
+        return None
+    args = ["clyra", "ledger", "append", str(bundle), "--ledger", str(ledger), "--key", clyra.ledger_key()]
+    if isinstance(ledger, str):
+        args += ["--config", str(clyra.config_path)]
+        if clyra.policy.is_file():
+            args += ["--policy", str(clyra.policy)]
+    return args
 
 
 def _policy_exit(sealed: "Sealed", exit_code: int) -> int:

@@ -63,12 +63,21 @@ def init(project: Path, environments: Mapping[str, str], force: bool = False) ->
         if _clyra.run(args) != 0:
             raise SetupError(f"{clyra.policy}: could not write the starting policy (`clyra policy init --env {env}`)")
         done.append(f"{clyra.policy}: starting policy ({env}); check it with `clyra policy lint {clyra.policy}`")
-    if not (clyra.ledger / "ledger.json").exists():
+    ledger = clyra.ledger
+    if isinstance(ledger, str):
+        # spec/ledger-v0.md §8: shared object storage is created once, by whoever owns the bucket.
+        done.append(f"{ledger}: evidence ledger on object storage (AWS_* environment); create it once with "
+                    f"`clyra ledger init {ledger} --key <the producer key> --policy {clyra.policy}` on a bucket "
+                    f"with Object Lock; every sealed bundle is appended")
+    elif not (ledger / "ledger.json").exists():
         # spec/ledger-v0.md: every sealed bundle is appended here; the ledger key is the producer key.
-        if _clyra.run(["clyra", "ledger", "init", str(clyra.ledger), "--key", str(clyra.key)]) != 0:
-            raise SetupError(f"{clyra.ledger}: could not create the evidence ledger (`clyra ledger init`)")
-        done.append(f"{clyra.ledger}: evidence ledger; every sealed bundle is appended (a team shares one by setting "
-                    f"\"ledger\" in {clyra.config_path} to a shared directory)")
+        if _clyra.run(["clyra", "ledger", "init", str(ledger), "--key", str(clyra.key)]) != 0:
+            raise SetupError(f"{ledger}: could not create the evidence ledger (`clyra ledger init`)")
+        done.append(f"{ledger}: evidence ledger; every sealed bundle is appended. A team shares one by setting "
+                    f"\"ledger\" in {clyra.config_path} to a shared directory, or to object storage with "
+                    f"Object Lock: \"ledger\": {{\"location\": \"s3://bucket/prefix\", \"retain_days\": 2555}} "
+                    f"(credentials from AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_REGION, AWS_ENDPOINT_URL; "
+                    f"retention from the policy's compliance.retention.period first; then `clyra ledger init s3://…`)")
     gitignore = clyra.root / ".gitignore"
     if force or not (gitignore.exists() or gitignore.is_symlink()):
         write_atomic(gitignore, b"keys/clyra.key\nstate/\nledger/\n")

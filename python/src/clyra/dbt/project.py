@@ -9,7 +9,7 @@ import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Optional, Union
 
 PACKAGE_SOURCE = Path(__file__).parent / "package"
 """The `clyra` dbt package shipped inside this pip package."""
@@ -79,10 +79,18 @@ class ClyraDir:
         return self.root / "policy.yaml"
 
     @property
-    def ledger(self) -> Path:
+    def ledger(self) -> Union[Path, str]:
         """The evidence ledger sealed bundles are appended to (spec/ledger-v0.md): ``ledger`` in
-        ``.clyra/config.json`` (a directory, relative to the project), else ``.clyra/ledger``."""
+        ``.clyra/config.json`` — a directory relative to the project, or ``s3://bucket/prefix``
+        (returned as that string; spec §8), given alone or as ``{"location": …, "retain_days": N}``
+        — else ``.clyra/ledger``."""
         configured = self.config().get("ledger") if self.config_path.exists() else None
+        if isinstance(configured, dict):
+            configured = configured.get("location")
+            if not isinstance(configured, str) or not configured:
+                raise SetupError(f"{self.config_path}: `ledger` must be a location or {{\"location\": …, \"retain_days\": N}}")
+        if isinstance(configured, str) and configured.startswith("s3://"):
+            return configured
         return self.project / configured if isinstance(configured, str) else self.root / "ledger"
 
     @property
