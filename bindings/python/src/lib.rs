@@ -4,6 +4,7 @@
 //! `clyra_core::ffi` (one module here per core area), releases the GIL around the work
 //! ([`gil::released`]) and turns failures into exceptions in one place ([`errors`]).
 
+mod badge;
 mod bundle;
 mod canon;
 mod cli;
@@ -31,6 +32,7 @@ fn _clyra(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(bundle::inspect_bundle, m)?)?;
     m.add_function(wrap_pyfunction!(bundle::receipt_extract, m)?)?;
     m.add_function(wrap_pyfunction!(bundle::receipt_verify, m)?)?;
+    m.add_function(wrap_pyfunction!(badge::badge_verify, m)?)?;
     m.add_function(wrap_pyfunction!(dbt::dbt_seal, m)?)?;
     m.add_function(wrap_pyfunction!(dbt::fingerprint, m)?)?;
     m.add_function(wrap_pyfunction!(dbt::dbt_plan, m)?)?;

@@ -33,6 +33,8 @@ __version__: str = _clyra.__version__
 
 __all__ = [
     "ApprovalError",
+    "BadgeClaims",
+    "BadgeVerdict",
     "BuildError",
     "Built",
     "BundleError",
@@ -64,6 +66,7 @@ __all__ = [
     "scan_genai",
     "sign",
     "verify",
+    "verify_badge",
     "verify_receipt",
 ]
 
@@ -118,6 +121,45 @@ class Verdict:
         )
         return cls(v["outcome"], v["primary"], v["exit"], checks, v.get("audit"), v.get("audit_text"),
                    tuple(v.get("not_covered", ())))
+
+
+@dataclass(frozen=True)
+class BadgeClaims:
+    """What a badge states (badge-v0.md §4), reported once its claims passed §4.2."""
+
+    iss: str
+    sub: str
+    framework: str
+    status: str
+    iat: int
+    exp: int
+    jti: str
+
+
+@dataclass(frozen=True)
+class BadgeVerdict:
+    """The result of verifying a badge (badge-v0.md §5.3). A badge whose ``status`` is
+    ``failing`` is a valid badge that says so: its outcome is VALID."""
+
+    outcome: str
+    primary: str
+    exit: int
+    message: str
+    badge: Optional[BadgeClaims] = None
+
+    @property
+    def ok(self) -> bool:
+        """Whether the outcome is VALID (the badge's own ``status`` aside)."""
+        return self.outcome == "VALID"
+
+    @classmethod
+    def from_json(cls, text: str) -> "BadgeVerdict":
+        """The verdict of its JSON form."""
+        v = _json.loads(text)
+        b = v.get("badge")
+        claims = None if b is None else BadgeClaims(
+            b["iss"], b["sub"], b["framework"], b["status"], b["iat"], b["exp"], b["jti"])
+        return cls(v["outcome"], v["primary"], v["exit"], v.get("message", ""), claims)
 
 
 @dataclass(frozen=True)
@@ -308,6 +350,27 @@ def verify_receipt(receipt: Union[str, bytes], trust: Source, at: Optional[str] 
     call = {"trust": _text(trust), "at": at or _now()}
     data = receipt.encode("utf-8") if isinstance(receipt, str) else receipt
     return Verdict.from_json(_clyra.receipt_verify(_json.dumps(call), data))
+
+
+# badge-v0.md §2.1: a badge is at most this many bytes (a longer one is `badge.malformed`).
+_BADGE_MAX_BYTES = 65_536
+
+
+def verify_badge(badge: Source, trust: Source, at: Optional[str] = None) -> BadgeVerdict:
+    """Verifies a badge offline (badge-v0.md §5) against the keys of ``trust`` at ``at``
+    (default now). ``badge`` is its compact JWS text (starting ``eyJ``), its bytes, or a path to
+    badge.jws (read as at most 64 KiB + 1 bytes, so an oversized file is a verdict too). Any
+    bytes give a :class:`BadgeVerdict`; raises only for an unreadable path (``OSError``), an
+    unusable trust file (:class:`TrustError`) or time (:class:`UsageError`, ``cli.usage``)."""
+    if isinstance(badge, bytes):
+        data = badge
+    elif isinstance(badge, str) and badge.startswith("eyJ"):
+        data = badge.encode("utf-8")
+    else:
+        with open(badge, "rb") as f:
+            data = f.read(_BADGE_MAX_BYTES + 1)
+    call = {"trust": _text(trust), "at": at or _now()}
+    return BadgeVerdict.from_json(_clyra.badge_verify(_json.dumps(call), data))
 
 
 def fingerprint(relation: str, columns: Sequence[Mapping[str, Any]]) -> str:

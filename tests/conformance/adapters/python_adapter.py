@@ -1,7 +1,9 @@
 """Conformance adapter body for the Python host (see `python` beside this file): verify and
-receipt-verify through the `clyra` package's compiled API, printing the verdict JSON line."""
+receipt-verify through the `clyra` package's compiled API, badge-verify through its public
+`clyra.verify_badge`, printing the verdict JSON line."""
 
 import base64
+import dataclasses
 import json
 import sys
 
@@ -103,6 +105,28 @@ def main(argv: list[str]) -> int:
             return error(e.code or str(e), detail_of(e))
         print(verdict)
         return int(json.loads(verdict)["exit"])
+    if cmd == "badge-verify":
+        # conformance.md §6.10 (badge-v0.md §5) through the public API: the path is read there.
+        if not args:
+            return error("cli.usage")
+        try:
+            opts = options(args[1:])
+            trust_path, at = opts["trust"], opts["at"]
+        except (ValueError, KeyError, StopIteration):
+            return error("cli.usage")
+        try:
+            verdict = clyra.verify_badge(args[0], read(trust_path, "trust.file"), at=at)
+        except OSError:
+            return error("cli.io")
+        except Unusable as e:
+            return error(str(e))
+        except clyra.ClyraError as e:
+            return error(e.code or str(e), detail_of(e))
+        answer = dataclasses.asdict(verdict)
+        if answer["badge"] is None:
+            del answer["badge"]
+        print(json.dumps(answer))
+        return verdict.exit
     if cmd == "ledger-verify":
         # conformance.md §6.9 through the package's compiled CLI entry (`clyra ledger check`):
         # the same core code as the Rust adapter, reached through the Python extension.
