@@ -163,23 +163,11 @@ impl Write for Counter<'_> {
     }
 }
 
-/// SHA-256 of a whole open file's bytes, read from offset 0 without moving its shared offset
-/// (the bundle's identity in a ledger record, ledger-v0.md §2.1).
+/// SHA-256 of a whole open file's bytes (the bundle's identity in a ledger record, ledger-v0.md
+/// §2.1): the core's `attest::reader_sha256` over a positioned reader from offset 0, so the file's
+/// shared offset does not move.
 pub(crate) fn file_sha256(file: &File) -> io::Result<clyra_core::digest::Sha256Digest> {
-    use sha2::{Digest as _, Sha256};
-    let mut reader = At { file, pos: 0 };
-    let mut hasher = Sha256::new();
-    let mut buf = vec![0u8; 1 << 16];
-    loop {
-        let n = reader.read(&mut buf)?;
-        if n == 0 {
-            break;
-        }
-        hasher.update(buf.get(..n).unwrap_or_default());
-    }
-    Ok(clyra_core::digest::Sha256Digest::from_bytes(
-        hasher.finalize().into(),
-    ))
+    clyra_core::attest::reader_sha256(At { file, pos: 0 })
 }
 
 #[cfg(test)]
@@ -197,5 +185,22 @@ mod tests {
         assert_eq!(spread(&sizes, 8).len(), 4);
         assert_eq!(spread(&sizes, 1), vec![vec![0, 2, 3, 1]]);
         assert!(spread(&[], 2).is_empty());
+    }
+
+    #[test]
+    fn file_sha256_hashes_the_whole_file_and_leaves_its_offset() {
+        let path = std::env::temp_dir().join(format!("clyra-hasher-{}", std::process::id()));
+        std::fs::write(&path, b"abc").unwrap();
+        let mut file = File::open(&path).unwrap();
+        file.seek(SeekFrom::Start(2)).unwrap();
+        let digest = file_sha256(&file).unwrap();
+        let offset = file.stream_position().unwrap();
+        std::fs::remove_file(&path).unwrap();
+        // SHA-256("abc"), FIPS 180-2 appendix B.1.
+        assert_eq!(
+            digest.to_hex(),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+        assert_eq!(offset, 2);
     }
 }
