@@ -73,24 +73,34 @@ def via_cli(argv: list[str]) -> int:
     return int(code)
 
 
+def badge_verify(badge_path: str, trust_path: str, at: str) -> int:
+    """conformance.md §6.10 (badge-v0.md §5) through the public `clyra.verify_badge`, which reads
+    the badge's path itself; prints the verdict JSON of §5.3 and returns its exit."""
+    verdict = clyra.verify_badge(badge_path, read(trust_path, "trust.file"), at=at)
+    answer = dataclasses.asdict(verdict)
+    if answer["badge"] is None:
+        del answer["badge"]
+    print(json.dumps(answer))
+    return verdict.exit
+
+
 def main(argv: list[str]) -> int:
     cmd, args = (argv[0], argv[1:]) if argv else ("", [])
-    if cmd in ("verify", "receipt-verify"):
-        if not args:
-            return error("cli.usage")
+    if cmd in ("verify", "receipt-verify", "badge-verify"):
         try:
-            opts = options(args[1:])
+            subject_path, opts = args[0], options(args[1:])
             trust_path, at = opts["trust"], opts["at"]
-        except (ValueError, KeyError, StopIteration):
+        except (IndexError, ValueError, KeyError, StopIteration):
             return error("cli.usage")
-        # conformance.md §6.7: at most the input's limit + 1 bytes (L10 bundle, L23 receipt);
-        # a directory raises IsADirectoryError, an OSError: cli.io.
-        limit = 4 * 1024 * 1024 * 1024 + 1024 * 1024 if cmd == "verify" else 32 * 1024 * 1024
         try:
-            with open(args[0], "rb") as f:
+            if cmd == "badge-verify":
+                return badge_verify(subject_path, trust_path, at)
+            # conformance.md §6.7: at most the input's limit + 1 bytes (L10 bundle, L23 receipt);
+            # a directory raises IsADirectoryError, an OSError: cli.io.
+            limit = 4 * 1024 * 1024 * 1024 + 1024 * 1024 if cmd == "verify" else 32 * 1024 * 1024
+            with open(subject_path, "rb") as f:
                 subject = f.read(limit + 1)
-            trust = read(trust_path, "trust.file")
-            call = {"trust": trust, "at": at}
+            call = {"trust": read(trust_path, "trust.file"), "at": at}
             if cmd == "verify":
                 if "policy" in opts:
                     call["policy"] = read(opts["policy"], "policy.file")
@@ -105,28 +115,6 @@ def main(argv: list[str]) -> int:
             return error(e.code or str(e), detail_of(e))
         print(verdict)
         return int(json.loads(verdict)["exit"])
-    if cmd == "badge-verify":
-        # conformance.md §6.10 (badge-v0.md §5) through the public API: the path is read there.
-        if not args:
-            return error("cli.usage")
-        try:
-            opts = options(args[1:])
-            trust_path, at = opts["trust"], opts["at"]
-        except (ValueError, KeyError, StopIteration):
-            return error("cli.usage")
-        try:
-            verdict = clyra.verify_badge(args[0], read(trust_path, "trust.file"), at=at)
-        except OSError:
-            return error("cli.io")
-        except Unusable as e:
-            return error(str(e))
-        except clyra.ClyraError as e:
-            return error(e.code or str(e), detail_of(e))
-        answer = dataclasses.asdict(verdict)
-        if answer["badge"] is None:
-            del answer["badge"]
-        print(json.dumps(answer))
-        return verdict.exit
     if cmd == "ledger-verify":
         # conformance.md §6.9 through the package's compiled CLI entry (`clyra ledger check`):
         # the same core code as the Rust adapter, reached through the Python extension.
