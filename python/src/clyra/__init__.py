@@ -92,8 +92,19 @@ class Check:
     subject: Optional[str] = None
 
 
+class _Judged:
+    """What every verdict answers: is its outcome (verdicts.md §1) VALID."""
+
+    outcome: str
+
+    @property
+    def ok(self) -> bool:
+        """Whether the outcome is VALID (warnings allowed; for a badge, its own ``status`` aside)."""
+        return self.outcome == "VALID"
+
+
 @dataclass(frozen=True)
-class Verdict:
+class Verdict(_Judged):
     """The result of verifying a bundle or a receipt (verdicts.md §3)."""
 
     outcome: str
@@ -105,11 +116,6 @@ class Verdict:
     #: For a receipt: the steps its verdict does not cover (verdicts.md §3.2), always
     #: ("artifacts", "journal", "approvals", "policy"); empty for a bundle.
     not_covered: tuple[str, ...] = ()
-
-    @property
-    def ok(self) -> bool:
-        """Whether the outcome is VALID (warnings allowed)."""
-        return self.outcome == "VALID"
 
     @classmethod
     def from_json(cls, text: str) -> "Verdict":
@@ -137,7 +143,7 @@ class BadgeClaims:
 
 
 @dataclass(frozen=True)
-class BadgeVerdict:
+class BadgeVerdict(_Judged):
     """The result of verifying a badge (badge-v0.md §5.3). A badge whose ``status`` is
     ``failing`` is a valid badge that says so: its outcome is VALID."""
 
@@ -147,18 +153,12 @@ class BadgeVerdict:
     message: str
     badge: Optional[BadgeClaims] = None
 
-    @property
-    def ok(self) -> bool:
-        """Whether the outcome is VALID (the badge's own ``status`` aside)."""
-        return self.outcome == "VALID"
-
     @classmethod
     def from_json(cls, text: str) -> "BadgeVerdict":
         """The verdict of its JSON form."""
         v = _json.loads(text)
-        b = v.get("badge")
-        claims = None if b is None else BadgeClaims(
-            b["iss"], b["sub"], b["framework"], b["status"], b["iat"], b["exp"], b["jti"])
+        # badge-v0.md §5.3 pins the members of `badge`: exactly the fields of BadgeClaims.
+        claims = BadgeClaims(**v["badge"]) if "badge" in v else None
         return cls(v["outcome"], v["primary"], v["exit"], v.get("message", ""), claims)
 
 
