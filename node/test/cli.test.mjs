@@ -1,12 +1,11 @@
 // The clyra-verify command (bin/clyra-verify.js): same output and exit codes as `clyra verify`.
 import assert from 'node:assert/strict'
-import { spawnSync } from 'node:child_process'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { test } from 'node:test'
 
-import { cli, rustCli, vectors } from './helpers.mjs'
+import { bothClis, cli, rustCli, vectors } from './helpers.mjs'
 
 const all = vectors()
 const minimal = all.find((v) => v.name.endsWith('-def-minimal'))
@@ -37,12 +36,9 @@ test('every vector, human, JSON and auditor: byte for byte what the Rust CLI pri
   for (const v of all) {
     for (const extra of [[], ['--format', 'json'], ['--auditor'], ['--auditor', '--format', 'json']]) {
       if (v.receipt && extra.includes('--auditor')) continue
-      const node = cli(argsOf(v, extra))
       const args = argsOf(v, extra)
-      const p = spawnSync(rust, v.bundle ? ['verify', ...args] : ['receipt', 'verify', ...args.slice(1)], { encoding: 'utf8' })
-      assert.equal(node.status, p.status, `${v.name} ${extra}`)
-      assert.equal(node.stdout, p.stdout, `${v.name} ${extra}`)
-      assert.equal(node.stderr, p.stderr, `${v.name} ${extra}`)
+      const both = bothClis(rust, v.bundle ? ['verify', ...args] : ['receipt', 'verify', ...args.slice(1)], args)
+      assert.deepEqual(both.node, both.rust, `${v.name} ${extra}`)
     }
   }
 })

@@ -55,19 +55,9 @@ export function special(file) {
 
 /** Every badge vector (conformance.md §2.7): {name, dir, args, expected, badge, trust}. */
 export function badges() {
-  return fs.readdirSync(vectorsDir)
-    .filter((d) => fs.existsSync(path.join(vectorsDir, d, 'badge.jws')))
-    .sort()
-    .map((name) => {
-      const dir = path.join(vectorsDir, name)
-      return {
-        name, dir,
-        args: JSON.parse(fs.readFileSync(path.join(dir, 'args.json'), 'utf8')),
-        expected: JSON.parse(fs.readFileSync(path.join(dir, 'expected.json'), 'utf8')),
-        badge: path.join(dir, 'badge.jws'),
-        trust: path.join(dir, 'trust.json'),
-      }
-    })
+  return special('badge.jws').map((v) => ({
+    ...v, badge: path.join(v.dir, 'badge.jws'), trust: path.join(v.dir, 'trust.json'),
+  }))
 }
 
 /** Runs bin/clyra-verify.js with `args`: {status, stdout, stderr}. */
@@ -75,6 +65,13 @@ export function cli(args, options = {}) {
   const p = spawnSync(process.execPath, [path.join(pkg, 'bin', 'clyra-verify.js'), ...args],
     { encoding: 'utf8', ...options })
   return { status: p.status, stdout: p.stdout, stderr: p.stderr }
+}
+
+/** The Rust CLI `bin` with `rustArgs` and bin/clyra-verify.js with `nodeArgs` (default the same):
+ * {rust, node}, each {status, stdout, stderr}, for tests that the two print the same. */
+export function bothClis(bin, rustArgs, nodeArgs = rustArgs) {
+  const p = spawnSync(bin, rustArgs, { encoding: 'utf8' })
+  return { rust: { status: p.status, stdout: p.stdout, stderr: p.stderr }, node: cli(nodeArgs) }
 }
 
 /** The Rust CLI, when built (CLYRA_BIN, or the debug build under CARGO_TARGET_DIR or target/). */

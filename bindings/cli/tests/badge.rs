@@ -13,23 +13,10 @@
     clippy::string_slice
 )]
 mod common;
-use common::{clyra, text, TempDir};
+use common::{clyra, exits, repo, text, vector, TempDir};
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
-
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn vector(name: &str, file: &str) -> String {
-    repo()
-        .join("vectors")
-        .join(name)
-        .join(file)
-        .display()
-        .to_string()
-}
 
 const AT: &str = "2026-12-01T00:00:00Z";
 
@@ -67,13 +54,7 @@ fn issue(dir: &TempDir, at: Option<&str>, extra: &[&str]) -> serde_json::Value {
     }
     args.extend(extra);
     let o = clyra(&args);
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}{}",
-        text(&o.stdout),
-        text(&o.stderr)
-    );
+    exits(&o, 0);
     serde_json::from_slice(&o.stdout).unwrap()
 }
 
@@ -250,13 +231,7 @@ fn tickets_and_ledger_join_the_evidence() {
         "--format",
         "json",
     ]);
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}{}",
-        text(&o.stdout),
-        text(&o.stderr)
-    );
+    exits(&o, 0);
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(v["claims"]["evidence"]["ledger"]["size"], 1);
     assert_eq!(

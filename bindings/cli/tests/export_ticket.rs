@@ -12,12 +12,11 @@
     clippy::string_slice
 )]
 mod common;
-use common::{text, TempDir};
+use common::{exits, text, vector, TempDir};
 
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
-use std::path::Path;
 use std::process::{Command, Output};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
@@ -278,22 +277,12 @@ fn answer(state: &Arc<Mutex<State>>, req: Seen) -> (u16, Option<u64>, String) {
     (404, None, "{}".into())
 }
 
-fn repo() -> std::path::PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
 fn bundle() -> String {
-    repo()
-        .join("vectors/0001-def-minimal/bundle.zip")
-        .display()
-        .to_string()
+    vector("0001-def-minimal", "bundle.zip")
 }
 
 fn trust() -> String {
-    repo()
-        .join("vectors/0001-def-minimal/trust.json")
-        .display()
-        .to_string()
+    vector("0001-def-minimal", "trust.json")
 }
 
 fn servicenow_config(dir: &TempDir, url: &str, secret_env: &str) -> String {
@@ -369,13 +358,7 @@ fn servicenow_files_one_change_request_with_fields_and_attachment() {
         "json",
     ]);
     no_secrets(&o);
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}{}",
-        text(&o.stdout),
-        text(&o.stderr)
-    );
+    exits(&o, 0);
     let out = json_out(&o);
     assert_eq!(
         (out["created"].as_bool(), out["ticket"].as_str()),
@@ -489,13 +472,7 @@ fn retries_honour_retry_after_and_stop_after_three_attempts() {
         "--format",
         "json",
     ]);
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}{}",
-        text(&o.stdout),
-        text(&o.stderr)
-    );
+    exits(&o, 0);
     assert!(
         start.elapsed().as_millis() >= 1000,
         "Retry-After: 1 was not honoured"
@@ -704,13 +681,7 @@ fn jira_files_one_issue_with_adf_attachment_and_remote_link() {
         "json",
     ]);
     no_secrets(&o);
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}{}",
-        text(&o.stdout),
-        text(&o.stderr)
-    );
+    exits(&o, 0);
     let out = json_out(&o);
     assert_eq!(
         (out["ticket"].as_str(), out["created"].as_bool()),
@@ -779,13 +750,7 @@ fn doctor_checks_the_ticket_configuration_and_connection() {
     let server = Server::start();
     let dir = TempDir::new();
     let o = run(&["doctor", "--ticket-config", &jira_config(&dir, &server.url)]);
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}{}",
-        text(&o.stdout),
-        text(&o.stderr)
-    );
+    exits(&o, 0);
     assert!(text(&o.stdout).contains("jira: "));
     assert_eq!(server.seen()[0].path, "/rest/api/3/myself");
     let o = run(&[

@@ -8,80 +8,10 @@
     clippy::string_slice
 )]
 mod common;
-use common::{clyra, text, TempDir};
+use common::{clyra, ledger_bundles, ok, repo, text, verdict, TempDir};
 
-use std::io::Cursor;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
-
-use clyra_core::digest::Sha256Digest;
-use clyra_core::ledger::Record;
-use clyra_core::Limits;
-
-#[track_caller]
-fn ok(out: &Output) -> String {
-    assert!(
-        out.status.success(),
-        "stdout: {}\nstderr: {}",
-        text(&out.stdout),
-        text(&out.stderr)
-    );
-    text(&out.stdout)
-}
-
-/// (outcome, primary, exit) of a `--format json` verdict run.
-fn verdict(args: &[&str]) -> (String, String, i32) {
-    let mut all = args.to_vec();
-    all.extend(["--format", "json"]);
-    let out = clyra(&all);
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|_| panic!("{} {}", text(&out.stdout), text(&out.stderr)));
-    let code = out.status.code().unwrap();
-    match v.get("outcome") {
-        Some(o) => (
-            o.as_str().unwrap().into(),
-            v["primary"].as_str().unwrap().into(),
-            code,
-        ),
-        None => (
-            "ERROR".into(),
-            v["errors"][0]["code"].as_str().unwrap().into(),
-            code,
-        ),
-    }
-}
-
-fn vectors() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../vectors")
-}
-
-/// Vector bundles whose container and manifest read (so a ledger records them), sorted.
-fn bundles() -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    let mut dirs: Vec<_> = std::fs::read_dir(vectors())
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .collect();
-    dirs.sort();
-    for d in dirs {
-        let p = d.join("bundle.zip");
-        let Ok(bytes) = std::fs::read(&p) else {
-            continue;
-        };
-        let sha = Sha256Digest::of(&bytes);
-        let rec = Record::of_bundle(
-            Cursor::new(&bytes),
-            bytes.len() as u64,
-            &sha,
-            "2026-12-01T00:00:00Z",
-            &Limits::default(),
-        );
-        if rec.is_ok_and(|r| r.approvals.is_empty()) {
-            out.push(p);
-        }
-    }
-    out
-}
 
 struct Ledger {
     dir: TempDir,
@@ -174,7 +104,7 @@ fn is(got: (String, String, i32), want: (&str, &str, i32)) {
 #[test]
 fn append_prove_check_and_verify_with_a_receipt() {
     let ledger = Ledger::new();
-    let all = bundles();
+    let all = ledger_bundles();
     assert!(all.len() >= 20, "{}", all.len());
     let cp0 = ledger.save_checkpoint("cp0");
     ok(&ledger.append(&[&all[0]]));
@@ -315,8 +245,8 @@ fn append_prove_check_and_verify_with_a_receipt() {
     let out = clyra(&[
         "ledger",
         "prove",
-        &vectors()
-            .join("keys/producer-ed25519-1.key")
+        &repo()
+            .join("vectors/keys/producer-ed25519-1.key")
             .display()
             .to_string(),
         "--ledger",
@@ -329,7 +259,7 @@ fn append_prove_check_and_verify_with_a_receipt() {
 #[test]
 fn tampering_rewinds_forks_and_wrong_keys_are_caught() {
     let ledger = Ledger::new();
-    let all = bundles();
+    let all = ledger_bundles();
     let first: Vec<&Path> = all[..5].iter().map(PathBuf::as_path).collect();
     ok(&ledger.append(&first));
     let cp5 = ledger.save_checkpoint("cp5");
@@ -442,7 +372,7 @@ fn tampering_rewinds_forks_and_wrong_keys_are_caught() {
 #[test]
 fn a_replayed_approval_is_refused_and_reported() {
     let ledger = Ledger::new();
-    let original = vectors().join("0006-def-approvals-one/bundle.zip");
+    let original = repo().join("vectors/0006-def-approvals-one/bundle.zip");
     let copy = ledger.dir.path("copy.zip");
     std::fs::copy(&original, &copy).unwrap();
     ok(&clyra(&["keygen", "--out", &ledger.dir.path("k2")]));
@@ -468,7 +398,7 @@ fn a_replayed_approval_is_refused_and_reported() {
 #[test]
 fn two_appenders_at_once_never_fork() {
     let ledger = Ledger::new();
-    let all = bundles();
+    let all = ledger_bundles();
     let (a, b) = all.split_at(all.len() / 2);
     let spawn = |set: &[PathBuf]| {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_clyra"));
@@ -496,7 +426,7 @@ fn two_appenders_at_once_never_fork() {
 #[test]
 fn kill_9_during_append_leaves_a_ledger_that_verifies() {
     let ledger = Ledger::new();
-    let all = bundles();
+    let all = ledger_bundles();
     let mut appended_before = 0usize;
     for (round, delay_ms) in [2u64, 5, 9, 14, 20, 30, 45].into_iter().enumerate() {
         let cp = ledger.save_checkpoint(&format!("cp-{round}"));
@@ -533,7 +463,7 @@ fn kill_9_during_append_leaves_a_ledger_that_verifies() {
 #[test]
 fn a_witness_cosigns_after_checking_consistency_and_verify_requires_it() {
     let ledger = Ledger::new();
-    let all = bundles();
+    let all = ledger_bundles();
     ok(&ledger.append(&[&all[0], &all[1]]));
     let out: serde_json::Value = serde_json::from_str(&ok(&ledger.cosign())).unwrap();
     let wkey = out["key"].as_str().unwrap().to_owned();
@@ -569,9 +499,9 @@ fn a_witness_cosigns_after_checking_consistency_and_verify_requires_it() {
 fn a_witnessed_receipt_keeps_a_revoked_key_signature() {
     use clyra_core::time::Timestamp;
     let ledger = Ledger::new();
-    let dir = vectors().join("0001-def-minimal");
+    let dir = repo().join("vectors").join("0001-def-minimal");
     let bundle = dir.join("bundle.zip").display().to_string();
-    let other = bundles()
+    let other = ledger_bundles()
         .into_iter()
         .find(|b| !b.starts_with(&dir))
         .unwrap()

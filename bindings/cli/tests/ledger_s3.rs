@@ -10,16 +10,13 @@
     clippy::string_slice
 )]
 mod common;
-use common::{text, TempDir};
+use common::{ledger_bundles, ok, text, TempDir};
 
-use std::io::Cursor;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
 use std::time::Duration;
 
 use clyra_core::digest::Sha256Digest;
-use clyra_core::ledger::Record;
-use clyra_core::Limits;
 use rusty_s3::{Bucket, Credentials, S3Action, UrlStyle};
 
 const ACCESS: &str = "clyra-test";
@@ -202,44 +199,6 @@ fn refused(out: &Output, code: &str) {
     assert!(text(&out.stdout).contains(code), "{}", text(&out.stdout));
 }
 
-#[track_caller]
-fn ok(out: &Output) -> String {
-    assert!(
-        out.status.success(),
-        "stdout: {}\nstderr: {}",
-        text(&out.stdout),
-        text(&out.stderr)
-    );
-    text(&out.stdout)
-}
-
-/// Vector bundles a ledger records (container and manifest read, no approvals), sorted.
-fn bundles() -> Vec<PathBuf> {
-    let mut dirs: Vec<_> =
-        std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../vectors"))
-            .unwrap()
-            .map(|e| e.unwrap().path())
-            .collect();
-    dirs.sort();
-    dirs.into_iter()
-        .map(|d| d.join("bundle.zip"))
-        .filter(|p| {
-            let Ok(bytes) = std::fs::read(p) else {
-                return false;
-            };
-            let sha = Sha256Digest::of(&bytes);
-            Record::of_bundle(
-                Cursor::new(&bytes),
-                bytes.len() as u64,
-                &sha,
-                "2026-12-01T00:00:00Z",
-                &Limits::default(),
-            )
-            .is_ok_and(|r| r.approvals.is_empty())
-        })
-        .collect()
-}
-
 fn sha_hex(p: &Path) -> String {
     Sha256Digest::of(&std::fs::read(p).unwrap()).to_hex()
 }
@@ -258,7 +217,7 @@ fn xml<'a>(body: &'a str, tag: &str) -> &'a str {
 #[test]
 fn s3_ledger_matches_a_directory_locks_bundles_and_never_forks() {
     let (srv, tmp, key) = setup("ledger");
-    let all = bundles();
+    let all = ledger_bundles();
     assert!(all.len() >= 6, "need vector bundles, found {}", all.len());
     let first: Vec<&str> = all[..3].iter().map(|p| p.to_str().unwrap()).collect();
     let at = "2026-12-04T10:00:00Z";
@@ -502,7 +461,7 @@ fn retention_comes_from_the_policy_then_the_config_and_the_flag_wins() {
         r#"{"environments": {}, "ledger": {"location": "s3://ret/p", "retain_days": 5}}"#,
     )
     .unwrap();
-    let all = bundles();
+    let all = ledger_bundles();
     let s3 = "s3://ret/p";
     ok(&srv.clyra(&["ledger", "init", s3, "--key", &key, "--policy", &policy]));
     let (mode, until) = srv.retention("ret", "p/ledger.json");

@@ -8,23 +8,12 @@
     clippy::string_slice
 )]
 mod common;
-use common::{clyra, TempDir};
+use common::{clyra, ok, verdict, TempDir};
 
 use std::path::Path;
-use std::process::Output;
 
 use clyra_core::crypto::PublicKey;
 use clyra_core::Limits;
-
-#[track_caller]
-fn ok(out: &Output) {
-    assert!(
-        out.status.success(),
-        "stdout: {}\nstderr: {}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
 
 const AT: &str = "2026-12-01T00:00:00Z";
 const NONCE: &str = "n-7f3c9a21e4b04d5e8a1b2c3d4e5f6071";
@@ -88,20 +77,6 @@ fn build(dir: &TempDir, extra: &[&str]) -> String {
     out
 }
 
-/// (outcome, primary, exit) of a JSON verdict printed by `args`.
-fn verdict(args: &[&str]) -> (String, String, i32) {
-    let out = clyra(args);
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
-    let code = out.status.code().unwrap();
-    assert_eq!(v["exit"], code);
-    (
-        v["outcome"].as_str().unwrap().to_owned(),
-        v["primary"].as_str().unwrap().to_owned(),
-        code,
-    )
-}
-
 #[test]
 fn receipt_extract_then_verify_and_tamper() {
     let dir = TempDir::new();
@@ -112,11 +87,7 @@ fn receipt_extract_then_verify_and_tamper() {
         "receipt", "extract", &bundle, "--event", "1", "--out", &receipt,
     ]));
     let trust = dir.path("trust.json");
-    let check = |file: &str| {
-        verdict(&[
-            "receipt", "verify", file, "--trust", &trust, "--at", AT, "--format", "json",
-        ])
-    };
+    let check = |file: &str| verdict(&["receipt", "verify", file, "--trust", &trust, "--at", AT]);
     assert_eq!(check(&receipt), ("VALID".into(), "ok".into(), 0));
     // Human output too.
     let human = clyra(&["receipt", "verify", &receipt, "--trust", &trust, "--at", AT]);
@@ -196,7 +167,7 @@ fn approve_then_build_then_verify() {
     let bundle = build(&dir, &["--approval", &pair, "--approver-key", &pub_b]);
     let trust = dir.path("trust.json");
     assert_eq!(
-        verdict(&["verify", &bundle, "--trust", &trust, "--at", AT, "--format", "json"]),
+        verdict(&["verify", &bundle, "--trust", &trust, "--at", AT]),
         ("VALID".into(), "ok".into(), 0)
     );
     // Inspect shows the approval and the schema delta.

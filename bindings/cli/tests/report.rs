@@ -9,13 +9,9 @@
     clippy::indexing_slicing
 )]
 mod common;
-use common::{clyra, text, TempDir};
+use common::{clyra, text, vector, TempDir};
 
 const AT: &str = "2026-12-01T00:00:00Z";
-
-fn vector(slug: &str, file: &str) -> String {
-    format!("{}/../../vectors/{slug}/{file}", env!("CARGO_MANIFEST_DIR"))
-}
 
 /// A ledger whose day 2026-11-20 holds a valid bundle, an approval by the author and a missing
 /// approval, plus one entry of the next day.

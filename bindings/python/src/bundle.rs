@@ -12,9 +12,20 @@ use crate::gil::released;
 use crate::signers::produced_with;
 
 /// The result JSON and the produced bytes of a producing call.
-fn produced<'py>(py: Python<'py>, out: ffi::Produced) -> PyResult<(String, Bound<'py, PyBytes>)> {
+pub(crate) fn produced<'py>(
+    py: Python<'py>,
+    out: ffi::Produced,
+) -> PyResult<(String, Bound<'py, PyBytes>)> {
     let result = result_of(py, &out.answer)?;
     Ok((result, PyBytes::new(py, &out.bytes)))
+}
+
+/// Artifacts as the core's producing calls take them: `(name, bytes)` borrowed from Python's.
+pub(crate) fn borrowed(artifacts: &[(String, Vec<u8>)]) -> Vec<(String, &[u8])> {
+    artifacts
+        .iter()
+        .map(|(n, b)| (n.clone(), b.as_slice()))
+        .collect()
 }
 
 /// A new signing key: (`{"keyid","public_pem","scheme"}` JSON, private key PKCS#8 PEM bytes).
@@ -38,12 +49,9 @@ pub fn build_bundle<'py>(
     key_uris: Vec<String>,
 ) -> PyResult<(String, Bound<'py, PyBytes>)> {
     let out = released(py, || {
-        let borrowed: Vec<(String, &[u8])> = artifacts
-            .iter()
-            .map(|(n, b)| (n.clone(), b.as_slice()))
-            .collect();
+        let artifacts = borrowed(&artifacts);
         produced_with(&key_uris, |signers| {
-            ffi::build_signed(call.as_bytes(), &borrowed, signers)
+            ffi::build_signed(call.as_bytes(), &artifacts, signers)
         })
     });
     produced(py, out)

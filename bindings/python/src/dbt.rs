@@ -4,6 +4,7 @@ use clyra_core::ffi::dbt as ffi;
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 
+use crate::bundle::{borrowed, produced};
 use crate::errors::result_of;
 use crate::gil::released;
 use crate::signers::{produced_with, with_signers};
@@ -21,16 +22,12 @@ pub fn dbt_seal<'py>(
     key_uris: Vec<String>,
 ) -> PyResult<(String, Bound<'py, PyBytes>)> {
     let out = released(py, || {
-        let borrowed: Vec<(String, &[u8])> = artifacts
-            .iter()
-            .map(|(n, b)| (n.clone(), b.as_slice()))
-            .collect();
+        let artifacts = borrowed(&artifacts);
         produced_with(&key_uris, |signers| {
-            ffi::seal_signed(call.as_bytes(), run_results, manifest, &borrowed, signers)
+            ffi::seal_signed(call.as_bytes(), run_results, manifest, &artifacts, signers)
         })
     });
-    let result = result_of(py, &out.answer)?;
-    Ok((result, PyBytes::new(py, &out.bytes)))
+    produced(py, out)
 }
 
 /// The schema fingerprint of a relation (def-v0.md §3): `{"fingerprint"}` JSON.

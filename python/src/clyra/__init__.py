@@ -33,6 +33,7 @@ __version__: str = _clyra.__version__
 
 __all__ = [
     "ApprovalError",
+    "BadgeClaims",
     "BadgeVerdict",
     "BuildError",
     "Built",
@@ -91,8 +92,19 @@ class Check:
     subject: Optional[str] = None
 
 
+class _Judged:
+    """What every verdict answers: is its outcome (verdicts.md §1) VALID."""
+
+    outcome: str
+
+    @property
+    def ok(self) -> bool:
+        """Whether the outcome is VALID (warnings allowed; for a badge, its own ``status`` aside)."""
+        return self.outcome == "VALID"
+
+
 @dataclass(frozen=True)
-class Verdict:
+class Verdict(_Judged):
     """The result of verifying a bundle or a receipt (verdicts.md §3)."""
 
     outcome: str
@@ -104,11 +116,6 @@ class Verdict:
     #: For a receipt: the steps its verdict does not cover (verdicts.md §3.2), always
     #: ("artifacts", "journal", "approvals", "policy"); empty for a bundle.
     not_covered: tuple[str, ...] = ()
-
-    @property
-    def ok(self) -> bool:
-        """Whether the outcome is VALID (warnings allowed)."""
-        return self.outcome == "VALID"
 
     @classmethod
     def from_json(cls, text: str) -> "Verdict":
@@ -123,26 +130,36 @@ class Verdict:
 
 
 @dataclass(frozen=True)
-class BadgeVerdict:
-    """The result of verifying a badge (badge-v0.md §5.3). ``badge`` holds the signed claims
-    (iss, sub, framework, status, iat, exp, jti) once the signature is verified, else None."""
+class BadgeClaims:
+    """What a badge states (badge-v0.md §4), reported once its claims passed §4.2."""
+
+    iss: str
+    sub: str
+    framework: str
+    status: str
+    iat: int
+    exp: int
+    jti: str
+
+
+@dataclass(frozen=True)
+class BadgeVerdict(_Judged):
+    """The result of verifying a badge (badge-v0.md §5.3). A badge whose ``status`` is
+    ``failing`` is a valid badge that says so: its outcome is VALID."""
 
     outcome: str
     primary: str
     exit: int
-    message: str = ""
-    badge: Optional[dict[str, Any]] = None
-
-    @property
-    def ok(self) -> bool:
-        """Whether the outcome is VALID."""
-        return self.outcome == "VALID"
+    message: str
+    badge: Optional[BadgeClaims] = None
 
     @classmethod
     def from_json(cls, text: str) -> "BadgeVerdict":
-        """The badge verdict of its JSON form."""
+        """The verdict of its JSON form."""
         v = _json.loads(text)
-        return cls(v["outcome"], v["primary"], v["exit"], v.get("message", ""), v.get("badge"))
+        # badge-v0.md §5.3 pins the members of `badge`: exactly the fields of BadgeClaims.
+        claims = BadgeClaims(**v["badge"]) if "badge" in v else None
+        return cls(v["outcome"], v["primary"], v["exit"], v.get("message", ""), claims)
 
 
 @dataclass(frozen=True)
@@ -341,16 +358,16 @@ def verify_receipt(receipt: Union[str, bytes], trust: Source, at: Optional[str] 
     return Verdict.from_json(_clyra.receipt_verify(_json.dumps(call), data))
 
 
-# badge-v0.md: a badge is at most this many bytes (read one more to let the core refuse it).
+# badge-v0.md §2.1: a badge is at most this many bytes (a longer one is `badge.malformed`).
 _BADGE_MAX_BYTES = 65_536
 
 
-def verify_badge(badge: Union[str, bytes, "_os.PathLike[str]"], trust: Source,
-                 at: Optional[str] = None) -> BadgeVerdict:
-    """Verifies a badge (badge-v0.md §5: its compact JWS text, bytes, or a path to badge.jws)
-    against a trust file at ``at`` (default now). A forged, expired or altered badge is a
-    verdict, not an exception; raises :class:`TrustError` for an unusable trust file and
-    :class:`UsageError` for a malformed ``at``."""
+def verify_badge(badge: Source, trust: Source, at: Optional[str] = None) -> BadgeVerdict:
+    """Verifies a badge offline (badge-v0.md §5) against the keys of ``trust`` at ``at``
+    (default now). ``badge`` is its compact JWS text (starting ``eyJ``), its bytes, or a path to
+    badge.jws (read as at most 64 KiB + 1 bytes, so an oversized file is a verdict too). Any
+    bytes give a :class:`BadgeVerdict`; raises only for an unreadable path (``OSError``), an
+    unusable trust file (:class:`TrustError`) or time (:class:`UsageError`, ``cli.usage``)."""
     if isinstance(badge, bytes):
         data = badge
     elif isinstance(badge, str) and badge.startswith("eyJ"):

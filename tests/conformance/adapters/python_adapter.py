@@ -2,6 +2,7 @@
 receipt-verify and badge-verify through the `clyra` package's compiled API, printing the verdict JSON line."""
 
 import base64
+import dataclasses
 import json
 import sys
 
@@ -119,7 +120,7 @@ def verify_badge(subject: str, opts: dict[str, str]) -> int:
     out: dict[str, object] = {"outcome": verdict.outcome, "primary": verdict.primary,
                               "exit": verdict.exit, "message": verdict.message}
     if verdict.badge is not None:
-        out["badge"] = verdict.badge
+        out["badge"] = dataclasses.asdict(verdict.badge)
     print(json.dumps(out))
     return verdict.exit
 

@@ -20,11 +20,11 @@ use clyra_core::{Coded, Limits};
 use serde_json::{json, Value};
 
 use super::keys::open_signer;
-use super::verify::{io_problem, read_bounded};
+use super::verify::{at_or_now, io_problem, read_bounded, trust_file};
 use crate::exit::Exit;
 use crate::ledger_store::{self, BundleFiles, WriteOptions};
 use crate::output::{Format, Problem, Source, CODE_USAGE};
-use crate::{atomic, clock, Context};
+use crate::{atomic, Context};
 
 /// The attestation file written into `--out`.
 pub const ATTESTATION_FILE: &str = "attestation.dsse.json";
@@ -205,14 +205,7 @@ struct Setup {
 
 fn setup(trust_path: &str, policy_paths: &[String], at: Option<&str>) -> Result<Setup, Problem> {
     let limits = Limits::default();
-    let source = Source::File(trust_path.to_owned());
-    let bytes = read_bounded(trust_path, limits.json_max_bytes)
-        .map_err(|e| io_problem(&e).in_source(&source))?;
-    let trust = Trust::parse(&bytes, &limits).map_err(|e| {
-        Problem::new(e.code(), e.to_string())
-            .with_detail(e.detail())
-            .in_source(&source)
-    })?;
+    let (trust, bytes) = trust_file(trust_path, &limits)?;
     let mut policies = Vec::with_capacity(policy_paths.len());
     for path in policy_paths {
         let source = Source::File(path.to_owned());
@@ -225,13 +218,7 @@ fn setup(trust_path: &str, policy_paths: &[String], at: Option<&str>) -> Result<
         })?;
         policies.push((given.hash, bytes));
     }
-    let at_text = at.map_or_else(clock::now_utc, str::to_owned);
-    let at = Timestamp::parse(&at_text).map_err(|_| {
-        Problem::new(
-            CODE_USAGE,
-            format!("--at `{at_text}` is not a UTC timestamp like 2026-12-01T00:00:00Z"),
-        )
-    })?;
+    let (at_text, at) = at_or_now(at)?;
     let schemas = Schemas::new().map_err(|e| Problem::new(CODE_USAGE, e.to_string()))?;
     Ok(Setup {
         limits,

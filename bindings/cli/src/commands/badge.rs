@@ -117,20 +117,11 @@ fn coded(e: &(impl Coded + std::fmt::Display), what: &str) -> Problem {
 }
 
 fn at_of(at: Option<&String>) -> Result<Timestamp, Problem> {
-    let text = at.cloned().unwrap_or_else(crate::clock::now_utc);
-    Timestamp::parse(&text).map_err(|_| {
-        Problem::new(
-            CODE_USAGE,
-            format!("--at `{text}` is not a UTC timestamp like 2026-12-01T00:00:00Z"),
-        )
-    })
+    super::verify::at_or_now(at.map(String::as_str)).map(|(_, at)| at)
 }
 
 fn read_trust(path: &Path, limits: &Limits) -> Result<Trust, Problem> {
-    let bytes = read(path)?;
-    Trust::parse(&bytes, limits).map_err(|e| {
-        Problem::new(e.code(), format!("{}: {e}", path.display())).with_detail(e.detail())
-    })
+    super::verify::trust_file(&path.display().to_string(), limits).map(|(trust, _)| trust)
 }
 
 fn issue(args: &IssueArgs, format: Format) -> Result<String, Problem> {

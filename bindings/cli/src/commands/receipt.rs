@@ -7,11 +7,9 @@ use std::path::PathBuf;
 use clap::{Args, Subcommand};
 use clyra_core::format::Schemas;
 use clyra_core::receipt::{extract, verify_receipt};
-use clyra_core::time::Timestamp;
-use clyra_core::trust::Trust;
 use clyra_core::{Coded, Limits};
 
-use super::verify::{io_problem, print_verdict, read_bounded};
+use super::verify::{at_or_now, io_problem, print_verdict, read_bounded, trust_file};
 use crate::exit::Exit;
 use crate::output::{DocumentFormat, Format, Problem, Source, CODE_USAGE};
 use crate::{atomic, Context};
@@ -168,27 +166,11 @@ fn run_extract(
 
 fn run_verify(args: &VerifyReceiptArgs, cx: &mut Context<'_>) -> Exit {
     let limits = Limits::default();
-    let trust_source = Source::File(args.trust.clone());
-    let trust_bytes = match read_bounded(&args.trust, limits.json_max_bytes) {
-        Ok(bytes) => bytes,
-        Err(err) => return cx.fail(&io_problem(&err).in_source(&trust_source)),
-    };
-    let trust = match Trust::parse(&trust_bytes, &limits) {
-        Ok(trust) => trust,
-        Err(err) => {
-            return cx.fail(
-                &Problem::new(err.code(), err.to_string())
-                    .with_detail(err.detail())
-                    .in_source(&trust_source),
-            )
-        }
-    };
-    let at_text = args.at.clone().unwrap_or_else(crate::clock::now_utc);
-    let Ok(at) = Timestamp::parse(&at_text) else {
-        return cx.fail(&Problem::new(
-            CODE_USAGE,
-            format!("--at `{at_text}` is not a UTC timestamp like 2026-12-01T00:00:00Z"),
-        ));
+    let prepared = trust_file(&args.trust, &limits)
+        .and_then(|(trust, _)| Ok((trust, at_or_now(args.at.as_deref())?)));
+    let (trust, (at_text, at)) = match prepared {
+        Ok(p) => p,
+        Err(problem) => return cx.fail(&problem),
     };
     let schemas = match Schemas::new() {
         Ok(schemas) => schemas,

@@ -32,7 +32,7 @@ use clyra_core::{Coded, Limits};
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
-use super::verify::{io_problem, read_bounded};
+use super::verify::{at_or_now, io_problem, read_bounded, trust_file};
 use crate::exit::Exit;
 use crate::ledger_store::{self, BundleFiles, WriteOptions};
 use crate::output::{DocumentFormat, Format, Problem, Source, CODE_USAGE};
@@ -277,21 +277,8 @@ fn daily(
     document: Option<DocumentFormat>,
 ) -> Result<(String, Exit), Problem> {
     let limits = Limits::default();
-    let trust_source = Source::File(args.trust.clone());
-    let trust_bytes = read_bounded(&args.trust, limits.json_max_bytes)
-        .map_err(|e| io_problem(&e).in_source(&trust_source))?;
-    let trust = Trust::parse(&trust_bytes, &limits).map_err(|e| {
-        Problem::new(e.code(), e.to_string())
-            .with_detail(e.detail())
-            .in_source(&trust_source)
-    })?;
-    let at_text = args.at.clone().unwrap_or_else(crate::clock::now_utc);
-    let at = Timestamp::parse(&at_text).map_err(|_| {
-        Problem::new(
-            CODE_USAGE,
-            format!("--at `{at_text}` is not a UTC timestamp like 2026-12-01T00:00:00Z"),
-        )
-    })?;
+    let (trust, _) = trust_file(&args.trust, &limits)?;
+    let (at_text, at) = at_or_now(args.at.as_deref())?;
     let mut policies = Vec::new();
     for path in &args.policy {
         let source = Source::File(path.clone());

@@ -80,30 +80,11 @@ pub fn run(args: &VerifyArgs, cx: &mut Context<'_>) -> Exit {
     if let Err(problem) = check_document_args(args, cx) {
         return cx.fail(&problem);
     }
-    let trust_source = Source::File(args.trust.clone());
-    let trust_bytes = match read_bounded(&args.trust, limits.json_max_bytes) {
-        Ok(bytes) => bytes,
-        Err(err) => return cx.fail(&io_problem(&err).in_source(&trust_source)),
-    };
-    let trust = match Trust::parse(&trust_bytes, &limits) {
-        Ok(trust) => trust,
-        Err(err) => {
-            return cx.fail(
-                &Problem::new(err.code(), err.to_string())
-                    .with_detail(err.detail())
-                    .in_source(&trust_source),
-            )
-        }
-    };
-    let at_text = args.at.clone().unwrap_or_else(crate::clock::now_utc);
-    let at = match Timestamp::parse(&at_text) {
-        Ok(at) => at,
-        Err(_) => {
-            return cx.fail(&Problem::new(
-                CODE_USAGE,
-                format!("--at `{at_text}` is not a UTC timestamp like 2026-12-01T00:00:00Z"),
-            ))
-        }
+    let prepared = trust_file(&args.trust, &limits)
+        .and_then(|(trust, _)| Ok((trust, at_or_now(args.at.as_deref())?)));
+    let (trust, (at_text, at)) = match prepared {
+        Ok(p) => p,
+        Err(problem) => return cx.fail(&problem),
     };
     let policy = match &args.policy {
         None => None,
@@ -354,6 +335,33 @@ pub(crate) fn print_verdict(
 }
 
 pub(crate) use crate::input::read_bounded;
+
+/// The trust file at `path` (read up to L1 + 1 bytes, limits.md) parsed, and its bytes: an I/O
+/// or `trust.*` problem naming the file. Every command that judges against a trust file reads it
+/// here.
+pub(crate) fn trust_file(path: &str, limits: &Limits) -> Result<(Trust, Vec<u8>), Problem> {
+    let source = Source::File(path.to_owned());
+    let bytes =
+        read_bounded(path, limits.json_max_bytes).map_err(|e| io_problem(&e).in_source(&source))?;
+    let trust = Trust::parse(&bytes, limits).map_err(|e| {
+        Problem::new(e.code(), e.to_string())
+            .with_detail(e.detail())
+            .in_source(&source)
+    })?;
+    Ok((trust, bytes))
+}
+
+/// `--at` (now when absent) as given and parsed; `cli.usage` when it is not a UTC timestamp.
+pub(crate) fn at_or_now(at: Option<&str>) -> Result<(String, Timestamp), Problem> {
+    let text = at.map_or_else(crate::clock::now_utc, str::to_owned);
+    let at = Timestamp::parse(&text).map_err(|_| {
+        Problem::new(
+            CODE_USAGE,
+            format!("--at `{text}` is not a UTC timestamp like 2026-12-01T00:00:00Z"),
+        )
+    })?;
+    Ok((text, at))
+}
 
 pub(crate) fn io_problem(err: &io::Error) -> Problem {
     let reason = match err.kind() {

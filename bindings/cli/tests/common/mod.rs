@@ -1,15 +1,22 @@
-//! Helpers shared by the `clyra` integration tests: a scratch folder and the built binary.
+//! Helpers shared by the `clyra` integration tests: a scratch folder, the built binary, its
+//! outcomes, and the golden vectors.
 #![allow(
     dead_code,
     clippy::unwrap_used,
     clippy::expect_used,
     clippy::panic,
+    clippy::indexing_slicing,
     clippy::string_slice
 )]
 
+use std::io::Cursor;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::atomic::{AtomicUsize, Ordering};
+
+use clyra_core::digest::Sha256Digest;
+use clyra_core::ledger::Record;
+use clyra_core::Limits;
 
 /// A fresh, unique folder under the system temp dir, removed when dropped.
 pub struct TempDir(pub PathBuf);
@@ -71,6 +78,93 @@ pub fn clyra_stdin(args: &[&str], stdin: &[u8]) -> Output {
 /// Bytes as text (the CLI prints UTF-8).
 pub fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// Asserts that `out` exited 0 (showing its stdout and stderr when not); returns its stdout.
+#[track_caller]
+pub fn ok(out: &Output) -> String {
+    exits(out, 0);
+    text(&out.stdout)
+}
+
+/// Asserts that `out` exited with `code`, showing its stdout and stderr when not.
+#[track_caller]
+pub fn exits(out: &Output, code: i32) {
+    assert_eq!(
+        out.status.code(),
+        Some(code),
+        "stdout: {}\nstderr: {}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+}
+
+/// (outcome, primary, exit) of `clyra ARGS --format json`: a verdict, or `ERROR` and the first
+/// error's code for an exit-4 failure. A verdict's `exit` member must be the process's exit.
+#[track_caller]
+pub fn verdict(args: &[&str]) -> (String, String, i32) {
+    let mut all = args.to_vec();
+    all.extend(["--format", "json"]);
+    let out = clyra(&all);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|_| panic!("{} {}", text(&out.stdout), text(&out.stderr)));
+    let code = out.status.code().unwrap();
+    match v.get("outcome") {
+        Some(o) => {
+            assert_eq!(v["exit"], code, "{v}");
+            (
+                o.as_str().unwrap().into(),
+                v["primary"].as_str().unwrap().into(),
+                code,
+            )
+        }
+        None => (
+            "ERROR".into(),
+            v["errors"][0]["code"].as_str().unwrap().into(),
+            code,
+        ),
+    }
+}
+
+/// The repository's root.
+pub fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// The path of `file` in the golden vector `name` (e.g. `0001-def-minimal`), as an argument.
+pub fn vector(name: &str, file: &str) -> String {
+    repo()
+        .join("vectors")
+        .join(name)
+        .join(file)
+        .display()
+        .to_string()
+}
+
+/// The vector bundles a ledger records (container and manifest read, no approvals), sorted.
+pub fn ledger_bundles() -> Vec<PathBuf> {
+    let mut dirs: Vec<_> = std::fs::read_dir(repo().join("vectors"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    dirs.sort();
+    dirs.into_iter()
+        .map(|d| d.join("bundle.zip"))
+        .filter(|p| {
+            let Ok(bytes) = std::fs::read(p) else {
+                return false;
+            };
+            let sha = Sha256Digest::of(&bytes);
+            Record::of_bundle(
+                Cursor::new(&bytes),
+                bytes.len() as u64,
+                &sha,
+                "2026-12-01T00:00:00Z",
+                &Limits::default(),
+            )
+            .is_ok_and(|r| r.approvals.is_empty())
+        })
+        .collect()
 }
 
 /// The worked bundle spec of spec/bundle-v0.md §9.6.
