@@ -2,32 +2,27 @@
 //!
 //! Bindings convert types and errors only (STYLE rule 1): each function takes a JSON call and
 //! returns the FFI answer JSON text. A bundle is a JS `Blob` (a `File` the user chose) read in
-//! slices through `FileReaderSync` ([`blob`]), so a large bundle is never copied whole into
-//! wasm memory; `FileReaderSync` exists only in workers, so the page runs these in a Worker.
+//! windows of at most 8 MiB through `FileReaderSync` ([`blob`], which buffers them), so a large
+//! bundle is never copied whole into wasm memory; `FileReaderSync` exists only in workers, so the page runs these in a Worker.
 
 pub mod blob;
 
-use std::io::BufReader;
+use std::io::ErrorKind;
 
 use clyra_core::ffi::{self, verifier};
+use js_sys::Map;
 use wasm_bindgen::prelude::wasm_bindgen;
+use wasm_bindgen::{JsCast, JsValue};
 use web_sys::Blob;
 
 use crate::blob::BlobReader;
-
-/// How much of the Blob one slice reads: large enough that crossing into JS is rare.
-const SLICE: usize = 1 << 20;
 
 /// Verifies the bundle `bundle`: the answer of `ffi::bundle::verify` (verdict JSON).
 #[wasm_bindgen]
 pub fn verify(call: &str, bundle: &Blob) -> String {
     let reader = BlobReader::new(bundle.clone());
     let len = reader.len();
-    text(verifier::verify_reader(
-        call.as_bytes(),
-        BufReader::with_capacity(SLICE, reader),
-        len,
-    ))
+    text(verifier::verify_reader(call.as_bytes(), reader, len))
 }
 
 /// What `clyra verify` prints for the call (`ffi::verifier::PrintCall`): answer `{exit, text}`.
@@ -35,11 +30,7 @@ pub fn verify(call: &str, bundle: &Blob) -> String {
 pub fn verify_printed(call: &str, bundle: &Blob) -> String {
     let reader = BlobReader::new(bundle.clone());
     let len = reader.len();
-    text(verifier::verify_printed(
-        call.as_bytes(),
-        BufReader::with_capacity(SLICE, reader),
-        len,
-    ))
+    text(verifier::verify_printed(call.as_bytes(), reader, len))
 }
 
 /// What `clyra receipt verify` prints for the call and the receipt's bytes.
@@ -59,6 +50,26 @@ pub fn badge_verify(call: &str, badge: &[u8]) -> String {
 #[wasm_bindgen(js_name = ledgerProofVerify)]
 pub fn ledger_proof_verify(call: &str, proof: &[u8]) -> String {
     text(ffi::ledger::proof_verify(call.as_bytes(), proof))
+}
+
+/// Verifies an attestation's bytes (attestation-v0.md §6.1): the answer of
+/// `ffi::attest::attest_verify` (with a `format`, what `clyra attest verify` prints). Each name
+/// in the call's `bundles` is opened as the Blob `files` maps it to (a `Map` of name to `File`),
+/// read in windows as `verify` reads a bundle; a name without a Blob is `cli.io`.
+#[wasm_bindgen(js_name = attestVerify)]
+pub fn attest_verify(call: &str, attestation: &[u8], files: &Map) -> String {
+    text(ffi::attest::attest_verify(
+        call.as_bytes(),
+        attestation,
+        |name| match files.get(&JsValue::from_str(name)).dyn_into::<Blob>() {
+            Ok(blob) => {
+                let reader = BlobReader::new(blob);
+                let len = reader.len();
+                Ok((reader, len))
+            }
+            Err(_) => Err(ffi::io_error(&ErrorKind::NotFound.into(), name)),
+        },
+    ))
 }
 
 /// The answer of `ffi::canon::canonicalize`.

@@ -1,7 +1,8 @@
 // The browser side of the `wasm` conformance adapter (conformance.md §6): one headless Chromium
 // (Debian's /usr/bin/chromium through playwright-core, as node/web/test does) opens the verify
 // page of node/web and verifies each vector in the page's worker (node/web/worker.js: the wasm
-// build reading the chosen File in 1 MiB slices). Launched once per conformance run:
+// build reading the chosen File in windows of up to 8 MiB; an attestation's covered bundles are
+// chosen in a second file input). Launched once per conformance run:
 //
 //   node wasm_driver.mjs --socket PATH   serve adapter calls on a Unix socket; prints `ready`
 //
@@ -63,23 +64,37 @@ export async function startDriver() {
       }
       const worker = window.conformanceWorker
       const bundle = document.getElementById('bundle').files[0]
+      const covered = document.getElementById('conformance-bundles')
+      const files = kind === 'attest' && covered ? [...covered.files] : []
       return new Promise((resolve) => {
         worker.onmessage = ({ data }) => resolve(data)
-        worker.postMessage({ bundle, call, receipt: kind === 'receipt', badge: kind === 'badge', ledger: kind === 'ledger' })
+        worker.postMessage({ bundle, call, files, receipt: kind === 'receipt', badge: kind === 'badge', ledger: kind === 'ledger', attest: kind === 'attest' })
       })
     }, { kind, call })
   }
 
   async function run([cmd, file, ...rest]) {
-    const kinds = { verify: 'bundle', 'receipt-verify': 'receipt', 'badge-verify': 'badge', 'ledger-verify': 'ledger' }
+    const kinds = { verify: 'bundle', 'receipt-verify': 'receipt', 'badge-verify': 'badge', 'ledger-verify': 'ledger', 'attest-verify': 'attest' }
     const kind = kinds[cmd]
     if (!kind) return { stdout: JSON.stringify({ ok: false, code: 'cli.usage', offset: 0 }) + '\n', exit: 4 }
-    const opts = file === undefined ? null : options(rest)
+    // attest-verify ATTESTATION BUNDLE… --trust T --at TIME [--policy P]… (attestation-v0.md §6)
+    const first = rest.findIndex((a) => a.startsWith('--'))
+    const covered = kind === 'attest' ? (first < 0 ? rest : rest.slice(0, first)) : []
+    const flags = kind === 'attest' ? (first < 0 ? [] : rest.slice(first)) : rest
+    const policies = kind === 'attest' ? flags.filter((_, i) => i % 2 === 1 && flags[i - 1] === '--policy') : []
+    const opts = file === undefined ? null
+      : options(kind === 'attest' ? flags.filter((_, i) => flags[i] !== '--policy' && flags[i - 1] !== '--policy') : flags)
     if (!opts || (kind === 'ledger' ? !opts.key : !opts.trust || !opts.at)) return failure('cli.usage')
     let call
     try {
       call = kind === 'ledger'
         ? { key: exactText(opts.key) }
+        : kind === 'attest'
+        ? {
+            trust: exactText(opts.trust), trust_name: path.basename(opts.trust), at: opts.at, format: 'json',
+            name: path.basename(file), policies: policies.map(exactText), policy_names: policies.map((p) => path.basename(p)),
+            bundles: covered.map((b) => path.basename(b)),
+          }
         : kind === 'badge'
         ? { trust: exactText(opts.trust), at: opts.at }
         : { trust: exactText(opts.trust), trust_name: path.basename(opts.trust), at: opts.at, format: 'json', name: path.basename(file) }
@@ -87,11 +102,20 @@ export async function startDriver() {
         call.auditor = false
         if (opts.policy !== undefined) Object.assign(call, { policy: exactText(opts.policy), policy_name: path.basename(opts.policy) })
       }
-      fs.accessSync(file, fs.constants.R_OK)
+      for (const f of [file, ...covered]) fs.accessSync(f, fs.constants.R_OK)
     } catch {
       return failure('cli.io')
     }
     await page.setInputFiles('#bundle', file)
+    if (kind === 'attest') {
+      // The covered bundles: chosen in a second file input (the page's has room for one File).
+      await page.evaluate(() => {
+        if (document.getElementById('conformance-bundles')) return
+        const input = Object.assign(document.createElement('input'), { type: 'file', multiple: true, id: 'conformance-bundles', hidden: true })
+        document.body.append(input)
+      })
+      await page.setInputFiles('#conformance-bundles', covered)
+    }
     const { answer, memory } = await inWorker(kind, call)
     const parsed = JSON.parse(answer)
     if (parsed.type !== 'success') return { ...failure(parsed.errors[0].code, parsed.errors[0].detail), memory }
