@@ -4,7 +4,8 @@
 //! and approvals —, receipts, trust and argument files) and on systematic mutations of each,
 //! both must give the same accept/reject and the same errors, in the same order, with the same
 //! messages and instance pointers, for each of the five schemas the verifier checks, and for
-//! `policy-v1` (the `--policy` file, compiled on its own) on the policy documents too. The
+//! `policy-v1` (the `--policy` file, compiled on its own) on the policy documents too, and for
+//! `attestation-v0` (an attestation's predicate, compiled on its own) on the predicates. The
 //! verifier's detail strings are built from exactly these (`format::first_error`, receipt,
 //! approval and policy checks), so equal errors mean equal verdicts.
 #![allow(
@@ -67,6 +68,21 @@ fn engines() -> Vec<(&'static str, Validator, LiteValidator)> {
             .validator(&id("policy-v1"))
             .unwrap(),
     );
+    // The attestation predicate's schema (attestation-v0.md §6.1 item 3), compiled on its own:
+    // the browser build checks predicates with the subset validator too.
+    let attestation: Value =
+        serde_json::from_str(include_str!("../schemas/attestation-v0.schema.json")).unwrap();
+    let attestation_engines = (
+        "attestation-v0",
+        jsonschema::options()
+            .with_draft(Draft::Draft202012)
+            .build(&attestation)
+            .unwrap(),
+        LiteSet::new(vec![attestation])
+            .unwrap()
+            .validator(&id("attestation-v0"))
+            .unwrap(),
+    );
     ROOTS
         .iter()
         .map(|stem| {
@@ -78,7 +94,7 @@ fn engines() -> Vec<(&'static str, Validator, LiteValidator)> {
                 .unwrap();
             (*stem, reference, set.validator(&id(stem)).unwrap())
         })
-        .chain([policy_engines])
+        .chain([policy_engines, attestation_engines])
         .collect()
 }
 
@@ -93,7 +109,7 @@ fn push_document(value: Value, out: &mut Vec<Value>) {
             push_document(inner, out);
         }
     }
-    for member in ["envelopes", "manifest"] {
+    for member in ["envelopes", "manifest", "predicate"] {
         match value.get(member) {
             Some(Value::Array(items)) => items.iter().for_each(|i| push_document(i.clone(), out)),
             Some(inner @ Value::Object(_)) => push_document(inner.clone(), out),

@@ -259,10 +259,11 @@ fn schema_violation(
         .with_draft(Draft::Draft202012)
         .build(&schema)
         .map_err(|e| format!("schema: {e}"))?;
-    Ok(validator
+    let first = validator
         .iter_errors(instance)
         .next()
-        .map(|e| format!("{e} at `{}`", e.instance_path())))
+        .map(|e| format!("{e} at `{}`", e.instance_path()));
+    Ok(first)
 }
 
 /// The same with the subset validator (`schema-lite`, the browser build: `jsonschema` and its
