@@ -56,33 +56,25 @@ fn engines() -> Vec<(&'static str, Validator, LiteValidator)> {
         })
         .collect();
     let set: Arc<LiteSet> = LiteSet::new(parsed.clone()).unwrap();
-    let policy: Value = serde_json::from_str(clyra_core::policy::POLICY_SCHEMA).unwrap();
-    let policy_engines = (
-        "policy-v1",
-        jsonschema::options()
+    // `--policy` files and an attestation's predicate (attestation-v0.md §6.1 item 3) are
+    // checked against their schema compiled on its own; the browser build uses the subset
+    // validator for both.
+    let alone = [
+        ("policy-v1", clyra_core::policy::POLICY_SCHEMA),
+        (
+            "attestation-v0",
+            include_str!("../schemas/attestation-v0.schema.json"),
+        ),
+    ]
+    .map(|(stem, text)| {
+        let schema: Value = serde_json::from_str(text).unwrap();
+        let reference = jsonschema::options()
             .with_draft(Draft::Draft202012)
-            .build(&policy)
-            .unwrap(),
-        LiteSet::new(vec![policy])
-            .unwrap()
-            .validator(&id("policy-v1"))
-            .unwrap(),
-    );
-    // The attestation predicate's schema (attestation-v0.md §6.1 item 3), compiled on its own:
-    // the browser build checks predicates with the subset validator too.
-    let attestation: Value =
-        serde_json::from_str(include_str!("../schemas/attestation-v0.schema.json")).unwrap();
-    let attestation_engines = (
-        "attestation-v0",
-        jsonschema::options()
-            .with_draft(Draft::Draft202012)
-            .build(&attestation)
-            .unwrap(),
-        LiteSet::new(vec![attestation])
-            .unwrap()
-            .validator(&id("attestation-v0"))
-            .unwrap(),
-    );
+            .build(&schema)
+            .unwrap();
+        let lite = LiteSet::new(vec![schema]).unwrap();
+        (stem, reference, lite.validator(&id(stem)).unwrap())
+    });
     ROOTS
         .iter()
         .map(|stem| {
@@ -94,7 +86,7 @@ fn engines() -> Vec<(&'static str, Validator, LiteValidator)> {
                 .unwrap();
             (*stem, reference, set.validator(&id(stem)).unwrap())
         })
-        .chain([policy_engines, attestation_engines])
+        .chain(alone)
         .collect()
 }
 
