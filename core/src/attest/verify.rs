@@ -267,7 +267,8 @@ fn schema_violation(
 }
 
 /// The same with the subset validator (`schema-lite`, the browser build: `jsonschema` and its
-/// regex engines stay out of the module, ADR 0011); the same verdicts, worded by that validator.
+/// regex engines stay out of the module, ADR 0011); the same errors and messages on every vector
+/// predicate and its mutations (core/tests/schema_lite.rs).
 #[cfg(feature = "schema-lite")]
 fn schema_violation(
     schema: serde_json::Value,
