@@ -4,7 +4,8 @@
 //! and approvals —, receipts, trust and argument files) and on systematic mutations of each,
 //! both must give the same accept/reject and the same errors, in the same order, with the same
 //! messages and instance pointers, for each of the five schemas the verifier checks, and for
-//! `policy-v1` (the `--policy` file, compiled on its own) on the policy documents too. The
+//! `policy-v1` (the `--policy` file, compiled on its own) on the policy documents too, and for
+//! `attestation-v0` (an attestation's predicate, compiled on its own) on the predicates. The
 //! verifier's detail strings are built from exactly these (`format::first_error`, receipt,
 //! approval and policy checks), so equal errors mean equal verdicts.
 #![allow(
@@ -55,18 +56,25 @@ fn engines() -> Vec<(&'static str, Validator, LiteValidator)> {
         })
         .collect();
     let set: Arc<LiteSet> = LiteSet::new(parsed.clone()).unwrap();
-    let policy: Value = serde_json::from_str(clyra_core::policy::POLICY_SCHEMA).unwrap();
-    let policy_engines = (
-        "policy-v1",
-        jsonschema::options()
+    // `--policy` files and an attestation's predicate (attestation-v0.md §6.1 item 3) are
+    // checked against their schema compiled on its own; the browser build uses the subset
+    // validator for both.
+    let alone = [
+        ("policy-v1", clyra_core::policy::POLICY_SCHEMA),
+        (
+            "attestation-v0",
+            include_str!("../schemas/attestation-v0.schema.json"),
+        ),
+    ]
+    .map(|(stem, text)| {
+        let schema: Value = serde_json::from_str(text).unwrap();
+        let reference = jsonschema::options()
             .with_draft(Draft::Draft202012)
-            .build(&policy)
-            .unwrap(),
-        LiteSet::new(vec![policy])
-            .unwrap()
-            .validator(&id("policy-v1"))
-            .unwrap(),
-    );
+            .build(&schema)
+            .unwrap();
+        let lite = LiteSet::new(vec![schema]).unwrap();
+        (stem, reference, lite.validator(&id(stem)).unwrap())
+    });
     ROOTS
         .iter()
         .map(|stem| {
@@ -78,7 +86,7 @@ fn engines() -> Vec<(&'static str, Validator, LiteValidator)> {
                 .unwrap();
             (*stem, reference, set.validator(&id(stem)).unwrap())
         })
-        .chain([policy_engines])
+        .chain(alone)
         .collect()
 }
 
@@ -93,7 +101,7 @@ fn push_document(value: Value, out: &mut Vec<Value>) {
             push_document(inner, out);
         }
     }
-    for member in ["envelopes", "manifest"] {
+    for member in ["envelopes", "manifest", "predicate"] {
         match value.get(member) {
             Some(Value::Array(items)) => items.iter().for_each(|i| push_document(i.clone(), out)),
             Some(inner @ Value::Object(_)) => push_document(inner.clone(), out),

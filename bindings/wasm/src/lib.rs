@@ -2,12 +2,12 @@
 //!
 //! Bindings convert types and errors only (STYLE rule 1): each function takes a JSON call and
 //! returns the FFI answer JSON text. A bundle is a JS `Blob` (a `File` the user chose) read in
-//! slices through `FileReaderSync` ([`blob`]), so a large bundle is never copied whole into
-//! wasm memory; `FileReaderSync` exists only in workers, so the page runs these in a Worker.
+//! windows of at most 8 MiB through `FileReaderSync` ([`blob`], which buffers them), so a large
+//! bundle is never copied whole into wasm memory; `FileReaderSync` exists only in workers, so the page runs these in a Worker.
 
 pub mod blob;
 
-use std::io::BufReader;
+use std::io::ErrorKind;
 
 use clyra_core::ffi::{self, verifier};
 use wasm_bindgen::prelude::wasm_bindgen;
@@ -15,19 +15,12 @@ use web_sys::Blob;
 
 use crate::blob::BlobReader;
 
-/// How much of the Blob one slice reads: large enough that crossing into JS is rare.
-const SLICE: usize = 1 << 20;
-
 /// Verifies the bundle `bundle`: the answer of `ffi::bundle::verify` (verdict JSON).
 #[wasm_bindgen]
 pub fn verify(call: &str, bundle: &Blob) -> String {
     let reader = BlobReader::new(bundle.clone());
     let len = reader.len();
-    text(verifier::verify_reader(
-        call.as_bytes(),
-        BufReader::with_capacity(SLICE, reader),
-        len,
-    ))
+    text(verifier::verify_reader(call.as_bytes(), reader, len))
 }
 
 /// What `clyra verify` prints for the call (`ffi::verifier::PrintCall`): answer `{exit, text}`.
@@ -35,11 +28,7 @@ pub fn verify(call: &str, bundle: &Blob) -> String {
 pub fn verify_printed(call: &str, bundle: &Blob) -> String {
     let reader = BlobReader::new(bundle.clone());
     let len = reader.len();
-    text(verifier::verify_printed(
-        call.as_bytes(),
-        BufReader::with_capacity(SLICE, reader),
-        len,
-    ))
+    text(verifier::verify_printed(call.as_bytes(), reader, len))
 }
 
 /// What `clyra receipt verify` prints for the call and the receipt's bytes.
@@ -62,8 +51,9 @@ pub fn ledger_proof_verify(call: &str, proof: &[u8]) -> String {
 }
 
 /// Verifies an attestation (attestation-v0.md §6.1) and recomputes its statuses from `bundles`,
-/// the Files the call's `bundles` names, in the same order: the answer of
-/// `ffi::attest::attest_verify` (what `clyra attest verify` reports).
+/// the Files the call's `bundles` names, in the same order, each read in windows as `verify`
+/// reads a bundle: the answer of `ffi::attest::attest_verify` (what `clyra attest verify`
+/// reports).
 #[wasm_bindgen(js_name = attestVerify)]
 pub fn attest_verify(call: &str, attestation: &[u8], bundles: Vec<Blob>) -> String {
     let mut files = bundles.into_iter();
@@ -74,13 +64,9 @@ pub fn attest_verify(call: &str, attestation: &[u8], bundles: Vec<Blob>) -> Stri
             Some(blob) => {
                 let reader = BlobReader::new(blob);
                 let len = reader.len();
-                Ok((BufReader::with_capacity(SLICE, reader), len))
+                Ok((reader, len))
             }
-            None => Err(ffi::DetailedError::new(
-                "cli.usage",
-                "the call names more bundles than the Files given",
-            )
-            .with_path(name)),
+            None => Err(ffi::io_error(&ErrorKind::NotFound.into(), name)),
         },
     ))
 }

@@ -2,6 +2,7 @@
 //! predicate schema and catalogue, subjects against the bundles given, and every status
 //! recomputed from those bundles.
 
+#[cfg(not(feature = "schema-lite"))]
 use jsonschema::Draft;
 
 use crate::digest::Sha256Digest;
@@ -247,18 +248,57 @@ pub fn open(
     }
 }
 
-/// Schema and catalogue of the predicate (§6.1 item 3).
-fn check_predicate(predicate: &Value) -> Result<Framework, String> {
-    let schema: serde_json::Value =
-        serde_json::from_str(SCHEMA).map_err(|e| format!("schema: {e}"))?;
+/// The predicate's first violation of the attestation schema (`message at `path``), checked by
+/// `jsonschema`; `Err` when the schema does not compile.
+#[cfg(not(feature = "schema-lite"))]
+fn schema_violation(
+    schema: serde_json::Value,
+    instance: &serde_json::Value,
+) -> Result<Option<String>, String> {
     let validator = jsonschema::options()
         .with_draft(Draft::Draft202012)
         .build(&schema)
         .map_err(|e| format!("schema: {e}"))?;
+    let first = validator
+        .iter_errors(instance)
+        .next()
+        .map(|e| format!("{e} at `{}`", e.instance_path()));
+    Ok(first)
+}
+
+/// The same with the subset validator (`schema-lite`, the browser build: `jsonschema` and its
+/// regex engines stay out of the module, ADR 0011); the same errors and messages on every vector
+/// predicate and its mutations (core/tests/schema_lite.rs).
+#[cfg(feature = "schema-lite")]
+fn schema_violation(
+    schema: serde_json::Value,
+    instance: &serde_json::Value,
+) -> Result<Option<String>, String> {
+    let id = schema
+        .get("$id")
+        .and_then(serde_json::Value::as_str)
+        .unwrap_or_default()
+        .to_owned();
+    let set = crate::format::schema_lite::LiteSet::new(vec![schema])
+        .map_err(|e| format!("schema: {e}"))?;
+    let validator = set
+        .validator(&id)
+        .ok_or_else(|| "schema: no $id".to_owned())?;
+    Ok(validator
+        .errors(instance)
+        .into_iter()
+        .next()
+        .map(|v| format!("{} at `{}`", v.message, v.path)))
+}
+
+/// Schema and catalogue of the predicate (§6.1 item 3).
+fn check_predicate(predicate: &Value) -> Result<Framework, String> {
+    let schema: serde_json::Value =
+        serde_json::from_str(SCHEMA).map_err(|e| format!("schema: {e}"))?;
     let instance: serde_json::Value =
         serde_json::from_slice(&jcs::to_vec(predicate)).map_err(|e| e.to_string())?;
-    if let Some(e) = validator.iter_errors(&instance).next() {
-        return Err(format!("{e} at `{}`", e.instance_path()));
+    if let Some(why) = schema_violation(schema, &instance)? {
+        return Err(why);
     }
     let framework = predicate
         .get("framework")

@@ -1,7 +1,7 @@
 // A large bundle in the page (issue 13): the 1 GiB bundle that `bash node/ci.sh big` builds
 // (benches/make_bundle.sh) verifies VALID in headless Chromium, and the wasm module's memory
 // (WebAssembly.Memory.buffer.byteLength, reported by the worker) stays under 64 MiB: the worker
-// reads the File in 1 MiB slices, never whole. Runs only when CLYRA_BIG_BUNDLE names the folder
+// reads the File in windows of at most 8 MiB, never whole. Runs only when CLYRA_BIG_BUNDLE names the folder
 // holding bundle.zip and key/clyra.pub; skipped otherwise (the bundle is too big to keep).
 import assert from 'node:assert/strict'
 import fs from 'node:fs'
