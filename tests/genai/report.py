@@ -36,6 +36,10 @@ FLOORS = [
     ("loso blocking fpr", "most", 0.025),
     ("loso any fpr", "most", 0.085),
     ("external blocking recall", "least", 0.83),
+    # Nested leave-one-source-out (blocking threshold chosen without the held-out source):
+    # measured recall 0.669, blocking FPR 0.003.
+    ("loso nested blocking recall", "least", 0.65),
+    ("loso nested blocking fpr", "most", 0.01),
 ]
 
 
@@ -85,20 +89,26 @@ def main():
     for r in rows:
         if r["label"] == 1 and r["setting"] in ("loso", "external"):
             fam[(r["family"], r["setting"])].append(r)
-    lines = [[family, setting, len(rs), f"{rate(rs, 'error'):.2f}", f"{rate(rs, 'any'):.2f}",
+    lines = [[family, setting, len(rs), f"{rate(rs, 'error'):.2f}",
+              f"{rate(rs, 'error_nested'):.2f}" if setting == "loso" else "-", f"{rate(rs, 'any'):.2f}",
               f"{rate(rs, 'rules_any'):.2f}", f"{rate(rs, 'classifier'):.2f}"]
              for (family, setting), rs in sorted(fam.items())]
     table("Per attack family (recall; loso = source held out of training, external = never seen)",
-          ["family", "setting", "n", "blocking", "any", "rules any", "classifier"], lines)
+          ["family", "setting", "n", "blocking", "blocking (nested threshold)", "any", "rules any",
+           "classifier"], lines)
+    thresholds = sorted({(r["source"], r["nested_threshold"]) for r in rows if "nested_threshold" in r})
+    table("Nested blocking threshold per held-out source (chosen without it)",
+          ["held-out source", "classifier blocks at (per mille)"], thresholds)
 
     benign = defaultdict(list)
     for r in rows:
         if r["label"] == 0 and r["setting"] == "loso":
             benign[r["family"] if r["family"].startswith("benign (") else r["source"]].append(r)
-    lines = [[name, len(rs), f"{rate(rs, 'error'):.3f}", f"{rate(rs, 'any'):.3f}"]
+    lines = [[name, len(rs), f"{rate(rs, 'error'):.3f}", f"{rate(rs, 'error_nested'):.3f}",
+              f"{rate(rs, 'any'):.3f}"]
              for name, rs in sorted(benign.items())]
     table("Over-defense (benign, loso): false-positive rates",
-          ["benign set", "n", "blocking FPR", "any FPR"], lines)
+          ["benign set", "n", "blocking FPR", "blocking FPR (nested threshold)", "any FPR"], lines)
 
     def totals(setting):
         pos = [r for r in rows if r["setting"] == setting and r["label"] == 1]
@@ -114,6 +124,13 @@ def main():
         measured[f"{setting} any fpr"] = rate(neg, "any")
         lines.append([setting, len(pos), len(neg), f"{rate(pos, 'error'):.3f}", f"{rate(pos, 'any'):.3f}",
                       f"{rate(neg, 'error'):.3f}" if neg else "-", f"{rate(neg, 'any'):.3f}" if neg else "-"])
+    # Nested leave-one-source-out: the classifier's blocking threshold chosen on the training
+    # sources only (inner leave-one-source-out, inner blocking FPR <= 2%), never on the held-out one.
+    pos, neg = totals("loso")
+    measured["loso nested blocking recall"] = rate(pos, "error_nested")
+    measured["loso nested blocking fpr"] = rate(neg, "error_nested")
+    lines.append(["loso, nested threshold", len(pos), len(neg), f"{rate(pos, 'error_nested'):.3f}", "-",
+                  f"{rate(neg, 'error_nested'):.3f}", "-"])
     table("Totals (goals: blocking recall >= 0.80 at blocking FPR <= 0.02; any-finding FPR <= 0.05)",
           ["setting", "attacks", "benign", "blocking recall", "any recall", "blocking FPR", "any FPR"], lines)
 
