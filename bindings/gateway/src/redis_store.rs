@@ -139,6 +139,9 @@ impl Prefetch {
     }
 }
 
+/// The values of one `MGET`.
+type Values = Vec<Option<Vec<u8>>>;
+
 struct Session<'a> {
     conn: redis::Connection,
     script: &'a redis::Script,
@@ -170,7 +173,7 @@ impl Session<'_> {
     }
 
     /// Keeps the values an `MGET` read ahead.
-    fn keep(&mut self, wanted: Vec<String>, values: Vec<Option<Vec<u8>>>) {
+    fn keep(&mut self, wanted: Vec<String>, values: Values) {
         self.pre.read.extend(wanted.into_iter().zip(values));
     }
 }
@@ -189,7 +192,7 @@ impl StateStore for Session<'_> {
         self.pre.want(key.to_owned());
         let mut pipe = redis::pipe();
         let wanted = self.add_prefetch(&mut pipe);
-        let r: redis::RedisResult<(Vec<Option<Vec<u8>>>,)> = pipe.query(&mut self.conn);
+        let r: redis::RedisResult<(Values,)> = pipe.query(&mut self.conn);
         let (values,) = self.check(r)?;
         self.keep(wanted, values);
         Ok(self.pre.take(key).flatten())
@@ -217,8 +220,7 @@ impl StateStore for Session<'_> {
         let mut pipe = redis::pipe();
         let wanted = self.add_prefetch(&mut pipe);
         pipe.add_command(cmd);
-        let r: redis::RedisResult<(Vec<Option<Vec<u8>>>, Option<Vec<u8>>)> =
-            pipe.query(&mut self.conn);
+        let r: redis::RedisResult<(Values, Option<Vec<u8>>)> = pipe.query(&mut self.conn);
         let (values, out) = self.check(r)?;
         self.keep(wanted, values);
         Ok(out)
