@@ -124,6 +124,8 @@ pub struct Trail {
     pub principals: Vec<String>,
     /// Id of the `gateway.intent` event written before the upstream call.
     pub intent: Option<String>,
+    /// State-store keys this request's next checks read, fetched ahead (Redis round trips).
+    pub pre: crate::redis_store::Prefetch,
 }
 
 impl Trail {

@@ -9,7 +9,10 @@ use std::net::SocketAddr;
 use base64::Engine;
 use bytes::Bytes;
 use clyra_core::digest::{to_hex, Sha256Digest};
-use clyra_core::guard::enforce::{EnforceError, IdempotencyOutcome, RateKey, UnixMillis};
+use clyra_core::guard::enforce::{
+    EnforceError, IdempotencyOutcome, KillSwitch, LoopBreaker, RateKey, RateLimiter, TenantFence,
+    UnixMillis,
+};
 use clyra_core::jcs::{self, Map, Value};
 use clyra_core::policy::{evaluate, evaluate_sections, Decision as PolicyDecision};
 use clyra_core::time::Timestamp;
@@ -192,7 +195,7 @@ macro_rules! check {
 pub(crate) use check;
 
 /// Runs the chain for one request whose body has been read.
-pub async fn run(gw: &Gateway, req: Incoming, body: Bytes, trail: &mut Trail) -> Answer {
+pub async fn run(gw: &Gateway, req: &Incoming, body: Bytes, trail: &mut Trail) -> Answer {
     let Some(route) = gw.routes.get(req.route) else {
         return Answer::block(404, "gateway.no_route", "deny", "no route");
     };
@@ -232,12 +235,25 @@ pub async fn run(gw: &Gateway, req: Incoming, body: Bytes, trail: &mut Trail) ->
         trail.mcp = Some(c.facts());
     }
     let now = now_ms();
+    if gw.store.prefetches() {
+        // Fence, kill switch and rate bucket: one `MGET`.
+        trail.pre.want(TenantFence::store_key(&tenant));
+        trail.pre.want(KillSwitch::store_key(&route.scope));
+        if route.rate.is_some() {
+            trail.pre.want(RateLimiter::store_key(RateKey {
+                tenant: &tenant,
+                actor: &req.actor,
+                route: &route.config.prefix,
+            }));
+        }
+    }
     // 1. Tenant fence.
     if let Some(d) = check!(
         gw,
         trail,
         "fence",
-        gw.store.with(|s| gw.fence.check(s, &tenant, None, now))
+        gw.store
+            .with_prefetch(&mut trail.pre, |s| gw.fence.check(s, &tenant, None, now))
     ) {
         trail.push(&d);
         if !d.allowed() {
@@ -260,7 +276,8 @@ pub async fn run(gw: &Gateway, req: Incoming, body: Bytes, trail: &mut Trail) ->
         gw,
         trail,
         "kill",
-        gw.store.with(|s| route.kill.check(s, &route.scope, now))
+        gw.store
+            .with_prefetch(&mut trail.pre, |s| route.kill.check(s, &route.scope, now))
     ) {
         trail.push(&d);
         if !d.allowed {
@@ -288,7 +305,8 @@ pub async fn run(gw: &Gateway, req: Incoming, body: Bytes, trail: &mut Trail) ->
             gw,
             trail,
             "rate",
-            gw.store.with(|s| limiter.check(s, key, now))
+            gw.store
+                .with_prefetch(&mut trail.pre, |s| limiter.check(s, key, now))
         ) {
             trail.push(&d);
             rate_headers = vec![
@@ -326,11 +344,16 @@ pub async fn run(gw: &Gateway, req: Incoming, body: Bytes, trail: &mut Trail) ->
             }
             None => {}
             Some(key) => {
-                let payload = fingerprint_payload(&req, &body, &gw.limits);
-                match gw
-                    .store
-                    .with(|s| idem.begin(s, &tenant, key, &payload, now))
-                {
+                let payload = fingerprint_payload(req, &body, &gw.limits);
+                if let (true, Some(_)) = (gw.store.prefetches(), &route.loop_breaker) {
+                    // The loop breaker's steps ride along with the idempotency claim.
+                    trail
+                        .pre
+                        .want(LoopBreaker::store_key(&tenant, loop_session(req)));
+                }
+                match gw.store.with_prefetch(&mut trail.pre, |s| {
+                    idem.begin(s, &tenant, key, &payload, now)
+                }) {
                     Ok(d) => {
                         trail.push(&d);
                         match &d.outcome {
@@ -383,7 +406,7 @@ pub async fn run(gw: &Gateway, req: Incoming, body: Bytes, trail: &mut Trail) ->
             }
         }
     }
-    let mut answer = after_idempotency(gw, route, &req, &tenant, &body, call.as_ref(), trail).await;
+    let mut answer = after_idempotency(gw, route, req, &tenant, &body, call.as_ref(), trail).await;
     if !rate_headers.is_empty() && answer.status != 429 {
         answer.headers.extend(rate_headers);
     }
@@ -476,6 +499,11 @@ fn facts(
         all.push(("genai", obj(vec![("tool", Value::from(tool.as_str()))])));
     }
     (obj(all), change)
+}
+
+/// The loop breaker's session of a request: its session header, else its actor.
+pub(crate) fn loop_session(req: &Incoming) -> &str {
+    req.session.as_deref().unwrap_or(&req.actor)
 }
 
 pub(crate) fn path_only(path: &str) -> &str {

@@ -3,13 +3,15 @@
 
 use bytes::Bytes;
 use clyra_core::digest::Sha256Digest;
-use clyra_core::guard::enforce::Signal;
+use clyra_core::guard::enforce::{CircuitBreaker, KillSwitch, Signal};
 use clyra_core::guard::genai::Severity;
 use clyra_core::jcs::{Map, Value};
 use http_body_util::{BodyExt, Full, Limited};
 
 use crate::answer::{Answer, Trail};
-use crate::chain::{check, gate, now_ms, store_failed, Incoming, HOP_BY_HOP, MAX_RESPONSE_BYTES};
+use crate::chain::{
+    check, gate, loop_session, now_ms, store_failed, Incoming, HOP_BY_HOP, MAX_RESPONSE_BYTES,
+};
 use crate::config::BlockAt;
 use crate::evidence::int;
 use crate::gateway::{Gateway, Route};
@@ -37,7 +39,7 @@ pub(crate) async fn forward(
     }
     // 7. Loop breaker.
     if let (Some(lb), true) = (&route.loop_breaker, tool_call) {
-        let session = req.session.clone().unwrap_or_else(|| req.actor.clone());
+        let session = loop_session(req);
         let step = match call {
             Some(c) => c.params_canonical.clone(),
             None => {
@@ -51,7 +53,8 @@ pub(crate) async fn forward(
             gw,
             trail,
             "loop",
-            gw.store.with(|s| lb.step(s, tenant, &session, &step, now))
+            gw.store
+                .with_prefetch(&mut trail.pre, |s| lb.step(s, tenant, session, &step, now))
         ) {
             trail.push(&d);
             if !d.allowed {
@@ -114,10 +117,18 @@ pub(crate) async fn forward(
     let sent = send(gw, upstream, req, body.clone()).await;
     let ok = matches!(&sent, Ok(a) if a.status < 500);
     let now = now_ms();
-    if let Err(e) = gw
-        .store
-        .with(|s| upstream.circuit.record(s, &upstream.name, ok, now))
-    {
+    let kill_counts = route
+        .config
+        .kill
+        .is_some_and(|k| k.max_error_percent.is_some() || k.max_bytes.is_some());
+    if gw.store.prefetches() && kill_counts {
+        // The circuit and the kill switch's window: one `MGET`.
+        trail.pre.want(CircuitBreaker::store_key(&upstream.name));
+        trail.pre.want(KillSwitch::window_key(&route.scope));
+    }
+    if let Err(e) = gw.store.with_prefetch(&mut trail.pre, |s| {
+        upstream.circuit.record(s, &upstream.name, ok, now)
+    }) {
         eprintln!(
             "clyra-gateway: circuit `{}` could not record: {e} (gateway.store)",
             upstream.name
@@ -126,7 +137,7 @@ pub(crate) async fn forward(
     // Only the signals a threshold reads: each record is a store round trip.
     if let Some(k) = route.config.kill {
         let bytes = sent.as_ref().map_or(0, |a| a.body.len() as u64) + body.len() as u64;
-        let recorded = gw.store.with(|s| {
+        let recorded = gw.store.with_prefetch(&mut trail.pre, |s| {
             if k.max_error_percent.is_some() {
                 route
                     .kill

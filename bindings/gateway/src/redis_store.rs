@@ -1,6 +1,13 @@
 //! The core's `StateStore` over Redis (the `redis` crate, synchronous connections in a small
 //! pool): `GET`, `SET NX GET PX` and a compare-and-set script, so replicas share rate buckets,
 //! idempotency records, fences, kill switches, circuits and holds.
+//!
+//! Round trips: a request names the keys its next checks will read ([`Prefetch`]); they are
+//! read with one `MGET`, sent in the same pipeline as the next command, and each value serves
+//! the first `get` of its key only. That changes no decision: `MGET` is one atomic snapshot,
+//! a check that only reads decides as if it ran at that instant, and every write is still a
+//! compare-and-set (or `SET NX`) against the store, which retries with a fresh read if the
+//! value moved.
 
 use std::sync::Mutex;
 use std::time::Duration;
@@ -59,6 +66,15 @@ impl RedisStore {
         &self,
         f: impl FnOnce(&mut dyn StateStore) -> Result<T, EnforceError>,
     ) -> Result<T, EnforceError> {
+        self.with_prefetch(&mut Prefetch::default(), f)
+    }
+
+    /// [`RedisStore::with`], reading the keys `pre` still wants along with the first command.
+    pub fn with_prefetch<T>(
+        &self,
+        pre: &mut Prefetch,
+        f: impl FnOnce(&mut dyn StateStore) -> Result<T, EnforceError>,
+    ) -> Result<T, EnforceError> {
         let pooled = self.pool.lock().ok().and_then(|mut p| p.pop());
         let conn = match pooled {
             Some(c) => c,
@@ -77,6 +93,7 @@ impl RedisStore {
             script: &self.script,
             prefix: &self.prefix,
             failed: false,
+            pre,
         };
         let out = f(&mut session);
         if !session.failed {
@@ -94,11 +111,43 @@ fn store_error(e: redis::RedisError) -> EnforceError {
     EnforceError::Store(format!("redis: {e}"))
 }
 
+/// Keys a request will read soon, and the values read ahead (each serves one `get`).
+#[derive(Debug, Default)]
+pub struct Prefetch {
+    wanted: Vec<String>,
+    read: Vec<(String, Option<Vec<u8>>)>,
+}
+
+impl Prefetch {
+    /// Asks for `key` (unprefixed, as the core names it) to be read with the next command.
+    pub fn want(&mut self, key: String) {
+        if !self.wanted.contains(&key) && !self.read.iter().any(|(k, _)| *k == key) {
+            self.wanted.push(key);
+        }
+    }
+
+    /// The value read ahead for `key`, once.
+    fn take(&mut self, key: &str) -> Option<Option<Vec<u8>>> {
+        let i = self.read.iter().position(|(k, _)| k == key)?;
+        Some(self.read.swap_remove(i).1)
+    }
+
+    /// Forgets what was read ahead for `key` (it is being written).
+    fn forget(&mut self, key: &str) {
+        self.read.retain(|(k, _)| k != key);
+        self.wanted.retain(|k| k != key);
+    }
+}
+
+/// The values of one `MGET`.
+type Values = Vec<Option<Vec<u8>>>;
+
 struct Session<'a> {
     conn: redis::Connection,
     script: &'a redis::Script,
     prefix: &'a str,
     failed: bool,
+    pre: &'a mut Prefetch,
 }
 
 impl Session<'_> {
@@ -112,13 +161,41 @@ impl Session<'_> {
             store_error(e)
         })
     }
+
+    /// Adds `MGET` of the wanted keys to `pipe` (nothing when none are wanted); the keys.
+    fn add_prefetch(&mut self, pipe: &mut redis::Pipeline) -> Vec<String> {
+        let wanted = std::mem::take(&mut self.pre.wanted);
+        if !wanted.is_empty() {
+            let keys: Vec<String> = wanted.iter().map(|k| self.key(k)).collect();
+            pipe.cmd("MGET").arg(keys);
+        }
+        wanted
+    }
+
+    /// Keeps the values an `MGET` read ahead.
+    fn keep(&mut self, wanted: Vec<String>, values: Values) {
+        self.pre.read.extend(wanted.into_iter().zip(values));
+    }
 }
 
 impl StateStore for Session<'_> {
     fn get(&mut self, key: &str, _now: UnixMillis) -> Result<Option<Vec<u8>>, EnforceError> {
-        let k = self.key(key);
-        let r = redis::cmd("GET").arg(k).query(&mut self.conn);
-        self.check(r)
+        if let Some(v) = self.pre.take(key) {
+            return Ok(v);
+        }
+        if self.pre.wanted.is_empty() {
+            let k = self.key(key);
+            let r = redis::cmd("GET").arg(k).query(&mut self.conn);
+            return self.check(r);
+        }
+        // One `MGET` for this key and the wanted ones.
+        self.pre.want(key.to_owned());
+        let mut pipe = redis::pipe();
+        let wanted = self.add_prefetch(&mut pipe);
+        let r: redis::RedisResult<(Values,)> = pipe.query(&mut self.conn);
+        let (values,) = self.check(r)?;
+        self.keep(wanted, values);
+        Ok(self.pre.take(key).flatten())
     }
 
     fn put_if_absent(
@@ -128,14 +205,25 @@ impl StateStore for Session<'_> {
         ttl_ms: u64,
         _now: UnixMillis,
     ) -> Result<Option<Vec<u8>>, EnforceError> {
+        self.pre.forget(key);
         let k = self.key(key);
         let mut cmd = redis::cmd("SET");
         cmd.arg(k).arg(value).arg("NX").arg("GET");
         if ttl_ms > 0 {
             cmd.arg("PX").arg(ttl_ms);
         }
-        let r = cmd.query(&mut self.conn);
-        self.check(r)
+        if self.pre.wanted.is_empty() {
+            let r = cmd.query(&mut self.conn);
+            return self.check(r);
+        }
+        // The wanted keys ride along: `MGET` then the `SET`, one round trip.
+        let mut pipe = redis::pipe();
+        let wanted = self.add_prefetch(&mut pipe);
+        pipe.add_command(cmd);
+        let r: redis::RedisResult<(Values, Option<Vec<u8>>)> = pipe.query(&mut self.conn);
+        let (values, out) = self.check(r)?;
+        self.keep(wanted, values);
+        Ok(out)
     }
 
     fn compare_and_set(
@@ -146,6 +234,7 @@ impl StateStore for Session<'_> {
         ttl_ms: u64,
         _now: UnixMillis,
     ) -> Result<bool, EnforceError> {
+        self.pre.forget(key);
         let k = self.key(key);
         let r: redis::RedisResult<i64> = self
             .script

@@ -167,7 +167,7 @@ async fn handle(
         }
         Ok(Ok(collected)) => {
             let body = collected.to_bytes();
-            chain::run(&gw, incoming.clone(), body, &mut trail).await
+            chain::run(&gw, &incoming, body, &mut trail).await
         }
     };
     finish(&gw, &incoming, answer, trail, started).await

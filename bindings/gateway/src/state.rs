@@ -5,7 +5,7 @@ use std::sync::Mutex;
 
 use clyra_core::guard::enforce::{EnforceError, MemoryStore, StateStore};
 
-use crate::redis_store::RedisStore;
+use crate::redis_store::{Prefetch, RedisStore};
 
 /// The store every primitive of every request uses.
 pub enum Shared {
@@ -47,5 +47,23 @@ impl Shared {
             // saves); the 500 ms I/O timeout bounds a stuck Redis.
             Self::Redis(r) => r.with(f),
         }
+    }
+
+    /// [`Shared::with`] for one step of a request: Redis also reads the keys `pre` wants
+    /// along with its first command (one round trip for several checks); memory ignores `pre`.
+    pub fn with_prefetch<T>(
+        &self,
+        pre: &mut Prefetch,
+        f: impl FnOnce(&mut dyn StateStore) -> Result<T, EnforceError>,
+    ) -> Result<T, EnforceError> {
+        match self {
+            Self::Memory(_) => self.with(f),
+            Self::Redis(r) => r.with_prefetch(pre, f),
+        }
+    }
+
+    /// Whether the store is remote (then a request names the keys it will read ahead).
+    pub fn prefetches(&self) -> bool {
+        matches!(self, Self::Redis(_))
     }
 }

@@ -155,3 +155,49 @@ async fn two_replicas_share_state_and_redis_failure_is_explicit() {
         g.task.abort();
     }
 }
+
+/// A value read ahead serves one `get`; a value another replica moved since makes the rate
+/// limiter's compare-and-set fail and re-read, so reading ahead never lets a request past a
+/// full bucket.
+#[test]
+fn prefetched_values_never_outlive_a_write() {
+    use clyra_core::guard::enforce::{RateKey, RateLimiter, UnixMillis};
+    use clyra_gateway::redis_store::{Prefetch, RedisStore};
+    let redis = Redis::start();
+    let url = format!("redis://127.0.0.1:{}/", redis.port);
+    let (a, b) = (
+        RedisStore::new(&url).unwrap(),
+        RedisStore::new(&url).unwrap(),
+    );
+    let limiter = RateLimiter::new(3, 60_000, 3).unwrap();
+    let key = RateKey {
+        tenant: "t1",
+        actor: "agent",
+        route: "/crm",
+    };
+    let now = UnixMillis(1_000_000);
+    let mut pre = Prefetch::default();
+    pre.want(RateLimiter::store_key(key));
+    // `a` reads the empty bucket ahead, along with another key.
+    let other = a.with_prefetch(&mut pre, |s| s.get("other", now)).unwrap();
+    assert_eq!(other, None);
+    // Replica `b` fills the bucket meanwhile.
+    for _ in 0..3 {
+        assert!(b.with(|s| limiter.check(s, key, now)).unwrap().allowed);
+    }
+    assert!(!b.with(|s| limiter.check(s, key, now)).unwrap().allowed);
+    // `a` decides from the stale empty bucket first; its write fails and it re-reads: denied.
+    let d = a
+        .with_prefetch(&mut pre, |s| limiter.check(s, key, now))
+        .unwrap();
+    assert!(
+        !d.allowed,
+        "a stale read-ahead let a request past a full bucket"
+    );
+    // Nothing read ahead is left: the next check reads Redis again.
+    assert!(
+        !a.with_prefetch(&mut pre, |s| limiter.check(s, key, now))
+            .unwrap()
+            .allowed
+    );
+}

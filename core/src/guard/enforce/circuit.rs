@@ -141,6 +141,11 @@ impl Record {
 }
 
 impl CircuitBreaker {
+    /// The state-store key of circuit `name` (a host may prefetch it with other keys).
+    pub fn store_key(name: &str) -> String {
+        store_key("circuit", &[name])
+    }
+
     /// Opens after `failure_threshold` consecutive failures, for `open_ms`; then lets `probes`
     /// calls through at a time and closes after `success_threshold` successes (all ≥ 1).
     pub fn new(
@@ -169,7 +174,7 @@ impl CircuitBreaker {
         name: &str,
         now: UnixMillis,
     ) -> Result<CircuitDecision, EnforceError> {
-        let key = store_key("circuit", &[name]);
+        let key = Self::store_key(name);
         let (allowed, state, retry) = read_modify_write(store, &key, now, |current| {
             let mut r = Record::decode(current, &key)?;
             let out = match r.state {
@@ -213,7 +218,7 @@ impl CircuitBreaker {
         success: bool,
         now: UnixMillis,
     ) -> Result<CircuitDecision, EnforceError> {
-        let key = store_key("circuit", &[name]);
+        let key = Self::store_key(name);
         let state = read_modify_write(store, &key, now, |current| {
             let mut r = Record::decode(current, &key)?;
             r = match (r.state, success) {

@@ -82,6 +82,11 @@ impl Decision for FenceDecision {
 }
 
 impl TenantFence {
+    /// The state-store key of `tenant`'s fence (a host may prefetch it with other keys).
+    pub fn store_key(tenant: &str) -> String {
+        store_key("fence", &[tenant])
+    }
+
     /// Decides whether `tenant` may act on a resource of `owner` (`None`: not tenant-owned).
     pub fn check<S: StateStore + ?Sized>(
         &self,
@@ -100,7 +105,7 @@ impl TenantFence {
                 owner: owner.to_owned(),
             }));
         }
-        let key = store_key("fence", &[tenant]);
+        let key = Self::store_key(tenant);
         let Some(bytes) = store.get(&key, now)? else {
             return Ok(decided(FenceOutcome::Allowed));
         };
@@ -122,7 +127,7 @@ impl TenantFence {
         ttl_ms: u64,
         now: UnixMillis,
     ) -> Result<(), EnforceError> {
-        let key = store_key("fence", &[tenant]);
+        let key = Self::store_key(tenant);
         let until = if ttl_ms == 0 { 0 } else { now.plus(ttl_ms).0 };
         let value = Writer::default().u64(until).bytes(reason.as_bytes()).0;
         read_modify_write(store, &key, now, |_| Ok((Some(value.clone()), ttl_ms, ())))
@@ -135,7 +140,7 @@ impl TenantFence {
         tenant: &str,
         now: UnixMillis,
     ) -> Result<(), EnforceError> {
-        let key = store_key("fence", &[tenant]);
+        let key = Self::store_key(tenant);
         read_modify_write(store, &key, now, |_| Ok((None, 0, ())))
     }
 }

@@ -213,6 +213,16 @@ fn encode_state(tag: u8, trigger: u8, until: u64) -> Vec<u8> {
 }
 
 impl KillSwitch {
+    /// The state-store key of `scope`'s switch state (a host may prefetch it with other keys).
+    pub fn store_key(scope: &str) -> String {
+        store_key("kill", &[scope])
+    }
+
+    /// The state-store key of `scope`'s signal window.
+    pub fn window_key(scope: &str) -> String {
+        store_key("killw", &[scope])
+    }
+
     /// A switch with `config`; the window and trip time must be positive and the error
     /// percentage at most 100.
     pub fn new(config: KillSwitchConfig) -> Result<Self, EnforceError> {
@@ -252,7 +262,7 @@ impl KillSwitch {
         scope: &str,
         now: UnixMillis,
     ) -> Result<KillDecision, EnforceError> {
-        let key = store_key("kill", &[scope]);
+        let key = Self::store_key(scope);
         let state = decode_state(store.get(&key, now)?.as_deref(), &key)?;
         Ok(self.decision(state, scope, false, now))
     }
@@ -266,7 +276,7 @@ impl KillSwitch {
         now: UnixMillis,
     ) -> Result<KillDecision, EnforceError> {
         let c = self.config;
-        let wkey = store_key("killw", &[scope]);
+        let wkey = Self::window_key(scope);
         let window = read_modify_write(store, &wkey, now, |current| {
             let mut w = match current {
                 None => Window::default(),
@@ -330,7 +340,7 @@ impl KillSwitch {
         } else {
             None
         };
-        let key = store_key("kill", &[scope]);
+        let key = Self::store_key(scope);
         let Some(trigger) = trigger else {
             return self.check(store, scope, now);
         };
@@ -401,7 +411,7 @@ impl KillSwitch {
         ttl_ms: u64,
         now: UnixMillis,
     ) -> Result<(), EnforceError> {
-        let key = store_key("kill", &[scope]);
+        let key = Self::store_key(scope);
         read_modify_write(store, &key, now, |_| Ok((Some(value.clone()), ttl_ms, ())))
     }
 
@@ -411,7 +421,7 @@ impl KillSwitch {
         scope: &str,
         now: UnixMillis,
     ) -> Result<(), EnforceError> {
-        let key = store_key("kill", &[scope]);
+        let key = Self::store_key(scope);
         read_modify_write(store, &key, now, |_| Ok((None, 0, ())))
     }
 }

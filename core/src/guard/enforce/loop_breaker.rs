@@ -68,6 +68,11 @@ impl Decision for LoopDecision {
 }
 
 impl LoopBreaker {
+    /// The state-store key of the steps of `session` of `tenant` (a host may prefetch it).
+    pub fn store_key(tenant: &str, session: &str) -> String {
+        store_key("loop", &[tenant, session])
+    }
+
     /// Breaks at `max_repeats` (≥ 2) occurrences among the last `history` (1–64) steps within
     /// `window_ms`; cools off for `cool_off_ms`.
     pub fn new(
@@ -108,7 +113,7 @@ impl LoopBreaker {
         let mut head = [0u8; 8];
         head.copy_from_slice(digest.get(..8).unwrap_or(&[0; 8]));
         let fp = u64::from_le_bytes(head);
-        let key = store_key("loop", &[tenant, session]);
+        let key = Self::store_key(tenant, session);
         let ttl = self.window_ms.max(self.cool_off_ms);
         let (allowed, broke, repeats, until) = read_modify_write(store, &key, now, |current| {
             let (cooled_until, mut steps) = match current {

@@ -84,6 +84,11 @@ impl Decision for RateDecision {
 }
 
 impl RateLimiter {
+    /// The state-store key of the bucket of `key` (a host may prefetch it with other keys).
+    pub fn store_key(key: RateKey<'_>) -> String {
+        store_key("rate", &[key.tenant, key.actor, key.route])
+    }
+
     /// `limit` requests per `period_ms` with bursts of `burst`; all at least 1, and the
     /// emission interval `period / limit` at least 1 µs.
     pub fn new(limit: u64, period_ms: u64, burst: u64) -> Result<Self, EnforceError> {
@@ -120,7 +125,7 @@ impl RateLimiter {
         key: RateKey<'_>,
         now: UnixMillis,
     ) -> Result<RateDecision, EnforceError> {
-        let skey = store_key("rate", &[key.tenant, key.actor, key.route]);
+        let skey = Self::store_key(key);
         let now_us = now.0.saturating_mul(1_000);
         let (allowed, wait_us, tat_us) = read_modify_write(store, &skey, now, |current| {
             let tat = match current {
