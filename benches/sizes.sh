@@ -46,7 +46,8 @@ fi
 if [ -f "$target/dist/clyra" ]; then
     row "clyra CLI (dist)" "$(size "$target/dist/clyra")"
 fi
-for wheel in "$target"/clyra-release/dist/python/*.whl "$target"/wheels/*.whl; do
+# Only wheels of the release script (profile `dist`); target/wheels may hold a debug build.
+for wheel in "$target"/clyra-release/dist/python/*.whl "$target"/release-dry/dist/python/*.whl; do
     [ -f "$wheel" ] && row "python wheel ($(basename "$wheel" | cut -d- -f1-2))" "$(size "$wheel")"
 done
 exit "$over"
