@@ -3,7 +3,7 @@
 import fs from 'node:fs'
 import { createRequire } from 'node:module'
 
-import { options } from './args.mjs'
+import { attestArgs, options } from './args.mjs'
 
 const require = createRequire(import.meta.url)
 const clyra = require('../../../node/index.js')
@@ -69,15 +69,10 @@ async function main([cmd, ...args]) {
     return answer(() => clyra.verifyLedgerProof(args[0], opts.key))
   }
   if (cmd === 'attest-verify') {
-    // attest-verify ATTESTATION BUNDLE… --trust T --at TIME [--policy P]… (attestation-v0.md §6)
-    const first = args.findIndex((a) => a.startsWith('--'))
-    const positional = first < 0 ? args : args.slice(0, first)
-    const flags = first < 0 ? [] : args.slice(first)
-    const policy = flags.filter((_, i) => i % 2 === 1 && flags[i - 1] === '--policy')
-    const opts = options(flags.filter((_, i) => flags[i] !== '--policy' && flags[i - 1] !== '--policy'))
-    if (!positional.length || !opts || !opts.trust || !opts.at) return error('cli.usage')
-    return answer(() => clyra.verifyAttestation(positional[0], fs.readFileSync(opts.trust),
-      { at: opts.at, policy: policy.map((p) => fs.readFileSync(p)), bundles: positional.slice(1) }))
+    const a = attestArgs(args)
+    if (!a) return error('cli.usage')
+    return answer(() => clyra.verifyAttestation(a.attestation, fs.readFileSync(a.trust),
+      { at: a.at, policy: a.policies.map((p) => fs.readFileSync(p)), bundles: a.bundles }))
   }
   if (cmd === 'jcs' && args.length === 1) {
     let bytes

@@ -13,7 +13,7 @@ import path from 'node:path'
 import { createRequire } from 'node:module'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 
-import { options } from './args.mjs'
+import { attestArgs, options } from './args.mjs'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
 const pkg = path.resolve(here, '..', '..', '..', 'node')
@@ -74,18 +74,14 @@ export async function startDriver() {
   /** attest-verify ATTESTATION BUNDLE… --trust T --at TIME [--policy P]… (attestation-v0.md §6):
    * the attestation as the chosen File, the bundles it covers as the page's `covered` Files. */
   async function attest(args) {
-    const first = args.findIndex((a) => a.startsWith('--'))
-    const positional = first < 0 ? args : args.slice(0, first)
-    const flags = first < 0 ? [] : args.slice(first)
-    const policies = flags.filter((_, i) => i % 2 === 1 && flags[i - 1] === '--policy')
-    const opts = options(flags.filter((_, i) => flags[i] !== '--policy' && flags[i - 1] !== '--policy'))
-    if (!positional.length || !opts || !opts.trust || !opts.at) return failure('cli.usage')
-    const [file, ...bundles] = positional
+    const a = attestArgs(args)
+    if (!a) return failure('cli.usage')
+    const { attestation: file, bundles, policies, trust, at } = a
     let call
     try {
-      call = { trust: exactText(opts.trust), trust_name: path.basename(opts.trust), at: opts.at,
+      call = { trust: exactText(trust), trust_name: path.basename(trust), at,
         policies: policies.map(exactText), policy_names: policies.map((p) => path.basename(p)), bundles }
-      for (const f of positional) fs.accessSync(f, fs.constants.R_OK)
+      for (const f of [file, ...bundles]) fs.accessSync(f, fs.constants.R_OK)
     } catch {
       return failure('cli.io')
     }
