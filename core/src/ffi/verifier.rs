@@ -14,8 +14,7 @@ use crate::digest::Sha256Digest;
 use crate::error::Coded;
 use crate::format::Schemas;
 use crate::jcs::{self, Value};
-use crate::ledger::proof::inclusion_checks;
-use crate::ledger::witness::{default_ledger_key, witnessed};
+use crate::ledger::witness::BundleReceipt;
 use crate::ledger::VerifierKey;
 use crate::limits::Limits;
 use crate::receipt::verify_receipt;
@@ -146,15 +145,6 @@ pub struct LedgerProof<'a> {
     pub key: Option<Result<&'a str, DetailedError>>,
 }
 
-/// A receipt read and judged for one bundle: its bytes, ledger key, the bundle's SHA-256 and
-/// rule 5a's evidence (trust-v0.md §6.5).
-struct Receipt<'a> {
-    proof: &'a [u8],
-    key: VerifierKey,
-    sha256: Sha256Digest,
-    witnessed: crate::trust::Witnessed,
-}
-
 /// Picks the receipt's ledger key and hashes the bundle (left at its start), before the bundle is
 /// verified: rule 5a belongs to the trust-and-time step.
 fn receipt<'a, R: Read + Seek>(
@@ -163,34 +153,25 @@ fn receipt<'a, R: Read + Seek>(
     bundle: &mut R,
     len: u64,
     limits: &Limits,
-) -> Result<Receipt<'a>, Vec<DetailedError>> {
+) -> Result<BundleReceipt<'a>, Vec<DetailedError>> {
     let proof = *ledger.proof.as_ref().map_err(|e| vec![e.clone()])?;
-    let key = match &ledger.key {
-        Some(Ok(text)) => VerifierKey::parse(text.trim())
-            .map_err(|e| vec![DetailedError::new(e.code(), e.to_string())])?,
+    let given = match &ledger.key {
+        Some(Ok(text)) => Some(
+            VerifierKey::parse(text.trim())
+                .map_err(|e| vec![DetailedError::new(e.code(), e.to_string())])?,
+        ),
         Some(Err(e)) => return Err(vec![e.clone()]),
-        None => default_ledger_key(proof, trust, limits)
-            .cloned()
-            .ok_or_else(|| {
-                vec![DetailedError::new(
-                    crate::ledger::LedgerErrorKind::Key.code(),
-                    "--ledger-proof needs the ledger's key: give --ledger-key or list it in the trust file's `ledger_keys`",
-                )]
-            })?,
+        None => None,
     };
+    let key = BundleReceipt::key(proof, given, trust, limits)
+        .map_err(|e| vec![DetailedError::new(e.code(), e.to_string())])?;
     let sha256 = bundle_sha256(bundle, len).map_err(|e| {
         vec![DetailedError::new(
             "cli.io",
             format!("cannot read the bundle: {e}"),
         )]
     })?;
-    let witnessed = witnessed(proof, trust, &sha256, limits);
-    Ok(Receipt {
-        proof,
-        key,
-        sha256,
-        witnessed,
-    })
+    Ok(BundleReceipt::new(proof, key, sha256, trust, limits))
 }
 
 /// The bundle's verdict (with the receipt's checks after its own, ledger-v0.md §5.2) and the
@@ -213,20 +194,14 @@ fn run_bundle<R: Read + Seek>(
         policy: prepared.policy.as_deref(),
         schemas: lent.schemas,
         limits: &limits,
-        witnessed: receipt.as_ref().map(|r| &r.witnessed),
+        witnessed: receipt.as_ref().map(BundleReceipt::witnessed),
     };
     let (verdict, evidence) = verify_bundle_hashed(bundle, len, &inputs, lent.hasher);
-    let Some(receipt) = receipt else {
-        return Ok((verdict, evidence));
+    let verdict = match receipt {
+        Some(receipt) => receipt.append_checks(verdict, &limits),
+        None => verdict,
     };
-    let mut checks = verdict.checks;
-    checks.extend(inclusion_checks(
-        receipt.proof,
-        &receipt.key,
-        Some(&receipt.sha256),
-        &limits,
-    ));
-    Ok((Verdict::from_checks(checks), evidence))
+    Ok((verdict, evidence))
 }
 
 /// [`super::bundle::verify`] over any reader of `len` bytes: the call is a

@@ -3,11 +3,13 @@
 //! key's signature counted when the bundle was logged and witnessed before the revocation.
 
 use super::note::{Checkpoint, VerifierKey};
-use super::proof::{unhex_all, InclusionProof};
+use super::proof::{inclusion_checks, unhex_all, InclusionProof};
+use super::{LedgerError, LedgerErrorKind};
 use crate::digest::Sha256Digest;
 use crate::limits::Limits;
 use crate::merkle::{leaf_hash, verify_inclusion};
 use crate::trust::{Trust, Witnessed};
+use crate::verify::Verdict;
 
 /// Evaluates the ledger receipt `receipt` for the bundle whose bytes hash to `bundle_sha256`
 /// against the ledger keys and witnesses of `trust`, in the order of trust-v0.md §6.5.1: the
@@ -52,7 +54,7 @@ pub fn witnessed(
     let included = unhex_all(&proof.proof).and_then(|path| {
         let leaf = leaf_hash(&proof.record.to_bytes());
         verify_inclusion(&leaf, proof.index, cp.size, &path, &cp.root, limits)
-            .map_err(|e| super::LedgerError::new(super::LedgerErrorKind::Inclusion, e.to_string()))
+            .map_err(|e| LedgerError::new(LedgerErrorKind::Inclusion, e.to_string()))
     });
     if let Err(e) = included {
         return mismatch(format!("the record is not in the checkpoint's tree: {e}"));
@@ -82,6 +84,74 @@ pub fn witnessed(
             || mismatch("no cosignature by a witness of the trust file verifies".into()),
             Witnessed::At,
         )
+}
+
+/// A ledger receipt given with one verification (`clyra verify --ledger-proof`), judged for the
+/// bundle's bytes: the key of its own checks, the bundle's SHA-256 and rule 5a's evidence. The
+/// CLI and the FFI hosts both go through it, so every host judges a receipt alike.
+pub struct BundleReceipt<'a> {
+    proof: &'a [u8],
+    key: VerifierKey,
+    sha256: Sha256Digest,
+    witnessed: Witnessed,
+}
+
+impl<'a> BundleReceipt<'a> {
+    /// The key of the receipt's own checks (ledger-v0.md §5.2): `given` (`--ledger-key`) when
+    /// there is one, else the trust file's ([`default_ledger_key`]); neither is `ledger.key`.
+    /// Chosen before the bundle is hashed, so a missing key is reported before any reading.
+    pub fn key(
+        proof: &[u8],
+        given: Option<VerifierKey>,
+        trust: &Trust,
+        limits: &Limits,
+    ) -> Result<VerifierKey, LedgerError> {
+        match given {
+            Some(key) => Ok(key),
+            None => default_ledger_key(proof, trust, limits).cloned().ok_or_else(|| {
+                LedgerError::new(
+                    LedgerErrorKind::Key,
+                    "--ledger-proof needs the ledger's key: give --ledger-key or list it in the trust file's `ledger_keys`",
+                )
+            }),
+        }
+    }
+
+    /// Judges `proof` for the bundle whose bytes hash to `sha256`: rule 5a's evidence
+    /// (trust-v0.md §6.5, [`witnessed`]) for the trust-and-time step, kept with what the
+    /// receipt's own checks need afterwards.
+    pub fn new(
+        proof: &'a [u8],
+        key: VerifierKey,
+        sha256: Sha256Digest,
+        trust: &Trust,
+        limits: &Limits,
+    ) -> Self {
+        let witnessed = witnessed(proof, trust, &sha256, limits);
+        Self {
+            proof,
+            key,
+            sha256,
+            witnessed,
+        }
+    }
+
+    /// Rule 5a's evidence, the `witnessed` input of the bundle's verification.
+    pub fn witnessed(&self) -> &Witnessed {
+        &self.witnessed
+    }
+
+    /// `verdict` with the receipt's inclusion checks after the bundle's own (ledger-v0.md §5.2).
+    pub fn append_checks(&self, verdict: Verdict, limits: &Limits) -> Verdict {
+        let mut checks = verdict.checks;
+        checks.extend(inclusion_checks(
+            self.proof,
+            &self.key,
+            Some(&self.sha256),
+            limits,
+        ));
+        Verdict::from_checks(checks)
+    }
 }
 
 /// The ledger key the receipt's own checks use when the caller names none (ledger-v0.md §5.2):
@@ -234,6 +304,42 @@ mod tests {
         v["checkpoint"] = serde_json::json!(format!("{head}\n{name} {sig}\n"));
         let tampered = serde_json::to_vec(&v).unwrap();
         assert!(matches!(judge(&tampered, &t), Witnessed::Mismatch(_)));
+    }
+
+    #[test]
+    fn a_bundle_receipt_picks_its_key_and_appends_its_checks() {
+        let t = trust(&[3]);
+        let r = receipt(2, &[(3, 9)]);
+        let limits = Limits::default();
+        // No key given and none in the trust file: `ledger.key`, before any hashing.
+        let producer = key(1);
+        let pk = producer.public_key();
+        let bare = serde_json::json!({"version": 0, "keys": [{"keyid": pk.keyid(),
+            "scheme": "ed25519", "public_key_pem": pk.to_pem(), "roles": ["producer"]}],
+            "thresholds": {"producer": 1}});
+        let no_keys = Trust::parse(bare.to_string().as_bytes(), &limits).unwrap();
+        let err = BundleReceipt::key(&r, None, &no_keys, &limits).unwrap_err();
+        assert_eq!(err.kind(), LedgerErrorKind::Key);
+        // A given key wins over the trust file's.
+        let other = NoteSigner::new(&key(8), "other", ALG_ED25519)
+            .unwrap()
+            .verifier()
+            .clone();
+        let given = BundleReceipt::key(&r, Some(other.clone()), &t, &limits).unwrap();
+        assert_eq!(given.name(), "other");
+        // The trust file's key: the receipt is witnessed and its checks pass.
+        let key = BundleReceipt::key(&r, None, &t, &limits).unwrap();
+        let sha = Sha256Digest::of(&[1]);
+        let judged = BundleReceipt::new(&r, key.clone(), sha, &t, &limits);
+        assert_eq!(judged.witnessed(), &Witnessed::At(9));
+        let empty = Verdict::from_checks(Vec::new());
+        let appended = judged.append_checks(empty, &limits);
+        assert!(!appended.checks.is_empty());
+        assert_eq!(appended.primary, "ok");
+        // With another key the receipt's own checks fail.
+        let wrong = BundleReceipt::new(&r, other, sha, &t, &limits);
+        let failed = wrong.append_checks(Verdict::from_checks(Vec::new()), &limits);
+        assert_ne!(failed.primary, "ok");
     }
 
     #[test]

@@ -10,6 +10,7 @@ use std::io::{self, BufReader};
 use clap::Args;
 use clyra_core::audit::{audit, AuditReport};
 use clyra_core::format::Schemas;
+use clyra_core::ledger::witness::BundleReceipt;
 use clyra_core::time::Timestamp;
 use clyra_core::trust::Trust;
 use clyra_core::verify::{read_policy, verify_bundle_hashed, Verdict, VerifyInputs};
@@ -118,12 +119,23 @@ pub fn run(args: &VerifyArgs, cx: &mut Context<'_>) -> Exit {
     };
     // trust-v0.md §6.5: the receipt is read, and judged against these bundle bytes, before the
     // bundle itself, since rule 5a is part of the trust-and-time step.
-    let receipt = match &args.ledger_proof {
+    let proof = match &args.ledger_proof {
         None => None,
-        Some(proof) => {
-            match read_receipt(proof, args.ledger_key.as_deref(), &file, &trust, &limits) {
-                Ok(receipt) => Some(receipt),
-                Err(problem) => return cx.fail(&problem),
+        Some(path) => match read_receipt_inputs(path, args.ledger_key.as_deref(), &limits) {
+            Ok(inputs) => Some(inputs),
+            Err(problem) => return cx.fail(&problem),
+        },
+    };
+    let receipt = match &proof {
+        None => None,
+        Some((bytes, given)) => {
+            let key = match BundleReceipt::key(bytes, given.clone(), &trust, &limits) {
+                Ok(key) => key,
+                Err(err) => return cx.fail(&Problem::new(err.code(), err.to_string())),
+            };
+            match crate::hasher::file_sha256(&file) {
+                Ok(sha256) => Some(BundleReceipt::new(bytes, key, sha256, &trust, &limits)),
+                Err(err) => return cx.fail(&io_problem(&err)),
             }
         }
     };
@@ -133,7 +145,7 @@ pub fn run(args: &VerifyArgs, cx: &mut Context<'_>) -> Exit {
         policy: policy.as_deref(),
         schemas: &schemas,
         limits: &limits,
-        witnessed: receipt.as_ref().map(|r| &r.witnessed),
+        witnessed: receipt.as_ref().map(BundleReceipt::witnessed),
     };
     // The core reads headers and small entries on one handle; the host hashes artifacts on
     // `jobs` threads over the same open file (docs/architecture.md, "Parallel artifact hashing").
@@ -143,17 +155,8 @@ pub fn run(args: &VerifyArgs, cx: &mut Context<'_>) -> Exit {
     let (verdict, evidence) =
         progress.run(|| verify_bundle_hashed(BufReader::new(&file), len, &inputs, Some(&hasher)));
     // ledger-v0.md §5.2: the receipt's checks follow the bundle's own.
-    let verdict = match receipt {
-        Some(receipt) => {
-            let mut checks = verdict.checks;
-            checks.extend(clyra_core::ledger::proof::inclusion_checks(
-                &receipt.bytes,
-                &receipt.key,
-                Some(&receipt.sha256),
-                &limits,
-            ));
-            clyra_core::verify::Verdict::from_checks(checks)
-        }
+    let verdict = match &receipt {
+        Some(receipt) => receipt.append_checks(verdict, &limits),
         None => verdict,
     };
     let report = args
@@ -168,48 +171,17 @@ pub fn run(args: &VerifyArgs, cx: &mut Context<'_>) -> Exit {
     print_verdict(&verdict, report.as_ref(), &args.bundle, &at_text, cx)
 }
 
-/// A ledger receipt given with `--ledger-proof`, read and judged for one bundle.
-struct Receipt {
-    bytes: Vec<u8>,
-    /// The ledger key of its checks (ledger-v0.md §5.2).
-    key: clyra_core::ledger::VerifierKey,
-    /// The bundle file's SHA-256.
-    sha256: clyra_core::digest::Sha256Digest,
-    /// Rule 5a's evidence (trust-v0.md §6.5).
-    witnessed: clyra_core::trust::Witnessed,
-}
-
-/// Reads the receipt at `path`, hashes the bundle `file` and picks the ledger key: `--ledger-key`
-/// when given, else the trust's (ledger-v0.md §5.2); none at all is `ledger.key` (exit 4).
-fn read_receipt(
+/// Reads the receipt at `path` (its bytes, and the key of `--ledger-key` when given): what
+/// [`BundleReceipt`] judges once the key is chosen and the bundle hashed.
+fn read_receipt_inputs(
     path: &str,
     ledger_key: Option<&str>,
-    file: &std::fs::File,
-    trust: &Trust,
     limits: &Limits,
-) -> Result<Receipt, Problem> {
-    use clyra_core::ledger::witness::{default_ledger_key, witnessed};
+) -> Result<(Vec<u8>, Option<clyra_core::ledger::VerifierKey>), Problem> {
     let bytes = read_bounded(path, limits.receipt_max_bytes)
         .map_err(|err| io_problem(&err).in_source(&Source::File(path.to_owned())))?;
-    let key = match ledger_key {
-        Some(text) => super::ledger::read_vkey(text)?,
-        None => default_ledger_key(&bytes, trust, limits)
-            .cloned()
-            .ok_or_else(|| {
-                Problem::new(
-                    clyra_core::ledger::LedgerErrorKind::Key.code(),
-                    "--ledger-proof needs the ledger's key: give --ledger-key or list it in the trust file's `ledger_keys`",
-                )
-            })?,
-    };
-    let sha256 = crate::hasher::file_sha256(file).map_err(|err| io_problem(&err))?;
-    let witnessed = witnessed(&bytes, trust, &sha256, limits);
-    Ok(Receipt {
-        bytes,
-        key,
-        sha256,
-        witnessed,
-    })
+    let given = ledger_key.map(super::ledger::read_vkey).transpose()?;
+    Ok((bytes, given))
 }
 
 /// `--format pdf|md` needs `--auditor` and, for pdf, `--out`; an existing `--out` is refused
