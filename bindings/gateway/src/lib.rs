@@ -5,6 +5,7 @@
 pub mod answer;
 pub mod chain;
 pub mod config;
+pub mod detector;
 pub mod error;
 pub mod evidence;
 pub mod forward;
