@@ -16,3 +16,4 @@ pub mod redis_store;
 pub mod server;
 pub mod siem;
 pub mod state;
+pub mod sweep;

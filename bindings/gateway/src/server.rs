@@ -47,7 +47,10 @@ pub async fn start(config: Config) -> Result<Running, GatewayError> {
         .local_addr()
         .map_err(|e| GatewayError::new(CODE_IO, e.to_string()))?;
     let gw = gateway.clone();
-    let task = tokio::spawn(async move { serve(gw, listener).await });
+    // The hold-expiry sweep runs (and stops) with the accept loop (gateway-config-v0.md §8.1).
+    let task = tokio::spawn(async move {
+        tokio::join!(crate::sweep::run(gw.clone()), serve(gw, listener));
+    });
     Ok(Running {
         addr,
         gateway,
