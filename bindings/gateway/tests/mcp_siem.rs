@@ -261,9 +261,37 @@ async fn mcp_tool_calls_are_checked_recorded_and_siem_lines_conform() {
         ocsf = read("siem-ocsf.ndjson");
     }
     let ecs = read("siem-ecs.ndjson");
-    assert_eq!(ocsf.len(), events.len());
+    // One API Activity event per decision, plus one Detection Finding per threat found.
+    let threats: usize = events
+        .iter()
+        .map(|e| e["data"]["threats"].as_array().map_or(0, Vec::len))
+        .sum();
+    assert!(threats > 0);
+    for _ in 0..50 {
+        if ocsf.len() >= events.len() + threats {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        ocsf = read("siem-ocsf.ndjson");
+    }
+    let (activity, findings): (Vec<Value>, Vec<Value>) =
+        ocsf.iter().cloned().partition(|e| e["class_uid"] == 6003);
+    assert_eq!(activity.len(), events.len());
+    assert_eq!(findings.len(), threats);
     assert_eq!(ecs.len(), events.len());
-    check_ocsf(&ocsf);
+    check_ocsf(&activity);
+    check_ocsf_findings(&findings);
+    // Each finding follows its decision's API Activity event and names its receipt.
+    for f in &findings {
+        let receipt = f["unmapped"]["clyra"]["receipt_id"].as_str().unwrap();
+        assert!(f["finding_info"]["uid"]
+            .as_str()
+            .unwrap()
+            .starts_with(&format!("{receipt}#")));
+        assert!(activity
+            .iter()
+            .any(|a| a["unmapped"]["clyra"]["receipt_id"] == receipt));
+    }
     check_ecs(&ecs);
     check_saved_searches(&ocsf, &ecs);
     gw.task.abort();

@@ -163,9 +163,9 @@ fn activity(method: &str) -> (u64, &'static str) {
     }
 }
 
-/// The `security_control` profile's outcome of a decision: action, disposition and status
-/// (ids with their captions), shared by the API Activity event and its Detection Findings.
-fn outcome(r: &DecisionRecord<'_>) -> [(&'static str, Value); 6] {
+/// The `security_control` profile's outcome of a decision: action and disposition (ids with
+/// their captions), shared by the API Activity event and its Detection Findings.
+fn outcome(r: &DecisionRecord<'_>) -> [(&'static str, Value); 4] {
     let (action_id, action) = if r.allowed() {
         (1, "Allowed")
     } else {
@@ -177,14 +177,7 @@ fn outcome(r: &DecisionRecord<'_>) -> [(&'static str, Value); 6] {
         "error" => (27, "Error"),
         _ => (2, "Blocked"),
     };
-    let (status_id, status) = if r.status < 400 {
-        (1, "Success")
-    } else {
-        (2, "Failure")
-    };
     [
-        ("status_id", int(status_id)),
-        ("status", Value::from(status)),
         ("action_id", int(action_id)),
         ("action", Value::from(action)),
         ("disposition_id", int(disposition_id)),
@@ -237,6 +230,11 @@ pub fn ocsf(r: &DecisionRecord<'_>) -> Value {
         "hold" | "error" => (2, "Low"),
         _ => (3, "Medium"),
     };
+    let (status_id, status) = if r.status < 400 {
+        (1, "Success")
+    } else {
+        (2, "Failure")
+    };
     let clyra = clyra_facts(r);
     let metadata = metadata(r, r.receipt_id);
     let mut event = obj([
@@ -255,6 +253,8 @@ pub fn ocsf(r: &DecisionRecord<'_>) -> Value {
         ("duration", int(r.duration_ms)),
         ("severity_id", int(severity_id)),
         ("severity", Value::from(severity)),
+        ("status_id", int(status_id)),
+        ("status", Value::from(status)),
         ("message", Value::from(r.reason)),
         (
             "actor",
@@ -342,6 +342,9 @@ pub fn ocsf_finding(r: &DecisionRecord<'_>, f: &FindingRecord<'_>, n: usize) -> 
         ("severity_id", int(severity_id)),
         ("severity", Value::from(severity)),
         ("confidence_score", int(f.confidence.min(100))),
+        // A finding's status is its triage state: each is new.
+        ("status_id", int(1)),
+        ("status", Value::from("New")),
         ("message", Value::from(r.reason)),
         ("finding_info", Value::from(finding_info)),
         (

@@ -362,3 +362,61 @@ pub fn journals(dir: &Path) -> std::collections::BTreeMap<String, Vec<serde_json
 pub fn sealed_events(dir: &Path) -> Vec<serde_json::Value> {
     journals(dir).into_values().flatten().collect()
 }
+
+/// Checks OCSF Detection Findings (class 2004) against the OCSF 1.8.0 JSON Schema and the
+/// export's captions and class rules (../shared/conformance/ocsf); a wrong event is rejected.
+pub fn check_ocsf_findings(events: &[serde_json::Value]) {
+    use serde_json::{json, Value};
+    let base = shared_dir().join("conformance/ocsf");
+    let schema: Value = serde_json::from_slice(
+        &std::fs::read(base.join("json-schema/detection_finding_2004.schema.json")).unwrap(),
+    )
+    .unwrap();
+    let validator = jsonschema::draft202012::new(&schema).unwrap();
+    let export: Value =
+        serde_json::from_slice(&std::fs::read(base.join("export/ocsf-1.8.0-export.json")).unwrap())
+            .unwrap();
+    let class = &export["classes"]["detection_finding"];
+    let attrs = &class["attributes"];
+    let caption = |attr: &str, id: &Value| attrs[attr]["enum"][id.to_string()]["caption"].clone();
+    assert!(!events.is_empty());
+    for e in events {
+        let errors: Vec<String> = validator
+            .iter_errors(e)
+            .map(|x| format!("{x} at {}", x.instance_path()))
+            .collect();
+        assert!(errors.is_empty(), "{errors:?}\n{e}");
+        assert_eq!(e["class_uid"], class["uid"]);
+        assert_eq!(e["class_name"], class["caption"]);
+        let uid = e["class_uid"].as_u64().unwrap();
+        assert_eq!(
+            e["type_uid"].as_u64().unwrap(),
+            uid * 100 + e["activity_id"].as_u64().unwrap()
+        );
+        assert_eq!(e["category_uid"].as_u64().unwrap(), uid / 1000);
+        assert_eq!(
+            e["category_name"],
+            export["categories"]["attributes"]["findings"]["caption"]
+        );
+        for (id, name) in [
+            ("action_id", "action"),
+            ("disposition_id", "disposition"),
+            ("severity_id", "severity"),
+            ("status_id", "status"),
+            ("activity_id", "activity_name"),
+        ] {
+            assert_eq!(caption(id, &e[id]), e[name], "{id} of {e}");
+        }
+        assert_eq!(e["metadata"]["version"], "1.8.0");
+        assert_eq!(e["metadata"]["uid"], e["finding_info"]["uid"]);
+        let score = e["confidence_score"].as_u64().unwrap();
+        assert!(score <= 100, "{e}");
+        assert!(e["time"].is_u64());
+    }
+    let mut bad = events[0].clone();
+    bad["invented"] = json!(1);
+    assert!(!validator.is_valid(&bad));
+    let mut bad = events[0].clone();
+    bad.as_object_mut().unwrap().remove("finding_info");
+    assert!(!validator.is_valid(&bad));
+}
