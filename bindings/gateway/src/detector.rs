@@ -116,7 +116,9 @@ async fn exchange(
         match Limited::new(response.into_body(), limit).collect().await {
             Ok(body) => Ok(body.to_bytes().to_vec()),
             Err(e) if e.is::<http_body_util::LengthLimitError>() => Err(Exchange::Oversized),
-            Err(e) => Err(Exchange::Unreachable(format!("the answer body failed: {e}"))),
+            Err(e) => Err(Exchange::Unreachable(format!(
+                "the answer body failed: {e}"
+            ))),
         }
     };
     match tokio::time::timeout(Duration::from_millis(config.timeout_ms), whole).await {

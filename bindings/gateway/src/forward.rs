@@ -32,8 +32,7 @@ pub(crate) async fn forward(
     if let (Some(scan), Some(scanner), true) = (route.config.scan, &gw.scanner, tool_call) {
         if scan.request {
             let text: &[u8] = call.map_or(body.as_ref(), |c| c.arguments.as_bytes());
-            if let Some(a) =
-                scan_text(gw, route, scanner, text, scan.block_at, trail, false).await
+            if let Some(a) = scan_text(gw, route, scanner, text, scan.block_at, trail, false).await
             {
                 return a;
             }
@@ -172,8 +171,7 @@ pub(crate) async fn forward(
     if let (Some(scan), Some(scanner), true) = (route.config.scan, &gw.scanner, tool_call) {
         if scan.response {
             let body = answer.body.clone();
-            if let Some(a) =
-                scan_text(gw, route, scanner, &body, scan.block_at, trail, true).await
+            if let Some(a) = scan_text(gw, route, scanner, &body, scan.block_at, trail, true).await
             {
                 return a;
             }

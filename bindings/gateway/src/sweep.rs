@@ -82,7 +82,10 @@ pub fn index_hold(gw: &Gateway, hold_id: &str, expires_at: Option<&Value>) {
         if index.len() >= MAX_INDEXED_HOLDS {
             return false;
         }
-        index.insert(hold_id, crate::evidence::int(u64::try_from(secs).unwrap_or(0)));
+        index.insert(
+            hold_id,
+            crate::evidence::int(u64::try_from(secs).unwrap_or(0)),
+        );
         true
     });
     match added {

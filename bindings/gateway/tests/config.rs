@@ -197,7 +197,11 @@ fn detector_and_sweep_settings_are_checked_with_line_and_column() {
         )
     };
     // Defaults: the 500 ms of guard-genai.md §10, fallback closed.
-    let c = Config::parse(with("{url: \"http://127.0.0.1:7/detect\"}").as_bytes(), "gw.yaml").unwrap();
+    let c = Config::parse(
+        with("{url: \"http://127.0.0.1:7/detect\"}").as_bytes(),
+        "gw.yaml",
+    )
+    .unwrap();
     let d = c.routes[0].detector.as_ref().unwrap();
     assert_eq!((d.timeout_ms, d.fallback), (500, DetectorFallback::Closed));
     let c = Config::parse(
@@ -236,7 +240,9 @@ fn detector_and_sweep_settings_are_checked_with_line_and_column() {
     let c = Config::parse(approvals.as_bytes(), "gw.yaml").unwrap();
     assert_eq!(c.approvals.unwrap().sweep_ms, 10_000);
     let c = Config::parse(
-        approvals.replace("ttl_s: 60", "ttl_s: 60, sweep_ms: 250").as_bytes(),
+        approvals
+            .replace("ttl_s: 60", "ttl_s: 60, sweep_ms: 250")
+            .as_bytes(),
         "gw.yaml",
     )
     .unwrap();
@@ -267,12 +273,20 @@ fn check_config_refuses_a_detector_without_a_scan() {
     let out = run();
     assert_eq!(out.status.code(), Some(4));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("gw.yaml:12:") && err.contains("no `scan`"), "{err}");
+    assert!(
+        err.contains("gw.yaml:12:") && err.contains("no `scan`"),
+        "{err}"
+    );
     std::fs::write(
         &path,
         text.replace("    detector:", "    scan: {request: true}\n    detector:"),
     )
     .unwrap();
     let out = run();
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }

@@ -115,11 +115,7 @@ fn routes(det: SocketAddr, closed: SocketAddr) -> String {
             ", timeout_ms: 100, fallback: closed",
         ),
         route("garbage", format!("http://{det}/garbage"), ""),
-        route(
-            "status",
-            format!("http://{det}/status"),
-            ", fallback: open",
-        ),
+        route("status", format!("http://{det}/status"), ", fallback: open"),
         route(
             "refused",
             format!("http://{closed}/detect"),
@@ -167,8 +163,14 @@ fn read_pef_threats(dir: &std::path::Path) -> Vec<Value> {
             .iter()
             .position(|e| e.name == "manifest.json")
             .unwrap();
-        let manifest: Value = serde_json::from_slice(&c.read_small_entry(i, 1 << 30).unwrap()).unwrap();
-        out.extend(manifest["pef"]["threats"].as_array().cloned().unwrap_or_default());
+        let manifest: Value =
+            serde_json::from_slice(&c.read_small_entry(i, 1 << 30).unwrap()).unwrap();
+        out.extend(
+            manifest["pef"]["threats"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default(),
+        );
     }
     out
 }
@@ -253,8 +255,9 @@ async fn an_external_detector_adds_findings_and_its_failures_fall_back() {
     assert_eq!(external(clean_event)["status"], "answered");
     assert_eq!(external(clean_event)["findings"], 0);
     let ours = event(&events, "/clean/inject");
-    assert!(detectors(ours).iter().any(|d| d.starts_with("genai.")
-        && !d.starts_with("genai.external")));
+    assert!(detectors(ours)
+        .iter()
+        .any(|d| d.starts_with("genai.") && !d.starts_with("genai.external")));
 
     for (path, status, fallback, confidence) in [
         ("/hang-open/notes", "timeout", "open", 30),
@@ -301,8 +304,12 @@ async fn an_external_detector_adds_findings_and_its_failures_fall_back() {
         assert_eq!(exit.code(), 0, "{shown}");
     }
     let pef = read_pef_threats(dir.path());
-    assert!(pef.iter().any(|t| t["detector"] == "genai.external:acme.pii"));
-    assert!(pef.iter().any(|t| t["detector"] == "genai.external:fallback"));
+    assert!(pef
+        .iter()
+        .any(|t| t["detector"] == "genai.external:acme.pii"));
+    assert!(pef
+        .iter()
+        .any(|t| t["detector"] == "genai.external:fallback"));
 
     // SIEM: one Detection Finding per threat, conforming to OCSF 2004.
     let read = || -> Vec<Value> {

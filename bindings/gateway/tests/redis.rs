@@ -217,8 +217,8 @@ async fn replicas_sweeping_one_redis_record_an_expired_hold_once() {
             "state: {{store: redis, redis_url: \"redis://127.0.0.1:{}/\"}}\n",
             redis.port
         );
-        let text = config_text(up.addr, ROUTES, &extra)
-            .replace("ttl_s: 60", "ttl_s: 1\n  sweep_ms: 20");
+        let text =
+            config_text(up.addr, ROUTES, &extra).replace("ttl_s: 60", "ttl_s: 1\n  sweep_ms: 20");
         let gw = start_gateway(dir.path(), &text).await;
         replicas.push((dir, gw));
     }

@@ -524,7 +524,11 @@ mod tests {
             info.and_then(|i| i.get("uid")).and_then(Value::as_str),
             Some("gw-1-0000000000/0#1")
         );
-        let warn = ocsf_finding(&record("allow", 200), &FindingRecord { error: false, ..f }, 0);
+        let warn = ocsf_finding(
+            &record("allow", 200),
+            &FindingRecord { error: false, ..f },
+            0,
+        );
         assert_eq!(warn.get("severity_id").and_then(Value::as_u64), Some(3));
         assert_eq!(warn.get("disposition_id").and_then(Value::as_u64), Some(1));
     }
