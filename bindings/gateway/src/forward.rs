@@ -272,8 +272,14 @@ async fn scan_text(
             error: f.severity == Severity::Error,
         });
     }
-    if route.config.kill.is_some_and(|k| k.max_threats.is_some()) && !report.findings.is_empty() {
-        let count = report.findings.len() as u64;
+    // A failed external detector's fallback finding is not a threat: an outage of the detector
+    // must not trip the route's kill switch (gateway-config-v0.md §7.1).
+    let count = report
+        .findings
+        .iter()
+        .filter(|f| f.external.as_deref() != Some("fallback"))
+        .count() as u64;
+    if route.config.kill.is_some_and(|k| k.max_threats.is_some()) && count > 0 {
         let _ = gw.store.with(|s| {
             route
                 .kill

@@ -358,3 +358,42 @@ async fn an_external_detector_adds_findings_and_its_failures_fall_back() {
     assert_eq!(tone["severity_id"], 3);
     gw.task.abort();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn vendor_findings_trip_the_kill_switch_a_detector_outage_does_not() {
+    let dir = TempDir::new("detector-kill");
+    write_files(dir.path());
+    let up = Upstream::start().await;
+    let det = Detector::start().await;
+    let closed = closed_port().await;
+    let kill = "    kill: {window_ms: 60000, trip_ms: 60000, max_threats: 2}\n";
+    let route = |prefix: &str, url: String| {
+        format!(
+            "  - prefix: {prefix}\n    upstream: crm\n    scan: {{request: true}}\n    detector: {{url: \"{url}\", fallback: open}}\n{kill}"
+        )
+    };
+    let routes = route("/down", format!("http://{closed}/"))
+        + &route("/vendor", format!("http://{}/flag", det.addr));
+    let gw = start_gateway(dir.path(), &config_text(up.addr, &routes, "")).await;
+    // A text none of our detectors flags (the first test checks it).
+    let clean = br#"{"note":"card 4111 on file, please update the address"}"#;
+    // The detector is down: every request carries a fallback warn finding, none trips the switch.
+    for i in 0..5 {
+        let r = post(gw.addr, "/down/step", clean).await;
+        assert_eq!(r.status, 200, "{i}: {}", String::from_utf8_lossy(&r.body));
+    }
+    // The vendor flags every request (two findings each): the switch of that route trips.
+    let mut killed = false;
+    for _ in 0..4 {
+        let r = post(gw.addr, "/vendor/step", clean).await;
+        if r.status == 503 {
+            assert_eq!(r.json()["code"], "gateway.killed");
+            killed = true;
+            break;
+        }
+        assert_eq!(r.status, 403);
+    }
+    assert!(killed);
+    assert_eq!(post(gw.addr, "/down/step", clean).await.status, 200);
+    gw.task.abort();
+}

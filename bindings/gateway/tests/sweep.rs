@@ -118,7 +118,7 @@ async fn a_hold_not_yet_expired_is_left_alone() {
     let swept = clyra_gateway::sweep::sweep_once(&gw.gateway).await.unwrap();
     assert_eq!(swept, 0);
     tokio::time::sleep(Duration::from_millis(200)).await;
-    assert_eq!(indexed(&gw.gateway), [hold_id.clone()]);
+    assert_eq!(indexed(&gw.gateway), std::slice::from_ref(&hold_id));
     let key = format!("hold:{hold_id}");
     assert!(gw
         .gateway
