@@ -56,24 +56,25 @@ fn arg(name: &str, default: u64) -> u64 {
 async fn upstream() -> SocketAddr {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        loop {
-            let (s, _) = listener.accept().await.unwrap();
-            let _ = s.set_nodelay(true);
-            tokio::spawn(async move {
-                let svc = service_fn(|req: Request<hyper::body::Incoming>| async move {
-                    let _ = req.into_body().collect().await;
-                    Ok::<_, Infallible>(Response::new(Full::new(Bytes::from_static(
-                        b"{\"ok\":true,\"id\":\"0042\"}",
-                    ))))
-                });
-                let _ = hyper::server::conn::http1::Builder::new()
-                    .serve_connection(TokioIo::new(s), svc)
-                    .await;
-            });
-        }
-    });
+    tokio::spawn(serve(listener, b"{\"ok\":true,\"id\":\"0042\"}"));
     addr
+}
+
+/// Answers every HTTP/1 request on `listener` with 200 and `answer`.
+async fn serve(listener: tokio::net::TcpListener, answer: &'static [u8]) {
+    loop {
+        let (s, _) = listener.accept().await.unwrap();
+        let _ = s.set_nodelay(true);
+        tokio::spawn(async move {
+            let svc = service_fn(move |req: Request<hyper::body::Incoming>| async move {
+                let _ = req.into_body().collect().await;
+                Ok::<_, Infallible>(Response::new(Full::new(Bytes::from_static(answer))))
+            });
+            let _ = hyper::server::conn::http1::Builder::new()
+                .serve_connection(TokioIo::new(s), svc)
+                .await;
+        });
+    }
 }
 
 fn args_has(flag: &str) -> bool {
@@ -167,21 +168,7 @@ fn detector() -> SocketAddr {
             .unwrap();
         rt.block_on(async move {
             let listener = tokio::net::TcpListener::from_std(listener).unwrap();
-            loop {
-                let (s, _) = listener.accept().await.unwrap();
-                let _ = s.set_nodelay(true);
-                tokio::spawn(async move {
-                    let svc = service_fn(|req: Request<hyper::body::Incoming>| async move {
-                        let _ = req.into_body().collect().await;
-                        Ok::<_, Infallible>(Response::new(Full::new(Bytes::from_static(
-                            b"{\"findings\":[]}",
-                        ))))
-                    });
-                    let _ = hyper::server::conn::http1::Builder::new()
-                        .serve_connection(TokioIo::new(s), svc)
-                        .await;
-                });
-            }
+            serve(listener, b"{\"findings\":[]}").await;
         });
     });
     addr

@@ -28,6 +28,15 @@ routes:
     rate: {limit: 10, period_ms: 1000}
 ";
 
+/// `clyra-gateway --check-config path`.
+fn check_config(path: &std::path::Path) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_clyra-gateway"))
+        .arg("--check-config")
+        .arg(path)
+        .output()
+        .unwrap()
+}
+
 fn error_of(text: &str) -> clyra_gateway::error::GatewayError {
     Config::parse(text.as_bytes(), "gw.yaml").unwrap_err()
 }
@@ -75,13 +84,7 @@ fn check_config_exits_0_or_4_without_starting() {
     write_files(dir.path());
     let path = dir.path().join("gw.yaml");
     std::fs::write(&path, GOOD).unwrap();
-    let run = || {
-        Command::new(env!("CARGO_BIN_EXE_clyra-gateway"))
-            .arg("--check-config")
-            .arg(&path)
-            .output()
-            .unwrap()
-    };
+    let run = || check_config(&path);
     let out = run();
     assert_eq!(
         out.status.code(),
@@ -112,6 +115,26 @@ fn check_config_exits_0_or_4_without_starting() {
     let out = run();
     assert_eq!(out.status.code(), Some(4));
     assert!(String::from_utf8_lossy(&out.stderr).contains("gateway.config_file"));
+
+    // A detector without a scan (gateway-config-v0.md §7.1); with one it is valid.
+    let text = GOOD.replace(
+        "    upstream: crm\n",
+        "    upstream: crm\n    detector: {url: \"http://127.0.0.1:7/\", timeout_ms: 200}\n",
+    );
+    std::fs::write(&path, &text).unwrap();
+    let out = run();
+    assert_eq!(out.status.code(), Some(4));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("gw.yaml:12:") && err.contains("no `scan`"),
+        "{err}"
+    );
+    std::fs::write(
+        &path,
+        text.replace("    detector:", "    scan: {request: true}\n    detector:"),
+    )
+    .unwrap();
+    assert_eq!(run().status.code(), Some(0));
 }
 
 #[test]
@@ -251,42 +274,4 @@ fn detector_and_sweep_settings_are_checked_with_line_and_column() {
         let e = error_of(&approvals.replace("ttl_s: 60", &format!("ttl_s: 60, {bad}")));
         assert_eq!(e.location().unwrap().line, 4, "{bad}: {e}");
     }
-}
-
-#[test]
-fn check_config_refuses_a_detector_without_a_scan() {
-    let dir = TempDir::new("check-detector");
-    write_files(dir.path());
-    let path = dir.path().join("gw.yaml");
-    let text = GOOD.replace(
-        "    upstream: crm\n",
-        "    upstream: crm\n    detector: {url: \"http://127.0.0.1:7/\", timeout_ms: 200}\n",
-    );
-    std::fs::write(&path, &text).unwrap();
-    let run = || {
-        Command::new(env!("CARGO_BIN_EXE_clyra-gateway"))
-            .arg("--check-config")
-            .arg(&path)
-            .output()
-            .unwrap()
-    };
-    let out = run();
-    assert_eq!(out.status.code(), Some(4));
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        err.contains("gw.yaml:12:") && err.contains("no `scan`"),
-        "{err}"
-    );
-    std::fs::write(
-        &path,
-        text.replace("    detector:", "    scan: {request: true}\n    detector:"),
-    )
-    .unwrap();
-    let out = run();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
 }

@@ -150,21 +150,8 @@ fn external(e: &Value) -> &Value {
 fn read_pef_threats(dir: &std::path::Path) -> Vec<Value> {
     let mut out = Vec::new();
     for e in std::fs::read_dir(dir.join("evidence/bundles")).unwrap() {
-        let bytes = std::fs::read(e.unwrap().path()).unwrap();
-        let len = bytes.len() as u64;
-        let mut c = clyra_core::bundle::Container::open(
-            std::io::Cursor::new(bytes),
-            len,
-            &Default::default(),
-        )
-        .unwrap();
-        let i = c
-            .entries()
-            .iter()
-            .position(|e| e.name == "manifest.json")
-            .unwrap();
         let manifest: Value =
-            serde_json::from_slice(&c.read_small_entry(i, 1 << 30).unwrap()).unwrap();
+            serde_json::from_slice(&bundle_entry(&e.unwrap().path(), "manifest.json")).unwrap();
         out.extend(
             manifest["pef"]["threats"]
                 .as_array()

@@ -208,7 +208,7 @@ fn metadata(r: &DecisionRecord<'_>, uid: &str) -> Map {
     metadata
 }
 
-/// `unmapped.clyra` of a decision's OCSF events.
+/// `unmapped.clyra` of a decision's OCSF events (and `clyra` of its ECS document).
 fn clyra_facts(r: &DecisionRecord<'_>) -> Map {
     let mut clyra = obj([
         ("code", Value::from(r.code)),
@@ -396,15 +396,7 @@ pub fn ecs(r: &DecisionRecord<'_>) -> Value {
     let allowed = r.allowed();
     let event_type = if allowed { "allowed" } else { "denied" };
     let outcome = if r.status < 400 { "success" } else { "failure" };
-    let mut clyra = obj([
-        ("code", Value::from(r.code)),
-        ("decision", Value::from(r.decision)),
-        ("receipt_id", Value::from(r.receipt_id)),
-        ("shadow", Value::from(r.shadow)),
-    ]);
-    if let Some(t) = r.tool {
-        clyra.insert("tool", Value::from(t));
-    }
+    let clyra = clyra_facts(r);
     let mut event = obj([
         ("kind", Value::from("event")),
         ("category", Value::from(vec![Value::from("api")])),
