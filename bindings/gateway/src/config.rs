@@ -72,8 +72,11 @@ pub struct ApprovalsConfig {
 fn default_hold_ttl() -> u64 {
     3_600
 }
+/// Interval of the hold-expiry sweep when the config names none (also without `approvals`).
+pub const DEFAULT_SWEEP_MS: u64 = 10_000;
+
 fn default_sweep_ms() -> u64 {
-    10_000
+    DEFAULT_SWEEP_MS
 }
 
 /// `limits`.

@@ -47,9 +47,10 @@ pub async fn start(config: Config) -> Result<Running, GatewayError> {
         .local_addr()
         .map_err(|e| GatewayError::new(CODE_IO, e.to_string()))?;
     let gw = gateway.clone();
-    // The hold-expiry sweep runs (and stops) with the accept loop (gateway-config-v0.md §8.1).
     let task = tokio::spawn(async move {
-        tokio::join!(crate::sweep::run(gw.clone()), serve(gw, listener));
+        // The hold-expiry sweep (gateway-config-v0.md §8.1) stops with the accept loop.
+        let _sweeper = crate::sweep::Sweeper::start(gw.clone());
+        serve(gw, listener).await;
     });
     Ok(Running {
         addr,

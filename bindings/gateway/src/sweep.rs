@@ -145,12 +145,14 @@ pub async fn sweep_once(gw: &Gateway) -> Result<usize, EnforceError> {
     Ok(recorded)
 }
 
-/// Runs [`sweep_once`] every `approvals.sweep_ms` for as long as the gateway serves (without
-/// `approvals` there are no holds: it returns at once).
+/// Runs [`sweep_once`] every `approvals.sweep_ms` for as long as the gateway serves (holds are
+/// made without `approvals` too, so it then sweeps at the default interval).
 pub async fn run(gw: std::sync::Arc<Gateway>) {
-    let Some(every) = gw.config.approvals.as_ref().map(|a| a.sweep_ms) else {
-        return;
-    };
+    let every = gw
+        .config
+        .approvals
+        .as_ref()
+        .map_or(crate::config::DEFAULT_SWEEP_MS, |a| a.sweep_ms);
     let mut tick = tokio::time::interval(Duration::from_millis(every.max(1)));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
@@ -158,5 +160,23 @@ pub async fn run(gw: std::sync::Arc<Gateway>) {
         if let Err(e) = sweep_once(&gw).await {
             eprintln!("clyra-gateway: hold-expiry sweep: {e} (gateway.store); retried next sweep");
         }
+    }
+}
+
+/// The sweep's task, stopped when this is dropped: the accept loop's task holds it, so the sweep
+/// stops with the loop (aborted or ended) and never runs on the loop's own task (a slow store
+/// call would delay accepting connections).
+pub struct Sweeper(tokio::task::JoinHandle<()>);
+
+impl Sweeper {
+    /// Spawns [`run`] on the runtime.
+    pub fn start(gw: std::sync::Arc<Gateway>) -> Self {
+        Self(tokio::spawn(run(gw)))
+    }
+}
+
+impl Drop for Sweeper {
+    fn drop(&mut self) {
+        self.0.abort();
     }
 }

@@ -5,7 +5,8 @@
 //! Detection Finding (class 2004); [`ecs`] maps it to an Elastic Common Schema 9.4.0 document. Pure: the
 //! host gives every value, including the time. Gateway-specific facts go under `unmapped.clyra`
 //! (OCSF) and `clyra.*` (ECS, the project's custom namespace), never under invented standard
-//! names. The field names saved searches use (docs/siem/) are [`OCSF_FIELDS`] and [`ECS_FIELDS`].
+//! names. The field names saved searches use (docs/siem/) are [`OCSF_FIELDS`],
+//! [`OCSF_FINDING_FIELDS`] and [`ECS_FIELDS`].
 
 use crate::jcs::{Map, Number, Value};
 
@@ -523,6 +524,34 @@ mod tests {
         );
         assert_eq!(warn.get("severity_id").and_then(Value::as_u64), Some(3));
         assert_eq!(warn.get("disposition_id").and_then(Value::as_u64), Some(1));
+    }
+
+    /// The value at a dotted path (`a.b.c`), if any.
+    fn at<'v>(v: &'v Value, dotted: &str) -> Option<&'v Value> {
+        dotted.split('.').try_fold(v, |v, k| v.get(k))
+    }
+
+    #[test]
+    fn every_listed_field_is_emitted() {
+        let r = record("deny", 403);
+        let f = FindingRecord {
+            detector: "genai.instruction_override",
+            owasp: "LLM01",
+            atlas: Some("AML.T0051"),
+            confidence: 85,
+            error: true,
+        };
+        for (fields, event) in [
+            (OCSF_FIELDS, ocsf(&r)),
+            (OCSF_FINDING_FIELDS, ocsf_finding(&r, &f, 0)),
+            (ECS_FIELDS, ecs(&r)),
+        ] {
+            for name in fields {
+                // `@timestamp` is one key; every other name is a dotted path.
+                let found = event.get(name).or_else(|| at(&event, name));
+                assert!(found.is_some(), "`{name}` is missing");
+            }
+        }
     }
 
     #[test]
