@@ -56,24 +56,25 @@ fn arg(name: &str, default: u64) -> u64 {
 async fn upstream() -> SocketAddr {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        loop {
-            let (s, _) = listener.accept().await.unwrap();
-            let _ = s.set_nodelay(true);
-            tokio::spawn(async move {
-                let svc = service_fn(|req: Request<hyper::body::Incoming>| async move {
-                    let _ = req.into_body().collect().await;
-                    Ok::<_, Infallible>(Response::new(Full::new(Bytes::from_static(
-                        b"{\"ok\":true,\"id\":\"0042\"}",
-                    ))))
-                });
-                let _ = hyper::server::conn::http1::Builder::new()
-                    .serve_connection(TokioIo::new(s), svc)
-                    .await;
-            });
-        }
-    });
+    tokio::spawn(serve(listener, b"{\"ok\":true,\"id\":\"0042\"}"));
     addr
+}
+
+/// Answers every HTTP/1 request on `listener` with 200 and `answer`.
+async fn serve(listener: tokio::net::TcpListener, answer: &'static [u8]) {
+    loop {
+        let (s, _) = listener.accept().await.unwrap();
+        let _ = s.set_nodelay(true);
+        tokio::spawn(async move {
+            let svc = service_fn(move |req: Request<hyper::body::Incoming>| async move {
+                let _ = req.into_body().collect().await;
+                Ok::<_, Infallible>(Response::new(Full::new(Bytes::from_static(answer))))
+            });
+            let _ = hyper::server::conn::http1::Builder::new()
+                .serve_connection(TokioIo::new(s), svc)
+                .await;
+        });
+    }
 }
 
 fn args_has(flag: &str) -> bool {
@@ -138,9 +139,39 @@ routes:
         };
         cfg = cfg.replace(drop, "");
     }
+    // `--with detector`: the route also asks an external GenAI detector on loopback (answers
+    // clean at once), to see the cost of the exchange (gateway-config-v0.md §7.1).
+    if args
+        .windows(2)
+        .any(|w| w[0] == "--with" && w[1] == "detector")
+    {
+        let det = detector();
+        cfg.push_str(&format!(
+            "    detector: {{url: \"http://{det}/detect\", timeout_ms: 500, fallback: closed}}\n"
+        ));
+    }
     let path = dir.join("gateway.yaml");
     std::fs::write(&path, cfg).unwrap();
     path
+}
+
+/// A loopback GenAI detector answering `{"findings":[]}`, on its own thread and runtime (off
+/// the load generator's).
+fn detector() -> SocketAddr {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    listener.set_nonblocking(true).unwrap();
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async move {
+            let listener = tokio::net::TcpListener::from_std(listener).unwrap();
+            serve(listener, b"{\"findings\":[]}").await;
+        });
+    });
+    addr
 }
 
 fn spawn_gateway(bin: &Path, config: &Path) -> (Child, SocketAddr) {

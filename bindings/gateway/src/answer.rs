@@ -110,6 +110,8 @@ pub struct Trail {
     pub checks: Vec<Value>,
     /// Threats (PEF threat objects without `seq`).
     pub threats: Vec<Value>,
+    /// The same findings as `threats`, with their severity, for the SIEM's Detection Findings.
+    pub found: Vec<Found>,
     /// The policy outcome.
     pub policy: Option<Map>,
     /// MCP facts.
@@ -126,6 +128,21 @@ pub struct Trail {
     pub intent: Option<String>,
     /// State-store keys this request's next checks read, fetched ahead (Redis round trips).
     pub pre: crate::redis_store::Prefetch,
+}
+
+/// One GenAI finding of a request as the SIEM reports it (gateway-config-v0.md §11).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Found {
+    /// The PEF threat's `detector` (`genai.external:<vendor name>` for an external finding).
+    pub detector: String,
+    /// OWASP LLM id (`LLM01`).
+    pub owasp: String,
+    /// MITRE ATLAS technique, when known.
+    pub atlas: Option<String>,
+    /// Confidence, percent.
+    pub confidence: u64,
+    /// Whether the finding's severity is `error` (else `warn`).
+    pub error: bool,
 }
 
 impl Trail {

@@ -64,10 +64,19 @@ pub struct ApprovalsConfig {
     /// Hold lifetime, seconds.
     #[serde(default = "default_hold_ttl")]
     pub ttl_s: u64,
+    /// Interval of the hold-expiry sweep (gateway-config-v0.md §8.1), milliseconds.
+    #[serde(default = "default_sweep_ms")]
+    pub sweep_ms: u64,
 }
 
 fn default_hold_ttl() -> u64 {
     3_600
+}
+/// Interval of the hold-expiry sweep when the config names none (also without `approvals`).
+pub const DEFAULT_SWEEP_MS: u64 = 10_000;
+
+fn default_sweep_ms() -> u64 {
+    DEFAULT_SWEEP_MS
 }
 
 /// `limits`.
@@ -275,6 +284,9 @@ pub struct RouteConfig {
     /// GenAI scan settings.
     #[serde(default)]
     pub scan: Option<ScanConfig>,
+    /// External GenAI detector asked by the scan.
+    #[serde(default)]
+    pub detector: Option<DetectorConfig>,
     /// Loop breaker settings.
     #[serde(default, rename = "loop")]
     pub loop_breaker: Option<LoopConfig>,
@@ -359,6 +371,46 @@ pub struct ScanConfig {
     pub response: bool,
     /// Blocking severity.
     pub block_at: BlockAt,
+}
+
+/// `detector` of a route (gateway-config-v0.md §7.1): an external GenAI detector.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DetectorConfig {
+    /// `http://host:port/path`.
+    pub url: String,
+    /// Time allowed for the whole exchange (at most 500 ms).
+    #[serde(default = "default_detector_timeout")]
+    pub timeout_ms: u64,
+    /// What a failed exchange does.
+    #[serde(default)]
+    pub fallback: DetectorFallback,
+}
+
+fn default_detector_timeout() -> u64 {
+    clyra_core::guard::genai::external::TIMEOUT_MS
+}
+
+/// `fallback` of a detector.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum DetectorFallback {
+    /// An `error` finding: the text is blocked.
+    #[default]
+    Closed,
+    /// A `warn` finding: visible, not blocking.
+    Open,
+}
+
+impl DetectorFallback {
+    /// The core's fallback.
+    pub fn core(self) -> clyra_core::guard::genai::external::Fallback {
+        use clyra_core::guard::genai::external::Fallback;
+        match self {
+            Self::Closed => Fallback::Closed,
+            Self::Open => Fallback::Open,
+        }
+    }
 }
 
 /// `loop`.
@@ -492,6 +544,22 @@ impl Config {
             .at(spans.locate("/listen")));
         }
         for (i, route) in self.routes.iter().enumerate() {
+            if let Some(d) = &route.detector {
+                if route.scan.is_none() {
+                    return Err(GatewayError::new(
+                        CODE_CONFIG,
+                        "the route names a `detector` but has no `scan`",
+                    )
+                    .at(spans.locate(&format!("/routes/{i}/detector"))));
+                }
+                if d.url.parse::<hyper::Uri>().is_err() {
+                    return Err(GatewayError::new(
+                        CODE_CONFIG,
+                        format!("detector url `{}` does not parse", d.url),
+                    )
+                    .at(spans.locate(&format!("/routes/{i}/detector/url"))));
+                }
+            }
             if route.policy_sections.is_some() && self.policy.is_none() {
                 return Err(GatewayError::new(
                     CODE_CONFIG,

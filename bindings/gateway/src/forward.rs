@@ -8,7 +8,7 @@ use clyra_core::guard::genai::Severity;
 use clyra_core::jcs::{Map, Value};
 use http_body_util::{BodyExt, Full, Limited};
 
-use crate::answer::{Answer, Trail};
+use crate::answer::{Answer, Found, Trail};
 use crate::chain::{
     check, gate, loop_session, now_ms, store_failed, Incoming, HOP_BY_HOP, MAX_RESPONSE_BYTES,
 };
@@ -32,7 +32,8 @@ pub(crate) async fn forward(
     if let (Some(scan), Some(scanner), true) = (route.config.scan, &gw.scanner, tool_call) {
         if scan.request {
             let text: &[u8] = call.map_or(body.as_ref(), |c| c.arguments.as_bytes());
-            if let Some(a) = scan_text(gw, route, scanner, text, scan.block_at, trail, false) {
+            if let Some(a) = scan_text(gw, route, scanner, text, scan.block_at, trail, false).await
+            {
                 return a;
             }
         }
@@ -170,7 +171,8 @@ pub(crate) async fn forward(
     if let (Some(scan), Some(scanner), true) = (route.config.scan, &gw.scanner, tool_call) {
         if scan.response {
             let body = answer.body.clone();
-            if let Some(a) = scan_text(gw, route, scanner, &body, scan.block_at, trail, true) {
+            if let Some(a) = scan_text(gw, route, scanner, &body, scan.block_at, trail, true).await
+            {
                 return a;
             }
         }
@@ -211,9 +213,9 @@ async fn intent(gw: &Gateway, req: &Incoming, trail: &mut Trail) -> Result<(), A
     }
 }
 
-/// Scans `text`; records threats (and a kill-switch threat signal); a blocking finding gives
-/// the answer to send.
-fn scan_text(
+/// Scans `text` (and asks the route's external detector, merged by the core); records threats
+/// (and a kill-switch threat signal); a blocking finding gives the answer to send.
+async fn scan_text(
     gw: &Gateway,
     route: &Route,
     scanner: &clyra_core::guard::genai::Scanner,
@@ -239,6 +241,10 @@ fn scan_text(
             return gate(route, trail, a);
         }
     };
+    let report = match &route.config.detector {
+        Some(d) => crate::detector::ask_and_merge(&gw.client, d, report, text, trail).await,
+        None => report,
+    };
     for f in &report.findings {
         let mut t = Map::new();
         let id = f
@@ -253,12 +259,27 @@ fn scan_text(
         if let Some(a) = f.atlas.first() {
             t.insert("atlas", Value::from(*a));
         }
-        t.insert("confidence", int(u64::from(f.confidence / 10)));
-        t.insert("detector", Value::from(f.detector.id()));
+        let confidence = u64::from(f.confidence / 10);
+        t.insert("confidence", int(confidence));
+        let detector = threat_detector(f);
+        t.insert("detector", Value::from(detector.as_str()));
         trail.threats.push(Value::from(t));
+        trail.found.push(Found {
+            detector,
+            owasp: id.to_owned(),
+            atlas: f.atlas.first().map(|a| (*a).to_owned()),
+            confidence,
+            error: f.severity == Severity::Error,
+        });
     }
-    if route.config.kill.is_some_and(|k| k.max_threats.is_some()) && !report.findings.is_empty() {
-        let count = report.findings.len() as u64;
+    // A failed external detector's fallback finding is not a threat: an outage of the detector
+    // must not trip the route's kill switch (gateway-config-v0.md §7.1).
+    let count = report
+        .findings
+        .iter()
+        .filter(|f| f.external.as_deref() != Some("fallback"))
+        .count() as u64;
+    if route.config.kill.is_some_and(|k| k.max_threats.is_some()) && count > 0 {
         let _ = gw.store.with(|s| {
             route
                 .kill
@@ -272,7 +293,10 @@ fn scan_text(
     if !blocks {
         return None;
     }
-    let first = report.findings.first().map_or("genai", |f| f.detector.id());
+    let first = report
+        .findings
+        .first()
+        .map_or_else(|| "genai".to_owned(), threat_detector);
     let a = Answer::block(
         status,
         code,
@@ -280,6 +304,15 @@ fn scan_text(
         format!("the GenAI scanner found `{first}`"),
     );
     gate(route, trail, a)
+}
+
+/// The PEF threat's `detector` of a finding: its id, and for an external finding the vendor's
+/// name for it (`genai.external:<name>`, gateway-config-v0.md §10).
+fn threat_detector(f: &clyra_core::guard::genai::Finding) -> String {
+    match &f.external {
+        Some(name) => format!("{}:{name}", f.detector.id()),
+        None => f.detector.id().to_owned(),
+    }
 }
 
 /// Sends the request upstream; a hang is 504, a reset or refusal 502, each with a log line.

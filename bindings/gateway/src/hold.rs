@@ -5,6 +5,7 @@
 use base64::Engine;
 use bytes::Bytes;
 use clyra_core::digest::Sha256Digest;
+use clyra_core::guard::enforce::EnforceError;
 use clyra_core::jcs::{self, Map, Value};
 use clyra_core::policy::checkpoint::{self, CheckpointRequest, ResumeRequest};
 use clyra_core::policy::PolicyErrorKind;
@@ -66,6 +67,7 @@ pub(crate) fn hold(
         )
         .with("retry-after", "1");
     }
+    crate::sweep::index_hold(gw, &hold_id, cp.value.get("expires_at"));
     let mut out = Map::new();
     out.insert("hold_id", Value::from(hold_id.as_str()));
     out.insert("token", Value::from(cp.token.as_str()));
@@ -200,16 +202,7 @@ pub async fn resume_hold(
             );
         }
     };
-    let decoded = jcs::parse(&stored, &gw.limits).ok().and_then(|record| {
-        let cp = record.get("checkpoint")?.clone();
-        let req = request_from_value(record.get("request")?, &random_id("r"))?;
-        let body = record.get("body")?.as_str()?;
-        let body = base64::engine::general_purpose::STANDARD
-            .decode(body)
-            .ok()?;
-        Some((cp, req, body))
-    });
-    let Some((cp, req, held_body)) = decoded else {
+    let Some((cp, req, held_body)) = decode(gw, &stored) else {
         let a = Answer::block(
             500,
             "gateway.store",
@@ -249,7 +242,13 @@ pub async fn resume_hold(
     });
     if let Err(e) = resumed {
         if e.kind() == PolicyErrorKind::TokenExpired {
-            expired(gw, &key, &stored, hold_id, cp, &req).await;
+            // Another resume or the sweep recorded it first, or the store failed (logged;
+            // the 410 still goes).
+            if let Err(e) = record_expired(gw, &key, &stored, hold_id, "resume").await {
+                eprintln!(
+                    "clyra-gateway: hold `{hold_id}`: state store failed: {e} (gateway.store)"
+                );
+            }
         }
         let a = match e.kind() {
             PolicyErrorKind::TokenExpired => {
@@ -331,41 +330,53 @@ pub async fn resume_hold(
     (Some(req), a, trail)
 }
 
-/// The `sso_sub` an approval envelope carries.
-/// An expired hold, detected at a resume attempt: it is removed from the store (claimed, so the
-/// expiry is recorded once) and leaves its own `gateway.hold_expired` journal event, whose
-/// `expired_at` is the hold's own `expires_at` (not the time it was noticed).
-async fn expired(
+/// A stored hold's checkpoint, request (under a new request id) and body.
+fn decode(gw: &Gateway, stored: &[u8]) -> Option<(Value, Incoming, Vec<u8>)> {
+    let record = jcs::parse(stored, &gw.limits).ok()?;
+    let cp = record.get("checkpoint")?.clone();
+    let req = request_from_value(record.get("request")?, &random_id("r"))?;
+    let body = record.get("body")?.as_str()?;
+    let body = base64::engine::general_purpose::STANDARD
+        .decode(body)
+        .ok()?;
+    Some((cp, req, body))
+}
+
+/// An expired hold, detected at a resume attempt or by the sweep (`detected`, §8.1): it is
+/// removed from the store (claimed by compare-and-set, so the expiry is recorded once) and
+/// leaves its own `gateway.hold_expired` journal event, whose `expired_at` is the hold's own
+/// `expires_at` (not the time it was noticed). Returns whether this call recorded it.
+pub(crate) async fn record_expired(
     gw: &Gateway,
     key: &str,
     stored: &[u8],
     hold_id: &str,
-    cp: &Value,
-    req: &Incoming,
-) {
-    match gw
+    detected: &'static str,
+) -> Result<bool, EnforceError> {
+    let Some((cp, req, _)) = decode(gw, stored) else {
+        eprintln!("clyra-gateway: hold `{hold_id}`: a stored hold does not decode (gateway.store)");
+        return Ok(false);
+    };
+    if !gw
         .store
-        .with(|s| s.compare_and_set(key, Some(stored), None, 0, now_ms()))
+        .with(|s| s.compare_and_set(key, Some(stored), None, 0, now_ms()))?
     {
-        Ok(true) => {}
-        // Another resume recorded it first, or the store failed (logged; the 410 still goes).
-        Ok(false) => return,
-        Err(e) => {
-            eprintln!("clyra-gateway: hold `{hold_id}`: state store failed: {e} (gateway.store)");
-            return;
-        }
+        return Ok(false);
     }
-    let mut data = crate::chain::request_fields(req);
+    let mut data = crate::chain::request_fields(&req);
     data.insert("hold_id", Value::from(hold_id));
     if let Some(t) = cp.get("expires_at") {
         data.insert("expired_at", t.clone());
     }
-    data.insert("detected", Value::from("resume"));
+    data.insert("detected", Value::from(detected));
     if let Err(e) = gw.evidence.record_kind(HOLD_EXPIRED_KIND, data).await {
         eprintln!("clyra-gateway: hold `{hold_id}`: its expiry could not be recorded: {e}");
+        return Ok(false);
     }
+    Ok(true)
 }
 
+/// The `sso_sub` an approval envelope carries.
 fn principal(envelope: &[u8], limits: &clyra_core::Limits) -> Option<String> {
     let env = clyra_core::dsse::Envelope::decode(envelope, limits).ok()?;
     let payload = jcs::parse(&env.payload, limits).ok()?;

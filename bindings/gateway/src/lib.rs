@@ -5,6 +5,7 @@
 pub mod answer;
 pub mod chain;
 pub mod config;
+pub mod detector;
 pub mod error;
 pub mod evidence;
 pub mod forward;
@@ -15,3 +16,4 @@ pub mod redis_store;
 pub mod server;
 pub mod siem;
 pub mod state;
+pub mod sweep;

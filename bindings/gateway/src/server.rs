@@ -47,7 +47,11 @@ pub async fn start(config: Config) -> Result<Running, GatewayError> {
         .local_addr()
         .map_err(|e| GatewayError::new(CODE_IO, e.to_string()))?;
     let gw = gateway.clone();
-    let task = tokio::spawn(async move { serve(gw, listener).await });
+    let task = tokio::spawn(async move {
+        // The hold-expiry sweep (gateway-config-v0.md §8.1) stops with the accept loop.
+        let _sweeper = crate::sweep::Sweeper::start(gw.clone());
+        serve(gw, listener).await;
+    });
     Ok(Running {
         addr,
         gateway,

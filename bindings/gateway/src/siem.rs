@@ -1,5 +1,5 @@
-//! SIEM outputs: one OCSF and/or one ECS NDJSON line per recorded decision (the mapping is the
-//! core's `siem::decision`), written by a thread off the request path. Lines are queued without
+//! SIEM outputs: one OCSF and/or one ECS NDJSON line per recorded decision, plus one OCSF
+//! Detection Finding per GenAI finding (the mapping is the core's `siem::decision`), written by a thread off the request path. Lines are queued without
 //! bound, so none is dropped; each is written after the decision is in the WAL.
 
 use std::fs::OpenOptions;
@@ -9,7 +9,7 @@ use std::sync::mpsc;
 use std::time::Duration;
 
 use clyra_core::jcs::{self, Value};
-use clyra_core::siem::decision::{ecs, ocsf, DecisionRecord};
+use clyra_core::siem::decision::{ecs, ocsf, ocsf_finding, DecisionRecord, FindingRecord};
 
 use crate::answer::{Answer, Trail};
 use crate::chain::{now_ms, Incoming};
@@ -114,7 +114,22 @@ impl SiemWriter {
             l.push(b'\n');
             l
         };
-        let o = self.ocsf.then(|| line(ocsf(&record)));
+        // The decision's API Activity event, then one Detection Finding per GenAI finding
+        // (gateway-config-v0.md §11).
+        let o = self.ocsf.then(|| {
+            let mut lines = line(ocsf(&record));
+            for (n, f) in trail.found.iter().enumerate() {
+                let finding = FindingRecord {
+                    detector: &f.detector,
+                    owasp: &f.owasp,
+                    atlas: f.atlas.as_deref(),
+                    confidence: f.confidence,
+                    error: f.error,
+                };
+                lines.extend(line(ocsf_finding(&record, &finding, n)));
+            }
+            lines
+        });
         let e = self.ecs.then(|| line(ecs(&record)));
         let _ = self.tx.send((o, e));
     }

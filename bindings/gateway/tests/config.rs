@@ -28,6 +28,15 @@ routes:
     rate: {limit: 10, period_ms: 1000}
 ";
 
+/// `clyra-gateway --check-config path`.
+fn check_config(path: &std::path::Path) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_clyra-gateway"))
+        .arg("--check-config")
+        .arg(path)
+        .output()
+        .unwrap()
+}
+
 fn error_of(text: &str) -> clyra_gateway::error::GatewayError {
     Config::parse(text.as_bytes(), "gw.yaml").unwrap_err()
 }
@@ -75,13 +84,7 @@ fn check_config_exits_0_or_4_without_starting() {
     write_files(dir.path());
     let path = dir.path().join("gw.yaml");
     std::fs::write(&path, GOOD).unwrap();
-    let run = || {
-        Command::new(env!("CARGO_BIN_EXE_clyra-gateway"))
-            .arg("--check-config")
-            .arg(&path)
-            .output()
-            .unwrap()
-    };
+    let run = || check_config(&path);
     let out = run();
     assert_eq!(
         out.status.code(),
@@ -112,6 +115,26 @@ fn check_config_exits_0_or_4_without_starting() {
     let out = run();
     assert_eq!(out.status.code(), Some(4));
     assert!(String::from_utf8_lossy(&out.stderr).contains("gateway.config_file"));
+
+    // A detector without a scan (gateway-config-v0.md §7.1); with one it is valid.
+    let text = GOOD.replace(
+        "    upstream: crm\n",
+        "    upstream: crm\n    detector: {url: \"http://127.0.0.1:7/\", timeout_ms: 200}\n",
+    );
+    std::fs::write(&path, &text).unwrap();
+    let out = run();
+    assert_eq!(out.status.code(), Some(4));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("gw.yaml:12:") && err.contains("no `scan`"),
+        "{err}"
+    );
+    std::fs::write(
+        &path,
+        text.replace("    detector:", "    scan: {request: true}\n    detector:"),
+    )
+    .unwrap();
+    assert_eq!(run().status.code(), Some(0));
 }
 
 #[test]
@@ -181,4 +204,74 @@ fn policy_sections_are_checked_with_line_and_column() {
     ));
     assert!(e.message().contains("no `policy`"), "{e}");
     assert_eq!(e.location().unwrap().line, 12, "{e}");
+}
+
+#[test]
+fn detector_and_sweep_settings_are_checked_with_line_and_column() {
+    use clyra_gateway::config::DetectorFallback;
+    let scanned = GOOD.replace(
+        "    upstream: crm\n",
+        "    upstream: crm\n    scan: {request: true}\n",
+    );
+    let with = |detector: &str| {
+        scanned.replace(
+            "    scan: {request: true}\n",
+            &format!("    scan: {{request: true}}\n    detector: {detector}\n"),
+        )
+    };
+    // Defaults: the 500 ms of guard-genai.md §10, fallback closed.
+    let c = Config::parse(
+        with("{url: \"http://127.0.0.1:7/detect\"}").as_bytes(),
+        "gw.yaml",
+    )
+    .unwrap();
+    let d = c.routes[0].detector.as_ref().unwrap();
+    assert_eq!((d.timeout_ms, d.fallback), (500, DetectorFallback::Closed));
+    let c = Config::parse(
+        with("{url: \"http://127.0.0.1:7/\", timeout_ms: 50, fallback: open}").as_bytes(),
+        "gw.yaml",
+    )
+    .unwrap();
+    let d = c.routes[0].detector.as_ref().unwrap();
+    assert_eq!((d.timeout_ms, d.fallback), (50, DetectorFallback::Open));
+    // More than 500 ms, no time at all, a fallback that is not one, TLS, no url: the line of
+    // the detector.
+    for bad in [
+        "{url: \"http://127.0.0.1:7/\", timeout_ms: 501}",
+        "{url: \"http://127.0.0.1:7/\", timeout_ms: 0}",
+        "{url: \"http://127.0.0.1:7/\", fallback: ignore}",
+        "{url: \"https://vendor.example/detect\"}",
+        "{timeout_ms: 100}",
+    ] {
+        let e = error_of(&with(bad));
+        assert_eq!(e.code(), "gateway.config", "{bad}");
+        assert_eq!(e.location().unwrap().line, 13, "{bad}: {e}");
+    }
+    // A detector asks on the scan's texts: without `scan` it is an error.
+    let e = error_of(&GOOD.replace(
+        "    upstream: crm\n",
+        "    upstream: crm\n    detector: {url: \"http://127.0.0.1:7/\"}\n",
+    ));
+    assert!(e.message().contains("no `scan`"), "{e}");
+    assert_eq!(e.location().unwrap().line, 12, "{e}");
+
+    // The sweep interval: default 10 s, bounds 10 ms – 1 h.
+    let approvals = GOOD.replace(
+        "secret_file: secret\n",
+        "secret_file: secret\napprovals: {trust: trust.json, ttl_s: 60}\n",
+    );
+    let c = Config::parse(approvals.as_bytes(), "gw.yaml").unwrap();
+    assert_eq!(c.approvals.unwrap().sweep_ms, 10_000);
+    let c = Config::parse(
+        approvals
+            .replace("ttl_s: 60", "ttl_s: 60, sweep_ms: 250")
+            .as_bytes(),
+        "gw.yaml",
+    )
+    .unwrap();
+    assert_eq!(c.approvals.unwrap().sweep_ms, 250);
+    for bad in ["sweep_ms: 9", "sweep_ms: 3600001"] {
+        let e = error_of(&approvals.replace("ttl_s: 60", &format!("ttl_s: 60, {bad}")));
+        assert_eq!(e.location().unwrap().line, 4, "{bad}: {e}");
+    }
 }

@@ -261,53 +261,46 @@ async fn mcp_tool_calls_are_checked_recorded_and_siem_lines_conform() {
         ocsf = read("siem-ocsf.ndjson");
     }
     let ecs = read("siem-ecs.ndjson");
-    assert_eq!(ocsf.len(), events.len());
+    // One API Activity event per decision, plus one Detection Finding per threat found.
+    let threats: usize = events
+        .iter()
+        .map(|e| e["data"]["threats"].as_array().map_or(0, Vec::len))
+        .sum();
+    assert!(threats > 0);
+    for _ in 0..50 {
+        if ocsf.len() >= events.len() + threats {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        ocsf = read("siem-ocsf.ndjson");
+    }
+    let (activity, findings): (Vec<Value>, Vec<Value>) =
+        ocsf.iter().cloned().partition(|e| e["class_uid"] == 6003);
+    assert_eq!(activity.len(), events.len());
+    assert_eq!(findings.len(), threats);
     assert_eq!(ecs.len(), events.len());
-    check_ocsf(&ocsf);
+    check_ocsf(&activity);
+    check_ocsf_findings(&findings);
+    // Each finding follows its decision's API Activity event and names its receipt.
+    for f in &findings {
+        let receipt = f["unmapped"]["clyra"]["receipt_id"].as_str().unwrap();
+        assert!(f["finding_info"]["uid"]
+            .as_str()
+            .unwrap()
+            .starts_with(&format!("{receipt}#")));
+        assert!(activity
+            .iter()
+            .any(|a| a["unmapped"]["clyra"]["receipt_id"] == receipt));
+    }
     check_ecs(&ecs);
     check_saved_searches(&ocsf, &ecs);
     gw.task.abort();
 }
 
 fn check_ocsf(events: &[Value]) {
-    let base = shared_dir().join("conformance/ocsf");
-    let schema: Value = serde_json::from_slice(
-        &std::fs::read(base.join("json-schema/api_activity_6003.schema.json")).unwrap(),
-    )
-    .unwrap();
-    let validator = jsonschema::draft202012::new(&schema).unwrap();
-    let export: Value =
-        serde_json::from_slice(&std::fs::read(base.join("export/ocsf-1.8.0-export.json")).unwrap())
-            .unwrap();
-    let attrs = &export["classes"]["api_activity"]["attributes"];
-    let caption = |attr: &str, id: &Value| attrs[attr]["enum"][id.to_string()]["caption"].clone();
+    let (validator, export) = ocsf_conformance("api_activity_6003.schema.json");
     for e in events {
-        let errors: Vec<String> = validator
-            .iter_errors(e)
-            .map(|x| format!("{x} at {}", x.instance_path()))
-            .collect();
-        assert!(errors.is_empty(), "{errors:?}\n{e}");
-        let class = e["class_uid"].as_u64().unwrap();
-        assert_eq!(
-            e["type_uid"].as_u64().unwrap(),
-            class * 100 + e["activity_id"].as_u64().unwrap()
-        );
-        assert_eq!(e["category_uid"].as_u64().unwrap(), class / 1000);
-        for (id, name) in [
-            ("action_id", "action"),
-            ("disposition_id", "disposition"),
-            ("severity_id", "severity"),
-            ("status_id", "status"),
-            ("activity_id", "activity_name"),
-        ] {
-            assert_eq!(caption(id, &e[id]), e[name], "{id} of {e}");
-        }
-        assert_eq!(
-            e["class_name"],
-            export["classes"]["api_activity"]["caption"]
-        );
-        assert_eq!(e["metadata"]["version"], "1.8.0");
-        assert!(e["time"].is_u64());
+        check_ocsf_event(&validator, &export, "api_activity", e);
     }
     // The validator does reject a wrong event.
     let mut bad = events[0].clone();

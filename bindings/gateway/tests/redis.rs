@@ -201,3 +201,89 @@ fn prefetched_values_never_outlive_a_write() {
             .allowed
     );
 }
+
+/// The hold-expiry sweep (gateway-config-v0.md §8.1) with two replicas sweeping one Redis: a
+/// hold made on one replica and never resumed is recorded expired exactly once, by either.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn replicas_sweeping_one_redis_record_an_expired_hold_once() {
+    use clyra_gateway::chain::now_ms;
+    let redis = Redis::start();
+    let up = Upstream::start().await;
+    let mut replicas = Vec::new();
+    for _ in 0..2 {
+        let dir = TempDir::new("sweep-replica");
+        write_files(dir.path());
+        let extra = format!(
+            "state: {{store: redis, redis_url: \"redis://127.0.0.1:{}/\"}}\n",
+            redis.port
+        );
+        let text =
+            config_text(up.addr, ROUTES, &extra).replace("ttl_s: 60", "ttl_s: 1\n  sweep_ms: 20");
+        let gw = start_gateway(dir.path(), &text).await;
+        replicas.push((dir, gw));
+    }
+    let r = post(replicas[0].1.addr, "/crm/export", b"{}").await;
+    assert_eq!(r.status, 202, "{}", String::from_utf8_lossy(&r.body));
+    let hold = r.json();
+    let hold_id = hold["hold_id"].as_str().unwrap();
+    // The other replica sees it in the shared index.
+    let index = |gw: &clyra_gateway::gateway::Gateway| -> serde_json::Value {
+        gw.store
+            .with(|s| s.get(clyra_gateway::sweep::INDEX_KEY, now_ms()))
+            .unwrap()
+            .map_or(serde_json::Value::Null, |b| {
+                serde_json::from_slice(&b).unwrap()
+            })
+    };
+    assert!(index(&replicas[1].1.gateway)[hold_id].is_u64());
+    let mut swept = false;
+    for _ in 0..80 {
+        if index(&replicas[1].1.gateway).get(hold_id).is_none() {
+            swept = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(swept, "the hold was not swept");
+    // A replica that read the index before the entry was dropped finds the hold claimed: put
+    // the entry back and sweep on the other replica; nothing more is recorded.
+    let stale = serde_json::to_vec(&serde_json::json!({hold_id: 1})).unwrap();
+    replicas[1]
+        .1
+        .gateway
+        .store
+        .with(|s| {
+            let current = s.get(clyra_gateway::sweep::INDEX_KEY, now_ms())?;
+            s.compare_and_set(
+                clyra_gateway::sweep::INDEX_KEY,
+                current.as_deref(),
+                Some(&stale),
+                60_000,
+                now_ms(),
+            )
+        })
+        .unwrap();
+    let again = clyra_gateway::sweep::sweep_once(&replicas[1].1.gateway)
+        .await
+        .unwrap();
+    assert_eq!(again, 0);
+    assert!(index(&replicas[1].1.gateway).get(hold_id).is_none());
+    // Both replicas kept sweeping after it; let any late duplicate land, then seal both.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let mut expired = Vec::new();
+    for (dir, gw) in &replicas {
+        gw.gateway.evidence.seal_now().await.unwrap();
+        expired.extend(
+            sealed_events(dir.path())
+                .into_iter()
+                .filter(|e| e["kind"] == "gateway.hold_expired"),
+        );
+    }
+    assert_eq!(expired.len(), 1, "{expired:?}");
+    assert_eq!(expired[0]["data"]["hold_id"], hold["hold_id"]);
+    assert_eq!(expired[0]["data"]["detected"], "sweep");
+    assert_eq!(expired[0]["data"]["expired_at"], hold["expires_at"]);
+    for (_, gw) in replicas {
+        gw.task.abort();
+    }
+}

@@ -1,10 +1,12 @@
 //! SIEM events for enforcement decisions (the gateway: one event per allow, deny or hold).
 //!
 //! [`ocsf`] maps a [`DecisionRecord`] to an OCSF 1.8.0 API Activity event (class 6003, profile
-//! `security_control`); [`ecs`] maps it to an Elastic Common Schema 9.4.0 document. Pure: the
+//! `security_control`); [`ocsf_finding`] maps each GenAI finding of the decision to an OCSF
+//! Detection Finding (class 2004); [`ecs`] maps it to an Elastic Common Schema 9.4.0 document. Pure: the
 //! host gives every value, including the time. Gateway-specific facts go under `unmapped.clyra`
 //! (OCSF) and `clyra.*` (ECS, the project's custom namespace), never under invented standard
-//! names. The field names saved searches use (docs/siem/) are [`OCSF_FIELDS`] and [`ECS_FIELDS`].
+//! names. The field names saved searches use (docs/siem/) are [`OCSF_FIELDS`],
+//! [`OCSF_FINDING_FIELDS`] and [`ECS_FIELDS`].
 
 use crate::jcs::{Map, Number, Value};
 
@@ -97,6 +99,40 @@ pub struct DecisionRecord<'a> {
     pub shadow: bool,
 }
 
+/// One GenAI finding of a decision (a PEF threat with its severity), for [`ocsf_finding`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FindingRecord<'a> {
+    /// The PEF threat's `detector` (`genai.external:<vendor name>` for an external finding).
+    pub detector: &'a str,
+    /// OWASP LLM id (`LLM01`).
+    pub owasp: &'a str,
+    /// MITRE ATLAS technique id, when known.
+    pub atlas: Option<&'a str>,
+    /// Confidence, percent (0–100).
+    pub confidence: u64,
+    /// Whether the finding's severity is `error` (else `warn`).
+    pub error: bool,
+}
+
+/// Dotted OCSF field names every Detection Finding carries (saved searches may rely on them).
+pub const OCSF_FINDING_FIELDS: &[&str] = &[
+    "class_uid",
+    "activity_id",
+    "action_id",
+    "disposition_id",
+    "severity_id",
+    "confidence_score",
+    "time",
+    "finding_info.uid",
+    "finding_info.title",
+    "finding_info.types",
+    "finding_info.analytic.name",
+    "metadata.tenant_uid",
+    "metadata.product.name",
+    "unmapped.clyra.detector",
+    "unmapped.clyra.receipt_id",
+];
+
 impl DecisionRecord<'_> {
     /// Whether the request went on (allowed, released, replayed).
     fn allowed(&self) -> bool {
@@ -128,11 +164,10 @@ fn activity(method: &str) -> (u64, &'static str) {
     }
 }
 
-/// The OCSF 1.8.0 API Activity (6003) event of a decision.
-pub fn ocsf(r: &DecisionRecord<'_>) -> Value {
-    let (activity_id, activity_name) = activity(r.method);
-    let allowed = r.allowed();
-    let (action_id, action) = if allowed {
+/// The `security_control` profile's outcome of a decision: action and disposition (ids with
+/// their captions), shared by the API Activity event and its Detection Findings.
+fn outcome(r: &DecisionRecord<'_>) -> [(&'static str, Value); 4] {
+    let (action_id, action) = if r.allowed() {
         (1, "Allowed")
     } else {
         (2, "Denied")
@@ -143,6 +178,54 @@ pub fn ocsf(r: &DecisionRecord<'_>) -> Value {
         "error" => (27, "Error"),
         _ => (2, "Blocked"),
     };
+    [
+        ("action_id", int(action_id)),
+        ("action", Value::from(action)),
+        ("disposition_id", int(disposition_id)),
+        ("disposition", Value::from(disposition)),
+    ]
+}
+
+/// `metadata` of a decision's OCSF events (`uid`: the receipt id, or a finding's id).
+fn metadata(r: &DecisionRecord<'_>, uid: &str) -> Map {
+    let mut metadata = obj([
+        (
+            "product",
+            Value::from(obj([
+                ("name", Value::from("clyra-gateway")),
+                ("vendor_name", Value::from("Clyra")),
+            ])),
+        ),
+        ("version", Value::from(OCSF_VERSION)),
+        ("uid", Value::from(uid)),
+        (
+            "profiles",
+            Value::from(vec![Value::from("security_control")]),
+        ),
+    ]);
+    if !r.tenant.is_empty() {
+        metadata.insert("tenant_uid", Value::from(r.tenant));
+    }
+    metadata
+}
+
+/// `unmapped.clyra` of a decision's OCSF events (and `clyra` of its ECS document).
+fn clyra_facts(r: &DecisionRecord<'_>) -> Map {
+    let mut clyra = obj([
+        ("code", Value::from(r.code)),
+        ("decision", Value::from(r.decision)),
+        ("receipt_id", Value::from(r.receipt_id)),
+        ("shadow", Value::from(r.shadow)),
+    ]);
+    if let Some(t) = r.tool {
+        clyra.insert("tool", Value::from(t));
+    }
+    clyra
+}
+
+/// The OCSF 1.8.0 API Activity (6003) event of a decision.
+pub fn ocsf(r: &DecisionRecord<'_>) -> Value {
+    let (activity_id, activity_name) = activity(r.method);
     let (severity_id, severity) = match r.decision {
         "allow" | "released" | "replay" => (1, "Informational"),
         "hold" | "error" => (2, "Low"),
@@ -153,33 +236,8 @@ pub fn ocsf(r: &DecisionRecord<'_>) -> Value {
     } else {
         (2, "Failure")
     };
-    let mut clyra = obj([
-        ("code", Value::from(r.code)),
-        ("decision", Value::from(r.decision)),
-        ("receipt_id", Value::from(r.receipt_id)),
-        ("shadow", Value::from(r.shadow)),
-    ]);
-    if let Some(t) = r.tool {
-        clyra.insert("tool", Value::from(t));
-    }
-    let mut metadata = obj([
-        (
-            "product",
-            Value::from(obj([
-                ("name", Value::from("clyra-gateway")),
-                ("vendor_name", Value::from("Clyra")),
-            ])),
-        ),
-        ("version", Value::from(OCSF_VERSION)),
-        ("uid", Value::from(r.receipt_id)),
-        (
-            "profiles",
-            Value::from(vec![Value::from("security_control")]),
-        ),
-    ]);
-    if !r.tenant.is_empty() {
-        metadata.insert("tenant_uid", Value::from(r.tenant));
-    }
+    let clyra = clyra_facts(r);
+    let metadata = metadata(r, r.receipt_id);
     let mut event = obj([
         ("class_uid", int(6003)),
         ("class_name", Value::from("API Activity")),
@@ -198,10 +256,6 @@ pub fn ocsf(r: &DecisionRecord<'_>) -> Value {
         ("severity", Value::from(severity)),
         ("status_id", int(status_id)),
         ("status", Value::from(status)),
-        ("action_id", int(action_id)),
-        ("action", Value::from(action)),
-        ("disposition_id", int(disposition_id)),
-        ("disposition", Value::from(disposition)),
         ("message", Value::from(r.reason)),
         (
             "actor",
@@ -234,6 +288,9 @@ pub fn ocsf(r: &DecisionRecord<'_>) -> Value {
             Value::from(obj([("clyra", Value::from(clyra))])),
         ),
     ]);
+    for (k, v) in outcome(r) {
+        event.insert(k, v);
+    }
     if let Some(rule) = r.rule {
         event.insert(
             "policy",
@@ -242,6 +299,86 @@ pub fn ocsf(r: &DecisionRecord<'_>) -> Value {
                 ("name", Value::from(rule)),
             ])),
         );
+    }
+    Value::from(event)
+}
+
+/// The OCSF 1.8.0 Detection Finding (2004) of the `n`th GenAI finding of a decision
+/// (gateway-config-v0.md §11): `finding_info.uid` and `metadata.uid` are `<receipt_id>#<n>`.
+pub fn ocsf_finding(r: &DecisionRecord<'_>, f: &FindingRecord<'_>, n: usize) -> Value {
+    let uid = format!("{}#{n}", r.receipt_id);
+    let (severity_id, severity) = if f.error { (4, "High") } else { (3, "Medium") };
+    let mut clyra = clyra_facts(r);
+    clyra.insert("detector", Value::from(f.detector));
+    if let Some(a) = f.atlas {
+        clyra.insert("atlas", Value::from(a));
+    }
+    let finding_info = obj([
+        ("uid", Value::from(uid.as_str())),
+        (
+            "title",
+            Value::from(format!("{} found {}", f.detector, f.owasp)),
+        ),
+        ("types", Value::from(vec![Value::from(f.owasp)])),
+        (
+            "analytic",
+            Value::from(obj([
+                ("uid", Value::from(f.detector)),
+                ("name", Value::from(f.detector)),
+                ("type_id", int(1)),
+                ("type", Value::from("Rule")),
+            ])),
+        ),
+    ]);
+    let mut event = obj([
+        ("class_uid", int(2004)),
+        ("class_name", Value::from("Detection Finding")),
+        ("category_uid", int(2)),
+        ("category_name", Value::from("Findings")),
+        ("activity_id", int(1)),
+        ("activity_name", Value::from("Create")),
+        ("type_uid", int(200_401)),
+        ("type_name", Value::from("Detection Finding: Create")),
+        ("time", int(r.time_ms)),
+        ("severity_id", int(severity_id)),
+        ("severity", Value::from(severity)),
+        ("confidence_score", int(f.confidence.min(100))),
+        // A finding's status is its triage state: each is new.
+        ("status_id", int(1)),
+        ("status", Value::from("New")),
+        ("message", Value::from(r.reason)),
+        ("finding_info", Value::from(finding_info)),
+        (
+            "resources",
+            Value::from(vec![Value::from(obj([
+                ("type", Value::from("api")),
+                ("name", Value::from(format!("{} {}", r.method, r.path))),
+            ]))]),
+        ),
+        (
+            "evidences",
+            Value::from(vec![Value::from(obj([
+                (
+                    "actor",
+                    Value::from(obj([(
+                        "user",
+                        Value::from(obj([("uid", Value::from(r.actor))])),
+                    )])),
+                ),
+                (
+                    "src_endpoint",
+                    Value::from(obj([("ip", Value::from(r.src_ip))])),
+                ),
+            ]))]),
+        ),
+        ("metadata", Value::from(metadata(r, &uid))),
+        (
+            "unmapped",
+            Value::from(obj([("clyra", Value::from(clyra))])),
+        ),
+    ]);
+    for (k, v) in outcome(r) {
+        event.insert(k, v);
     }
     Value::from(event)
 }
@@ -260,15 +397,7 @@ pub fn ecs(r: &DecisionRecord<'_>) -> Value {
     let allowed = r.allowed();
     let event_type = if allowed { "allowed" } else { "denied" };
     let outcome = if r.status < 400 { "success" } else { "failure" };
-    let mut clyra = obj([
-        ("code", Value::from(r.code)),
-        ("decision", Value::from(r.decision)),
-        ("receipt_id", Value::from(r.receipt_id)),
-        ("shadow", Value::from(r.shadow)),
-    ]);
-    if let Some(t) = r.tool {
-        clyra.insert("tool", Value::from(t));
-    }
+    let clyra = clyra_facts(r);
     let mut event = obj([
         ("kind", Value::from("event")),
         ("category", Value::from(vec![Value::from("api")])),
@@ -367,6 +496,62 @@ mod tests {
             hold.get("disposition").and_then(Value::as_str),
             Some("Delayed")
         );
+    }
+
+    #[test]
+    fn ocsf_finding_ids_follow_the_finding_and_the_decision() {
+        let f = FindingRecord {
+            detector: "genai.external:acme.pii",
+            owasp: "LLM02",
+            atlas: None,
+            confidence: 92,
+            error: true,
+        };
+        let e = ocsf_finding(&record("deny", 403), &f, 1);
+        assert_eq!(e.get("type_uid").and_then(Value::as_u64), Some(200_401));
+        assert_eq!(e.get("severity_id").and_then(Value::as_u64), Some(4));
+        assert_eq!(e.get("action_id").and_then(Value::as_u64), Some(2));
+        assert_eq!(e.get("confidence_score").and_then(Value::as_u64), Some(92));
+        let info = e.get("finding_info");
+        assert_eq!(
+            info.and_then(|i| i.get("uid")).and_then(Value::as_str),
+            Some("gw-1-0000000000/0#1")
+        );
+        let warn = ocsf_finding(
+            &record("allow", 200),
+            &FindingRecord { error: false, ..f },
+            0,
+        );
+        assert_eq!(warn.get("severity_id").and_then(Value::as_u64), Some(3));
+        assert_eq!(warn.get("disposition_id").and_then(Value::as_u64), Some(1));
+    }
+
+    /// The value at a dotted path (`a.b.c`), if any.
+    fn at<'v>(v: &'v Value, dotted: &str) -> Option<&'v Value> {
+        dotted.split('.').try_fold(v, |v, k| v.get(k))
+    }
+
+    #[test]
+    fn every_listed_field_is_emitted() {
+        let r = record("deny", 403);
+        let f = FindingRecord {
+            detector: "genai.instruction_override",
+            owasp: "LLM01",
+            atlas: Some("AML.T0051"),
+            confidence: 85,
+            error: true,
+        };
+        for (fields, event) in [
+            (OCSF_FIELDS, ocsf(&r)),
+            (OCSF_FINDING_FIELDS, ocsf_finding(&r, &f, 0)),
+            (ECS_FIELDS, ecs(&r)),
+        ] {
+            for name in fields {
+                // `@timestamp` is one key; every other name is a dotted path.
+                let found = event.get(name).or_else(|| at(&event, name));
+                assert!(found.is_some(), "`{name}` is missing");
+            }
+        }
     }
 
     #[test]

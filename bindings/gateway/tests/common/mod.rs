@@ -334,20 +334,7 @@ pub fn journals(dir: &Path) -> std::collections::BTreeMap<String, Vec<serde_json
     for e in std::fs::read_dir(dir.join("evidence/bundles")).unwrap() {
         let p = e.unwrap().path();
         let id = p.file_stem().unwrap().to_str().unwrap().to_owned();
-        let bytes = std::fs::read(&p).unwrap();
-        let len = bytes.len() as u64;
-        let mut c = clyra_core::bundle::Container::open(
-            std::io::Cursor::new(bytes),
-            len,
-            &Default::default(),
-        )
-        .unwrap();
-        let i = c
-            .entries()
-            .iter()
-            .position(|e| e.name == "journal.ndjson")
-            .unwrap();
-        let journal = c.read_small_entry(i, 1 << 30).unwrap();
+        let journal = bundle_entry(&p, "journal.ndjson");
         let lines = journal
             .split(|b| *b == b'\n')
             .filter(|l| !l.is_empty())
@@ -358,7 +345,90 @@ pub fn journals(dir: &Path) -> std::collections::BTreeMap<String, Vec<serde_json
     out
 }
 
+/// The bytes of the entry `name` of the bundle at `path`.
+pub fn bundle_entry(path: &Path, name: &str) -> Vec<u8> {
+    let bytes = std::fs::read(path).unwrap();
+    let len = bytes.len() as u64;
+    let mut c =
+        clyra_core::bundle::Container::open(std::io::Cursor::new(bytes), len, &Default::default())
+            .unwrap();
+    let i = c.entries().iter().position(|e| e.name == name).unwrap();
+    c.read_small_entry(i, 1 << 30).unwrap()
+}
+
 /// Every journal line of every sealed bundle under `dir/evidence/bundles`.
 pub fn sealed_events(dir: &Path) -> Vec<serde_json::Value> {
     journals(dir).into_values().flatten().collect()
+}
+
+/// The OCSF 1.8.0 JSON Schema `schema` (a file of `json-schema/`) compiled, and the OCSF export
+/// (captions, class uids), from ../shared/conformance/ocsf.
+pub fn ocsf_conformance(schema: &str) -> (jsonschema::Validator, serde_json::Value) {
+    let base = shared_dir().join("conformance/ocsf");
+    let read = |p: PathBuf| -> serde_json::Value {
+        serde_json::from_slice(&std::fs::read(p).unwrap()).unwrap()
+    };
+    let validator =
+        jsonschema::draft202012::new(&read(base.join("json-schema").join(schema))).unwrap();
+    (validator, read(base.join("export/ocsf-1.8.0-export.json")))
+}
+
+/// Checks one OCSF event of the export's class `class` (`api_activity`, `detection_finding`):
+/// the JSON Schema, the class, category and type uids, the captions of its enums, the version.
+pub fn check_ocsf_event(
+    validator: &jsonschema::Validator,
+    export: &serde_json::Value,
+    class: &str,
+    e: &serde_json::Value,
+) {
+    let errors: Vec<String> = validator
+        .iter_errors(e)
+        .map(|x| format!("{x} at {}", x.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "{errors:?}\n{e}");
+    let spec = &export["classes"][class];
+    let attrs = &spec["attributes"];
+    assert_eq!(e["class_uid"], spec["uid"]);
+    assert_eq!(e["class_name"], spec["caption"]);
+    let uid = e["class_uid"].as_u64().unwrap();
+    assert_eq!(
+        e["type_uid"].as_u64().unwrap(),
+        uid * 100 + e["activity_id"].as_u64().unwrap()
+    );
+    assert_eq!(e["category_uid"].as_u64().unwrap(), uid / 1000);
+    for (id, name) in [
+        ("action_id", "action"),
+        ("disposition_id", "disposition"),
+        ("severity_id", "severity"),
+        ("status_id", "status"),
+        ("activity_id", "activity_name"),
+    ] {
+        let caption = &attrs[id]["enum"][e[id].to_string()]["caption"];
+        assert_eq!(caption, &e[name], "{id} of {e}");
+    }
+    assert_eq!(e["metadata"]["version"], "1.8.0");
+    assert!(e["time"].is_u64());
+}
+
+/// Checks OCSF Detection Findings (class 2004) against the OCSF 1.8.0 JSON Schema and the
+/// export's captions and class rules (../shared/conformance/ocsf); a wrong event is rejected.
+pub fn check_ocsf_findings(events: &[serde_json::Value]) {
+    use serde_json::json;
+    let (validator, export) = ocsf_conformance("detection_finding_2004.schema.json");
+    assert!(!events.is_empty());
+    for e in events {
+        check_ocsf_event(&validator, &export, "detection_finding", e);
+        assert_eq!(
+            e["category_name"],
+            export["categories"]["attributes"]["findings"]["caption"]
+        );
+        assert_eq!(e["metadata"]["uid"], e["finding_info"]["uid"]);
+        assert!(e["confidence_score"].as_u64().unwrap() <= 100, "{e}");
+    }
+    let mut bad = events[0].clone();
+    bad["invented"] = json!(1);
+    assert!(!validator.is_valid(&bad));
+    let mut bad = events[0].clone();
+    bad.as_object_mut().unwrap().remove("finding_info");
+    assert!(!validator.is_valid(&bad));
 }
