@@ -1,11 +1,14 @@
 // Bench helper (benches/hosts_scale.sh): one verification in the verify page's worker (wasm in
 // headless Chromium, through tests/conformance/adapters/wasm_driver.mjs). The browser start is
 // not timed; the verification is (the File chosen, read in slices, verdict back). Prints
-// `SECONDS OUTCOME WASM_MEMORY_BYTES`.
+// `SECONDS OUTCOME WASM_MEMORY_BYTES`. With --wasm-only the page hashes every artifact in wasm
+// (its path without WebCrypto).
 import { startDriver } from '../tests/conformance/adapters/wasm_driver.mjs'
 
-const [bundle, trust, at] = process.argv.slice(2)
-const driver = await startDriver()
+const args = process.argv.slice(2)
+const wasmOnly = args[0] === '--wasm-only'
+const [bundle, trust, at] = wasmOnly ? args.slice(1) : args
+const driver = await startDriver({ wasmOnly })
 try {
   const started = process.hrtime.bigint()
   const answer = await driver.run(['verify', bundle, '--trust', trust, '--at', at])
