@@ -16,7 +16,44 @@ const CRC_PIECE = 8 << 20
 
 const bytes = Uint8Array.from(atob(wasmBase64), (c) => c.charCodeAt(0))
 const wasm = await init({ module_or_path: bytes })
+const sha256Worker = await startSha256Worker()
 self.postMessage({ ready: true, version: version() })
+
+/**
+ * The second thread of WebCrypto digests (digest.js), started and loaded before the worker says
+ * it is ready (nothing is fetched while verifying); null without WebCrypto or nested workers
+ * (digests then run on this thread).
+ */
+async function startSha256Worker() {
+  if (!self.crypto?.subtle || typeof Worker !== 'function') return null
+  try {
+    const helper = new Worker(new URL('./digest.js', import.meta.url))
+    await new Promise((resolve, reject) => {
+      helper.onmessage = ({ data }) => data.ready && resolve()
+      helper.onerror = reject
+    })
+    const waiting = new Map()
+    helper.onmessage = ({ data }) => {
+      const answer = waiting.get(data.id)
+      waiting.delete(data.id)
+      if (data.error) answer.reject(new Error(data.error))
+      else answer.resolve(data.sha256)
+    }
+    let next = 0
+    return {
+      /** The SHA-256 of `data`, which is handed over (detached here). */
+      digest(data) {
+        const id = next++
+        return new Promise((resolve, reject) => {
+          waiting.set(id, { resolve, reject })
+          helper.postMessage({ id, bytes: data }, [data])
+        })
+      },
+    }
+  } catch {
+    return null
+  }
+}
 
 const hex = (buffer) => Array.from(new Uint8Array(buffer), (b) => b.toString(16).padStart(2, '0')).join('')
 
@@ -35,13 +72,14 @@ async function artifactDigests(bundle) {
     for (const entry of JSON.parse(storedArtifacts(bundle)).result.entries) {
       if (entry.size > WEBCRYPTO_MAX) continue
       const data = reader.readAsArrayBuffer(bundle.slice(entry.offset, entry.offset + entry.size))
-      const sha256 = crypto.subtle.digest('SHA-256', data)
       let crc32 = 0
       for (let at = 0; at < data.byteLength; at += CRC_PIECE) {
         crc32 = crc32Update(crc32, new Uint8Array(data, at, Math.min(CRC_PIECE, data.byteLength - at)))
       }
+      const read = data.byteLength
+      const sha256 = sha256Worker ? sha256Worker.digest(data) : crypto.subtle.digest('SHA-256', data)
       if (waiting) digests.push(await waiting)
-      waiting = sha256.then((d) => ({ name: entry.name, offset: entry.offset, read: data.byteLength, crc32, sha256: hex(d) }))
+      waiting = sha256.then((d) => ({ name: entry.name, offset: entry.offset, read, crc32, sha256: hex(d) }))
     }
     if (waiting) digests.push(await waiting)
   } catch {
