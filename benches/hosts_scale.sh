@@ -11,7 +11,9 @@
 # inside the SDK's process. When NODE_EXTRA_CA_CERTS is set (a machine setting: Node parses that CA
 # bundle at start-up, before any JavaScript runs; the verifier makes no connection), the Node rows
 # are measured both with it and with it unset, and both are printed. SKIP_WASM=1 leaves out the
-# page build and the wasm row (the Node rows alone).
+# page build and the wasm row (the Node rows alone); SKIP_NODE=1 leaves out the Node rows, their
+# bundles and the DSSE comparison (the 100 MiB bundle: Rust CLI and the page alone, the page as
+# last built when it is).
 set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$repo"
@@ -21,10 +23,12 @@ at=2026-11-21T00:00:00Z
 cargo build -q --release --locked -p clyra-cli
 if [ "${SKIP_WASM:-}" = 1 ]; then
   [ -d node/node_modules/@napi-rs/cli ] || npm ci --prefix node --no-audit --no-fund >/dev/null
+elif [ "${SKIP_NODE:-}" = 1 ] && [ -f node/web/pkg/clyra_wasm_bytes.js ]; then
+  : # the page as built last (node/web/build.mjs); no addon needed
 else
   bash node/ci.sh hosts
 fi
-(cd node && npm run -s build >/dev/null) # the release addon (replaces a debug one)
+[ "${SKIP_NODE:-}" = 1 ] || (cd node && npm run -s build >/dev/null) # the release addon (replaces a debug one)
 clyra="$target/release/clyra"
 work="$(mktemp -d "${TMPDIR:-/tmp}/clyra-hosts.XXXXXX")"
 trap 'rm -rf "$work"' EXIT
@@ -65,13 +69,18 @@ envs=("as-is")
 prefix() { if [ "$1" = no-extra-ca ]; then pre=(env -u NODE_EXTRA_CA_CERTS); else pre=(env); fi; }
 row() { printf '%-84s %9s %8s\n' "$@"; }
 
-bash benches/make_bundle.sh "$clyra" "$work/g1" 1024 1
-bash benches/make_bundle.sh "$clyra" "$work/e100k" 1 100000
-bash benches/make_bundle.sh "$clyra" "$work/m100" 100 1
+bundles=(g1 e100k m100)
+[ "${SKIP_NODE:-}" = 1 ] && bundles=(m100)
+for b in "${bundles[@]}"; do
+  case $b in g1) bash benches/make_bundle.sh "$clyra" "$work/g1" 1024 1 ;;
+    e100k) bash benches/make_bundle.sh "$clyra" "$work/e100k" 1 100000 ;;
+    m100) bash benches/make_bundle.sh "$clyra" "$work/m100" 100 1 ;; esac
+done
 results=()
-for b in g1 e100k m100; do
+for b in "${bundles[@]}"; do
   trust="$work/$b/key/clyra.pub" bundle="$work/$b/bundle.zip"
   rust=$(best "$clyra" verify "$bundle" --trust "$trust" --at $at --format json)
+  if [ "${SKIP_NODE:-}" = 1 ]; then results+=("$b $rust -"); continue; fi
   line="$b $rust $(inproc "$bundle" "$trust")"
   for e in "${envs[@]}"; do
     prefix "$e"
@@ -81,6 +90,7 @@ for b in g1 e100k m100; do
   results+=("$line")
 done
 floor=()
+[ "${SKIP_NODE:-}" = 1 ] && envs=()
 for e in "${envs[@]}"; do
   prefix "$e"
   floor+=("$e $(bestany "${pre[@]}" node -e 0) $(bestany "${pre[@]}" node -e "require('./node/index.js')")")
@@ -105,7 +115,7 @@ for r in "${results[@]}"; do
     row "  npm bin clyra-verify$tag" "${node[$((i + 1))]}" "$(ratio "${node[$((i + 1))]}" "$rust")"
     i=$((i + 2))
   done
-  row "  the SDK's verify call alone (inside the process)" "$call" "$(ratio "$call" "$rust")"
+  [ "${SKIP_NODE:-}" = 1 ] || row "  the SDK's verify call alone (inside the process)" "$call" "$(ratio "$call" "$rust")"
   if [ "$b" = m100 ] && [ "${SKIP_WASM:-}" != 1 ]; then
     row "  wasm in Chromium (page worker, WebCrypto SHA-256; wasm memory $((wasm_mem >> 20)) MiB)" "$wasm_s" "$(ratio "$wasm_s" "$rust")"
     row "  wasm in Chromium, wasm SHA-256 only (no crypto.subtle; wasm memory $((wasmonly_mem >> 20)) MiB)" "$wasmonly_s" "$(ratio "$wasmonly_s" "$rust")"
@@ -119,6 +129,7 @@ for f in "${floor[@]}"; do
 done
 echo "goals: Node ≤ 1.20x of the Rust CLI on the 1 GiB and 100,000-event bundles; wasm ≤ 3.00x of native on 100 MiB"
 
+[ "${SKIP_NODE:-}" = 1 ] && exit 0
 # One DSSE verification in Node: @sigstore/verify on our Sigstore export vs the SDK's verifyEnvelope
 # on the same envelope (DSSE only, dsse.md §10) and verifyReceipt (a superset of the peer's work).
 [ -d tests/interop/node_modules/@sigstore/verify ] || npm ci --prefix tests/interop --no-audit --no-fund >/dev/null
