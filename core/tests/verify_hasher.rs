@@ -47,19 +47,24 @@ impl ArtifactHasher for Reversed<'_> {
     }
 }
 
-#[test]
-fn a_hasher_never_changes_a_verdict() {
+/// The golden vectors' folders, in order.
+fn vector_dirs() -> Vec<std::path::PathBuf> {
     let vectors = Path::new(env!("CARGO_MANIFEST_DIR")).join("../vectors");
-    let limits = Limits::default();
-    let schemas = Schemas::new().unwrap();
-    let mut compared = 0;
     let mut dirs: Vec<_> = std::fs::read_dir(&vectors)
         .unwrap()
         .flatten()
         .map(|e| e.path())
         .collect();
     dirs.sort();
-    for dir in dirs {
+    dirs
+}
+
+#[test]
+fn a_hasher_never_changes_a_verdict() {
+    let limits = Limits::default();
+    let schemas = Schemas::new().unwrap();
+    let mut compared = 0;
+    for dir in vector_dirs() {
         let Ok(bytes) = std::fs::read(dir.join("bundle.zip")) else {
             continue;
         };
@@ -144,15 +149,8 @@ fn printed(call: &serde_json::Value, bytes: &[u8]) -> Vec<u8> {
 
 #[test]
 fn host_digests_never_change_a_printed_verdict() {
-    let vectors = Path::new(env!("CARGO_MANIFEST_DIR")).join("../vectors");
-    let mut dirs: Vec<_> = std::fs::read_dir(&vectors)
-        .unwrap()
-        .flatten()
-        .map(|e| e.path())
-        .collect();
-    dirs.sort();
     let (mut compared, mut digested) = (0, 0);
-    for dir in dirs {
+    for dir in vector_dirs() {
         let (Ok(bytes), Some(call)) = (std::fs::read(dir.join("bundle.zip")), print_call(&dir))
         else {
             continue;
