@@ -133,7 +133,7 @@ export async function startDriver({ wasmOnly = false } = {}) {
   }
   /** Requests past the page's own load, less the conformance worker's own modules (worker.js and
    * what it imports from pkg/): verification must add none (connect-src 'none'). */
-  const own = new Set(['/worker.js', '/digest.js', '/pkg/clyra_wasm.js', '/pkg/clyra_wasm_bytes.js'].map((p) => origin + p))
+  const own = new Set(['/worker.js', '/digest.js', '/entry.js', '/pkg/clyra_wasm.js', '/pkg/clyra_wasm_bytes.js'].map((p) => origin + p))
   const leaked = () => requests.slice(loaded).filter((u) => !own.has(u))
   return { run, close, leaked }
 }
