@@ -6,6 +6,8 @@
 //! container step still walks the entries in central-directory order and reports the first
 //! failure in that order, whether the host computed the digests in parallel or not.
 
+use std::collections::BTreeMap;
+
 use serde::Deserialize;
 
 use crate::bundle::{ContainerError, ContainerErrorKind, EntryDigest, EntryInfo, Method};
@@ -53,29 +55,23 @@ pub struct HostDigest {
 #[derive(Debug, Clone, Default)]
 pub struct HostDigests(pub Vec<HostDigest>);
 
-impl HostDigests {
-    /// The result for `entry`: `None` unless a digest names it at its data offset.
-    fn check(&self, entry: &EntryInfo) -> Option<Result<EntryDigest, ContainerError>> {
-        let digest = self
-            .0
-            .iter()
-            .find(|d| d.name == entry.name && d.offset == entry.data_offset)?;
-        let sha256 = Sha256Digest::from_hex(&digest.sha256)?;
-        // spec: bundle-v0 §2.4.3 item 8, as `read_entry_data` reads a stored entry: exactly
-        // `compressed_size` bytes, which must equal `uncompressed_size`, with the recorded CRC-32.
-        let whole = entry.method == Method::Stored
-            && digest.read == entry.compressed_size
-            && digest.read == entry.uncompressed_size
-            && digest.crc32 == entry.crc32;
-        Some(if whole {
-            Ok(EntryDigest {
-                sha256,
-                size: digest.read,
-            })
-        } else {
-            Err(ContainerError::new(ContainerErrorKind::Crc).with_entry(entry.name.as_bytes()))
+/// The result for `entry` from `digest`, the host's digest at its name and data offset.
+fn check(entry: &EntryInfo, digest: &HostDigest) -> Option<Result<EntryDigest, ContainerError>> {
+    let sha256 = Sha256Digest::from_hex(&digest.sha256)?;
+    // spec: bundle-v0 §2.4.3 item 8, as `read_entry_data` reads a stored entry: exactly
+    // `compressed_size` bytes, which must equal `uncompressed_size`, with the recorded CRC-32.
+    let whole = entry.method == Method::Stored
+        && digest.read == entry.compressed_size
+        && digest.read == entry.uncompressed_size
+        && digest.crc32 == entry.crc32;
+    Some(if whole {
+        Ok(EntryDigest {
+            sha256,
+            size: digest.read,
         })
-    }
+    } else {
+        Err(ContainerError::new(ContainerErrorKind::Crc).with_entry(entry.name.as_bytes()))
+    })
 }
 
 impl ArtifactHasher for HostDigests {
@@ -83,7 +79,19 @@ impl ArtifactHasher for HostDigests {
         &self,
         entries: &[EntryInfo],
     ) -> Vec<Option<Result<EntryDigest, ContainerError>>> {
-        entries.iter().map(|e| self.check(e)).collect()
+        // One look-up per entry, whatever the number of digests the call carries.
+        let by_place: BTreeMap<(&str, u64), &HostDigest> = self
+            .0
+            .iter()
+            .map(|d| ((d.name.as_str(), d.offset), d))
+            .collect();
+        entries
+            .iter()
+            .map(|e| {
+                let digest = by_place.get(&(e.name.as_str(), e.data_offset))?;
+                check(e, digest)
+            })
+            .collect()
     }
 }
 
