@@ -98,6 +98,8 @@ $('form').addEventListener('submit', async (event) => {
   $('result').dataset.exit = String(exit)
   // The wasm module's memory after verifying: a large bundle is read in slices, never copied whole.
   $('result').dataset.wasmMemory = String(answer.memory)
+  // How many stored artifacts the browser's SHA-256 (WebCrypto) hashed; the others were in wasm.
+  $('result').dataset.webcrypto = String(answer.webcrypto || 0)
   $('verify').disabled = false
   document.body.dataset.state = 'done'
 })

@@ -54,7 +54,10 @@ impl<'a> ParallelHasher<'a> {
 }
 
 impl ArtifactHasher for ParallelHasher<'_> {
-    fn hash_artifacts(&self, entries: &[EntryInfo]) -> Vec<Result<EntryDigest, ContainerError>> {
+    fn hash_artifacts(
+        &self,
+        entries: &[EntryInfo],
+    ) -> Vec<Option<Result<EntryDigest, ContainerError>>> {
         let sizes: Vec<u64> = entries.iter().map(|e| e.compressed_size).collect();
         let groups = spread(&sizes, self.jobs);
         let mut results: Vec<Option<Result<EntryDigest, ContainerError>>> =
@@ -83,8 +86,8 @@ impl ArtifactHasher for ParallelHasher<'_> {
                 *slot = Some(result);
             }
         }
-        // The core reads in place every entry after the first one without a result.
-        results.into_iter().map_while(|r| r).collect()
+        // The core reads in place every entry without a result.
+        results
     }
 }
 

@@ -31,6 +31,21 @@ pub fn verify_printed(call: &str, bundle: &Blob) -> String {
     text(verifier::verify_printed(call.as_bytes(), reader, len))
 }
 
+/// The stored artifact entries of the bundle (`ffi::verifier::stored_artifacts`): what the page
+/// may digest with WebCrypto before `verifyPrinted`, passing the digests in the call.
+#[wasm_bindgen(js_name = storedArtifacts)]
+pub fn stored_artifacts(bundle: &Blob) -> String {
+    let reader = BlobReader::new(bundle.clone());
+    let len = reader.len();
+    text(verifier::stored_artifacts(reader, len))
+}
+
+/// The CRC-32 of `bytes` following bytes whose CRC-32 is `crc` (`verify::crc32_update`).
+#[wasm_bindgen(js_name = crc32Update)]
+pub fn crc32_update(crc: u32, bytes: &[u8]) -> u32 {
+    clyra_core::verify::crc32_update(crc, bytes)
+}
+
 /// What `clyra receipt verify` prints for the call and the receipt's bytes.
 #[wasm_bindgen(js_name = receiptVerifyPrinted)]
 pub fn receipt_verify_printed(call: &str, receipt: &[u8]) -> String {

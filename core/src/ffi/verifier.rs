@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use super::bundle::{json_value, timestamp, with_schemas};
 use super::{parse_call, Answer, DetailedError};
 use crate::audit::{audit, AuditReport};
+use crate::bundle::{Container, EntryClass, Method};
 use crate::digest::Sha256Digest;
 use crate::error::Coded;
 use crate::format::Schemas;
@@ -21,7 +22,8 @@ use crate::receipt::verify_receipt;
 use crate::time::Timestamp;
 use crate::trust::Trust;
 use crate::verify::{
-    policy_digest, verify_bundle_hashed, ArtifactHasher, Evidence, Verdict, VerifyInputs,
+    policy_digest, verify_bundle_hashed, ArtifactHasher, Evidence, HostDigest, HostDigests,
+    Verdict, VerifyInputs,
 };
 
 /// What a host lends a verification, to spare work without changing the verdict: the JSON
@@ -279,6 +281,10 @@ pub struct PrintCall {
     /// A ledger receipt's JSON text (`--ledger-proof`; see [`super::bundle::VerifyCall`]).
     #[serde(default)]
     pub ledger_proof: Option<String>,
+    /// Digests the host took of stored artifact entries ([`stored_artifacts`]) with a SHA-256 of
+    /// its own, checked and used as [`HostDigests`] (when the host lends no hasher).
+    #[serde(default)]
+    pub artifact_digests: Vec<HostDigest>,
 }
 
 /// What `clyra verify` would print on stdout, and its exit code.
@@ -311,6 +317,14 @@ pub fn verify_printed_with<R: Read + Seek>(
             policy: c.policy_name.as_deref(),
         };
         let prepared = prepare(&c.trust, &c.at, c.policy.as_deref(), &names)?;
+        let digests = HostDigests(c.artifact_digests);
+        let lent = match lent.hasher {
+            None if !digests.0.is_empty() => Lent {
+                hasher: Some(&digests),
+                ..lent
+            },
+            _ => lent,
+        };
         // A receipt in the call (the page, the wasm driver) or read by the host (`--ledger-proof`).
         let from_call = c.ledger_proof.as_deref().map(|p| LedgerProof {
             proof: Ok(p.as_bytes()),
@@ -330,6 +344,48 @@ pub fn verify_printed_with<R: Read + Seek>(
         })
     }))
     .to_json()
+}
+
+/// A stored `artifacts/` entry ([`stored_artifacts`]): where its bytes are in the bundle file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StoredArtifact {
+    /// The entry's name.
+    pub name: String,
+    /// Its data offset in the file.
+    pub offset: u64,
+    /// Its size (stored: the same compressed and uncompressed, else the entry is not listed).
+    pub size: u64,
+}
+
+/// The stored `artifacts/` entries of `bundle` (`len` bytes), in central-directory order, for a
+/// host that digests them with a SHA-256 of its own before verifying ([`PrintCall`]'s
+/// `artifact_digests`; the browser page's WebCrypto, issue 13). The answer `{entries}` is empty
+/// when the container does not open: the verification then reports why.
+pub fn stored_artifacts<R: Read + Seek>(bundle: R, len: u64) -> Vec<u8> {
+    let entries = Container::open(bundle, len, &Limits::default())
+        .map(|c| {
+            c.entries()
+                .iter()
+                .filter(|e| {
+                    EntryClass::of(&e.name) == Some(EntryClass::Artifact)
+                        && e.method == Method::Stored
+                        && e.compressed_size == e.uncompressed_size
+                })
+                .map(|e| StoredArtifact {
+                    name: e.name.clone(),
+                    offset: e.data_offset,
+                    size: e.compressed_size,
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    Answer::of(Ok(StoredEntries { entries })).to_json()
+}
+
+/// The answer of [`stored_artifacts`].
+#[derive(Serialize)]
+struct StoredEntries {
+    entries: Vec<StoredArtifact>,
 }
 
 /// The call of [`receipt_verify_printed`]: the arguments of `clyra receipt verify`.

@@ -95,7 +95,11 @@ pub(crate) fn load<R: Read + Seek>(
                 loaded.small.insert(entry.name.clone(), bytes);
             }
             _ => {
-                let precomputed = if is_artifact { hashed.next() } else { None };
+                let precomputed = if is_artifact {
+                    hashed.next().flatten()
+                } else {
+                    None
+                };
                 let digest = match precomputed {
                     Some(result) => result,
                     None => container.read_entry(index, &mut io::sink()),

@@ -24,7 +24,7 @@ use crate::time::Timestamp;
 use crate::trust::Trust;
 use crate::verdict::{exit_code, primary_code, Check, Outcome, Severity, Step};
 
-pub use hasher::ArtifactHasher;
+pub use hasher::{crc32_update, ArtifactHasher, HostDigest, HostDigests};
 pub use judgement::{policy_digest, read_policy};
 
 /// Everything a verification needs besides the bundle: all inputs, no clock.

@@ -154,6 +154,53 @@ test('bad input is a verdict, not a crashed tab: garbage and a truncated bundle'
   assert.equal(JSON.parse(out).errors[0].code, 'trust.file')
 })
 
+test('stored artifacts are hashed by WebCrypto, with the verdict of the wasm path and of the CLI', { timeout: 120_000 }, async () => {
+  const rust = rustCli()
+  assert.ok(rust, 'the Rust CLI is needed: cargo build -p clyra-cli')
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'clyra-page-'))
+  const stored = vectors().filter((v) => /-def-several-artifacts$|-def-deflated-and-stored-artifacts$|-artifact-unlisted$/.test(v.name))
+  assert.equal(stored.length, 3, stored.map((v) => v.name).join())
+  // One byte of the first stored artifact changed: zip.crc, found by the CRC-32 beside WebCrypto.
+  const bytes = fs.readFileSync(stored[0].bundle)
+  let data = -1
+  for (let at = bytes.indexOf('PK\x03\x04', 0, 'latin1'); at >= 0 && data < 0; at = bytes.indexOf('PK\x03\x04', at + 4, 'latin1')) {
+    const name = bytes.subarray(at + 30, at + 30 + bytes.readUInt16LE(at + 26)).toString('latin1')
+    if (name.startsWith('artifacts/') && bytes.readUInt16LE(at + 8) === 0 && bytes.readUInt32LE(at + 18) > 0) {
+      data = at + 30 + bytes.readUInt16LE(at + 26) + bytes.readUInt16LE(at + 28)
+    }
+  }
+  assert.ok(data > 0, 'a stored artifact')
+  bytes[data] ^= 0x20
+  const changed = path.join(dir, 'changed.zip')
+  fs.writeFileSync(changed, bytes)
+  for (const v of [...stored, { ...stored[0], name: 'changed', bundle: changed }]) {
+    const { out, exit } = await verifyInPage(v, 'json', false)
+    assert.ok(Number(await page.getAttribute('#result', 'data-webcrypto')) > 0, v.name)
+    const args = ['--trust', v.trust, '--at', v.args.at, '--format', 'json']
+    if (v.policy) args.push('--policy', v.policy)
+    const p = spawnSync(rust, ['verify', v.bundle, ...args], { encoding: 'utf8' })
+    assert.equal(out, p.stdout, v.name)
+    assert.equal(exit, p.status, v.name)
+    if (v.name === 'changed') assert.equal(JSON.parse(out).primary, 'zip.crc')
+    // The same File through the wasm path alone (the page without WebCrypto).
+    const wasmOnly = await page.evaluate(async (call) => {
+      const worker = new Worker(new URL('./worker.js', location.href), { type: 'module' })
+      await new Promise((resolve) => { worker.onmessage = ({ data }) => data.ready && resolve() })
+      const bundle = document.getElementById('bundle').files[0]
+      const answer = await new Promise((resolve) => {
+        worker.onmessage = ({ data }) => resolve(data)
+        worker.postMessage({ bundle, call, wasmOnly: true })
+      })
+      worker.terminate()
+      return answer
+    }, { trust: fs.readFileSync(v.trust, 'utf8'), trust_name: path.basename(v.trust), at: v.args.at,
+      format: 'json', name: path.basename(v.bundle), auditor: false, ...(v.policy ? { policy: fs.readFileSync(v.policy, 'utf8'), policy_name: path.basename(v.policy) } : {}) })
+    assert.equal(wasmOnly.webcrypto, 0)
+    assert.equal(JSON.parse(wasmOnly.answer).result.text, out, v.name)
+  }
+  fs.rmSync(dir, { recursive: true, force: true })
+})
+
 test('screenshots of a VALID and an INVALID verdict (auditor view)', async () => {
   fs.mkdirSync(shots, { recursive: true })
   const all = vectors()

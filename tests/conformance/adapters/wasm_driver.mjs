@@ -35,8 +35,9 @@ function exactText(file) {
   return new TextDecoder('utf-8', { ignoreBOM: true }).decode(fs.readFileSync(file))
 }
 
-/** Starts the page server and the browser; `run(argv)` verifies one vector in the page. */
-export async function startDriver() {
+/** Starts the page server and the browser; `run(argv)` verifies one vector in the page. With
+ * `wasmOnly`, bundles are hashed by the wasm verifier alone, never WebCrypto (node/web/worker.js). */
+export async function startDriver({ wasmOnly = false } = {}) {
   const { chromium } = require('playwright-core')
   const { createServer } = await import(pathToFileURL(path.join(pkg, 'web', 'serve.mjs')).href)
   if (!fs.existsSync(path.join(pkg, 'web', 'pkg', 'clyra_wasm_bytes.js'))) {
@@ -55,7 +56,7 @@ export async function startDriver() {
 
   /** Posts the chosen File with `call` to a worker of the page's own worker.js. */
   async function inWorker(kind, call) {
-    return page.evaluate(async ({ kind, call }) => {
+    return page.evaluate(async ({ kind, call, wasmOnly }) => {
       if (!window.conformanceWorker) {
         const worker = new Worker(new URL('./worker.js', location.href), { type: 'module' })
         await new Promise((resolve) => { worker.onmessage = ({ data }) => data.ready && resolve() })
@@ -66,9 +67,9 @@ export async function startDriver() {
       const bundles = kind === 'attest' ? [...document.getElementById('covered').files] : []
       return new Promise((resolve) => {
         worker.onmessage = ({ data }) => resolve(data)
-        worker.postMessage({ bundle, bundles, call, receipt: kind === 'receipt', badge: kind === 'badge', ledger: kind === 'ledger', attest: kind === 'attest' })
+        worker.postMessage({ bundle, bundles, call, wasmOnly, receipt: kind === 'receipt', badge: kind === 'badge', ledger: kind === 'ledger', attest: kind === 'attest' })
       })
-    }, { kind, call })
+    }, { kind, call, wasmOnly })
   }
 
   /** attest-verify ATTESTATION BUNDLE… --trust T --at TIME [--policy P]… (attestation-v0.md §6):
@@ -132,7 +133,7 @@ export async function startDriver() {
   }
   /** Requests past the page's own load, less the conformance worker's own modules (worker.js and
    * what it imports from pkg/): verification must add none (connect-src 'none'). */
-  const own = new Set(['/worker.js', '/pkg/clyra_wasm.js', '/pkg/clyra_wasm_bytes.js'].map((p) => origin + p))
+  const own = new Set(['/worker.js', '/digest.js', '/entry.js', '/pkg/clyra_wasm.js', '/pkg/clyra_wasm_bytes.js'].map((p) => origin + p))
   const leaked = () => requests.slice(loaded).filter((u) => !own.has(u))
   return { run, close, leaked }
 }
