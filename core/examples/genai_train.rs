@@ -16,7 +16,7 @@
     missing_docs
 )]
 
-use clyra_core::guard::genai::model::{for_each_bucket, Model};
+use clyra_core::guard::genai::model::{for_each_bucket, Lexicon, Model};
 use clyra_core::guard::genai::normalise::normalise;
 use clyra_core::guard::genai::{Detector, Scanner, Severity};
 use clyra_core::Limits;
@@ -36,7 +36,8 @@ struct Example {
 fn features(text: &str) -> Vec<(usize, f64)> {
     let n = normalise(text.as_bytes());
     let mut buckets = Vec::new();
-    for_each_bucket(n.text.as_bytes(), BITS, |b| buckets.push(b));
+    let lexicon = Lexicon::new();
+    for_each_bucket(n.text.as_bytes(), BITS, &lexicon, |b| buckets.push(b));
     let total = buckets.len().max(1) as f64;
     buckets.sort_unstable();
     let mut out: Vec<(usize, f64)> = Vec::new();
@@ -197,27 +198,29 @@ fn loso(dir: &str, out: &str) {
             .map(|(e, _)| e)
             .collect();
         let (bias, w) = train(&train_set);
-        let (nested, flag) = nested_thresholds(&examples, &rows, &sources, held);
+        let (rule_block, nested, flag) = nested_thresholds(&examples, &rows, &sources, held);
         let scanner = Scanner::with_model(quantise(bias, &w, flag)).unwrap();
         let held_rows = rows.iter().filter(|r| r["source"] == held);
         lines.extend(held_rows.map(|r| {
             let mut v = verdict(&scanner, r, "loso");
-            let block = v["rules_error"].as_bool().unwrap()
+            let block = v["rules_permille"].as_u64().unwrap() >= u64::from(rule_block)
                 || v["classifier_permille"].as_u64().unwrap() >= u64::from(nested);
             v["nested_threshold"] = json!(nested);
             v["flag_threshold"] = json!(flag);
+            v["rule_block_threshold"] = json!(rule_block);
             v["error_nested"] = json!(block);
             v
         }));
-        eprintln!("loso: held out {held}, nested thresholds: blocks at {nested}, flags at {flag}");
+        eprintln!("loso: held out {held}, nested thresholds: rules block at {rule_block}, classifier blocks at {nested}, flags at {flag}");
     }
     let text: String = lines.iter().map(|l| format!("{l}\n")).collect();
     std::fs::write(out, text).unwrap();
 }
 
-/// What one row scanned by a model that never trained on its source says: (rule error, any rule
-/// finding, classifier score per mille when at least [`FLAG_FLOOR`], label).
-type Scored = (bool, bool, u64, bool);
+/// What one row scanned by a model that never trained on its source says: (highest rule
+/// confidence per mille, any rule finding, classifier score per mille when at least
+/// [`FLAG_FLOOR`], label).
+type Scored = (u64, bool, u64, bool);
 
 /// Lowest classifier threshold considered when flagging (per mille): 500 is the even-odds point of
 /// the class-balanced model.
@@ -251,7 +254,7 @@ fn cross_source(
         for r in rows.iter().filter(|r| r["source"] == inner_held) {
             let v = verdict(&scanner, r, "inner");
             inner.push((
-                v["rules_error"].as_bool().unwrap(),
+                v["rules_permille"].as_u64().unwrap(),
                 v["rules_any"].as_bool().unwrap(),
                 v["classifier_permille"].as_u64().unwrap(),
                 r["label"].as_u64().unwrap() == 1,
@@ -282,21 +285,47 @@ fn lowest_threshold(
         .unwrap_or(1000)
 }
 
-/// The classifier's thresholds chosen WITHOUT the held-out source (nested leave-one-source-out):
-/// every other source is in turn held out of a model trained on the rest of the training sources.
-/// Blocking: the lowest threshold in 700..=990 whose inner blocking false-positive rate (rule
-/// errors always block) is at most 2%. Flagging: the lowest in 500..=990 whose inner any-finding
-/// false-positive rate (any rule finding counts) is at most [`ANY_FPR_BUDGET`]. The outer
-/// held-out source never influences either.
+/// Rule confidences (per mille) from which a rule finding may be calibrated to block.
+const RULE_BLOCK_CHOICES: [u64; 4] = [550, 600, 650, 700];
+
+/// The blocking thresholds (rule confidence, classifier score) that maximise recall over
+/// `scored` at a blocking false-positive rate of at most [`BLOCK_FPR_BUDGET`]: for each rule
+/// threshold in [`RULE_BLOCK_CHOICES`], the lowest classifier threshold in 700..=990 within the
+/// budget; ties go to the stricter rule threshold.
+fn block_thresholds(scored: &[Scored]) -> (u16, u16) {
+    let positives = scored.iter().filter(|x| x.3).count().max(1) as f64;
+    let mut best: Option<(f64, u16, u16)> = None;
+    for &r in RULE_BLOCK_CHOICES.iter().rev() {
+        let c = lowest_threshold(scored, 700, BLOCK_FPR_BUDGET, |x| x.0 >= r);
+        let tp = scored
+            .iter()
+            .filter(|x| x.3 && (x.0 >= r || x.2 >= u64::from(c)))
+            .count() as f64;
+        let recall = tp / positives;
+        if best.map_or(true, |b| recall > b.0 + 1e-12) {
+            best = Some((recall, r as u16, c));
+        }
+    }
+    best.map_or((700, 1000), |b| (b.1, b.2))
+}
+
+/// The thresholds chosen WITHOUT the held-out source (nested leave-one-source-out): every other
+/// source is in turn held out of a model trained on the rest of the training sources, and
+/// [`block_thresholds`] picks the rule and classifier blocking thresholds on those scores;
+/// flagging: the lowest classifier threshold in 500..=990 whose inner any-finding false-positive
+/// rate (any rule finding counts) is at most [`ANY_FPR_BUDGET`]. The outer held-out source never
+/// influences them. Returns (rule blocking, classifier blocking, classifier flagging).
 fn nested_thresholds(
     examples: &[Example],
     rows: &[Value],
     sources: &[&str],
     held: &str,
-) -> (u16, u16) {
+) -> (u16, u16, u16) {
     let inner = cross_source(examples, rows, sources, Some(held));
+    let (rule, block) = block_thresholds(&inner);
     (
-        lowest_threshold(&inner, 700, BLOCK_FPR_BUDGET, |x| x.0),
+        rule,
+        block,
         lowest_threshold(&inner, FLAG_FLOOR, ANY_FPR_BUDGET, |x| x.1),
     )
 }
@@ -321,13 +350,13 @@ fn main() {
     // the development split scanned by a model trained on the others), choose the flag threshold.
     let scored = cross_source(&examples, &rows, &sources, None);
     let threshold = lowest_threshold(&scored, FLAG_FLOOR, ANY_FPR_BUDGET, |x| x.1);
-    let block = lowest_threshold(&scored, 700, BLOCK_FPR_BUDGET, |x| x.0);
+    let (rule_block, block) = block_thresholds(&scored);
     let oof: Vec<(u16, bool)> = scored
         .iter()
         .map(|x| (u16::try_from(x.2).unwrap(), x.3))
         .collect();
     let (p, r, f) = prf(&oof, threshold);
-    println!("development split, leave-one-source-out: flag threshold {threshold} per mille (any-finding FPR <= {ANY_FPR_BUDGET}), classifier precision {p:.3}, recall {r:.3}, F1 {f:.3}; blocking threshold for FPR <= {BLOCK_FPR_BUDGET}: {block}");
+    println!("development split, leave-one-source-out: flag threshold {threshold} per mille (any-finding FPR <= {ANY_FPR_BUDGET}), classifier precision {p:.3}, recall {r:.3}, F1 {f:.3}; blocking thresholds for FPR <= {BLOCK_FPR_BUDGET}: rules {rule_block}, classifier {block}");
     let all: Vec<&Example> = examples.iter().collect();
     let (bias, w) = train(&all);
     let model = quantise(bias, &w, threshold);
