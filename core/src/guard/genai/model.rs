@@ -357,7 +357,7 @@ impl Lexicon {
                 let sk = buf.get(..n).unwrap_or_default();
                 table.push((fnv(sk, FNV_OFFSET), class));
                 if n >= 4 {
-                    for_each_deletion(sk, |h| table.push((h, class)));
+                    for_each_deletion(sk, DROPPED, |h| table.push((h, class)));
                 }
             }
         }
@@ -374,17 +374,24 @@ impl Lexicon {
             .map(|e| e.1)
     }
 
-    /// The class of a word skeleton: the skeleton itself, or (4 letters or more) the skeleton with
-    /// one letter dropped, matches a table entry — one letter dropped, added or changed.
+    /// The class of a word skeleton: a listed skeleton itself, or (4 letters or more) one letter
+    /// away from it — a letter missing (a listed skeleton with one dropped) or one extra (the
+    /// word's skeleton with one dropped is listed).
     fn class_of(&self, sk: &[u8]) -> Option<u8> {
         if let Some(c) = self.get(fnv(sk, FNV_OFFSET)) {
             return Some(c);
         }
-        if sk.len() < 4 {
+        if sk.len() < 3 {
+            return None;
+        }
+        if let Some(c) = self.get(fnv(sk, DROPPED)) {
+            return Some(c);
+        }
+        if sk.len() < 5 {
             return None;
         }
         let mut found = None;
-        for_each_deletion(sk, |h| {
+        for_each_deletion(sk, FNV_OFFSET, |h| {
             if found.is_none() {
                 found = self.get(h);
             }
@@ -399,10 +406,13 @@ impl Default for Lexicon {
     }
 }
 
-/// Calls `f` with the hash of `sk` with each one of its bytes dropped.
-fn for_each_deletion(sk: &[u8], mut f: impl FnMut(u64)) {
+/// Hash seed of the listed skeletons with one letter dropped.
+const DROPPED: u64 = FNV_OFFSET ^ 0xD0;
+
+/// Calls `f` with the hash (from `seed`) of `sk` with each one of its bytes dropped.
+fn for_each_deletion(sk: &[u8], seed: u64, mut f: impl FnMut(u64)) {
     for i in 0..sk.len() {
-        let head = fnv(sk.get(..i).unwrap_or_default(), FNV_OFFSET);
+        let head = fnv(sk.get(..i).unwrap_or_default(), seed);
         f(fnv(sk.get(i + 1..).unwrap_or_default(), head));
     }
 }
