@@ -302,7 +302,7 @@ fn block_thresholds(scored: &[Scored]) -> (u16, u16) {
             .filter(|x| x.3 && (x.0 >= r || x.2 >= u64::from(c)))
             .count() as f64;
         let recall = tp / positives;
-        if best.map_or(true, |b| recall > b.0 + 1e-12) {
+        if best.is_none_or(|b| recall > b.0 + 1e-12) {
             best = Some((recall, r as u16, c));
         }
     }
