@@ -1,14 +1,16 @@
-//! A small linear classifier over hashed character n-grams, trained offline and shipped as data.
+//! A small linear classifier over hashed character n-grams and word features, trained offline and
+//! shipped as data.
 //!
 //! spec: guard-genai.md §5. Features: every byte 3-, 4- and 5-gram of `" " + text + " "` (the
-//! normalised text), hashed with FNV-1a (64-bit) into 2^k buckets. Score: `z = (bias + Σ w[b] /
-//! √n) / scale` over the n n-grams (with repeats), probability `1 / (1 + e^-z)`, reported per
+//! normalised text) and the word features of [`for_each_word_bucket`] (skeletons that fold typos
+//! and leetspeak, synonym classes), hashed with FNV-1a (64-bit) into 2^k buckets. Score: `z =
+//! (bias + Σ w[b] / √n) / scale` over the n features (with repeats), probability `1 / (1 + e^-z)`, reported per
 //! mille. Weights are integers (`i16`) and `exp` is computed here from IEEE basic operations, so
 //! the score is the same on every platform. The model file (`model.bin`) is written by
 //! `core/examples/genai_train.rs` from the development split (tests/genai/README.md).
 //!
-//! File format (little-endian): magic `CLYRAGM2` (`CLYRAGM1` had no word features), u32 `k`, u32 `scale`, i32 `bias`, u32
-//! `threshold` (per mille), then 2^k `i16` weights.
+//! File format (little-endian): magic `CLYRAGM2` (`CLYRAGM1` had no word features), u32 `k`, u32
+//! `scale`, i32 `bias`, u32 `threshold` (per mille), then 2^k `i16` weights.
 
 use super::error::GenaiError;
 
