@@ -30,7 +30,66 @@ const L2: f64 = 1e-6;
 struct Example {
     normalised: String,
     features: Vec<(usize, f64)>,
+    /// Features of a copy with typos ([`typos`]), trained on beside the original.
+    noisy: Vec<(usize, f64)>,
     label: bool,
+}
+
+/// A copy of `text` with slips in about one word in six of five letters or more (a letter
+/// dropped, doubled, swapped with the next, or a vowel written as a leetspeak digit), chosen by a
+/// generator seeded with `seed`: training on both teaches the classifier that a slip does not
+/// change what a text is, for either label.
+fn typos(text: &str, seed: u64) -> String {
+    let mut state = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    let mut out = String::with_capacity(text.len() + 8);
+    let mut word = String::new();
+    let flush = |word: &mut String, out: &mut String, r: u64| {
+        let letters: Vec<char> = word.chars().collect();
+        if letters.len() >= 5 && r.is_multiple_of(6) {
+            let i = ((r >> 8) % (letters.len() as u64 - 1)) as usize;
+            let mut w = letters.clone();
+            match (r >> 16) % 4 {
+                0 => {
+                    w.remove(i);
+                }
+                1 => w.insert(i, letters[i]),
+                2 => w.swap(i, i + 1),
+                _ => {
+                    for c in w.iter_mut() {
+                        let leet = match *c {
+                            'a' => '4',
+                            'e' => '3',
+                            'i' => '1',
+                            'o' => '0',
+                            _ => continue,
+                        };
+                        *c = leet;
+                        break;
+                    }
+                }
+            }
+            out.extend(w);
+        } else {
+            out.push_str(word);
+        }
+        word.clear();
+    };
+    for c in text.chars() {
+        if c.is_ascii_alphabetic() {
+            word.push(c);
+        } else {
+            flush(&mut word, &mut out, next());
+            out.push(c);
+        }
+    }
+    flush(&mut word, &mut out, next());
+    out
 }
 
 fn features(text: &str) -> Vec<(usize, f64)> {
@@ -61,7 +120,7 @@ fn train(examples: &[&Example]) -> (f64, Vec<f64>) {
     let positives = examples.iter().filter(|e| e.label).count().max(1) as f64;
     let negatives = (examples.len() as f64 - positives).max(1.0);
     let total = examples.len() as f64;
-    let mut order: Vec<usize> = (0..examples.len()).collect();
+    let mut order: Vec<usize> = (0..2 * examples.len()).collect();
     let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
     for _ in 0..EPOCHS {
         // Fisher-Yates with xorshift64: the same order on every run.
@@ -71,9 +130,14 @@ fn train(examples: &[&Example]) -> (f64, Vec<f64>) {
             state ^= state << 17;
             order.swap(i, (state % (i as u64 + 1)) as usize);
         }
-        for &i in &order {
-            let e = examples[i];
-            let z = bias + e.features.iter().map(|&(b, v)| w[b] * v).sum::<f64>();
+        for &k in &order {
+            let e = examples[k % examples.len()];
+            let features = if k < examples.len() {
+                &e.features
+            } else {
+                &e.noisy
+            };
+            let z = bias + features.iter().map(|&(b, v)| w[b] * v).sum::<f64>();
             let p = 1.0 / (1.0 + (-z).exp());
             let weight = if e.label {
                 total / (2.0 * positives)
@@ -81,7 +145,7 @@ fn train(examples: &[&Example]) -> (f64, Vec<f64>) {
                 total / (2.0 * negatives)
             };
             let err = weight * (p - f64::from(u8::from(e.label)));
-            for &(b, v) in &e.features {
+            for &(b, v) in features {
                 let g = err * v + L2 * w[b];
                 g2[b] += g * g;
                 w[b] -= RATE * g / g2[b].sqrt();
@@ -144,6 +208,10 @@ fn example(row: &Value) -> Example {
     Example {
         normalised: normalise(text.as_bytes()).text,
         features: features(text),
+        noisy: features(&typos(
+            text,
+            u64::from_str_radix(row["id"].as_str().unwrap(), 16).unwrap(),
+        )),
         label: row["label"].as_u64().unwrap() == 1,
     }
 }
