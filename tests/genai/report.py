@@ -30,17 +30,18 @@ DATA = os.path.join(HERE, ".data")
 
 # (name, most or least, value): the floors a --check run holds (measured; README.md).
 # Measured (issue 20, 13 sources; classifier blocks from 800 per mille, pattern rules from 600,
-# flag threshold chosen by cross-source validation): split blocking recall 0.894; loso blocking
-# recall 0.800, blocking FPR 0.009, any FPR 0.012; external blocking recall 0.854; nested loso
-# blocking recall 0.796, blocking FPR 0.006. Floors sit just under (over, for rates) these.
+# flag threshold chosen by cross-source validation, typo-augmented training): split blocking
+# recall 0.899; loso blocking recall 0.807, blocking FPR 0.010, any FPR 0.016; external blocking
+# recall 0.862; nested loso blocking recall 0.815, blocking FPR 0.007. Floors sit just under
+# (over, for rates) these.
 FLOORS = [
     ("split blocking recall", "least", 0.89),
-    ("loso blocking recall", "least", 0.79),
+    ("loso blocking recall", "least", 0.80),
     ("loso blocking fpr", "most", 0.015),
     ("loso any fpr", "most", 0.02),
-    ("external blocking recall", "least", 0.84),
+    ("external blocking recall", "least", 0.85),
     # Nested leave-one-source-out (every threshold chosen without the held-out source).
-    ("loso nested blocking recall", "least", 0.785),
+    ("loso nested blocking recall", "least", 0.805),
     ("loso nested blocking fpr", "most", 0.01),
 ]
 
