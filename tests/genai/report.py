@@ -10,7 +10,10 @@ the fixed split:
 - the over-defense view: false-positive rates on the hard benign sets;
 - the totals against the goals (blocking recall >= 0.80 at blocking FPR <= 2%, any-finding FPR <= 5%).
 
-"Blocking" is a finding of severity `error`; "any" counts warnings too. `--check` fails when a
+"Blocking" is a finding of severity `error`; "any" counts warnings too. In the `loso` rows the
+classifier flags from a threshold chosen without the held-out source (nested; the scanner's
+severities otherwise); `error_nested` also takes the rule and classifier blocking thresholds
+chosen that way. `--check` fails when a
 number falls under its floor in FLOORS (measured values minus a small margin; tests/genai/README.md).
 Usage: `python3 tests/genai/report.py [--check]`.
 """
@@ -26,19 +29,19 @@ ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
 DATA = os.path.join(HERE, ".data")
 
 # (name, most or least, value): the floors a --check run holds (measured; README.md).
-# Measured (deterministic training; classifier blocks from 800 per mille): split blocking recall
-# 0.910; loso blocking recall 0.657, blocking FPR 0.020, any FPR 0.074; external blocking recall
-# 0.846. The loso goals of issue 20 (recall >= 0.80 at FPR <= 0.02, any FPR <= 0.05) are NOT all
-# met: these floors hold today's values.
+# Measured (issue 20, 13 sources; classifier blocks from 800 per mille, pattern rules from 600,
+# flag threshold chosen by cross-source validation, typo-augmented training): split blocking
+# recall 0.899; loso blocking recall 0.807, blocking FPR 0.010, any FPR 0.016; external blocking
+# recall 0.862; nested loso blocking recall 0.815, blocking FPR 0.007. Floors sit just under
+# (over, for rates) these.
 FLOORS = [
     ("split blocking recall", "least", 0.89),
-    ("loso blocking recall", "least", 0.64),
-    ("loso blocking fpr", "most", 0.025),
-    ("loso any fpr", "most", 0.085),
-    ("external blocking recall", "least", 0.83),
-    # Nested leave-one-source-out (blocking threshold chosen without the held-out source):
-    # measured recall 0.669, blocking FPR 0.003.
-    ("loso nested blocking recall", "least", 0.65),
+    ("loso blocking recall", "least", 0.80),
+    ("loso blocking fpr", "most", 0.015),
+    ("loso any fpr", "most", 0.02),
+    ("external blocking recall", "least", 0.85),
+    # Nested leave-one-source-out (every threshold chosen without the held-out source).
+    ("loso nested blocking recall", "least", 0.805),
     ("loso nested blocking fpr", "most", 0.01),
 ]
 
@@ -96,9 +99,10 @@ def main():
     table("Per attack family (recall; loso = source held out of training, external = never seen)",
           ["family", "setting", "n", "blocking", "blocking (nested threshold)", "any", "rules any",
            "classifier"], lines)
-    thresholds = sorted({(r["source"], r["nested_threshold"]) for r in rows if "nested_threshold" in r})
-    table("Nested blocking threshold per held-out source (chosen without it)",
-          ["held-out source", "classifier blocks at (per mille)"], thresholds)
+    thresholds = sorted({(r["source"], r["rule_block_threshold"], r["nested_threshold"], r["flag_threshold"])
+                         for r in rows if "nested_threshold" in r})
+    table("Nested thresholds per held-out source (chosen without it, per mille)",
+          ["held-out source", "rules block at", "classifier blocks at", "classifier flags at"], thresholds)
 
     benign = defaultdict(list)
     for r in rows:

@@ -37,6 +37,12 @@ pub const ERROR_PERMILLE: u16 = 700;
 /// the leave-one-source-out evaluation so that the classifier's blocking false-positive rate on
 /// sources it never trained on stays at 2% (tests/genai/report.py). Below it, `warn`.
 pub const CLASSIFIER_ERROR_PERMILLE: u16 = 800;
+/// Confidence (per mille) from which a finding of a pattern rule (`rules.rs`: instruction
+/// override, jailbreak persona, system-prompt extraction, role token, tool-output spoof,
+/// exfiltration link) is an error (spec §4): calibrated like [`CLASSIFIER_ERROR_PERMILLE`] on
+/// leave-one-source-out scores of the development split (tests/genai/report.py) — the pattern
+/// rules' 600–650 findings almost never fire on benign text held out of calibration.
+pub const RULE_ERROR_PERMILLE: u16 = 600;
 /// Longest evidence excerpt, in bytes of normalised text.
 const EVIDENCE_BYTES: usize = 120;
 
@@ -44,13 +50,24 @@ const EVIDENCE_BYTES: usize = 120;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
-    /// Confidence below [`ERROR_PERMILLE`].
+    /// Confidence below the detector's error threshold.
     Warn,
-    /// Confidence at or above [`ERROR_PERMILLE`].
+    /// Confidence at or above the detector's error threshold ([`Severity::of_finding`]).
     Error,
 }
 
 impl Severity {
+    /// The severity of a finding of `detector` with `confidence`: pattern rules are errors from
+    /// [`RULE_ERROR_PERMILLE`], the other detectors from [`ERROR_PERMILLE`] (the classifier's
+    /// severity is set where it is scored, from [`CLASSIFIER_ERROR_PERMILLE`]).
+    pub fn of_finding(detector: Detector, confidence: u16) -> Self {
+        if detector.is_pattern_rule() && confidence >= RULE_ERROR_PERMILLE {
+            Severity::Error
+        } else {
+            Self::of(confidence)
+        }
+    }
+
     /// The severity of a confidence.
     pub fn of(confidence: u16) -> Self {
         if confidence >= ERROR_PERMILLE {
@@ -371,7 +388,7 @@ pub(crate) fn finding_of(
     Finding {
         detector,
         confidence,
-        severity: Severity::of(confidence),
+        severity: Severity::of_finding(detector, confidence),
         span,
         step: None,
         steps: None,
@@ -434,7 +451,7 @@ fn merge(found: Vec<Finding>) -> Vec<Finding> {
                 .saturating_add(extra.saturating_mul(50))
                 .min(990)
                 .max(b.confidence);
-            b.severity = Severity::of(b.confidence);
+            b.severity = Severity::of_finding(b.detector, b.confidence);
         }
     }
     best

@@ -77,6 +77,23 @@ pub const RULES: &[Rule] = &[
         750,
         r"\b(?:ignor\w*|olvid\w*|vergiss\w*|oubli\w*|dimentic\w*|esquec\w*|ignorier\w*)\b[^.\n]{0,40}\b(?:instrucciones|anweisungen|istruzioni|instrucoes|consignes|regeln|regole|reglas|vorgaben|indicaciones)\b",
     ),
+    // Instructions addressed to the model from inside a document, page or e-mail (indirect
+    // injection): a note to the AI, "AI reading this page", "if you are an AI assistant, …".
+    rule(
+        O,
+        650,
+        r"\b(?:note|message|instructions?|attention|important|reminder)s?\s+(?:to|for)\s+(?:the\s+|any\s+|all\s+)?(?:ai|llm|llms|ai assistant|assistant|chatbot|language model|ai agent|ai model)s?\s*(?::|-|,)",
+    ),
+    rule(
+        O,
+        650,
+        r"\b(?:ai|llm|ai assistant|assistant|chatbot|language model|ai agent|ai model|agent|model)s?\s+(?:reading|processing|summari[sz]ing|parsing|analy[sz]ing|viewing|reviewing)\s+this\s+(?:document|e-?mail|page|message|text|file|content|review|website|resume|cv|post)\b",
+    ),
+    rule(
+        O,
+        650,
+        r"\bif you are an?\s+(?:ai|llm|large language model|language model|ai assistant|ai agent|chatbot|ai model)(?:\s+(?:assistant|model|agent|system))?\s*(?:,|reading|processing|summari[sz]ing|parsing|then\b)",
+    ),
     // --- jailbreak personas
     rule(J, 950, r"\bdo anything now\b"),
     rule(
@@ -223,6 +240,12 @@ pub const RULES: &[Rule] = &[
         X,
         650,
         r"\b(?:render|display|output|include|show)\b[^.\n]{0,40}\bmarkdown image\b",
+    ),
+    // Data sent out: a send verb, a secret or a whole store of the user's data, a destination.
+    rule(
+        X,
+        650,
+        r"\b(?:send|forward|e-?mail|post|upload|transmit|exfiltrate|leak|copy|sync)\b[^.\n]{0,40}\b(?:credentials|passwords?|api[ _-]?keys?|secret keys?|secrets|access tokens?|session (?:tokens?|cookies)|private keys?|ssh keys?|conversation history|chat history|(?:the |this )?(?:entire |whole |full )?conversation|all (?:of )?(?:the |my |your |their |user |users' )?(?:data|e-?mails|messages|files|contacts|records|documents))\b[^.\n]{0,60}\b(?:to|at|via|into)\s+(?:https?://|www\.|[a-z0-9._%+-]+@[a-z0-9.-]+|(?:this|the following|my|our|an external|the attacker'?s?) (?:address|url|e-?mail|server|endpoint|webhook|inbox|account))",
     ),
 ];
 

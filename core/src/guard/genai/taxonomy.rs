@@ -53,6 +53,19 @@ impl Detector {
         Detector::External,
     ];
 
+    /// Whether the detector's findings come from the pattern rules (`rules.rs`).
+    pub const fn is_pattern_rule(self) -> bool {
+        matches!(
+            self,
+            Detector::InstructionOverride
+                | Detector::JailbreakPersona
+                | Detector::SystemPromptExtraction
+                | Detector::RoleToken
+                | Detector::ToolOutputSpoof
+                | Detector::ExfilLink
+        )
+    }
+
     /// The stable id, e.g. `genai.instruction_override`.
     pub const fn id(self) -> &'static str {
         match self {
