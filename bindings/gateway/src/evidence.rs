@@ -24,6 +24,7 @@ use tokio::sync::oneshot;
 
 use crate::config::{lower, EvidenceConfig};
 use crate::error::{GatewayError, CODE_IO};
+use crate::stages::{self, Clock, WalTrace};
 
 /// Kind of the one journal event each request leaves (its outcome).
 pub const EVENT_KIND: &str = "gateway.request";
@@ -57,8 +58,11 @@ pub struct SealFacts {
     pub policy_hash: Option<String>,
 }
 
+/// What the writer answers an append: the record's id and how it was written, or the error.
+type Acked = Result<(String, WalTrace), String>;
+
 enum Msg {
-    Append(&'static str, Map, oneshot::Sender<Result<String, String>>),
+    Append(&'static str, Map, oneshot::Sender<Acked>),
     Seal(oneshot::Sender<()>),
 }
 
@@ -142,6 +146,7 @@ impl Evidence {
             seal_tx,
             gather: Duration::from_millis(config.fsync_batch_ms),
             open: BTreeMap::new(),
+            picked: (Instant::now(), Duration::ZERO),
         };
         std::thread::Builder::new()
             .name("clyra-wal".into())
@@ -153,22 +158,37 @@ impl Evidence {
     /// Appends one event (`data` of a `gateway.request` event) and waits until it is synced;
     /// returns its receipt id `<bundle_id>/<seq>`.
     pub async fn record(&self, data: Map) -> Result<String, GatewayError> {
-        self.append(EVENT_KIND, data).await
+        Ok(self.append(EVENT_KIND, data).await?.0)
+    }
+
+    /// [`Evidence::record`] with the wait split into the request's stage clock.
+    pub async fn record_timed(&self, data: Map, clock: &mut Clock) -> Result<String, GatewayError> {
+        let sent = Instant::now();
+        let (id, trace) = self.append(EVENT_KIND, data).await?;
+        clock.wal(sent, Some(trace), true);
+        Ok(id)
     }
 
     /// Appends the intent of a request about to be sent upstream (`data` holds its
     /// `request_id`) and waits until it is synced: the upstream is called only after. Returns
     /// the intent's id, which the outcome event names in `data.intent`.
-    pub async fn record_intent(&self, data: Map) -> Result<String, GatewayError> {
-        self.append(INTENT_KIND, data).await
+    pub async fn record_intent(&self, data: Map, clock: &mut Clock) -> Result<String, GatewayError> {
+        let sent = Instant::now();
+        let (id, trace) = self.append(INTENT_KIND, data).await?;
+        clock.wal(sent, Some(trace), false);
+        Ok(id)
     }
 
     /// Appends an event of another kind (`gateway.hold_expired`) and waits until it is synced.
     pub async fn record_kind(&self, kind: &'static str, data: Map) -> Result<String, GatewayError> {
-        self.append(kind, data).await
+        Ok(self.append(kind, data).await?.0)
     }
 
-    async fn append(&self, kind: &'static str, data: Map) -> Result<String, GatewayError> {
+    async fn append(
+        &self,
+        kind: &'static str,
+        data: Map,
+    ) -> Result<(String, WalTrace), GatewayError> {
         let (ack, done) = oneshot::channel();
         match self.tx.try_send(Msg::Append(kind, data, ack)) {
             Ok(()) => {}
@@ -185,7 +205,7 @@ impl Evidence {
             }
         }
         match done.await {
-            Ok(Ok(id)) => Ok(id),
+            Ok(Ok(acked)) => Ok(acked),
             Ok(Err(message)) => Err(GatewayError::new(CODE_IO, message)),
             Err(_) => Err(GatewayError::new(CODE_IO, "the wal writer stopped")),
         }
@@ -291,10 +311,12 @@ struct Writer {
     gather: Duration,
     /// Intents without an outcome yet: request id → intent id.
     open: BTreeMap<String, String>,
+    /// When the current batch was taken, and how long gathering it took (stage timing).
+    picked: (Instant, Duration),
 }
 
 /// A written line waiting for its sync: the requester's ack, the line's id, what it opened.
-type Pending = (oneshot::Sender<Result<String, String>>, String, Opened);
+type Pending = (oneshot::Sender<Acked>, String, Opened);
 
 /// What an acknowledged line changed in the writer's open intents (undone if its write fails).
 enum Opened {
@@ -446,7 +468,8 @@ impl Writer {
                 }
             };
             let mut batch = vec![first];
-            let deadline = Instant::now() + self.gather;
+            let got = Instant::now();
+            let deadline = got + self.gather;
             while batch.len() < 4_096 {
                 let left = deadline.saturating_duration_since(Instant::now());
                 let next = if left.is_zero() {
@@ -459,6 +482,8 @@ impl Writer {
                     None => break,
                 }
             }
+            let now = Instant::now();
+            self.picked = (now, now - got);
             self.write_batch(batch);
         }
     }
@@ -521,10 +546,23 @@ impl Writer {
         }
         let result = self.append(buf);
         match result {
-            Ok(()) => {
+            Ok((write, sync)) => {
+                let acked = Instant::now();
+                stages::batch(
+                    acks.len(),
+                    stages::micros(self.picked.1),
+                    stages::micros(sync - write),
+                    stages::micros(acked - sync),
+                );
+                let trace = WalTrace {
+                    picked: self.picked.0,
+                    write,
+                    sync,
+                    acked,
+                };
                 self.count += acks.len() as u64;
                 for (ack, id, _) in acks.drain(..) {
-                    let _ = ack.send(Ok(id));
+                    let _ = ack.send(Ok((id, trace)));
                 }
             }
             Err(e) => {
@@ -549,7 +587,9 @@ impl Writer {
         buf.clear();
     }
 
-    fn append(&mut self, buf: &[u8]) -> std::io::Result<()> {
+    /// Appends `buf` to the window's file and syncs it; returns when the write and the sync
+    /// started.
+    fn append(&mut self, buf: &[u8]) -> std::io::Result<(Instant, Instant)> {
         if self.file.is_none() {
             let path = self.path();
             let f = OpenOptions::new().create(true).append(true).open(&path)?;
@@ -564,11 +604,16 @@ impl Writer {
         let Some((f, len)) = self.file.as_mut() else {
             return Err(std::io::Error::other("no wal file"));
         };
-        let written = f.write_all(buf).and_then(|()| f.sync_data());
+        let write = Instant::now();
+        let mut sync = write;
+        let written = f.write_all(buf).and_then(|()| {
+            sync = Instant::now();
+            f.sync_data()
+        });
         match written {
             Ok(()) => {
                 *len += buf.len() as u64;
-                Ok(())
+                Ok((write, sync))
             }
             Err(e) => {
                 // Keep the file a sequence of whole, acknowledged lines, and reopen it for the
@@ -613,7 +658,7 @@ impl Writer {
             let mut buf = Vec::new();
             line(&mut buf, at, OPEN_KIND, data);
             match self.append(&buf) {
-                Ok(()) => self.count = 1,
+                Ok(_) => self.count = 1,
                 Err(e) => eprintln!(
                     "clyra-gateway: wal `{}`: {} (gateway.io)",
                     self.path().display(),
@@ -664,15 +709,26 @@ impl Sealer {
         let id = bundle_id(&self.instance, window);
         let out = self.bundles.join(format!("{id}.zip"));
         // Only whole lines: a line cut by a crash was never acknowledged.
+        let t0 = Instant::now();
         let events = wal_events(wal)?;
+        let n = events.len();
+        let (mut built, mut written) = (t0, t0);
         if !out.exists() && !events.is_empty() {
             let bytes = self.bundle(&id, events)?;
+            built = Instant::now();
             write_atomic(&out, &bytes)?;
+            written = Instant::now();
         }
         if out.exists() {
             self.append_to_ledger(&out)?;
         }
         fs::remove_file(wal).map_err(|e| io(wal, e))?;
+        stages::seal(
+            n,
+            stages::micros(built - t0),
+            stages::micros(written - built),
+            stages::micros(written.elapsed()),
+        );
         Ok(())
     }
 

@@ -14,4 +14,5 @@ pub mod mcp;
 pub mod redis_store;
 pub mod server;
 pub mod siem;
+pub mod stages;
 pub mod state;
