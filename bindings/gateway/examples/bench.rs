@@ -8,9 +8,9 @@
 //! stall counts against every request it delays (no coordinated omission).
 //!
 //! Flags: `--rate N`, `--seconds N`, `--memory-only`, `--redis-only`, `--seal-every N`,
-//! `--without CHECK`; `--stages` runs the gateway with `CLYRA_GATEWAY_STAGES` and prints where
+//! `--without CHECK`, `--gateway PATH` (another build of the gateway); `--stages` runs the gateway with `CLYRA_GATEWAY_STAGES` and prints where
 //! a request's time goes (p50, p99, and the mean of the slowest 1 %), each WAL batch's write
-//! and sync, and each seal; `--wal-dir DIR` / `--bundles-dir DIR` put the WAL or the sealed
+//! and sync, and each seal (`--stages-out DIR` keeps the raw CSV files); `--wal-dir DIR` / `--bundles-dir DIR` put the WAL or the sealed
 //! bundles on another file system (e.g. `/dev/shm`) to see whether their syncs interfere. Each
 //! row prints the load average before it (the machine may be shared).
 #![allow(
@@ -297,6 +297,15 @@ fn with_suffix(p: &Path, suffix: &str) -> PathBuf {
 
 /// Where the measured requests' time went (the first `warm` rows are the warm-up).
 fn print_stages(stages: &Path, warm: usize, client: &[u64]) {
+    if let Some(out) = arg_str("--stages-out") {
+        // Keep the raw CSV files for a closer look.
+        std::fs::create_dir_all(&out).unwrap();
+        for suffix in [".requests.csv", ".batches.csv", ".seals.csv"] {
+            let from = with_suffix(stages, suffix);
+            let name = format!("{}{suffix}", std::process::id());
+            let _ = std::fs::copy(&from, Path::new(&out).join(name));
+        }
+    }
     let (head, rows) = csv(&with_suffix(stages, ".requests.csv"));
     if rows.len() <= warm {
         println!("(no stage rows)");
@@ -366,13 +375,19 @@ fn pct(v: &[u64], p: f64) -> u64 {
 async fn main() {
     let rate = arg("--rate", 2_000);
     let secs = arg("--seconds", 10);
-    let bin = std::env::current_exe()
-        .unwrap()
-        .parent()
-        .unwrap()
-        .parent()
-        .unwrap()
-        .join("clyra-gateway");
+    // `--gateway PATH` runs another build (before/after comparisons in one session).
+    let bin = arg_str("--gateway").map_or_else(
+        || {
+            std::env::current_exe()
+                .unwrap()
+                .parent()
+                .unwrap()
+                .parent()
+                .unwrap()
+                .join("clyra-gateway")
+        },
+        PathBuf::from,
+    );
     let up = upstream().await;
     let root = std::env::temp_dir().join(format!("clyra-gw-bench-{}", std::process::id()));
     println!("clyra-gateway bench: {rate} req/s open loop for {secs} s per row, 64 keep-alive connections, every primitive on");

@@ -122,6 +122,7 @@ impl Evidence {
         std::thread::Builder::new()
             .name("clyra-sealer".into())
             .spawn(move || {
+                background_priority();
                 for (window, path, done) in seal_rx {
                     if let Err(e) = sealer.seal(window, &path) {
                         eprintln!("clyra-gateway: sealing window {window} failed: {e}");
@@ -219,6 +220,21 @@ impl Evidence {
             .map_err(|_| GatewayError::new(CODE_IO, "the wal writer stopped"))?;
         done.await
             .map_err(|_| GatewayError::new(CODE_IO, "the sealer stopped"))
+    }
+}
+
+/// Lowers the calling thread to the lowest scheduling priority (nice 19), so that sealing —
+/// deflate, SHA-256, signing, a CPU-bound burst per window — takes only the CPU the request
+/// workers and the WAL writer leave (issue 17: on a busy machine it delayed the WAL writer's
+/// wake-ups and the requests). Best effort: a failure leaves the thread as it was.
+fn background_priority() {
+    #[cfg(target_os = "linux")]
+    {
+        // On Linux the nice value is per thread: this thread's id names only the sealer.
+        let tid = rustix::thread::gettid();
+        if let Err(e) = rustix::process::setpriority_process(Some(tid), 19) {
+            eprintln!("clyra-gateway: the sealer keeps its priority: {e}");
+        }
     }
 }
 
