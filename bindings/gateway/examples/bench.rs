@@ -317,7 +317,10 @@ fn print_stages(stages: &Path, warm: usize, client: &[u64]) {
     let mut by_total: Vec<&Vec<u64>> = rows.iter().collect();
     by_total.sort_by_key(|r| r[total_col]);
     let slow = &by_total[by_total.len() - (by_total.len() / 100).max(1)..];
-    println!("\nstages of {} measured requests inside the gateway (µs):\n", rows.len());
+    println!(
+        "\nstages of {} measured requests inside the gateway (µs):\n",
+        rows.len()
+    );
     println!("| stage | p50 | p99 | max | mean | mean of the slowest 1 % (by total) |");
     println!("|---|---|---|---|---|---|");
     for (i, name) in head.iter().enumerate().skip(1) {
@@ -344,16 +347,46 @@ fn print_stages(stages: &Path, warm: usize, client: &[u64]) {
         println!("\nWAL batches in the measured run: {}", batches.len());
         println!("| column | p50 | p99 | max |");
         println!("|---|---|---|---|");
-        for (i, name) in ["events", "gather µs", "write µs", "sync µs"].iter().enumerate() {
+        for (i, name) in ["events", "gather µs", "open µs", "write µs", "sync µs"]
+            .iter()
+            .enumerate()
+        {
             let mut v: Vec<u64> = batches.iter().map(|b| b[i + 1]).collect();
             v.sort_unstable();
-            println!("| {name} | {} | {} | {} |", pct(&v, 0.5), pct(&v, 0.99), v[v.len() - 1]);
+            println!(
+                "| {name} | {} | {} | {} |",
+                pct(&v, 0.5),
+                pct(&v, 0.99),
+                v[v.len() - 1]
+            );
+        }
+        // Batches that started a window (opened its file) against the others.
+        for (name, opened) in [
+            ("batches that opened a window file", true),
+            ("other batches", false),
+        ] {
+            let mut v: Vec<u64> = batches
+                .iter()
+                .filter(|b| (b[3] > 0) == opened)
+                .map(|b| b[3] + b[4] + b[5])
+                .collect();
+            v.sort_unstable();
+            if !v.is_empty() {
+                println!(
+                    "{name}: {} — open+write+sync µs p50 {} p99 {} max {}",
+                    v.len(),
+                    pct(&v, 0.5),
+                    pct(&v, 0.99),
+                    v[v.len() - 1]
+                );
+            }
         }
     }
     let (_, seals) = csv(&with_suffix(stages, ".seals.csv"));
     let seals: Vec<&Vec<u64>> = seals.iter().filter(|b| b[0] >= from_ms).collect();
     if !seals.is_empty() {
-        let mean = |i: usize| seals.iter().map(|s| s[i]).sum::<u64>() as f64 / seals.len() as f64 / 1000.0;
+        let mean =
+            |i: usize| seals.iter().map(|s| s[i]).sum::<u64>() as f64 / seals.len() as f64 / 1000.0;
         let max = |i: usize| seals.iter().map(|s| s[i]).max().unwrap_or(0) as f64 / 1000.0;
         println!(
             "\nseals in the measured run: {} (ms mean/max) build {:.1}/{:.1}, durable write {:.1}/{:.1}, ledger+wal removal {:.1}/{:.1}",

@@ -103,7 +103,16 @@ impl Evidence {
         };
         // Recovery: intents without an outcome get their own event, then what a previous run
         // left is sealed, oldest first.
-        let left = windows(&wal)?;
+        let mut left = windows(&wal)?;
+        // An empty WAL file holds no event: a window file made ahead of use that was never
+        // written (or one a crash left before its first line). Nothing to seal or pair.
+        left.retain(|(_, p)| {
+            let empty = fs::metadata(p).is_ok_and(|m| m.len() == 0);
+            if empty {
+                let _ = fs::remove_file(p);
+            }
+            !empty
+        });
         let mut next = left.last().map_or(0, |(w, _)| w + 1);
         next = next.max(sealer.next_window()?);
         let mut left = left;
@@ -134,6 +143,24 @@ impl Evidence {
             })
             .map_err(|e| io(&config.dir, e))?;
         let (tx, rx) = mpsc::sync_channel(QUEUE);
+        // The next window's file is created (and its directory entry synced) by a helper
+        // thread while the current window fills, so a window change costs the WAL writer —
+        // and every request queued behind it — no directory sync (issue 17: 3–12 ms each).
+        let (prep_tx, prep_rx) = mpsc::channel::<PathBuf>();
+        let (made_tx, made_rx) = mpsc::channel::<(PathBuf, Option<File>)>();
+        let dir = wal.clone();
+        std::thread::Builder::new()
+            .name("clyra-wal-prep".into())
+            .spawn(move || {
+                for path in prep_rx {
+                    // A failure here is not an error: the writer then creates the file itself.
+                    let made = open_wal_file(&path, &dir).ok();
+                    if made_tx.send((path, made)).is_err() {
+                        return;
+                    }
+                }
+            })
+            .map_err(|e| io(&config.dir, e))?;
         let writer = Writer {
             wal,
             instance,
@@ -148,6 +175,10 @@ impl Evidence {
             gather: Duration::from_millis(config.fsync_batch_ms),
             open: BTreeMap::new(),
             picked: (Instant::now(), Duration::ZERO),
+            open_us: 0,
+            prep: (prep_tx, made_rx),
+            asked: 0,
+            ready: None,
         };
         std::thread::Builder::new()
             .name("clyra-wal".into())
@@ -173,7 +204,11 @@ impl Evidence {
     /// Appends the intent of a request about to be sent upstream (`data` holds its
     /// `request_id`) and waits until it is synced: the upstream is called only after. Returns
     /// the intent's id, which the outcome event names in `data.intent`.
-    pub async fn record_intent(&self, data: Map, clock: &mut Clock) -> Result<String, GatewayError> {
+    pub async fn record_intent(
+        &self,
+        data: Map,
+        clock: &mut Clock,
+    ) -> Result<String, GatewayError> {
         let sent = Instant::now();
         let (id, trace) = self.append(INTENT_KIND, data).await?;
         clock.wal(sent, Some(trace), false);
@@ -256,6 +291,14 @@ fn instance_id(dir: &Path) -> Result<String, GatewayError> {
     Ok(id)
 }
 
+/// Opens (creating it if needed) the WAL file `path` for appending and syncs its directory
+/// `dir`, so that the file's entry is durable before any line in it is acknowledged.
+fn open_wal_file(path: &Path, dir: &Path) -> std::io::Result<File> {
+    let f = OpenOptions::new().create(true).append(true).open(path)?;
+    File::open(dir).and_then(|d| d.sync_all())?;
+    Ok(f)
+}
+
 /// WAL files of `wal`, by window number.
 fn windows(wal: &Path) -> Result<Vec<(u64, PathBuf)>, GatewayError> {
     let entries = fs::read_dir(wal)
@@ -329,6 +372,14 @@ struct Writer {
     open: BTreeMap<String, String>,
     /// When the current batch was taken, and how long gathering it took (stage timing).
     picked: (Instant, Duration),
+    /// Time the last append spent opening the window's file (stage timing).
+    open_us: u32,
+    /// Asks the helper thread for a window file; receives the files it made.
+    prep: (mpsc::Sender<PathBuf>, Receiver<(PathBuf, Option<File>)>),
+    /// Files asked of the helper and not yet received.
+    asked: usize,
+    /// A window file made ahead of use, not yet taken.
+    ready: Option<(PathBuf, File)>,
 }
 
 /// A written line waiting for its sync: the requester's ack, the line's id, what it opened.
@@ -549,6 +600,10 @@ impl Writer {
         {
             self.close(None);
         }
+        if !seal_requests.is_empty() {
+            // Before the seal is acknowledged (a clean stop may exit right after it).
+            self.drop_ready();
+        }
         for done in seal_requests {
             self.close(Some(done));
         }
@@ -567,6 +622,7 @@ impl Writer {
                 stages::batch(
                     acks.len(),
                     stages::micros(self.picked.1),
+                    self.open_us,
                     stages::micros(sync - write),
                     stages::micros(acked - sync),
                 );
@@ -606,10 +662,19 @@ impl Writer {
     /// Appends `buf` to the window's file and syncs it; returns when the write and the sync
     /// started.
     fn append(&mut self, buf: &[u8]) -> std::io::Result<(Instant, Instant)> {
-        if self.file.is_none() {
+        let opening = Instant::now();
+        let opens = self.file.is_none();
+        if opens {
             let path = self.path();
-            let f = OpenOptions::new().create(true).append(true).open(&path)?;
-            File::open(&self.wal).and_then(|d| d.sync_all())?;
+            let f = match self.take_ready(&path) {
+                Some(f) => f,
+                None => open_wal_file(&path, &self.wal)?,
+            };
+            // The next window's file, made while this one fills.
+            let next = self.wal.join(format!("{:010}.ndjson", self.window + 1));
+            if self.prep.0.send(next).is_ok() {
+                self.asked += 1;
+            }
             // Reopened after a failure: the file already holds this window's synced lines.
             let len = f.metadata()?.len();
             self.file = Some((f, len));
@@ -621,6 +686,11 @@ impl Writer {
             return Err(std::io::Error::other("no wal file"));
         };
         let write = Instant::now();
+        self.open_us = if opens {
+            stages::micros(write - opening).max(1)
+        } else {
+            0
+        };
         let mut sync = write;
         let written = f.write_all(buf).and_then(|()| {
             sync = Instant::now();
@@ -637,6 +707,44 @@ impl Writer {
                 let _ = f.set_len(*len);
                 self.file = None;
                 Err(e)
+            }
+        }
+    }
+
+    /// The window file the helper made for `path`, if it is ready (older ones are dropped).
+    fn take_ready(&mut self, path: &Path) -> Option<File> {
+        while let Ok(made) = self.prep.1.try_recv() {
+            self.receive(made);
+        }
+        match self.ready.take() {
+            Some((p, f)) if p == path => Some(f),
+            other => {
+                self.ready = other;
+                None
+            }
+        }
+    }
+
+    fn receive(&mut self, (path, made): (PathBuf, Option<File>)) {
+        self.asked = self.asked.saturating_sub(1);
+        if let Some(f) = made {
+            self.ready = Some((path, f));
+        }
+    }
+
+    /// Removes the window file made ahead of use when it is still empty (a clean stop
+    /// leaves no WAL file behind).
+    fn drop_ready(&mut self) {
+        // Wait for what the helper is still making, so no file appears after this.
+        while self.asked > 0 {
+            match self.prep.1.recv() {
+                Ok(made) => self.receive(made),
+                Err(_) => break,
+            }
+        }
+        if let Some((path, f)) = self.ready.take() {
+            if f.metadata().is_ok_and(|m| m.len() == 0) {
+                let _ = fs::remove_file(&path);
             }
         }
     }

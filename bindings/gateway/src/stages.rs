@@ -61,7 +61,7 @@ struct Recorder {
     path: PathBuf,
     start: Instant,
     requests: Mutex<Vec<(u32, [u32; 14])>>,
-    batches: Mutex<Vec<[u32; 5]>>,
+    batches: Mutex<Vec<[u32; 6]>>,
     seals: Mutex<Vec<[u32; 5]>>,
 }
 
@@ -158,12 +158,13 @@ impl Clock {
     }
 }
 
-/// Records one WAL batch: `events` lines, `write_us` and `sync_us`, `gather_us` spent gathering.
-pub fn batch(events: usize, gather_us: u32, write_us: u32, sync_us: u32) {
+/// Records one WAL batch: `events` lines, `gather_us` spent gathering, `open_us` opening the
+/// window's file (0 unless the batch starts a window), `write_us` and `sync_us`.
+pub fn batch(events: usize, gather_us: u32, open_us: u32, write_us: u32, sync_us: u32) {
     if let Some(r) = recorder() {
         let n = u32::try_from(events).unwrap_or(u32::MAX);
         if let Ok(mut v) = r.batches.lock() {
-            v.push([at_ms(r), n, gather_us, write_us, sync_us]);
+            v.push([at_ms(r), n, gather_us, open_us, write_us, sync_us]);
         }
     }
 }
@@ -203,7 +204,7 @@ pub fn dump() {
         }
         req.push('\n');
     }
-    let table = |head: &str, rows: Vec<[u32; 5]>| {
+    fn table<const N: usize>(head: &str, rows: Vec<[u32; N]>) -> String {
         let mut s = format!("{head}\n");
         for row in rows {
             let cells: Vec<String> = row.iter().map(u32::to_string).collect();
@@ -211,9 +212,9 @@ pub fn dump() {
             s.push('\n');
         }
         s
-    };
+    }
     let batches = table(
-        "at_ms,events,gather,write,sync",
+        "at_ms,events,gather,open,write,sync",
         r.batches.lock().map(|v| v.clone()).unwrap_or_default(),
     );
     let seals = table(

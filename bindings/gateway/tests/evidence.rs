@@ -504,3 +504,35 @@ async fn sigterm_seals_the_open_window() {
         0
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_empty_wal_file_left_at_start_is_removed_without_a_gap() {
+    let dir = TempDir::new("emptywal");
+    write_files(dir.path());
+    let up = Upstream::start().await;
+    let text = config_text(up.addr, "  - prefix: /crm\n    upstream: crm\n", "");
+    let gw = start_gateway(dir.path(), &text).await;
+    let first = post(gw.addr, "/crm/x", b"{}").await;
+    let first = first.header("clyra-receipt").unwrap().to_owned();
+    gw.gateway.evidence.seal_now().await.unwrap();
+    gw.task.abort();
+    let wal = dir.path().join("evidence/wal");
+    assert_eq!(
+        std::fs::read_dir(&wal).unwrap().count(),
+        0,
+        "a clean seal leaves no window file made ahead of use"
+    );
+    // What a crash can leave: a window file made ahead of use, never written.
+    std::fs::write(wal.join("0000000005.ndjson"), b"").unwrap();
+    let gw = start_gateway(dir.path(), &text).await;
+    assert!(!wal.join("0000000005.ndjson").exists());
+    let r = post(gw.addr, "/crm/x", b"{}").await;
+    let second = r.header("clyra-receipt").unwrap().to_owned();
+    gw.gateway.evidence.seal_now().await.unwrap();
+    gw.task.abort();
+    // The first window was 0; the next one is 1, not 6: the empty file named no window.
+    assert!(first.contains("-0000000000/"), "{first}");
+    assert!(second.contains("-0000000001/"), "{second}");
+    let journals = journals(dir.path());
+    assert_eq!(journals.len(), 2, "no bundle for the empty file");
+}
