@@ -115,7 +115,6 @@ impl Evidence {
         });
         let mut next = left.last().map_or(0, |(w, _)| w + 1);
         next = next.max(sealer.next_window()?);
-        let mut left = left;
         if let Some(extra) = unresolved(&left, &instance, next)? {
             left.push(extra);
         }
