@@ -342,7 +342,11 @@ fn print_stages(stages: &Path, warm: usize, client: &[u64]) {
         client.last().copied().unwrap_or(0)
     );
     let (_, batches) = csv(&with_suffix(stages, ".batches.csv"));
-    let batches: Vec<&Vec<u64>> = batches.iter().filter(|b| b[0] >= from_ms).collect();
+    // Rows of another build's layout (no `open` column) are not compared.
+    let batches: Vec<&Vec<u64>> = batches
+        .iter()
+        .filter(|b| b.len() == 6 && b[0] >= from_ms)
+        .collect();
     if !batches.is_empty() {
         println!("\nWAL batches in the measured run: {}", batches.len());
         println!("| column | p50 | p99 | max |");
@@ -383,7 +387,10 @@ fn print_stages(stages: &Path, warm: usize, client: &[u64]) {
         }
     }
     let (_, seals) = csv(&with_suffix(stages, ".seals.csv"));
-    let seals: Vec<&Vec<u64>> = seals.iter().filter(|b| b[0] >= from_ms).collect();
+    let seals: Vec<&Vec<u64>> = seals
+        .iter()
+        .filter(|b| b.len() == 5 && b[0] >= from_ms)
+        .collect();
     if !seals.is_empty() {
         let mean =
             |i: usize| seals.iter().map(|s| s[i]).sum::<u64>() as f64 / seals.len() as f64 / 1000.0;
