@@ -127,7 +127,12 @@ async fn sealed_bundles_give_receipts_the_cli_verifies() {
 }
 
 fn spawn_gateway(dir: &Path) -> (Child, std::net::SocketAddr) {
+    spawn_gateway_with(dir, &[])
+}
+
+fn spawn_gateway_with(dir: &Path, env: &[(&str, &Path)]) -> (Child, std::net::SocketAddr) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_clyra-gateway"))
+        .envs(env.iter().copied())
         .arg("--config")
         .arg(dir.join("gateway.yaml"))
         .stdout(Stdio::piped())
@@ -535,4 +540,79 @@ async fn an_empty_wal_file_left_at_start_is_removed_without_a_gap() {
     assert!(second.contains("-0000000001/"), "{second}");
     let journals = journals(dir.path());
     assert_eq!(journals.len(), 2, "no bundle for the empty file");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stage_timing_is_written_at_a_clean_stop_when_asked() {
+    let dir = TempDir::new("stages");
+    write_files(dir.path());
+    let up = Upstream::start().await;
+    std::fs::write(
+        dir.path().join("gateway.yaml"),
+        config_text(up.addr, "  - prefix: /crm\n    upstream: crm\n", ""),
+    )
+    .unwrap();
+    let stages = dir.path().join("stages");
+    let (mut child, addr) = spawn_gateway_with(dir.path(), &[("CLYRA_GATEWAY_STAGES", &stages)]);
+    for _ in 0..3 {
+        assert_eq!(post(addr, "/crm/x", b"{}").await.status, 200);
+    }
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    assert!(child.wait().unwrap().success());
+    let read = |suffix: &str| {
+        std::fs::read_to_string(dir.path().join(format!("stages.{suffix}.csv"))).unwrap()
+    };
+    let requests = read("requests");
+    let mut lines = requests.lines();
+    let head: Vec<&str> = lines.next().unwrap().split(',').collect();
+    assert_eq!(head.first(), Some(&"at_ms"));
+    assert_eq!(head.last(), Some(&"total"));
+    let rows: Vec<Vec<u64>> = lines
+        .map(|l| l.split(',').map(|c| c.parse().unwrap()).collect())
+        .collect();
+    assert_eq!(rows.len(), 3, "one row per request");
+    let col = |name: &str| head.iter().position(|h| *h == name).unwrap();
+    for r in &rows {
+        assert_eq!(r.len(), head.len());
+        // Every request went upstream: its intent and outcome were synced, its total covers them.
+        assert!(r[col("total")] > 0);
+        assert!(r[col("total")] >= r[col("intent_sync")] + r[col("outcome_sync")]);
+    }
+    // Each request made two WAL records; the stop sealed one window.
+    let batches = read("batches");
+    let events: u64 = batches
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').nth(1).unwrap().parse::<u64>().unwrap())
+        .sum();
+    assert_eq!(events, 6);
+    assert_eq!(read("seals").lines().count(), 2, "a header and one seal");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_stage_files_without_the_variable() {
+    let dir = TempDir::new("nostages");
+    write_files(dir.path());
+    let up = Upstream::start().await;
+    std::fs::write(
+        dir.path().join("gateway.yaml"),
+        config_text(up.addr, "  - prefix: /crm\n    upstream: crm\n", ""),
+    )
+    .unwrap();
+    let (mut child, addr) = spawn_gateway(dir.path());
+    assert_eq!(post(addr, "/crm/x", b"{}").await.status, 200);
+    Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(child.wait().unwrap().success());
+    let names: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(!names.iter().any(|n| n.ends_with(".csv")), "{names:?}");
 }
