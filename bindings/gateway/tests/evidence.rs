@@ -126,6 +126,29 @@ async fn sealed_bundles_give_receipts_the_cli_verifies() {
     gw.task.abort();
 }
 
+/// A gateway directory with one route `/crm` to a fresh upstream (kept alive by the caller).
+async fn one_route_dir(tag: &str) -> (TempDir, Upstream) {
+    let dir = TempDir::new(tag);
+    write_files(dir.path());
+    let up = Upstream::start().await;
+    std::fs::write(
+        dir.path().join("gateway.yaml"),
+        config_text(up.addr, "  - prefix: /crm\n    upstream: crm\n", ""),
+    )
+    .unwrap();
+    (dir, up)
+}
+
+/// SIGTERM, and a clean exit (the open window sealed).
+fn stop_cleanly(child: &mut Child) {
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    assert!(child.wait().unwrap().success());
+}
+
 fn spawn_gateway(dir: &Path) -> (Child, std::net::SocketAddr) {
     spawn_gateway_with(dir, &[])
 }
@@ -472,14 +495,7 @@ async fn a_full_wal_disk_answers_503_and_recovers() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigterm_seals_the_open_window() {
-    let dir = TempDir::new("term");
-    write_files(dir.path());
-    let up = Upstream::start().await;
-    std::fs::write(
-        dir.path().join("gateway.yaml"),
-        config_text(up.addr, "  - prefix: /crm\n    upstream: crm\n", ""),
-    )
-    .unwrap();
+    let (dir, _up) = one_route_dir("term").await;
     let (mut child, addr) = spawn_gateway(dir.path());
     let mut receipts = Vec::new();
     for _ in 0..3 {
@@ -491,12 +507,7 @@ async fn sigterm_seals_the_open_window() {
                 .to_owned(),
         );
     }
-    let status = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
-    assert!(child.wait().unwrap().success());
+    stop_cleanly(&mut child);
     let journals = journals(dir.path());
     for r in receipts {
         let (id, seq) = r.split_once('/').unwrap();
@@ -544,25 +555,13 @@ async fn an_empty_wal_file_left_at_start_is_removed_without_a_gap() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn stage_timing_is_written_at_a_clean_stop_when_asked() {
-    let dir = TempDir::new("stages");
-    write_files(dir.path());
-    let up = Upstream::start().await;
-    std::fs::write(
-        dir.path().join("gateway.yaml"),
-        config_text(up.addr, "  - prefix: /crm\n    upstream: crm\n", ""),
-    )
-    .unwrap();
+    let (dir, _up) = one_route_dir("stages").await;
     let stages = dir.path().join("stages");
     let (mut child, addr) = spawn_gateway_with(dir.path(), &[("CLYRA_GATEWAY_STAGES", &stages)]);
     for _ in 0..3 {
         assert_eq!(post(addr, "/crm/x", b"{}").await.status, 200);
     }
-    let status = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
-    assert!(child.wait().unwrap().success());
+    stop_cleanly(&mut child);
     let read = |suffix: &str| {
         std::fs::read_to_string(dir.path().join(format!("stages.{suffix}.csv"))).unwrap()
     };
@@ -595,21 +594,10 @@ async fn stage_timing_is_written_at_a_clean_stop_when_asked() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn no_stage_files_without_the_variable() {
-    let dir = TempDir::new("nostages");
-    write_files(dir.path());
-    let up = Upstream::start().await;
-    std::fs::write(
-        dir.path().join("gateway.yaml"),
-        config_text(up.addr, "  - prefix: /crm\n    upstream: crm\n", ""),
-    )
-    .unwrap();
+    let (dir, _up) = one_route_dir("nostages").await;
     let (mut child, addr) = spawn_gateway(dir.path());
     assert_eq!(post(addr, "/crm/x", b"{}").await.status, 200);
-    Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(child.wait().unwrap().success());
+    stop_cleanly(&mut child);
     let names: Vec<String> = std::fs::read_dir(dir.path())
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
