@@ -527,4 +527,15 @@ async fn main() {
         let _ = r.wait();
     }
     let _ = std::fs::remove_dir_all(&root);
+    // The directories `--wal-dir` / `--bundles-dir` linked to.
+    for flag in ["--wal-dir", "--bundles-dir"] {
+        if let Some(dir) = arg_str(flag) {
+            let mine = format!("clyra-gw-bench-{}-", std::process::id());
+            for e in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+                if e.file_name().to_string_lossy().starts_with(&mine) {
+                    let _ = std::fs::remove_dir_all(e.path());
+                }
+            }
+        }
+    }
 }
