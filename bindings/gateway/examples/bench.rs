@@ -6,6 +6,13 @@
 //!
 //! Latency is measured from each request's scheduled start, not from when it was sent, so a
 //! stall counts against every request it delays (no coordinated omission).
+//!
+//! Flags: `--rate N`, `--seconds N`, `--memory-only`, `--redis-only`, `--seal-every N`,
+//! `--without CHECK`, `--gateway PATH` (another build of the gateway); `--stages` runs the gateway with `CLYRA_GATEWAY_STAGES` and prints where
+//! a request's time goes (p50, p99, and the mean of the slowest 1 %), each WAL batch's write
+//! and sync, and each seal (`--stages-out DIR` keeps the raw CSV files); `--wal-dir DIR` / `--bundles-dir DIR` put the WAL or the sealed
+//! bundles on another file system (e.g. `/dev/shm`) to see whether their syncs interfere. Each
+//! row prints the load average before it (the machine may be shared).
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -89,8 +96,39 @@ fn free_port() -> u16 {
         .port()
 }
 
+/// The value after `flag`, if given.
+fn arg_str(flag: &str) -> Option<String> {
+    let args: Vec<String> = std::env::args().collect();
+    args.iter()
+        .position(|a| a == flag)
+        .and_then(|i| args.get(i + 1))
+        .cloned()
+}
+
+fn loadavg() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .unwrap_or_default()
+        .split_whitespace()
+        .take(3)
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 fn setup(dir: &Path, up: SocketAddr, state: &str) -> PathBuf {
     std::fs::create_dir_all(dir).unwrap();
+    // `--wal-dir` / `--bundles-dir`: the evidence subdirectory is a link to elsewhere.
+    for (flag, sub) in [("--wal-dir", "wal"), ("--bundles-dir", "bundles")] {
+        if let Some(target) = arg_str(flag) {
+            let target = PathBuf::from(target).join(format!(
+                "clyra-gw-bench-{}-{sub}-{}",
+                std::process::id(),
+                dir.file_name().unwrap().to_string_lossy()
+            ));
+            std::fs::create_dir_all(&target).unwrap();
+            std::fs::create_dir_all(dir.join("evidence")).unwrap();
+            std::os::unix::fs::symlink(&target, dir.join("evidence").join(sub)).unwrap();
+        }
+    }
     let key =
         clyra_core::crypto::SigningKey::generate(clyra_core::crypto::Scheme::Ed25519, [3; 32])
             .unwrap();
@@ -174,8 +212,12 @@ fn detector() -> SocketAddr {
     addr
 }
 
-fn spawn_gateway(bin: &Path, config: &Path) -> (Child, SocketAddr) {
-    let mut child = Command::new(bin)
+fn spawn_gateway(bin: &Path, config: &Path, stages: Option<&Path>) -> (Child, SocketAddr) {
+    let mut cmd = Command::new(bin);
+    if let Some(s) = stages {
+        cmd.env("CLYRA_GATEWAY_STAGES", s);
+    }
+    let mut child = cmd
         .arg("--config")
         .arg(config)
         .stdout(Stdio::piped())
@@ -263,6 +305,135 @@ async fn load(addr: SocketAddr, rate: u64, secs: u64, tag: &str) -> (Vec<u64>, u
     (all, errors.load(Ordering::Relaxed))
 }
 
+fn csv(path: &Path) -> (Vec<String>, Vec<Vec<u64>>) {
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    let mut lines = text.lines();
+    let head = lines
+        .next()
+        .unwrap_or_default()
+        .split(',')
+        .map(str::to_owned)
+        .collect();
+    let rows = lines
+        .map(|l| l.split(',').map(|c| c.parse().unwrap_or(0)).collect())
+        .collect();
+    (head, rows)
+}
+
+fn with_suffix(p: &Path, suffix: &str) -> PathBuf {
+    let mut s = p.as_os_str().to_owned();
+    s.push(suffix);
+    PathBuf::from(s)
+}
+
+/// Where the measured requests' time went (the first `warm` rows are the warm-up).
+fn print_stages(stages: &Path, warm: usize, client: &[u64]) {
+    if let Some(out) = arg_str("--stages-out") {
+        // Keep the raw CSV files for a closer look.
+        std::fs::create_dir_all(&out).unwrap();
+        for suffix in [".requests.csv", ".batches.csv", ".seals.csv"] {
+            let from = with_suffix(stages, suffix);
+            let name = format!("{}{suffix}", std::process::id());
+            let _ = std::fs::copy(&from, Path::new(&out).join(name));
+        }
+    }
+    let (head, rows) = csv(&with_suffix(stages, ".requests.csv"));
+    if rows.len() <= warm {
+        println!("(no stage rows)");
+        return;
+    }
+    let from_ms = rows[warm][0];
+    let rows = &rows[warm..];
+    let total_col = head.len() - 1;
+    let mut by_total: Vec<&Vec<u64>> = rows.iter().collect();
+    by_total.sort_by_key(|r| r[total_col]);
+    let slow = &by_total[by_total.len() - (by_total.len() / 100).max(1)..];
+    println!(
+        "\nstages of {} measured requests inside the gateway (µs):\n",
+        rows.len()
+    );
+    println!("| stage | p50 | p99 | max | mean | mean of the slowest 1 % (by total) |");
+    println!("|---|---|---|---|---|---|");
+    for (i, name) in head.iter().enumerate().skip(1) {
+        let mut v: Vec<u64> = rows.iter().map(|r| r[i]).collect();
+        v.sort_unstable();
+        let mean = v.iter().sum::<u64>() as f64 / v.len() as f64;
+        let slow_mean = slow.iter().map(|r| r[i]).sum::<u64>() as f64 / slow.len() as f64;
+        println!(
+            "| {name} | {} | {} | {} | {mean:.0} | {slow_mean:.0} |",
+            pct(&v, 0.5),
+            pct(&v, 0.99),
+            v[v.len() - 1]
+        );
+    }
+    println!(
+        "| client-measured (for comparison) | {} | {} | {} | | |",
+        pct(client, 0.5),
+        pct(client, 0.99),
+        client.last().copied().unwrap_or(0)
+    );
+    let (_, batches) = csv(&with_suffix(stages, ".batches.csv"));
+    // Rows of another build's layout (no `open` column) are not compared.
+    let batches: Vec<&Vec<u64>> = batches
+        .iter()
+        .filter(|b| b.len() == 6 && b[0] >= from_ms)
+        .collect();
+    if !batches.is_empty() {
+        println!("\nWAL batches in the measured run: {}", batches.len());
+        println!("| column | p50 | p99 | max |");
+        println!("|---|---|---|---|");
+        for (i, name) in ["events", "gather µs", "open µs", "write µs", "sync µs"]
+            .iter()
+            .enumerate()
+        {
+            let mut v: Vec<u64> = batches.iter().map(|b| b[i + 1]).collect();
+            v.sort_unstable();
+            println!(
+                "| {name} | {} | {} | {} |",
+                pct(&v, 0.5),
+                pct(&v, 0.99),
+                v[v.len() - 1]
+            );
+        }
+        // Batches that started a window (opened its file) against the others.
+        for (name, opened) in [
+            ("batches that opened a window file", true),
+            ("other batches", false),
+        ] {
+            let mut v: Vec<u64> = batches
+                .iter()
+                .filter(|b| (b[3] > 0) == opened)
+                .map(|b| b[3] + b[4] + b[5])
+                .collect();
+            v.sort_unstable();
+            if !v.is_empty() {
+                println!(
+                    "{name}: {} — open+write+sync µs p50 {} p99 {} max {}",
+                    v.len(),
+                    pct(&v, 0.5),
+                    pct(&v, 0.99),
+                    v[v.len() - 1]
+                );
+            }
+        }
+    }
+    let (_, seals) = csv(&with_suffix(stages, ".seals.csv"));
+    let seals: Vec<&Vec<u64>> = seals
+        .iter()
+        .filter(|b| b.len() == 5 && b[0] >= from_ms)
+        .collect();
+    if !seals.is_empty() {
+        let mean =
+            |i: usize| seals.iter().map(|s| s[i]).sum::<u64>() as f64 / seals.len() as f64 / 1000.0;
+        let max = |i: usize| seals.iter().map(|s| s[i]).max().unwrap_or(0) as f64 / 1000.0;
+        println!(
+            "\nseals in the measured run: {} (ms mean/max) build {:.1}/{:.1}, durable write {:.1}/{:.1}, ledger+wal removal {:.1}/{:.1}",
+            seals.len(), mean(2), max(2), mean(3), max(3), mean(4), max(4)
+        );
+    }
+    println!();
+}
+
 fn pct(v: &[u64], p: f64) -> u64 {
     if v.is_empty() {
         return 0;
@@ -275,13 +446,19 @@ fn pct(v: &[u64], p: f64) -> u64 {
 async fn main() {
     let rate = arg("--rate", 2_000);
     let secs = arg("--seconds", 10);
-    let bin = std::env::current_exe()
-        .unwrap()
-        .parent()
-        .unwrap()
-        .parent()
-        .unwrap()
-        .join("clyra-gateway");
+    // `--gateway PATH` runs another build (before/after comparisons in one session).
+    let bin = arg_str("--gateway").map_or_else(
+        || {
+            std::env::current_exe()
+                .unwrap()
+                .parent()
+                .unwrap()
+                .parent()
+                .unwrap()
+                .join("clyra-gateway")
+        },
+        PathBuf::from,
+    );
     let up = upstream().await;
     let root = std::env::temp_dir().join(format!("clyra-gw-bench-{}", std::process::id()));
     println!("clyra-gateway bench: {rate} req/s open loop for {secs} s per row, 64 keep-alive connections, every primitive on");
@@ -291,6 +468,8 @@ async fn main() {
     let mut redis: Option<Child> = None;
     let stores: Vec<&str> = if args_has("--memory-only") {
         vec!["memory"]
+    } else if args_has("--redis-only") {
+        vec!["redis"]
     } else {
         vec!["memory", "redis"]
     };
@@ -330,7 +509,9 @@ async fn main() {
             String::new()
         };
         let config = setup(&root.join(store), up, &state);
-        let (mut gw, gw_addr) = spawn_gateway(&bin, &config);
+        let stages = args_has("--stages").then(|| root.join(store).join("stages"));
+        let (mut gw, gw_addr) = spawn_gateway(&bin, &config, stages.as_deref());
+        let load_before = loadavg();
         // Warm up both paths.
         load(up, rate, 1, &format!("{store}-wd")).await;
         load(gw_addr, rate, 1, &format!("{store}-wg")).await;
@@ -356,12 +537,36 @@ async fn main() {
             added(0.95),
             added(0.99)
         );
-        let _ = gw.kill();
-        let _ = gw.wait();
+        println!(
+            "load average before the row: {load_before}; after: {}",
+            loadavg()
+        );
+        if let Some(stages) = &stages {
+            // A clean stop writes the stage files.
+            let _ = Command::new("kill")
+                .args(["-TERM", &gw.id().to_string()])
+                .status();
+            let _ = gw.wait();
+            print_stages(stages, rate as usize, &through);
+        } else {
+            let _ = gw.kill();
+            let _ = gw.wait();
+        }
     }
     if let Some(mut r) = redis {
         let _ = r.kill();
         let _ = r.wait();
     }
     let _ = std::fs::remove_dir_all(&root);
+    // The directories `--wal-dir` / `--bundles-dir` linked to.
+    for flag in ["--wal-dir", "--bundles-dir"] {
+        if let Some(dir) = arg_str(flag) {
+            let mine = format!("clyra-gw-bench-{}-", std::process::id());
+            for e in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+                if e.file_name().to_string_lossy().starts_with(&mine) {
+                    let _ = std::fs::remove_dir_all(e.path());
+                }
+            }
+        }
+    }
 }

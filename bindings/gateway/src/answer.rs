@@ -128,6 +128,8 @@ pub struct Trail {
     pub intent: Option<String>,
     /// State-store keys this request's next checks read, fetched ahead (Redis round trips).
     pub pre: crate::redis_store::Prefetch,
+    /// Per-stage timing (a no-op unless `CLYRA_GATEWAY_STAGES` is set).
+    pub clock: crate::stages::Clock,
 }
 
 /// One GenAI finding of a request as the SIEM reports it (gateway-config-v0.md §11).

@@ -115,7 +115,9 @@ pub(crate) async fn forward(
             }
         }
     }
+    trail.clock.lap(crate::stages::Stage::Checks);
     let sent = send(gw, upstream, req, body.clone()).await;
+    trail.clock.lap(crate::stages::Stage::Upstream);
     let ok = matches!(&sent, Ok(a) if a.status < 500);
     let now = now_ms();
     let kill_counts = route
@@ -192,7 +194,7 @@ async fn intent(gw: &Gateway, req: &Incoming, trail: &mut Trail) -> Result<(), A
     if let Some(d) = &trail.body_digest {
         data.insert("body", Value::from(d.as_str()));
     }
-    match gw.evidence.record_intent(data).await {
+    match gw.evidence.record_intent(data, &mut trail.clock).await {
         Ok(id) => {
             trail.intent = Some(id);
             Ok(())

@@ -15,5 +15,6 @@ pub mod mcp;
 pub mod redis_store;
 pub mod server;
 pub mod siem;
+pub mod stages;
 pub mod state;
 pub mod sweep;

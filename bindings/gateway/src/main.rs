@@ -116,6 +116,7 @@ fn run(path: PathBuf) -> ExitCode {
             eprintln!("{e}");
             return ExitCode::from(1);
         }
+        clyra_gateway::stages::dump();
         ExitCode::SUCCESS
     })
 }

@@ -138,7 +138,10 @@ async fn handle(
     let route = gw.routes.get(route_index);
     let max = route.map_or(0, |r| r.config.max_body_bytes);
     let timeout = Duration::from_millis(gw.config.limits.body_timeout_ms);
-    let mut trail = Trail::default();
+    let mut trail = Trail {
+        clock: crate::stages::Clock::start(),
+        ..Trail::default()
+    };
     let incoming = Req::from_parts(&gw, route_index, &parts, peer);
     let answer = match tokio::time::timeout(timeout, Limited::new(body, max).collect()).await {
         Err(_) => {
@@ -171,7 +174,16 @@ async fn handle(
         }
         Ok(Ok(collected)) => {
             let body = collected.to_bytes();
-            chain::run(&gw, &incoming, body, &mut trail).await
+            trail.clock.lap(crate::stages::Stage::Body);
+            let a = chain::run(&gw, &incoming, body, &mut trail).await;
+            // Before an upstream call the laps are the checks; after it, what follows it.
+            let stage = if trail.intent.is_some() {
+                crate::stages::Stage::After
+            } else {
+                crate::stages::Stage::Checks
+            };
+            trail.clock.lap(stage);
+            a
         }
     };
     finish(&gw, &incoming, answer, trail, started).await
@@ -187,7 +199,10 @@ pub(crate) async fn finish(
     started: Instant,
 ) -> Response<Full<Bytes>> {
     let data = chain::event_data(req, &answer, &mut trail);
-    match gw.evidence.record(data).await {
+    trail.clock.lap(crate::stages::Stage::Event);
+    let recorded = gw.evidence.record_timed(data, &mut trail.clock).await;
+    std::mem::take(&mut trail.clock).finish();
+    match recorded {
         Ok(receipt) => {
             if let Some(siem) = &gw.siem {
                 let mode = gw

@@ -126,8 +126,36 @@ async fn sealed_bundles_give_receipts_the_cli_verifies() {
     gw.task.abort();
 }
 
+/// A gateway directory with one route `/crm` to a fresh upstream (kept alive by the caller).
+async fn one_route_dir(tag: &str) -> (TempDir, Upstream) {
+    let dir = TempDir::new(tag);
+    write_files(dir.path());
+    let up = Upstream::start().await;
+    std::fs::write(
+        dir.path().join("gateway.yaml"),
+        config_text(up.addr, "  - prefix: /crm\n    upstream: crm\n", ""),
+    )
+    .unwrap();
+    (dir, up)
+}
+
+/// SIGTERM, and a clean exit (the open window sealed).
+fn stop_cleanly(child: &mut Child) {
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    assert!(child.wait().unwrap().success());
+}
+
 fn spawn_gateway(dir: &Path) -> (Child, std::net::SocketAddr) {
+    spawn_gateway_with(dir, &[])
+}
+
+fn spawn_gateway_with(dir: &Path, env: &[(&str, &Path)]) -> (Child, std::net::SocketAddr) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_clyra-gateway"))
+        .envs(env.iter().copied())
         .arg("--config")
         .arg(dir.join("gateway.yaml"))
         .stdout(Stdio::piped())
@@ -467,14 +495,7 @@ async fn a_full_wal_disk_answers_503_and_recovers() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigterm_seals_the_open_window() {
-    let dir = TempDir::new("term");
-    write_files(dir.path());
-    let up = Upstream::start().await;
-    std::fs::write(
-        dir.path().join("gateway.yaml"),
-        config_text(up.addr, "  - prefix: /crm\n    upstream: crm\n", ""),
-    )
-    .unwrap();
+    let (dir, _up) = one_route_dir("term").await;
     let (mut child, addr) = spawn_gateway(dir.path());
     let mut receipts = Vec::new();
     for _ in 0..3 {
@@ -486,12 +507,7 @@ async fn sigterm_seals_the_open_window() {
                 .to_owned(),
         );
     }
-    let status = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
-    assert!(child.wait().unwrap().success());
+    stop_cleanly(&mut child);
     let journals = journals(dir.path());
     for r in receipts {
         let (id, seq) = r.split_once('/').unwrap();
@@ -503,4 +519,88 @@ async fn sigterm_seals_the_open_window() {
             .count(),
         0
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_empty_wal_file_left_at_start_is_removed_without_a_gap() {
+    let dir = TempDir::new("emptywal");
+    write_files(dir.path());
+    let up = Upstream::start().await;
+    let text = config_text(up.addr, "  - prefix: /crm\n    upstream: crm\n", "");
+    let gw = start_gateway(dir.path(), &text).await;
+    let first = post(gw.addr, "/crm/x", b"{}").await;
+    let first = first.header("clyra-receipt").unwrap().to_owned();
+    gw.gateway.evidence.seal_now().await.unwrap();
+    gw.task.abort();
+    let wal = dir.path().join("evidence/wal");
+    assert_eq!(
+        std::fs::read_dir(&wal).unwrap().count(),
+        0,
+        "a clean seal leaves no window file made ahead of use"
+    );
+    // What a crash can leave: a window file made ahead of use, never written.
+    std::fs::write(wal.join("0000000005.ndjson"), b"").unwrap();
+    let gw = start_gateway(dir.path(), &text).await;
+    assert!(!wal.join("0000000005.ndjson").exists());
+    let r = post(gw.addr, "/crm/x", b"{}").await;
+    let second = r.header("clyra-receipt").unwrap().to_owned();
+    gw.gateway.evidence.seal_now().await.unwrap();
+    gw.task.abort();
+    // The first window was 0; the next one is 1, not 6: the empty file named no window.
+    assert!(first.contains("-0000000000/"), "{first}");
+    assert!(second.contains("-0000000001/"), "{second}");
+    let journals = journals(dir.path());
+    assert_eq!(journals.len(), 2, "no bundle for the empty file");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stage_timing_is_written_at_a_clean_stop_when_asked() {
+    let (dir, _up) = one_route_dir("stages").await;
+    let stages = dir.path().join("stages");
+    let (mut child, addr) = spawn_gateway_with(dir.path(), &[("CLYRA_GATEWAY_STAGES", &stages)]);
+    for _ in 0..3 {
+        assert_eq!(post(addr, "/crm/x", b"{}").await.status, 200);
+    }
+    stop_cleanly(&mut child);
+    let read = |suffix: &str| {
+        std::fs::read_to_string(dir.path().join(format!("stages.{suffix}.csv"))).unwrap()
+    };
+    let requests = read("requests");
+    let mut lines = requests.lines();
+    let head: Vec<&str> = lines.next().unwrap().split(',').collect();
+    assert_eq!(head.first(), Some(&"at_ms"));
+    assert_eq!(head.last(), Some(&"total"));
+    let rows: Vec<Vec<u64>> = lines
+        .map(|l| l.split(',').map(|c| c.parse().unwrap()).collect())
+        .collect();
+    assert_eq!(rows.len(), 3, "one row per request");
+    let col = |name: &str| head.iter().position(|h| *h == name).unwrap();
+    for r in &rows {
+        assert_eq!(r.len(), head.len());
+        // Every request went upstream: its intent and outcome were synced, its total covers them.
+        assert!(r[col("total")] > 0);
+        assert!(r[col("total")] >= r[col("intent_sync")] + r[col("outcome_sync")]);
+    }
+    // Each request made two WAL records; the stop sealed one window.
+    let batches = read("batches");
+    let events: u64 = batches
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').nth(1).unwrap().parse::<u64>().unwrap())
+        .sum();
+    assert_eq!(events, 6);
+    assert_eq!(read("seals").lines().count(), 2, "a header and one seal");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_stage_files_without_the_variable() {
+    let (dir, _up) = one_route_dir("nostages").await;
+    let (mut child, addr) = spawn_gateway(dir.path());
+    assert_eq!(post(addr, "/crm/x", b"{}").await.status, 200);
+    stop_cleanly(&mut child);
+    let names: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(!names.iter().any(|n| n.ends_with(".csv")), "{names:?}");
 }
