@@ -13,8 +13,8 @@ use std::io::{self, Cursor, Read, Seek, SeekFrom};
 
 use clyra_core::approval::APPROVAL_PAYLOAD_TYPE;
 use clyra_core::build::{
-    build_bundle, co_sign, ApprovalFile, Artifact, BuildError, BuildErrorKind, BuildInputs,
-    BuildReport, BundleSpec,
+    build_bundle, build_bundle_with, co_sign, ApprovalFile, Artifact, BuildError, BuildErrorKind,
+    BuildInputs, BuildReport, BundleSpec,
 };
 use clyra_core::bundle::Container;
 use clyra_core::crypto::{PublicKey, Scheme, SigningKey};
@@ -359,6 +359,33 @@ fn builds_are_byte_identical() {
     let (one, _) = build_def();
     let (two, _) = build_def();
     assert_eq!(one, two);
+}
+
+#[test]
+fn schemas_compiled_once_build_the_same_bytes() {
+    let (once, _) = build_def();
+    let schemas = Schemas::new().unwrap();
+    let spec = spec_of(&def_spec_map());
+    let key = producer();
+    let keys = approver_keys();
+    for _ in 0..2 {
+        let mut out = Cursor::new(Vec::new());
+        build_bundle_with(
+            &spec,
+            BuildInputs {
+                artifacts: def_artifacts(),
+                approvals: def_approvals(&spec),
+                approver_keys: &keys,
+                signers: &[&key],
+                signed_at: SIGNED_AT,
+            },
+            &mut out,
+            &Limits::default(),
+            &schemas,
+        )
+        .unwrap();
+        assert_eq!(out.into_inner(), once);
+    }
 }
 
 #[test]

@@ -15,8 +15,9 @@ use std::path::{Path, PathBuf};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, SyncSender};
 use std::time::{Duration, Instant};
 
-use clyra_core::build::{build_bundle, BuildInputs, BundleSpec};
+use clyra_core::build::{build_bundle_with, BuildErrorKind, BuildInputs, BundleSpec};
 use clyra_core::crypto::SigningKey;
+use clyra_core::format::Schemas;
 use clyra_core::jcs::{self, Map, Value};
 use clyra_core::time::Timestamp;
 use clyra_core::{Coded, Limits};
@@ -94,8 +95,11 @@ impl Evidence {
         fs::create_dir_all(&wal).map_err(|e| io(&wal, e))?;
         fs::create_dir_all(&bundles).map_err(|e| io(&bundles, e))?;
         let instance = instance_id(&config.dir)?;
+        let schemas = Schemas::new()
+            .map_err(|e| GatewayError::new(BuildErrorKind::Manifest.code(), e.to_string()))?;
         let sealer = Sealer {
             key,
+            schemas,
             facts,
             instance: instance.clone(),
             bundles,
@@ -795,6 +799,8 @@ impl Writer {
 
 struct Sealer {
     key: SigningKey,
+    /// The JSON Schemas, compiled once for every bundle this sealer builds.
+    schemas: Schemas,
     facts: SealFacts,
     instance: String,
     bundles: PathBuf,
@@ -901,7 +907,7 @@ impl Sealer {
         let spec = BundleSpec::from_value(&spec)
             .map_err(|e| GatewayError::new(e.code(), e.to_string()))?;
         let mut sink = Cursor::new(Vec::new());
-        build_bundle(
+        build_bundle_with(
             &spec,
             BuildInputs {
                 artifacts: Vec::new(),
@@ -912,6 +918,7 @@ impl Sealer {
             },
             &mut sink,
             &Limits::default(),
+            &self.schemas,
         )
         .map_err(|e| GatewayError::new(e.code(), e.to_string()))?;
         Ok(sink.into_inner())
