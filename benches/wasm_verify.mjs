@@ -22,7 +22,7 @@ try {
     if (!best || seconds < best.seconds || outcome !== 'VALID') best = { seconds, outcome, memory: answer.memory }
     if (outcome !== 'VALID') break
   }
-  console.log(`${best.seconds.toFixed(2)} ${best.outcome} ${best.memory}`)
+  console.log(`${best.seconds.toFixed(3)} ${best.outcome} ${best.memory}`)
 } finally {
   await driver.close()
 }
