@@ -5,6 +5,9 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 bin="$(bash scripts/tools.sh cargo-deny)"
+# cargo-deny reads every package of the lock file, other platforms' too (a build fetches only
+# this platform's): fetch them first, so a fresh machine passes offline.
+cargo fetch --locked
 "$bin/cargo-deny" --offline --locked check licenses bans sources
 log="$(mktemp)"
 trap 'rm -f "$log"' EXIT

@@ -538,15 +538,18 @@ async fn an_empty_wal_file_left_at_start_is_removed_without_a_gap() {
         0,
         "a clean seal leaves no window file made ahead of use"
     );
-    // What a crash can leave: a window file made ahead of use, never written.
+    // What a crash can leave: window files made ahead of use, never written (empty, or
+    // zero-filled: their content ends at the first NUL byte).
     std::fs::write(wal.join("0000000005.ndjson"), b"").unwrap();
+    std::fs::write(wal.join("0000000006.ndjson"), vec![0u8; 65_536]).unwrap();
     let gw = start_gateway(dir.path(), &text).await;
     assert!(!wal.join("0000000005.ndjson").exists());
+    assert!(!wal.join("0000000006.ndjson").exists());
     let r = post(gw.addr, "/crm/x", b"{}").await;
     let second = r.header("clyra-receipt").unwrap().to_owned();
     gw.gateway.evidence.seal_now().await.unwrap();
     gw.task.abort();
-    // The first window was 0; the next one is 1, not 6: the empty file named no window.
+    // The first window was 0; the next one is 1, not 7: the empty files named no window.
     assert!(first.contains("-0000000000/"), "{first}");
     assert!(second.contains("-0000000001/"), "{second}");
     let journals = journals(dir.path());
@@ -603,4 +606,89 @@ async fn no_stage_files_without_the_variable() {
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
     assert!(!names.iter().any(|n| n.ends_with(".csv")), "{names:?}");
+}
+
+/// A window file's lines, then the NUL bytes of its zero fill, then bytes of a batch a crash cut
+/// before its sync: at restart exactly the lines before the first NUL byte are sealed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_zero_filled_wal_window_is_sealed_up_to_its_first_nul() {
+    let (dir, _up) = one_route_dir("zerowal").await;
+    let (mut child, addr) = spawn_gateway(dir.path());
+    assert_eq!(post(addr, "/crm/x", b"{}").await.status, 200);
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+    // The window file (intent and outcome synced) as the crash left it, then a zero fill and
+    // a torn, never-acknowledged line after it.
+    let window = dir.path().join("evidence/wal/0000000000.ndjson");
+    let mut bytes = std::fs::read(&window).unwrap();
+    let content = bytes.iter().position(|b| *b == 0).unwrap_or(bytes.len());
+    bytes.truncate(content);
+    assert_eq!(
+        bytes.iter().filter(|b| **b == b'\n').count(),
+        2,
+        "intent and outcome"
+    );
+    bytes.extend_from_slice(&[0u8; 4096]);
+    bytes.extend_from_slice(b"{\"at\":\"torn\"}\n");
+    std::fs::write(&window, &bytes).unwrap();
+    let (mut child, _) = spawn_gateway(dir.path());
+    stop_cleanly(&mut child);
+    let journals = journals(dir.path());
+    let first = journals
+        .iter()
+        .find(|(id, _)| id.ends_with("-0000000000"))
+        .map(|(_, events)| events.clone())
+        .unwrap();
+    let kinds: Vec<_> = first.iter().map(|e| e["kind"].clone()).collect();
+    assert_eq!(kinds, ["gateway.intent", "gateway.request"]);
+}
+
+/// The scheduling policy of each thread of `pid` named `name` (field 41 of its stat).
+fn policies(pid: u32, name: &str) -> Vec<u32> {
+    let mut out = Vec::new();
+    for task in std::fs::read_dir(format!("/proc/{pid}/task"))
+        .unwrap()
+        .flatten()
+    {
+        let comm = std::fs::read_to_string(task.path().join("comm")).unwrap_or_default();
+        if comm.trim() != name {
+            continue;
+        }
+        let stat = std::fs::read_to_string(task.path().join("stat")).unwrap_or_default();
+        let fields: Vec<&str> = stat
+            .rsplit(')')
+            .next()
+            .unwrap()
+            .split_whitespace()
+            .collect();
+        out.push(fields[41 - 3].parse().unwrap());
+    }
+    out
+}
+
+/// The sealer and the window-file maker run in SCHED_IDLE (policy 5), the request workers
+/// and the WAL writer in the normal class (0).
+#[cfg(target_os = "linux")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn background_threads_run_in_the_idle_class() {
+    const SCHED_IDLE: u32 = 5;
+    let (dir, _up) = one_route_dir("idle").await;
+    let (mut child, addr) = spawn_gateway(dir.path());
+    // A first request opens window 0, which asks the window-file maker for window 1.
+    assert_eq!(post(addr, "/crm/x", b"{}").await.status, 200);
+    let pid = child.id();
+    let mut seen = (Vec::new(), Vec::new());
+    for _ in 0..200 {
+        seen = (
+            policies(pid, "clyra-sealer"),
+            policies(pid, "clyra-wal-prep"),
+        );
+        if seen.0 == [SCHED_IDLE] && seen.1 == [SCHED_IDLE] {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    assert_eq!(seen, (vec![SCHED_IDLE], vec![SCHED_IDLE]));
+    assert!(policies(pid, "tokio-runtime-w").iter().all(|p| *p == 0));
+    stop_cleanly(&mut child);
 }
