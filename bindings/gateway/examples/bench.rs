@@ -61,9 +61,27 @@ fn arg(name: &str, default: u64) -> u64 {
 }
 
 async fn upstream() -> SocketAddr {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    // Its own thread and runtime, as a real upstream is another process: on the load
+    // generator's thread the direct path would skip the cross-thread wake-up every real hop
+    // (and the gateway's) pays.
+    serve_on_thread(b"{\"ok\":true,\"id\":\"0042\"}")
+}
+
+/// Serves `answer` on loopback from a thread and runtime of its own.
+fn serve_on_thread(answer: &'static [u8]) -> SocketAddr {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap();
-    tokio::spawn(serve(listener, b"{\"ok\":true,\"id\":\"0042\"}"));
+    listener.set_nonblocking(true).unwrap();
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async move {
+            let listener = tokio::net::TcpListener::from_std(listener).unwrap();
+            serve(listener, answer).await;
+        });
+    });
     addr
 }
 
@@ -196,20 +214,7 @@ routes:
 /// A loopback GenAI detector answering `{"findings":[]}`, on its own thread and runtime (off
 /// the load generator's).
 fn detector() -> SocketAddr {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap();
-    listener.set_nonblocking(true).unwrap();
-    std::thread::spawn(move || {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        rt.block_on(async move {
-            let listener = tokio::net::TcpListener::from_std(listener).unwrap();
-            serve(listener, b"{\"findings\":[]}").await;
-        });
-    });
-    addr
+    serve_on_thread(b"{\"findings\":[]}")
 }
 
 fn spawn_gateway(bin: &Path, config: &Path, stages: Option<&Path>) -> (Child, SocketAddr) {
