@@ -104,6 +104,7 @@ bench-gateway:
     command -v redis-server >/dev/null || (apt-get update -qq && apt-get install -y -qq redis-server)
     cargo build --release --locked -p clyra-gateway --bin clyra-gateway --example bench
     "${CARGO_TARGET_DIR:-target}/release/examples/bench" --rate 2000 --seconds 10
+    "${CARGO_TARGET_DIR:-target}/release/examples/bench" --rate 2000 --seconds 10 --seal-every 10000
 
 # Run the criterion benches against their named peers, then print the ratio report (never run by CI)
 bench:
