@@ -126,6 +126,8 @@ pub struct Trail {
     pub principals: Vec<String>,
     /// Id of the `gateway.intent` event written before the upstream call.
     pub intent: Option<String>,
+    /// The idempotency key to finish once the answer is known.
+    pub claimed: Option<crate::chain::Claimed>,
     /// State-store keys this request's next checks read, fetched ahead (Redis round trips).
     pub pre: crate::redis_store::Prefetch,
     /// Per-stage timing (a no-op unless `CLYRA_GATEWAY_STAGES` is set).

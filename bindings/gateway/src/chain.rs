@@ -410,23 +410,57 @@ pub async fn run(gw: &Gateway, req: &Incoming, body: Bytes, trail: &mut Trail) -
     if !rate_headers.is_empty() && answer.status != 429 {
         answer.headers.extend(rate_headers);
     }
-    // Finish the idempotency record: a final answer is stored for replay, a failure frees the key.
-    if let (Some(idem), Some((key, fp))) = (&route.idempotency, claimed) {
-        let now = now_ms();
-        let done = if answer.status < 500 {
-            gw.store
-                .with(|s| idem.complete(s, &tenant, &key, &fp, &answer.to_stored(), now))
-        } else {
-            gw.store.with(|s| idem.abandon(s, &tenant, &key, &fp, now))
-        };
-        if let Err(e) = done {
-            eprintln!(
-                "clyra-gateway: idempotency key `{key}` could not be finished: {e} ({})",
-                e.code()
-            );
-        }
+    // The idempotency record is finished by `finish_idempotency` while the outcome is synced.
+    if let (Some(_), Some((key, fingerprint))) = (&route.idempotency, claimed) {
+        trail.claimed = Some(Claimed {
+            route: req.route,
+            tenant,
+            key,
+            fingerprint,
+        });
     }
     answer
+}
+
+/// An idempotency key this request claimed and must finish once its answer is known.
+#[derive(Debug)]
+pub struct Claimed {
+    route: usize,
+    tenant: String,
+    key: String,
+    fingerprint: [u8; 32],
+}
+
+/// Finishes the idempotency record `claimed`: a final answer is stored for replay, a failure
+/// (5xx) frees the key. Called while the request's outcome event is being synced: both must be
+/// done before the answer leaves, neither needs the other.
+pub fn finish_idempotency(gw: &Gateway, claimed: Claimed, answer: &Answer) {
+    let Some(idem) = gw
+        .routes
+        .get(claimed.route)
+        .and_then(|r| r.idempotency.as_ref())
+    else {
+        return;
+    };
+    let Claimed {
+        tenant,
+        key,
+        fingerprint: fp,
+        ..
+    } = claimed;
+    let now = now_ms();
+    let done = if answer.status < 500 {
+        gw.store
+            .with(|s| idem.complete(s, &tenant, &key, &fp, &answer.to_stored(), now))
+    } else {
+        gw.store.with(|s| idem.abandon(s, &tenant, &key, &fp, now))
+    };
+    if let Err(e) = done {
+        eprintln!(
+            "clyra-gateway: idempotency key `{key}` could not be finished: {e} ({})",
+            e.code()
+        );
+    }
 }
 
 /// What the idempotency fingerprint covers: method, path and the body (as JSON when it is JSON,

@@ -201,14 +201,6 @@ impl Evidence {
         Ok(self.append(EVENT_KIND, data).await?.0)
     }
 
-    /// [`Evidence::record`] with the wait split into the request's stage clock.
-    pub async fn record_timed(&self, data: Map, clock: &mut Clock) -> Result<String, GatewayError> {
-        let sent = Instant::now();
-        let (id, trace) = self.append(EVENT_KIND, data).await?;
-        clock.wal(sent, Some(trace), true);
-        Ok(id)
-    }
-
     /// Appends the intent of a request about to be sent upstream (`data` holds its
     /// `request_id`) and waits until it is synced: the upstream is called only after. Returns
     /// the intent's id, which the outcome event names in `data.intent`.
@@ -228,31 +220,42 @@ impl Evidence {
         Ok(self.append(kind, data).await?.0)
     }
 
+    /// Hands a `gateway.request` event (its outcome) to the WAL writer without waiting, so
+    /// the request can finish other work before its answer while the event is synced; the
+    /// answer waits for [`Submitted::recorded`].
+    pub fn submit(&self, data: Map) -> Submitted {
+        self.submit_kind(EVENT_KIND, data)
+    }
+
+    fn submit_kind(&self, kind: &'static str, data: Map) -> Submitted {
+        let sent = Instant::now();
+        let (ack, done) = oneshot::channel();
+        let full = match self.tx.try_send(Msg::Append(kind, data, ack)) {
+            Ok(()) => None,
+            Err(mpsc::TrySendError::Full(msg)) => Some(msg),
+            Err(mpsc::TrySendError::Disconnected(_)) => {
+                return Submitted {
+                    sent,
+                    full: None,
+                    done: None,
+                    tx: self.tx.clone(),
+                }
+            }
+        };
+        Submitted {
+            sent,
+            full,
+            done: Some(done),
+            tx: self.tx.clone(),
+        }
+    }
+
     async fn append(
         &self,
         kind: &'static str,
         data: Map,
     ) -> Result<(String, WalTrace), GatewayError> {
-        let (ack, done) = oneshot::channel();
-        match self.tx.try_send(Msg::Append(kind, data, ack)) {
-            Ok(()) => {}
-            Err(mpsc::TrySendError::Full(msg)) => {
-                // A full queue blocks (backpressure): off the async workers.
-                let tx = self.tx.clone();
-                tokio::task::spawn_blocking(move || tx.send(msg))
-                    .await
-                    .map_err(|e| GatewayError::new(CODE_IO, format!("wal queue: {e}")))?
-                    .map_err(|_| GatewayError::new(CODE_IO, "the wal writer stopped"))?;
-            }
-            Err(mpsc::TrySendError::Disconnected(_)) => {
-                return Err(GatewayError::new(CODE_IO, "the wal writer stopped"));
-            }
-        }
-        match done.await {
-            Ok(Ok(acked)) => Ok(acked),
-            Ok(Err(message)) => Err(GatewayError::new(CODE_IO, message)),
-            Err(_) => Err(GatewayError::new(CODE_IO, "the wal writer stopped")),
-        }
+        self.submit_kind(kind, data).wait().await
     }
 
     /// Closes the open window and waits until its bundle is written (shutdown, tests).
@@ -263,6 +266,46 @@ impl Evidence {
             .map_err(|_| GatewayError::new(CODE_IO, "the wal writer stopped"))?;
         done.await
             .map_err(|_| GatewayError::new(CODE_IO, "the sealer stopped"))
+    }
+}
+
+/// An event handed to the WAL writer (see [`Evidence::submit`]).
+pub struct Submitted {
+    sent: Instant,
+    /// The message, when the queue was full at submission (sent on waiting: backpressure).
+    full: Option<Msg>,
+    /// The writer's answer; `None` when the writer had stopped.
+    done: Option<oneshot::Receiver<Acked>>,
+    tx: SyncSender<Msg>,
+}
+
+impl Submitted {
+    /// Waits until the event is synced; returns its receipt id `<bundle_id>/<seq>`, with the
+    /// wait split into the request's stage clock.
+    pub async fn recorded(self, clock: &mut Clock) -> Result<String, GatewayError> {
+        let sent = self.sent;
+        let (id, trace) = self.wait().await?;
+        clock.wal(sent, Some(trace), true);
+        Ok(id)
+    }
+
+    async fn wait(self) -> Result<(String, WalTrace), GatewayError> {
+        let Some(done) = self.done else {
+            return Err(GatewayError::new(CODE_IO, "the wal writer stopped"));
+        };
+        if let Some(msg) = self.full {
+            // A full queue blocks (backpressure): off the async workers.
+            let tx = self.tx;
+            tokio::task::spawn_blocking(move || tx.send(msg))
+                .await
+                .map_err(|e| GatewayError::new(CODE_IO, format!("wal queue: {e}")))?
+                .map_err(|_| GatewayError::new(CODE_IO, "the wal writer stopped"))?;
+        }
+        match done.await {
+            Ok(Ok(acked)) => Ok(acked),
+            Ok(Err(message)) => Err(GatewayError::new(CODE_IO, message)),
+            Err(_) => Err(GatewayError::new(CODE_IO, "the wal writer stopped")),
+        }
     }
 }
 

@@ -200,7 +200,11 @@ pub(crate) async fn finish(
 ) -> Response<Full<Bytes>> {
     let data = chain::event_data(req, &answer, &mut trail);
     trail.clock.lap(crate::stages::Stage::Event);
-    let recorded = gw.evidence.record_timed(data, &mut trail.clock).await;
+    let submitted = gw.evidence.submit(data);
+    if let Some(claimed) = trail.claimed.take() {
+        chain::finish_idempotency(gw, claimed, &answer);
+    }
+    let recorded = submitted.recorded(&mut trail.clock).await;
     std::mem::take(&mut trail.clock).finish();
     match recorded {
         Ok(receipt) => {
