@@ -108,6 +108,12 @@ impl Evidence {
         };
         // Recovery: intents without an outcome get their own event, then what a previous run
         // left is sealed, oldest first.
+        // Zero fills a crash interrupted before they became a window file.
+        for e in fs::read_dir(&wal).into_iter().flatten().flatten() {
+            if e.file_name().to_string_lossy().ends_with(PREP_SUFFIX) {
+                let _ = fs::remove_file(e.path());
+            }
+        }
         let mut left = windows(&wal)?;
         // An empty WAL file holds no event: a window file made ahead of use that was never
         // written (or one a crash left before its first line). Nothing to seal or pair.
@@ -357,29 +363,52 @@ fn instance_id(dir: &Path) -> Result<String, GatewayError> {
 /// the file's entry is durable before any line in it is acknowledged. A new file is first
 /// filled with `zeros` NUL bytes and synced: lines then overwrite allocated blocks, and each
 /// group commit's `fdatasync` flushes data only, with no journal commit of a size change (which
-/// waited behind the sealer's writes: issue 17). Returns the file and its content length.
+/// waited behind the sealer's writes: issue 17). The zero fill is made under a temporary name
+/// and linked to `path` only if no file is there: the writer, when it needed the window before
+/// the fill was ready, has made the file itself and its lines are never overwritten. Returns the
+/// file and its content length.
 fn open_wal_file(path: &Path, dir: &Path, zeros: u64) -> std::io::Result<(File, u64)> {
+    let f = if zeros > 0 {
+        let name = path.file_name().unwrap_or_default().to_string_lossy();
+        let tmp = dir.join(format!(".{name}{PREP_SUFFIX}"));
+        let made = zero_filled(&tmp, zeros).and_then(|f| fs::hard_link(&tmp, path).map(|()| f));
+        let _ = fs::remove_file(&tmp);
+        made?
+    } else {
+        OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(path)?
+    };
+    File::open(dir).and_then(|d| d.sync_all())?;
+    let len = content_len(&f)?;
+    Ok((f, len))
+}
+
+/// Suffix of a window file being zero-filled (not a window: removed at start).
+const PREP_SUFFIX: &str = ".prep";
+
+/// A new file at `tmp` holding `zeros` NUL bytes, synced.
+fn zero_filled(tmp: &Path, zeros: u64) -> std::io::Result<File> {
     let f = OpenOptions::new()
         .read(true)
         .write(true)
         .create(true)
-        .truncate(false)
-        .open(path)?;
-    if zeros > 0 && f.metadata()?.len() == 0 {
-        let chunk = vec![0u8; 64 * 1024];
-        let mut at = 0;
-        while at < zeros {
-            let n = chunk
-                .len()
-                .min(usize::try_from(zeros - at).unwrap_or(usize::MAX));
-            f.write_all_at(chunk.get(..n).unwrap_or_default(), at)?;
-            at += n as u64;
-        }
-        f.sync_all()?;
+        .truncate(true)
+        .open(tmp)?;
+    let chunk = vec![0u8; 64 * 1024];
+    let mut at = 0;
+    while at < zeros {
+        let n = chunk
+            .len()
+            .min(usize::try_from(zeros - at).unwrap_or(usize::MAX));
+        f.write_all_at(chunk.get(..n).unwrap_or_default(), at)?;
+        at += n as u64;
     }
-    File::open(dir).and_then(|d| d.sync_all())?;
-    let len = content_len(&f)?;
-    Ok((f, len))
+    f.sync_all()?;
+    Ok(f)
 }
 
 /// Length of a WAL file's content: the log ends at its first NUL byte (the zero fill made
@@ -858,8 +887,9 @@ impl Writer {
                 Err(_) => break,
             }
         }
-        if let Some((path, _, len)) = self.ready.take() {
-            if len == 0 {
+        // Removed only while still empty now (the writer may have opened the same file).
+        if let Some((path, f, _)) = self.ready.take() {
+            if content_len(&f).is_ok_and(|n| n == 0) {
                 let _ = fs::remove_file(&path);
             }
         }
