@@ -1198,3 +1198,30 @@ pub fn window_spec(id: &str, created_at: &str, events: Vec<Value>, facts: &SealF
         ("journal", Value::from(events)),
     ])
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A window file the writer already made (its lines acknowledged) is never replaced by a
+    /// late zero fill; a free name gets the fill, and no temporary file is left.
+    #[test]
+    fn a_late_zero_fill_never_overwrites_a_window_file() -> std::io::Result<()> {
+        let dir = std::env::temp_dir().join(format!("clyra-zero-fill-{}", std::process::id()));
+        fs::create_dir_all(&dir)?;
+        let taken = dir.join("0000000003.ndjson");
+        fs::write(&taken, b"{\"acknowledged\":1}\n")?;
+        let late = open_wal_file(&taken, &dir, 65_536);
+        assert!(late.is_err_and(|e| e.kind() == std::io::ErrorKind::AlreadyExists));
+        assert_eq!(fs::read(&taken)?, b"{\"acknowledged\":1}\n");
+        let free = dir.join("0000000004.ndjson");
+        let (f, len) = open_wal_file(&free, &dir, 65_536)?;
+        assert_eq!((len, f.metadata()?.len()), (0, 65_536));
+        let names: Vec<String> = fs::read_dir(&dir)?
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(names.len(), 2, "{names:?}");
+        fs::remove_dir_all(&dir)
+    }
+}
