@@ -411,7 +411,7 @@ pub async fn run(gw: &Gateway, req: &Incoming, body: Bytes, trail: &mut Trail) -
         answer.headers.extend(rate_headers);
     }
     // The idempotency record is finished by `finish_idempotency` while the outcome is synced.
-    if let (Some(_), Some((key, fingerprint))) = (&route.idempotency, claimed) {
+    if let Some((key, fingerprint)) = claimed {
         trail.claimed = Some(Claimed {
             route: req.route,
             tenant,

@@ -106,14 +106,14 @@ impl Evidence {
             bundles,
             ledger: config.ledger_dir.clone().zip(config.ledger_key.clone()),
         };
-        // Recovery: intents without an outcome get their own event, then what a previous run
-        // left is sealed, oldest first.
         // Zero fills a crash interrupted before they became a window file.
         for e in fs::read_dir(&wal).into_iter().flatten().flatten() {
             if e.file_name().to_string_lossy().ends_with(PREP_SUFFIX) {
                 let _ = fs::remove_file(e.path());
             }
         }
+        // Recovery: intents without an outcome get their own event, then what a previous run
+        // left is sealed, oldest first.
         let mut left = windows(&wal)?;
         // An empty WAL file holds no event: a window file made ahead of use that was never
         // written (or one a crash left before its first line). Nothing to seal or pair.
@@ -236,22 +236,15 @@ impl Evidence {
     fn submit_kind(&self, kind: &'static str, data: Map) -> Submitted {
         let sent = Instant::now();
         let (ack, done) = oneshot::channel();
-        let full = match self.tx.try_send(Msg::Append(kind, data, ack)) {
-            Ok(()) => None,
-            Err(mpsc::TrySendError::Full(msg)) => Some(msg),
-            Err(mpsc::TrySendError::Disconnected(_)) => {
-                return Submitted {
-                    sent,
-                    full: None,
-                    done: None,
-                    tx: self.tx.clone(),
-                }
-            }
+        let (full, done) = match self.tx.try_send(Msg::Append(kind, data, ack)) {
+            Ok(()) => (None, Some(done)),
+            Err(mpsc::TrySendError::Full(msg)) => (Some(msg), Some(done)),
+            Err(mpsc::TrySendError::Disconnected(_)) => (None, None),
         };
         Submitted {
             sent,
             full,
-            done: Some(done),
+            done,
             tx: self.tx.clone(),
         }
     }
