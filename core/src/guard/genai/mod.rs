@@ -348,11 +348,8 @@ impl Scanner {
                 .iter()
                 .map(|f| f.confidence)
                 .max();
-            let words = payload.text.split_whitespace().count();
-            let confidence = match worst {
-                Some(c) => c.max(600),
-                None if words >= 3 => 450,
-                None => continue,
+            let Some(confidence) = worst.map(|c| c.max(600)) else {
+                continue;
             };
             let (s, e) = inner.outer.unwrap_or(payload.span);
             out.push(Finding {

@@ -158,8 +158,10 @@ impl Writer {
             }
         }
         for lower in c.to_lowercase() {
+            // Turkish and Azerbaijani dotless `ı` is a letter of the Latin script: folded for
+            // matching, but a word with it is not mixed-script.
             let (ch, folded) = match confusables::fold(lower) {
-                Some(latin) => (latin, true),
+                Some(latin) => (latin, lower != 'ı'),
                 None => (lower, false),
             };
             if ch.is_alphanumeric() {
@@ -326,6 +328,12 @@ mod tests {
         assert_eq!(n.hidden.mixed_words, 1);
         // A word wholly in another script is not "mixed".
         assert_eq!(normalise("привет".as_bytes()).hidden.mixed_words, 0);
+        // Turkish words are Latin script: folded, not mixed.
+        let n = normalise("Kızılay yüz bakış ışık".as_bytes());
+        assert_eq!(
+            (n.text.as_str(), n.hidden.mixed_words),
+            ("kizilay yuz bakis isik", 0)
+        );
     }
 
     #[test]
