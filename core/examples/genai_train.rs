@@ -26,6 +26,10 @@ const BITS: u32 = 16;
 const EPOCHS: usize = 30;
 const RATE: f64 = 0.4;
 const L2: f64 = 1e-6;
+/// Within a label, a source of n examples weighs n^(1 - SOURCE_POWER) in all: 1 gives every
+/// source the same weight, so the largest sources (in-the-wild jailbreaks, do-not-answer, the
+/// persona prompts) do not teach their style as the style of their label (issue 20).
+const SOURCE_POWER: f64 = 1.0;
 
 struct Example {
     normalised: String,
@@ -33,6 +37,7 @@ struct Example {
     /// Features of a copy with typos ([`typos`]), trained on beside the original.
     noisy: Vec<(usize, f64)>,
     label: bool,
+    source: String,
 }
 
 /// A copy of `text` with slips in about one word in six of five letters or more (a letter
@@ -117,9 +122,8 @@ fn train(examples: &[&Example]) -> (f64, Vec<f64>) {
     let mut w = vec![0.0f64; size];
     let mut g2 = vec![1e-8f64; size];
     let (mut bias, mut bias_g2) = (0.0f64, 1e-8f64);
-    let positives = examples.iter().filter(|e| e.label).count().max(1) as f64;
-    let negatives = (examples.len() as f64 - positives).max(1.0);
     let total = examples.len() as f64;
+    let weights = example_weights(examples, total);
     let mut order: Vec<usize> = (0..2 * examples.len()).collect();
     let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
     for _ in 0..EPOCHS {
@@ -139,11 +143,7 @@ fn train(examples: &[&Example]) -> (f64, Vec<f64>) {
             };
             let z = bias + features.iter().map(|&(b, v)| w[b] * v).sum::<f64>();
             let p = 1.0 / (1.0 + (-z).exp());
-            let weight = if e.label {
-                total / (2.0 * positives)
-            } else {
-                total / (2.0 * negatives)
-            };
+            let weight = weights[k % examples.len()];
             let err = weight * (p - f64::from(u8::from(e.label)));
             for &(b, v) in features {
                 let g = err * v + L2 * w[b];
@@ -155,6 +155,27 @@ fn train(examples: &[&Example]) -> (f64, Vec<f64>) {
         }
     }
     (bias, w)
+}
+
+/// Each example's weight: the two labels weigh the same in all; within a label, a source of n
+/// examples weighs n^(1 - [`SOURCE_POWER`]).
+fn example_weights(examples: &[&Example], total: f64) -> Vec<f64> {
+    let p = SOURCE_POWER;
+    let mut counts: std::collections::BTreeMap<(&str, bool), f64> = Default::default();
+    for e in examples {
+        *counts.entry((e.source.as_str(), e.label)).or_default() += 1.0;
+    }
+    let mut class_mass = [0.0f64; 2];
+    for (&(_, label), &n) in &counts {
+        class_mass[usize::from(label)] += n.powf(1.0 - p);
+    }
+    examples
+        .iter()
+        .map(|e| {
+            let n = counts[&(e.source.as_str(), e.label)];
+            (total / 2.0) / class_mass[usize::from(e.label)] * n.powf(-p)
+        })
+        .collect()
 }
 
 fn quantise(bias: f64, w: &[f64], threshold: u16) -> Model {
@@ -213,6 +234,7 @@ fn example(row: &Value) -> Example {
             u64::from_str_radix(row["id"].as_str().unwrap(), 16).unwrap(),
         )),
         label: row["label"].as_u64().unwrap() == 1,
+        source: row["source"].as_str().unwrap().to_string(),
     }
 }
 
@@ -255,17 +277,9 @@ fn loso(dir: &str, out: &str) {
     lines.extend(eval.iter().map(|r| verdict(&shipped, r, "split")));
     lines.extend(external.iter().map(|r| verdict(&shipped, r, "external")));
     let examples: Vec<Example> = rows.iter().map(example).collect();
-    let mut sources: Vec<&str> = rows.iter().map(|r| r["source"].as_str().unwrap()).collect();
-    sources.sort_unstable();
-    sources.dedup();
+    let sources = sources_of(&rows);
     for &held in &sources {
-        let train_set: Vec<&Example> = examples
-            .iter()
-            .zip(&rows)
-            .filter(|(_, r)| r["source"] != held)
-            .map(|(e, _)| e)
-            .collect();
-        let (bias, w) = train(&train_set);
+        let (bias, w) = trained_without(&examples, &rows, held);
         let (rule_block, nested, flag) = nested_thresholds(&examples, &rows, &sources, held);
         let scanner = Scanner::with_model(quantise(bias, &w, flag)).unwrap();
         let held_rows = rows.iter().filter(|r| r["source"] == held);
@@ -307,8 +321,12 @@ fn cross_source(
     sources: &[&str],
     exclude: Option<&str>,
 ) -> Vec<Scored> {
-    let mut inner: Vec<Scored> = Vec::new();
-    for &inner_held in sources.iter().filter(|s| Some(**s) != exclude) {
+    let held: Vec<&str> = sources
+        .iter()
+        .copied()
+        .filter(|s| Some(*s) != exclude)
+        .collect();
+    let per_source = par_map(&held, |&inner_held| {
         let train_set: Vec<&Example> = examples
             .iter()
             .zip(rows)
@@ -319,17 +337,48 @@ fn cross_source(
             .collect();
         let (bias, w) = train(&train_set);
         let scanner = Scanner::with_model(quantise(bias, &w, FLAG_FLOOR)).unwrap();
-        for r in rows.iter().filter(|r| r["source"] == inner_held) {
-            let v = verdict(&scanner, r, "inner");
-            inner.push((
-                v["rules_permille"].as_u64().unwrap(),
-                v["rules_any"].as_bool().unwrap(),
-                v["classifier_permille"].as_u64().unwrap(),
-                r["label"].as_u64().unwrap() == 1,
-            ));
-        }
-    }
-    inner
+        rows.iter()
+            .filter(|r| r["source"] == inner_held)
+            .map(|r| {
+                let v = verdict(&scanner, r, "inner");
+                (
+                    v["rules_permille"].as_u64().unwrap(),
+                    v["rules_any"].as_bool().unwrap(),
+                    v["classifier_permille"].as_u64().unwrap(),
+                    r["label"].as_u64().unwrap() == 1,
+                )
+            })
+            .collect::<Vec<Scored>>()
+    });
+    per_source.into_iter().flatten().collect()
+}
+
+/// `f` over `items` on every available CPU; the results in the order of `items` (training is
+/// deterministic per item, so the output does not depend on the number of threads).
+fn par_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let mut out: Vec<(usize, R)> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads.min(items.len()))
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut done = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some(item) = items.get(i) else { break };
+                        done.push((i, f(item)));
+                    }
+                    done
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|w| w.join().unwrap())
+            .collect()
+    });
+    out.sort_unstable_by_key(|(i, _)| *i);
+    out.into_iter().map(|(_, r)| r).collect()
 }
 
 /// The lowest threshold in `from..=990` (by 10) whose false-positive rate over `scored`, with
@@ -398,11 +447,59 @@ fn nested_thresholds(
     )
 }
 
+/// The sources of `rows`, sorted, each once.
+fn sources_of(rows: &[Value]) -> Vec<&str> {
+    let mut sources: Vec<&str> = rows.iter().map(|r| r["source"].as_str().unwrap()).collect();
+    sources.sort_unstable();
+    sources.dedup();
+    sources
+}
+
+/// A model (bias, weights) trained on every example whose source is not `held`.
+fn trained_without(examples: &[Example], rows: &[Value], held: &str) -> (f64, Vec<f64>) {
+    let train_set: Vec<&Example> = examples
+        .iter()
+        .zip(rows)
+        .filter(|(_, r)| r["source"] != held)
+        .map(|(e, _)| e)
+        .collect();
+    train(&train_set)
+}
+
+/// Plain leave-one-source-out scores (no thresholds): for each source, a model trained on every
+/// other source gives each of its rows the classifier's score; one JSON line per row.
+fn scores(dir: &str, out: &str) {
+    let dir = std::path::Path::new(dir);
+    let mut rows = read_rows(&dir.join("dev.jsonl"));
+    rows.extend(read_rows(&dir.join("eval.jsonl")));
+    let examples: Vec<Example> = rows.iter().map(example).collect();
+    let sources = sources_of(&rows);
+    let lines = par_map(&sources, |&held| {
+        let (bias, w) = trained_without(&examples, &rows, held);
+        let model = quantise(bias, &w, FLAG_FLOOR);
+        examples
+            .iter()
+            .zip(&rows)
+            .filter(|(_, r)| r["source"] == held)
+            .map(|(e, r)| {
+                let v = json!({"id": r["id"], "source": r["source"], "family": r["family"],
+                    "label": r["label"], "score": model.score(e.normalised.as_bytes()),
+                    "chars": r["text"].as_str().unwrap().len()});
+                format!("{v}\n")
+            })
+            .collect::<String>()
+    });
+    std::fs::write(out, lines.concat()).unwrap();
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     if let [_, flag, dir, out] = args.as_slice() {
         if flag == "--loso" {
             return loso(dir, out);
+        }
+        if flag == "--scores" {
+            return scores(dir, out);
         }
     }
     let [_, dev, out] = args.as_slice() else {
@@ -411,9 +508,7 @@ fn main() {
     };
     let rows = read_rows(std::path::Path::new(dev));
     let examples: Vec<Example> = rows.iter().map(example).collect();
-    let mut sources: Vec<&str> = rows.iter().map(|r| r["source"].as_str().unwrap()).collect();
-    sources.sort_unstable();
-    sources.dedup();
+    let sources = sources_of(&rows);
     // Cross-source scores of the quantised models, as the scanner computes them (each source of
     // the development split scanned by a model trained on the others), choose the flag threshold.
     let scored = cross_source(&examples, &rows, &sources, None);

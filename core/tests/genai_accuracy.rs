@@ -176,11 +176,11 @@ fn accuracy_on_the_evaluation_split_stays_above_its_floors() {
             c.recall()
         );
     };
-    // Measured on the evaluation split (tests/genai/README.md): regex errors P 1.000 R 0.423;
-    // classifier P 0.990 R 0.938; scanner errors P 0.997 R 0.910 (the classifier blocks from 800
-    // per mille since issue 20); scanner any P 0.988 R 0.941.
-    floor(0, 0.98, 0.40);
-    floor(2, 0.97, 0.91);
-    floor(3, 0.97, 0.89);
-    floor(4, 0.97, 0.91);
+    // Measured on the evaluation split (tests/genai/README.md; 15 sources since issue 20 added
+    // 899 persona and system prompts): regex errors P 0.963 R 0.640; classifier P 0.995 R 0.814;
+    // scanner errors P 0.968 R 0.863; scanner any P 0.959 R 0.863.
+    floor(0, 0.955, 0.63);
+    floor(2, 0.985, 0.80);
+    floor(3, 0.96, 0.855);
+    floor(4, 0.95, 0.855);
 }

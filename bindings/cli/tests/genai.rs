@@ -56,14 +56,14 @@ fn injection_exits_1_with_ids_and_taxonomy() {
 
 #[test]
 fn warnings_only_exit_2() {
-    // A base64 phrase that is harmless: only the encoded-payload warning.
+    // Two invisible characters inside words: only the obfuscation warning (550 per mille).
     let (code, out, _) = scan(
         &[],
-        b"The attachment is named aGVsbG8gd29ybGQgYWdhaW4gZnJpZW5k.txt in the shared folder.",
+        "Please reset the pass\u{200b}word for the user\u{200b}name on file.".as_bytes(),
     );
     assert_eq!(code, 2, "{out}");
     assert!(
-        out.contains("warn: <stdin>:") && out.contains("genai.encoded_payload"),
+        out.contains("warn: <stdin>:") && out.contains("genai.obfuscation"),
         "{out}"
     );
 }

@@ -55,7 +55,7 @@ pub const RULES: &[Rule] = &[
     rule(
         O,
         650,
-        r"\b(?:new|updated|revised|real|actual|true|important|override|additional|secret|hidden|urgent)\s+(?:important\s+|new\s+)?(?:instructions?|directives?|system prompt|task|orders)\s*(?::|!|-|\*)",
+        r"\b(?:new|updated|revised|real|actual|true|override|secret|hidden|urgent)\s+(?:important\s+|new\s+)?(?:instructions?|directives?|system prompt|task|orders)\s*(?::|!|-|\*)",
     ),
     rule(
         O,
@@ -94,6 +94,30 @@ pub const RULES: &[Rule] = &[
         650,
         r"\bif you are an?\s+(?:ai|llm|large language model|language model|ai assistant|ai agent|chatbot|ai model)(?:\s+(?:assistant|model|agent|system))?\s*(?:,|reading|processing|summari[sz]ing|parsing|then\b)",
     ),
+    // Instructions in other languages: a system note, new instructions.
+    rule(
+        O,
+        650,
+        r"\b(?:nota|note|notiz|hinweis)\s+(?:systeme|di sistema|del sistema|do sistema|des systems|de sistema)\s*:|\b(?:neue anweisungen|nuevas instrucciones|nouvelles instructions|nuove istruzioni|novas instrucoes)\s*:",
+    ),
+    // Safety switched off by announcement.
+    rule(
+        O,
+        700,
+        r"\b(?:safety|content|ethical|moderation)\s+(?:protocols?|filters?|guidelines|polic(?:y|ies)|restrictions|guardrails|checks|settings)\s+(?:are\s+|is\s+|have been\s+|has been\s+|now\s+)?(?:disabled|deactivated|turned off|switched off|removed|lifted|suspended|overridden)\b",
+    ),
+    // A text that tells its reader to call a tool (a function name) — instructions inside data.
+    rule(
+        O,
+        650,
+        r"\b(?:call|invoke|run|execute|use)\s+(?:the\s+)?`?[a-z]+_[a-z_]+`?\s+(?:tool\s+)?(?:on|with|to|url|path|for)\b[^\n]{0,80}(?:https?://|/workspace|\.db\b|\./|169\.254\.|credentials|secret|api key|password|token)",
+    ),
+    // A marker to append to every answer (canary and tracking-token injections).
+    rule(
+        O,
+        650,
+        r"\b(?:append|add|include|insert|end|finish)\b[^.\n]{0,60}\b(?:token|code|canary|string|phrase|marker|trace_id|reference)\b[^.\n]{0,60}\b(?:every|each|all|any|your)\s+(?:\w+\s+)?(?:response|reply|replies|answer|summary|summaries|report|message|review)s?\b|\b(?:end|finish)\s+(?:every|each|all)\s+(?:\w+\s+)?(?:response|reply|answer|message)s?\s+with\b",
+    ),
     // --- jailbreak personas
     rule(J, 950, r"\bdo anything now\b"),
     rule(
@@ -112,6 +136,54 @@ pub const RULES: &[Rule] = &[
         r"\b(?:no|without|free (?:from|of)|not bound by|break(?:ing)? (?:free )?(?:of|from)|don't have|do not have|doesn't have|does not have|bypass|beyond|abandon)\s+(?:any\s+|all\s+|the\s+|your\s+|its\s+|their\s+)?(?:ethical|moral|content|openai|safety|usual|typical|normal|programming|ai)?\s*(?:restrictions|limitations|filters|filtering|censorship|guidelines|boundaries|constraints|morals|ethics|safeguards|guardrails)\b",
     ),
     rule(J, 600, r"\bjailbr(?:oken|eak|eaking)\b"),
+    // No-limits families: never refusing, not caring about ethics or law, whatever the request,
+    // no warnings, harmful content declared allowed, an AI freed of its rules; other languages.
+    rule(
+        J,
+        650,
+        r"\b(?:never|not|don't|do not|won't|will not|cannot|can't|must not|mustn't|shall not)\s+(?:ever\s+)?(?:refuse|reject|decline|deny)\s+(?:any|a|to|my|the|an)\b",
+    ),
+    rule(
+        J,
+        650,
+        r"\b(?:doesn't|does not|don't|do not|never|won't|will not|not)\s+(?:care|caring|worry|bother|concern)\w*\s+(?:about\s+)?(?:\w+\s+){0,2}(?:ethics|ethical|morals?|morality|legality|laws?|rules|guidelines|safety|consequences|policies|legal)\b",
+    ),
+    rule(
+        J,
+        650,
+        r"\b(?:regardless of|no matter)\s+(?:how\s+|whether\s+|if\s+)?(?:\w+\s+){0,3}(?:immoral|unethical|illegal|dangerous|offensive|harmful|inappropriate|explicit|legal|ethical|moral|reckless)\b",
+    ),
+    rule(
+        J,
+        600,
+        r"\b(?:never|don't|do not|won't|will not|without|no|not)\s+(?:\w+\s+){0,3}(?:disclaimers?|moral(?:izing)? lectures?|moralizing|moralising|(?:moral|ethical|safety|legal)\s+warnings|warnings\s+(?:or|and|nor)\s+(?:\w+\s+)?disclaimers?)\b",
+    ),
+    rule(
+        J,
+        650,
+        r"\b(?:illegal|unethical|immoral|harmful|explicit|offensive|nsfw|inappropriate)\s+(?:\w+\s+){0,3}(?:is|are)\s+(?:\w+\s+){0,2}(?:allowed|permitted|acceptable|fine|ok|okay)\b",
+    ),
+    // Refusal suppression: the answer may not be a refusal ("never say sorry, I can't…").
+    rule(
+        J,
+        650,
+        r#"\b(?:never|don't|do not|not|won't|will not|must not|mustn't|cannot|can't|shall not|avoid)\s+(?:ever\s+)?(?:say(?:ing)?|respond(?:ing)? with|reply(?:ing)? with|use|using|start(?:ing)? with|begin(?:ning)? with|includ(?:e|ing)|writ(?:e|ing)|output(?:ting)?)\s+(?:\w+\s+){0,3}["']?(?:sorry,? (?:but )?i\b|i'm sorry|i am sorry|i apologi[sz]e|i can't|i cannot|i am unable|i'm unable|as an ai|as a language model|i'm not able|i am not able|unfortunately)"#,
+    ),
+    rule(
+        J,
+        650,
+        r"\bunfiltered(?:ly)?\s+(?:answer|response|reply)s?\b|\bunfilteredly\b|\b(?:rebel|uncensored|unhinged|unrestricted)\s+(?:answer|response|reply|output|version)s?\b",
+    ),
+    rule(
+        J,
+        650,
+        r"\b(?:freed|free|broken free|liberated|released|escaped)\s+(?:\w+\s+){0,3}(?:from\s+)?(?:the\s+)?(?:typical\s+)?(?:confines|shackles|chains|restraints|limitations|restrictions|rules) of\b",
+    ),
+    rule(
+        J,
+        600,
+        r"\b(?:no|without)\s+(?:any\s+)?(?:content|usage|safety)\s+polic(?:y|ies)\b|\b(?:sin|sans|senza|ohne|sem)\s+(?:restricciones|restrictions|restrizioni|einschrankungen|restricoes|filtros?|filtres?|filtri|censura|censure|zensur|limites|limiti|grenzen)\b",
+    ),
     rule(
         J,
         650,
@@ -146,7 +218,7 @@ pub const RULES: &[Rule] = &[
     rule(
         S,
         800,
-        r"\b(?:reveal|show|print|display|output|repeat|tell me|give me|share|leak|dump|expose|disclose|list|write out|recite|spell out|copy|paste|translate|summari[sz]e|return|provide|state|echo|read back|send me|what(?:'s| is| are| were| was))\b[^.\n?]{0,40}?(?:\b(?:the|your|its|my|of|all)\s+(?:\w+\s+)?(?:system|developer|initial|original|hidden|secret|internal|meta|pre-?|confidential|full|entire|exact|complete|first|starting)\s+(?:prompt|instructions?|message|directives?|configuration|rules|guidelines|context)|\b(?:your|its)\s+(?:\w+\s+){0,2}(?:prompt|instructions|rules|guidelines|directives|configuration|programming|system message|constraints|policies))\b",
+        r"\b(?:reveal|show|print|display|output|repeat|tell me|give me|share|leak|dump|expose|disclose|list|write out|recite|spell out|copy|paste|translate|summari[sz]e|return|provide|state|echo|read back|send me|what(?:'s| is| are| were| was))\b[^.\n?]{0,40}?(?:\b(?:the|your|its|my|of|all) (?:\w+ )?(?:system|developer|initial|original|hidden|secret|internal|meta|pre-?|confidential) (?:prompt|instructions?|message|directives?|configuration|rules|guidelines|context)|\b(?:the|your|its|all) (?:\w+ )?(?:full|entire|exact|complete|first|starting) (?:prompt|instructions?)|\b(?:your|its) (?:\w+ ){0,2}(?:prompt|instructions|rules|guidelines|directives|configuration|programming|system message|constraints|policies))\b",
     ),
     rule(
         S,
@@ -156,9 +228,15 @@ pub const RULES: &[Rule] = &[
     rule(
         S,
         600,
-        r"\b(?:beginning|start|top) of (?:this|the|our) (?:conversation|chat|prompt|context|session)\b",
+        r"\b(?:repeat|print|output|copy|echo|show|reveal|tell me|write|what (?:is|was|are|were|did)|give me)\b[^.\n]{0,40}\b(?:beginning|start|top) of (?:this|the|our) (?:conversation|chat|prompt|context|session)\b",
     ),
     rule(S, 700, r#"\bstarting with\s+["'`]?(?:you are|i am|your)\b"#),
+    // Extraction in other languages (accents removed by normalisation).
+    rule(
+        S,
+        750,
+        r"\b(?:revela|muestra|dime|verrate|zeig|revele|reveler|montre|mostra|rivela|dimmi)\w*\b[^.\n?]{0,40}\b(?:instrucciones del sistema|systemanweisungen|systemprompt|instructions systeme|istruzioni di sistema|prompt del sistema|prompt de sistema|prompt systeme|instrucoes do sistema)\b",
+    ),
     rule(
         S,
         800,
@@ -181,12 +259,10 @@ pub const RULES: &[Rule] = &[
         750,
         r"(?m)^#{2,4} ?(?:system|instruction|response|assistant|human|user|input)\s*:",
     ),
-    rule(T, 600, r"(?m)^(?:system|assistant|developer)\s*:"),
-    rule(
-        T,
-        650,
-        r#""role"\s*:\s*"(?:system|assistant|developer|tool)""#,
-    ),
+    rule(T, 600, r"(?m)^(?:system|developer)\s*:"),
+    rule(T, 500, r"(?m)^assistant\s*:"),
+    rule(T, 650, r#""role"\s*:\s*"(?:system|developer)""#),
+    rule(T, 500, r#""role"\s*:\s*"(?:assistant|tool)""#),
     // --- ReAct and tool-output spoofing
     rule(A, 650, r"(?m)^\s*observation\s*:"),
     rule(A, 650, r"(?m)^\s*action input\s*:"),
