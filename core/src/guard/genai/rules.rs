@@ -40,7 +40,7 @@ pub const RULES: &[Rule] = &[
     rule(
         O,
         850,
-        r"\b(?:ignore|disregard|forget|skip|override|bypass|neglect|overlook|discard|abandon|drop|set aside|throw out)(?:\s+(?:all|any|every|each|of|the|your|my|these|those|and|or|other|given|provided|current|preset|programmed|built-in|safety|ethical|moral|content|openai)){0,4}\s+(?:previous|prior|above|preceding|earlier|initial|original|former|foregoing|existing|system|developer|default|all)(?:\s+(?:of|the|your|my|these|those|previous|prior|above|given|provided|system|developer|safety|ethical|moral|content|openai|and|or|other)){0,3}\s+(?:instructions?|directives?|prompts?|rules|guidelines|commands?|orders|context|constraints|guardrails|restrictions|programming|policies|messages?|conversation|training|guidance|limitations|filters|settings)\b",
+        r"\b(?:ignore|disregard|forget|skip|override|bypass|neglect|overlook|discard|abandon|drop|set aside|throw out)(?:\s+(?:all|any|every|each|of|the|your|my|these|those|and|or|other|given|provided|current|preset|programmed|built-in|safety|ethical|moral|content|openai)){0,4}\s+(?:previous|prior|above|preceding|earlier|initial|original|former|foregoing|existing|system|developer|default|all)(?:\s+(?:of|the|your|my|these|those|previous|prior|above|given|provided|system|developer|safety|ethical|moral|content|openai|and|or|other|following|subsequent)){0,3}\s+(?:instructions?|directives?|prompts?|rules|guidelines|commands?|orders|context|constraints|guardrails|restrictions|programming|policies|messages?|conversation|training|guidance|limitations|filters|settings)\b",
     ),
     rule(
         O,
@@ -118,6 +118,12 @@ pub const RULES: &[Rule] = &[
         650,
         r"\b(?:append|add|include|insert|end|finish)\b[^.\n]{0,60}\b(?:token|code|canary|string|phrase|marker|trace_id|reference)\b[^.\n]{0,60}\b(?:every|each|all|any|your)\s+(?:\w+\s+)?(?:response|reply|replies|answer|summary|summaries|report|message|review)s?\b|\b(?:end|finish)\s+(?:every|each|all)\s+(?:\w+\s+)?(?:response|reply|answer|message)s?\s+with\b",
     ),
+    // The same marker in the passive voice ("the code must be included in every report").
+    rule(
+        O,
+        650,
+        r"\b(?:token|code|canary|string|phrase|marker|reference|identifier)\b[^.\n]{0,40}\b(?:must|should|shall|has to|is to)\s+(?:\w+\s+)?(?:be\s+)?(?:included|appended|added|shown|inserted|displayed|mentioned)\b[^.\n]{0,30}\b(?:every|each|all|any|your)\b",
+    ),
     // --- jailbreak personas
     rule(J, 950, r"\bdo anything now\b"),
     rule(
@@ -151,7 +157,7 @@ pub const RULES: &[Rule] = &[
     rule(
         J,
         650,
-        r"\b(?:regardless of|no matter)\s+(?:how\s+|whether\s+|if\s+)?(?:\w+\s+){0,3}(?:immoral|unethical|illegal|dangerous|offensive|harmful|inappropriate|explicit|legal|ethical|moral|reckless)\b",
+        r"\b(?:regardless of|no matter)\s+(?:how\s+|whether\s+|if\s+)?(?:\w+\s+){0,3}(?:immoral|unethical|illegal|dangerous|offensive|harmful|inappropriate|explicit|legal|ethical|moral|reckless)\b|\bregardless of\s+(?:the\s+|its\s+|any\s+)?(?:legality|ethics|morality|morals|laws?|the law)\b",
     ),
     rule(
         J,
@@ -177,17 +183,36 @@ pub const RULES: &[Rule] = &[
     rule(
         J,
         650,
-        r"\b(?:freed|free|broken free|liberated|released|escaped)\s+(?:\w+\s+){0,3}(?:from\s+)?(?:the\s+)?(?:typical\s+)?(?:confines|shackles|chains|restraints|limitations|restrictions|rules) of\b",
+        r"\b(?:freed|free|broken free|liberated|released|escaped)\s+(?:\w+\s+){0,3}(?:from\s+)?(?:the\s+)?(?:typical\s+)?(?:confines|shackles|chains|restraints|limitations|restrictions|rules) of\b|\bfree(?:s|d|ing)?\s+(?:itself|yourself|himself|herself|themselves)\s+from\s+(?:\w+\s+){0,2}(?:restrictions|rules|limitations|constraints|guidelines|filters|programming|shackles|chains|openai|censorship)\b",
     ),
     rule(
         J,
         600,
         r"\b(?:no|without)\s+(?:any\s+)?(?:content|usage|safety)\s+polic(?:y|ies)\b|\b(?:sin|sans|senza|ohne|sem)\s+(?:restricciones|restrictions|restrizioni|einschrankungen|restricoes|filtros?|filtres?|filtri|censura|censure|zensur|limites|limiti|grenzen)\b",
     ),
+    // Asked to break the provider's policy, or to answer as the opposite of the assistant.
     rule(
         J,
         650,
-        r"\b(?:stay|remain|keep)\s+in\s+character\b|\bnever break character\b|\bbreak(?:ing)? character\b",
+        r"\b(?:break|breaks|breaking|violate|violates|violating|ignore|ignores|ignoring|bypass|bypasses|bypassing|against|circumvent|circumvents|disregard|disregards)\s+(?:all\s+)?(?:of\s+)?(?:your|openai'?s?|chatgpt'?s?)\s+(?:own\s+)?(?:content\s+|usage\s+)?(?:polic(?:y|ies)|guidelines|rules|terms)\b|\b(?:ignore|ignores|ignoring|bypass|bypassing|circumvent|disregard|disregards)\s+(?:the\s+|any\s+|all\s+)?(?:content|usage)\s+polic(?:y|ies)\b",
+    ),
+    rule(
+        J,
+        650,
+        r"\bopposite of\s+(?:how\s+)?(?:chatgpt|openai|gpt|an ai|the ai|you normally|your normal)\b|\bhow\s+(?:chatgpt|gpt|the ai|an ai)\s+(?:would\s+)?normally\s+(?:respond|answer|reply|would)\b",
+    ),
+    // A hostile persona: not giving a damn, told to swear.
+    rule(
+        J,
+        650,
+        r"\b(?:doesn't|does not|don't|do not)\s+give\s+a\s+(?:fuck|shit|damn)\b|\b(?:he|she|it|they|you|who)\s+(?:always\s+|must\s+|will\s+|should\s+|often\s+|also\s+)?(?:use|uses|loves? (?:to )?us(?:e|ing)|likes? (?:to )?us(?:e|ing)|is full of)\s+(?:\w+\s+){0,2}(?:profanity|profanities|swear ?words|curse ?words|cuss ?words|obscenities)\b|\bswears\s+(?:a lot|constantly|all the time|often|frequently)\b",
+    ),
+    // Locking the persona in: "always stay in character", "if you break character I will remind
+    // you". A plain "do not break character" is ordinary role-play wording (persona prompts).
+    rule(
+        J,
+        650,
+        r"\b(?:stay|remain|keep)\s+in\s+character\b|\b(?:can't|cant|cannot|must not|mustn't|won't|will not|to not|not to|should you|if you(?: are)?|you)\s+(?:ever\s+)?break(?:ing)?\s+(?:your\s+)?character\b|\bnever\b[^.\n]{0,40}\bbreak(?:ing)?\s+(?:your\s+)?character\b",
     ),
     rule(
         J,
@@ -259,10 +284,16 @@ pub const RULES: &[Rule] = &[
         750,
         r"(?m)^#{2,4} ?(?:system|instruction|response|assistant|human|user|input)\s*:",
     ),
-    rule(T, 600, r"(?m)^(?:system|developer)\s*:"),
+    // A role header, not a key in code (`system: "You are…"` in an SDK example).
+    rule(
+        T,
+        600,
+        r#"(?m)^(?:system|developer)[ \t]*:[ \t]*(?:$|[^ \t"'`])"#,
+    ),
     rule(T, 500, r"(?m)^assistant\s*:"),
     rule(T, 650, r#""role"\s*:\s*"(?:system|developer)""#),
-    rule(T, 500, r#""role"\s*:\s*"(?:assistant|tool)""#),
+    // An assistant turn in JSON is the ordinary shape of API examples; a tool turn is not.
+    rule(T, 500, r#""role"\s*:\s*"tool""#),
     // --- ReAct and tool-output spoofing
     rule(A, 650, r"(?m)^\s*observation\s*:"),
     rule(A, 650, r"(?m)^\s*action input\s*:"),
