@@ -187,7 +187,10 @@ fn external_detector_timeout_falls_back() {
     let slow = std::time::Duration::from_millis(1500);
     let (url, server) = detector(200, r#"{"findings":[]}"#, slow);
     let started = std::time::Instant::now();
-    let (code, out, _) = scan(&["--detector", &url, "--format", "json"], b"hi there");
+    let (code, out, _) = scan(
+        &["--detector", &url, "--format", "json"],
+        b"What is the capital of France?",
+    );
     assert!(started.elapsed() < std::time::Duration::from_millis(1400));
     server.join().unwrap();
     assert_eq!(code, 1, "closed is the default: {out}");
@@ -199,7 +202,7 @@ fn external_detector_timeout_falls_back() {
     let (url, server) = detector(200, r#"{"findings":[]}"#, slow);
     let (code, out, _) = scan(
         &["--detector", &url, "--detector-fallback", "open"],
-        b"hi there",
+        b"What is the capital of France?",
     );
     server.join().unwrap();
     assert_eq!(code, 2, "open warns: {out}");
@@ -214,7 +217,10 @@ fn external_detector_malformed_answer_is_a_typed_failure() {
         r#"{"findings":[{"detector":"X!","confidence":2000}]}"#,
         NOW,
     );
-    let (code, out, _) = scan(&["--detector", &url, "--format", "json"], b"hi there");
+    let (code, out, _) = scan(
+        &["--detector", &url, "--format", "json"],
+        b"What is the capital of France?",
+    );
     server.join().unwrap();
     assert_eq!(code, 1, "{out}");
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
@@ -231,7 +237,7 @@ fn external_detector_malformed_answer_is_a_typed_failure() {
             "--format",
             "json",
         ],
-        b"hi there",
+        b"What is the capital of France?",
     );
     server.join().unwrap();
     assert_eq!(code, 2, "{out}");
