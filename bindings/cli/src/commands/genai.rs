@@ -66,8 +66,8 @@ n-gram classifier. Each finding has a confidence (per mille), a span in the inpu
 OWASP LLM Top 10 (2025) and MITRE ATLAS ids. With --steps the input is a JSON array of agent \
 steps: each step is scanned, and repeated near-identical steps are reported as a loop.
 
-Exit codes: 0 nothing found, 1 a finding of severity error (confidence ≥ 700), 2 warnings \
-only, 4 could not run.";
+Exit codes: 0 nothing found, 1 a finding of severity error (pattern rules from 600 per mille, \
+other detectors from 700, the classifier from 800), 2 warnings only, 4 could not run.";
 
 const SCAN_EXAMPLES: &str = "\
 Examples:
